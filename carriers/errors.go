@@ -1,0 +1,140 @@
+package carriers
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// Sentinel errors. Adapters return a *Error whose Unwrap yields one of these
+// (or another error), so callers test with errors.Is:
+//
+//	if errors.Is(err, carriers.ErrNotFound) { ... }
+var (
+	// ErrNotFound: the carrier has no information on the number (yet).
+	ErrNotFound = errors.New("carriers: tracking number not found")
+	// ErrInvalidNumber: the number is not a valid number for the carrier,
+	// either by local validation or by the carrier's answer.
+	ErrInvalidNumber = errors.New("carriers: invalid tracking number")
+	// ErrUnauthorized: the credentials were refused or have expired.
+	ErrUnauthorized = errors.New("carriers: unauthorized")
+	// ErrRateLimited: the carrier throttled the request (HTTP 429 or a
+	// quota error) and retries did not get through.
+	ErrRateLimited = errors.New("carriers: rate limited")
+	// ErrUnavailable: the carrier's service is down or failing (5xx,
+	// maintenance, "try again later").
+	ErrUnavailable = errors.New("carriers: carrier unavailable")
+	// ErrMalformedResponse: the carrier answered with a body that is not
+	// the JSON its API documents.
+	ErrMalformedResponse = errors.New("carriers: malformed carrier response")
+	// ErrUnsupported: the carrier does not offer the operation.
+	ErrUnsupported = errors.New("carriers: operation not supported")
+)
+
+// Error is a failure reported by, or about, a carrier. It keeps what the
+// carrier said so support can look it up, and unwraps to a sentinel (Err)
+// for errors.Is. It never contains credentials.
+type Error struct {
+	// Carrier is the carrier's Code ("ups").
+	Carrier string
+	// Op is the operation that failed ("track", "webhook", "token").
+	Op string
+	// Number is the tracking number concerned, if any.
+	Number string
+	// HTTPStatus is the HTTP status code, 0 if not an HTTP failure.
+	HTTPStatus int
+	// Code and Message are the carrier's own error code and text.
+	Code    string
+	Message string
+	// RequestID is the carrier's request or transaction ID, if it sent one.
+	RequestID string
+	// Err is the underlying cause: one of the sentinels of this package,
+	// a context error, or a transport error.
+	Err error
+}
+
+// Error formats the error as
+// "carriers: ups track 1Z...: HTTP 404 TW0001 Tracking Information Not Found (request abc): carriers: tracking number not found".
+func (e *Error) Error() string {
+	b := make([]byte, 0, 128)
+	b = append(b, "carriers: "...)
+	b = append(b, e.Carrier...)
+	if e.Op != "" {
+		b = append(b, ' ')
+		b = append(b, e.Op...)
+	}
+	if e.Number != "" {
+		b = append(b, ' ')
+		b = append(b, e.Number...)
+	}
+	sep := ": "
+	if e.HTTPStatus != 0 {
+		b = append(b, sep...)
+		b = append(b, "HTTP "...)
+		b = strconv.AppendInt(b, int64(e.HTTPStatus), 10)
+		sep = " "
+	}
+	if e.Code != "" {
+		b = append(b, sep...)
+		b = append(b, e.Code...)
+		sep = " "
+	}
+	if e.Message != "" {
+		b = append(b, sep...)
+		b = append(b, e.Message...)
+	}
+	if e.RequestID != "" {
+		b = append(b, " (request "...)
+		b = append(b, e.RequestID...)
+		b = append(b, ')')
+	}
+	if e.Err != nil {
+		b = append(b, ": "...)
+		b = append(b, e.Err.Error()...)
+	}
+	return string(b)
+}
+
+// Unwrap returns the underlying cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// DecodeError reports input that could not be decoded: which field (a JSON
+// path such as "trackResponse.shipment[0].package[1].activity[3].date") and
+// why. Adapters wrap it in a *Error whose Err is ErrMalformedResponse and
+// which unwraps further to the DecodeError; use errors.As to reach it.
+type DecodeError struct {
+	// Field is the JSON path or field name that failed; empty for the
+	// document as a whole.
+	Field string
+	// Value is a short excerpt of the offending value (at most 64 bytes),
+	// if useful. Never personal data.
+	Value string
+	// Err is the cause (a *json.SyntaxError, a *time.ParseError, ...).
+	Err error
+}
+
+// Error formats the error as "carriers: decode FIELD (VALUE): CAUSE".
+func (e *DecodeError) Error() string {
+	s := "carriers: decode"
+	if e.Field != "" {
+		s += " " + e.Field
+	}
+	if e.Value != "" {
+		v := e.Value
+		if len(v) > 64 {
+			v = v[:64] + "..."
+		}
+		s += fmt.Sprintf(" (%q)", v)
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the cause.
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// Is reports that every DecodeError is an ErrMalformedResponse, so a parser
+// may return a bare *DecodeError and callers still match the sentinel.
+func (e *DecodeError) Is(target error) bool { return target == ErrMalformedResponse }
