@@ -1,0 +1,50 @@
+package simulator_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/postpurchase/postpurchase/carriers/simulator"
+)
+
+// A shipment whose first delivery attempt fails, tracked a week after its
+// label was created.
+func Example() {
+	labelAt := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
+	sim := simulator.New(simulator.Options{
+		Seed:  1,
+		Clock: func() time.Time { return labelAt.AddDate(0, 0, 10) },
+	})
+	number, err := sim.Ship(simulator.Plan{LabelCreatedAt: labelAt, Trouble: simulator.FailedAttempt})
+	if err != nil {
+		log.Fatal(err)
+	}
+	tr, err := sim.Track(context.Background(), number)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(tr.Number, tr.Status)
+	for i := len(tr.Events) - 1; i >= 0; i-- {
+		e := tr.Events[i]
+		fmt.Printf("%s  %-4s %-16s %s\n", e.Time.Format("Mon Jan 2 15:04 MST"), e.Code, e.Status, e.Description)
+	}
+	// Output:
+	// SIM0000000001 delivered
+	// Mon Nov 2 07:00 PST  LC   info_received    Shipping label created, carrier awaiting item
+	// Mon Nov 2 17:46 PST  PU   in_transit       Picked up
+	// Mon Nov 2 20:30 PST  AR   in_transit       Arrived at origin facility
+	// Tue Nov 3 02:05 PST  DP   in_transit       Departed origin facility
+	// Tue Nov 3 20:32 MST  AR   in_transit       Arrived at hub
+	// Wed Nov 4 00:40 MST  DP   in_transit       Departed hub
+	// Wed Nov 4 13:41 CST  AR   in_transit       Arrived at hub
+	// Wed Nov 4 15:58 CST  DP   in_transit       Departed hub
+	// Thu Nov 5 11:19 EST  AR   in_transit       Arrived at hub
+	// Thu Nov 5 16:08 EST  DP   in_transit       Departed hub
+	// Fri Nov 6 02:27 EST  AR   in_transit       Arrived at destination facility
+	// Fri Nov 6 07:43 EST  OD   out_for_delivery Out for delivery
+	// Fri Nov 6 16:37 EST  AF   attempt_fail     Delivery attempted: no one available to receive
+	// Mon Nov 9 07:39 EST  OD   out_for_delivery Out for delivery
+	// Mon Nov 9 15:05 EST  DL   delivered        Delivered, front door
+}
