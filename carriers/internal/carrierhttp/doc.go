@@ -1,0 +1,55 @@
+// Package carrierhttp is the HTTP plumbing shared by the carrier adapters
+// (ups, fedex, usps, dhl): a go-retryablehttp client with the project's
+// retry policy, bounded body reading, the mapping of HTTP statuses and
+// transport failures to the carriers sentinel errors, and an OAuth 2
+// client-credentials token cache.
+//
+// # Retry policy
+//
+// NewClient returns a *retryablehttp.Client whose CheckRetry
+//
+//   - stops as soon as the request's context is done (its error is returned),
+//   - retries connection errors (except TLS certificate, scheme, invalid
+//     header and redirect-loop errors, which cannot heal),
+//   - retries 429 and every 5xx except 501 Not Implemented,
+//   - does not retry when a 429 or 503 asks, through Retry-After, for a wait
+//     longer than Options.MaxRetryAfter: the response goes back to the
+//     adapter at once (it maps to carriers.ErrRateLimited or
+//     carriers.ErrUnavailable) instead of blocking the caller for minutes.
+//
+// Its Backoff honours Retry-After (delta-seconds or an HTTP date) on 429 and
+// 503 and otherwise waits a capped exponential time with jitter:
+// RetryWaitMin·2^attempt, capped at RetryWaitMax, of which a random part of up
+// to half is taken off. Every wait ends early when the context is done. After
+// the last attempt the last response is returned as is (never an opaque
+// "giving up" error), so the adapter maps its status and body itself.
+//
+// # Logging
+//
+// Requests and retries are logged at debug level through the *slog.Logger
+// given in Options (nothing is logged when it is nil). URLs are logged
+// without their query string and user info, and header values are never
+// logged, so neither credentials nor tokens reach the log.
+//
+// # Errors
+//
+// StatusError turns a non-2xx response into a *carriers.Error carrying the
+// HTTP status, the request ID and the sentinel of SentinelForStatus;
+// TransportError does the same for a failure without a response (the
+// context's error stays reachable with errors.Is). ReadBody reads at most a
+// given number of bytes and fails with ErrBodyTooLarge (wrapped in a
+// *carriers.DecodeError, so it also matches carriers.ErrMalformedResponse)
+// rather than reading an unbounded body.
+//
+// # OAuth 2
+//
+// TokenCache wraps golang.org/x/oauth2/clientcredentials: it fetches a token
+// with the caller's context, reuses it until shortly before it expires, lets
+// one caller fetch while the others wait (each still honouring its own
+// context), and can be told to drop a token the carrier refused. x/oauth2
+// accepts "expires_in" as a JSON number or a JSON string (UPS sends a
+// string); the tests check both.
+//
+// The package is internal: its API serves the four adapters of this module
+// and may change with them.
+package carrierhttp

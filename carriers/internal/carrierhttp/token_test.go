@@ -1,0 +1,241 @@
+package carrierhttp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/postpurchase/postpurchase/carriers"
+)
+
+// tokenServer issues tokens "tok-1", "tok-2", ... with the given expires_in
+// JSON value, checking the credentials the way authStyle sends them.
+func tokenServer(t *testing.T, expiresIn string, authStyle oauth2.AuthStyle) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			t.Error(err)
+		}
+		id, secret, basic := r.BasicAuth()
+		if authStyle == oauth2.AuthStyleInParams {
+			id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+			if basic {
+				t.Error("basic auth used with AuthStyleInParams")
+			}
+		} else if !basic {
+			t.Error("no basic auth with AuthStyleInHeader")
+		}
+		if r.PostForm.Get("grant_type") != "client_credentials" {
+			t.Errorf("grant_type = %q", r.PostForm.Get("grant_type"))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if id != "id" || secret != "secret" {
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = io.WriteString(w, `{"error":"invalid_client","error_description":"Client authentication failed."}`)
+			return
+		}
+		i := n.Add(1)
+		fmt.Fprintf(w, `{"access_token":"tok-%d","token_type":"Bearer","expires_in":%s,"status":"approved"}`, i, expiresIn)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func TestTokenExpiresInStringOrNumber(t *testing.T) {
+	// UPS sends "expires_in":"14399" (a string); most servers a number.
+	for _, expiresIn := range []string{`"14399"`, `14399`} {
+		t.Run(expiresIn, func(t *testing.T) {
+			srv, n := tokenServer(t, expiresIn, oauth2.AuthStyleInHeader)
+			clock := &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+			tc, err := NewTokenCache(TokenConfig{Carrier: "ups", TokenURL: srv.URL, ClientID: "id", ClientSecret: "secret",
+				AuthStyle: oauth2.AuthStyleInHeader, Now: clock.Now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			tok, err := tc.Token(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tok.AccessToken != "tok-1" || lifetime(tok) != 14399*time.Second {
+				t.Fatalf("token %q lifetime %v", tok.AccessToken, lifetime(tok))
+			}
+			// Reused while valid.
+			clock.Add(3 * time.Hour)
+			if tok, _ = tc.Token(ctx); tok.AccessToken != "tok-1" || n.Load() != 1 {
+				t.Fatalf("not reused: %q after %d fetches", tok.AccessToken, n.Load())
+			}
+			// Refreshed within EarlyExpiry of the expiry.
+			clock.Add(14399*time.Second - 3*time.Hour - 30*time.Second)
+			if tok, _ = tc.Token(ctx); tok.AccessToken != "tok-2" || n.Load() != 2 {
+				t.Fatalf("not refreshed: %q after %d fetches", tok.AccessToken, n.Load())
+			}
+		})
+	}
+}
+
+func TestTokenParamsAuthAndInvalidate(t *testing.T) {
+	srv, n := tokenServer(t, `3600`, oauth2.AuthStyleInParams)
+	tc, err := NewTokenCache(TokenConfig{Carrier: "usps", TokenURL: srv.URL, ClientID: "id", ClientSecret: "secret",
+		AuthStyle: oauth2.AuthStyleInParams, Scopes: []string{"tracking"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	tok1, err := tc.Token(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc.Invalidate(&oauth2.Token{AccessToken: "someone-else"})
+	if tok, _ := tc.Token(ctx); tok.AccessToken != tok1.AccessToken {
+		t.Fatal("invalidating another token dropped the cached one")
+	}
+	tc.Invalidate(tok1)
+	tok2, err := tc.Token(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok2.AccessToken == tok1.AccessToken || n.Load() != 2 {
+		t.Fatalf("after Invalidate: %q, %d fetches", tok2.AccessToken, n.Load())
+	}
+}
+
+func TestTokenConcurrentSingleFetch(t *testing.T) {
+	srv, n := tokenServer(t, `3600`, oauth2.AuthStyleInHeader)
+	tc, err := NewTokenCache(TokenConfig{Carrier: "ups", TokenURL: srv.URL, ClientID: "id", ClientSecret: "secret", AuthStyle: oauth2.AuthStyleInHeader})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if _, err := tc.Token(context.Background()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if n.Load() != 1 {
+		t.Errorf("%d fetches for concurrent callers, want 1", n.Load())
+	}
+}
+
+func TestTokenInvalidClient(t *testing.T) {
+	srv, _ := tokenServer(t, `3600`, oauth2.AuthStyleInParams)
+	tc, err := NewTokenCache(TokenConfig{Carrier: "usps", TokenURL: srv.URL, ClientID: "id", ClientSecret: "wrong-SECRET", AuthStyle: oauth2.AuthStyleInParams})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tc.Token(context.Background())
+	var ce *carriers.Error
+	if !errors.As(err, &ce) || !errors.Is(err, carriers.ErrUnauthorized) {
+		t.Fatalf("err = %v", err)
+	}
+	if ce.Code != "invalid_client" || ce.HTTPStatus != 401 || ce.Op != "token" {
+		t.Errorf("%+v", ce)
+	}
+	if strings.Contains(err.Error(), "SECRET") {
+		t.Errorf("secret in error: %v", err)
+	}
+}
+
+func TestTokenErrorMapping(t *testing.T) {
+	for _, tt := range []struct {
+		status int
+		body   string
+		want   error
+		code   string
+	}{
+		{429, `{}`, carriers.ErrRateLimited, ""},
+		{503, `<html>down</html>`, carriers.ErrUnavailable, ""},
+		{401, `{"response":{"errors":[{"code":"250003","message":"Invalid Access License number"}]}}`, carriers.ErrUnauthorized, "250003"},
+		{200, `{"token_type":"Bearer"}`, carriers.ErrMalformedResponse, ""},
+		{200, `not json`, carriers.ErrMalformedResponse, ""},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(tt.status)
+			_, _ = io.WriteString(w, tt.body)
+		}))
+		tc, err := NewTokenCache(TokenConfig{Carrier: "ups", TokenURL: srv.URL, ClientID: "id", ClientSecret: "secret",
+			AuthStyle: oauth2.AuthStyleInHeader, ParseError: func(b []byte) (string, string) {
+				var e struct {
+					Response struct {
+						Errors []struct{ Code, Message string }
+					}
+				}
+				if json.Unmarshal(b, &e) != nil || len(e.Response.Errors) == 0 {
+					return "", ""
+				}
+				return e.Response.Errors[0].Code, e.Response.Errors[0].Message
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = tc.Token(context.Background())
+		srv.Close()
+		var ce *carriers.Error
+		if !errors.Is(err, tt.want) || !errors.As(err, &ce) || ce.Code != tt.code {
+			t.Errorf("%d %s: %v (code %q), want %v code %q", tt.status, tt.body, err, ce.Code, tt.want, tt.code)
+		}
+	}
+}
+
+func TestTokenContextCancelledWhileWaiting(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"access_token":"t","expires_in":"3600"}`)
+	}))
+	defer srv.Close()
+	defer close(release)
+	tc, err := NewTokenCache(TokenConfig{Carrier: "ups", TokenURL: srv.URL, ClientID: "id", ClientSecret: "secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { _, err := tc.Token(ctx); done <- err }()
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestNewTokenCacheValidation(t *testing.T) {
+	for _, cfg := range []TokenConfig{
+		{ClientID: "a", ClientSecret: "b"},
+		{TokenURL: "https://x/token", ClientSecret: "b"},
+		{TokenURL: "https://x/token", ClientID: "a"},
+		{TokenURL: "/relative", ClientID: "a", ClientSecret: "b"},
+	} {
+		if _, err := NewTokenCache(cfg); err == nil {
+			t.Errorf("%+v accepted", cfg)
+		}
+	}
+}
