@@ -1,0 +1,451 @@
+package klaviyo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// Defaults.
+const (
+	// DefaultBaseURL is Klaviyo's production API host.
+	DefaultBaseURL = "https://a.klaviyo.com"
+	// DefaultRevision is the API revision this package is tested against
+	// (the OpenAPI spec in testdata/). Override with WithRevision.
+	DefaultRevision = "2026-07-15"
+	// DefaultUserAgent is sent unless WithUserAgent says otherwise.
+	DefaultUserAgent = "postpurchase-klaviyo-go/1"
+)
+
+// Endpoint names an API operation the client calls; it is the request path.
+type Endpoint string
+
+// The endpoints the client uses.
+const (
+	// EndpointEvents is Create Event (POST /api/events).
+	EndpointEvents Endpoint = "/api/events"
+	// EndpointBulkEvents is Bulk Create Events (POST /api/event-bulk-create-jobs).
+	EndpointBulkEvents Endpoint = "/api/event-bulk-create-jobs"
+	// EndpointProfileImport is Create or Update Profile (POST /api/profile-import).
+	EndpointProfileImport Endpoint = "/api/profile-import"
+)
+
+var endpoints = []Endpoint{EndpointEvents, EndpointBulkEvents, EndpointProfileImport}
+
+const jsonAPI = "application/vnd.api+json"
+
+// RetryPolicy configures retries. 429 answers wait exactly as long as their
+// Retry-After header says; 5xx (except 501) answers and transport errors
+// (connection resets, EOF) wait a capped, jittered exponential backoff:
+// a uniformly random duration in [d/2, d], d = min(MaxWait, MinWait·2^n).
+// Other 4xx answers are never retried.
+type RetryPolicy struct {
+	// MaxRetries is how many times a request is re-sent after the first
+	// attempt. Zero means 4; negative disables retries.
+	MaxRetries int
+	// MinWait is the first backoff step. Zero means 500ms.
+	MinWait time.Duration
+	// MaxWait caps the backoff (not Retry-After). Zero means 30s.
+	MaxWait time.Duration
+}
+
+// Limit is one endpoint's rate limit as Klaviyo documents it: at most Burst
+// requests per BurstWindow and Steady requests per SteadyWindow. The client
+// paces itself with two token buckets, each sized so that no interval of
+// the window's length can see more than the limit, at 97% of the steady
+// rate (DefaultUtilization).
+type Limit struct {
+	Burst int
+	// BurstWindow is the burst window. Zero means one second.
+	BurstWindow time.Duration
+	Steady      int
+	// SteadyWindow is the steady window. Zero means one minute.
+	SteadyWindow time.Duration
+}
+
+func (l Limit) withDefaults() Limit {
+	if l.BurstWindow == 0 {
+		l.BurstWindow = time.Second
+	}
+	if l.SteadyWindow == 0 {
+		l.SteadyWindow = time.Minute
+	}
+	return l
+}
+
+// SteadyRate is the sustained rate Klaviyo allows, in requests per second.
+func (l Limit) SteadyRate() float64 {
+	l = l.withDefaults()
+	return float64(l.Steady) / l.SteadyWindow.Seconds()
+}
+
+// DefaultUtilization is the share of a documented rate the client's pacing
+// aims for, leaving room for clock and network jitter.
+const DefaultUtilization = 0.97
+
+// DefaultLimit returns Klaviyo's documented limit for an endpoint (spec
+// 2026-07-15, x-klaviyo-ratelimit): events 350/s and 3500/m, bulk events
+// 10/s and 150/m, profile import 75/s and 750/m.
+func DefaultLimit(e Endpoint) Limit {
+	switch e {
+	case EndpointEvents:
+		return Limit{Burst: 350, Steady: 3500}
+	case EndpointBulkEvents:
+		return Limit{Burst: 10, Steady: 150}
+	case EndpointProfileImport:
+		return Limit{Burst: 75, Steady: 750}
+	}
+	return Limit{}
+}
+
+type config struct {
+	baseURL       string
+	revision      string
+	userAgent     string
+	httpClient    *http.Client
+	logger        *slog.Logger
+	retry         RetryPolicy
+	limits        map[Endpoint]Limit
+	noLimits      bool
+	now           func() time.Time
+	bulkMaxEvents int
+	bulkMaxBytes  int
+}
+
+// Option configures a Client.
+type Option func(*config)
+
+// WithBaseURL sets the API host (default DefaultBaseURL), e.g. a
+// klaviyotest.Server's URL.
+func WithBaseURL(u string) Option { return func(c *config) { c.baseURL = u } }
+
+// WithRevision sets the revision header (default DefaultRevision). The
+// format is YYYY-MM-DD with an optional ".suffix".
+func WithRevision(r string) Option { return func(c *config) { c.revision = r } }
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(ua string) Option { return func(c *config) { c.userAgent = ua } }
+
+// WithHTTPClient sets the HTTP client whose Transport and Timeout the
+// client uses (default: a client with a 30s timeout over a clone of
+// http.DefaultTransport). The given client is not modified.
+func WithHTTPClient(hc *http.Client) Option { return func(c *config) { c.httpClient = hc } }
+
+// WithLogger sets the logger (default: discard). Requests are logged at
+// Debug, retries at Warn; the API key, headers and bodies never are.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithRetry sets the retry policy.
+func WithRetry(p RetryPolicy) Option { return func(c *config) { c.retry = p } }
+
+// WithRateLimit replaces the limit the client paces an endpoint with.
+func WithRateLimit(e Endpoint, l Limit) Option {
+	return func(c *config) {
+		if c.limits == nil {
+			c.limits = map[Endpoint]Limit{}
+		}
+		c.limits[e] = l
+	}
+}
+
+// WithoutRateLimit turns client-side pacing off (429s are still retried).
+func WithoutRateLimit() Option { return func(c *config) { c.noLimits = true } }
+
+// WithClock sets the clock used for default event times and the time
+// range check (default time.Now). Pacing and retry waits use real time.
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// WithBulkLimits lowers the per-request limits CreateEvents splits by
+// (defaults MaxBulkEvents and MaxBulkPayloadBytes; zero keeps a default).
+func WithBulkLimits(maxEvents, maxBytes int) Option {
+	return func(c *config) { c.bulkMaxEvents, c.bulkMaxBytes = maxEvents, maxBytes }
+}
+
+// credential holds the Authorization header value behind a pointer, so that
+// printing a Client shows an address, not the key.
+type credential struct{ header string }
+
+func (*credential) String() string   { return "[redacted]" }
+func (*credential) GoString() string { return "[redacted]" }
+
+// LogValue keeps the key out of slog output.
+func (*credential) LogValue() slog.Value { return slog.StringValue("[redacted]") }
+
+// Client talks to Klaviyo's REST API. It is safe for concurrent use. One
+// Client per API key: Klaviyo's limits are per account, so every process
+// sharing a key shares them (lower the limits with WithRateLimit then).
+type Client struct {
+	baseURL       string
+	revision      string
+	userAgent     string
+	cred          *credential
+	rc            *retryablehttp.Client
+	log           *slog.Logger
+	now           func() time.Time
+	eps           map[Endpoint]*endpointState
+	bulkMaxEvents int
+	bulkMaxBytes  int
+	allowBackfill bool
+}
+
+// String never shows the API key.
+func (c *Client) String() string { return "klaviyo.Client{" + c.baseURL + "}" }
+
+// GoString never shows the API key.
+func (c *Client) GoString() string { return c.String() }
+
+// New returns a client for the private API key. It checks the key's shape
+// (not its validity: that needs a request) and the options.
+func New(apiKey string, opts ...Option) (*Client, error) {
+	if apiKey == "" {
+		return nil, errors.New("klaviyo: empty API key")
+	}
+	for _, r := range apiKey {
+		if r <= 0x20 || r == 0x7f || r > 0x7e {
+			return nil, errors.New("klaviyo: API key has spaces, control or non-ASCII characters")
+		}
+	}
+	cfg := config{
+		baseURL:   DefaultBaseURL,
+		revision:  DefaultRevision,
+		userAgent: DefaultUserAgent,
+		now:       time.Now,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	u, err := url.Parse(cfg.baseURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" {
+		return nil, errors.New("klaviyo: base URL must be an absolute http(s) URL without query")
+	}
+	if !validRevision(cfg.revision) {
+		return nil, fmt.Errorf("klaviyo: revision %q is not YYYY-MM-DD[.suffix]", cfg.revision)
+	}
+	if strings.ContainsAny(cfg.userAgent, "\r\n") {
+		return nil, errors.New("klaviyo: user agent has line breaks")
+	}
+	if cfg.now == nil {
+		return nil, errors.New("klaviyo: nil clock")
+	}
+	r := cfg.retry
+	switch {
+	case r.MaxRetries == 0:
+		r.MaxRetries = 4
+	case r.MaxRetries < 0:
+		r.MaxRetries = 0
+	}
+	if r.MinWait == 0 {
+		r.MinWait = 500 * time.Millisecond
+	}
+	if r.MaxWait == 0 {
+		r.MaxWait = 30 * time.Second
+	}
+	if r.MinWait < 0 || r.MaxWait < r.MinWait {
+		return nil, errors.New("klaviyo: retry waits must satisfy 0 <= MinWait <= MaxWait")
+	}
+	if cfg.bulkMaxEvents == 0 {
+		cfg.bulkMaxEvents = MaxBulkEvents
+	}
+	if cfg.bulkMaxBytes == 0 {
+		cfg.bulkMaxBytes = MaxBulkPayloadBytes
+	}
+	if cfg.bulkMaxEvents < 1 || cfg.bulkMaxEvents > MaxBulkEvents {
+		return nil, fmt.Errorf("klaviyo: bulk events per request must be in 1..%d", MaxBulkEvents)
+	}
+	if cfg.bulkMaxBytes < 4<<10 || cfg.bulkMaxBytes > MaxBulkPayloadBytes {
+		return nil, fmt.Errorf("klaviyo: bulk bytes per request must be in 4 KiB..%d", MaxBulkPayloadBytes)
+	}
+	logger := cfg.logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	c := &Client{
+		baseURL:       strings.TrimRight(cfg.baseURL, "/"),
+		revision:      cfg.revision,
+		userAgent:     cfg.userAgent,
+		cred:          &credential{header: "Klaviyo-API-Key " + apiKey},
+		log:           logger,
+		now:           cfg.now,
+		eps:           map[Endpoint]*endpointState{},
+		bulkMaxEvents: cfg.bulkMaxEvents,
+		bulkMaxBytes:  cfg.bulkMaxBytes,
+		allowBackfill: cfg.revision >= "2026-04-15",
+	}
+	for _, e := range endpoints {
+		st := &endpointState{name: e}
+		if !cfg.noLimits {
+			l, ok := cfg.limits[e]
+			if !ok {
+				l = DefaultLimit(e)
+			}
+			if l.Burst < 1 || l.Steady < 1 || l.BurstWindow < 0 || l.SteadyWindow < 0 {
+				return nil, fmt.Errorf("klaviyo: rate limit for %s needs positive burst and steady counts", e)
+			}
+			st.limiters = newLimiters(l, DefaultUtilization)
+		}
+		c.eps[e] = st
+	}
+	for e := range cfg.limits {
+		if _, ok := c.eps[e]; !ok {
+			return nil, fmt.Errorf("klaviyo: rate limit for unknown endpoint %q", e)
+		}
+	}
+
+	var hc http.Client
+	if cfg.httpClient != nil {
+		hc = *cfg.httpClient
+	} else {
+		hc.Timeout = 30 * time.Second
+	}
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	hc.Transport = &pacingTransport{base: base, log: logger}
+	c.rc = &retryablehttp.Client{
+		HTTPClient:   &hc,
+		Logger:       nil,
+		RetryWaitMin: r.MinWait,
+		RetryWaitMax: r.MaxWait,
+		RetryMax:     r.MaxRetries,
+		CheckRetry:   checkRetry,
+		Backoff:      backoff,
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	}
+	return c, nil
+}
+
+// validRevision checks YYYY-MM-DD[.suffix].
+func validRevision(s string) bool {
+	date, suffix, hasSuffix := strings.Cut(s, ".")
+	if hasSuffix && (suffix == "" || strings.ContainsAny(suffix, " \t\r\n")) {
+		return false
+	}
+	_, err := time.Parse("2006-01-02", date)
+	return err == nil
+}
+
+// Revision returns the revision header value the client sends.
+func (c *Client) Revision() string { return c.revision }
+
+type ctxKey struct{}
+
+// callState travels in the request context to the pacing transport.
+type callState struct {
+	ep       *endpointState
+	attempts atomic.Int32
+}
+
+// result of one API call.
+type response struct {
+	status   int
+	header   http.Header
+	body     []byte
+	attempts int
+}
+
+// post sends body to the endpoint with retries and pacing. A non-2xx
+// answer is returned as *APIError.
+func (c *Client) post(ctx context.Context, ep Endpoint, body []byte, maxRead int64) (*response, error) {
+	cs := &callState{ep: c.eps[ep]}
+	ctx = context.WithValue(ctx, ctxKey{}, cs)
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, c.baseURL+string(ep), body)
+	if err != nil {
+		return nil, fmt.Errorf("klaviyo: POST %s: %w", ep, err)
+	}
+	h := req.Header
+	h.Set("Authorization", c.cred.header)
+	h.Set("Revision", c.revision)
+	h.Set("Content-Type", jsonAPI)
+	h.Set("Accept", jsonAPI)
+	h.Set("User-Agent", c.userAgent)
+
+	resp, err := c.rc.Do(req)
+	attempts := int(cs.attempts.Load())
+	if err != nil && resp == nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("klaviyo: POST %s: %w", ep, ctx.Err())
+		}
+		return nil, fmt.Errorf("klaviyo: POST %s: giving up after %d attempt(s): %w", ep, attempts, unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+	out := &response{status: resp.StatusCode, header: resp.Header, attempts: attempts}
+	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	limit := maxRead
+	if !ok {
+		limit = maxErrorBody
+	}
+	out.body, _ = io.ReadAll(io.LimitReader(resp.Body, limit))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	if ok {
+		return out, nil
+	}
+	ae := &APIError{
+		Method:     http.MethodPost,
+		Path:       string(ep),
+		StatusCode: resp.StatusCode,
+		RequestID:  resp.Header.Get("X-Klaviyo-Req-Id"),
+		Attempts:   attempts,
+	}
+	ae.RetryAfter, _ = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	ae.parseErrorBody(resp.Header.Get("Content-Type"), out.body)
+	return out, ae
+}
+
+// unwrapURLError drops *url.Error's "Post \"https://…\"" prefix: the URL
+// is known, and keeping errors short helps logs.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// checkRetry: stop on context end and on pacing that cannot finish before
+// the deadline; otherwise retryablehttp's default policy (transport errors
+// except TLS/scheme/redirect ones; 429; 5xx except 501).
+func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if err != nil && errors.Is(err, errPacingDeadline) {
+		return false, err
+	}
+	return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+}
+
+// backoff: Retry-After exactly on 429 and 503; otherwise capped
+// exponential with jitter in [d/2, d].
+func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			return d
+		}
+	}
+	return jitteredBackoff(minWait, maxWait, attempt, randInt64N)
+}
+
+func jitteredBackoff(minWait, maxWait time.Duration, attempt int, randN func(int64) int64) time.Duration {
+	d := minWait
+	for i := 0; i < attempt && d < maxWait; i++ {
+		d *= 2
+	}
+	if d > maxWait {
+		d = maxWait
+	}
+	half := d / 2
+	if half <= 0 {
+		return d
+	}
+	return half + time.Duration(randN(int64(d-half)+1))
+}

@@ -1,0 +1,348 @@
+package klaviyo
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+)
+
+// Klaviyo's ingestion limits (spec 2026-07-15 and the "Ingestion limits"
+// section of developers.klaviyo.com/en/docs/rate_limits_and_error_handling).
+const (
+	// MaxMetricNameLength: "Must be less than 128 characters."
+	MaxMetricNameLength = 127
+	// MaxEventProperties is the spec's limit on an event's properties.
+	MaxEventProperties = 400
+	// MaxStringBytes: "each string cannot be larger than 100 KB".
+	MaxStringBytes = 100 << 10
+	// MaxArrayItems: arrays may hold at most 4,000 items.
+	MaxArrayItems = 4000
+	// MaxNesting: at most 10 levels of nested objects and arrays.
+	MaxNesting = 10
+	// MaxEventPayloadBytes: an event payload must not exceed 5 MB.
+	MaxEventPayloadBytes = 5 << 20
+	// MaxBulkEvents: the bulk endpoint accepts up to 1,000 events per request.
+	MaxBulkEvents = 1000
+	// MaxBulkPayloadBytes: the bulk endpoint's maximum payload is 5 MB.
+	MaxBulkPayloadBytes = 5 << 20
+	// MaxProfilePayloadBytes: profile import's maximum payload is 100 KB.
+	MaxProfilePayloadBytes = 100 << 10
+)
+
+// encodeState carries the path of the value being encoded, for errors.
+type encodeState struct {
+	path []string // JSON path segments, joined lazily on error
+}
+
+func (st *encodeState) push(seg string) { st.path = append(st.path, seg) }
+func (st *encodeState) pop()            { st.path = st.path[:len(st.path)-1] }
+
+func (st *encodeState) field() string {
+	n := 0
+	for _, s := range st.path {
+		n += len(s) + 1
+	}
+	b := make([]byte, 0, n)
+	for i, s := range st.path {
+		if i > 0 && s[0] != '[' {
+			b = append(b, '.')
+		}
+		b = append(b, s...)
+	}
+	return string(b)
+}
+
+func (st *encodeState) fail(reason string) error {
+	return &ValidationError{Field: st.field(), Reason: reason}
+}
+
+// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD;
+// U+2028 and U+2029 are escaped, as encoding/json does.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// appendTime appends t as an RFC 3339 UTC timestamp to the second, the
+// precision Klaviyo keeps.
+func appendTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.UTC().Truncate(time.Second).AppendFormat(b, time.RFC3339)
+	return append(b, '"')
+}
+
+// appendProperties appends a properties object with sorted keys, checking
+// Klaviyo's ingestion limits on the way. maxKeys <= 0 means no key limit.
+func appendProperties(b []byte, st *encodeState, m map[string]any, maxKeys int) ([]byte, error) {
+	if maxKeys > 0 && len(m) > maxKeys {
+		return b, st.fail("has " + strconv.Itoa(len(m)) + " properties, more than the " + strconv.Itoa(maxKeys) + " Klaviyo accepts")
+	}
+	return appendObject(b, st, m, 1)
+}
+
+func sortedKeys[V any](m map[string]V, buf []string) []string {
+	keys := buf[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func appendObject(b []byte, st *encodeState, m map[string]any, depth int) ([]byte, error) {
+	if depth > MaxNesting {
+		return b, st.fail("nests deeper than " + strconv.Itoa(MaxNesting) + " levels")
+	}
+	var arr [16]string
+	keys := sortedKeys(m, arr[:])
+	b = append(b, '{')
+	var err error
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		st.push(k)
+		if k == "" {
+			return b, st.fail("empty property name")
+		}
+		if len(k) > MaxStringBytes {
+			return b, st.fail("property name longer than 100 KB")
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b, err = appendValue(b, st, m[k], depth)
+		if err != nil {
+			return b, err
+		}
+		st.pop()
+	}
+	return append(b, '}'), nil
+}
+
+func appendStringObject(b []byte, st *encodeState, m map[string]string) ([]byte, error) {
+	var arr [16]string
+	keys := sortedKeys(m, arr[:])
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		st.push(k)
+		if k == "" {
+			return b, st.fail("empty property name")
+		}
+		v := m[k]
+		if len(k) > MaxStringBytes || len(v) > MaxStringBytes {
+			return b, st.fail("string longer than 100 KB")
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendJSONString(b, v)
+		st.pop()
+	}
+	return append(b, '}'), nil
+}
+
+func index(i int) string { return "[" + strconv.Itoa(i) + "]" }
+
+func checkArrayLen(st *encodeState, n int) error {
+	if n > MaxArrayItems {
+		return st.fail("array of " + strconv.Itoa(n) + " items, more than " + strconv.Itoa(MaxArrayItems))
+	}
+	return nil
+}
+
+// appendValue appends one property value. depth is the nesting level of the
+// container holding v.
+func appendValue(b []byte, st *encodeState, v any, depth int) ([]byte, error) {
+	var err error
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case string:
+		if len(x) > MaxStringBytes {
+			return b, st.fail("string longer than 100 KB")
+		}
+		return appendJSONString(b, x), nil
+	case bool:
+		return strconv.AppendBool(b, x), nil
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int8:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int16:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int32:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int64:
+		return strconv.AppendInt(b, x, 10), nil
+	case uint:
+		return strconv.AppendUint(b, uint64(x), 10), nil
+	case uint8:
+		return strconv.AppendUint(b, uint64(x), 10), nil
+	case uint16:
+		return strconv.AppendUint(b, uint64(x), 10), nil
+	case uint32:
+		return strconv.AppendUint(b, uint64(x), 10), nil
+	case uint64:
+		return strconv.AppendUint(b, x, 10), nil
+	case float32:
+		return appendFloat(b, st, float64(x), 32)
+	case float64:
+		return appendFloat(b, st, x, 64)
+	case decimal.Decimal:
+		return append(b, x.String()...), nil
+	case *decimal.Decimal:
+		if x == nil {
+			return append(b, "null"...), nil
+		}
+		return append(b, x.String()...), nil
+	case json.Number:
+		if _, perr := strconv.ParseFloat(string(x), 64); perr != nil || !json.Valid([]byte(x)) {
+			return b, st.fail("json.Number is not a JSON number")
+		}
+		return append(b, x...), nil
+	case time.Time:
+		return appendTime(b, x), nil
+	case json.RawMessage:
+		if !json.Valid(x) {
+			return b, st.fail("json.RawMessage is not valid JSON")
+		}
+		if len(x) > MaxStringBytes {
+			return b, st.fail("raw JSON longer than 100 KB")
+		}
+		return append(b, x...), nil
+	case map[string]any:
+		return appendObject(b, st, x, depth+1)
+	case map[string]string:
+		if depth+1 > MaxNesting {
+			return b, st.fail("nests deeper than " + strconv.Itoa(MaxNesting) + " levels")
+		}
+		return appendStringObject(b, st, x)
+	case []string:
+		if depth+1 > MaxNesting {
+			return b, st.fail("nests deeper than " + strconv.Itoa(MaxNesting) + " levels")
+		}
+		if err = checkArrayLen(st, len(x)); err != nil {
+			return b, err
+		}
+		b = append(b, '[')
+		for i, s := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if len(s) > MaxStringBytes {
+				st.push(index(i))
+				return b, st.fail("string longer than 100 KB")
+			}
+			b = appendJSONString(b, s)
+		}
+		return append(b, ']'), nil
+	case []any:
+		if depth+1 > MaxNesting {
+			return b, st.fail("nests deeper than " + strconv.Itoa(MaxNesting) + " levels")
+		}
+		if err = checkArrayLen(st, len(x)); err != nil {
+			return b, err
+		}
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			st.push(index(i))
+			if b, err = appendValue(b, st, e, depth+1); err != nil {
+				return b, err
+			}
+			st.pop()
+		}
+		return append(b, ']'), nil
+	case []map[string]any:
+		if depth+1 > MaxNesting {
+			return b, st.fail("nests deeper than " + strconv.Itoa(MaxNesting) + " levels")
+		}
+		if err = checkArrayLen(st, len(x)); err != nil {
+			return b, err
+		}
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			st.push(index(i))
+			if b, err = appendObject(b, st, e, depth+2); err != nil {
+				return b, err
+			}
+			st.pop()
+		}
+		return append(b, ']'), nil
+	default:
+		// Anything else goes through encoding/json; its strings are not
+		// walked, so only the total size is checked.
+		raw, merr := json.Marshal(x)
+		if merr != nil {
+			return b, st.fail(fmt.Sprintf("cannot encode value of type %T as JSON", v))
+		}
+		if len(raw) > MaxStringBytes {
+			return b, st.fail("value encodes to more than 100 KB")
+		}
+		return append(b, raw...), nil
+	}
+}
+
+func appendFloat(b []byte, st *encodeState, f float64, bits int) ([]byte, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return b, st.fail("number is NaN or infinite")
+	}
+	return strconv.AppendFloat(b, f, 'g', -1, bits), nil
+}

@@ -1,0 +1,340 @@
+package klaviyo
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Sentinel errors for errors.Is. An *APIError or a *ValidationError matches
+// the sentinel that describes it; see their Is and Unwrap methods.
+var (
+	// ErrRateLimited: Klaviyo answered 429 (throttled) and the retries the
+	// client was allowed did not get the request through.
+	ErrRateLimited = errors.New("klaviyo: rate limited")
+	// ErrUnauthorized: the API key is missing, invalid, or lacks the scope
+	// (401, or a 403 carrying a Klaviyo JSON:API error body).
+	ErrUnauthorized = errors.New("klaviyo: unauthorized")
+	// ErrInvalid: the request was rejected as invalid, either locally before
+	// sending (*ValidationError) or by Klaviyo (400, 413, 415, 422).
+	ErrInvalid = errors.New("klaviyo: invalid request")
+	// ErrDuplicateProfile: profile import found the identifiers on two
+	// different profiles (409 duplicate_profile). APIError.DuplicateProfileID
+	// names the existing profile.
+	ErrDuplicateProfile = errors.New("klaviyo: duplicate profile")
+	// ErrServer: Klaviyo answered 5xx and the retries did not get through.
+	// The request may or may not have taken effect; resending the same
+	// events is safe because they carry a unique_id.
+	ErrServer = errors.New("klaviyo: server error")
+)
+
+// maxErrorBody bounds how much of an error response body is read.
+const maxErrorBody = 64 << 10
+
+// maxRawBody bounds APIError.Body for bodies that are not JSON:API.
+const maxRawBody = 512
+
+// APIError is a non-success answer from Klaviyo. Use errors.As to reach it and
+// errors.Is with the sentinels (ErrRateLimited, ErrUnauthorized, ErrInvalid,
+// ErrDuplicateProfile, ErrServer) to classify it.
+type APIError struct {
+	// Method and Path of the request ("POST", "/api/events").
+	Method, Path string
+	// StatusCode is the HTTP status of the last attempt.
+	StatusCode int
+	// RequestID is the X-Klaviyo-Req-Id response header, when present.
+	RequestID string
+	// RetryAfter is the parsed Retry-After header of the last answer (zero when absent).
+	RetryAfter time.Duration
+	// Attempts is how many times the request was sent.
+	Attempts int
+	// Errors are the JSON:API error objects of the body, in order. Empty when
+	// the body was not a JSON:API error document (see Body).
+	Errors []ErrorObject
+	// ContentType is the response Content-Type.
+	ContentType string
+	// Body holds at most the first 512 bytes of a body that was not a
+	// JSON:API error document (an HTML page from a proxy, plain text). It is
+	// never part of Error().
+	Body []byte
+}
+
+// ErrorObject is one JSON:API error object, as Klaviyo sends them.
+type ErrorObject struct {
+	// ID identifies this occurrence; quote it to Klaviyo support.
+	ID string `json:"id"`
+	// Status is the HTTP status Klaviyo put in the object (0 when absent).
+	Status int `json:"-"`
+	// Code is Klaviyo's machine-readable code: "invalid", "not_authenticated",
+	// "not_found", "duplicate_profile", "throttled", ...
+	Code string `json:"code"`
+	// Title is a short summary; Detail the specific explanation.
+	Title  string `json:"title"`
+	Detail string `json:"detail"`
+	// Source points at the offending part of the request.
+	Source ErrorSource `json:"source"`
+	// Meta is the raw "meta" object, when present.
+	Meta json.RawMessage `json:"meta,omitempty"`
+}
+
+// ErrorSource is the "source" member of a JSON:API error object.
+type ErrorSource struct {
+	// Pointer is a JSON pointer into the request body ("/data/attributes/metric").
+	Pointer string `json:"pointer,omitempty"`
+	// Parameter names the offending query or header parameter.
+	Parameter string `json:"parameter,omitempty"`
+}
+
+// Code returns the code of the first error object, or "".
+func (e *APIError) Code() string {
+	if len(e.Errors) == 0 {
+		return ""
+	}
+	return e.Errors[0].Code
+}
+
+// DuplicateProfileID returns meta.duplicate_profile_id of a 409
+// duplicate_profile answer, or "".
+func (e *APIError) DuplicateProfileID() string {
+	for _, o := range e.Errors {
+		if len(o.Meta) == 0 {
+			continue
+		}
+		var m struct {
+			ID string `json:"duplicate_profile_id"`
+		}
+		if json.Unmarshal(o.Meta, &m) == nil && m.ID != "" {
+			return m.ID
+		}
+	}
+	return ""
+}
+
+// Error describes the failure: method, path, status, the first error
+// object's code, detail and source, the request ID. It never contains the
+// API key or the raw body.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("klaviyo: ")
+	b.WriteString(e.Method)
+	b.WriteByte(' ')
+	b.WriteString(e.Path)
+	b.WriteString(": status ")
+	b.WriteString(strconv.Itoa(e.StatusCode))
+	if len(e.Errors) > 0 {
+		o := e.Errors[0]
+		if o.Code != "" {
+			b.WriteString(" ")
+			b.WriteString(o.Code)
+		}
+		if o.Detail != "" {
+			b.WriteString(": ")
+			b.WriteString(o.Detail)
+		} else if o.Title != "" {
+			b.WriteString(": ")
+			b.WriteString(o.Title)
+		}
+		if o.Source.Pointer != "" {
+			b.WriteString(" (at ")
+			b.WriteString(o.Source.Pointer)
+			b.WriteString(")")
+		} else if o.Source.Parameter != "" {
+			b.WriteString(" (parameter ")
+			b.WriteString(o.Source.Parameter)
+			b.WriteString(")")
+		}
+		if n := len(e.Errors) - 1; n > 0 {
+			fmt.Fprintf(&b, " and %d more error(s)", n)
+		}
+	} else if e.ContentType != "" || len(e.Body) > 0 {
+		fmt.Fprintf(&b, ": non-JSON:API body (%s)", e.ContentType)
+	}
+	if e.RequestID != "" {
+		b.WriteString(" [request ")
+		b.WriteString(e.RequestID)
+		b.WriteString("]")
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
+	}
+	return b.String()
+}
+
+// Is reports whether the error matches one of the package sentinels.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrUnauthorized:
+		// A 403 without a JSON:API body is typically a proxy or bot
+		// challenge (Cloudflare), not a statement about the key.
+		return e.StatusCode == http.StatusUnauthorized ||
+			(e.StatusCode == http.StatusForbidden && len(e.Errors) > 0)
+	case ErrInvalid:
+		switch e.StatusCode {
+		case http.StatusBadRequest, http.StatusRequestEntityTooLarge,
+			http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity:
+			return true
+		}
+		return false
+	case ErrDuplicateProfile:
+		if e.StatusCode != http.StatusConflict {
+			return false
+		}
+		for _, o := range e.Errors {
+			if o.Code == "duplicate_profile" {
+				return true
+			}
+		}
+		return false
+	case ErrServer:
+		return e.StatusCode >= 500
+	}
+	return false
+}
+
+// errorDocument is the JSON:API top-level error document.
+type errorDocument struct {
+	Errors []rawErrorObject `json:"errors"`
+}
+
+// rawErrorObject decodes leniently: status may be a number (Klaviyo) or a
+// string (JSON:API spec), and any member may be missing or of another type.
+type rawErrorObject struct {
+	ID     json.RawMessage `json:"id"`
+	Status json.RawMessage `json:"status"`
+	Code   json.RawMessage `json:"code"`
+	Title  json.RawMessage `json:"title"`
+	Detail json.RawMessage `json:"detail"`
+	Source json.RawMessage `json:"source"`
+	Meta   json.RawMessage `json:"meta"`
+}
+
+// lenientString returns the string a JSON value holds, the text of a number,
+// or "" for anything else.
+func lenientString(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return ""
+	}
+	switch raw[0] {
+	case '"':
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return s
+		}
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		var n json.Number
+		if json.Unmarshal(raw, &n) == nil {
+			return n.String()
+		}
+	}
+	return ""
+}
+
+// parseErrorBody fills e.Errors from a JSON:API error document, or e.Body
+// with a bounded prefix of anything else. It never fails: an unreadable body
+// is an APIError without error objects.
+func (e *APIError) parseErrorBody(contentType string, body []byte) {
+	e.ContentType = contentType
+	if objs, ok := parseErrorObjects(body); ok {
+		e.Errors = objs
+		return
+	}
+	if len(body) > maxRawBody {
+		body = body[:maxRawBody]
+	}
+	if len(body) > 0 {
+		e.Body = bytes.Clone(body)
+	}
+}
+
+// parseErrorObjects decodes a JSON:API error document. ok is false when the
+// body is not a JSON object with an "errors" array of objects.
+func parseErrorObjects(body []byte) ([]ErrorObject, bool) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 || body[0] != '{' {
+		return nil, false
+	}
+	var doc errorDocument
+	if err := json.Unmarshal(body, &doc); err != nil || doc.Errors == nil {
+		return nil, false
+	}
+	objs := make([]ErrorObject, 0, len(doc.Errors))
+	for _, r := range doc.Errors {
+		o := ErrorObject{
+			ID:     lenientString(r.ID),
+			Code:   lenientString(r.Code),
+			Title:  lenientString(r.Title),
+			Detail: lenientString(r.Detail),
+		}
+		if s := lenientString(r.Status); s != "" {
+			if n, err := strconv.Atoi(s); err == nil && n >= 0 && n < 1000 {
+				o.Status = n
+			}
+		}
+		var src struct {
+			Pointer   json.RawMessage `json:"pointer"`
+			Parameter json.RawMessage `json:"parameter"`
+		}
+		if len(r.Source) > 0 && json.Unmarshal(r.Source, &src) == nil {
+			o.Source.Pointer = lenientString(src.Pointer)
+			o.Source.Parameter = lenientString(src.Parameter)
+		}
+		if m := bytes.TrimSpace(r.Meta); len(m) > 0 && m[0] == '{' {
+			o.Meta = bytes.Clone(m)
+		}
+		objs = append(objs, o)
+	}
+	return objs, true
+}
+
+// isJSONContentType reports whether a Content-Type names JSON or JSON:API.
+func isJSONContentType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	return mt == "application/json" || mt == "application/vnd.api+json" || strings.HasSuffix(mt, "+json")
+}
+
+// ValidationError reports an event or profile rejected locally, before
+// anything was sent. It matches ErrInvalid.
+type ValidationError struct {
+	// Field is the JSON path of the offending field in Klaviyo's terms,
+	// e.g. "metric.name", "properties.Items[2].Name", "events[3].time".
+	Field string
+	// Reason says what is wrong with it. It never quotes the value.
+	Reason string
+}
+
+// Error implements error.
+func (e *ValidationError) Error() string {
+	return "klaviyo: invalid " + e.Field + ": " + e.Reason
+}
+
+// Unwrap makes a ValidationError match ErrInvalid.
+func (e *ValidationError) Unwrap() error { return ErrInvalid }
+
+// BatchError reports a CreateEvents call that stopped part-way. Events
+// [0, Accepted) were accepted by Klaviyo; the rest were not sent or not
+// accepted. Err is the cause (often an *APIError).
+type BatchError struct {
+	Accepted int
+	Total    int
+	Err      error
+}
+
+// Error implements error.
+func (e *BatchError) Error() string {
+	return fmt.Sprintf("klaviyo: bulk create events: %d of %d events accepted: %v", e.Accepted, e.Total, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *BatchError) Unwrap() error { return e.Err }

@@ -1,0 +1,171 @@
+package klaviyo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// errPacingDeadline: waiting for a rate-limit slot would overrun the
+// context deadline.
+var errPacingDeadline = errors.New("klaviyo: rate-limit wait would exceed the context deadline")
+
+func randInt64N(n int64) int64 { return rand.Int64N(n) }
+
+// endpointState is the pacing state of one endpoint.
+type endpointState struct {
+	name     Endpoint
+	limiters []*rate.Limiter
+
+	mu          sync.Mutex
+	pausedUntil time.Time // set by a 429's Retry-After
+}
+
+// newLimiters returns one token bucket per window. For a window of length W
+// and limit L the bucket refills at r = min(u·L, L-1)/W and holds
+// b = max(1, floor(L - r·W)) tokens, so any interval of length W admits at
+// most b + r·W <= L requests, wherever Klaviyo's fixed windows fall.
+func newLimiters(l Limit, u float64) []*rate.Limiter {
+	l = l.withDefaults()
+	mk := func(n int, w time.Duration) *rate.Limiter {
+		L := float64(n)
+		per := math.Min(u*L, L-1)
+		if per <= 0 {
+			per = u * L / 2
+		}
+		r := per / w.Seconds()
+		b := int(math.Floor(L - r*w.Seconds() + 1e-9))
+		if b < 1 {
+			b = 1
+		}
+		return rate.NewLimiter(rate.Limit(r), b)
+	}
+	return []*rate.Limiter{mk(l.Burst, l.BurstWindow), mk(l.Steady, l.SteadyWindow)}
+}
+
+// pacingTransport waits for the endpoint's pacing (a Retry-After pause,
+// then the token buckets) before each attempt, counts attempts and logs.
+type pacingTransport struct {
+	base http.RoundTripper
+	log  *slog.Logger
+}
+
+func (t *pacingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	cs, _ := ctx.Value(ctxKey{}).(*callState)
+	if cs == nil {
+		return t.base.RoundTrip(req)
+	}
+	attempt := cs.attempts.Add(1)
+	ep := cs.ep
+	if err := ep.wait(ctx); err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
+	start := time.Now()
+	resp, err := t.base.RoundTrip(req)
+	elapsed := time.Since(start)
+	if err != nil {
+		t.log.LogAttrs(ctx, slog.LevelWarn, "klaviyo: request failed",
+			slog.String("endpoint", string(ep.name)), slog.Int("attempt", int(attempt)),
+			slog.Duration("elapsed", elapsed), slog.String("error", unwrapURLError(err).Error()))
+		return nil, err
+	}
+	level := slog.LevelDebug
+	attrs := []slog.Attr{
+		slog.String("endpoint", string(ep.name)), slog.Int("attempt", int(attempt)),
+		slog.Int("status", resp.StatusCode), slog.Duration("elapsed", elapsed),
+	}
+	if id := resp.Header.Get("X-Klaviyo-Req-Id"); id != "" {
+		attrs = append(attrs, slog.String("request_id", id))
+	}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
+		level = slog.LevelWarn
+		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			attrs = append(attrs, slog.Duration("retry_after", d))
+			if resp.StatusCode == http.StatusTooManyRequests {
+				ep.pause(time.Now().Add(d))
+			}
+		}
+	}
+	t.log.LogAttrs(ctx, level, "klaviyo: response", attrs...)
+	return resp, nil
+}
+
+// pause holds every request to the endpoint until t (after a 429): Klaviyo
+// answers immediate retries with 429 again.
+func (ep *endpointState) pause(t time.Time) {
+	ep.mu.Lock()
+	if t.After(ep.pausedUntil) {
+		ep.pausedUntil = t
+	}
+	ep.mu.Unlock()
+}
+
+func (ep *endpointState) wait(ctx context.Context) error {
+	for {
+		ep.mu.Lock()
+		d := time.Until(ep.pausedUntil)
+		ep.mu.Unlock()
+		if d <= 0 {
+			break
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+			return errPacingDeadline
+		}
+		tm := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			tm.Stop()
+			return ctx.Err()
+		case <-tm.C:
+		}
+	}
+	for _, l := range ep.limiters {
+		if err := l.Wait(ctx); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("%w (%v)", errPacingDeadline, err)
+		}
+	}
+	return nil
+}
+
+// parseRetryAfter reads a Retry-After header: delay-seconds (Klaviyo) or an
+// HTTP date. ok is false when absent or unreadable.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n < 0 {
+			return 0, false
+		}
+		if n > 86400 {
+			n = 86400
+		}
+		return time.Duration(n) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		d := t.Sub(now)
+		if d < 0 {
+			d = 0
+		}
+		return d, true
+	}
+	return 0, false
+}
