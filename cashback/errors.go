@@ -1,0 +1,209 @@
+package cashback
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/shopspring/decimal"
+)
+
+// Sentinel errors, for errors.Is. Each error the package returns wraps at
+// least one of them; the typed errors below carry the details for errors.As.
+// No error message contains a customer ID, an order ID, an idempotency key or
+// a free-text reason: they may hold personal data. Messages name fields and
+// entry sequence numbers instead.
+var (
+	// ErrInvalidRequest reports a request field that is missing or malformed
+	// (see *FieldError). Nothing was written.
+	ErrInvalidRequest = errors.New("cashback: invalid request")
+
+	// ErrInvalidAmount reports an amount that is not a positive number
+	// representable in its currency's minor units (see *AmountError).
+	ErrInvalidAmount = errors.New("cashback: invalid amount")
+
+	// ErrTooPrecise reports an amount with more decimal places than its
+	// currency allows (1.005 USD, 1.5 JPY). Amounts are never rounded.
+	ErrTooPrecise = errors.New("cashback: amount more precise than its currency allows")
+
+	// ErrNotPositive reports a zero or negative amount.
+	ErrNotPositive = errors.New("cashback: amount not positive")
+
+	// ErrTooLarge reports an amount above MaxAmount.
+	ErrTooLarge = errors.New("cashback: amount too large")
+
+	// ErrMalformedAmount reports text that is not a plain decimal number.
+	ErrMalformedAmount = errors.New("cashback: malformed amount")
+
+	// ErrUnknownCurrency reports a currency code that MinorUnits rejects.
+	ErrUnknownCurrency = errors.New("cashback: unknown currency")
+
+	// ErrCurrencyMismatch reports money in one currency used with an account
+	// or money in another.
+	ErrCurrencyMismatch = errors.New("cashback: currency mismatch")
+
+	// ErrInsufficientFunds reports a redemption larger than the available
+	// balance (see *InsufficientFundsError). Nothing was written.
+	ErrInsufficientFunds = errors.New("cashback: insufficient funds")
+
+	// ErrIdempotencyConflict reports an idempotency key already used in the
+	// account for a different request (see *IdempotencyConflictError).
+	// Nothing was written.
+	ErrIdempotencyConflict = errors.New("cashback: idempotency key reused for a different request")
+
+	// ErrConflict reports that the account changed between reading it and
+	// appending to it: the expected version did not match. Stores return it
+	// from Append; the Ledger retries and returns it (wrapped) only when
+	// Options.MaxAttempts attempts all lost the race. Nothing was written, and
+	// the call may be retried with the same idempotency key.
+	ErrConflict = errors.New("cashback: concurrent update")
+
+	// ErrDuplicateKey is returned by Store.Append when an entry's idempotency
+	// key is already recorded in the account. Nothing was written. The Ledger
+	// turns it into a replay or an ErrIdempotencyConflict.
+	ErrDuplicateKey = errors.New("cashback: duplicate idempotency key")
+
+	// ErrNotFound reports a missing entry: Store.LookupKey for an unknown key,
+	// or a reversal of a sequence number the account does not have.
+	ErrNotFound = errors.New("cashback: not found")
+
+	// ErrNotReversible reports a reversal of an entry that cannot be reversed
+	// (an expiry or a reversal). Nothing was written.
+	ErrNotReversible = errors.New("cashback: entry cannot be reversed")
+
+	// ErrAlreadyReversed reports a second reversal of a redemption. Nothing
+	// was written.
+	ErrAlreadyReversed = errors.New("cashback: entry already reversed")
+
+	// ErrNothingToReverse reports a reversal of an issue whose credit is all
+	// spent, expired or reversed already. Nothing was written.
+	ErrNothingToReverse = errors.New("cashback: nothing left to reverse")
+
+	// ErrPartiallySpent reports a reversal of an issue of which only part is
+	// left, when the request did not set AllowPartial (see
+	// *PartiallySpentError). Nothing was written.
+	ErrPartiallySpent = errors.New("cashback: credit partly spent")
+
+	// ErrCorrupt reports entries from the Store that break the ledger's rules
+	// (see *CorruptError): a gap in sequence numbers, an unknown kind, an
+	// allocation to a lot that does not exist, a lot overdrawn. The Ledger
+	// writes nothing to an account it cannot read.
+	ErrCorrupt = errors.New("cashback: corrupt ledger")
+)
+
+// FieldError reports a request or entry field that is missing or invalid.
+// Field is the field's name as in JSON (for example "account.customer",
+// "expires_at"). It unwraps to ErrInvalidRequest and, where one applies, a
+// more specific sentinel (ErrUnknownCurrency, ErrCurrencyMismatch).
+type FieldError struct {
+	Field  string // JSON-style path of the field
+	Reason string // what is wrong, in words
+	Err    error  // more specific sentinel, or nil
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("cashback: %s: %s", e.Field, e.Reason)
+}
+
+// Unwrap returns ErrInvalidRequest and the specific sentinel, if any.
+func (e *FieldError) Unwrap() []error {
+	if e.Err != nil {
+		return []error{ErrInvalidRequest, e.Err}
+	}
+	return []error{ErrInvalidRequest}
+}
+
+// AmountError reports an amount that cannot be used. It unwraps to
+// ErrInvalidAmount, ErrInvalidRequest, and exactly one of ErrTooPrecise,
+// ErrNotPositive, ErrTooLarge, ErrMalformedAmount or ErrUnknownCurrency.
+type AmountError struct {
+	Field    string // JSON-style path, e.g. "amount"
+	Value    string // the amount as given (a number, never personal data), truncated to 40 bytes
+	Currency string // the currency it was given in
+	Err      error  // the specific sentinel
+}
+
+func (e *AmountError) Error() string {
+	return fmt.Sprintf("cashback: %s: %q %s: %v", e.Field, e.Value, e.Currency, trimPrefix(e.Err))
+}
+
+// Unwrap returns ErrInvalidAmount, ErrInvalidRequest and the specific sentinel.
+func (e *AmountError) Unwrap() []error {
+	return []error{ErrInvalidAmount, ErrInvalidRequest, e.Err}
+}
+
+// InsufficientFundsError reports a redemption above the available balance.
+type InsufficientFundsError struct {
+	Requested decimal.Decimal
+	Available decimal.Decimal
+	Currency  string
+}
+
+func (e *InsufficientFundsError) Error() string {
+	return fmt.Sprintf("cashback: insufficient funds: requested %s %s, available %s %s",
+		formatAmount(e.Requested, e.Currency), e.Currency, formatAmount(e.Available, e.Currency), e.Currency)
+}
+
+// Unwrap returns ErrInsufficientFunds.
+func (e *InsufficientFundsError) Unwrap() error { return ErrInsufficientFunds }
+
+// IdempotencyConflictError reports a key already used for a different
+// request. Existing is the entry recorded under the key. The key itself is
+// not in the message.
+type IdempotencyConflictError struct {
+	Existing Entry
+}
+
+func (e *IdempotencyConflictError) Error() string {
+	return fmt.Sprintf("cashback: idempotency key already used by entry %d (%s) for a different request",
+		e.Existing.Seq, e.Existing.Kind)
+}
+
+// Unwrap returns ErrIdempotencyConflict.
+func (e *IdempotencyConflictError) Unwrap() error { return ErrIdempotencyConflict }
+
+// PartiallySpentError reports a strict reversal of an issue of which only
+// Remaining out of Issued is left.
+type PartiallySpentError struct {
+	Seq       int64 // the issue entry
+	Issued    decimal.Decimal
+	Remaining decimal.Decimal
+	Currency  string
+}
+
+func (e *PartiallySpentError) Error() string {
+	return fmt.Sprintf("cashback: entry %d: only %s of %s %s left to reverse (set AllowPartial to reverse the rest)",
+		e.Seq, formatAmount(e.Remaining, e.Currency), formatAmount(e.Issued, e.Currency), e.Currency)
+}
+
+// Unwrap returns ErrPartiallySpent.
+func (e *PartiallySpentError) Unwrap() error { return ErrPartiallySpent }
+
+// CorruptError reports an entry read from the Store that breaks the ledger's
+// rules. Seq is its sequence number (or its position, if the sequence number
+// itself is wrong) and Field the JSON-style field at fault.
+type CorruptError struct {
+	Seq    int64
+	Field  string
+	Reason string
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("cashback: corrupt ledger: entry %d: %s: %s", e.Seq, e.Field, e.Reason)
+}
+
+// Unwrap returns ErrCorrupt.
+func (e *CorruptError) Unwrap() error { return ErrCorrupt }
+
+// trimPrefix renders a sentinel's message without the "cashback: " prefix,
+// for use inside another cashback message.
+func trimPrefix(err error) string {
+	if err == nil {
+		return "invalid"
+	}
+	s := err.Error()
+	const p = "cashback: "
+	if len(s) > len(p) && s[:len(p)] == p {
+		return s[len(p):]
+	}
+	return s
+}

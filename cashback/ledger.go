@@ -1,0 +1,542 @@
+package cashback
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+)
+
+// Defaults for Options' zero values.
+const (
+	DefaultExpiringSoon = 30 * 24 * time.Hour
+	DefaultMaxAttempts  = 10
+)
+
+// reservedKeyPrefix starts the keys the Ledger derives for expiry entries;
+// callers' keys may not use it.
+const reservedKeyPrefix = "cashback:"
+
+// Options configures a Ledger. The zero value (or nil) gives the defaults.
+type Options struct {
+	// ExpiringSoon is the window for Balance.ExpiringSoon: available credit
+	// that lapses within this long after the balance's instant. Zero means
+	// DefaultExpiringSoon (30 days); negative is an error.
+	ExpiringSoon time.Duration
+	// MaxAttempts bounds the attempts of one write that keeps losing races
+	// (Store.Append returning ErrConflict) before the Ledger gives up with
+	// ErrConflict. Zero means DefaultMaxAttempts; negative is an error.
+	MaxAttempts int
+	// Logger receives debug records of writes and retries: kinds, sequence
+	// numbers and attempt counts, never customer IDs, order IDs, keys or
+	// reasons. Nil discards them.
+	Logger *slog.Logger
+}
+
+// Ledger is the portable cashback ledger over a Store. It validates
+// requests, enforces idempotency, computes balances and allocates credit;
+// the Store only keeps entries. A Ledger is safe for concurrent use, also
+// from several processes sharing one store: writes use the store's
+// optimistic concurrency and retry on conflict.
+//
+// Every method that writes takes now, the caller's clock reading. An entry's
+// At is now, or the account's last At if that is later (clocks of several
+// hosts disagree a little; an account's entries stay in time order).
+type Ledger struct {
+	store        Store
+	expiringSoon time.Duration
+	maxAttempts  int
+	log          *slog.Logger
+}
+
+// New returns a Ledger over store. opts may be nil.
+func New(store Store, opts *Options) (*Ledger, error) {
+	if store == nil {
+		return nil, &FieldError{Field: "store", Reason: "missing"}
+	}
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.ExpiringSoon < 0 {
+		return nil, &FieldError{Field: "options.expiring_soon", Reason: "negative"}
+	}
+	if o.MaxAttempts < 0 {
+		return nil, &FieldError{Field: "options.max_attempts", Reason: "negative"}
+	}
+	if o.ExpiringSoon == 0 {
+		o.ExpiringSoon = DefaultExpiringSoon
+	}
+	if o.MaxAttempts == 0 {
+		o.MaxAttempts = DefaultMaxAttempts
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Ledger{store: store, expiringSoon: o.ExpiringSoon, maxAttempts: o.MaxAttempts, log: o.Logger}, nil
+}
+
+// IssueRequest asks for credit to be added to an account.
+type IssueRequest struct {
+	Account Account
+	// Amount must be positive, in Account.Currency, within its minor units.
+	Amount Money
+	// Key is the idempotency key (required, at most MaxIDLen bytes, not
+	// starting with "cashback:"). Derive it from what the credit is for,
+	// e.g. "delay:<delay ID>:cashback", so a retried or duplicated event
+	// cannot issue twice.
+	Key string
+	// Reason is free text shown to staff (optional, at most MaxReasonLen).
+	Reason string
+	// OrderID and DelayID name the source of the credit (optional).
+	OrderID string
+	DelayID string
+	// AvailableAt is when the credit becomes spendable; until then it is
+	// pending. Zero or past means at once.
+	AvailableAt time.Time
+	// ExpiresAt is when what is left of the credit lapses. Zero means never.
+	// It must be after the credit becomes available.
+	ExpiresAt time.Time
+}
+
+// RedeemRequest asks to spend available credit on an order.
+type RedeemRequest struct {
+	Account Account
+	// Amount must be positive, in Account.Currency, and at most the
+	// available balance.
+	Amount Money
+	// Key is the idempotency key (required), e.g. "checkout:<order ID>".
+	Key string
+	// OrderID is the order the credit pays towards (required).
+	OrderID string
+}
+
+// ReverseRequest asks to undo an issue or a redemption.
+type ReverseRequest struct {
+	Account Account
+	// Seq is the entry to reverse: an issue or a redeem.
+	Seq int64
+	// Key is the idempotency key (required).
+	Key string
+	// Reason is free text (optional).
+	Reason string
+	// AllowPartial lets a reversal of an issue take back only what is left
+	// of it when part has been spent, expired or reversed. Without it such a
+	// reversal fails with ErrPartiallySpent and writes nothing.
+	AllowPartial bool
+}
+
+// Issue adds credit to the account and returns the issue entry.
+//
+// Idempotency: a request with a Key already used in the account returns the
+// entry first written under it if the request is the same (same account,
+// amount, reason, source and times), whatever now is, and
+// ErrIdempotencyConflict otherwise. Retry-safety: if Issue returns an error
+// that is not a validation error, the credit may or may not have been issued
+// (the store may have committed before failing); retrying with the same Key
+// is always safe.
+func (l *Ledger) Issue(ctx context.Context, req IssueRequest, now time.Time) (Entry, error) {
+	if err := checkCommon(req.Account, req.Key, now); err != nil {
+		return Entry{}, err
+	}
+	amount, err := requestAmount(req.Account, req.Amount)
+	if err != nil {
+		return Entry{}, err
+	}
+	if err := checkText("reason", req.Reason); err != nil {
+		return Entry{}, err
+	}
+	if err := checkID("order_id", req.OrderID, false); err != nil {
+		return Entry{}, err
+	}
+	if err := checkID("delay_id", req.DelayID, false); err != nil {
+		return Entry{}, err
+	}
+	availableAt, expiresAt := normTime(req.AvailableAt), normTime(req.ExpiresAt)
+	fp := fingerprint("issue", req.Account.Customer, req.Account.Currency, formatAmount(amount, req.Account.Currency),
+		req.Reason, req.OrderID, req.DelayID, timeKey(availableAt), timeKey(expiresAt))
+	out, err := l.write(ctx, req.Account, req.Key, fp, now, func(s *state, at time.Time) ([]Entry, error) {
+		avail := availableAt
+		if avail.Before(at) {
+			avail = at
+		}
+		if !expiresAt.IsZero() && !expiresAt.After(avail) {
+			return nil, &FieldError{Field: "expires_at", Reason: "not after the time the credit becomes available"}
+		}
+		return []Entry{{
+			Account: req.Account, Seq: s.version + 1, Kind: KindIssue, Amount: amount, At: at,
+			Key: req.Key, Fingerprint: fp, Reason: req.Reason, OrderID: req.OrderID, DelayID: req.DelayID,
+			AvailableAt: avail, ExpiresAt: expiresAt,
+		}}, nil
+	})
+	if err != nil {
+		return Entry{}, err
+	}
+	return out[0], nil
+}
+
+// Redeem spends available credit on an order and returns the redeem entry.
+// Credit is consumed soonest-expiring first (credit that never expires last;
+// ties by earliest availability, then by issue order), and the entry's
+// Allocations record which issues paid for it. Pending and lapsed credit is
+// not spendable.
+//
+// An amount above the available balance at the entry's time fails with
+// *InsufficientFundsError (ErrInsufficientFunds) and writes nothing.
+// Idempotency and retry-safety are as for Issue: a replay returns the first
+// result even if the balance has changed since.
+func (l *Ledger) Redeem(ctx context.Context, req RedeemRequest, now time.Time) (Entry, error) {
+	if err := checkCommon(req.Account, req.Key, now); err != nil {
+		return Entry{}, err
+	}
+	amount, err := requestAmount(req.Account, req.Amount)
+	if err != nil {
+		return Entry{}, err
+	}
+	if err := checkID("order_id", req.OrderID, true); err != nil {
+		return Entry{}, err
+	}
+	fp := fingerprint("redeem", req.Account.Customer, req.Account.Currency, formatAmount(amount, req.Account.Currency), req.OrderID)
+	out, err := l.write(ctx, req.Account, req.Key, fp, now, func(s *state, at time.Time) ([]Entry, error) {
+		var avail []*lot
+		total := decimal.Zero
+		for i := range s.lots {
+			if lt := &s.lots[i]; lt.state(at) == lotAvailable {
+				avail = append(avail, lt)
+				total = total.Add(lt.remaining)
+			}
+		}
+		if amount.GreaterThan(total) {
+			minor, _ := MinorUnits(req.Account.Currency)
+			return nil, &InsufficientFundsError{Requested: amount, Available: total.Round(minor), Currency: req.Account.Currency}
+		}
+		slices.SortFunc(avail, fifo)
+		var allocs []Allocation
+		left := amount
+		for _, lt := range avail {
+			if left.Sign() == 0 {
+				break
+			}
+			take := decimal.Min(left, lt.remaining)
+			allocs = append(allocs, Allocation{Lot: lt.seq, Amount: take})
+			left = left.Sub(take)
+		}
+		return []Entry{{
+			Account: req.Account, Seq: s.version + 1, Kind: KindRedeem, Amount: amount, At: at,
+			Key: req.Key, Fingerprint: fp, OrderID: req.OrderID, Allocations: allocs,
+		}}, nil
+	})
+	if err != nil {
+		return Entry{}, err
+	}
+	return out[0], nil
+}
+
+// fifo orders lots for spending: soonest expiry first, never-expiring last,
+// then earliest availability, then issue order.
+func fifo(a, b *lot) int {
+	switch {
+	case a.expiresAt.IsZero() != b.expiresAt.IsZero():
+		if a.expiresAt.IsZero() {
+			return 1
+		}
+		return -1
+	case !a.expiresAt.Equal(b.expiresAt):
+		return a.expiresAt.Compare(b.expiresAt)
+	case !a.availableAt.Equal(b.availableAt):
+		return a.availableAt.Compare(b.availableAt)
+	}
+	return cmpInt(a.seq, b.seq)
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Reverse undoes an issue or a redemption and returns the reversal entry.
+//
+// Reversing an issue (KindReverseIssue) takes back what is left of that
+// credit — pending, available or lapsed — and never more, so the balance
+// cannot go negative: credit already spent stays spent (reverse the
+// redemption too to get it back). If only part is left, the request must set
+// AllowPartial, otherwise it fails with *PartiallySpentError; if nothing is
+// left it fails with ErrNothingToReverse. If a later redemption reversal
+// returns credit to a reversed issue, that credit is spendable again and the
+// issue may be reversed again.
+//
+// Reversing a redemption (KindReverseRedeem), for example when the order is
+// cancelled, returns the credit to the issues it came from, with their
+// original availability and expiry: credit whose issue has expired in the
+// meantime comes back lapsed. A redemption can be reversed once
+// (ErrAlreadyReversed). Expiries and reversals cannot be reversed
+// (ErrNotReversible). Idempotency and retry-safety are as for Issue.
+func (l *Ledger) Reverse(ctx context.Context, req ReverseRequest, now time.Time) (Entry, error) {
+	if err := checkCommon(req.Account, req.Key, now); err != nil {
+		return Entry{}, err
+	}
+	if req.Seq < 1 {
+		return Entry{}, &FieldError{Field: "seq", Reason: "must be at least 1"}
+	}
+	if err := checkText("reason", req.Reason); err != nil {
+		return Entry{}, err
+	}
+	fp := fingerprint("reverse", req.Account.Customer, req.Account.Currency, strconv.FormatInt(req.Seq, 10), req.Reason, strconv.FormatBool(req.AllowPartial))
+	out, err := l.write(ctx, req.Account, req.Key, fp, now, func(s *state, at time.Time) ([]Entry, error) {
+		if req.Seq > s.version {
+			return nil, fmt.Errorf("cashback: seq: entry %d: %w", req.Seq, ErrNotFound)
+		}
+		t := &s.entries[req.Seq-1]
+		e := Entry{Account: req.Account, Seq: s.version + 1, At: at, Key: req.Key, Fingerprint: fp, Reason: req.Reason, Target: req.Seq}
+		switch t.Kind {
+		case KindIssue:
+			lt := s.lotOf(req.Seq)
+			if lt.remaining.Sign() == 0 {
+				return nil, fmt.Errorf("cashback: entry %d: %w", req.Seq, ErrNothingToReverse)
+			}
+			if lt.remaining.LessThan(lt.issued) && !req.AllowPartial {
+				return nil, &PartiallySpentError{Seq: req.Seq, Issued: lt.issued, Remaining: lt.remaining, Currency: req.Account.Currency}
+			}
+			e.Kind, e.Amount = KindReverseIssue, lt.remaining
+			e.Allocations = []Allocation{{Lot: req.Seq, Amount: lt.remaining}}
+		case KindRedeem:
+			if s.info[req.Seq-1].reversed {
+				return nil, fmt.Errorf("cashback: entry %d: %w", req.Seq, ErrAlreadyReversed)
+			}
+			e.Kind, e.Amount = KindReverseRedeem, t.Amount
+			e.Allocations = slices.Clone(t.Allocations)
+		default:
+			return nil, fmt.Errorf("cashback: entry %d is a %s: %w", req.Seq, t.Kind, ErrNotReversible)
+		}
+		return []Entry{e}, nil
+	})
+	if err != nil {
+		return Entry{}, err
+	}
+	return out[0], nil
+}
+
+// Expire writes off what is left of every credit whose expiry is not after
+// the entry's time, one KindExpire entry per issue, and returns them (none if
+// nothing has lapsed). It needs no idempotency key from the caller: an
+// expired credit has nothing left, so calling Expire again, concurrently or
+// after a failure, writes nothing twice. Each entry carries a key the Ledger
+// derives, "cashback:expire:<issue seq>:<entry seq>". Hosts run it from a
+// periodic job; balances are right without it (lapsed credit is never
+// spendable), it only makes the write-off explicit.
+func (l *Ledger) Expire(ctx context.Context, acct Account, now time.Time) ([]Entry, error) {
+	if err := acct.Validate(); err != nil {
+		return nil, err
+	}
+	if now.IsZero() {
+		return nil, &FieldError{Field: "now", Reason: "missing"}
+	}
+	return l.write(ctx, acct, "", "", now, func(s *state, at time.Time) ([]Entry, error) {
+		var out []Entry
+		for i := range s.lots {
+			lt := &s.lots[i]
+			if lt.state(at) != lotLapsed {
+				continue
+			}
+			seq := s.version + 1 + int64(len(out))
+			out = append(out, Entry{
+				Account: acct, Seq: seq, Kind: KindExpire, Amount: lt.remaining, At: at,
+				Key:    reservedKeyPrefix + "expire:" + strconv.FormatInt(lt.seq, 10) + ":" + strconv.FormatInt(seq, 10),
+				Target: lt.seq, Allocations: []Allocation{{Lot: lt.seq, Amount: lt.remaining}},
+			})
+		}
+		return out, nil
+	})
+}
+
+// Balance returns the account's balance at instant at, counting entries with
+// At not after it. An account with no entries has a zero balance.
+func (l *Ledger) Balance(ctx context.Context, acct Account, at time.Time) (Balance, error) {
+	if err := acct.Validate(); err != nil {
+		return Balance{}, err
+	}
+	if at.IsZero() {
+		return Balance{}, &FieldError{Field: "at", Reason: "missing"}
+	}
+	entries, err := l.load(ctx, acct)
+	if err != nil {
+		return Balance{}, err
+	}
+	at = at.UTC()
+	s, err := fold(acct, entries, at)
+	if err != nil {
+		return Balance{}, err
+	}
+	return s.balance(at, l.expiringSoon), nil
+}
+
+// Entries returns the account's entries in order after checking them
+// against the ledger's rules (a *CorruptError if they break them): the
+// account's statement.
+func (l *Ledger) Entries(ctx context.Context, acct Account) ([]Entry, error) {
+	if err := acct.Validate(); err != nil {
+		return nil, err
+	}
+	entries, err := l.load(ctx, acct)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := fold(acct, entries, time.Time{}); err != nil {
+		return nil, err
+	}
+	return entries, nil
+}
+
+// load reads an account and normalizes its times to UTC.
+func (l *Ledger) load(ctx context.Context, acct Account) ([]Entry, error) {
+	entries, err := l.store.Load(ctx, acct)
+	if err != nil {
+		return nil, fmt.Errorf("cashback: load account: %w", err)
+	}
+	for i := range entries {
+		normEntry(&entries[i])
+	}
+	return entries, nil
+}
+
+func normEntry(e *Entry) {
+	e.At, e.AvailableAt, e.ExpiresAt = utc(e.At), utc(e.AvailableAt), utc(e.ExpiresAt)
+}
+
+// write runs one idempotent, optimistic write: look the key up, fold the
+// account, build the new entries at the effective time, append them at the
+// version read; on a lost race, start over.
+func (l *Ledger) write(ctx context.Context, acct Account, key, fp string, now time.Time,
+	build func(s *state, at time.Time) ([]Entry, error)) ([]Entry, error) {
+	now = normTime(now)
+	for attempt := 1; attempt <= l.maxAttempts; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if key != "" {
+			e, err := l.store.LookupKey(ctx, acct, key)
+			switch {
+			case err == nil:
+				normEntry(&e)
+				if e.Fingerprint == fp {
+					l.log.DebugContext(ctx, "cashback: idempotent replay", "seq", e.Seq, "kind", e.Kind.String())
+					return []Entry{e}, nil
+				}
+				return nil, &IdempotencyConflictError{Existing: e}
+			case !errors.Is(err, ErrNotFound):
+				return nil, fmt.Errorf("cashback: look up key: %w", err)
+			}
+		}
+		entries, err := l.load(ctx, acct)
+		if err != nil {
+			return nil, err
+		}
+		s, err := fold(acct, entries, time.Time{})
+		if err != nil {
+			return nil, err
+		}
+		at := now
+		if at.Before(s.last) {
+			at = s.last
+		}
+		out, err := build(s, at)
+		if err != nil || len(out) == 0 {
+			return out, err
+		}
+		err = l.store.Append(ctx, acct, s.version, out)
+		if err == nil {
+			for _, e := range out {
+				l.log.DebugContext(ctx, "cashback: appended", "seq", e.Seq, "kind", e.Kind.String(), "attempt", attempt)
+			}
+			return out, nil
+		}
+		if !errors.Is(err, ErrConflict) && !errors.Is(err, ErrDuplicateKey) {
+			return nil, fmt.Errorf("cashback: append: %w", err)
+		}
+		l.log.DebugContext(ctx, "cashback: lost a race, retrying", "version", s.version, "attempt", attempt)
+		runtime.Gosched()
+	}
+	return nil, fmt.Errorf("cashback: gave up after %d attempts: %w", l.maxAttempts, ErrConflict)
+}
+
+// checkCommon validates the fields every keyed write has.
+func checkCommon(acct Account, key string, now time.Time) error {
+	if err := acct.Validate(); err != nil {
+		return err
+	}
+	if err := checkID("key", key, true); err != nil {
+		return err
+	}
+	if strings.HasPrefix(key, reservedKeyPrefix) {
+		return &FieldError{Field: "key", Reason: "the prefix " + reservedKeyPrefix + " is reserved"}
+	}
+	if now.IsZero() {
+		return &FieldError{Field: "now", Reason: "missing"}
+	}
+	return nil
+}
+
+// requestAmount checks a request's amount against the account and returns
+// it with the currency's decimal places.
+func requestAmount(acct Account, m Money) (decimal.Decimal, error) {
+	if m.Currency != acct.Currency {
+		return decimal.Decimal{}, &FieldError{Field: "amount.currency",
+			Reason: fmt.Sprintf("%s does not match the account's %s", clipCurrency(m.Currency), acct.Currency), Err: ErrCurrencyMismatch}
+	}
+	return checkAmount("amount.amount", m.Amount, m.Currency, true)
+}
+
+func checkText(field, v string) error {
+	if len(v) > MaxReasonLen {
+		return &FieldError{Field: field, Reason: fmt.Sprintf("longer than %d bytes", MaxReasonLen)}
+	}
+	if !utf8.ValidString(v) {
+		return &FieldError{Field: field, Reason: "not valid UTF-8"}
+	}
+	return nil
+}
+
+// normTime returns t in UTC truncated to the microsecond (what SQL
+// timestamps keep), keeping zero zero.
+func normTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+func timeKey(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339Nano)
+}
+
+// fingerprint hashes a request's fields, each length-prefixed so no two
+// different requests share an encoding.
+func fingerprint(fields ...string) string {
+	h := sha256.New()
+	var buf [20]byte
+	for _, f := range fields {
+		h.Write(strconv.AppendInt(buf[:0], int64(len(f)), 10))
+		h.Write([]byte{':'})
+		h.Write([]byte(f))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

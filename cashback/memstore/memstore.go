@@ -1,0 +1,126 @@
+// Package memstore is an in-memory cashback.Store, for tests, examples and
+// single-process tools. It keeps everything in process memory and loses it
+// when the process ends.
+//
+// It passes cashbacktest.RunConformanceTests, and is safe for concurrent use:
+// each account has its own lock, so writers to different accounts do not
+// wait for each other.
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/postpurchase/postpurchase/cashback"
+)
+
+// Store is an in-memory cashback.Store. Create it with New; the zero value
+// is not usable.
+type Store struct {
+	mu       sync.RWMutex
+	accounts map[cashback.Account]*account
+}
+
+var _ cashback.Store = (*Store)(nil)
+
+type account struct {
+	mu      sync.RWMutex
+	entries []cashback.Entry
+	keys    map[string]int // key -> index in entries
+}
+
+// Options configures a Store. It has no fields yet; pass nil.
+type Options struct{}
+
+// New returns an empty store. opts may be nil.
+func New(opts *Options) *Store {
+	return &Store{accounts: make(map[cashback.Account]*account)}
+}
+
+// get returns the account's record, creating it if create is set.
+func (s *Store) get(acct cashback.Account, create bool) *account {
+	s.mu.RLock()
+	a := s.accounts[acct]
+	s.mu.RUnlock()
+	if a != nil || !create {
+		return a
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a = s.accounts[acct]; a == nil {
+		a = &account{keys: make(map[string]int)}
+		s.accounts[acct] = a
+	}
+	return a
+}
+
+// Load returns a copy of the account's entries.
+func (s *Store) Load(ctx context.Context, acct cashback.Account) ([]cashback.Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	a := s.get(acct, false)
+	if a == nil {
+		return nil, nil
+	}
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	out := make([]cashback.Entry, len(a.entries))
+	for i := range a.entries {
+		out[i] = clone(a.entries[i])
+	}
+	return out, nil
+}
+
+// Append adds entries if the account's version is expected.
+func (s *Store) Append(ctx context.Context, acct cashback.Account, expected int64, entries []cashback.Entry) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	a := s.get(acct, true)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if version := int64(len(a.entries)); version != expected {
+		return fmt.Errorf("memstore: version is %d, not %d: %w", version, expected, cashback.ErrConflict)
+	}
+	for i, e := range entries {
+		if _, dup := a.keys[e.Key]; dup {
+			return fmt.Errorf("memstore: entry %d: %w", expected+1+int64(i), cashback.ErrDuplicateKey)
+		}
+		for _, f := range entries[:i] {
+			if f.Key == e.Key {
+				return fmt.Errorf("memstore: entry %d: %w", expected+1+int64(i), cashback.ErrDuplicateKey)
+			}
+		}
+	}
+	a.entries = slices.Grow(a.entries, len(entries))
+	for _, e := range entries {
+		a.keys[e.Key] = len(a.entries)
+		a.entries = append(a.entries, clone(e))
+	}
+	return nil
+}
+
+// LookupKey returns a copy of the entry recorded under key.
+func (s *Store) LookupKey(ctx context.Context, acct cashback.Account, key string) (cashback.Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return cashback.Entry{}, err
+	}
+	if a := s.get(acct, false); a != nil {
+		a.mu.RLock()
+		defer a.mu.RUnlock()
+		if i, ok := a.keys[key]; ok {
+			return clone(a.entries[i]), nil
+		}
+	}
+	return cashback.Entry{}, fmt.Errorf("memstore: key: %w", cashback.ErrNotFound)
+}
+
+// clone copies an entry so neither the caller nor the store sees the other's
+// changes. Decimals are immutable values; only Allocations is shared memory.
+func clone(e cashback.Entry) cashback.Entry {
+	e.Allocations = slices.Clone(e.Allocations)
+	return e
+}

@@ -1,0 +1,284 @@
+package cashback
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// MaxIntegerDigits bounds amounts: every amount must be below 10^15 major
+// units of its currency (a quadrillion dollars, yen or dinars). The bound keeps
+// arithmetic on stored entries cheap and catches garbage input; no real
+// cashback comes near it.
+const MaxIntegerDigits = 15
+
+// maxAmountText bounds the length of amount text ParseMoney accepts: a sign,
+// 15 integer digits, a point and up to 48 fraction digits.
+const maxAmountText = 64
+
+// Money is an exact amount in an ISO 4217 currency. Its zero value is not
+// valid money (it has no currency); build it with ParseMoney or NewMoney.
+//
+// Money is a plain value: it is never rounded. Arithmetic across currencies
+// is an error (ErrCurrencyMismatch), never a conversion.
+type Money struct {
+	Amount   decimal.Decimal
+	Currency string
+}
+
+// NewMoney returns amount in currency after checking that the currency is
+// known and that amount fits its minor units and MaxIntegerDigits. The amount
+// may be zero or negative; ledger requests check positivity themselves. The
+// result's amount has exactly the currency's number of decimal places.
+func NewMoney(amount decimal.Decimal, currency string) (Money, error) {
+	d, err := checkAmount("amount", amount, currency, false)
+	if err != nil {
+		return Money{}, err
+	}
+	return Money{Amount: d, Currency: currency}, nil
+}
+
+// ParseMoney parses amount, a plain decimal number ("12.50", "-3", "1000"),
+// in currency, an upper-case ISO 4217 code. It accepts no exponent, no
+// grouping separators, no spaces and no leading "+". More decimal places than
+// the currency allows are an error (ErrTooPrecise) unless they are zeros:
+// "12.500" USD is 12.50 USD, "12.505" USD is rejected, never rounded.
+// Errors are *AmountError.
+func ParseMoney(amount, currency string) (Money, error) {
+	d, err := parseAmount("amount", amount, currency)
+	if err != nil {
+		return Money{}, err
+	}
+	return NewMoney(d, currency)
+}
+
+// parseAmount parses plain decimal text. field names the JSON field for errors.
+func parseAmount(field, s, currency string) (decimal.Decimal, error) {
+	bad := func() (decimal.Decimal, error) {
+		return decimal.Decimal{}, &AmountError{Field: field, Value: clip(s), Currency: clipCurrency(currency), Err: ErrMalformedAmount}
+	}
+	if len(s) == 0 || len(s) > maxAmountText {
+		return bad()
+	}
+	i := 0
+	if s[0] == '-' {
+		i++
+	}
+	digits, point, frac := 0, false, 0
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if point {
+				frac++
+			} else {
+				digits++
+			}
+		case c == '.' && !point:
+			point = true
+		default:
+			return bad()
+		}
+	}
+	if digits == 0 || (point && frac == 0) {
+		return bad()
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return bad()
+	}
+	return d, nil
+}
+
+// checkAmount validates d as an amount of currency and returns it with
+// exactly the currency's decimal places. With positive set, zero and negative
+// amounts are rejected.
+func checkAmount(field string, d decimal.Decimal, currency string, positive bool) (decimal.Decimal, error) {
+	fail := func(err error) (decimal.Decimal, error) {
+		return decimal.Decimal{}, &AmountError{Field: field, Value: clipDecimal(d), Currency: clipCurrency(currency), Err: err}
+	}
+	minor, ok := MinorUnits(currency)
+	if !ok {
+		return fail(ErrUnknownCurrency)
+	}
+	sign := d.Sign()
+	if positive && sign <= 0 {
+		return fail(ErrNotPositive)
+	}
+	if sign == 0 {
+		return decimal.New(0, -minor), nil
+	}
+	coef := d.Coefficient() // a copy; |coef| > 0
+	coef.Abs(coef)
+	exp := int64(d.Exponent())
+	nd := int64(len(coef.String()))
+	// |d| >= 10^(nd-1+exp); it is below 10^15 only if nd+exp <= 15.
+	if nd+exp > MaxIntegerDigits {
+		return fail(ErrTooLarge)
+	}
+	if excess := -exp - int64(minor); excess > 0 {
+		// The last `excess` digits of the coefficient must all be zero.
+		if excess >= nd {
+			return fail(ErrTooPrecise)
+		}
+		var rem big.Int
+		rem.Mod(coef, new(big.Int).Exp(big.NewInt(10), big.NewInt(excess), nil))
+		if rem.Sign() != 0 {
+			return fail(ErrTooPrecise)
+		}
+	}
+	return d.Round(minor), nil
+}
+
+// String formats m as "12.50 USD", with the currency's decimal places.
+func (m Money) String() string {
+	return formatAmount(m.Amount, m.Currency) + " " + m.Currency
+}
+
+// IsZero reports whether the amount is zero.
+func (m Money) IsZero() bool { return m.Amount.IsZero() }
+
+// Add returns m+o. Different currencies are ErrCurrencyMismatch.
+func (m Money) Add(o Money) (Money, error) {
+	if m.Currency != o.Currency {
+		return Money{}, mismatch(m.Currency, o.Currency)
+	}
+	return Money{Amount: m.Amount.Add(o.Amount), Currency: m.Currency}, nil
+}
+
+// Sub returns m-o. Different currencies are ErrCurrencyMismatch.
+func (m Money) Sub(o Money) (Money, error) {
+	if m.Currency != o.Currency {
+		return Money{}, mismatch(m.Currency, o.Currency)
+	}
+	return Money{Amount: m.Amount.Sub(o.Amount), Currency: m.Currency}, nil
+}
+
+// Cmp compares m and o: -1, 0 or +1. Different currencies are
+// ErrCurrencyMismatch.
+func (m Money) Cmp(o Money) (int, error) {
+	if m.Currency != o.Currency {
+		return 0, mismatch(m.Currency, o.Currency)
+	}
+	return m.Amount.Cmp(o.Amount), nil
+}
+
+func mismatch(a, b string) error {
+	return &FieldError{Field: "currency", Reason: fmt.Sprintf("%s and %s", clipCurrency(a), clipCurrency(b)), Err: ErrCurrencyMismatch}
+}
+
+type moneyJSON struct {
+	Amount   json.RawMessage `json:"amount"`
+	Currency string          `json:"currency"`
+}
+
+// MarshalJSON encodes m as {"amount":"12.50","currency":"USD"}: the amount is
+// a string with the currency's decimal places, so no JSON reader turns it
+// into a float.
+func (m Money) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Amount   string `json:"amount"`
+		Currency string `json:"currency"`
+	}{formatAmount(m.Amount, m.Currency), m.Currency})
+}
+
+// UnmarshalJSON decodes {"amount":"12.50","currency":"USD"}. The amount may
+// be a JSON string or number; either way it goes through ParseMoney's rules.
+// Unknown fields are rejected.
+func (m *Money) UnmarshalJSON(b []byte) error {
+	var w moneyJSON
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return &FieldError{Field: "money", Reason: "not a money object: " + jsonReason(err)}
+	}
+	text, err := amountText(w.Amount)
+	if err != nil {
+		return &FieldError{Field: "amount", Reason: err.Error()}
+	}
+	v, err := ParseMoney(text, w.Currency)
+	if err != nil {
+		return err
+	}
+	*m = v
+	return nil
+}
+
+// amountText returns the text of a JSON amount: a string's contents or a
+// number's literal.
+func amountText(raw json.RawMessage) (string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return "", fmt.Errorf("missing")
+	}
+	if raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", fmt.Errorf("not a string")
+		}
+		return s, nil
+	}
+	if raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9') {
+		return string(raw), nil
+	}
+	return "", fmt.Errorf("not a number or string")
+}
+
+// formatAmount renders d with the currency's decimal places, or as is for
+// an unknown currency.
+func formatAmount(d decimal.Decimal, currency string) string {
+	if minor, ok := MinorUnits(currency); ok {
+		return d.StringFixed(minor)
+	}
+	return d.String()
+}
+
+// clip shortens outside text for an error message.
+func clip(s string) string {
+	const n = 40
+	if len(s) > n {
+		s = s[:n] + "..."
+	}
+	return strings.ToValidUTF8(s, "?")
+}
+
+// clipDecimal renders d for an error message without expanding huge
+// exponents.
+func clipDecimal(d decimal.Decimal) string {
+	e := d.Exponent()
+	if e > 64 || e < -64 {
+		return clip(d.Coefficient().String()) + fmt.Sprintf("e%d", e)
+	}
+	return clip(d.String())
+}
+
+// clipCurrency shows a currency code in a message: codes are short; anything
+// else is clipped.
+func clipCurrency(c string) string {
+	if len(c) > 8 {
+		return clip(c[:8])
+	}
+	return strings.ToValidUTF8(c, "?")
+}
+
+// jsonReason gives a JSON decoding error's gist without echoing the input.
+func jsonReason(err error) string {
+	switch e := err.(type) {
+	case *json.SyntaxError:
+		return fmt.Sprintf("syntax error at byte %d", e.Offset)
+	case *json.UnmarshalTypeError:
+		if e.Field != "" {
+			return fmt.Sprintf("%s: wrong type %s, want %s", e.Field, e.Value, e.Type)
+		}
+		return fmt.Sprintf("wrong type %s, want %s", e.Value, e.Type)
+	}
+	s := err.Error()
+	if strings.HasPrefix(s, "json: unknown field ") {
+		return "unknown field " + clip(strings.TrimPrefix(s, "json: unknown field "))
+	}
+	return "malformed JSON"
+}
