@@ -1,0 +1,136 @@
+package carriers_test
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/postpurchase/postpurchase/carriers"
+)
+
+func TestStatusRoundTrip(t *testing.T) {
+	for _, s := range carriers.Statuses() {
+		b, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got carriers.Status
+		if err := json.Unmarshal(b, &got); err != nil || got != s {
+			t.Errorf("JSON round trip of %s: got %s, %v", s, got, err)
+		}
+		txt, _ := s.MarshalText()
+		if err := got.UnmarshalText(txt); err != nil || got != s {
+			t.Errorf("text round trip of %s: got %s, %v", s, got, err)
+		}
+	}
+	for _, r := range carriers.Reasons() {
+		b, _ := json.Marshal(r)
+		var got carriers.Reason
+		if err := json.Unmarshal(b, &got); err != nil || got != r {
+			t.Errorf("JSON round trip of %s: got %s, %v", r, got, err)
+		}
+	}
+}
+
+func TestStatusTolerant(t *testing.T) {
+	for in, want := range map[string]carriers.Status{
+		`"teleported"`: carriers.StatusUnknown, `"InTransit"`: carriers.StatusInTransit,
+		`"OUT-FOR-DELIVERY"`: carriers.StatusOutForDelivery, `null`: carriers.StatusUnknown, `""`: carriers.StatusUnknown,
+	} {
+		got := carriers.StatusDelivered
+		if err := json.Unmarshal([]byte(in), &got); err != nil || got != want {
+			t.Errorf("Unmarshal(%s) = %s, %v; want %s", in, got, err, want)
+		}
+	}
+	var r carriers.Reason
+	if err := json.Unmarshal([]byte(`"alien_abduction"`), &r); err != nil || r != carriers.ReasonOther {
+		t.Errorf("unknown reason = %s, %v; want other", r, err)
+	}
+	var s carriers.Status
+	err := json.Unmarshal([]byte(`42`), &s)
+	var de *carriers.DecodeError
+	if !errors.As(err, &de) || de.Field != "status" || !errors.Is(err, carriers.ErrMalformedResponse) {
+		t.Errorf("Unmarshal(42) error = %v, want a *DecodeError for field status", err)
+	}
+	if carriers.Status(200).String() != "unknown" || carriers.Status(200).Valid() {
+		t.Error("out-of-range Status must print unknown and be invalid")
+	}
+}
+
+func TestTrackingJSONRoundTrip(t *testing.T) {
+	ny := time.FixedZone("EST", -5*3600)
+	in := carriers.Tracking{
+		Carrier: "ups", Number: "1Z5R89390357567127", Service: "Ground",
+		Status: carriers.StatusException, Reason: carriers.ReasonWeather,
+		Events: []carriers.Event{
+			{Time: time.Date(2026, 11, 3, 9, 30, 0, 0, ny), Status: carriers.StatusException, Reason: carriers.ReasonWeather, Code: "X", Description: "Weather", Location: carriers.Location{City: "Louisville", State: "KY", Country: "US"}},
+			{Time: time.Date(2026, 11, 2, 18, 0, 0, 0, time.UTC), ZoneUnknown: true, Status: carriers.StatusUnknown, Code: "ZZ9"},
+		},
+		Estimate: &carriers.Estimate{Start: time.Date(2026, 11, 5, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 5, 23, 59, 59, 0, time.UTC), DateOnly: true, Source: carriers.EstimateRescheduled},
+		Raw:      json.RawMessage(`{"a":1}`),
+	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out carriers.Tracking
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(in, out); diff != "" {
+		t.Errorf("round trip (-in +out):\n%s", diff)
+	}
+	if _, off := out.Events[0].Time.Zone(); off != -5*3600 {
+		t.Errorf("event offset %d lost in round trip", off)
+	}
+}
+
+func TestErrorFormatting(t *testing.T) {
+	err := error(&carriers.Error{Carrier: "ups", Op: "track", Number: "1Z", HTTPStatus: 200, Code: "TW0001", Message: "Tracking Information Not Found", RequestID: "r-1", Err: carriers.ErrNotFound})
+	want := "carriers: ups track 1Z: HTTP 200 TW0001 Tracking Information Not Found (request r-1): carriers: tracking number not found"
+	if err.Error() != want {
+		t.Errorf("Error() = %q\nwant     %q", err.Error(), want)
+	}
+	if !errors.Is(err, carriers.ErrNotFound) {
+		t.Error("errors.Is(ErrNotFound) false")
+	}
+}
+
+func TestRegistry(t *testing.T) {
+	// The registry is process-global; use names no other test uses.
+	c := fakeCarrier("zz-registry-b")
+	carriers.Register("zz-registry-b", c)
+	carriers.Register("zz-registry-a", fakeCarrier("zz-registry-a"))
+	if got, ok := carriers.Lookup("zz-registry-b"); !ok || got != c {
+		t.Error("Lookup did not return the registered carrier")
+	}
+	names := carriers.Names()
+	ia, ib := -1, -1
+	for i, n := range names {
+		switch n {
+		case "zz-registry-a":
+			ia = i
+		case "zz-registry-b":
+			ib = i
+		}
+	}
+	if ia < 0 || ib < 0 || ia > ib {
+		t.Errorf("Names() = %v, want both names, sorted", names)
+	}
+	for name, f := range map[string]func(){
+		"duplicate": func() { carriers.Register("zz-registry-a", c) },
+		"nil":       func() { carriers.Register("zz-registry-c", nil) },
+		"empty":     func() { carriers.Register("", c) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Register %s did not panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+}
