@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"strings"
 	"time"
 
 	"github.com/postpurchase/postpurchase/carriers"
@@ -18,7 +19,7 @@ func ExampleDetect() {
 			fmt.Printf("%s: no match\n", n)
 			continue
 		}
-		fmt.Printf("%s: %s (%s) %s%s\n", n, ms[0].Carrier, ms[0].Format, ms[0].Service, ms[0].Country)
+		fmt.Println(strings.TrimSpace(fmt.Sprintf("%s: %s (%s) %s%s", n, ms[0].Carrier, ms[0].Format, ms[0].Service, ms[0].Country)))
 	}
 	// Output:
 	// 1Z 5R8 939 0357 5671 27: ups (ups_1z) UPS United States Ground
