@@ -1,0 +1,163 @@
+package accommodation
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors. Every problem found while loading a policy wraps exactly
+// one of the Err* kinds below and is collected into a *PolicyError, which
+// itself matches ErrInvalidPolicy. Use errors.Is to test for a kind and
+// errors.As with *Problem or *PolicyError to get the JSON path.
+var (
+	// ErrInvalidPolicy matches every *PolicyError.
+	ErrInvalidPolicy = errors.New("accommodation: invalid policy")
+
+	// ErrSyntax: the document is not well-formed JSON (or has trailing data).
+	ErrSyntax = errors.New("accommodation: malformed JSON")
+	// ErrUnknownField: an object has a member the schema does not define.
+	ErrUnknownField = errors.New("accommodation: unknown field")
+	// ErrMissingField: a required member is absent.
+	ErrMissingField = errors.New("accommodation: missing field")
+	// ErrWrongType: a member has the wrong JSON type (an object where an
+	// array belongs, a number where a string belongs, ...).
+	ErrWrongType = errors.New("accommodation: wrong JSON type")
+	// ErrDuplicate: a duplicated object key, rule ID or action kind.
+	ErrDuplicate = errors.New("accommodation: duplicate")
+	// ErrUnknownFact: a condition names a fact the package does not know.
+	ErrUnknownFact = errors.New("accommodation: unknown fact")
+	// ErrBadComparison: an operator that does not apply to the fact's type
+	// (gte on a tier), or a value of the wrong type for the fact ("eq": "5"
+	// on days_late), or a malformed operator (between with one bound).
+	ErrBadComparison = errors.New("accommodation: comparison of the wrong type")
+	// ErrInvalidValue: a value of the right type outside its allowed set or
+	// range: an unknown tier, a score above 100, a bad rule ID, ...
+	ErrInvalidValue = errors.New("accommodation: invalid value")
+	// ErrNegativeAmount: a money amount below zero.
+	ErrNegativeAmount = errors.New("accommodation: negative amount")
+	// ErrPercentRange: a cashback percent not in (0, 100].
+	ErrPercentRange = errors.New("accommodation: percent out of range")
+	// ErrPrecision: an amount with more decimals than the currency has
+	// minor units (USD 2, JPY 0, KWD 3), or a percent with more than four.
+	ErrPrecision = errors.New("accommodation: too many decimal places")
+	// ErrCurrency: the currency is missing or not an active ISO 4217 code
+	// with minor units.
+	ErrCurrency = errors.New("accommodation: invalid currency")
+	// ErrUnreachable: a rule can never decide anything, because its own
+	// conditions contradict each other or because an earlier rule that
+	// always decides matches every case it would.
+	ErrUnreachable = errors.New("accommodation: unreachable rule")
+	// ErrLimit: the document exceeds a size limit (bytes, nesting, rules,
+	// conditions, list length).
+	ErrLimit = errors.New("accommodation: limit exceeded")
+
+	// ErrInvalidFacts matches every *FactsError returned by Evaluate.
+	ErrInvalidFacts = errors.New("accommodation: invalid facts")
+	// ErrOutOfOrder is returned by Simulator.Add when a case is earlier
+	// than the previous one.
+	ErrOutOfOrder = errors.New("accommodation: simulation case out of time order")
+	// ErrOverflow is returned by Simulator.Add when a running total would
+	// no longer fit in 64-bit minor units.
+	ErrOverflow = errors.New("accommodation: amount overflow")
+)
+
+// Problem is one thing wrong with a policy document: where (a JSON path
+// such as "$.rules[2].when[0].fact"), which kind (one of the Err*
+// sentinels, reachable with errors.Is) and why, in words.
+type Problem struct {
+	Path   string // JSON path, "$" for the whole document
+	Kind   error  // one of the Err* sentinels
+	Detail string // what is wrong, in words
+}
+
+// Error implements error.
+func (p *Problem) Error() string {
+	return "accommodation: " + p.Path + ": " + p.Detail
+}
+
+// Unwrap returns the problem's kind.
+func (p *Problem) Unwrap() error { return p.Kind }
+
+// maxProblems bounds how many problems a PolicyError collects.
+const maxProblems = 100
+
+// PolicyError is returned by Parse and Load. It lists every problem found
+// (up to 100), in document order. errors.Is(err, ErrUnknownFact) reports
+// whether any problem is of that kind; errors.As(err, &p) with p a
+// *Problem yields the first problem.
+type PolicyError struct {
+	Problems  []*Problem
+	Truncated bool // more problems were found than are listed
+}
+
+// Error implements error: the first problem, and how many more there are.
+func (e *PolicyError) Error() string {
+	switch len(e.Problems) {
+	case 0:
+		return "accommodation: invalid policy"
+	case 1:
+		return e.Problems[0].Error()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "accommodation: invalid policy: %d problems:", len(e.Problems))
+	for _, p := range e.Problems {
+		b.WriteString("\n\t")
+		b.WriteString(p.Path)
+		b.WriteString(": ")
+		b.WriteString(p.Detail)
+	}
+	if e.Truncated {
+		b.WriteString("\n\t...")
+	}
+	return b.String()
+}
+
+// Is reports whether target is ErrInvalidPolicy.
+func (e *PolicyError) Is(target error) bool { return target == ErrInvalidPolicy }
+
+// Unwrap returns the problems, so errors.Is and errors.As look at each.
+func (e *PolicyError) Unwrap() []error {
+	errs := make([]error, len(e.Problems))
+	for i, p := range e.Problems {
+		errs[i] = p
+	}
+	return errs
+}
+
+// FactsError reports facts that Evaluate cannot use: a field (named as
+// in policy conditions, e.g. "order_total") and why. It matches
+// ErrInvalidFacts.
+type FactsError struct {
+	Field  string
+	Reason string
+}
+
+// Error implements error.
+func (e *FactsError) Error() string {
+	return "accommodation: invalid facts: " + e.Field + ": " + e.Reason
+}
+
+// Is reports whether target is ErrInvalidFacts.
+func (e *FactsError) Is(target error) bool { return target == ErrInvalidFacts }
+
+// problems collects Problems while a document is checked.
+type problems struct {
+	list      []*Problem
+	truncated bool
+}
+
+func (ps *problems) add(path string, kind error, format string, args ...any) {
+	if len(ps.list) >= maxProblems {
+		ps.truncated = true
+		return
+	}
+	ps.list = append(ps.list, &Problem{Path: path, Kind: kind, Detail: fmt.Sprintf(format, args...)})
+}
+
+func (ps *problems) err() error {
+	if len(ps.list) == 0 {
+		return nil
+	}
+	return &PolicyError{Problems: ps.list, Truncated: ps.truncated}
+}

@@ -1,0 +1,301 @@
+package accommodation
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/shopspring/decimal"
+)
+
+// Tier is the customer's tier as the scorer names it. The policy compares
+// it with the documented set below; the empty Tier means "not scored" and
+// equals no listed tier.
+type Tier string
+
+// The tiers a policy may name.
+const (
+	TierVIP     Tier = "vip"
+	TierLoyal   Tier = "loyal"
+	TierRegular Tier = "regular"
+	TierNew     Tier = "new"
+	TierRisky   Tier = "risky"
+)
+
+// Tiers returns the tiers a policy may name, in a fixed order.
+func Tiers() []Tier { return []Tier{TierVIP, TierLoyal, TierRegular, TierNew, TierRisky} }
+
+// DelayKind is the kind of delay the tracker detected. The empty DelayKind
+// means "unknown" and equals no listed kind.
+type DelayKind string
+
+// The delay kinds a policy may name.
+const (
+	DelayException          DelayKind = "exception"           // carrier exception (weather, customs, address, damage, ...)
+	DelayFailedAttempt      DelayKind = "failed_attempt"      // delivery attempted and failed
+	DelayReturnedToSender   DelayKind = "returned_to_sender"  // on its way back to the brand
+	DelayFulfillmentStalled DelayKind = "fulfillment_stalled" // label created, no carrier scan within N business days
+	DelayShipmentStalled    DelayKind = "shipment_stalled"    // no new scan for longer than the lane's usual gap
+	DelayAtRisk             DelayKind = "at_risk"             // the estimate moved past the promise, which has not passed yet
+	DelayLate               DelayKind = "late"                // the promised date passed without delivery
+	DelayEstimateSlipped    DelayKind = "estimate_slipped"    // the carrier moved its estimate later
+	DelayLost               DelayKind = "lost"                // stalled beyond the long threshold, or the carrier says so
+)
+
+// DelayKinds returns the delay kinds a policy may name, in a fixed order.
+func DelayKinds() []DelayKind {
+	return []DelayKind{DelayException, DelayFailedAttempt, DelayReturnedToSender,
+		DelayFulfillmentStalled, DelayShipmentStalled, DelayAtRisk, DelayLate,
+		DelayEstimateSlipped, DelayLost}
+}
+
+// Facts is what a policy decides on: one delayed order, the customer
+// behind it and what they were already given. The host (the Engine) builds
+// it from the score, the shipment and the ledger; this package imports none
+// of them. The field comment gives the name a policy condition uses.
+//
+// Money fields are in Currency, which must be the policy's currency, and
+// must be exact in its minor units (19.99 USD, not 19.999), non-negative
+// and at most 10^15 minor units. Scores are 0–100. Counts are non-negative.
+// The zero value of each field is a valid fact (an unscored customer, an
+// unknown carrier, nothing given yet) except Currency.
+type Facts struct {
+	Currency string // ISO 4217 code of every money field; must equal the policy's
+
+	Tier       Tier    // tier
+	ValueScore float64 // value_score, 0–100
+	RiskScore  float64 // risk_score, 0–100
+
+	DelayKind           DelayKind // delay_kind
+	DaysLate            int       // days_late: whole days past the promised date
+	BusinessDaysStalled int       // business_days_stalled: business days without a new scan
+
+	OrderTotal         decimal.Decimal // order_total
+	OrderCount         int             // order_count: orders by this customer, this one included
+	FirstOrder         bool            // first_order
+	Carrier            string          // carrier, e.g. "ups"; compared case-insensitively
+	DestinationCountry string          // destination_country, ISO 3166-1 alpha-2; case-insensitive
+
+	CustomerCashback90Days decimal.Decimal // customer_cashback_90_days: cashback given to this customer in the last 90 days
+	OrderAccommodations    int             // order_accommodations: accommodations already made for this order
+	OrderCashback          decimal.Decimal // order_cashback: cashback already given for this order
+
+	// BrandCashbackToday is the cashback the brand has given today, across
+	// all customers; it feeds the per-day budget and is not a condition
+	// fact (its name in errors is brand_cashback_today).
+	BrandCashbackToday decimal.Decimal
+}
+
+// factID names a condition fact.
+type factID uint8
+
+const (
+	factTier factID = iota
+	factValueScore
+	factRiskScore
+	factDelayKind
+	factDaysLate
+	factBusinessDaysStalled
+	factOrderTotal
+	factOrderCount
+	factFirstOrder
+	factCarrier
+	factDestinationCountry
+	factCustomerCashback90Days
+	factOrderAccommodations
+	factOrderCashback
+	numFacts
+)
+
+// factKind is the type of a fact, which decides its operators and literals.
+type factKind uint8
+
+const (
+	kindEnum   factKind = iota // a string from a fixed set: eq, in
+	kindString                 // a free string: eq, in
+	kindBool                   // eq
+	kindInt                    // non-negative integer: eq, in, gte, lte, between
+	kindScore                  // number 0–100: eq, gte, lte, between
+	kindMoney                  // amount in the policy currency: eq, gte, lte, between
+)
+
+func (k factKind) String() string {
+	return [...]string{"enum", "string", "boolean", "integer", "score", "money"}[k]
+}
+
+type factInfo struct {
+	name  string
+	kind  factKind
+	enums []string // kindEnum: allowed values, bit i+1 (bit 0 is "unknown")
+}
+
+var tierNames = []string{"vip", "loyal", "regular", "new", "risky"}
+var delayNames = []string{"exception", "failed_attempt", "returned_to_sender",
+	"fulfillment_stalled", "shipment_stalled", "at_risk", "late",
+	"estimate_slipped", "lost"}
+
+// facts is the fact table, indexed by factID. It is never modified.
+var facts = [numFacts]factInfo{
+	factTier:                   {name: "tier", kind: kindEnum, enums: tierNames},
+	factValueScore:             {name: "value_score", kind: kindScore},
+	factRiskScore:              {name: "risk_score", kind: kindScore},
+	factDelayKind:              {name: "delay_kind", kind: kindEnum, enums: delayNames},
+	factDaysLate:               {name: "days_late", kind: kindInt},
+	factBusinessDaysStalled:    {name: "business_days_stalled", kind: kindInt},
+	factOrderTotal:             {name: "order_total", kind: kindMoney},
+	factOrderCount:             {name: "order_count", kind: kindInt},
+	factFirstOrder:             {name: "first_order", kind: kindBool},
+	factCarrier:                {name: "carrier", kind: kindString},
+	factDestinationCountry:     {name: "destination_country", kind: kindString},
+	factCustomerCashback90Days: {name: "customer_cashback_90_days", kind: kindMoney},
+	factOrderAccommodations:    {name: "order_accommodations", kind: kindInt},
+	factOrderCashback:          {name: "order_cashback", kind: kindMoney},
+}
+
+// FactNames returns the names conditions may use, in a fixed order.
+func FactNames() []string {
+	out := make([]string, numFacts)
+	for i := range facts {
+		out[i] = facts[i].name
+	}
+	return out
+}
+
+func lookupFact(name string) (factID, bool) {
+	for i := range facts {
+		if facts[i].name == name {
+			return factID(i), true
+		}
+	}
+	return 0, false
+}
+
+// enumIndex returns the bit of s in the enum (0 = unknown/empty), or -1.
+func enumIndex(names []string, s string) int {
+	if s == "" {
+		return 0
+	}
+	for i, n := range names {
+		if n == s {
+			return i + 1
+		}
+	}
+	return -1
+}
+
+// vals are facts converted for evaluation: enums as bit indexes, money as
+// minor units. Converting once keeps evaluation free of allocations.
+type vals struct {
+	tier, delay      uint8
+	value, risk      float64
+	ints             [4]int64 // days_late, business_days_stalled, order_count, order_accommodations
+	firstOrder       bool
+	carrier, country string
+	total, cust90    int64
+	orderCash, brand int64
+}
+
+// intSlot maps int facts to vals.ints.
+func intSlot(f factID) int {
+	switch f {
+	case factDaysLate:
+		return 0
+	case factBusinessDaysStalled:
+		return 1
+	case factOrderCount:
+		return 2
+	default: // factOrderAccommodations
+		return 3
+	}
+}
+
+// convert validates f against the policy's currency and converts it.
+func convert(f *Facts, currency string, minor int32) (vals, error) {
+	var v vals
+	if f.Currency != currency {
+		if f.Currency == "" {
+			return v, &FactsError{Field: "currency", Reason: "missing; the policy is in " + currency}
+		}
+		return v, &FactsError{Field: "currency", Reason: strconv.Quote(f.Currency) + " does not match the policy currency " + currency}
+	}
+	t := enumIndex(tierNames, string(f.Tier))
+	if t < 0 {
+		return v, &FactsError{Field: "tier", Reason: "unknown tier " + strconv.Quote(string(f.Tier))}
+	}
+	d := enumIndex(delayNames, string(f.DelayKind))
+	if d < 0 {
+		return v, &FactsError{Field: "delay_kind", Reason: "unknown delay kind " + strconv.Quote(string(f.DelayKind))}
+	}
+	v.tier, v.delay = uint8(t), uint8(d)
+	if !validScore(f.ValueScore) {
+		return v, &FactsError{Field: "value_score", Reason: "must be a number from 0 to 100"}
+	}
+	if !validScore(f.RiskScore) {
+		return v, &FactsError{Field: "risk_score", Reason: "must be a number from 0 to 100"}
+	}
+	v.value, v.risk = f.ValueScore, f.RiskScore
+	ints := [4]struct {
+		n    int
+		name string
+	}{{f.DaysLate, "days_late"}, {f.BusinessDaysStalled, "business_days_stalled"},
+		{f.OrderCount, "order_count"}, {f.OrderAccommodations, "order_accommodations"}}
+	for i, x := range ints {
+		if x.n < 0 {
+			return v, &FactsError{Field: x.name, Reason: "must not be negative"}
+		}
+		v.ints[i] = int64(x.n)
+	}
+	v.firstOrder = f.FirstOrder
+	if len(f.Carrier) > maxStringLen {
+		return v, &FactsError{Field: "carrier", Reason: "longer than 64 bytes"}
+	}
+	v.carrier = f.Carrier
+	if c := f.DestinationCountry; c != "" && !isCountry(c) {
+		return v, &FactsError{Field: "destination_country", Reason: "not an ISO 3166-1 alpha-2 code"}
+	}
+	v.country = f.DestinationCountry
+	money := [4]struct {
+		d    *decimal.Decimal
+		dst  *int64
+		name string
+	}{{&f.OrderTotal, &v.total, "order_total"}, {&f.CustomerCashback90Days, &v.cust90, "customer_cashback_90_days"},
+		{&f.OrderCashback, &v.orderCash, "order_cashback"}, {&f.BrandCashbackToday, &v.brand, "brand_cashback_today"}}
+	for _, m := range money {
+		n, res := toMinor(*m.d, minor)
+		if res != minorOK {
+			return v, &FactsError{Field: m.name, Reason: moneyReason(res, currency)}
+		}
+		*m.dst = n
+	}
+	return v, nil
+}
+
+func moneyReason(r toMinorResult, currency string) string {
+	switch r {
+	case minorNegative:
+		return "negative amount"
+	case minorTooPrecise:
+		return "more decimal places than " + currency + " has minor units"
+	default:
+		return "amount too large (over 10^15 minor units)"
+	}
+}
+
+func validScore(x float64) bool {
+	return !math.IsNaN(x) && x >= 0 && x <= 100
+}
+
+func isCountry(s string) bool {
+	if len(s) != 2 {
+		return false
+	}
+	for i := 0; i < 2; i++ {
+		c := s[i] | 0x20
+		if c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// maxStringLen bounds carrier names and other short strings.
+const maxStringLen = 64
