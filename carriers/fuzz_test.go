@@ -11,7 +11,7 @@ import (
 )
 
 // FuzzDetect checks that Detect never panics and that its answer does not
-// depend on spaces, dashes or letter case. Seeds: every test number in
+// depend on spaces or letter case (within its 128-byte input bound). Seeds: every test number in
 // testdata/tracking_numbers plus testdata/fuzz/FuzzDetect.
 func FuzzDetect(f *testing.F) {
 	for _, formats := range loadFixtures(f) {
@@ -29,7 +29,10 @@ func FuzzDetect(f *testing.F) {
 			}
 		}
 		spaced := strings.ToLower(strings.Join(strings.Split(number, ""), " "))
-		if strings.ContainsAny(number, "ıſK") { // letters whose lower/upper case is not ASCII
+		// Letters whose case mapping crosses into or out of ASCII, and
+		// spacing that takes the input past Detect's 128-byte bound, are
+		// allowed to change the answer.
+		if strings.ContainsAny(number, "ıſK") || len(spaced) > 128 {
 			return
 		}
 		again := carriers.Detect(spaced)
