@@ -1,0 +1,439 @@
+package fedex
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/postpurchase/postpurchase/carriers"
+)
+
+// errMissing is the cause of a DecodeError for a required field that is
+// absent or empty.
+var errMissing = errors.New("missing")
+
+// ParseTrackResponse reads a FedEx Track API v1 response body (POST
+// /track/v1/trackingnumbers) and returns every package it describes, in the
+// order of the response. It is what Track uses, and works on stored bodies
+// too. It does no I/O.
+//
+// A number FedEx answers with several shipments (a reused number) yields one
+// Tracking per shipment. Results that carry only a per-number error (such as
+// TRACKING.TRACKINGNUMBER.NOTFOUND) are left out; when no package remains,
+// the error of the first such result is returned (not found wraps
+// carriers.ErrNotFound). Use ParseTrackResults to get the per-number errors
+// as well.
+//
+// A body with a top-level errors[] array returns a *carriers.Error with the
+// FedEx code and message. A body that is not the documented JSON returns a
+// *carriers.Error wrapping a *carriers.DecodeError that names the JSON path
+// (it matches carriers.ErrMalformedResponse). It never panics.
+func ParseTrackResponse(body []byte) ([]carriers.Tracking, error) {
+	results, err := parseBody(body, "track")
+	if err != nil {
+		return nil, err
+	}
+	return trackingsOf(results)
+}
+
+// ParseTrackResults is ParseTrackResponse keeping the per-number errors: one
+// TrackResult per result of the response, Number being the number as
+// requested, with either Tracking or Err set.
+func ParseTrackResults(body []byte) ([]carriers.TrackResult, error) {
+	results, err := parseBody(body, "track")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]carriers.TrackResult, len(results))
+	for i, r := range results {
+		out[i] = carriers.TrackResult{Number: r.requested, Tracking: r.tracking}
+		if r.err != nil {
+			out[i].Err = r.err
+		}
+	}
+	return out, nil
+}
+
+// trackingsOf returns the trackings of results, or the first per-number
+// error when there is none.
+func trackingsOf(results []result) ([]carriers.Tracking, error) {
+	out := make([]carriers.Tracking, 0, len(results))
+	var firstErr *carriers.Error
+	for _, r := range results {
+		if r.tracking != nil {
+			out = append(out, *r.tracking)
+		} else if firstErr == nil {
+			firstErr = r.err
+		}
+	}
+	if len(out) == 0 && firstErr != nil {
+		return nil, firstErr
+	}
+	return out, nil
+}
+
+// result is one trackResult of a response, normalized.
+type result struct {
+	requested string // completeTrackResults[].trackingNumber
+	uniqueID  string // trackingNumberInfo.trackingNumberUniqueId
+	tracking  *carriers.Tracking
+	err       *carriers.Error
+}
+
+// parseBody decodes body and normalizes every trackResult. op is the
+// carriers.Error Op of failures ("track", "webhook").
+func parseBody(body []byte, op string) ([]result, error) {
+	var resp trackResponse
+	if err := decode(body, &resp); err != nil {
+		return nil, &carriers.Error{Carrier: Code, Op: op, Err: err}
+	}
+	reqID := resp.TransactionID.str()
+	if resp.Output == nil || len(resp.Output.CompleteTrackResults) == 0 {
+		if len(resp.Errors) > 0 {
+			return nil, apiErr(op, "", reqID, resp.Errors[0], carriers.ErrUnavailable)
+		}
+		if resp.Output == nil {
+			return nil, &carriers.Error{Carrier: Code, Op: op, RequestID: reqID,
+				Err: &carriers.DecodeError{Field: "output", Err: errMissing}}
+		}
+		if resp.Output.CompleteTrackResults == nil {
+			return nil, &carriers.Error{Carrier: Code, Op: op, RequestID: reqID,
+				Err: &carriers.DecodeError{Field: "output.completeTrackResults", Err: errMissing}}
+		}
+		return nil, &carriers.Error{Carrier: Code, Op: op, RequestID: reqID,
+			Message: "no results", Err: carriers.ErrNotFound}
+	}
+	var results []result
+	for i, ctr := range resp.Output.CompleteTrackResults {
+		requested := ctr.TrackingNumber.str()
+		if len(ctr.TrackResults) == 0 {
+			results = append(results, result{requested: requested, err: &carriers.Error{
+				Carrier: Code, Op: op, Number: requested, RequestID: reqID,
+				Message: "no trackResults for the number", Err: carriers.ErrNotFound}})
+			continue
+		}
+		for j := range ctr.TrackResults {
+			tr := &ctr.TrackResults[j]
+			path := "output.completeTrackResults[" + strconv.Itoa(i) + "].trackResults[" + strconv.Itoa(j) + "]"
+			r := result{requested: requested, uniqueID: tr.TrackingNumberInfo.TrackingNumberUniqueID.str()}
+			if r.requested == "" {
+				r.requested = tr.TrackingNumberInfo.TrackingNumber.str()
+			}
+			if isErrorResult(tr) {
+				r.err = apiErr(op, r.requested, reqID, *tr.Error, carriers.ErrUnavailable)
+			} else {
+				t, err := normalize(tr, requested, path)
+				if err != nil {
+					return nil, &carriers.Error{Carrier: Code, Op: op, Number: r.requested, RequestID: reqID, Err: err}
+				}
+				r.tracking = t
+			}
+			results = append(results, r)
+		}
+	}
+	return results, nil
+}
+
+// decode unmarshals body into v, turning failures into a
+// *carriers.DecodeError with an indexed JSON path.
+func decode(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return &carriers.DecodeError{Err: errors.New("empty body")}
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return decodeError(body, err)
+	}
+	return nil
+}
+
+// isErrorResult reports whether a trackResult carries only an error: the
+// FedEx example response has results with both data and an error object,
+// which are kept as data.
+func isErrorResult(tr *trackResult) bool {
+	return tr.Error != nil && tr.Error.Code.str() != "" && tr.LatestStatusDetail == nil && len(tr.ScanEvents) == 0
+}
+
+// apiErr turns a FedEx error entry into a *carriers.Error; fallback is the
+// sentinel for codes not in errorCodes.
+func apiErr(op, number, reqID string, e apiError, fallback error) *carriers.Error {
+	sentinel, ok := sentinelForCode(e.Code.str())
+	if !ok {
+		sentinel = fallback
+	}
+	return &carriers.Error{Carrier: Code, Op: op, Number: number, RequestID: reqID,
+		Code: e.Code.str(), Message: clip(e.Message.str(), 256), Err: sentinel}
+}
+
+// clip cuts s to at most n bytes.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// normalize turns one trackResult into a Tracking. requested is the number
+// as the request named it; path is the JSON path of tr, for errors.
+func normalize(tr *trackResult, requested, path string) (*carriers.Tracking, error) {
+	t := &carriers.Tracking{
+		Carrier: Code,
+		Number:  tr.TrackingNumberInfo.TrackingNumber.str(),
+		Raw:     tr.raw,
+	}
+	if t.Number == "" {
+		t.Number = requested
+	}
+	if t.Number == "" {
+		return nil, &carriers.DecodeError{Field: path + ".trackingNumberInfo.trackingNumber", Err: errMissing}
+	}
+	if sd := tr.ServiceDetail; sd != nil {
+		t.Service = sd.Description.str()
+		if t.Service == "" {
+			t.Service = sd.Type.str()
+		}
+	}
+
+	if len(tr.ScanEvents) > 0 {
+		t.Events = make([]carriers.Event, 0, len(tr.ScanEvents))
+	}
+	for k := range tr.ScanEvents {
+		ev := &tr.ScanEvents[k]
+		at, err := parseTime(ev.Date.str())
+		if err != nil || at.t.IsZero() {
+			if err == nil {
+				err = errMissing
+			}
+			return nil, &carriers.DecodeError{Field: path + ".scanEvents[" + strconv.Itoa(k) + "].date", Value: clip(ev.Date.str(), 64), Err: err}
+		}
+		code := ev.EventType.str()
+		if code == "" {
+			code = ev.DerivedStatusCode.str()
+		}
+		m := classify(ev.EventType.str(), ev.DerivedStatusCode.str(), ev.ExceptionCode.str(), ev.DelayDetail)
+		desc := ev.EventDescription.str()
+		if x := ev.ExceptionDescription.str(); x != "" && !strings.EqualFold(x, desc) {
+			if desc == "" {
+				desc = x
+			} else {
+				desc += ": " + x
+			}
+		}
+		t.Events = append(t.Events, carriers.Event{
+			Time:        at.t,
+			ZoneUnknown: at.zoneUnknown,
+			Status:      m.status,
+			Reason:      m.reason,
+			Code:        code,
+			Description: desc,
+			Location:    location(ev.ScanLocation),
+		})
+	}
+	sortNewestFirst(t.Events)
+
+	// Current status: FedEx's latestStatusDetail, else the newest event.
+	if ls := tr.LatestStatusDetail; ls != nil && (ls.Code.str() != "" || ls.DerivedCode.str() != "") {
+		m := classify(ls.Code.str(), ls.DerivedCode.str(), ancillaryCode(ls.AncillaryDetails), ls.DelayDetail)
+		t.Status, t.Reason = m.status, m.reason
+	}
+	if t.Status == carriers.StatusUnknown && len(t.Events) > 0 {
+		t.Status, t.Reason = t.Events[0].Status, t.Events[0].Reason
+	}
+
+	dates, err := datesOf(tr.DateAndTimes, path)
+	if err != nil {
+		return nil, err
+	}
+	if t.Status == carriers.StatusDelivered {
+		t.DeliveredAt = deliveredAt(dates["ACTUAL_DELIVERY"], t.Events)
+		if dd := tr.DeliveryDetails; dd != nil {
+			t.SignedBy = dd.SignedByName.str()
+			if t.SignedBy != "" && t.Reason == carriers.ReasonNone {
+				t.Reason = carriers.ReasonSignedFor
+			}
+			if t.SignedBy == "" {
+				t.SignedBy = dd.ReceivedByName.str()
+			}
+		}
+	}
+	t.Estimate, err = estimate(tr, dates, path)
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// ancillaryCode returns the first ancillary reason code FedEx gave, a known
+// one if any.
+func ancillaryCode(ds []ancillaryDetail) string {
+	first := ""
+	for _, d := range ds {
+		c := d.Reason.str()
+		if _, ok := exceptionCodes[strings.ToUpper(c)]; ok {
+			return c
+		}
+		if first == "" {
+			first = c
+		}
+	}
+	return first
+}
+
+// location converts a FedEx address.
+func location(a *address) carriers.Location {
+	if a == nil {
+		return carriers.Location{}
+	}
+	return carriers.Location{
+		City:       a.City.str(),
+		State:      a.StateOrProvinceCode.str(),
+		PostalCode: a.PostalCode.str(),
+		Country:    strings.ToUpper(a.CountryCode.str()),
+	}
+}
+
+// sortNewestFirst orders events newest first. FedEx sends them so; the
+// order is kept unless two events with known zones are out of order (the
+// webhook documentation warns that pushes can arrive out of order), in which
+// case the events are sorted by time, stably. Events whose zone is unknown
+// then sort by their wall clock read as UTC.
+func sortNewestFirst(events []carriers.Event) {
+	prev := -1
+	sorted := true
+	for i := range events {
+		if events[i].ZoneUnknown {
+			continue
+		}
+		if prev >= 0 && events[i].Time.After(events[prev].Time) {
+			sorted = false
+			break
+		}
+		prev = i
+	}
+	if sorted {
+		return
+	}
+	slices.SortStableFunc(events, func(a, b carriers.Event) int { return b.Time.Compare(a.Time) })
+}
+
+// datesOf indexes dateAndTimes by type (the first of each type wins).
+func datesOf(ds []dateAndTime, path string) (map[string]parsedTime, error) {
+	if len(ds) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]parsedTime, len(ds))
+	for k, d := range ds {
+		typ := strings.ToUpper(d.Type.str())
+		if _, seen := out[typ]; seen || typ == "" {
+			continue
+		}
+		pt, err := parseTime(d.DateTime.str())
+		if err != nil {
+			return nil, &carriers.DecodeError{Field: path + ".dateAndTimes[" + strconv.Itoa(k) + "].dateTime", Value: clip(d.DateTime.str(), 64), Err: err}
+		}
+		if !pt.t.IsZero() {
+			out[typ] = pt
+		}
+	}
+	return out, nil
+}
+
+// deliveredAt prefers ACTUAL_DELIVERY when it carries an offset, then the
+// newest delivery scan, then ACTUAL_DELIVERY without an offset (its wall
+// clock read as UTC: the model has no zone flag for DeliveredAt).
+func deliveredAt(actual parsedTime, events []carriers.Event) time.Time {
+	if !actual.t.IsZero() && !actual.zoneUnknown {
+		return actual.t
+	}
+	for _, e := range events {
+		if e.Status == carriers.StatusDelivered && (!e.ZoneUnknown || actual.t.IsZero()) {
+			return e.Time
+		}
+	}
+	return actual.t
+}
+
+// estimate picks the delivery estimate: estimatedDeliveryTimeWindow (often
+// an empty window {}), then dateAndTimes ESTIMATED_DELIVERY, then
+// standardTransitTimeWindow (the service's standard transit, reported as
+// EstimateScheduled).
+func estimate(tr *trackResult, dates map[string]parsedTime, path string) (*carriers.Estimate, error) {
+	if w := tr.EstimatedDeliveryTimeWindow; w != nil && w.Window != nil {
+		e, err := windowEstimate(w.Window, path+".estimatedDeliveryTimeWindow.window", carriers.EstimateCarrier)
+		if err != nil || e != nil {
+			return e, err
+		}
+	}
+	if d, ok := dates["ESTIMATED_DELIVERY"]; ok {
+		return makeEstimate(d, d, carriers.EstimateCarrier), nil
+	}
+	if w := tr.StandardTransitTimeWindow; w != nil && w.Window != nil {
+		return windowEstimate(w.Window, path+".standardTransitTimeWindow.window", carriers.EstimateScheduled)
+	}
+	return nil, nil
+}
+
+// windowEstimate reads a {begins, ends} window; nil when both are empty.
+func windowEstimate(w *window, path string, src carriers.EstimateSource) (*carriers.Estimate, error) {
+	b, err := parseTime(w.Begins.str())
+	if err != nil {
+		return nil, &carriers.DecodeError{Field: path + ".begins", Value: clip(w.Begins.str(), 64), Err: err}
+	}
+	e, err := parseTime(w.Ends.str())
+	if err != nil {
+		return nil, &carriers.DecodeError{Field: path + ".ends", Value: clip(w.Ends.str(), 64), Err: err}
+	}
+	return makeEstimate(b, e, src), nil
+}
+
+// makeEstimate builds an Estimate from a window's bounds, either of which may
+// be zero (a single bound is a one-point window). Bounds that are bare dates
+// or exactly midnight (FedEx writes dates as midnight with an offset, such
+// as 2024-08-21T00:00:00-06:00) make a date-only estimate from the start of
+// the first day to the end of the last.
+func makeEstimate(b, e parsedTime, src carriers.EstimateSource) *carriers.Estimate {
+	switch {
+	case b.t.IsZero() && e.t.IsZero():
+		return nil
+	case b.t.IsZero():
+		b = e
+	case e.t.IsZero():
+		e = b
+	}
+	est := &carriers.Estimate{
+		Start:       b.t,
+		End:         e.t,
+		ZoneUnknown: (b.zoneUnknown && !b.dateOnly) || (e.zoneUnknown && !e.dateOnly),
+		Source:      src,
+	}
+	if dateLike(b) && dateLike(e) {
+		est.DateOnly = true
+		est.ZoneUnknown = false
+		est.End = endOfDay(e.t)
+	}
+	if est.End.Before(est.Start) {
+		est.End = est.Start
+		if est.DateOnly {
+			est.End = endOfDay(est.Start)
+		}
+	}
+	return est
+}
+
+// dateLike reports whether p is a bare date or a midnight time.
+func dateLike(p parsedTime) bool {
+	if p.dateOnly {
+		return true
+	}
+	h, m, s := p.t.Clock()
+	return h == 0 && m == 0 && s == 0 && p.t.Nanosecond() == 0
+}
+
+// endOfDay returns the last nanosecond of t's calendar day, in t's location.
+func endOfDay(t time.Time) time.Time {
+	y, mo, d := t.Date()
+	return time.Date(y, mo, d, 0, 0, 0, 0, t.Location()).AddDate(0, 0, 1).Add(-time.Nanosecond)
+}
