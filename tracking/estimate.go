@@ -1,0 +1,132 @@
+package tracking
+
+import (
+	"time"
+
+	"github.com/postpurchase/postpurchase/carriers"
+)
+
+// EstimateSource says where a delivery estimate came from.
+type EstimateSource string
+
+// Sources of a shipment's current delivery estimate.
+const (
+	// EstimateNone: neither the carrier nor the model can say.
+	EstimateNone EstimateSource = "none"
+	// EstimateFromCarrier: the carrier's own estimate, still in the future
+	// (or today).
+	EstimateFromCarrier EstimateSource = "carrier"
+	// EstimateFromModel: the transit-time model, conditioned on how long
+	// the parcel has already been travelling.
+	EstimateFromModel EstimateSource = "model"
+	// EstimateDelivered: it was delivered; Date is the delivery day.
+	EstimateDelivered EstimateSource = "delivered"
+)
+
+// Estimate is the current expected delivery of a shipment.
+type Estimate struct {
+	// Source says which estimate was used.
+	Source EstimateSource `json:"source"`
+	// Date is the expected delivery day; Latest the latest likely day
+	// (the end of the carrier's window, or the model's P95).
+	Date   Date `json:"date,omitzero"`
+	Latest Date `json:"latest,omitzero"`
+	// Carrier is the carrier's latest estimate, nil if it gave none. It
+	// is reported even when the model was used.
+	Carrier *carriers.Estimate `json:"carrier,omitempty"`
+	// CarrierStale is true when the carrier's estimate is in the past and
+	// the parcel is not delivered: the carrier's date was missed, so the
+	// model is used when it can be.
+	CarrierStale bool `json:"carrier_stale,omitempty"`
+	// Lane and Samples describe the model data used (Source model).
+	Lane    Lane `json:"lane,omitzero"`
+	Samples int  `json:"samples,omitempty"`
+}
+
+// Estimate returns the current delivery estimate as of now, combining the
+// carrier's estimate and the transit model:
+//
+//   - delivered: the delivery day (EstimateDelivered);
+//   - the carrier's estimate when it has one whose day has not passed
+//     (EstimateFromCarrier);
+//   - otherwise the model: the median and P95 of the lane's transit time
+//     in business days from the first carrier scan (from today when the
+//     carrier has not scanned it yet), conditioned on the business days
+//     already elapsed, so the estimate moves later while the parcel is
+//     late (EstimateFromModel);
+//   - otherwise a missed carrier estimate (CarrierStale) or none.
+func (s *Shipment) Estimate(now time.Time) Estimate {
+	s.ensure()
+	out := Estimate{Source: EstimateNone, Carrier: cloneEstimate(s.estimate)}
+	if s.f.status == carriers.StatusDelivered {
+		out.Source = EstimateDelivered
+		out.Date = DateOf(s.at(s.f.delivered))
+		out.Latest = out.Date
+		return out
+	}
+	if s.estimate != nil {
+		start, end := carrierDates(s.estimate)
+		if !end.Before(s.estimateToday(now)) {
+			out.Source, out.Date, out.Latest = EstimateFromCarrier, start, end
+			return out
+		}
+		out.CarrierStale = true
+	}
+	r := s.r()
+	if d, lane, n, ok := s.modelDate(r, now, 0.5); ok {
+		p95, _, _, _ := s.modelDate(r, now, 0.95)
+		out.Source, out.Date, out.Latest, out.Lane, out.Samples = EstimateFromModel, d, p95, lane, n
+		return out
+	}
+	if s.estimate != nil {
+		out.Source = EstimateFromCarrier
+		out.Date, out.Latest = carrierDates(s.estimate)
+	}
+	return out
+}
+
+// carrierDates returns the first and last day of a carrier estimate,
+// honouring DateOnly (only Start's and End's calendar fields count).
+func carrierDates(e *carriers.Estimate) (start, end Date) {
+	return DateOf(e.Start), DateOf(e.End)
+}
+
+// estimateToday returns today's date for comparison with the carrier's
+// estimate: in the estimate's own offset, or, for a date-only estimate
+// (whose offset means nothing), in the offset of the newest event — the
+// best guess of where the parcel is.
+func (s *Shipment) estimateToday(now time.Time) Date {
+	loc := s.estimate.End.Location()
+	if s.estimate.DateOnly || s.estimate.ZoneUnknown {
+		if s.f.newest >= 0 && s.f.newest < len(s.events) {
+			loc = s.events[s.f.newest].Time.Location()
+		}
+	}
+	return DateOf(now.In(loc))
+}
+
+// modelDate returns the model's q-quantile delivery day as of now,
+// conditioned on the business days elapsed since the first carrier scan.
+func (s *Shipment) modelDate(r *Rules, now time.Time, q float64) (Date, Lane, int, bool) {
+	m := r.cfg.Model
+	if m == nil {
+		return Date{}, Lane{}, 0, false
+	}
+	cal := r.cfg.Calendar
+	ref := now
+	if s.f.shipped >= 0 && s.f.shipped < len(s.events) {
+		ref = s.events[s.f.shipped].Time
+	}
+	base := DateOf(ref)
+	today := DateOf(now.In(ref.Location()))
+	elapsed := cal.BusinessDaysBetween(base, today)
+	used, st, ok := m.stats(s.Lane())
+	if !ok {
+		return Date{}, Lane{}, 0, false
+	}
+	d := cal.AddBusinessDays(base, st.conditional(elapsed, q))
+	if d.Before(today) {
+		d = today
+	}
+	return d, used, int(st.n), true
+}

@@ -1,0 +1,134 @@
+package tracking
+
+import (
+	"strconv"
+	"time"
+)
+
+// Config is the configuration of delay detection and event acceptance.
+// Every zero value means the documented default; NewRules validates it
+// once.
+type Config struct {
+	// Calendar decides which days are business days. Nil means the
+	// model's calendar, or weekends only when there is no model.
+	Calendar *Calendar
+	// Model is the transit-time model for estimates, the at-risk
+	// detector and lane stall gaps. Nil means no model: estimates come
+	// from the carrier only, and stalls use the domestic and
+	// international defaults.
+	Model *TransitModel
+	// Detectors holds the detector thresholds.
+	Detectors Detectors
+	// MaxEvents bounds the events kept per shipment; further new events
+	// are refused with ErrTooManyEvents. Zero means 500.
+	MaxEvents int
+	// MaxClockSkew is how far after now an event time may be before
+	// ApplyAt and Update refuse it as being in the future. Zero means 24
+	// hours (carriers stamp local times; a clock or zone error of a few
+	// hours is common, a day is not).
+	MaxClockSkew time.Duration
+}
+
+// Detectors configures the delay detectors. Thresholds are in business
+// days; every zero value means the default in brackets.
+type Detectors struct {
+	// FulfillmentStall: label created and no carrier scan for more than
+	// this many business days [2].
+	FulfillmentStall int
+	// DomesticStall and InternationalStall: no new scan for more than
+	// this many business days [3 and 5], used when the model does not
+	// know the lane's usual gap (or IgnoreLaneGap is set).
+	DomesticStall      int
+	InternationalStall int
+	// IgnoreLaneGap turns off the lane-specific stall threshold learned
+	// by the model (its P95 of longest gaps between scans), so the
+	// defaults above always apply.
+	IgnoreLaneGap bool
+	// DomesticLost and InternationalLost: no new scan for more than this
+	// many business days means the parcel is presumed lost [8 and 15].
+	DomesticLost      int
+	InternationalLost int
+	// AtRiskQuantile is the quantile of the model's conditional transit
+	// time used as "the model's estimate" by the at-risk detector
+	// [0.5, the median].
+	AtRiskQuantile float64
+	// Disabled lists detectors to switch off.
+	Disabled []DelayKind
+}
+
+// Rules are a validated Config, shared by any number of shipments and
+// goroutines. Build them once with NewRules.
+type Rules struct {
+	cfg      Config
+	disabled uint32 // bit per DelayKind
+}
+
+// defaultRules are the rules of a shipment that was given none. Never
+// mutated.
+var defaultRules = mustRules(Config{})
+
+func mustRules(c Config) Rules {
+	r, err := NewRules(c)
+	if err != nil {
+		panic(err) // unreachable: the zero Config is valid
+	}
+	return *r
+}
+
+// NewRules validates cfg, fills in the defaults and returns the rules.
+func NewRules(cfg Config) (*Rules, error) {
+	d := &cfg.Detectors
+	for _, f := range []struct {
+		name string
+		v    *int
+		def  int
+	}{
+		{"Detectors.FulfillmentStall", &d.FulfillmentStall, 2},
+		{"Detectors.DomesticStall", &d.DomesticStall, 3},
+		{"Detectors.InternationalStall", &d.InternationalStall, 5},
+		{"Detectors.DomesticLost", &d.DomesticLost, 8},
+		{"Detectors.InternationalLost", &d.InternationalLost, 15},
+		{"MaxEvents", &cfg.MaxEvents, 500},
+	} {
+		if *f.v < 0 {
+			return nil, &ConfigError{Field: f.name, Reason: "must not be negative"}
+		}
+		if *f.v == 0 {
+			*f.v = f.def
+		}
+	}
+	if d.AtRiskQuantile < 0 || d.AtRiskQuantile >= 1 {
+		return nil, &ConfigError{Field: "Detectors.AtRiskQuantile", Reason: "must be in [0, 1)"}
+	}
+	if d.AtRiskQuantile == 0 {
+		d.AtRiskQuantile = 0.5
+	}
+	if cfg.MaxClockSkew < 0 {
+		return nil, &ConfigError{Field: "MaxClockSkew", Reason: "must not be negative"}
+	}
+	if cfg.MaxClockSkew == 0 {
+		cfg.MaxClockSkew = 24 * time.Hour
+	}
+	if cfg.Calendar == nil && cfg.Model != nil {
+		cfg.Calendar = cfg.Model.Calendar()
+	}
+	r := &Rules{cfg: cfg}
+	for i, k := range d.Disabled {
+		if k < 1 || k > numDelayKinds {
+			return nil, &ConfigError{Field: "Detectors.Disabled[" + strconv.Itoa(i) + "]", Reason: "unknown delay kind"}
+		}
+		r.disabled |= 1 << k
+	}
+	d.Disabled = append([]DelayKind(nil), d.Disabled...)
+	r.cfg.Detectors = *d
+	return r, nil
+}
+
+// Config returns a copy of the configuration with the defaults filled in.
+func (r *Rules) Config() Config {
+	c := r.cfg
+	c.Detectors.Disabled = append([]DelayKind(nil), c.Detectors.Disabled...)
+	return c
+}
+
+func (r *Rules) enabled(k DelayKind) bool { return r.disabled&(1<<k) == 0 }
