@@ -107,15 +107,15 @@ const maxTransitDays = 60
 // laneStats is a histogram of transit business days and of longest scan
 // gaps for one lane key.
 type laneStats struct {
-	transit    [maxTransitDays + 1]int32
-	n          int32
-	suffix     [maxTransitDays + 2]int32 // suffix[d] = observations with transit >= d
-	gap        [maxTransitDays + 1]int32
-	gapN       int32
-	gapP95     int
-	p50        int
-	p80        int
-	p95        int
+	transit [maxTransitDays + 1]int32
+	n       int32
+	suffix  [maxTransitDays + 2]int32 // suffix[d] = observations with transit >= d
+	gap     [maxTransitDays + 1]int32
+	gapN    int32
+	gapP95  int
+	p50     int
+	p80     int
+	p95     int
 }
 
 // TransitModel holds delivery-time distributions in business days per lane.

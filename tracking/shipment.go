@@ -2,8 +2,8 @@ package tracking
 
 import (
 	"cmp"
-	"errors"
 	"encoding/hex"
+	"errors"
 	"hash/fnv"
 	"slices"
 	"strings"
@@ -494,18 +494,18 @@ func mergeEvent(stored, dup *carriers.Event) bool {
 // facts is what is derived from the sorted events. Indices point into
 // Shipment.events; -1 means none.
 type facts struct {
-	status      carriers.Status
-	reason      carriers.Reason
-	returned    bool // back with the shipper
-	shipped     int  // first possession event
-	delivered   int  // first delivered event
-	lastScan    int  // newest event other than info_received/expired
-	newest      int  // newest event of any kind
-	label       int  // first info_received event
-	excStart    int  // first event of the current exception run, if the status is exception
-	attempt     int  // first failed attempt not yet resolved
-	rts         int  // first return-to-sender event
-	firstOf     [numMilestoneKinds + 1]int16
+	status    carriers.Status
+	reason    carriers.Reason
+	returned  bool // back with the shipper
+	shipped   int  // first possession event
+	delivered int  // first delivered event
+	lastScan  int  // newest event other than info_received/expired
+	newest    int  // newest event of any kind
+	label     int  // first info_received event
+	excStart  int  // first event of the current exception run, if the status is exception
+	attempt   int  // first failed attempt not yet resolved
+	rts       int  // first return-to-sender event
+	firstOf   [numMilestoneKinds + 1]int16
 }
 
 // ensure gives a shipment that has never seen an event valid facts.

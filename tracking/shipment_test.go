@@ -188,9 +188,9 @@ func TestRejectsBadEvents(t *testing.T) {
 	good := journey()[1]
 	now := mon.Add(24 * time.Hour)
 	bad := []carriers.Event{
-		{Status: carriers.StatusInTransit},                           // zero time
+		{Status: carriers.StatusInTransit},                              // zero time
 		{Time: mon.AddDate(0, 0, 10), Status: carriers.StatusInTransit}, // far future
-		{Time: mon, Status: carriers.Status(200)},                    // undefined status
+		{Time: mon, Status: carriers.Status(200)},                       // undefined status
 		{Time: time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), Status: carriers.StatusDelivered},
 		{Time: mon, Status: carriers.StatusException, Reason: carriers.Reason(99)},
 	}
