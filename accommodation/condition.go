@@ -229,7 +229,7 @@ func (c *compiler) cond(n *node) (cond, bool) {
 	cd.op, _ = lookupOp(opKey)
 	lit := opNode.get(opKey)
 	if !cd.op.allowed(cd.kind) {
-		c.ps.add(lit.path, ErrBadComparison, "operator %s does not apply to %s, a %s fact (use %s)", opKey, name, cd.kind, operatorsFor(cd.kind))
+		c.ps.add(lit.path, ErrBadComparison, "operator %s does not apply to %s, %s fact (use %s)", opKey, name, cd.kind.article(), operatorsFor(cd.kind))
 		return cd, false
 	}
 	if !c.operands(&cd, lit, name) {
@@ -310,7 +310,7 @@ func (c *compiler) operands(cd *cond, lit *node, name string) bool {
 // single values).
 func (c *compiler) literal(cd *cond, n *node, name string, list bool) bool {
 	wrong := func(want string) bool {
-		c.ps.add(n.path, ErrBadComparison, "%s is a %s fact; compare it with %s, not %s", name, cd.kind, want, describeNode(n))
+		c.ps.add(n.path, ErrBadComparison, "%s is %s fact; compare it with %s, not %s", name, cd.kind.article(), want, describeNode(n))
 		return false
 	}
 	switch cd.kind {

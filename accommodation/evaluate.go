@@ -276,9 +276,9 @@ func (p *Policy) eval(v *vals, d *Decision, tr *[]Step) {
 				continue
 			}
 			d.actions[d.n] = Action{Kind: a.kind, Rule: r.id, MessageKey: a.message, Upgrade: a.upgrade,
-				ReducedBy: cut, currency: p.currency, minor: p.minor, amount: grant, asked: want, costs: a.cost}
-			if a.kind != ActionCashback {
-				d.actions[d.n].amount, d.actions[d.n].asked = 0, 0
+				currency: p.currency, minor: p.minor, costs: a.cost}
+			if a.kind == ActionCashback {
+				d.actions[d.n].amount, d.actions[d.n].asked, d.actions[d.n].ReducedBy = grant, want, cut
 			}
 			d.n++
 		}

@@ -233,16 +233,11 @@ func convert(f *Facts, currency string, minor int32) (vals, error) {
 		return v, &FactsError{Field: "risk_score", Reason: "must be a number from 0 to 100"}
 	}
 	v.value, v.risk = f.ValueScore, f.RiskScore
-	ints := [4]struct {
-		n    int
-		name string
-	}{{f.DaysLate, "days_late"}, {f.BusinessDaysStalled, "business_days_stalled"},
-		{f.OrderCount, "order_count"}, {f.OrderAccommodations, "order_accommodations"}}
-	for i, x := range ints {
-		if x.n < 0 {
-			return v, &FactsError{Field: x.name, Reason: "must not be negative"}
+	for i, n := range [4]int{f.DaysLate, f.BusinessDaysStalled, f.OrderCount, f.OrderAccommodations} {
+		if n < 0 {
+			return v, &FactsError{Field: intSlotName(i), Reason: "must not be negative"}
 		}
-		v.ints[i] = int64(x.n)
+		v.ints[i] = int64(n)
 	}
 	v.firstOrder = f.FirstOrder
 	if len(f.Carrier) > maxStringLen {
@@ -253,20 +248,35 @@ func convert(f *Facts, currency string, minor int32) (vals, error) {
 		return v, &FactsError{Field: "destination_country", Reason: "not an ISO 3166-1 alpha-2 code"}
 	}
 	v.country = f.DestinationCountry
-	money := [4]struct {
-		d    *decimal.Decimal
-		dst  *int64
-		name string
-	}{{&f.OrderTotal, &v.total, "order_total"}, {&f.CustomerCashback90Days, &v.cust90, "customer_cashback_90_days"},
-		{&f.OrderCashback, &v.orderCash, "order_cashback"}, {&f.BrandCashbackToday, &v.brand, "brand_cashback_today"}}
-	for _, m := range money {
-		n, res := toMinor(*m.d, minor)
-		if res != minorOK {
-			return v, &FactsError{Field: m.name, Reason: moneyReason(res, currency)}
-		}
-		*m.dst = n
+	var ok bool
+	if v.total, ok = moneyFact(f.OrderTotal, minor); !ok {
+		return v, moneyError("order_total", f.OrderTotal, minor, currency)
+	}
+	if v.cust90, ok = moneyFact(f.CustomerCashback90Days, minor); !ok {
+		return v, moneyError("customer_cashback_90_days", f.CustomerCashback90Days, minor, currency)
+	}
+	if v.orderCash, ok = moneyFact(f.OrderCashback, minor); !ok {
+		return v, moneyError("order_cashback", f.OrderCashback, minor, currency)
+	}
+	if v.brand, ok = moneyFact(f.BrandCashbackToday, minor); !ok {
+		return v, moneyError("brand_cashback_today", f.BrandCashbackToday, minor, currency)
 	}
 	return v, nil
+}
+
+// intSlotName is the fact name of vals.ints[i].
+func intSlotName(i int) string {
+	return [4]string{"days_late", "business_days_stalled", "order_count", "order_accommodations"}[i]
+}
+
+func moneyFact(d decimal.Decimal, minor int32) (int64, bool) {
+	v, res := toMinor(d, minor)
+	return v, res == minorOK
+}
+
+func moneyError(field string, d decimal.Decimal, minor int32, currency string) error {
+	_, res := toMinor(d, minor)
+	return &FactsError{Field: field, Reason: moneyReason(res, currency)}
 }
 
 func moneyReason(r toMinorResult, currency string) string {
@@ -299,3 +309,10 @@ func isCountry(s string) bool {
 
 // maxStringLen bounds carrier names and other short strings.
 const maxStringLen = 64
+
+func (k factKind) article() string {
+	if k == kindEnum || k == kindInt {
+		return "an " + k.String()
+	}
+	return "a " + k.String()
+}
