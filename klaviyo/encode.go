@@ -50,7 +50,7 @@ func (st *encodeState) field() string {
 	}
 	b := make([]byte, 0, n)
 	for i, s := range st.path {
-		if i > 0 && s[0] != '[' {
+		if i > 0 && (s == "" || s[0] != '[') {
 			b = append(b, '.')
 		}
 		b = append(b, s...)
@@ -151,10 +151,10 @@ func appendObject(b []byte, st *encodeState, m map[string]any, depth int) ([]byt
 		if i > 0 {
 			b = append(b, ',')
 		}
-		st.push(k)
 		if k == "" {
 			return b, st.fail("empty property name")
 		}
+		st.push(k)
 		if len(k) > MaxStringBytes {
 			return b, st.fail("property name longer than 100 KB")
 		}
@@ -177,10 +177,10 @@ func appendStringObject(b []byte, st *encodeState, m map[string]string) ([]byte,
 		if i > 0 {
 			b = append(b, ',')
 		}
-		st.push(k)
 		if k == "" {
 			return b, st.fail("empty property name")
 		}
+		st.push(k)
 		v := m[k]
 		if len(k) > MaxStringBytes || len(v) > MaxStringBytes {
 			return b, st.fail("string longer than 100 KB")

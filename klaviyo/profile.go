@@ -36,7 +36,8 @@ type Profile struct {
 
 	// Clear names standard attributes to set to null (clear): any of
 	// "first_name", "last_name", "organization", "locale", "title",
-	// "image", "location". A cleared attribute must not also be set.
+	// "image", "location" (sent as every location field null). A cleared
+	// attribute must not also be set.
 	Clear []string
 	// Properties are custom properties to set (merged into the stored ones).
 	// A nil value stores null. Catalog.ProfileProperties builds the
@@ -140,6 +141,12 @@ func appendProfileImportBody(b []byte, p *Profile) ([]byte, error) {
 			b = append(b, ',')
 		}
 		b = appendJSONString(b, name)
+		if name == "location" {
+			// The spec's "nullable" sits beside a $ref, which OpenAPI 3.0
+			// ignores: clear every location field instead of the object.
+			b = append(b, `:{"address1":null,"address2":null,"city":null,"country":null,"region":null,"zip":null,"timezone":null,"latitude":null,"longitude":null,"ip":null}`...)
+			continue
+		}
 		b = append(b, ":null"...)
 	}
 	if len(p.Properties) > 0 {

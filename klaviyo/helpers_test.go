@@ -1,0 +1,57 @@
+package klaviyo_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/postpurchase/postpurchase/klaviyo"
+	"github.com/postpurchase/postpurchase/klaviyo/internal/spectest"
+	"github.com/postpurchase/postpurchase/klaviyo/klaviyotest"
+)
+
+const testKey = "pk_test_0123456789abcdef0123456789abcdef"
+
+func spec(t testing.TB) *spectest.Validator {
+	t.Helper()
+	v, err := spectest.Load("testdata/openapi-2026-07-15-trimmed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// newFake starts a fake that also validates every request against the
+// OpenAPI spec.
+func newFake(t testing.TB, cfg klaviyotest.Config) *klaviyotest.Server {
+	t.Helper()
+	v := spec(t)
+	if cfg.APIKey == "" {
+		cfg.APIKey = testKey
+	}
+	if cfg.Validate == nil {
+		cfg.Validate = func(r *http.Request, body []byte) error { return v.Request(r, body) }
+	}
+	srv, err := klaviyotest.NewServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// newClient returns a client for srv with short backoff steps.
+func newClient(t testing.TB, srv *klaviyotest.Server, opts ...klaviyo.Option) *klaviyo.Client {
+	t.Helper()
+	base := []klaviyo.Option{
+		klaviyo.WithBaseURL(srv.URL),
+		klaviyo.WithRetry(klaviyo.RetryPolicy{MaxRetries: 4, MinWait: time.Millisecond, MaxWait: 20 * time.Millisecond}),
+	}
+	c, err := klaviyo.New(testKey, append(base, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+var t0 = time.Date(2026, 3, 2, 15, 4, 5, 0, time.UTC)
