@@ -106,8 +106,11 @@ type Delay struct {
 	// stall; the label time for a fulfillment stall; the promised time for
 	// late and at risk; the first carrier estimate for a slip.
 	Since time.Time `json:"since"`
-	// Seq numbers recurrences with the same kind, reason and Since (0 for
-	// the first).
+	// Seq numbers recurrences of an at-risk or estimate-slipped episode
+	// with the same Since (0 for the first). Other kinds are anchored to
+	// events: if the same cause comes back (a delivery superseded by a
+	// return to sender), the episode reopens with its ID and ClearedAt is
+	// reset.
 	Seq int `json:"seq,omitempty"`
 	// DetectedAt is the instant of the Apply or Check that opened it:
 	// now, or, for Apply without a clock, the newest event's time.
@@ -174,7 +177,16 @@ const maxCandidates = 10
 
 // detect runs every enabled detector as of asOf and reconciles the result
 // with the stored episodes: new ones open, vanished ones clear.
+//
+// Evaluation time never goes backwards: asOf earlier than a previous
+// evaluation is raised to it, so a time-based episode cannot clear merely
+// because an Apply without a clock evaluated at an older event's time.
 func (s *Shipment) detect(asOf time.Time, ch *Changes) {
+	if asOf.Before(s.checkedAt) {
+		asOf = s.checkedAt
+	} else if !asOf.Equal(s.checkedAt) {
+		s.checkedAt = asOf.UTC()
+	}
 	var cands [maxCandidates]candidate
 	n := s.evaluate(s.r(), asOf, &cands)
 	found := cands[:n]
@@ -202,15 +214,33 @@ func (s *Shipment) detect(asOf time.Time, ch *Changes) {
 			continue
 		}
 		c := &found[j]
-		seq := 0
+		seq, reopened := 0, false
 		for i := range s.delays {
 			d := &s.delays[i]
-			if d.Kind == c.kind && d.Reason == c.reason && d.Since.Equal(c.anchor) {
-				seq++
+			if d.Kind != c.kind || d.Reason != c.reason || !d.Since.Equal(c.anchor) {
+				continue
 			}
+			if c.kind == DelayAtRisk || c.kind == DelayEstimateSlipped {
+				// These depend on the clock and on estimates, which
+				// really do come and go: each recurrence is a new
+				// episode.
+				seq++
+				continue
+			}
+			// Anchored to events: the same anchor is the same cause
+			// (a delivery superseded by a return, say), so the episode
+			// reopens with its ID; this keeps IDs a function of the
+			// events whatever order they came in.
+			d.ClearedAt = time.Time{}
+			ch.Delays = append(ch.Delays, d.clone())
+			reopened = true
+			break
+		}
+		if reopened {
+			continue
 		}
 		d := Delay{
-			Kind: c.kind, Reason: c.reason, Since: c.anchor, Seq: seq, DetectedAt: asOf.UTC(),
+			Kind: c.kind, Reason: c.reason, Since: c.anchor.UTC(), Seq: seq, DetectedAt: asOf.UTC(),
 			Evidence: s.evidence(c),
 		}
 		d.ID = s.hashID('d', c.kind.String(), c.reason.String(), strconv.FormatInt(c.anchor.UnixNano(), 10), strconv.Itoa(seq))

@@ -47,6 +47,7 @@ type shipmentJSON struct {
 	FirstEstimate *carriers.Estimate `json:"first_estimate,omitempty"`
 	NextPollAt    time.Time          `json:"next_poll_at,omitzero"`
 	PollDone      bool               `json:"poll_done,omitempty"`
+	CheckedAt     time.Time          `json:"checked_at,omitzero"`
 }
 
 // MarshalJSON encodes the shipment: the host's fields, the events, the
@@ -65,7 +66,7 @@ func (s *Shipment) MarshalJSON() ([]byte, error) {
 			Format: FormatVersion, Version: s.Version, ID: s.ID, OrderRef: s.OrderRef, CustomerRef: s.CustomerRef,
 			Carrier: s.Carrier, Number: s.Number, Service: s.Service, Origin: s.Origin, Destination: s.Destination,
 			PromisedBy: s.PromisedBy, LabelCreatedAt: s.LabelCreatedAt,
-			Estimate: s.estimate, FirstEstimate: s.firstEst, NextPollAt: s.nextPoll, PollDone: s.pollDone,
+			Estimate: s.estimate, FirstEstimate: s.firstEst, NextPollAt: s.nextPoll, PollDone: s.pollDone, CheckedAt: s.checkedAt,
 		},
 		Events: s.events, Milestones: s.milestones, Delays: s.delays,
 	}
@@ -100,7 +101,7 @@ func (s *Shipment) UnmarshalJSON(b []byte) error {
 	n := Shipment{
 		ID: w.ID, OrderRef: w.OrderRef, CustomerRef: w.CustomerRef, Carrier: w.Carrier, Number: w.Number,
 		Service: w.Service, Origin: w.Origin, Destination: w.Destination, PromisedBy: w.PromisedBy,
-		LabelCreatedAt: w.LabelCreatedAt, Version: w.Version, nextPoll: w.NextPollAt, pollDone: w.PollDone,
+		LabelCreatedAt: w.LabelCreatedAt, Version: w.Version, nextPoll: w.NextPollAt, pollDone: w.PollDone, checkedAt: w.CheckedAt,
 		rules: s.rules,
 	}
 	n.events = make([]carriers.Event, 0, len(w.Events))

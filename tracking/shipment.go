@@ -93,6 +93,7 @@ type Shipment struct {
 	firstEst   *carriers.Estimate
 	nextPoll   time.Time
 	pollDone   bool
+	checkedAt  time.Time // latest instant the detectors ran at (UTC)
 	rules      *Rules
 	f          facts
 }
@@ -229,8 +230,9 @@ func (c *Changes) Empty() bool {
 }
 
 // Apply adds carrier events and returns what changed. Time-based detectors
-// (stalls, late) are evaluated as of the newest known event, since no clock
-// is given; use ApplyAt when the current time is known. See the Shipment
+// (stalls, late) are evaluated as of the newest known event or the last
+// Check, whichever is later, since no clock is given; use ApplyAt when the
+// current time is known. See the Shipment
 // doc for event identity, ordering and what is rejected: the returned error
 // is an *EventError (or several joined) naming each rejected event; the
 // valid events are applied regardless.
@@ -540,7 +542,7 @@ func possession(e *carriers.Event) bool {
 // order.
 func (s *Shipment) derive() facts {
 	f := facts{}.reset()
-	lastInFlight, lastDelivered, lastRTS, expired := -1, -1, -1, -1
+	lastInFlight, lastDelivered, lastRTS, expired, firstRTS := -1, -1, -1, -1, -1
 	for i := range s.events {
 		e := &s.events[i]
 		f.newest = i
@@ -570,10 +572,14 @@ func (s *Shipment) derive() facts {
 			if f.delivered < 0 {
 				f.delivered = i
 			}
+			f.rts = -1 // a return before a delivery is over
 		case carriers.StatusReturnToSender:
 			lastRTS = i
 			if f.rts < 0 {
-				f.rts = i
+				f.rts = i // the first scan of the current return
+			}
+			if firstRTS < 0 {
+				firstRTS = i
 			}
 			if e.Reason == carriers.ReasonReturned {
 				f.returned = true
@@ -619,6 +625,9 @@ func (s *Shipment) derive() facts {
 	}
 	if f.status != carriers.StatusException {
 		f.excStart = -1
+	}
+	if f.status == carriers.StatusReturnToSender && f.rts < 0 {
+		f.rts = firstRTS // returned to the shipper, then a stray delivered scan
 	}
 	if f.status == carriers.StatusDelivered || f.status == carriers.StatusReturnToSender {
 		f.attempt = -1
