@@ -130,8 +130,15 @@ func TestSimulateCDNOW(t *testing.T) {
 	}
 }
 
+// tester is what the checks need from *testing.T and *rapid.T.
+type tester interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+}
+
 // checkReport checks a report's internal consistency.
-func checkReport(t *testing.T, r *Report, n int) {
+func checkReport(t tester, r *Report, n int) {
 	t.Helper()
 	if r.Cases != n {
 		t.Errorf("cases = %d, want %d", r.Cases, n)
@@ -169,7 +176,7 @@ func checkReport(t *testing.T, r *Report, n int) {
 
 // checkBudgets recomputes every budget from the decisions and checks none
 // was exceeded.
-func checkBudgets(t testing.TB, p *Policy, cases []Case, decisions []Decision) {
+func checkBudgets(t tester, p *Policy, cases []Case, decisions []Decision) {
 	t.Helper()
 	perOrder := map[string]int64{}
 	type entry struct {
