@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 )
@@ -237,13 +239,24 @@ func formatAmount(d decimal.Decimal, currency string) string {
 	return d.String()
 }
 
-// clip shortens outside text for an error message.
+// clip makes outside text fit an error message: at most 40 runes, with
+// control characters, invalid UTF-8 and other non-graphic runes shown as "?".
 func clip(s string) string {
 	const n = 40
-	if len(s) > n {
-		s = s[:n] + "..."
+	var b strings.Builder
+	i := 0
+	for _, r := range s {
+		if i == n {
+			b.WriteString("...")
+			break
+		}
+		if r == utf8.RuneError || !unicode.IsGraphic(r) {
+			r = '?'
+		}
+		b.WriteRune(r)
+		i++
 	}
-	return strings.ToValidUTF8(s, "?")
+	return b.String()
 }
 
 // clipDecimal renders d for an error message without expanding huge
@@ -262,7 +275,7 @@ func clipCurrency(c string) string {
 	if len(c) > 8 {
 		return clip(c[:8])
 	}
-	return strings.ToValidUTF8(c, "?")
+	return clip(c)
 }
 
 // jsonReason gives a JSON decoding error's gist without echoing the input.
