@@ -1,0 +1,581 @@
+package ups
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/carriers/internal/carrierhttp"
+)
+
+// The raw shapes of the Track API v1 response (UPS-API/api-documentation
+// Tracking.yaml). Only the fields the adapter reads are declared; the whole
+// package object is kept in Tracking.Raw.
+type (
+	trackDoc struct {
+		TrackResponse *trackResponse `json:"trackResponse"`
+		Response      *errorBody     `json:"response"`
+	}
+	errorBody struct {
+		Errors []apiMessage `json:"errors"`
+	}
+	apiMessage struct {
+		Code    str `json:"code"`
+		Message str `json:"message"`
+	}
+	trackResponse struct {
+		Shipment []shipment `json:"shipment"`
+	}
+	shipment struct {
+		InquiryNumber str          `json:"inquiryNumber"`
+		Package       []rawPackage `json:"package"`
+		Warnings      []apiMessage `json:"warnings"`
+	}
+	// rawPackage keeps the package's own bytes next to its decoded fields.
+	rawPackage struct {
+		pkg
+		raw json.RawMessage
+	}
+	pkg struct {
+		TrackingNumber      str            `json:"trackingNumber"`
+		CurrentStatus       *statusJSON    `json:"currentStatus"`
+		Activity            []activity     `json:"activity"`
+		DeliveryDate        []deliveryDate `json:"deliveryDate"`
+		DeliveryTime        *deliveryTime  `json:"deliveryTime"`
+		DeliveryInformation *deliveryInfo  `json:"deliveryInformation"`
+		Service             *service       `json:"service"`
+	}
+	activity struct {
+		Date      str          `json:"date"`
+		Time      str          `json:"time"`
+		GMTDate   str          `json:"gmtDate"`
+		GMTTime   str          `json:"gmtTime"`
+		GMTOffset str          `json:"gmtOffset"`
+		Location  *activityLoc `json:"location"`
+		Status    *statusJSON  `json:"status"`
+	}
+	activityLoc struct {
+		Address *address `json:"address"`
+	}
+	address struct {
+		City          str `json:"city"`
+		StateProvince str `json:"stateProvince"`
+		PostalCode    str `json:"postalCode"`
+		CountryCode   str `json:"countryCode"`
+		Country       str `json:"country"`
+	}
+	statusJSON struct {
+		Type        str `json:"type"`
+		Code        str `json:"code"`
+		Description str `json:"description"`
+		StatusCode  str `json:"statusCode"`
+	}
+	deliveryDate struct {
+		Type str `json:"type"`
+		Date str `json:"date"`
+	}
+	deliveryTime struct {
+		Type      str `json:"type"`
+		StartTime str `json:"startTime"`
+		EndTime   str `json:"endTime"`
+	}
+	deliveryInfo struct {
+		ReceivedBy str `json:"receivedBy"`
+	}
+	service struct {
+		Code        str `json:"code"`
+		Description str `json:"description"`
+	}
+)
+
+// UnmarshalJSON decodes the package and keeps a copy of its bytes.
+func (p *rawPackage) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, &p.pkg); err != nil {
+		return err
+	}
+	p.raw = append(json.RawMessage(nil), b...)
+	return nil
+}
+
+// Error codes UPS puts in a body, and what they mean. Origin:
+// shared/reference/carriers.md "Errors seen" (TW0001 as a warning in an
+// HTTP 200 body, TV1002, 250003) and UPS's OAuth and Track Alert error
+// lists (250002 invalid authentication information).
+var bodyErrorCodes = map[string]error{
+	"TW0001": carriers.ErrNotFound,      // Tracking Information Not Found
+	"TV1002": carriers.ErrInvalidNumber, // Invalid inquiry number
+	"250003": carriers.ErrUnauthorized,  // Invalid Access License number
+	"250002": carriers.ErrUnauthorized,  // Invalid Authentication Information
+}
+
+// ParseTrackResponse normalizes a UPS Track API v1 response body
+// (GET /api/track/v1/details/{inquiryNumber}) into one Tracking per package,
+// in the order of the response; a shipment with several packages yields all
+// of them. It is pure: no clock, no I/O.
+//
+// A body that is a UPS error document ({"response":{"errors":[...]}}) or a
+// tracking response whose shipments carry only warnings (TW0001 "Tracking
+// Information Not Found", sent with HTTP 200) returns a *carriers.Error with
+// the UPS code and message, matching carriers.ErrNotFound,
+// ErrInvalidNumber or ErrUnauthorized as the code says. A body that is not
+// the documented JSON returns a *carriers.Error matching
+// carriers.ErrMalformedResponse whose *carriers.DecodeError names the JSON
+// path at fault.
+//
+// Times follow the rules in the package documentation: an activity's local
+// date and time with its gmtOffset (or the offset derived from
+// gmtDate/gmtTime) when UPS gives one, otherwise ZoneUnknown.
+func ParseTrackResponse(body []byte) ([]carriers.Tracking, error) {
+	var doc trackDoc
+	if err := decode(body, &doc); err != nil {
+		return nil, parseError(err)
+	}
+	if doc.TrackResponse == nil {
+		if doc.Response != nil && len(doc.Response.Errors) > 0 {
+			m := doc.Response.Errors[0]
+			return nil, codeError(0, string(m.Code), string(m.Message))
+		}
+		return nil, parseError(&carriers.DecodeError{Field: "trackResponse", Err: errors.New("missing")})
+	}
+	if doc.TrackResponse.Shipment == nil {
+		return nil, parseError(&carriers.DecodeError{Field: "trackResponse.shipment", Err: errors.New("missing")})
+	}
+	var out []carriers.Tracking
+	var warning *apiMessage
+	for i, sh := range doc.TrackResponse.Shipment {
+		if len(sh.Package) == 0 && len(sh.Warnings) > 0 && warning == nil {
+			warning = &sh.Warnings[0]
+		}
+		for j := range sh.Package {
+			path := "trackResponse.shipment[" + strconv.Itoa(i) + "].package[" + strconv.Itoa(j) + "]"
+			tr, err := sh.Package[j].normalize(path, string(sh.InquiryNumber))
+			if err != nil {
+				return nil, parseError(err)
+			}
+			out = append(out, tr)
+		}
+	}
+	if len(out) == 0 {
+		if warning != nil {
+			return nil, codeError(0, string(warning.Code), string(warning.Message))
+		}
+		return nil, &carriers.Error{Carrier: Code, Op: "parse", Message: "response holds no package", Err: carriers.ErrNotFound}
+	}
+	return out, nil
+}
+
+// decode unmarshals body into v, turning the decoder's errors into a
+// *carriers.DecodeError with the JSON path where encoding/json knows it.
+func decode(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return &carriers.DecodeError{Err: errors.New("empty body")}
+	}
+	err := json.Unmarshal(body, v)
+	if err == nil {
+		return nil
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return &carriers.DecodeError{Field: te.Field, Value: te.Value, Err: fmt.Errorf("expected %s", jsonKind(te.Type.String()))}
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return &carriers.DecodeError{Value: "offset " + strconv.FormatInt(se.Offset, 10), Err: err}
+	}
+	return &carriers.DecodeError{Err: err}
+}
+
+// jsonKind names the JSON type a Go type is decoded from.
+func jsonKind(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "[]"):
+		return "an array"
+	case strings.HasPrefix(goType, "*") || strings.Contains(goType, "."):
+		return "an object"
+	default:
+		return "a " + goType
+	}
+}
+
+// parseError wraps a decoding failure for ParseTrackResponse.
+func parseError(err error) *carriers.Error {
+	return &carriers.Error{Carrier: Code, Op: "parse", Err: err}
+}
+
+// codeError is the *carriers.Error for a UPS error code found in a body.
+func codeError(status int, code, message string) *carriers.Error {
+	return &carriers.Error{Carrier: Code, Op: "parse", HTTPStatus: status, Code: code, Message: clip(message), Err: sentinelForCode(status, code)}
+}
+
+// sentinelForCode maps a UPS body error code, falling back on the HTTP
+// status, and on ErrUnavailable for an unknown error in a 2xx answer.
+func sentinelForCode(status int, code string) error {
+	if err, ok := bodyErrorCodes[strings.ToUpper(strings.TrimSpace(code))]; ok {
+		return err
+	}
+	if err := carrierhttp.SentinelForStatus(status); status != 0 && err != nil {
+		return err
+	}
+	return carriers.ErrUnavailable
+}
+
+func clip(s string) string {
+	if len(s) > 256 {
+		return s[:256]
+	}
+	return s
+}
+
+// normalize turns one raw package into a Tracking.
+func (p *rawPackage) normalize(path, inquiry string) (carriers.Tracking, error) {
+	tr := carriers.Tracking{Carrier: Code, Number: strings.TrimSpace(string(p.TrackingNumber)), Raw: p.raw}
+	// Prefer the package's own number; fall back on the shipment's inquiry
+	// number when the package's is missing or cannot be a UPS number (UPS's
+	// published example has "string").
+	if inq := strings.TrimSpace(inquiry); inq != "" && !validNumber(strings.ToUpper(tr.Number)) {
+		tr.Number = inq
+	}
+	if tr.Number == "" {
+		return tr, &carriers.DecodeError{Field: path + ".trackingNumber", Err: errors.New("missing (and no inquiryNumber)")}
+	}
+	if p.Service != nil {
+		tr.Service = string(p.Service.Description)
+	}
+	if len(p.Activity) > 0 {
+		tr.Events = make([]carriers.Event, 0, len(p.Activity))
+	}
+	for k := range p.Activity {
+		a := &p.Activity[k]
+		ev, err := a.event(path + ".activity[" + strconv.Itoa(k) + "]")
+		if err != nil {
+			return tr, err
+		}
+		tr.Events = append(tr.Events, ev)
+	}
+	sortNewestFirst(tr.Events)
+	if p.CurrentStatus != nil && (p.CurrentStatus.Type != "" || p.CurrentStatus.Code != "" || p.CurrentStatus.StatusCode != "") {
+		m, _ := classify(string(p.CurrentStatus.Type), string(p.CurrentStatus.Code), string(p.CurrentStatus.StatusCode))
+		tr.Status, tr.Reason = m.Status, m.Reason
+	}
+	if tr.Status == carriers.StatusUnknown && len(tr.Events) > 0 {
+		tr.Status, tr.Reason = tr.Events[0].Status, tr.Events[0].Reason
+	}
+	if p.DeliveryInformation != nil {
+		tr.SignedBy = strings.TrimSpace(string(p.DeliveryInformation.ReceivedBy))
+	}
+	if tr.Status == carriers.StatusDelivered {
+		tr.DeliveredAt = p.deliveredAt(tr.Events)
+	}
+	tr.Estimate = p.estimate()
+	return tr, nil
+}
+
+// sortNewestFirst orders events newest first. UPS sends them that way; the
+// sort is stable, so a response already in order is left as it is.
+func sortNewestFirst(evs []carriers.Event) {
+	slices.SortStableFunc(evs, func(a, b carriers.Event) int { return b.Time.Compare(a.Time) })
+}
+
+// deliveredAt is the time of the newest delivered event, else the package's
+// DEL delivery date (and DEL delivery time), read as a wall clock in UTC
+// because UPS gives package dates without a zone.
+func (p *rawPackage) deliveredAt(evs []carriers.Event) time.Time {
+	for _, e := range evs {
+		if e.Status == carriers.StatusDelivered {
+			return e.Time
+		}
+	}
+	for _, d := range p.DeliveryDate {
+		if strings.EqualFold(strings.TrimSpace(string(d.Type)), "DEL") {
+			day, ok := parseDate(string(d.Date))
+			if !ok {
+				continue
+			}
+			if p.DeliveryTime != nil && strings.EqualFold(string(p.DeliveryTime.Type), "DEL") {
+				for _, s := range []str{p.DeliveryTime.EndTime, p.DeliveryTime.StartTime} {
+					if c, ok := parseClock(string(s)); ok {
+						return day.Add(c)
+					}
+				}
+			}
+			return day
+		}
+	}
+	return time.Time{}
+}
+
+// estimate builds the delivery estimate from deliveryDate (RDD, the
+// rescheduled date, wins over SDD, the scheduled one) and deliveryTime (the
+// window). Package-level dates carry no zone in the Track API
+// (UPS-API/api-documentation#187), so the estimate is ZoneUnknown, and
+// DateOnly when no window time is given. Dates that do not parse (UPS's own
+// example has "string") are skipped, not fatal: an estimate is optional.
+func (p *rawPackage) estimate() *carriers.Estimate {
+	var day time.Time
+	var src carriers.EstimateSource
+	for _, d := range p.DeliveryDate {
+		var s carriers.EstimateSource
+		switch strings.ToUpper(strings.TrimSpace(string(d.Type))) {
+		case "RDD":
+			s = carriers.EstimateRescheduled
+		case "SDD":
+			s = carriers.EstimateScheduled
+		default:
+			continue
+		}
+		t, ok := parseDate(string(d.Date))
+		if !ok {
+			continue
+		}
+		if src == "" || s == carriers.EstimateRescheduled {
+			day, src = t, s
+		}
+	}
+	if src == "" {
+		return nil
+	}
+	var start, end string
+	if p.DeliveryTime != nil && !strings.EqualFold(strings.TrimSpace(string(p.DeliveryTime.Type)), "DEL") {
+		start, end = string(p.DeliveryTime.StartTime), string(p.DeliveryTime.EndTime)
+	}
+	return window(day, start, end, src)
+}
+
+// window builds an estimate on day from optional start and end clock times.
+func window(day time.Time, start, end string, src carriers.EstimateSource) *carriers.Estimate {
+	est := &carriers.Estimate{Start: day, End: day.Add(24*time.Hour - time.Second), ZoneUnknown: true, Source: src, DateOnly: true}
+	if c, ok := parseClock(start); ok {
+		est.Start = day.Add(c)
+		est.DateOnly = false
+	}
+	if c, ok := parseClock(end); ok && day.Add(c).After(est.Start) {
+		est.End = day.Add(c)
+		est.DateOnly = false
+	}
+	return est
+}
+
+// event normalizes one activity.
+func (a *activity) event(path string) (carriers.Event, error) {
+	var ev carriers.Event
+	t, unknown, err := activityTime(path+".date", path+".time", string(a.Date), string(a.Time), string(a.GMTDate), string(a.GMTTime), string(a.GMTOffset))
+	if err != nil {
+		return ev, err
+	}
+	ev.Time, ev.ZoneUnknown = t, unknown
+	if a.Status != nil {
+		m, raw := classify(string(a.Status.Type), string(a.Status.Code), string(a.Status.StatusCode))
+		ev.Status, ev.Reason, ev.Code = m.Status, m.Reason, raw
+		ev.Description = strings.TrimSpace(string(a.Status.Description))
+	}
+	if a.Location != nil && a.Location.Address != nil {
+		ad := a.Location.Address
+		ev.Location = carriers.Location{
+			City:       string(ad.City),
+			State:      string(ad.StateProvince),
+			PostalCode: string(ad.PostalCode),
+			Country:    string(ad.CountryCode),
+		}
+		if ev.Location.Country == "" {
+			ev.Location.Country = string(ad.Country)
+		}
+	}
+	return ev, nil
+}
+
+// activityTime combines UPS's local date and time with the zone information
+// UPS gives, in this order of trust:
+//
+//  1. gmtOffset ("+08:00", "-04.00", "-0400", "-4"): the local wall clock in
+//     that offset. When gmtDate/gmtTime disagree with it, the local time and
+//     the stated offset win: they are what the scan recorded, and the
+//     published samples show GMT fields that are off, not offsets.
+//  2. gmtDate + gmtTime without an offset: the offset is derived as local
+//     minus GMT, rounded to the quarter hour, when that is a real offset
+//     (within ±14 h and within two minutes of a quarter hour).
+//  3. Nothing usable: the local wall clock is kept as if UTC and the event
+//     is marked ZoneUnknown.
+//
+// The local date is required; a missing time means midnight.
+func activityTime(dateField, timeField, date, clock, gmtDate, gmtTime, gmtOffset string) (time.Time, bool, error) {
+	day, ok := parseDate(date)
+	if !ok {
+		if strings.TrimSpace(date) == "" {
+			return time.Time{}, false, &carriers.DecodeError{Field: dateField, Err: errors.New("missing")}
+		}
+		return time.Time{}, false, &carriers.DecodeError{Field: dateField, Value: date, Err: errors.New("not a YYYYMMDD date")}
+	}
+	local := day
+	if strings.TrimSpace(clock) != "" {
+		c, ok := parseClock(clock)
+		if !ok {
+			return time.Time{}, false, &carriers.DecodeError{Field: timeField, Value: clock, Err: errors.New("not an HHMMSS time")}
+		}
+		local = day.Add(c)
+	}
+	if off, ok := parseOffset(gmtOffset); ok {
+		return inZone(local, off), false, nil
+	}
+	if gd, ok := parseDate(gmtDate); ok {
+		if gc, ok := parseClock(gmtTime); ok {
+			if off, ok := deriveOffset(local, gd.Add(gc)); ok {
+				return inZone(local, off), false, nil
+			}
+		}
+	}
+	return local, true, nil
+}
+
+// inZone reinterprets the wall clock of t (held in UTC) in a fixed offset.
+func inZone(t time.Time, offsetSeconds int) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.FixedZone("", offsetSeconds))
+}
+
+// deriveOffset returns local−gmt rounded to 15 minutes if it is a plausible
+// UTC offset.
+func deriveOffset(local, gmt time.Time) (int, bool) {
+	diff := local.Sub(gmt)
+	q := 15 * time.Minute
+	rounded := diff.Round(q)
+	if rounded > 14*time.Hour || rounded < -14*time.Hour {
+		return 0, false
+	}
+	if d := diff - rounded; d > 2*time.Minute || d < -2*time.Minute {
+		return 0, false
+	}
+	return int(rounded / time.Second), true
+}
+
+// parseDate reads "YYYYMMDD" or "YYYY-MM-DD" as midnight UTC.
+func parseDate(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) == 10 && s[4] == '-' && s[7] == '-' {
+		s = s[:4] + s[5:7] + s[8:]
+	}
+	if len(s) != 8 {
+		return time.Time{}, false
+	}
+	y, ok1 := atoi(s[:4])
+	m, ok2 := atoi(s[4:6])
+	d, ok3 := atoi(s[6:])
+	if !ok1 || !ok2 || !ok3 || y < 1900 || m < 1 || m > 12 || d < 1 || d > 31 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if t.Day() != d { // 20240231
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// parseClock reads a time of day as "HHMMSS", "HH:MM:SS", "HHMM", "HH:MM"
+// or UPS's "74700" (HHMMSS with the leading zero dropped, as in the
+// Tracking.yaml example gmtTime).
+func parseClock(s string) (time.Duration, bool) {
+	s = strings.TrimSpace(s)
+	var digits [6]byte
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if n == len(digits) {
+				return 0, false
+			}
+			digits[n] = c
+			n++
+		case c == ':':
+		default:
+			return 0, false
+		}
+	}
+	var h, m, sec int
+	d := string(digits[:n])
+	switch n {
+	case 6:
+		h, m, sec = num2(d[0:2]), num2(d[2:4]), num2(d[4:6])
+	case 5:
+		h, m, sec = num2(d[0:1]), num2(d[1:3]), num2(d[3:5])
+	case 4:
+		h, m = num2(d[0:2]), num2(d[2:4])
+	case 3:
+		h, m = num2(d[0:1]), num2(d[1:3])
+	default:
+		return 0, false
+	}
+	if h > 23 || m > 59 || sec > 59 {
+		return 0, false
+	}
+	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(sec)*time.Second, true
+}
+
+// parseOffset reads a UTC offset: "+08:00", "-04.00" (Track Alert's
+// pattern), "-0400", "-4", "+5:30". It returns seconds east of UTC.
+func parseOffset(s string) (int, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, false
+	}
+	if s == "Z" || s == "z" {
+		return 0, true
+	}
+	sign := 1
+	switch s[0] {
+	case '+':
+		s = s[1:]
+	case '-':
+		sign = -1
+		s = s[1:]
+	}
+	var hs, ms string
+	if i := strings.IndexAny(s, ":."); i >= 0 {
+		hs, ms = s[:i], s[i+1:]
+	} else if len(s) == 4 {
+		hs, ms = s[:2], s[2:]
+	} else {
+		hs = s
+	}
+	h, ok := atoi(hs)
+	if !ok || len(hs) == 0 || len(hs) > 2 {
+		return 0, false
+	}
+	m := 0
+	if ms != "" {
+		if m, ok = atoi(ms); !ok || len(ms) != 2 {
+			return 0, false
+		}
+	}
+	if h > 14 || m > 59 || h == 14 && m > 0 {
+		return 0, false
+	}
+	return sign * (h*3600 + m*60), true
+}
+
+func atoi(s string) (int, bool) {
+	if s == "" || len(s) > 9 {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, true
+}
+
+// num2 converts one or two ASCII digits (already checked).
+func num2(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
+}

@@ -1,0 +1,413 @@
+package ups
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/carriers/carrierstest"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/golden files")
+
+func readFile(tb testing.TB, name string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// golden compares got (without Raw, which is the input itself) with
+// testdata/golden/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []carriers.Tracking) {
+	t.Helper()
+	stripped := make([]carriers.Tracking, len(got))
+	for i, tr := range got {
+		if len(tr.Raw) == 0 || !json.Valid(tr.Raw) {
+			t.Errorf("%s: tracking %d: Raw is not the package's JSON", name, i)
+		}
+		tr.Raw = nil
+		stripped[i] = tr
+	}
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		b, err := json.MarshalIndent(stripped, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create)", err)
+	}
+	var want []carriers.Tracking
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, stripped); diff != "" {
+		t.Errorf("%s mismatch (-golden +got):\n%s", name, diff)
+	}
+	// Offsets must survive too: cmp compares instants with time.Equal.
+	for i := range want {
+		for j := range want[i].Events {
+			if j < len(stripped[i].Events) && want[i].Events[j].Time.Format(time.RFC3339) != stripped[i].Events[j].Time.Format(time.RFC3339) {
+				t.Errorf("%s: tracking %d event %d: time %s, golden %s", name, i, j,
+					stripped[i].Events[j].Time.Format(time.RFC3339), want[i].Events[j].Time.Format(time.RFC3339))
+			}
+		}
+	}
+}
+
+func TestGoldenTrackResponse(t *testing.T) {
+	for _, name := range []string{"spec_example_full_fields.json", "constructed_two_packages_zones.json"} {
+		t.Run(name, func(t *testing.T) {
+			got, err := ParseTrackResponse(readFile(t, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range got {
+				if err := carrierstest.CheckTracking(Code, &got[i]); err != nil {
+					t.Errorf("tracking %d: %v", i, err)
+				}
+			}
+			golden(t, name, got)
+		})
+	}
+}
+
+func TestGoldenWebhook(t *testing.T) {
+	for _, name := range []string{"webhook_trackalert_out_for_delivery.json", "webhook_trackalert_delivered.json"} {
+		t.Run(name, func(t *testing.T) {
+			got, err := ParseWebhook(readFile(t, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range got {
+				if err := carrierstest.CheckTracking(Code, &got[i]); err != nil {
+					t.Errorf("tracking %d: %v", i, err)
+				}
+			}
+			golden(t, name, got)
+		})
+	}
+}
+
+// TestTimeZoneRules pins the time-zone decisions of the constructed fixture
+// explicitly, so that a golden -update cannot silently change them.
+func TestTimeZoneRules(t *testing.T) {
+	got, err := ParseTrackResponse(readFile(t, "constructed_two_packages_zones.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d trackings, want 2 (both packages)", len(got))
+	}
+	p1, p2 := got[0], got[1]
+	check := func(name string, e carriers.Event, want string, unknown bool) {
+		t.Helper()
+		if s := e.Time.Format(time.RFC3339); s != want || e.ZoneUnknown != unknown {
+			t.Errorf("%s: %s unknown=%v, want %s unknown=%v", name, s, e.ZoneUnknown, want, unknown)
+		}
+	}
+	// Stated offset wins over a GMT time that disagrees with it.
+	check("offset over inconsistent GMT", p1.Events[0], "2024-03-26T14:30:12-04:00", false)
+	// Offset derived from gmtDate (YYYY-MM-DD) and gmtTime (HHMMSS).
+	check("derived offset", p1.Events[1], "2024-03-26T08:15:00-04:00", false)
+	// 5-digit gmtTime "74700" as in UPS's spec example.
+	check("5-digit gmtTime", p1.Events[2], "2024-03-26T15:47:00+08:00", false)
+	// No GMT fields at all: wall clock kept, zone unknown.
+	check("no GMT fields", p1.Events[3], "2024-03-24T10:12:00Z", true)
+	// Track Alert style "-05.00".
+	check("dotted offset", p2.Events[1], "2024-03-25T12:00:00-05:00", false)
+
+	if p1.Events[2].Status != carriers.StatusException || p1.Events[2].Code != "999" {
+		t.Errorf("unknown statusCode with type X: %v %q", p1.Events[2].Status, p1.Events[2].Code)
+	}
+	if p1.Status != carriers.StatusDelivered || p1.SignedBy != "DOE" || !p1.DeliveredAt.Equal(p1.Events[0].Time) {
+		t.Errorf("delivered package: %v signed %q at %v", p1.Status, p1.SignedBy, p1.DeliveredAt)
+	}
+	est := p2.Estimate
+	if est == nil || est.Source != carriers.EstimateRescheduled || !est.ZoneUnknown || est.DateOnly ||
+		est.Start.Format(time.DateTime) != "2024-03-28 09:00:00" || est.End.Format(time.DateTime) != "2024-03-28 13:00:00" {
+		t.Errorf("estimate = %+v", est)
+	}
+}
+
+func TestParseTrackResponseErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		body []byte
+		want error
+		code string
+	}{
+		{"TW0001 in 200", readFile(t, "not_found_tw0001.json"), carriers.ErrNotFound, "TW0001"},
+		{"TV1002", readFile(t, "error_tv1002_invalid_inquiry.json"), carriers.ErrInvalidNumber, "TV1002"},
+		{"250003", readFile(t, "error_250003_auth.json"), carriers.ErrUnauthorized, "250003"},
+		{"empty shipment list", []byte(`{"trackResponse":{"shipment":[]}}`), carriers.ErrNotFound, ""},
+		{"empty", nil, carriers.ErrMalformedResponse, ""},
+		{"null", []byte(`null`), carriers.ErrMalformedResponse, ""},
+		{"object without trackResponse", []byte(`{}`), carriers.ErrMalformedResponse, ""},
+		{"truncated", readFile(t, "spec_example_full_fields.json")[:900], carriers.ErrMalformedResponse, ""},
+		{"shipment not an array", []byte(`{"trackResponse":{"shipment":{"package":[]}}}`), carriers.ErrMalformedResponse, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseTrackResponse(tt.body)
+			if !errors.Is(err, tt.want) || got != nil {
+				t.Fatalf("got %v, %v; want %v", got, err, tt.want)
+			}
+			var ce *carriers.Error
+			if !errors.As(err, &ce) || ce.Carrier != Code || ce.Code != tt.code {
+				t.Errorf("error %#v: want *carriers.Error with code %q", err, tt.code)
+			}
+		})
+	}
+}
+
+func TestDecodeErrorPaths(t *testing.T) {
+	for _, tt := range []struct {
+		body, field string
+	}{
+		{`{"trackResponse":{"shipment":[{"package":[{"trackingNumber":"1Z","activity":[{"time":"101010"}]}]}]}}`,
+			"trackResponse.shipment[0].package[0].activity[0].date"},
+		{`{"trackResponse":{"shipment":[{"package":[{"trackingNumber":"1Z","activity":[{"date":"20240101"},{"date":"2024-13-45"}]}]}]}}`,
+			"trackResponse.shipment[0].package[0].activity[1].date"},
+		{`{"trackResponse":{"shipment":[{"package":[{"trackingNumber":"1Z","activity":[{"date":"20240101","time":"99:99"}]}]}]}}`,
+			"trackResponse.shipment[0].package[0].activity[0].time"},
+		{`{"trackResponse":{"shipment":[{"package":[{"activity":[]}]}]}}`,
+			"trackResponse.shipment[0].package[0].trackingNumber"},
+		{`{"trackResponse":{"shipment":[{"package":[{"trackingNumber":"1Z","activity":"none"}]}]}}`,
+			"trackResponse.shipment.package.activity"},
+		{`{"trackResponse":7}`, "trackResponse"},
+	} {
+		_, err := ParseTrackResponse([]byte(tt.body))
+		var de *carriers.DecodeError
+		if !errors.As(err, &de) || de.Field != tt.field {
+			t.Errorf("%s:\n  error %v\n  want DecodeError at %s", tt.body, err, tt.field)
+		}
+		if !errors.Is(err, carriers.ErrMalformedResponse) {
+			t.Errorf("%s: %v is not ErrMalformedResponse", tt.body, err)
+		}
+	}
+}
+
+// TestWrongTypesTolerated: numbers where strings are documented, and the
+// reverse, as UPS does.
+func TestWrongTypesTolerated(t *testing.T) {
+	body := `{"trackResponse":{"shipment":[{"inquiryNumber":1234567,"package":[{"packageCount":"2","trackingNumber":null,
+	  "activity":[{"date":20240301,"time":93000,"gmtOffset":"-05:00","status":{"type":"D","statusCode":11,"description":true},
+	  "location":{"address":{"city":{"name":"x"},"postalCode":30303}}}]}]}]}}`
+	got, err := ParseTrackResponse([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := got[0]
+	if tr.Number != "1234567" || tr.Status != carriers.StatusDelivered || tr.Events[0].Code != "11" ||
+		tr.Events[0].Location.PostalCode != "30303" || tr.Events[0].Location.City != "" ||
+		tr.Events[0].Time.Format(time.RFC3339) != "2024-03-01T09:30:00-05:00" {
+		t.Errorf("%+v", tr)
+	}
+}
+
+func TestClassify(t *testing.T) {
+	for _, tt := range []struct {
+		typ, code, sc string
+		want          carriers.Status
+		reason        carriers.Reason
+		raw           string
+	}{
+		{"D", "FS", "011", carriers.StatusDelivered, 0, "011"},
+		{"I", "OT", "021", carriers.StatusOutForDelivery, 0, "021"},
+		{"X", "", "032", carriers.StatusException, carriers.ReasonWeather, "032"},
+		{"X", "SR", "003", carriers.StatusException, carriers.ReasonOther, "003"}, // type X overrides "ready for UPS"
+		{"I", "", "034", carriers.StatusReturnToSender, carriers.ReasonReturned, "034"},
+		{"I", "AR", "", carriers.StatusInTransit, 0, "AR"},
+		{"D", "", "", carriers.StatusDelivered, 0, "D"},
+		{"", "", "161", carriers.StatusAvailableForPickup, carriers.ReasonDeliveredToAccessPoint, "161"},
+		{"Q", "QQ", "777", carriers.StatusUnknown, 0, "777"},
+		{"", "", "000", carriers.StatusUnknown, 0, "000"},
+	} {
+		m, raw := classify(tt.typ, tt.code, tt.sc)
+		if m.Status != tt.want || m.Reason != tt.reason || raw != tt.raw {
+			t.Errorf("classify(%q,%q,%q) = %v/%v %q, want %v/%v %q", tt.typ, tt.code, tt.sc, m.Status, m.Reason, raw, tt.want, tt.reason, tt.raw)
+		}
+	}
+	// Every table entry is a defined status and reason.
+	for k, m := range statusCodes {
+		if !m.Status.Valid() || !m.Reason.Valid() || strings.HasPrefix(k, "0") && k != "0" {
+			t.Errorf("statusCodes[%q] = %+v", k, m)
+		}
+	}
+}
+
+func TestParseHelpers(t *testing.T) {
+	for s, want := range map[string]int{"+08:00": 8 * 3600, "-04.00": -4 * 3600, "-0400": -4 * 3600, "-4": -4 * 3600, "+05:30": 5*3600 + 1800, "Z": 0} {
+		if got, ok := parseOffset(s); !ok || got != want {
+			t.Errorf("parseOffset(%q) = %d %v", s, got, ok)
+		}
+	}
+	for _, s := range []string{"", "+", "+15:00", "abc", "+08:0", "-04:75", "+123"} {
+		if _, ok := parseOffset(s); ok {
+			t.Errorf("parseOffset(%q) accepted", s)
+		}
+	}
+	for s, want := range map[string]time.Duration{"071356": 7*time.Hour + 13*time.Minute + 56*time.Second, "74700": 7*time.Hour + 47*time.Minute, "07:13:56": 7*time.Hour + 13*time.Minute + 56*time.Second, "1012": 10*time.Hour + 12*time.Minute} {
+		if got, ok := parseClock(s); !ok || got != want {
+			t.Errorf("parseClock(%q) = %v %v", s, got, ok)
+		}
+	}
+	for _, s := range []string{"", "246000", "1", "12:3a", "1234567"} {
+		if _, ok := parseClock(s); ok {
+			t.Errorf("parseClock(%q) accepted", s)
+		}
+	}
+	for _, s := range []string{"20240230", "2024131", "string", "99999999"} {
+		if _, ok := parseDate(s); ok {
+			t.Errorf("parseDate(%q) accepted", s)
+		}
+	}
+}
+
+func TestWebhookErrors(t *testing.T) {
+	for _, body := range []string{``, `null`, `[]x`, `{"trackingNumber":"1Z"}`, `{"localActivityDate":"20240101"}`, `[1]`, `"x"`} {
+		got, err := ParseWebhook([]byte(body))
+		if !errors.Is(err, carriers.ErrMalformedResponse) || got != nil {
+			t.Errorf("%q: %v, %v", body, got, err)
+		}
+	}
+	_, err := ParseWebhook([]byte(`{"trackingNumber":"1Z","localActivityDate":"2024x"}`))
+	var de *carriers.DecodeError
+	if !errors.As(err, &de) || de.Field != "localActivityDate" {
+		t.Errorf("field: %v", err)
+	}
+	// An array of alerts yields one tracking each.
+	one := bytes.TrimSpace(readFile(t, "webhook_trackalert_delivered.json"))
+	got, err := ParseWebhook(append(append(append([]byte("["), one...), ','), append(one, ']')...))
+	if err != nil || len(got) != 2 {
+		t.Fatalf("array: %d, %v", len(got), err)
+	}
+}
+
+func TestHugeBodies(t *testing.T) {
+	for name, body := range carrierstest.Garbage() {
+		if _, err := ParseTrackResponse(body); !errors.Is(err, carriers.ErrMalformedResponse) {
+			t.Errorf("ParseTrackResponse(%s): %v", name, err)
+		}
+		if _, err := ParseWebhook(body); !errors.Is(err, carriers.ErrMalformedResponse) {
+			t.Errorf("ParseWebhook(%s): %v", name, err)
+		}
+	}
+	// 2 MB of valid activities (over 10 000 events): parsed, not refused.
+	var b bytes.Buffer
+	b.WriteString(`{"trackResponse":{"shipment":[{"package":[{"trackingNumber":"1ZHUGE","activity":[`)
+	act := `{"date":"20240101","time":"101010","gmtOffset":"-05:00","status":{"type":"I","code":"AR","statusCode":"005","description":"Arrived"}}`
+	for i := 0; b.Len() < 2<<20; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(act)
+	}
+	b.WriteString(`]}]}]}}`)
+	got, err := ParseTrackResponse(b.Bytes())
+	if err != nil || len(got) != 1 || len(got[0].Events) < 10000 {
+		t.Fatalf("2 MB body: %v", err)
+	}
+}
+
+func FuzzParseTrackResponse(f *testing.F) {
+	for _, name := range []string{"spec_example_full_fields.json", "constructed_two_packages_zones.json", "not_found_tw0001.json",
+		"error_tv1002_invalid_inquiry.json", "error_250003_auth.json"} {
+		f.Add(readFile(f, name))
+	}
+	for name, b := range carrierstest.Garbage() {
+		if name != "10MB" {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, err := ParseTrackResponse(body)
+		if err != nil {
+			var ce *carriers.Error
+			if !errors.As(err, &ce) || got != nil {
+				t.Fatalf("error %T %v with %d results", err, err, len(got))
+			}
+			return
+		}
+		if len(got) == 0 {
+			t.Fatal("no error and no tracking")
+		}
+		for i := range got {
+			if got[i].Number == "" || got[i].Carrier != Code {
+				t.Fatalf("tracking %d: %+v", i, got[i])
+			}
+			for _, e := range got[i].Events {
+				if e.Time.IsZero() || !e.Status.Valid() {
+					t.Fatalf("bad event %+v", e)
+				}
+			}
+			if est := got[i].Estimate; est != nil && est.End.Before(est.Start) {
+				t.Fatalf("estimate end before start: %+v", est)
+			}
+		}
+	})
+}
+
+func FuzzParseWebhook(f *testing.F) {
+	for _, name := range []string{"webhook_trackalert_out_for_delivery.json", "webhook_trackalert_delivered.json"} {
+		f.Add(readFile(f, name))
+	}
+	f.Add([]byte(`[{"trackingNumber":"1Z","localActivityDate":"20240101","gmtOffset":"-04.00"}]`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, err := ParseWebhook(body)
+		if err != nil {
+			var ce *carriers.Error
+			if !errors.As(err, &ce) || got != nil || !errors.Is(err, carriers.ErrMalformedResponse) {
+				t.Fatalf("error %T %v with %d results", err, err, len(got))
+			}
+			return
+		}
+		for _, tr := range got {
+			if tr.Number == "" || len(tr.Events) != 1 || tr.Events[0].Time.IsZero() {
+				t.Fatalf("%+v", tr)
+			}
+		}
+	})
+}
+
+func BenchmarkParseTrackResponse(b *testing.B) {
+	body := readFile(b, "spec_example_full_fields.json")
+	b.Run("full", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			if _, err := ParseTrackResponse(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("baseline-unmarshal", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			var doc trackDoc
+			if err := json.Unmarshal(body, &doc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,290 @@
+package ups
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/oauth2"
+
+	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/carriers/internal/carrierhttp"
+)
+
+// Code is the carrier code of UPS, as carriers.Detect reports it.
+const Code = "ups"
+
+// Base URLs of the UPS APIs. The Track API lives under BaseURL +
+// "/track/v1"; the OAuth token endpoint is on the same host at
+// "/security/v1/oauth/token".
+const (
+	// ProductionURL is UPS's production host (the default).
+	ProductionURL = "https://onlinetools.ups.com/api"
+	// TestURL is UPS's Customer Integration Environment (CIE).
+	TestURL = "https://wwwcie.ups.com/api"
+)
+
+// Config configures New. ClientID and ClientSecret are required; every other
+// field has a documented zero value.
+type Config struct {
+	// ClientID and ClientSecret are the OAuth client credentials of the
+	// UPS developer app. They are sent only to the token endpoint, as
+	// HTTP Basic auth, and never logged.
+	ClientID     string
+	ClientSecret string
+	// MerchantID is sent as x-merchant-id on token requests when set
+	// (UPS shipper account number); empty means not sent.
+	MerchantID string
+	// BaseURL is the API base, ProductionURL when empty; TestURL selects
+	// the CIE test host; any absolute URL works (tests).
+	BaseURL string
+	// TokenURL overrides the OAuth token endpoint; empty means BaseURL's
+	// host + "/security/v1/oauth/token".
+	TokenURL string
+	// TransactionSrc is sent as the transactionSrc header; empty means
+	// "postpurchase".
+	TransactionSrc string
+	// Locale is the locale query parameter; empty means "en_US".
+	Locale string
+	// HTTPClient sends the requests; nil means a client with a 30 s
+	// timeout per attempt.
+	HTTPClient *http.Client
+	// Logger receives debug records of requests and retries (no
+	// credentials, tokens or query strings). Nil means no logging.
+	Logger *slog.Logger
+	// RetryMax, RetryWaitMin and RetryWaitMax bound retries of 429 and
+	// 5xx (except 501) answers; zero values mean 3, 500 ms and 30 s, a
+	// negative RetryMax means no retries. See carrierhttp.Options.
+	RetryMax     int
+	RetryWaitMin time.Duration
+	RetryWaitMax time.Duration
+	// Now returns the current time (token expiry, Retry-After dates); nil
+	// means time.Now.
+	Now func() time.Time
+}
+
+// Carrier is the UPS adapter: Track over the Track API v1 with OAuth 2
+// client credentials, and ParseWebhook for Track Alert pushes. It is safe
+// for concurrent use.
+type Carrier struct {
+	base    string
+	src     string
+	locale  string
+	client  *retryablehttp.Client
+	tokens  *carrierhttp.TokenCache
+	maxBody int64
+}
+
+var (
+	_ carriers.Carrier       = (*Carrier)(nil)
+	_ carriers.WebhookParser = (*Carrier)(nil)
+)
+
+// New checks cfg and returns an adapter. It does no I/O: the first Track
+// fetches the token.
+func New(cfg Config) (*Carrier, error) {
+	if cfg.ClientID == "" || cfg.ClientSecret == "" {
+		return nil, errors.New("ups: ClientID and ClientSecret are required")
+	}
+	base := strings.TrimRight(cfg.BaseURL, "/")
+	if base == "" {
+		base = ProductionURL
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, errors.New("ups: BaseURL must be an absolute http(s) URL")
+	}
+	tokenURL := cfg.TokenURL
+	if tokenURL == "" {
+		tokenURL = u.Scheme + "://" + u.Host + "/security/v1/oauth/token"
+	}
+	client, err := carrierhttp.NewClient(carrierhttp.Options{
+		HTTPClient:   cfg.HTTPClient,
+		RetryMax:     cfg.RetryMax,
+		RetryWaitMin: cfg.RetryWaitMin,
+		RetryWaitMax: cfg.RetryWaitMax,
+		Logger:       cfg.Logger,
+		Now:          cfg.Now,
+	})
+	if err != nil {
+		return nil, errors.New("ups: " + strings.TrimPrefix(err.Error(), "carrierhttp: "))
+	}
+	tokenHTTP := client.StandardClient()
+	if cfg.MerchantID != "" {
+		tokenHTTP = &http.Client{Transport: headerTransport{next: tokenHTTP.Transport, key: "x-merchant-id", value: cfg.MerchantID}}
+	}
+	tokens, err := carrierhttp.NewTokenCache(carrierhttp.TokenConfig{
+		Carrier:      Code,
+		TokenURL:     tokenURL,
+		ClientID:     cfg.ClientID,
+		ClientSecret: cfg.ClientSecret,
+		AuthStyle:    oauth2.AuthStyleInHeader,
+		HTTPClient:   tokenHTTP,
+		Now:          cfg.Now,
+		ParseError:   parseErrorBody,
+	})
+	if err != nil {
+		return nil, errors.New("ups: " + strings.TrimPrefix(err.Error(), "carrierhttp: "))
+	}
+	c := &Carrier{base: base, src: cfg.TransactionSrc, locale: cfg.Locale, client: client, tokens: tokens, maxBody: carrierhttp.DefaultMaxBody}
+	if c.src == "" {
+		c.src = "postpurchase"
+	}
+	if c.locale == "" {
+		c.locale = "en_US"
+	}
+	return c, nil
+}
+
+// headerTransport adds one header to every request (x-merchant-id).
+type headerTransport struct {
+	next       http.RoundTripper
+	key, value string
+}
+
+func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set(h.key, h.value)
+	return h.next.RoundTrip(r)
+}
+
+// Code returns "ups".
+func (c *Carrier) Code() string { return Code }
+
+// ParseWebhook parses a Track Alert push; see the package-level
+// ParseWebhook.
+func (c *Carrier) ParseWebhook(body []byte) ([]carriers.Tracking, error) { return ParseWebhook(body) }
+
+// validNumber reports whether n can be a UPS inquiry number: 7 to 34
+// letters and digits (Tracking.yaml, inquiryNumber).
+func validNumber(n string) bool {
+	if len(n) < 7 || len(n) > 34 {
+		return false
+	}
+	for i := 0; i < len(n); i++ {
+		c := n[i]
+		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// Track fetches GET /track/v1/details/{number}. The number is trimmed,
+// spaces removed and upper-cased first; anything but 7–34 letters and digits
+// fails with carriers.ErrInvalidNumber without a request. When the response
+// holds several packages, the one whose tracking number equals number is
+// returned, else the first. Errors are *carriers.Error: UPS's HTTP-200
+// TW0001 warning and 404 match carriers.ErrNotFound, TV1002
+// carriers.ErrInvalidNumber, 401/403/250003 carriers.ErrUnauthorized
+// (after one retry with a fresh token on 401), 429 carriers.ErrRateLimited,
+// 5xx carriers.ErrUnavailable; RequestID is UPS's transId.
+func (c *Carrier) Track(ctx context.Context, number string) (*carriers.Tracking, error) {
+	n := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(number), " ", ""))
+	if !validNumber(n) {
+		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: clip(number), Message: "not 7-34 letters and digits", Err: carriers.ErrInvalidNumber}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: n, Err: err}
+	}
+	q := url.Values{"locale": {c.locale}, "returnSignature": {"false"}, "returnMilestones": {"false"}, "returnPOD": {"false"}}
+	endpoint := c.base + "/track/v1/details/" + url.PathEscape(n) + "?" + q.Encode()
+	for attempt := 0; ; attempt++ {
+		tok, err := c.tokens.Token(ctx)
+		if err != nil {
+			var ce *carriers.Error
+			if errors.As(err, &ce) {
+				ce.Number = n
+			}
+			return nil, err
+		}
+		transID := newTransID()
+		req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
+		if err != nil {
+			return nil, &carriers.Error{Carrier: Code, Op: "track", Number: n, Err: err}
+		}
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("transId", transID)
+		req.Header.Set("transactionSrc", c.src)
+		tok.SetAuthHeader(req.Request)
+		resp, err := carrierhttp.Do(c.client, req, c.maxBody)
+		if err != nil {
+			e := carrierhttp.TransportError(Code, "track", n, err)
+			e.RequestID = transID
+			return nil, e
+		}
+		if resp.StatusCode == http.StatusUnauthorized && attempt == 0 {
+			c.tokens.Invalidate(tok)
+			continue
+		}
+		return c.handle(resp, n, transID)
+	}
+}
+
+// handle maps one Track API response.
+func (c *Carrier) handle(resp *carrierhttp.Response, n, transID string) (*carriers.Tracking, error) {
+	reqID := carrierhttp.RequestID(resp.Header, "transId", "X-Request-Id")
+	if reqID == "" {
+		reqID = transID
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		e := carrierhttp.StatusError(Code, "track", n, resp)
+		e.RequestID = reqID
+		if code, msg := parseErrorBody(resp.Body); code != "" {
+			e.Code, e.Message = code, clip(msg)
+			e.Err = sentinelForCode(resp.StatusCode, code)
+		}
+		return nil, e
+	}
+	trs, err := ParseTrackResponse(resp.Body)
+	if err != nil {
+		var ce *carriers.Error
+		if errors.As(err, &ce) {
+			ce.Op, ce.Number, ce.HTTPStatus, ce.RequestID = "track", n, resp.StatusCode, reqID
+		}
+		return nil, err
+	}
+	for i := range trs {
+		if strings.EqualFold(trs[i].Number, n) {
+			return &trs[i], nil
+		}
+	}
+	return &trs[0], nil
+}
+
+// parseErrorBody extracts the first UPS error code and message from an
+// error body: {"response":{"errors":[{"code","message"}]}} or a tracking
+// response carrying only warnings.
+func parseErrorBody(body []byte) (code, message string) {
+	var doc trackDoc
+	if json.Unmarshal(body, &doc) != nil {
+		return "", ""
+	}
+	if doc.Response != nil && len(doc.Response.Errors) > 0 {
+		return string(doc.Response.Errors[0].Code), string(doc.Response.Errors[0].Message)
+	}
+	if doc.TrackResponse != nil {
+		for _, sh := range doc.TrackResponse.Shipment {
+			if len(sh.Warnings) > 0 {
+				return string(sh.Warnings[0].Code), string(sh.Warnings[0].Message)
+			}
+		}
+	}
+	return "", ""
+}
+
+// newTransID returns a fresh transId (UPS wants one per request, at most 32
+// characters).
+func newTransID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
