@@ -117,3 +117,5 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "..."
 }
+
+func itoa(i int) string { return strconv.Itoa(i) }
