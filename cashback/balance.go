@@ -143,15 +143,14 @@ func (s *state) apply(e *Entry, pos int64) error {
 	case KindRedeem:
 		for i, a := range e.Allocations {
 			l := s.lotOf(a.Lot)
-			field := fmt.Sprintf("allocations[%d]", i)
 			if l == nil {
-				return bad(field+".lot", "not an issue")
+				return bad(fmt.Sprintf("allocations[%d].lot", i), "not an issue")
 			}
 			if l.state(e.At) != lotAvailable {
-				return bad(field+".lot", "has no available credit at the redemption's time")
+				return bad(fmt.Sprintf("allocations[%d].lot", i), "has no available credit at the redemption's time")
 			}
 			if err := l.take(a.Amount); err != nil {
-				return bad(field+".amount", err.Error())
+				return bad(fmt.Sprintf("allocations[%d].amount", i), err.Error())
 			}
 		}
 		s.redeemed = s.redeemed.Add(e.Amount)

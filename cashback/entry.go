@@ -227,12 +227,11 @@ func (e Entry) Validate() error {
 		}
 		sum := decimal.Zero
 		for i, a := range e.Allocations {
-			field := fmt.Sprintf("allocations[%d]", i)
 			if a.Lot < 1 || a.Lot >= e.Seq {
-				return bad(field+".lot", "must name an earlier entry")
+				return bad(fmt.Sprintf("allocations[%d].lot", i), "must name an earlier entry")
 			}
-			if _, err := checkAmount(field+".amount", a.Amount, e.Account.Currency, true); err != nil {
-				return bad(field+".amount", amountReason(err))
+			if _, err := checkAmount("amount", a.Amount, e.Account.Currency, true); err != nil {
+				return bad(fmt.Sprintf("allocations[%d].amount", i), amountReason(err))
 			}
 			sum = sum.Add(a.Amount)
 		}

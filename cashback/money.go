@@ -114,10 +114,8 @@ func checkAmount(field string, d decimal.Decimal, currency string, positive bool
 	if sign == 0 {
 		return decimal.New(0, -minor), nil
 	}
-	coef := d.Coefficient() // a copy; |coef| > 0
-	coef.Abs(coef)
 	exp := int64(d.Exponent())
-	nd := int64(len(coef.String()))
+	nd := int64(d.NumDigits())
 	// |d| >= 10^(nd-1+exp); it is below 10^15 only if nd+exp <= 15.
 	if nd+exp > MaxIntegerDigits {
 		return fail(ErrTooLarge)
@@ -128,10 +126,13 @@ func checkAmount(field string, d decimal.Decimal, currency string, positive bool
 			return fail(ErrTooPrecise)
 		}
 		var rem big.Int
-		rem.Mod(coef, new(big.Int).Exp(big.NewInt(10), big.NewInt(excess), nil))
+		rem.Mod(d.Coefficient(), new(big.Int).Exp(big.NewInt(10), big.NewInt(excess), nil))
 		if rem.Sign() != 0 {
 			return fail(ErrTooPrecise)
 		}
+	}
+	if exp == -int64(minor) {
+		return d, nil // already canonical: the common case, without allocating
 	}
 	return d.Round(minor), nil
 }

@@ -1,0 +1,134 @@
+package cashback_test
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/postpurchase/postpurchase/cashback"
+	"github.com/postpurchase/postpurchase/cashback/memstore"
+)
+
+// Benchmarks run on memstore with accounts kept small (opsPerAccount writes
+// each), as customers' cashback accounts are: every write reads and folds
+// the whole account, so cost grows with its length.
+const opsPerAccount = 16
+
+func benchAccount(i int) cashback.Account {
+	return cashback.Account{Customer: "bench-" + strconv.Itoa(i/opsPerAccount), Currency: "USD"}
+}
+
+func BenchmarkIssue(b *testing.B) {
+	ctx := context.Background()
+	l, _ := newLedger(b, nil)
+	amount := usd("2.50")
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		_, err := l.Issue(ctx, cashback.IssueRequest{
+			Account: benchAccount(i), Amount: amount, Key: strconv.Itoa(i),
+			OrderID: "ord", DelayID: "dl", ExpiresAt: t0.Add(90 * day),
+		}, t0.Add(time.Duration(i)*time.Second))
+		if err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+func BenchmarkIssueReplay(b *testing.B) {
+	ctx := context.Background()
+	l, _ := newLedger(b, nil)
+	req := cashback.IssueRequest{Account: benchAccount(0), Amount: usd("2.50"), Key: "k", ExpiresAt: t0.Add(90 * day)}
+	if _, err := l.Issue(ctx, req, t0); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := l.Issue(ctx, req, t0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRedeem(b *testing.B) {
+	ctx := context.Background()
+	l, _ := newLedger(b, nil)
+	amount := usd("1.00")
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		acct := benchAccount(i)
+		now := t0.Add(time.Duration(i) * time.Second)
+		if i%opsPerAccount == 0 {
+			// Fund each new account with four credits of different expiry,
+			// so redemptions allocate across lots.
+			b.StopTimer()
+			for j := range 4 {
+				if _, err := l.Issue(ctx, cashback.IssueRequest{Account: acct, Amount: usd("5.00"), Key: "fund" + strconv.Itoa(j),
+					ExpiresAt: t0.Add(time.Duration(30+j) * day)}, now); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StartTimer()
+		}
+		if _, err := l.Redeem(ctx, cashback.RedeemRequest{Account: acct, Amount: amount, Key: strconv.Itoa(i), OrderID: "ord"}, now); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkBalance: an account of 40 entries (20 issues, 20 redemptions).
+func BenchmarkBalance(b *testing.B) {
+	ctx := context.Background()
+	l, _ := newLedger(b, nil)
+	acct := cashback.Account{Customer: "c", Currency: "USD"}
+	for j := range 20 {
+		now := t0.Add(time.Duration(j) * time.Hour)
+		if _, err := l.Issue(ctx, cashback.IssueRequest{Account: acct, Amount: usd("3.00"), Key: "i" + strconv.Itoa(j), ExpiresAt: now.Add(time.Duration(j+1) * day)}, now); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := l.Redeem(ctx, cashback.RedeemRequest{Account: acct, Amount: usd("1.25"), Key: "r" + strconv.Itoa(j), OrderID: "o"}, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	at := t0.Add(2 * day)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := l.Balance(ctx, acct, at); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkStoreBaseline is the floor under BenchmarkIssue: the memstore
+// alone doing the same reads and append (LookupKey, Load, Append) with a
+// prebuilt entry, no validation, folding or hashing.
+func BenchmarkStoreBaseline(b *testing.B) {
+	ctx := context.Background()
+	s := memstore.New(nil)
+	amount := decimal.RequireFromString("2.50")
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		acct := benchAccount(i)
+		key := strconv.Itoa(i)
+		if _, err := s.LookupKey(ctx, acct, key); err == nil {
+			b.Fatal("key found")
+		}
+		es, err := s.Load(ctx, acct)
+		if err != nil {
+			b.Fatal(err)
+		}
+		at := t0.Add(time.Duration(i) * time.Second)
+		e := cashback.Entry{Account: acct, Seq: int64(len(es)) + 1, Kind: cashback.KindIssue, Amount: amount, At: at, AvailableAt: at, Key: key}
+		if err := s.Append(ctx, acct, int64(len(es)), []cashback.Entry{e}); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
