@@ -137,7 +137,8 @@ func WithUserAgent(ua string) Option { return func(c *config) { c.userAgent = ua
 
 // WithHTTPClient sets the HTTP client whose Transport and Timeout the
 // client uses (default: a client with a 30s timeout over a clone of
-// http.DefaultTransport). The given client is not modified.
+// http.DefaultTransport keeping up to 64 idle connections). The given
+// client is not modified.
 func WithHTTPClient(hc *http.Client) Option { return func(c *config) { c.httpClient = hc } }
 
 // WithLogger sets the logger (default: discard). Requests are logged at
@@ -308,7 +309,11 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	}
 	base := hc.Transport
 	if base == nil {
-		base = http.DefaultTransport.(*http.Transport).Clone()
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		// Concurrent senders of one busy host reuse connections instead
+		// of dialing anew (the default keeps only 2 idle per host).
+		tr.MaxIdleConnsPerHost = 64
+		base = tr
 	}
 	hc.Transport = &pacingTransport{base: base, log: logger}
 	c.rc = &retryablehttp.Client{

@@ -345,9 +345,9 @@ func TestDerivedUniqueIDDeterministic(t *testing.T) {
 
 func TestCreateEventsSplits(t *testing.T) {
 	srv := newFake(t, klaviyotest.Config{NoRateLimits: true})
-	c := newClient(t, srv)
+	c := newClient(t, srv, klaviyo.WithBulkLimits(100, 0))
 	var events []klaviyo.Event
-	for i := range 2500 {
+	for i := range 250 {
 		events = append(events, klaviyo.Event{
 			Metric:     "M",
 			Profile:    klaviyo.Identifiers{Email: fmt.Sprintf("c%d@example.com", i%7)},
@@ -359,8 +359,8 @@ func TestCreateEventsSplits(t *testing.T) {
 	if err := c.CreateEvents(context.Background(), events); err != nil {
 		t.Fatal(err)
 	}
-	if st := srv.Stats(); st.Requests != 3 || st.Accepted != 2500 {
-		t.Fatalf("stats %+v, want 3 requests (1000+1000+500)", st)
+	if st := srv.Stats(); st.Requests != 3 || st.Accepted != 250 {
+		t.Fatalf("stats %+v, want 3 requests (100+100+50)", st)
 	}
 
 	// A unique_id repeated inside what would be one request starts a new one.

@@ -3,7 +3,6 @@ package klaviyo
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -133,15 +132,46 @@ func (ep *endpointState) wait(ctx context.Context) error {
 		case <-tm.C:
 		}
 	}
-	for _, l := range ep.limiters {
-		if err := l.Wait(ctx); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return fmt.Errorf("%w (%v)", errPacingDeadline, err)
+	for {
+		d := reserveAll(ep.limiters, time.Now())
+		if d == 0 {
+			return nil
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+			return errPacingDeadline
+		}
+		tm := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			tm.Stop()
+			return ctx.Err()
+		case <-tm.C:
 		}
 	}
-	return nil
+}
+
+// reserveAll takes one token from every limiter at instant now and returns
+// 0, or, when any limiter has no token at now, returns the longest wait and
+// takes none. Taking all tokens at the same instant as the send keeps each
+// bucket's bound true of actual send times (waiting on the limiters one
+// after the other would not).
+func reserveAll(lims []*rate.Limiter, now time.Time) time.Duration {
+	var buf [2]*rate.Reservation
+	rs := buf[:0]
+	var wait time.Duration
+	for _, l := range lims {
+		r := l.ReserveN(now, 1)
+		rs = append(rs, r)
+		if d := r.DelayFrom(now); d > wait {
+			wait = d
+		}
+	}
+	if wait > 0 {
+		for _, r := range rs {
+			r.CancelAt(now)
+		}
+	}
+	return wait
 }
 
 // parseRetryAfter reads a Retry-After header: delay-seconds (Klaviyo) or an
