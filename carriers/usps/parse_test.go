@@ -1,0 +1,283 @@
+package usps
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/carriers/carrierstest"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/golden files")
+
+func readFile(tb testing.TB, name string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+func golden(t *testing.T, name string, got []carriers.Tracking) {
+	t.Helper()
+	stripped := make([]carriers.Tracking, len(got))
+	for i, tr := range got {
+		if len(tr.Raw) == 0 || !json.Valid(tr.Raw) {
+			t.Errorf("%s: tracking %d: Raw is not the tracking's JSON", name, i)
+		}
+		tr.Raw = nil
+		stripped[i] = tr
+	}
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		b, err := json.MarshalIndent(stripped, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create)", err)
+	}
+	var want []carriers.Tracking
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, stripped); diff != "" {
+		t.Errorf("%s mismatch (-golden +got):\n%s", name, diff)
+	}
+	for i := range want {
+		for j := range want[i].Events {
+			if j < len(stripped[i].Events) && want[i].Events[j].Time.Format(time.RFC3339) != stripped[i].Events[j].Time.Format(time.RFC3339) {
+				t.Errorf("%s: tracking %d event %d: offset differs: %s, golden %s", name, i, j,
+					stripped[i].Events[j].Time.Format(time.RFC3339), want[i].Events[j].Time.Format(time.RFC3339))
+			}
+		}
+	}
+}
+
+func TestGoldenTrackResponse(t *testing.T) {
+	for _, name := range []string{"delivered_parcel_locker.json", "in_transit_with_expected_delivery.json", "constructed_alert_offsets.json"} {
+		t.Run(name, func(t *testing.T) {
+			got, err := ParseTrackResponse(readFile(t, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range got {
+				if err := carrierstest.CheckTracking(Code, &got[i]); err != nil {
+					t.Errorf("tracking %d: %v", i, err)
+				}
+			}
+			golden(t, name, got)
+		})
+	}
+}
+
+func TestTimeZoneRules(t *testing.T) {
+	check := func(name string, e carriers.Event, want string, unknown bool) {
+		t.Helper()
+		if s := e.Time.Format(time.RFC3339); s != want || e.ZoneUnknown != unknown {
+			t.Errorf("%s: %s unknown=%v, want %s unknown=%v", name, s, e.ZoneUnknown, want, unknown)
+		}
+	}
+	got, err := ParseTrackResponse(readFile(t, "in_transit_with_expected_delivery.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := got[0].Events
+	check("local + GMTOffset", ev[0], "2024-11-26T01:44:00-06:00", false)
+	// GMTTimestamp a day early: local time and stated offset win.
+	check("inconsistent GMT", ev[1], "2024-11-25T18:31:00-06:00", false)
+	// MA event without any GMT field.
+	check("no GMT fields", ev[3], "2024-11-23T00:00:00Z", true)
+	est := got[0].Estimate
+	if est == nil || !est.DateOnly || !est.ZoneUnknown || est.Source != carriers.EstimateScheduled || est.Start.Format(time.DateOnly) != "2024-11-29" {
+		t.Errorf("expected delivery: %+v", est)
+	}
+
+	got, err = ParseTrackResponse(readFile(t, "constructed_alert_offsets.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := got[0]
+	check("GMTOffset -420 as minutes", tr.Events[0], "2024-12-02T15:05:00-07:00", false)
+	check("derived from GMTTimestamp", tr.Events[1], "2024-12-02T06:10:00-07:00", false)
+	check("eventTimestamp with Z", tr.Events[2], "2024-12-01T22:00:00Z", false)
+	if tr.Events[2].Status != carriers.StatusUnknown || tr.Events[2].Code != "Q9" {
+		t.Errorf("unknown code: %+v", tr.Events[2])
+	}
+	if tr.Status != carriers.StatusAttemptFail || tr.Reason != carriers.ReasonRecipientUnavailable || tr.Service != "Priority Mail®" {
+		t.Errorf("status %v service %q", tr.Status, tr.Service)
+	}
+	if e := tr.Estimate; e == nil || e.Source != carriers.EstimateCarrier || e.DateOnly ||
+		e.Start.Format(time.DateTime) != "2024-12-03 10:00:00" || e.End.Format(time.DateTime) != "2024-12-03 14:00:00" {
+		t.Errorf("predicted window: %+v", e)
+	}
+
+	got, err = ParseTrackResponse(readFile(t, "delivered_parcel_locker.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr = got[0]
+	if tr.Status != carriers.StatusDelivered || tr.Reason != carriers.ReasonDeliveredToLocker ||
+		tr.DeliveredAt.Format(time.RFC3339) != "2024-11-22T13:58:00-05:00" || tr.Service != "USPS Ground Advantage™" {
+		t.Errorf("delivered: %v %v %v %q", tr.Status, tr.Reason, tr.DeliveredAt, tr.Service)
+	}
+}
+
+func TestParseTrackResponseErrors(t *testing.T) {
+	notFound := []byte(`{"apiVersion":"v3","error":{"code":"400","message":"Bad Request","errors":[{"status":"400","code":"150001",
+	  "title":"12: A status update is not yet available on your package. It will be available when the shipper provides an update or the package is delivered to USPS.","detail":""}]}}`)
+	tests := []struct {
+		name string
+		body []byte
+		want error
+		code string
+	}{
+		{"150001", notFound, carriers.ErrNotFound, "150001"},
+		{"invalid_client", readFile(t, "error_oauth_invalid_client.json"), carriers.ErrUnauthorized, "invalid_client"},
+		{"placeholder error", readFile(t, "error_spec_placeholder.json"), carriers.ErrUnavailable, "string"},
+		{"empty", nil, carriers.ErrMalformedResponse, ""},
+		{"null", []byte(`null`), carriers.ErrMalformedResponse, ""},
+		{"empty object", []byte(`{}`), carriers.ErrMalformedResponse, ""},
+		{"empty array", []byte(`[]`), carriers.ErrNotFound, ""},
+		{"truncated", readFile(t, "delivered_parcel_locker.json")[:2000], carriers.ErrMalformedResponse, ""},
+		{"events not an array", []byte(`{"trackingNumber":"9400","trackingEvents":"none"}`), carriers.ErrMalformedResponse, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseTrackResponse(tt.body)
+			if !errors.Is(err, tt.want) || got != nil {
+				t.Fatalf("got %v, %v; want %v", got, err, tt.want)
+			}
+			var ce *carriers.Error
+			if !errors.As(err, &ce) || ce.Carrier != Code || ce.Code != tt.code {
+				t.Errorf("error %#v: want *carriers.Error with code %q", err, tt.code)
+			}
+		})
+	}
+}
+
+func TestDecodeErrorPaths(t *testing.T) {
+	for _, tt := range []struct{ body, field string }{
+		{`{"trackingNumber":"9400","trackingEvents":[{"eventCode":"01"}]}`, "trackingEvents[0].eventTimestamp"},
+		{`{"trackingNumber":"9400","trackingEvents":[{"eventTimestamp":"2024-01-01T10:00:00"},{"eventTimestamp":"yesterday"}]}`, "trackingEvents[1].eventTimestamp"},
+		{`[{"trackingNumber":"9400"},{"trackingEvents":[]}]`, "[1].trackingNumber"},
+		{`{"trackingNumber":"9400","trackingEvents":"none"}`, "trackingEvents"},
+	} {
+		_, err := ParseTrackResponse([]byte(tt.body))
+		var de *carriers.DecodeError
+		if !errors.As(err, &de) || de.Field != tt.field || !errors.Is(err, carriers.ErrMalformedResponse) {
+			t.Errorf("%s:\n  error %v\n  want DecodeError at %s", tt.body, err, tt.field)
+		}
+	}
+}
+
+func TestParseOffset(t *testing.T) {
+	for s, want := range map[string]int{"-05:00": -5 * 3600, "-420": -7 * 3600, "-500": -5 * 3600, "+0530": 5*3600 + 1800, "-5": -5 * 3600, "+10:30": 10*3600 + 1800} {
+		if got, ok := parseOffset(s); !ok || got != want {
+			t.Errorf("parseOffset(%q) = %d %v, want %d", s, got, ok, want)
+		}
+	}
+	for _, s := range []string{"", "-", "-15:00", "abc", "-05:0", "+123456"} {
+		if _, ok := parseOffset(s); ok {
+			t.Errorf("parseOffset(%q) accepted", s)
+		}
+	}
+}
+
+func TestGarbageBodies(t *testing.T) {
+	for name, body := range carrierstest.Garbage() {
+		if _, err := ParseTrackResponse(body); !errors.Is(err, carriers.ErrMalformedResponse) && !errors.Is(err, carriers.ErrNotFound) {
+			t.Errorf("ParseTrackResponse(%s): %v", name, err)
+		}
+	}
+	// A long valid history is parsed, not refused.
+	var b bytes.Buffer
+	b.WriteString(`{"trackingNumber":"9400111899223197428490","trackingEvents":[`)
+	for i := 0; b.Len() < 2<<20; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`{"eventType":"In Transit to Next Facility","eventTimestamp":"2024-11-20T01:11:00","GMTTimestamp":"2024-11-20T06:11:52Z","GMTOffset":"-05:00","eventCode":"TL"}`)
+	}
+	b.WriteString(`]}`)
+	got, err := ParseTrackResponse(b.Bytes())
+	if err != nil || len(got[0].Events) < 10000 {
+		t.Fatalf("2 MB body: %v", err)
+	}
+}
+
+func FuzzParseTrackResponse(f *testing.F) {
+	for _, name := range []string{"delivered_parcel_locker.json", "in_transit_with_expected_delivery.json", "constructed_alert_offsets.json",
+		"error_oauth_invalid_client.json", "error_spec_placeholder.json"} {
+		f.Add(readFile(f, name))
+	}
+	for name, b := range carrierstest.Garbage() {
+		if name != "10MB" {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		got, err := ParseTrackResponse(body)
+		if err != nil {
+			var ce *carriers.Error
+			if !errors.As(err, &ce) || got != nil {
+				t.Fatalf("error %T %v with %d results", err, err, len(got))
+			}
+			return
+		}
+		if len(got) == 0 {
+			t.Fatal("no error and no tracking")
+		}
+		for i := range got {
+			if got[i].Number == "" || got[i].Carrier != Code {
+				t.Fatalf("tracking %d: %+v", i, got[i])
+			}
+			for _, e := range got[i].Events {
+				if e.Time.IsZero() || !e.Status.Valid() {
+					t.Fatalf("bad event %+v", e)
+				}
+			}
+			if est := got[i].Estimate; est != nil && est.End.Before(est.Start) {
+				t.Fatalf("estimate end before start: %+v", est)
+			}
+		}
+	})
+}
+
+func BenchmarkParseTrackResponse(b *testing.B) {
+	body := readFile(b, "delivered_parcel_locker.json")
+	b.Run("full", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			if _, err := ParseTrackResponse(body); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("baseline-unmarshal", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			var doc rawTracking
+			if err := json.Unmarshal(body, &doc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
