@@ -365,16 +365,26 @@ func (s *Shipment) evaluate(r *Rules, asOf time.Time, out *[maxCandidates]candid
 		if asOf.After(s.PromisedBy) {
 			add(candidate{kind: DelayLate, anchor: s.PromisedBy, ev: none, promised: promised})
 		} else if r.enabled(DelayAtRisk) {
+			// The current estimate, as Estimate combines them: the
+			// carrier's while its day has not passed, else the model's.
 			c := candidate{kind: DelayAtRisk, anchor: s.PromisedBy, ev: none, promised: promised}
+			fresh := false
 			if s.estimate != nil {
 				_, end := carrierDates(s.estimate)
-				if end.After(promised) && !end.Before(s.estimateToday(asOf)) {
+				if fresh = !end.Before(s.estimateToday(asOf)); fresh && end.After(promised) {
 					c.est, c.estSrc = end, EstimateFromCarrier
 				}
 			}
-			if c.estSrc == "" {
+			// The model's estimate counts once it has moved: after the
+			// carrier took the parcel, and later than the model said at
+			// shipping. An estimate already past the promise at shipping
+			// says the promise was optimistic for the lane, not that this
+			// parcel is in trouble.
+			if !fresh && f.shipped >= 0 {
 				if md, _, _, ok := s.modelDate(r, asOf, d.AtRiskQuantile); ok && md.After(promised) {
-					c.est, c.estSrc = md, EstimateFromModel
+					if md0, _, _, _ := s.modelDate(r, s.events[f.shipped].Time, d.AtRiskQuantile); md.After(md0) {
+						c.est, c.estSrc = md, EstimateFromModel
+					}
 				}
 			}
 			if c.estSrc != "" {

@@ -698,3 +698,21 @@ func cloneEstimate(e *carriers.Estimate) *carriers.Estimate {
 	c := *e
 	return &c
 }
+
+// Observation returns the shipment as a transit-model observation: its
+// lane, first carrier scan, delivery, and the times of its carrier scans.
+// ok is false unless it is delivered.
+func (s *Shipment) Observation() (o Observation, ok bool) {
+	s.ensure()
+	if s.f.status != carriers.StatusDelivered || s.f.shipped < 0 {
+		return Observation{}, false
+	}
+	o = Observation{Lane: s.Lane(), ShippedAt: s.at(s.f.shipped), DeliveredAt: s.at(s.f.delivered)}
+	for _, e := range s.events {
+		if e.Status != carriers.StatusInfoReceived && e.Status != carriers.StatusExpired &&
+			!e.Time.Before(o.ShippedAt) && !e.Time.After(o.DeliveredAt) {
+			o.Scans = append(o.Scans, e.Time)
+		}
+	}
+	return o, true
+}
