@@ -22,7 +22,7 @@ func TestMemstore(t *testing.T) {
 type harness struct{ make func() cashback.Store }
 
 func (h harness) MakeStore(context.Context) (cashback.Store, error) { return h.make(), nil }
-func (harness) Close()                                            {}
+func (harness) Close()                                              {}
 
 // lax is a broken store: it appends whatever it is given, ignoring the
 // expected version and duplicate keys, and shares its slices with callers.
