@@ -48,7 +48,10 @@ func drawLiteral(t *rapid.T, f factID, label string) string {
 }
 
 func drawCondition(t *rapid.T, label string) string {
-	f := factID(rapid.IntRange(0, int(numFacts)-1).Draw(t, label+".fact"))
+	return drawConditionFor(t, factID(rapid.IntRange(0, int(numFacts)-1).Draw(t, label+".fact")), label)
+}
+
+func drawConditionFor(t *rapid.T, f factID, label string) string {
 	var ops []string
 	for i, n := range opNames {
 		if op(i).allowed(facts[f].kind) {

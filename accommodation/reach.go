@@ -132,20 +132,84 @@ func (s fset) intersect(t fset) fset {
 	case kindString:
 		return strIntersect(s, t)
 	}
+	// Both lists are sorted and disjoint: merge them in one pass.
 	out := fset{kind: s.kind}
-	for _, a := range s.ivals {
-		for _, b := range t.ivals {
-			iv := a
-			if b.lo > iv.lo || b.lo == iv.lo && b.loOpen {
-				iv.lo, iv.loOpen = b.lo, b.loOpen
-			}
-			if b.hi < iv.hi || b.hi == iv.hi && b.hiOpen {
-				iv.hi, iv.hiOpen = b.hi, b.hiOpen
-			}
-			out.ivals = append(out.ivals, iv)
+	a, b := s.ivals, t.ivals
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		iv := a[i]
+		if b[j].lo > iv.lo || b[j].lo == iv.lo && b[j].loOpen {
+			iv.lo, iv.loOpen = b[j].lo, b[j].loOpen
+		}
+		if b[j].hi < iv.hi || b[j].hi == iv.hi && b[j].hiOpen {
+			iv.hi, iv.hiOpen = b[j].hi, b[j].hiOpen
+		}
+		out.ivals = append(out.ivals, iv)
+		if endsBefore(a[i], b[j]) {
+			i++
+		} else {
+			j++
 		}
 	}
 	return out.normalize()
+}
+
+// endsBefore reports whether x ends no later than y.
+func endsBefore(x, y ival) bool {
+	return x.hi < y.hi || x.hi == y.hi && (x.hiOpen || !y.hiOpen)
+}
+
+// within reports whether interval x lies inside interval y.
+func within(x, y ival) bool {
+	loOK := y.lo < x.lo || y.lo == x.lo && (!y.loOpen || x.loOpen)
+	hiOK := x.hi < y.hi || x.hi == y.hi && (!y.hiOpen || x.hiOpen)
+	return loOK && hiOK
+}
+
+// subsetOf reports whether every value of s is in t, without allocating.
+// Both sets must be normalised (maximal intervals), so each interval of s
+// lies inside a single interval of t if s ⊆ t. It returns the work done.
+func (s fset) subsetOf(t fset) (bool, int) {
+	switch s.kind {
+	case kindEnum, kindBool:
+		return s.mask&^t.mask == 0, 1
+	case kindString:
+		work := len(s.strs) + len(t.strs)
+		switch {
+		case !s.neg && !t.neg:
+			for _, x := range s.strs {
+				if _, ok := slices.BinarySearch(t.strs, x); !ok {
+					return false, work
+				}
+			}
+			return true, work
+		case !s.neg && t.neg:
+			for _, x := range s.strs {
+				if _, ok := slices.BinarySearch(t.strs, x); ok {
+					return false, work
+				}
+			}
+			return true, work
+		case s.neg && !t.neg:
+			return false, 1
+		default:
+			for _, x := range t.strs {
+				if _, ok := slices.BinarySearch(s.strs, x); !ok {
+					return false, work
+				}
+			}
+			return true, work
+		}
+	}
+	j := 0
+	for _, x := range s.ivals {
+		for j < len(t.ivals) && endsBefore(t.ivals[j], x) && !within(x, t.ivals[j]) {
+			j++
+		}
+		if j == len(t.ivals) || !within(x, t.ivals[j]) {
+			return false, len(s.ivals) + len(t.ivals)
+		}
+	}
+	return true, len(s.ivals) + len(t.ivals)
 }
 
 func strIntersect(s, t fset) fset {
@@ -266,28 +330,41 @@ func (p *Policy) alwaysDecides(r *rule) bool {
 	return true
 }
 
-// covers reports whether every case matched by b is matched by a.
-func covers(a, b *ruleSets) bool {
+// maxReachWork bounds the reachability analysis (roughly, values
+// compared). Real policies need a few thousand; only adversarial documents
+// (hundreds of rules with long lists) come near it.
+const maxReachWork = 20_000_000
+
+// covers reports whether every case matched by b is matched by a, and the
+// work done.
+func covers(a, b *ruleSets, universes *[numFacts]fset) (bool, int) {
+	work := 0
 	for f := factID(0); f < numFacts; f++ {
 		if a[f] == nil {
 			continue
 		}
 		bs := b[f]
 		if bs == nil {
-			u := universe(f)
-			bs = &u
+			bs = &universes[f]
 		}
-		if !bs.subset(*a[f], f) {
-			return false
+		ok, w := bs.subsetOf(*a[f])
+		work += w
+		if !ok {
+			return false, work
 		}
 	}
-	return true
+	return true, work
 }
 
 // checkReachability reports every unreachable rule of a compiled policy.
 func checkReachability(p *Policy, ps *problems) {
 	sets := make([]ruleSets, len(p.rules))
 	live := make([]bool, len(p.rules))
+	var universes [numFacts]fset
+	for f := range universes {
+		universes[f] = universe(factID(f))
+	}
+	work := 0
 	for j := range p.rules {
 		r := &p.rules[j]
 		path := "$.rules[" + strconv.Itoa(j) + "]"
@@ -301,7 +378,12 @@ func checkReachability(p *Policy, ps *problems) {
 			if !live[i] || !p.alwaysDecides(&p.rules[i]) {
 				continue
 			}
-			if covers(&sets[i], &rs) {
+			ok, w := covers(&sets[i], &rs, &universes)
+			if work += w; work > maxReachWork {
+				ps.add("$.rules", ErrLimit, "too complex to check that every rule can be reached (over %d comparisons); use fewer rules or shorter lists", maxReachWork)
+				return
+			}
+			if ok {
 				why := "matches every case it would"
 				if len(p.rules[i].conds) == 0 {
 					why = "has no conditions and matches everything"
