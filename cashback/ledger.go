@@ -459,6 +459,7 @@ func (l *Ledger) write(ctx context.Context, acct Account, key, fp string, now ti
 		if err != nil || len(out) == 0 {
 			return out, err
 		}
+		canonical(out, acct.Currency)
 		err = l.store.Append(ctx, acct, s.version, out)
 		if err == nil {
 			for _, e := range out {
@@ -539,4 +540,21 @@ func fingerprint(fields ...string) string {
 		h.Write([]byte(f))
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// canonical gives new entries' amounts exactly the currency's decimal
+// places, whatever scale the amounts read from the store had.
+func canonical(entries []Entry, currency string) {
+	minor, _ := MinorUnits(currency)
+	for i := range entries {
+		e := &entries[i]
+		if e.Amount.Exponent() != -minor {
+			e.Amount = e.Amount.Round(minor)
+		}
+		for j := range e.Allocations {
+			if a := &e.Allocations[j]; a.Amount.Exponent() != -minor {
+				a.Amount = a.Amount.Round(minor)
+			}
+		}
+	}
 }
