@@ -451,6 +451,11 @@ func (c *Carrier) post(ctx context.Context, tok *oauth2.Token, body []byte, numb
 		}
 		return nil, err
 	}
+	for i := range results {
+		if e := results[i].err; e != nil {
+			e.HTTPStatus = resp.StatusCode
+		}
+	}
 	return results, nil
 }
 
@@ -466,7 +471,9 @@ func statusError(resp *carrierhttp.Response, number string) *carriers.Error {
 		if len(r.Errors) > 0 {
 			e.Code = r.Errors[0].Code.str()
 			e.Message = clip(r.Errors[0].Message.str(), 256)
-			if s, ok := sentinelForCode(e.Code); ok {
+			// The FedEx code says more than the status (WSPOD on a 400 is
+			// "try again later"), except that a 429 is always throttling.
+			if s, ok := sentinelForCode(e.Code); ok && resp.StatusCode != http.StatusTooManyRequests {
 				e.Err = s
 			}
 		}

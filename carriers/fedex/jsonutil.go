@@ -60,15 +60,27 @@ func decodeError(body []byte, err error) *carriers.DecodeError {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		return &carriers.DecodeError{
-			Field: locate(body, te.Field, te.Value, te.Offset),
+			Field: shortPath(locate(body, te.Field, te.Value, te.Offset)),
 			Err:   errors.New("cannot read " + te.Value + " as " + te.Type.String()),
 		}
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return &carriers.DecodeError{Field: locate(body, "", "", se.Offset), Err: err}
+		return &carriers.DecodeError{Field: shortPath(locate(body, "", "", se.Offset)), Err: err}
 	}
 	return &carriers.DecodeError{Err: err}
+}
+
+// maxPath is the longest JSON path an error reports: a hostile document
+// nested thousands deep must not make a megabyte error message.
+const maxPath = 256
+
+// shortPath keeps the last maxPath bytes of a long path, marked with "...".
+func shortPath(p string) string {
+	if len(p) <= maxPath {
+		return p
+	}
+	return "..." + p[len(p)-maxPath:]
 }
 
 // locate finds, in body, the indexed JSON path of the value that caused a

@@ -1,0 +1,83 @@
+package dhl
+
+import (
+	"strings"
+
+	"github.com/postpurchase/postpurchase/carriers"
+)
+
+// mapping is a normalized status and reason for a carrier code.
+type mapping struct {
+	status carriers.Status
+	reason carriers.Reason
+}
+
+// statusCodes maps the simplified statusCode of a shipment's status and
+// events.
+//
+// Origin: DHL Shipment Tracking – Unified OpenAPI v1.3.1 (vendored by
+// netzoio/netzo, service-openapi-dhl-shipment-tracking-unified), enum
+// statusCode: pre-transit (awaiting shipment), transit (accepted or picked
+// up, on the way), delivered, failure (not delivered: doorbell, moved,
+// address; or an unforeseen event: customs, expired at the service point,
+// returned), unknown (no simplified code) — see
+// ../shared/reference/carriers.md §b DHL.
+var statusCodes = map[string]mapping{
+	"pre-transit": {carriers.StatusInfoReceived, carriers.ReasonNone},
+	"transit":     {carriers.StatusInTransit, carriers.ReasonNone},
+	"delivered":   {carriers.StatusDelivered, carriers.ReasonNone},
+	"failure":     {carriers.StatusException, carriers.ReasonOther},
+	"unknown":     {carriers.StatusUnknown, carriers.ReasonNone},
+}
+
+// parcelDECodes maps the short event codes that Post & Parcel Germany
+// (service parcel-de) sends in the status field since 2024-04-29 (the
+// former text moved to remark).
+//
+// Origin: DHL's status_1.csv (developer.dhl.com/sites/default/files/
+// 2024-10/status_1.csv), rows for parcel-de, as quoted by
+// kreuzhofer/omarchy-shipment-tracker docs/research/dhl-official-apis.md
+// and ../shared/reference/carriers.md §b DHL (secondary: the CSV itself was
+// not retrieved). DD (data service) and GT (money transfer) say nothing of
+// where the parcel is and map to StatusUnknown on purpose.
+var parcelDECodes = map[string]mapping{
+	"VA": {carriers.StatusInfoReceived, carriers.ReasonNone},       // electronic pre-advice
+	"ES": {carriers.StatusInTransit, carriers.ReasonNone},          // first processed by DHL
+	"AA": {carriers.StatusInTransit, carriers.ReasonNone},          // departed
+	"EE": {carriers.StatusInTransit, carriers.ReasonNone},          // arrived
+	"NB": {carriers.StatusInTransit, carriers.ReasonNone},          // normal processing
+	"AE": {carriers.StatusInTransit, carriers.ReasonNone},          // picked up from the sender
+	"ZO": {carriers.StatusInTransit, carriers.ReasonNone},          // customs
+	"PO": {carriers.StatusOutForDelivery, carriers.ReasonNone},     // in delivery
+	"LA": {carriers.StatusAvailableForPickup, carriers.ReasonNone}, // in storage, awaiting pickup
+	"ZF": {carriers.StatusAvailableForPickup, carriers.ReasonNone}, // at agency, post office or Packstation
+	"ZN": {carriers.StatusAttemptFail, carriers.ReasonNone},        // delivery attempt not successful
+	"ZU": {carriers.StatusDelivered, carriers.ReasonNone},          // delivered
+	"AN": {carriers.StatusException, carriers.ReasonPickupMissed},  // pickup from the sender failed
+	"BV": {carriers.StatusException, carriers.ReasonOther},         // exception
+	"DD": {carriers.StatusUnknown, carriers.ReasonNone},            // data service
+	"GT": {carriers.StatusUnknown, carriers.ReasonNone},            // money transfer
+}
+
+// classify maps one DHL status object (a shipment's status or an event):
+// the parcel-de short code in status when there is one, else statusCode.
+// returned is the shipment's returnFlag: DHL shows a shipment returned to
+// its sender as statusCode delivered with returnFlag true (DHL support
+// article 47001251916), so a delivery of a returned shipment is
+// StatusReturnToSender/ReasonReturned. code is the raw code to keep.
+func classify(e *event, returned bool) (m mapping, code string) {
+	if e == nil {
+		return mapping{}, ""
+	}
+	sc := strings.ToLower(e.StatusCode.str())
+	short := strings.ToUpper(e.Status.str())
+	if pm, ok := parcelDECodes[short]; ok && len(short) == 2 {
+		m, code = pm, short
+	} else {
+		m, code = statusCodes[sc], e.StatusCode.str()
+	}
+	if returned && m.status == carriers.StatusDelivered {
+		m = mapping{carriers.StatusReturnToSender, carriers.ReasonReturned}
+	}
+	return m, code
+}

@@ -1,0 +1,236 @@
+package dhl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/carriers/internal/carrierhttp"
+)
+
+// Code is the carrier code of this adapter ("dhl"), returned by
+// Carrier.Code and set in every Tracking and *carriers.Error it produces.
+const Code = "dhl"
+
+// Hosts of DHL Shipment Tracking – Unified.
+const (
+	// ProductionBaseURL is DHL's production API host, the default.
+	ProductionBaseURL = "https://api-eu.dhl.com"
+	// SandboxBaseURL is DHL's test host (mocked answers for test keys).
+	SandboxBaseURL = "https://api-sandbox.dhl.com"
+)
+
+// trackPath is the tracking endpoint below the base URL.
+const trackPath = "/track/shipments"
+
+// Config configures a Carrier. Zero values are documented per field; New
+// validates the whole once.
+type Config struct {
+	// APIKey is the app's consumer key from the DHL Developer Portal, sent
+	// as the DHL-API-Key header. Required; never logged.
+	APIKey string
+	// BaseURL is the API host. Empty means ProductionBaseURL; use
+	// SandboxBaseURL for a test key, or any absolute http(s) URL (an
+	// httptest server) in tests.
+	BaseURL string
+	// Service restricts the search to one DHL service ("express",
+	// "parcel-de", "ecommerce", "freight", ...). Empty means all.
+	Service string
+	// Language is the language of descriptions (ISO 639-1, "de"). Empty
+	// means DHL's default, English.
+	Language string
+	// RequesterCountryCode and OriginCountryCode (ISO 3166-1 alpha-2)
+	// help DHL find the shipment. Empty means not sent.
+	RequesterCountryCode string
+	OriginCountryCode    string
+	// RecipientPostalCode unlocks full parcel-de details for shipments to
+	// that postal code. Empty means not sent. It is personal data.
+	RecipientPostalCode string
+	// HTTPClient sends the requests. Nil means a new client with a 30 s
+	// timeout per attempt.
+	HTTPClient *http.Client
+	// Logger receives debug records (request outcomes, retries). Nil means
+	// no logging. The API key is never logged.
+	Logger *slog.Logger
+	// RetryMax is the number of retries after the first attempt on 429,
+	// 5xx (except 501) and connection errors. Zero means 3; negative means
+	// no retries. DHL's initial quota is 1 call per 5 s and 250 a day, so
+	// a 429 with a long Retry-After fails fast (see MaxRetryAfter).
+	RetryMax int
+	// RetryWaitMin and RetryWaitMax bound the jittered exponential backoff
+	// (a Retry-After header takes precedence). Zero means 500 ms and 30 s.
+	RetryWaitMin time.Duration
+	RetryWaitMax time.Duration
+	// MaxRetryAfter is the longest Retry-After the adapter waits for; a
+	// longer one fails at once with carriers.ErrRateLimited. Zero means
+	// 60 s.
+	MaxRetryAfter time.Duration
+	// MaxBodyBytes caps the size of a response body. Zero means 16 MiB.
+	MaxBodyBytes int64
+}
+
+// Carrier tracks DHL shipments through Shipment Tracking – Unified. It
+// implements carriers.Carrier and is safe for concurrent use.
+type Carrier struct {
+	trackURL string
+	params   url.Values // fixed query parameters
+	apiKey   string
+	maxBody  int64
+	http     *retryablehttp.Client
+	log      *slog.Logger
+}
+
+// Compile-time check of the interface Carrier implements.
+var _ carriers.Carrier = (*Carrier)(nil)
+
+// New validates cfg and returns a Carrier. It does no I/O.
+func New(cfg Config) (*Carrier, error) {
+	if strings.TrimSpace(cfg.APIKey) == "" {
+		return nil, errors.New("dhl: Config.APIKey is empty")
+	}
+	if strings.ContainsAny(cfg.APIKey, "\r\n") {
+		return nil, errors.New("dhl: Config.APIKey contains a line break")
+	}
+	base := cfg.BaseURL
+	if base == "" {
+		base = ProductionBaseURL
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, errors.New("dhl: Config.BaseURL is not an absolute http(s) URL")
+	}
+	if cfg.MaxBodyBytes < 0 {
+		return nil, errors.New("dhl: Config.MaxBodyBytes is negative")
+	}
+	params := url.Values{}
+	for name, v := range map[string]string{
+		"service":              cfg.Service,
+		"language":             cfg.Language,
+		"requesterCountryCode": cfg.RequesterCountryCode,
+		"originCountryCode":    cfg.OriginCountryCode,
+		"recipientPostalCode":  cfg.RecipientPostalCode,
+	} {
+		if v = strings.TrimSpace(v); v != "" {
+			params.Set(name, v)
+		}
+	}
+	for _, cc := range []string{cfg.RequesterCountryCode, cfg.OriginCountryCode} {
+		if cc != "" && len(strings.TrimSpace(cc)) != 2 {
+			return nil, fmt.Errorf("dhl: country code %q is not ISO 3166-1 alpha-2", cc)
+		}
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	hc, err := carrierhttp.NewClient(carrierhttp.Options{
+		HTTPClient:    cfg.HTTPClient,
+		RetryMax:      cfg.RetryMax,
+		RetryWaitMin:  cfg.RetryWaitMin,
+		RetryWaitMax:  cfg.RetryWaitMax,
+		MaxRetryAfter: cfg.MaxRetryAfter,
+		Logger:        cfg.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dhl: %w", err)
+	}
+	return &Carrier{
+		trackURL: strings.TrimRight(base, "/") + trackPath,
+		params:   params,
+		apiKey:   cfg.APIKey,
+		maxBody:  cfg.MaxBodyBytes,
+		http:     hc,
+		log:      log,
+	}, nil
+}
+
+// Code returns "dhl".
+func (c *Carrier) Code() string { return Code }
+
+// Track returns what DHL knows about one tracking number. When DHL answers
+// with several shipments (the same number in several services), the one
+// whose id is the number is returned, else the first; ParseTrackResponse
+// returns them all.
+//
+// Errors are *carriers.Error: carriers.ErrInvalidNumber for a number that
+// cannot be a DHL number (checked before any request) or that DHL rejects
+// (400), ErrNotFound (404 problem, or no shipments), ErrUnauthorized (401,
+// 403), ErrRateLimited (429), ErrUnavailable (5xx, outage),
+// ErrMalformedResponse, or the context's error.
+func (c *Carrier) Track(ctx context.Context, number string) (*carriers.Tracking, error) {
+	n, err := cleanNumber(number)
+	if err != nil {
+		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: clip(number, 64), Message: err.Error(), Err: carriers.ErrInvalidNumber}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: n, Err: err}
+	}
+	q := url.Values{}
+	for k, v := range c.params {
+		q[k] = v
+	}
+	q.Set("trackingNumber", n)
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, c.trackURL+"?"+q.Encode(), nil)
+	if err != nil {
+		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: n, Err: err}
+	}
+	req.Header.Set("DHL-API-Key", c.apiKey)
+	req.Header.Set("Accept", "application/json")
+
+	resp, err := carrierhttp.Do(c.http, req, c.maxBody)
+	if err != nil {
+		return nil, carrierhttp.TransportError(Code, "track", n, err)
+	}
+	c.log.DebugContext(ctx, "dhl: track", "status", resp.StatusCode, "bytes", len(resp.Body))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		e := carrierhttp.StatusError(Code, "track", n, resp)
+		if p, ok := asProblem(resp.Body); ok {
+			e.Code, e.Message = clip(p.Title.str(), 128), clip(p.Detail.str(), 256)
+		}
+		return nil, e
+	}
+	trs, err := parseBody(resp.Body, n)
+	if err != nil {
+		var ce *carriers.Error
+		if errors.As(err, &ce) {
+			ce.HTTPStatus = resp.StatusCode
+			ce.RequestID = carrierhttp.RequestID(resp.Header)
+		}
+		return nil, err
+	}
+	best := &trs[0]
+	for i := range trs {
+		if strings.EqualFold(strings.Join(strings.Fields(trs[i].Number), ""), n) {
+			best = &trs[i]
+			break
+		}
+	}
+	return best, nil
+}
+
+// cleanNumber drops spaces from a tracking number and checks it: 1 to 50
+// letters, digits or hyphens (DHL Express waybills, parcel-de piece codes,
+// eCommerce and freight numbers all fit).
+func cleanNumber(n string) (string, error) {
+	n = strings.Join(strings.Fields(n), "")
+	if n == "" {
+		return "", errors.New("empty tracking number")
+	}
+	if len(n) > 50 {
+		return "", errors.New("tracking number longer than 50 characters")
+	}
+	for i := 0; i < len(n); i++ {
+		if c := n[i]; !('0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || c == '-') {
+			return "", errors.New("tracking number has characters other than letters, digits and hyphens")
+		}
+	}
+	return n, nil
+}

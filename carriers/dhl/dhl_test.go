@@ -1,0 +1,292 @@
+package dhl
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/carriers/carrierstest"
+)
+
+const (
+	testAPIKey    = "test-api-key-DO-NOT-LOG"
+	knownNumber   = "7777777770"
+	unknownNumber = "8264715546"
+)
+
+// fakeDHL is a local Shipment Tracking – Unified endpoint answering from
+// the fixtures.
+type fakeDHL struct {
+	t     testing.TB
+	srv   *httptest.Server
+	calls atomic.Int32
+
+	mu      sync.Mutex
+	queries []string // raw query of each request
+
+	track http.Handler // nil means answer from the fixtures
+}
+
+func newFake(t testing.TB) *fakeDHL {
+	f := &fakeDHL{t: t}
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.calls.Add(1)
+		if r.URL.Path != "/track/shipments" || r.Method != http.MethodGet {
+			http.NotFound(w, r)
+			return
+		}
+		if f.track != nil {
+			f.track.ServeHTTP(w, r)
+			return
+		}
+		f.answer(w, r)
+	}))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeDHL) answer(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	f.queries = append(f.queries, r.URL.RawQuery)
+	f.mu.Unlock()
+	if r.Header.Get("DHL-API-Key") != testAPIKey {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, `{"title":"Unauthorized","status":401,"detail":"Invalid API key"}`)
+		return
+	}
+	switch r.URL.Query().Get("trackingNumber") {
+	case knownNumber:
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(readFixture(f.t, "spec_example_express.json"))
+	case "00340434292135100186":
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(readFixture(f.t, "parcel_de_pre_transit.json"))
+	case "":
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write(readFixture(f.t, "invalid_input_400.json"))
+	default:
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write(readFixture(f.t, "not_found_404.json"))
+	}
+}
+
+func (f *fakeDHL) config() Config {
+	return Config{
+		APIKey:       testAPIKey,
+		BaseURL:      f.srv.URL,
+		RetryMax:     2,
+		RetryWaitMin: time.Millisecond,
+		RetryWaitMax: 5 * time.Millisecond,
+	}
+}
+
+func (f *fakeDHL) carrier(t testing.TB) *Carrier {
+	t.Helper()
+	c, err := New(f.config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+type harness struct{}
+
+func (harness) MakeCarrier(_ context.Context, t *testing.T) (carriers.Carrier, error) {
+	return New(newFake(t).config())
+}
+
+func (harness) MakeCarrierWithHandler(_ context.Context, t *testing.T, h http.Handler) (carriers.Carrier, error) {
+	f := newFake(t)
+	f.track = h
+	return New(f.config())
+}
+
+func (harness) KnownNumber() string   { return knownNumber }
+func (harness) UnknownNumber() string { return unknownNumber }
+
+func TestConformance(t *testing.T) {
+	carrierstest.RunConformanceTests(t, harness{})
+}
+
+func TestNewValidates(t *testing.T) {
+	if c, err := New(Config{APIKey: "k"}); err != nil || c.trackURL != ProductionBaseURL+trackPath {
+		t.Fatalf("New(defaults) = %v, %v", c, err)
+	}
+	for name, cfg := range map[string]Config{
+		"no key":       {},
+		"key with CR":  {APIKey: "k\r\nX-Evil: 1"},
+		"relative URL": {APIKey: "k", BaseURL: "api-eu.dhl.com"},
+		"country":      {APIKey: "k", RequesterCountryCode: "DEU"},
+		"waits":        {APIKey: "k", RetryWaitMin: time.Second, RetryWaitMax: time.Millisecond},
+		"body":         {APIKey: "k", MaxBodyBytes: -1},
+	} {
+		if _, err := New(cfg); err == nil || !strings.HasPrefix(err.Error(), "dhl: ") {
+			t.Errorf("%s: New error = %v, want a dhl: error", name, err)
+		}
+	}
+}
+
+func TestRequest(t *testing.T) {
+	f := newFake(t)
+	cfg := f.config()
+	cfg.Service = "parcel-de"
+	cfg.Language = "de"
+	cfg.RecipientPostalCode = "53113"
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := c.Track(t.Context(), "0034 0434 2921 3510 0186")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Number != "00340434292135100186" {
+		t.Errorf("Number %q", tr.Number)
+	}
+	q := f.queries[0]
+	for _, want := range []string{"trackingNumber=00340434292135100186", "service=parcel-de", "language=de", "recipientPostalCode=53113"} {
+		if !strings.Contains(q, want) {
+			t.Errorf("query %q lacks %q", q, want)
+		}
+	}
+}
+
+func TestErrors(t *testing.T) {
+	f := newFake(t)
+	c := f.carrier(t)
+	_, err := c.Track(t.Context(), unknownNumber)
+	var ce *carriers.Error
+	if !errors.Is(err, carriers.ErrNotFound) || !errors.As(err, &ce) || ce.HTTPStatus != 404 || ce.Code != "No result found" || ce.Message == "" || ce.Number != unknownNumber {
+		t.Errorf("404: %#v", err)
+	}
+
+	cfg := f.config()
+	cfg.APIKey = "wrong-key"
+	bad, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = bad.Track(t.Context(), knownNumber)
+	if !errors.Is(err, carriers.ErrUnauthorized) || strings.Contains(err.Error(), "wrong-key") {
+		t.Errorf("bad key: %v", err)
+	}
+
+	f.track = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write(readFixture(t, "invalid_input_400.json"))
+	})
+	if _, err = c.Track(t.Context(), "123"); !errors.Is(err, carriers.ErrInvalidNumber) || !errors.As(err, &ce) || ce.Code != "Invalid input" {
+		t.Errorf("400: %v", err)
+	}
+
+	f.track = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"shipments":[]}`)
+	})
+	if _, err = c.Track(t.Context(), knownNumber); !errors.Is(err, carriers.ErrNotFound) {
+		t.Errorf("no shipments: %v", err)
+	}
+
+	calls := f.calls.Load()
+	for _, n := range []string{"", "  ", "abc/def", "1?x=1", strings.Repeat("1", 51)} {
+		if _, err := c.Track(t.Context(), n); !errors.Is(err, carriers.ErrInvalidNumber) {
+			t.Errorf("Track(%q): %v, want ErrInvalidNumber", n, err)
+		}
+	}
+	if f.calls.Load() != calls {
+		t.Error("invalid numbers reached DHL")
+	}
+}
+
+func TestRetries(t *testing.T) {
+	cases := []struct {
+		name     string
+		retry    string
+		statuses []int
+		calls    int32
+		want     error
+	}{
+		{"429 then success", "0", []int{429}, 2, nil},
+		{"503 twice then success", "", []int{503, 503}, 3, nil},
+		{"quota exhausted: long Retry-After fails fast", "86400", []int{429}, 1, carriers.ErrRateLimited},
+		{"501 not retried", "", []int{501}, 1, carriers.ErrUnavailable},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t)
+			var n atomic.Int32
+			f.track = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if i := int(n.Add(1)) - 1; i < len(tc.statuses) {
+					if tc.retry != "" {
+						w.Header().Set("Retry-After", tc.retry)
+					}
+					w.WriteHeader(tc.statuses[i])
+					return
+				}
+				f.answer(w, r)
+			})
+			tr, err := f.carrier(t).Track(t.Context(), knownNumber)
+			if tc.want == nil && (err != nil || tr == nil) {
+				t.Fatalf("Track: %v", err)
+			}
+			if tc.want != nil && !errors.Is(err, tc.want) {
+				t.Fatalf("error %v, want %v", err, tc.want)
+			}
+			if got := f.calls.Load(); got != tc.calls {
+				t.Errorf("%d requests, want %d", got, tc.calls)
+			}
+		})
+	}
+}
+
+func TestSeveralShipments(t *testing.T) {
+	f := newFake(t)
+	f.track = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"shipments":[`+
+			`{"id":"JVGL0000000001","service":"freight","events":[{"timestamp":"2024-05-01T10:00:00Z","statusCode":"transit"}]},`+
+			`{"id":"1234567890","service":"express","events":[{"timestamp":"2024-05-02T10:00:00Z","statusCode":"delivered"}]}]}`)
+	})
+	tr, err := f.carrier(t).Track(t.Context(), "1234567890")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Number != "1234567890" || tr.Status != carriers.StatusDelivered {
+		t.Errorf("picked %s (%s), want the shipment whose id is the number", tr.Number, tr.Status)
+	}
+}
+
+func TestNoSecretsInLogs(t *testing.T) {
+	f := newFake(t)
+	var buf bytes.Buffer
+	cfg := f.config()
+	cfg.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cfg.RecipientPostalCode = "53113"
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Track(t.Context(), knownNumber); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() == 0 {
+		t.Fatal("nothing logged at debug level")
+	}
+	for _, secret := range []string{testAPIKey, "53113"} {
+		if strings.Contains(buf.String(), secret) {
+			t.Errorf("log contains %q:\n%s", secret, buf.String())
+		}
+	}
+}
