@@ -68,4 +68,16 @@
 // date/time, the scheduled delivery date and window, and for deliveries the
 // receiver. UPS documents no signature on these requests; authenticate them
 // on the host's side before parsing.
+//
+// # Performance
+//
+// go test -run='^$' -bench=BenchmarkParseTrackResponse -benchmem ./carriers/ups
+// on spec_example_full_fields.json (4.8 KB, 1 package, 1 activity — the
+// largest real UPS body available), against a baseline that only
+// json.Unmarshals the same bytes into the adapter's raw structs:
+// full parse 67 allocs / 7.3 KB per op, baseline 59 allocs / 6.8 KB
+// (normalization adds 8 allocations for the one event and its tracking).
+// Wall-clock figures could not be measured reliably: the shared 2-core
+// machine ran at load 12–18 during the run and ns/op varied tenfold between
+// repetitions (fastest runs: full 296 µs, baseline 258 µs, i.e. ≈1.15×).
 package ups

@@ -65,4 +65,15 @@
 // request and the X-HMAC header but not on the pushed payload). Rather than
 // guess a format, the adapter does not implement carriers.WebhookParser;
 // hosts poll with Track.
+//
+// # Performance
+//
+// go test -run='^$' -bench=BenchmarkParseTrackResponse -benchmem ./carriers/usps
+// on delivered_parcel_locker.json (6 KB, 12 events, the largest fixture),
+// against a baseline that only json.Unmarshals the same bytes into the
+// adapter's raw structs: full parse 138 allocs / 17.0 KB per op, baseline
+// 103 allocs / 13.6 KB, so normalization costs about 3 allocations per event
+// (the event's fixed zone, its slice share, text clean-up). Wall-clock
+// ratios could not be measured reliably: the shared 2-core machine ran at
+// load 12–18 and ns/op varied up to tenfold between repetitions.
 package usps
