@@ -225,24 +225,67 @@ func weekdaysUpTo(z int64) int64 {
 }
 
 // AddBusinessDays returns the n-th business day after d; n <= 0 returns d.
+// It runs in constant time plus a binary search per holiday crossed.
 func (c *Calendar) AddBusinessDays(d Date, n int) Date {
 	if n <= 0 {
 		return d
 	}
-	z := d.days()
-	// Jump whole weeks first, then walk: holidays push it further.
-	z += int64(n/5) * 7
-	got := c.between(d.days(), z)
-	for got < n {
-		z++
-		if c.IsBusinessDay(fromDays(z)) {
-			got++
+	return fromDays(c.addDays(d.days(), n))
+}
+
+// addDaysFrom is AddBusinessDays on day numbers, n <= 0 giving z.
+func (c *Calendar) addDaysFrom(z int64, n int) int64 {
+	if n <= 0 {
+		return z
+	}
+	return c.addDays(z, n)
+}
+
+// addDays is AddBusinessDays on day numbers, n >= 1.
+func (c *Calendar) addDays(z int64, n int) int64 {
+	r := addWeekdays(z, n)
+	if c == nil || len(c.holidays) == 0 {
+		return r
+	}
+	// Each holiday crossed pushes the result one more weekday out, which
+	// may cross further holidays.
+	lo := z
+	for {
+		a, _ := slices.BinarySearch(c.holidays, lo+1)
+		b, _ := slices.BinarySearch(c.holidays, r+1)
+		if b == a {
+			return r
 		}
+		lo, r = r, addWeekdays(r, b-a)
 	}
-	// A jump may land past the target when holidays were not involved
-	// and the start was a weekend: step back while still at n.
-	for z > d.days() && c.between(d.days(), z-1) >= n {
-		z--
+}
+
+// addWeekdays returns the n-th (n >= 1) Monday-to-Friday day after day z.
+func addWeekdays(z int64, n int) int64 {
+	w := (z - 4) % 7 // 0 = Monday
+	if w < 0 {
+		w += 7
 	}
-	return fromDays(z)
+	if w > 4 { // a weekend counts like the Friday before it
+		z -= w - 4
+		w = 4
+	}
+	q, r := int64(n/5), int64(n%5)
+	out := z + 7*q + r
+	if r > 0 && w+r > 4 {
+		out += 2
+	}
+	return out
+}
+
+// dayOf is DateOf(t).days() without building a Date: the day number of t
+// in t's own offset.
+func dayOf(t time.Time) int64 {
+	_, off := t.Zone()
+	s := t.Unix() + int64(off)
+	d := s / 86400
+	if s%86400 < 0 {
+		d--
+	}
+	return d
 }

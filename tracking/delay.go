@@ -324,7 +324,7 @@ func (s *Shipment) evaluate(r *Rules, asOf time.Time, out *[maxCandidates]candid
 			ev[0] = f.label
 		}
 		if !label.IsZero() {
-			el := cal.BusinessDaysBetween(DateOf(label), DateOf(asOf.In(label.Location())))
+			el := cal.between(dayOf(label), dayOf(asOf.In(label.Location())))
 			if el > d.FulfillmentStall {
 				add(candidate{kind: DelayFulfillmentStalled, anchor: label, ev: ev, elapsed: el, threshold: d.FulfillmentStall, from: "fulfillment"})
 			}
@@ -334,7 +334,7 @@ func (s *Shipment) evaluate(r *Rules, asOf time.Time, out *[maxCandidates]candid
 	// Stalls after the carrier has the parcel.
 	if f.shipped >= 0 && inFlight && f.lastScan >= 0 {
 		last := s.events[f.lastScan].Time
-		el := cal.BusinessDaysBetween(DateOf(last), DateOf(asOf.In(last.Location())))
+		el := cal.between(dayOf(last), dayOf(asOf.In(last.Location())))
 		ev := none
 		ev[0] = f.lastScan
 		th, from := d.DomesticStall, "domestic"
@@ -360,7 +360,7 @@ func (s *Shipment) evaluate(r *Rules, asOf time.Time, out *[maxCandidates]candid
 	}
 
 	// The promise.
-	if !s.PromisedBy.IsZero() && undelivered {
+	if !s.PromisedBy.IsZero() && undelivered && (r.enabled(DelayLate) || r.enabled(DelayAtRisk)) {
 		promised := DateOf(s.PromisedBy)
 		if asOf.After(s.PromisedBy) {
 			add(candidate{kind: DelayLate, anchor: s.PromisedBy, ev: none, promised: promised})
@@ -381,10 +381,8 @@ func (s *Shipment) evaluate(r *Rules, asOf time.Time, out *[maxCandidates]candid
 			// says the promise was optimistic for the lane, not that this
 			// parcel is in trouble.
 			if !fresh && f.shipped >= 0 {
-				if md, _, _, ok := s.modelDate(r, asOf, d.AtRiskQuantile); ok && md.After(promised) {
-					if md0, _, _, _ := s.modelDate(r, s.events[f.shipped].Time, d.AtRiskQuantile); md.After(md0) {
-						c.est, c.estSrc = md, EstimateFromModel
-					}
+				if cur, atShip, _, _, ok := s.modelDays(r, asOf, d.AtRiskQuantile); ok && cur > dayOf(s.PromisedBy) && cur > atShip {
+					c.est, c.estSrc = fromDays(cur), EstimateFromModel
 				}
 			}
 			if c.estSrc != "" {

@@ -108,25 +108,36 @@ func (s *Shipment) estimateToday(now time.Time) Date {
 // modelDate returns the model's q-quantile delivery day as of now,
 // conditioned on the business days elapsed since the first carrier scan.
 func (s *Shipment) modelDate(r *Rules, now time.Time, q float64) (Date, Lane, int, bool) {
+	cur, _, used, n, ok := s.modelDays(r, now, q)
+	if !ok {
+		return Date{}, Lane{}, 0, false
+	}
+	return fromDays(cur), used, n, true
+}
+
+// modelDays returns, as day numbers, the model's q-quantile delivery day
+// as of now (conditioned on the business days elapsed since the first
+// carrier scan, or from today when there is none) and the same quantile as
+// it was at shipping (unconditioned).
+func (s *Shipment) modelDays(r *Rules, now time.Time, q float64) (cur, atShip int64, used Lane, n int, ok bool) {
 	m := r.cfg.Model
 	if m == nil {
-		return Date{}, Lane{}, 0, false
+		return 0, 0, Lane{}, 0, false
+	}
+	used, st, ok := m.stats(s.Lane())
+	if !ok {
+		return 0, 0, Lane{}, 0, false
 	}
 	cal := r.cfg.Calendar
 	ref := now
 	if s.f.shipped >= 0 && s.f.shipped < len(s.events) {
 		ref = s.events[s.f.shipped].Time
 	}
-	base := DateOf(ref)
-	today := DateOf(now.In(ref.Location()))
-	elapsed := cal.BusinessDaysBetween(base, today)
-	used, st, ok := m.stats(s.Lane())
-	if !ok {
-		return Date{}, Lane{}, 0, false
-	}
-	d := cal.AddBusinessDays(base, st.conditional(elapsed, q))
-	if d.Before(today) {
-		d = today
-	}
-	return d, used, int(st.n), true
+	base := dayOf(ref)
+	today := dayOf(now.In(ref.Location()))
+	elapsed := cal.between(base, today)
+	cur = cal.addDaysFrom(base, st.conditional(elapsed, q))
+	cur = max(cur, today)
+	atShip = cal.addDaysFrom(base, st.conditional(0, q))
+	return cur, atShip, used, int(st.n), true
 }

@@ -267,8 +267,11 @@ func (m *TransitModel) stats(l Lane) (Lane, *laneStats, bool) {
 	if m == nil {
 		return Lane{}, nil, false
 	}
+	if st := m.lanes[l]; st != nil && int(st.n) >= m.min {
+		return l, st, true // the common case: the lane itself has data
+	}
 	chain, n := l.backoff()
-	for _, c := range chain[:n] {
+	for _, c := range chain[1:n] {
 		if st := m.lanes[c]; st != nil && int(st.n) >= m.min {
 			return c, st, true
 		}

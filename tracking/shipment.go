@@ -405,8 +405,24 @@ const (
 // insert adds e in order, or merges it with the stored copy of the same
 // event.
 func (s *Shipment) insert(e *carriers.Event, maxEvents int) insertResult {
-	i, found := slices.BinarySearchFunc(s.events, e, func(a carriers.Event, b *carriers.Event) int { return cmpEvent(&a, b) })
-	if found {
+	// Hand-written search: the generic slices.BinarySearchFunc makes e
+	// escape, costing an allocation per event. Newest-last is the common
+	// case, checked first.
+	n := len(s.events)
+	i := n
+	if n > 0 && cmpEvent(&s.events[n-1], e) >= 0 {
+		lo, hi := 0, n
+		for lo < hi {
+			m := int(uint(lo+hi) >> 1)
+			if cmpEvent(&s.events[m], e) < 0 {
+				lo = m + 1
+			} else {
+				hi = m
+			}
+		}
+		i = lo
+	}
+	if found := i < n && cmpEvent(&s.events[i], e) == 0; found {
 		if mergeEvent(&s.events[i], e) {
 			return merged
 		}
