@@ -53,6 +53,21 @@
 // either way. Bodies that are not the documented JSON fail with a
 // *carriers.DecodeError naming the JSON path (shipments[0].events[3].timestamp).
 //
+// # Performance
+//
+// BenchmarkParseTrackResponse (decode and normalize) against its baseline
+// BenchmarkUnmarshalRaw (json.Unmarshal of the same bytes into the raw
+// structs, including the copy of each shipment for Tracking.Raw), on the
+// largest fixture (DHL's 4.7 KB Express example, one event):
+//
+//	go test -run '^$' -bench . -benchmem ./carriers/dhl
+//
+// Measured on a shared 2-core machine under heavy load (load average 12-16),
+// where wall-clock figures swung 3x between runs; user CPU time of 20000
+// iterations, median of three interleaved runs: 2.26 s baseline vs 2.25 s
+// full parse (1.0x). Allocations: 57 per response for the baseline, 61 for
+// the full parse (4 added by normalizing one shipment with one event).
+//
 // # Push
 //
 // DHL's Shipment Tracking – Unified Push API delivers updates to a webhook,

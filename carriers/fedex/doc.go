@@ -71,4 +71,21 @@
 // (wrong types, truncated, over the size limit) fail with a
 // *carriers.DecodeError naming the JSON path, such as
 // output.completeTrackResults[0].trackResults[0].scanEvents[3].date.
+//
+// # Performance
+//
+// BenchmarkParseTrackResponse (decode and normalize) against its baseline
+// BenchmarkUnmarshalRaw (json.Unmarshal of the same bytes into the raw
+// structs, which includes copying each trackResult for Tracking.Raw), on the
+// largest fixture (20 KB, 17 scans):
+//
+//	go test -run '^$' -bench . -benchmem ./carriers/fedex
+//
+// Measured on a shared 2-core machine under heavy load (load average 12-16),
+// so wall-clock figures were noisy: best of five interleaved runs, 403 µs
+// baseline vs 458 µs full parse (1.14x); user CPU time of 5000 iterations,
+// median of three, 2.41 s vs 2.37 s (1.0x). Profiles put about 96% of the
+// full parse in encoding/json. Allocations: 235 per response for the
+// baseline, 245 for the full parse, so normalizing adds 10 per response
+// (0.6 per event) and a parse costs about 14 allocations per event in all.
 package fedex
