@@ -59,6 +59,7 @@ type cond struct {
 	kind factKind
 	op   op
 	not  bool
+	slot uint8 // index into vals.score or vals.str
 	// Operands, by kind:
 	//   enum, bool: mask (enum bit 0 = unknown; bool bit 0 = false, bit 1 = true)
 	//   string: strs (lower case for carrier, upper case for country)
@@ -76,31 +77,8 @@ type cond struct {
 func (c *cond) holds(v *vals) bool {
 	var r bool
 	switch c.kind {
-	case kindEnum:
-		bit := v.tier
-		if c.fact == factDelayKind {
-			bit = v.delay
-		}
-		r = c.mask&(1<<bit) != 0
-	case kindBool:
-		bit := uint(0)
-		if v.firstOrder {
-			bit = 1
-		}
-		r = c.mask&(1<<bit) != 0
-	case kindString:
-		s := v.carrier
-		if c.fact == factDestinationCountry {
-			s = v.country
-		}
-		for _, x := range c.strs {
-			if strings.EqualFold(x, s) {
-				r = true
-				break
-			}
-		}
 	case kindInt, kindMoney:
-		x := intValue(c.fact, v)
+		x := v.n[c.fact]
 		if c.op == opIn {
 			for _, y := range c.ints {
 				if x == y {
@@ -111,27 +89,21 @@ func (c *cond) holds(v *vals) bool {
 		} else {
 			r = x >= c.lo && x <= c.hi
 		}
+	case kindEnum, kindBool:
+		r = c.mask&(1<<uint64(v.n[c.fact])) != 0
 	case kindScore:
-		x := v.value
-		if c.fact == factRiskScore {
-			x = v.risk
-		}
+		x := v.score[c.slot]
 		r = x >= c.flo && x <= c.fhi
+	case kindString:
+		s := v.str[c.slot]
+		for _, x := range c.strs {
+			if strings.EqualFold(x, s) {
+				r = true
+				break
+			}
+		}
 	}
 	return r != c.not
-}
-
-func intValue(f factID, v *vals) int64 {
-	switch f {
-	case factOrderTotal:
-		return v.total
-	case factCustomerCashback90Days:
-		return v.cust90
-	case factOrderCashback:
-		return v.orderCash
-	default:
-		return v.ints[intSlot(f)]
-	}
 }
 
 // describeValue renders the fact's value in v, for traces.
@@ -139,35 +111,23 @@ func describeValue(f factID, v *vals, p *Policy) string {
 	info := &facts[f]
 	switch info.kind {
 	case kindEnum:
-		bit := v.tier
-		if f == factDelayKind {
-			bit = v.delay
+		if bit := v.n[f]; bit > 0 {
+			return info.enums[bit-1]
 		}
-		if bit == 0 {
-			return "unknown"
-		}
-		return info.enums[bit-1]
+		return "unknown"
 	case kindBool:
-		return strconv.FormatBool(v.firstOrder)
+		return strconv.FormatBool(v.n[f] == 1)
 	case kindString:
-		s := v.carrier
-		if f == factDestinationCountry {
-			s = v.country
+		if s := v.str[slot(f)]; s != "" {
+			return strconv.Quote(s)
 		}
-		if s == "" {
-			return "unknown"
-		}
-		return strconv.Quote(s)
+		return "unknown"
 	case kindMoney:
-		return formatMinor(intValue(f, v), p.minor) + " " + p.currency
+		return formatMinor(v.n[f], p.minor) + " " + p.currency
 	case kindInt:
-		return strconv.FormatInt(intValue(f, v), 10)
+		return strconv.FormatInt(v.n[f], 10)
 	default:
-		x := v.value
-		if f == factRiskScore {
-			x = v.risk
-		}
-		return strconv.FormatFloat(x, 'f', -1, 64)
+		return strconv.FormatFloat(v.score[slot(f)], 'f', -1, 64)
 	}
 }
 
@@ -191,7 +151,7 @@ func (c *compiler) cond(n *node) (cond, bool) {
 		c.ps.add(fn.path, ErrUnknownFact, "unknown fact %s (known: %s)", strconv.Quote(clip(name)), strings.Join(FactNames(), ", "))
 		return cd, false
 	}
-	cd.fact, cd.kind = f, facts[f].kind
+	cd.fact, cd.kind, cd.slot = f, facts[f].kind, slot(f)
 	opNode := n
 	if m := n.get("not"); m != nil {
 		for _, k := range n.keys {

@@ -214,17 +214,24 @@ func (p *Policy) Evaluate(f Facts) (Decision, error) {
 func (p *Policy) eval(v *vals, d *Decision, tr *[]Step) {
 	d.Currency, d.minor, d.policy, d.vals = p.currency, p.minor, p, *v
 	var given int64 // cashback granted so far in this decision
+	sig := signature(v)
 	for i := range p.rules {
 		r := &p.rules[i]
 		failed := -1
-		for j := range r.conds {
-			if !r.conds[j].holds(v) {
-				failed = j
-				break
+		if tr == nil {
+			if !r.plan.matches(v, sig, r.conds) {
+				continue
+			}
+		} else {
+			for j := range r.conds {
+				if !r.conds[j].holds(v) {
+					failed = j
+					break
+				}
 			}
 		}
 		if failed >= 0 {
-			if tr != nil {
+			{
 				c := &r.conds[failed]
 				*tr = append(*tr, Step{Rule: r.id, Result: StepNoMatch, Condition: failed,
 					Reason: fmt.Sprintf("%s is %s, but the rule needs %s", facts[c.fact].name, describeValue(c.fact, v, p), c.phrase)})
@@ -328,7 +335,7 @@ func (p *Policy) cashbackAmount(a *actionSpec, v *vals) int64 {
 	if a.pct == 0 {
 		return a.fixed
 	}
-	return min(percentOf(v.total, a.pct, p.rounding), a.cap)
+	return min(percentOf(v.n[factOrderTotal], a.pct, p.rounding), a.cap)
 }
 
 // room is the most cashback the budgets still allow, given what the facts
@@ -347,8 +354,8 @@ func (p *Policy) room(v *vals, given, want int64) (int64, Budget) {
 		}
 		room = min(room, left)
 	}
-	check(p.perOrder, v.orderCash, BudgetPerOrder)
-	check(p.perCustomer, v.cust90, BudgetPerCustomer90Days)
+	check(p.perOrder, v.n[factOrderCashback], BudgetPerOrder)
+	check(p.perCustomer, v.n[factCustomerCashback90Days], BudgetPerCustomer90Days)
 	check(p.perDay, v.brand, BudgetPerDay)
 	return room, binding
 }

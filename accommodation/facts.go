@@ -182,30 +182,23 @@ func enumIndex(names []string, s string) int {
 	return -1
 }
 
-// vals are facts converted for evaluation: enums as bit indexes, money as
-// minor units. Converting once keeps evaluation free of allocations.
+// vals are facts converted for evaluation, indexed by fact: enums as bit
+// indexes (0 = unknown), booleans as 0/1, counts and money (in minor units)
+// as int64; scores and strings in their own slots. Converting once keeps
+// evaluation free of allocations and of per-fact branching.
 type vals struct {
-	tier, delay      uint8
-	value, risk      float64
-	ints             [4]int64 // days_late, business_days_stalled, order_count, order_accommodations
-	firstOrder       bool
-	carrier, country string
-	total, cust90    int64
-	orderCash, brand int64
+	n     [numFacts]int64
+	score [2]float64 // value_score, risk_score
+	str   [2]string  // carrier, destination_country
+	brand int64      // brand_cashback_today, minor units
 }
 
-// intSlot maps int facts to vals.ints.
-func intSlot(f factID) int {
-	switch f {
-	case factDaysLate:
-		return 0
-	case factBusinessDaysStalled:
+// slot returns the index of f in vals.score or vals.str.
+func slot(f factID) uint8 {
+	if f == factRiskScore || f == factDestinationCountry {
 		return 1
-	case factOrderCount:
-		return 2
-	default: // factOrderAccommodations
-		return 3
 	}
+	return 0
 }
 
 // convert validates f against the policy's currency and converts it.
@@ -225,37 +218,39 @@ func convert(f *Facts, currency string, minor int32) (vals, error) {
 	if d < 0 {
 		return v, &FactsError{Field: "delay_kind", Reason: "unknown delay kind " + strconv.Quote(string(f.DelayKind))}
 	}
-	v.tier, v.delay = uint8(t), uint8(d)
+	v.n[factTier], v.n[factDelayKind] = int64(t), int64(d)
 	if !validScore(f.ValueScore) {
 		return v, &FactsError{Field: "value_score", Reason: "must be a number from 0 to 100"}
 	}
 	if !validScore(f.RiskScore) {
 		return v, &FactsError{Field: "risk_score", Reason: "must be a number from 0 to 100"}
 	}
-	v.value, v.risk = f.ValueScore, f.RiskScore
+	v.score = [2]float64{f.ValueScore, f.RiskScore}
 	for i, n := range [4]int{f.DaysLate, f.BusinessDaysStalled, f.OrderCount, f.OrderAccommodations} {
 		if n < 0 {
 			return v, &FactsError{Field: intSlotName(i), Reason: "must not be negative"}
 		}
-		v.ints[i] = int64(n)
+		v.n[[4]factID{factDaysLate, factBusinessDaysStalled, factOrderCount, factOrderAccommodations}[i]] = int64(n)
 	}
-	v.firstOrder = f.FirstOrder
+	if f.FirstOrder {
+		v.n[factFirstOrder] = 1
+	}
 	if len(f.Carrier) > maxStringLen {
 		return v, &FactsError{Field: "carrier", Reason: "longer than 64 bytes"}
 	}
-	v.carrier = f.Carrier
+	v.str[0] = f.Carrier
 	if c := f.DestinationCountry; c != "" && !isCountry(c) {
 		return v, &FactsError{Field: "destination_country", Reason: "not an ISO 3166-1 alpha-2 code"}
 	}
-	v.country = f.DestinationCountry
+	v.str[1] = f.DestinationCountry
 	var ok bool
-	if v.total, ok = moneyFact(f.OrderTotal, minor); !ok {
+	if v.n[factOrderTotal], ok = moneyFact(f.OrderTotal, minor); !ok {
 		return v, moneyError("order_total", f.OrderTotal, minor, currency)
 	}
-	if v.cust90, ok = moneyFact(f.CustomerCashback90Days, minor); !ok {
+	if v.n[factCustomerCashback90Days], ok = moneyFact(f.CustomerCashback90Days, minor); !ok {
 		return v, moneyError("customer_cashback_90_days", f.CustomerCashback90Days, minor, currency)
 	}
-	if v.orderCash, ok = moneyFact(f.OrderCashback, minor); !ok {
+	if v.n[factOrderCashback], ok = moneyFact(f.OrderCashback, minor); !ok {
 		return v, moneyError("order_cashback", f.OrderCashback, minor, currency)
 	}
 	if v.brand, ok = moneyFact(f.BrandCashbackToday, minor); !ok {

@@ -101,6 +101,7 @@ type rule struct {
 	cont        bool
 	over        overMode
 	cashback    int // index of the cashback action, or -1
+	plan        plan
 }
 
 type actionSpec struct {
@@ -495,6 +496,7 @@ func (c *compiler) rule(n *node, defaultOver overMode) (rule, bool) {
 			r.cashback = i
 		}
 	}
+	r.plan = makePlan(r.conds)
 	return r, len(c.ps.list) == before
 }
 

@@ -193,7 +193,7 @@ func TestPropertyEvaluate(t *testing.T) {
 		granted := d1.cashbackMinor()
 		for _, b := range []struct {
 			limit, spent int64
-		}{{p.perOrder, v.orderCash}, {p.perCustomer, v.cust90}, {p.perDay, v.brand}} {
+		}{{p.perOrder, v.n[factOrderCashback]}, {p.perCustomer, v.n[factCustomerCashback90Days]}, {p.perDay, v.brand}} {
 			if b.limit >= 0 && granted > max(0, b.limit-b.spent) {
 				t.Fatalf("granted %d with limit %d and %d spent", granted, b.limit, b.spent)
 			}
@@ -295,5 +295,29 @@ func TestPropertySimulation(t *testing.T) {
 		}
 		checkBudgets(t, p, cases, decisions)
 		checkReport(t, s.Report(), n)
+	})
+}
+
+// TestPropertyPlan: the fast plan agrees with the conditions in order.
+func TestPropertyPlan(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var ps problems
+		root := parseTree([]byte(drawPolicyJSON(t)), &ps)
+		p := compile(root, &ps)
+		if len(ps.list) > 0 {
+			t.Fatalf("generated policy has problems: %v", ps.err())
+		}
+		f := drawFacts(t)
+		v, err := convert(&f, "USD", 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig := signature(&v)
+		for i := range p.rules {
+			r := &p.rules[i]
+			if got, want := r.plan.matches(&v, sig, r.conds), matches(r, &v); got != want {
+				t.Fatalf("rule %s: plan says %v, conditions say %v, facts %+v", r.id, got, want, f)
+			}
+		}
 	})
 }

@@ -124,8 +124,8 @@ func (s *Simulator) Add(c Case) (Decision, error) {
 	if !s.started || day != s.day {
 		daySpent = 0
 	}
-	v.cust90, v.orderCash, v.brand = inWindow, ord.cash, daySpent
-	v.ints[intSlot(factOrderAccommodations)] = int64(ord.count)
+	v.n[factCustomerCashback90Days], v.n[factOrderCashback], v.brand = inWindow, ord.cash, daySpent
+	v.n[factOrderAccommodations] = int64(ord.count)
 
 	var d Decision
 	p.eval(&v, &d, nil)
@@ -150,7 +150,7 @@ func (s *Simulator) Add(c Case) (Decision, error) {
 	s.started, s.last, s.day = true, c.At, day
 	s.daySpent = daySpent + granted
 	s.cases++
-	t := &s.tiers[v.tier]
+	t := &s.tiers[v.n[factTier]]
 	t.cases++
 	t.cost += costMinor
 	t.cashback += granted
