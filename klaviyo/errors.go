@@ -153,7 +153,7 @@ func (e *APIError) Error() string {
 			fmt.Fprintf(&b, " and %d more error(s)", n)
 		}
 	} else if e.ContentType != "" || len(e.Body) > 0 {
-		fmt.Fprintf(&b, ": non-JSON:API body (%s)", e.ContentType)
+		fmt.Fprintf(&b, ": non-JSON:API body (%s, %d bytes kept)", mediaType(e.ContentType), len(e.Body))
 	}
 	if e.RequestID != "" {
 		b.WriteString(" [request ")
@@ -293,6 +293,19 @@ func parseErrorObjects(body []byte) ([]ErrorObject, bool) {
 		objs = append(objs, o)
 	}
 	return objs, true
+}
+
+// mediaType returns the media type of a Content-Type header for messages:
+// parsed, without parameters, and only when short and printable.
+func mediaType(ct string) string {
+	if ct == "" {
+		return "no content type"
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || len(mt) > 64 {
+		return "unreadable content type"
+	}
+	return mt
 }
 
 // isJSONContentType reports whether a Content-Type names JSON or JSON:API.

@@ -175,7 +175,7 @@ func reserveAll(lims []*rate.Limiter, now time.Time) time.Duration {
 }
 
 // parseRetryAfter reads a Retry-After header: delay-seconds (Klaviyo) or an
-// HTTP date. ok is false when absent or unreadable.
+// HTTP date, capped at a day. ok is false when absent or unreadable.
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -191,10 +191,7 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		return time.Duration(n) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		d := t.Sub(now)
-		if d < 0 {
-			d = 0
-		}
+		d := min(max(t.Sub(now), 0), 24*time.Hour)
 		return d, true
 	}
 	return 0, false

@@ -3,6 +3,7 @@ package klaviyotest
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"fmt"
 	"net/http"
 	"time"
@@ -57,7 +58,7 @@ func checkBody(path string, body []byte, now time.Time) (*parsedBody, *bodyError
 	if err := dec.Decode(&root); err != nil {
 		return nil, invalid("/data", "The payload provided in the request is invalid: malformed JSON.")
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, invalid("/data", "The payload provided in the request is invalid: trailing data.")
 	}
 	top, e := object(root, "")

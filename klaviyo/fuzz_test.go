@@ -1,0 +1,109 @@
+package klaviyo
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// FuzzParseErrorBody: any error body (JSON:API, other JSON, HTML, garbage)
+// becomes an APIError without panicking; its message is bounded, never
+// shows a raw non-JSON body, and classification does not panic.
+func FuzzParseErrorBody(f *testing.F) {
+	files, _ := filepath.Glob("testdata/error-*.json")
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(429, "application/vnd.api+json", b)
+	}
+	f.Add(403, "text/html", []byte("<html><title>Just a moment...</title></html>"))
+	f.Add(500, "", []byte(""))
+	f.Add(400, "application/json", []byte(`{"errors":[{"status":"400","source":{"pointer":7},"meta":[]}]}`))
+	f.Fuzz(func(t *testing.T, status int, ct string, body []byte) {
+		e := &APIError{Method: "POST", Path: "/api/events", StatusCode: status}
+		e.parseErrorBody(ct, body)
+		msg := e.Error()
+		if !strings.HasPrefix(msg, "klaviyo: POST /api/events: status ") {
+			t.Fatalf("message %q", msg)
+		}
+		if len(e.Errors) == 0 && len(body) > 16 && strings.Contains(msg, string(body)) {
+			t.Fatalf("raw body in message %q", msg)
+		}
+		if len(e.Body) > maxRawBody {
+			t.Fatalf("kept %d raw bytes", len(e.Body))
+		}
+		for _, s := range []error{ErrRateLimited, ErrUnauthorized, ErrInvalid, ErrDuplicateProfile, ErrServer} {
+			_ = e.Is(s)
+		}
+		_ = e.DuplicateProfileID()
+		_ = isJSONContentType(ct)
+	})
+}
+
+// FuzzParseRetryAfter: never panics, never negative, capped at a day (a
+// far-future HTTP date once meant a wait of 174 years).
+func FuzzParseRetryAfter(f *testing.F) {
+	for _, s := range []string{"1", "0", "120", "-3", "Wed, 21 Oct 2015 07:28:00 GMT", "", "1e3", "99999999999999999999"} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, v string) {
+		d, ok := parseRetryAfter(v, now)
+		if ok && (d < 0 || d > 24*time.Hour) {
+			t.Fatalf("%q -> %v", v, d)
+		}
+		if !ok && d != 0 {
+			t.Fatalf("%q -> %v without ok", v, d)
+		}
+	})
+}
+
+// FuzzEncodeProperties: properties decoded from arbitrary JSON either fail
+// validation with a field path, or encode to valid JSON that decodes to the
+// same value (encoding/json as the reference), with sorted keys.
+func FuzzEncodeProperties(f *testing.F) {
+	f.Add([]byte(`{"a":1,"b":[true,null,"x\u2028y"],"c":{"d":1.5e300}}`))
+	f.Add([]byte(`{"":1}`))
+	f.Add([]byte(`{"k":"\ud800"}`))
+	b, _ := os.ReadFile("testdata/create-event.request.json")
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var m map[string]any
+		dec := json.NewDecoder(bytes.NewReader(in))
+		dec.UseNumber()
+		if dec.Decode(&m) != nil || m == nil {
+			return
+		}
+		st := encodeState{path: []string{"properties"}}
+		out, err := appendProperties(nil, &st, m, MaxEventProperties)
+		if err != nil {
+			ve, ok := err.(*ValidationError)
+			if !ok || !strings.HasPrefix(ve.Field, "properties") || ve.Reason == "" {
+				t.Fatalf("error %v", err)
+			}
+			return
+		}
+		if !json.Valid(out) {
+			t.Fatalf("invalid JSON %q from %q", out, in)
+		}
+		var back, ref any
+		d1 := json.NewDecoder(bytes.NewReader(out))
+		d1.UseNumber()
+		_ = d1.Decode(&back)
+		refBytes, _ := json.Marshal(m)
+		d2 := json.NewDecoder(bytes.NewReader(refBytes))
+		d2.UseNumber()
+		_ = d2.Decode(&ref)
+		bj, _ := json.Marshal(back)
+		rj, _ := json.Marshal(ref)
+		if !bytes.Equal(bj, rj) {
+			t.Fatalf("round trip differs:\n got %s\nwant %s", bj, rj)
+		}
+	})
+}
