@@ -71,13 +71,24 @@ func classify(e *event, returned bool) (m mapping, code string) {
 	}
 	sc := strings.ToLower(e.StatusCode.str())
 	short := strings.ToUpper(e.Status.str())
-	if pm, ok := parcelDECodes[short]; ok && len(short) == 2 {
+	if pm, ok := parcelDECodes[short]; ok {
 		m, code = pm, short
 	} else {
 		m, code = statusCodes[sc], e.StatusCode.str()
+		if isShortCode(short) {
+			// A parcel-de code this table does not know: keep it as the
+			// raw code; the status comes from statusCode.
+			code = short
+		}
 	}
 	if returned && m.status == carriers.StatusDelivered {
 		m = mapping{carriers.StatusReturnToSender, carriers.ReasonReturned}
 	}
 	return m, code
+}
+
+// isShortCode reports whether s looks like a parcel-de event code: two
+// upper-case ASCII letters.
+func isShortCode(s string) bool {
+	return len(s) == 2 && 'A' <= s[0] && s[0] <= 'Z' && 'A' <= s[1] && s[1] <= 'Z'
 }

@@ -16,6 +16,10 @@ import (
 // absent or empty.
 var errMissing = errors.New("missing")
 
+// errEmptyEvent marks an event with a time and nothing else (no code, no
+// text): it says nothing and is left out.
+var errEmptyEvent = errors.New("empty event")
+
 // ParseTrackResponse reads a body of DHL Shipment Tracking – Unified (GET
 // /track/shipments, HTTP 200) and returns every shipment in it, in order:
 // DHL may answer one number with several shipments of different services.
@@ -137,6 +141,9 @@ func normalize(s *shipment, requested, path string) (*carriers.Tracking, error) 
 	}
 	for k := range s.Events {
 		e, err := toEvent(&s.Events[k], returned, path+".events["+strconv.Itoa(k)+"]")
+		if err == errEmptyEvent {
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -195,9 +202,12 @@ func toEvent(ev *event, returned bool, path string) (carriers.Event, error) {
 	desc := ev.Description.str()
 	if desc == "" {
 		desc = ev.Status.str()
-		if len(desc) == 2 { // a parcel-de short code: the text is in remark
+		if isShortCode(desc) { // a parcel-de short code: the text is in remark
 			desc = ev.Remark.str()
 		}
+	}
+	if code == "" && desc == "" {
+		return carriers.Event{}, errEmptyEvent
 	}
 	return carriers.Event{
 		Time:        at.t,

@@ -165,6 +165,7 @@ func TestMapping(t *testing.T) {
 		{"parcel-de attempt", `"status":` + ev("failure", "ZN") + `,"events":[` + ev("failure", "ZN") + `]`, carriers.StatusAttemptFail, carriers.ReasonNone, "ZN"},
 		{"parcel-de delivered", `"status":` + ev("delivered", "ZU") + `,"events":[` + ev("delivered", "ZU") + `]`, carriers.StatusDelivered, carriers.ReasonNone, "ZU"},
 		{"parcel-de pickup failed", `"status":` + ev("failure", "AN") + `,"events":[` + ev("failure", "AN") + `]`, carriers.StatusException, carriers.ReasonPickupMissed, "AN"},
+		{"unknown parcel-de code kept", `"status":` + ev("transit", "QX") + `,"events":[` + ev("transit", "QX") + `]`, carriers.StatusInTransit, carriers.ReasonNone, "QX"},
 		{"no status object: newest event", `"events":[` + ev("transit", "x") + `]`, carriers.StatusInTransit, carriers.ReasonNone, "transit"},
 	}
 	for _, tc := range cases {
@@ -299,5 +300,15 @@ func TestEstimates(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestEmptyEventDropped(t *testing.T) {
+	got, err := ParseTrackResponse(shipmentJSON(`"events":[{"timestamp":"2024-05-02T10:00:00Z","statusCode":"transit"},{"timestamp":"2024-05-01T10:00:00Z"}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got[0].Events) != 1 {
+		t.Fatalf("events %+v: want the empty event dropped", got[0].Events)
 	}
 }

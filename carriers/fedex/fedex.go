@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -133,6 +134,9 @@ func New(cfg Config) (*Carrier, error) {
 	locale := cfg.Locale
 	if locale == "" {
 		locale = "en_US"
+	}
+	if strings.ContainsAny(locale, "\r\n") {
+		return nil, errors.New("fedex: Config.Locale contains a line break")
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -281,12 +285,20 @@ func (c *Carrier) TrackBatch(ctx context.Context, numbers []string) ([]carriers.
 		}
 		return nil, err
 	}
+	given := make([]bool, len(qs))
 	for i := range out {
 		k := perNumber[i]
 		if k < 0 {
 			continue
 		}
 		out[i].Tracking, out[i].Err = pick(results, qs[k])
+		if t := out[i].Tracking; t != nil && given[k] {
+			// The same number twice: each result gets its own Tracking.
+			c := *t
+			c.Events = slices.Clone(t.Events)
+			out[i].Tracking = &c
+		}
+		given[k] = true
 	}
 	return out, nil
 }

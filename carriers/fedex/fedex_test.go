@@ -200,6 +200,7 @@ func TestNewValidates(t *testing.T) {
 		"bad token":    {ClientID: "a", ClientSecret: "b", TokenURL: "/oauth"},
 		"waits":        {ClientID: "a", ClientSecret: "b", RetryWaitMin: time.Second, RetryWaitMax: time.Millisecond},
 		"body":         {ClientID: "a", ClientSecret: "b", MaxBodyBytes: -1},
+		"locale":       {ClientID: "a", ClientSecret: "b", Locale: "en_US\r\nX-Evil: 1"},
 	}
 	for name, cfg := range bad {
 		if _, err := New(cfg); err == nil || !strings.HasPrefix(err.Error(), "fedex: ") {
@@ -420,6 +421,9 @@ func TestTrackBatch(t *testing.T) {
 	}
 	if res[3].Tracking == nil || res[3].Tracking.Number != knownNumber {
 		t.Errorf("known number with spaces: %+v", res[3])
+	}
+	if res[3].Tracking == res[0].Tracking {
+		t.Error("the same number twice shares one *Tracking")
 	}
 	if res[4].Tracking == nil || res[4].Tracking.Status != carriers.StatusException {
 		t.Errorf("spec example: %+v", res[4])

@@ -215,12 +215,20 @@ func normalize(tr *trackResult, requested, path string) (*carriers.Tracking, err
 		}
 		m := classify(ev.EventType.str(), ev.DerivedStatusCode.str(), ev.ExceptionCode.str(), ev.DelayDetail)
 		desc := ev.EventDescription.str()
+		if desc == "" {
+			desc = ev.DerivedStatus.str()
+		}
 		if x := ev.ExceptionDescription.str(); x != "" && !strings.EqualFold(x, desc) {
 			if desc == "" {
 				desc = x
 			} else {
 				desc += ": " + x
 			}
+		}
+		if code == "" && desc == "" {
+			// A scan with a time and nothing else says nothing; keeping it
+			// would be an unknown event with nothing to show.
+			continue
 		}
 		t.Events = append(t.Events, carriers.Event{
 			Time:        at.t,

@@ -409,3 +409,19 @@ func TestDeliveredSignedFor(t *testing.T) {
 		t.Errorf("DeliveredAt %v, want the scan's -05:00", tr.DeliveredAt)
 	}
 }
+
+func TestEmptyScanDropped(t *testing.T) {
+	body := `{"output":{"completeTrackResults":[{"trackingNumber":"1","trackResults":[{"scanEvents":[` +
+		`{"date":"2024-08-16T10:00:00-05:00","eventType":"","derivedStatusCode":"","derivedStatus":"In transit"},` +
+		`{"date":"2024-08-15T10:00:00-05:00"}]}]}]}}`
+	got, err := ParseTrackResponse([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(got[0].Events); n != 1 || got[0].Events[0].Description != "In transit" {
+		t.Fatalf("events %+v: want the scan with derivedStatus text kept and the empty one dropped", got[0].Events)
+	}
+	if err := carrierstest.CheckTracking(Code, &got[0]); err != nil {
+		t.Error(err)
+	}
+}
