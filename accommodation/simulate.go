@@ -46,6 +46,11 @@ type Simulator struct {
 	daySpent  int64
 	ruleIndex map[string]int
 
+	scratchCustomer customerState
+	scratchOrder    orderState
+	customerSlab    []customerState
+	orderSlab       []orderState
+
 	cases, matched           int
 	cost, cashback, withheld int64
 	tiers                    [6]tierAcc
@@ -104,9 +109,10 @@ func (s *Simulator) Add(c Case) (Decision, error) {
 	}
 	at := c.At.UnixNano()
 	day := floorDiv(c.At.Unix(), 86400)
-	cust := s.customers[c.CustomerID]
-	if cust == nil {
-		cust = &customerState{}
+	cust, custKnown := s.customers[c.CustomerID]
+	if !custKnown {
+		cust = &s.scratchCustomer
+		*cust = customerState{}
 	}
 	// Spends at or before At − 90 days have left the window; they are
 	// dropped once the case is accepted.
@@ -116,9 +122,10 @@ func (s *Simulator) Add(c Case) (Decision, error) {
 		inWindow -= cust.spends[k].amount
 		k++
 	}
-	ord := s.orders[c.OrderID]
-	if ord == nil {
-		ord = &orderState{}
+	ord, ordKnown := s.orders[c.OrderID]
+	if !ordKnown {
+		ord = &s.scratchOrder
+		*ord = orderState{}
 	}
 	daySpent := s.daySpent
 	if !s.started || day != s.day {
@@ -191,13 +198,32 @@ func (s *Simulator) Add(c Case) (Decision, error) {
 	if substantive {
 		ord.count++
 	}
-	if cust.reached != 0 || len(cust.spends) > 0 {
-		s.customers[c.CustomerID] = cust
+	// Remember a customer or order only once something happened to it.
+	if !custKnown && (cust.reached != 0 || len(cust.spends) > 0) {
+		s.customers[c.CustomerID] = s.newCustomer(*cust)
 	}
-	if ord.count > 0 || ord.cash > 0 {
-		s.orders[c.OrderID] = ord
+	if !ordKnown && (ord.count > 0 || ord.cash > 0) {
+		s.orders[c.OrderID] = s.newOrder(*ord)
 	}
 	return d, nil
+}
+
+// newCustomer and newOrder allocate states in slabs: one allocation per
+// thousand customers or orders instead of one each.
+func (s *Simulator) newCustomer(c customerState) *customerState {
+	if len(s.customerSlab) == cap(s.customerSlab) {
+		s.customerSlab = make([]customerState, 0, 1024)
+	}
+	s.customerSlab = append(s.customerSlab, c)
+	return &s.customerSlab[len(s.customerSlab)-1]
+}
+
+func (s *Simulator) newOrder(o orderState) *orderState {
+	if len(s.orderSlab) == cap(s.orderSlab) {
+		s.orderSlab = make([]orderState, 0, 1024)
+	}
+	s.orderSlab = append(s.orderSlab, o)
+	return &s.orderSlab[len(s.orderSlab)-1]
 }
 
 func addChecked(a, b int64) (int64, bool) {
