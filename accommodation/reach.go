@@ -236,11 +236,6 @@ func strIntersect(s, t fset) fset {
 	return out
 }
 
-// subset reports whether every value in s is in t (both sets of fact f).
-func (s fset) subset(t fset, f factID) bool {
-	return s.intersect(t.complement(f)).empty()
-}
-
 // normalize drops empty intervals, closes open ends of integer intervals,
 // sorts, and merges overlapping or adjacent intervals.
 func (s fset) normalize() fset {
