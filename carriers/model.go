@@ -112,6 +112,10 @@ type Tracking struct {
 	Estimate *Estimate `json:"estimate,omitempty"`
 	// DeliveredAt is when it was delivered; the zero time if not delivered.
 	DeliveredAt time.Time `json:"delivered_at,omitzero"`
+	// DeliveredZoneUnknown is true when the carrier gave the delivery time
+	// as a local wall clock with no offset and none could be derived; see
+	// Event.ZoneUnknown.
+	DeliveredZoneUnknown bool `json:"delivered_zone_unknown,omitempty"`
 	// SignedBy is who signed for or received the package, if the carrier
 	// says. It is personal data: do not log it.
 	SignedBy string `json:"signed_by,omitempty"`
