@@ -11,8 +11,6 @@ import (
 // at returns Monday 2 March 2026 plus d days and h hours, in Reno.
 func at(d, h int) time.Time { return mon.AddDate(0, 0, d).Add(time.Duration(h) * time.Hour) }
 
-func active(s *Shipment) []string { return delayKinds(s.ActiveDelays()) }
-
 func TestExceptionEpisodes(t *testing.T) {
 	s := newShip()
 	s.Apply(journey()[:3]...)
