@@ -1,4 +1,4 @@
-package cashback
+package iso4217
 
 import (
 	"strconv"
@@ -41,5 +41,18 @@ func TestCurrencyTableAgrees(t *testing.T) {
 	}
 	if len(fields) != 170 {
 		t.Errorf("table has %d codes, doc says 170", len(fields))
+	}
+}
+
+func TestKnownCodes(t *testing.T) {
+	for code, want := range map[string]int32{"USD": 2, "JPY": 0, "KWD": 3, "CLF": 4, "EUR": 2} {
+		if got, ok := MinorUnits(code); !ok || got != want {
+			t.Errorf("MinorUnits(%s) = %d, %v; want %d", code, got, ok, want)
+		}
+	}
+	for _, code := range []string{"usd", "XAU", "XTS", "", "US", "USDX"} {
+		if _, ok := MinorUnits(code); ok {
+			t.Errorf("MinorUnits(%q) accepted", code)
+		}
 	}
 }
