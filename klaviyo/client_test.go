@@ -543,8 +543,6 @@ func catalogEvents(t testing.TB) []klaviyo.Event {
 	t.Helper()
 	cat := klaviyo.Catalog{Prefix: "Acme"}
 	cust := klaviyo.Identifiers{Email: "ada@example.com", PhoneNumber: "+15005550006"}
-	ship := deliveredEvent(t, "x") // for its shipment fields
-	_ = ship
 	s := klaviyo.Shipment{OrderID: "o1", ShipmentID: "s1", Carrier: "DHL", TrackingNumber: "JD0002", TrackingURL: "https://acme.example/t/1",
 		EstimatedDelivery: t0.Add(48 * time.Hour), Items: []klaviyo.LineItem{{Name: "Tea", Quantity: 1}}}
 	var out []klaviyo.Event

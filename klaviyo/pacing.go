@@ -26,6 +26,8 @@ type endpointState struct {
 	name     Endpoint
 	limiters []*rate.Limiter
 
+	take sync.Mutex // serialises reserveAll
+
 	mu          sync.Mutex
 	pausedUntil time.Time // set by a 429's Retry-After
 }
@@ -132,8 +134,13 @@ func (ep *endpointState) wait(ctx context.Context) error {
 		case <-tm.C:
 		}
 	}
+	if len(ep.limiters) == 0 {
+		return nil
+	}
 	for {
+		ep.take.Lock()
 		d := reserveAll(ep.limiters, time.Now())
+		ep.take.Unlock()
 		if d == 0 {
 			return nil
 		}
@@ -151,27 +158,30 @@ func (ep *endpointState) wait(ctx context.Context) error {
 }
 
 // reserveAll takes one token from every limiter at instant now and returns
-// 0, or, when any limiter has no token at now, returns the longest wait and
-// takes none. Taking all tokens at the same instant as the send keeps each
-// bucket's bound true of actual send times (waiting on the limiters one
-// after the other would not).
+// 0, or, when any limiter has less than a token at now, returns the longest
+// wait and takes nothing. Taking all tokens at the same instant as the send
+// keeps each bucket's bound true of actual send times (waiting on the
+// limiters one after the other would not), and never reserving ahead means
+// no tokens are lost to cancelled reservations under concurrency. Callers
+// serialise calls per limiter set.
 func reserveAll(lims []*rate.Limiter, now time.Time) time.Duration {
-	var buf [2]*rate.Reservation
-	rs := buf[:0]
 	var wait time.Duration
 	for _, l := range lims {
-		r := l.ReserveN(now, 1)
-		rs = append(rs, r)
-		if d := r.DelayFrom(now); d > wait {
-			wait = d
+		if tok := l.TokensAt(now); tok < 1 {
+			d := time.Duration((1 - tok) / float64(l.Limit()) * float64(time.Second))
+			if d <= 0 {
+				d = time.Microsecond
+			}
+			wait = max(wait, d)
 		}
 	}
 	if wait > 0 {
-		for _, r := range rs {
-			r.CancelAt(now)
-		}
+		return wait
 	}
-	return wait
+	for _, l := range lims {
+		l.AllowN(now, 1)
+	}
+	return 0
 }
 
 // parseRetryAfter reads a Retry-After header: delay-seconds (Klaviyo) or an

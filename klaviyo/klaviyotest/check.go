@@ -3,8 +3,8 @@ package klaviyotest
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 	"unicode/utf8"
