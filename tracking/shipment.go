@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"hash/fnv"
 	"slices"
 	"strings"
@@ -258,7 +259,8 @@ func (s *Shipment) Update(now time.Time, t *carriers.Tracking) (Changes, error) 
 	}
 	if (s.Carrier != "" && t.Carrier != "" && !strings.EqualFold(s.Carrier, t.Carrier)) ||
 		(s.Number != "" && t.Number != "" && NormalizeNumber(s.Number) != NormalizeNumber(t.Number)) {
-		return Changes{Status: s.f.status}, ErrWrongShipment
+		return Changes{Status: s.f.status}, fmt.Errorf("%w: result is %s %s, shipment is %s %s",
+			ErrWrongShipment, quote(t.Carrier), quote(t.Number), quote(s.Carrier), quote(s.Number))
 	}
 	estChanged, outside := false, false
 	if e := t.Estimate; e != nil && !e.Start.IsZero() && !e.End.IsZero() && !e.End.Before(e.Start) {
