@@ -23,7 +23,7 @@ func (c *Client) Validate(e Event) error {
 }
 
 // EncodeEvent returns the Create Event request body the client would send
-// for e (for logging pipelines, tests and benchmarks). It validates e.
+// for e (for tests and benchmarks; it holds personal data). It validates e.
 func (c *Client) EncodeEvent(dst []byte, e Event) ([]byte, error) {
 	return appendEventBody(dst, &e, c.encodeConfig())
 }
