@@ -477,9 +477,12 @@ func errBackingOff(until time.Time) error {
 
 type backingOff struct{ until time.Time }
 
+// Error says until when the carrier is left alone.
 func (b *backingOff) Error() string {
 	return "carriers: rate limited: backing off until " + b.until.UTC().Format(time.RFC3339)
 }
+
+// Unwrap returns carriers.ErrRateLimited.
 func (b *backingOff) Unwrap() error { return carriers.ErrRateLimited }
 
 // wrap returns err as a *carriers.Error for the carrier and number, unless
