@@ -95,6 +95,10 @@ type Model struct {
 	// MonthlyDiscountRate discounts the 12-month value forecast; 0 means no
 	// discounting. lifetimes' default is 0.01.
 	MonthlyDiscountRate float64
+	// Currency is the ISO 4217 code of the money the spend model was fitted
+	// on. Empty means unrecorded; users of the model (package scoring)
+	// then cannot check that a customer's money is in the same currency.
+	Currency string
 }
 
 // Validate reports whether the model can predict: a positive Unit, valid

@@ -1,0 +1,504 @@
+package scoring
+
+import (
+	"encoding/json"
+	"math"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/postpurchase/postpurchase/scoring/clv"
+)
+
+// registry is the ordered set of signals a Scorer computes: built-ins
+// first, then the host's.
+type registry struct {
+	sigs     []Signal
+	get      []func(a *agg, h *History) float64 // built-ins; nil for custom
+	describe []func(v float64, vs Values) string
+	index    map[string]int
+}
+
+var signalName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+
+func newRegistry(custom []Signal) (*registry, error) {
+	bs := builtins()
+	r := &registry{index: make(map[string]int, len(bs)+len(custom))}
+	for _, b := range bs {
+		r.index[b.Name] = len(r.sigs)
+		r.sigs = append(r.sigs, b.Signal)
+		r.get = append(r.get, b.get)
+		r.describe = append(r.describe, b.describe)
+	}
+	for _, s := range custom {
+		switch {
+		case !signalName.MatchString(s.Name):
+			return nil, &SignalError{Signal: s.Name, Reason: "name must be lower_snake_case, 1–64 characters"}
+		case s.Name == "value" || s.Name == "risk":
+			return nil, &SignalError{Signal: s.Name, Reason: "name is reserved for the scores"}
+		case s.Compute == nil:
+			return nil, &SignalError{Signal: s.Name, Reason: "Compute is nil"}
+		case !s.Group.valid():
+			return nil, &SignalError{Signal: s.Name, Reason: "unknown group " + strconv.Quote(truncate(string(s.Group), 40))}
+		case !s.Unit.valid():
+			return nil, &SignalError{Signal: s.Name, Reason: "unknown unit " + strconv.Quote(truncate(string(s.Unit), 40))}
+		case !s.Direction.valid():
+			return nil, &SignalError{Signal: s.Name, Reason: "unknown direction " + strconv.Quote(truncate(string(s.Direction), 40))}
+		case !(s.Scale >= 0 && s.Scale < 1e15):
+			return nil, &SignalError{Signal: s.Name, Reason: "scale must be a finite number >= 0"}
+		}
+		if _, dup := r.index[s.Name]; dup {
+			return nil, &SignalError{Signal: s.Name, Reason: "already registered"}
+		}
+		r.index[s.Name] = len(r.sigs)
+		r.sigs = append(r.sigs, s)
+		r.get = append(r.get, nil)
+		desc := s.Describe
+		name := s.Name
+		r.describe = append(r.describe, func(v float64, vs Values) string {
+			if desc != nil {
+				return desc(v)
+			}
+			return name + ": " + strconv.FormatFloat(v, 'g', 4, 64)
+		})
+	}
+	return r, nil
+}
+
+// Signals returns the built-in signals in documentation order. Their
+// Compute evaluates one signal on its own (allocating; predicted signals
+// are missing there because no model is attached); a Scorer computes all
+// of them in one pass.
+func Signals() []Signal {
+	bs := builtins()
+	out := make([]Signal, len(bs))
+	for i, b := range bs {
+		s := b.Signal
+		get := b.get
+		s.Compute = func(h *History, now time.Time) (float64, bool) {
+			var a agg
+			if h == nil || a.aggregate(h, now.UTC(), nil) != nil {
+				return 0, false
+			}
+			v := get(&a, h)
+			return v, !math.IsNaN(v)
+		}
+		out[i] = s
+	}
+	return out
+}
+
+// Option configures a Scorer.
+type Option interface{ apply(*options) }
+
+type options struct {
+	custom []Signal
+	model  *clv.Model
+}
+
+type optionFunc func(*options)
+
+func (f optionFunc) apply(o *options) { f(o) }
+
+// WithSignals registers host-defined signals. Their names may then appear
+// in the Config's weights, scales and tier rules.
+func WithSignals(signals ...Signal) Option {
+	return optionFunc(func(o *options) { o.custom = append(o.custom, signals...) })
+}
+
+// WithModel attaches a fitted purchase/spend model (see package clv); the
+// predicted-value signals are missing without one. The model's time unit
+// converts order dates; its Currency, when set, must match a history's
+// for the money predictions to be used.
+func WithModel(m *clv.Model) Option {
+	return optionFunc(func(o *options) { o.model = m })
+}
+
+// Scorer computes signals and scores. It is immutable after New and safe
+// for concurrent use.
+type Scorer struct {
+	reg        *registry
+	cfg        Config
+	vw, rw     []float64 // per signal
+	scale      []float64
+	neutral    []float64 // strength at the signal's Neutral value
+	kind       []uint8   // normalisation kind, see strengthOf
+	good       []bool    // Direction is MoreValue or LessRisk
+	used       []int     // signals with a non-zero weight
+	rules      []rule
+	def        Tier
+	nReasons   int
+	minContrib float64
+	model      *clv.Model
+	// aggs recycles the per-call aggregate: built-in signals are function
+	// values, so a stack aggregate would escape to the heap on every call.
+	aggs sync.Pool
+}
+
+type rule struct {
+	tier  Tier
+	conds []cond
+}
+
+type cond struct {
+	dim    int // ≥ 0 signal index; dimValue, dimRisk
+	lo, hi float64
+}
+
+const (
+	dimValue = -1
+	dimRisk  = -2
+)
+
+// New validates cfg (and the options) once and returns a Scorer. Errors:
+// *ConfigError (ErrInvalidConfig) with the JSON path of the problem,
+// *SignalError (ErrInvalidSignal) for a bad custom signal, or the model's
+// validation error.
+func New(cfg Config, opts ...Option) (*Scorer, error) {
+	var o options
+	for _, op := range opts {
+		if op != nil {
+			op.apply(&o)
+		}
+	}
+	reg, err := newRegistry(o.custom)
+	if err != nil {
+		return nil, err
+	}
+	if o.model != nil {
+		if err := o.model.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	cfg = cfg.clone()
+	if err := cfg.check(func(n string) bool { _, ok := reg.index[n]; return ok }); err != nil {
+		return nil, err
+	}
+	n := len(reg.sigs)
+	s := &Scorer{
+		reg: reg, cfg: cfg, vw: make([]float64, n), rw: make([]float64, n), scale: make([]float64, n), neutral: make([]float64, n),
+		kind: make([]uint8, n), good: make([]bool, n),
+		def: cfg.Tiers.Default, nReasons: cfg.Reasons, minContrib: cfg.MinContribution, model: o.model,
+	}
+	for i, sig := range reg.sigs {
+		s.vw[i] = cfg.ValueWeights[sig.Name]
+		s.rw[i] = cfg.RiskWeights[sig.Name]
+		s.scale[i] = sig.Scale
+		if v, ok := cfg.Scales[sig.Name]; ok {
+			s.scale[i] = v
+		}
+		s.neutral[i] = strength(sig.Unit, s.scale[i], sig.Neutral)
+		s.kind[i] = kindOf(sig.Unit, s.scale[i])
+		s.good[i] = sig.Direction.good()
+		if s.vw[i] > 0 || s.rw[i] > 0 {
+			s.used = append(s.used, i)
+		}
+	}
+	for _, r := range cfg.Tiers.Rules {
+		cr := rule{tier: r.Tier}
+		for _, k := range sortedKeys(r.When) {
+			lo, hi := r.When[k].bounds()
+			d := dimValue
+			switch k {
+			case "value":
+			case "risk":
+				d = dimRisk
+			default:
+				d = reg.index[k]
+			}
+			cr.conds = append(cr.conds, cond{dim: d, lo: lo, hi: hi})
+		}
+		s.rules = append(s.rules, cr)
+	}
+	return s, nil
+}
+
+// Config returns a copy of the validated configuration.
+func (s *Scorer) Config() Config { return s.cfg.clone() }
+
+// Signals returns the descriptions of all signals the Scorer computes,
+// built-in then custom, in the order of Score.Signals.
+func (s *Scorer) Signals() []Signal {
+	out := make([]Signal, len(s.reg.sigs))
+	copy(out, s.reg.sigs)
+	return out
+}
+
+// Effect says which score a Reason moved.
+type Effect string
+
+// Effects.
+const (
+	EffectValue Effect = "value"
+	EffectRisk  Effect = "risk"
+)
+
+// Score is the outcome for one customer.
+type Score struct {
+	// Value is 0–100: 50 is neutral, higher means a more valuable
+	// relationship.
+	Value float64
+	// Risk is 0–100: the chance-like strength of abuse or fraud evidence.
+	Risk float64
+	// Tier is the segment the tier rules assign.
+	Tier Tier
+	// Reasons are the signals that moved Value or Risk most, largest
+	// |Contribution| first.
+	Reasons []Reason
+	// Signals are all computed signal values (missing ones absent).
+	Signals Values
+}
+
+// Reason is one signal's effect on a Score.
+type Reason struct {
+	Signal string
+	Group  Group
+	Effect Effect
+	// Value is the signal's value.
+	Value float64
+	// Contribution is the points this signal added to (or, negative,
+	// took from) Value or Risk.
+	Contribution float64
+
+	describe func(v float64, vs Values) string
+	vs       Values
+}
+
+// String renders the reason in words a support lead reads, for example
+// "7 orders in 14 months" or "2 item-not-received claims in 60 days".
+func (r Reason) String() string {
+	if r.describe == nil {
+		return r.Signal + ": " + strconv.FormatFloat(r.Value, 'g', 4, 64)
+	}
+	return r.describe(r.Value, r.vs)
+}
+
+// MarshalJSON encodes the reason with its text.
+func (r Reason) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Signal       string  `json:"signal"`
+		Group        Group   `json:"group"`
+		Effect       Effect  `json:"effect"`
+		Value        float64 `json:"value"`
+		Contribution float64 `json:"contribution"`
+		Text         string  `json:"text"`
+	}{r.Signal, r.Group, r.Effect, r.Value, math.Round(r.Contribution*100) / 100, r.String()})
+}
+
+// MarshalJSON encodes the score as {"value", "risk", "tier", "reasons", "signals"}.
+func (sc Score) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Value   float64  `json:"value"`
+		Risk    float64  `json:"risk"`
+		Tier    Tier     `json:"tier"`
+		Reasons []Reason `json:"reasons"`
+		Signals Values   `json:"signals"`
+	}{math.Round(sc.Value*100) / 100, math.Round(sc.Risk*100) / 100, sc.Tier, sc.Reasons, sc.Signals})
+}
+
+type candidate struct {
+	idx     int
+	effect  Effect
+	contrib float64
+}
+
+// Score computes all signals of h as of now and scores them. It is
+// deterministic (no clock or randomness) and, for histories of up to 64
+// orders, shipments and returns, allocates only the signal vector and the
+// reasons. Errors: *HistoryError (ErrInvalidHistory) for invalid input,
+// *SignalError (ErrInvalidSignal) when a custom signal returns a
+// non-finite value. A Score never holds NaN.
+func (s *Scorer) Score(h *History, now time.Time) (Score, error) {
+	if h == nil {
+		h = &History{}
+	}
+	now = now.UTC()
+	a, _ := s.aggs.Get().(*agg)
+	if a == nil {
+		a = new(agg)
+	}
+	defer s.aggs.Put(a)
+	if err := a.aggregate(h, now, s.model); err != nil {
+		return Score{}, err
+	}
+	vals := make([]float64, len(s.reg.sigs))
+	for i, get := range s.reg.get {
+		if get != nil {
+			vals[i] = get(a, h)
+			continue
+		}
+		v, ok := s.reg.sigs[i].Compute(h, now)
+		switch {
+		case !ok:
+			vals[i] = math.NaN()
+		case math.IsNaN(v) || math.IsInf(v, 0):
+			return Score{}, &SignalError{Signal: s.reg.sigs[i].Name, Reason: "returned a non-finite value"}
+		default:
+			vals[i] = v
+		}
+	}
+	vs := Values{reg: s.reg, v: vals, currency: a.currency}
+
+	// Value: 50 ± 50 × weighted mean of oriented strengths relative to
+	// each signal's neutral point. Risk: noisy-OR of bad evidence above
+	// neutral, damped by good evidence above neutral.
+	var wsum, acc float64
+	prodBad, prodGood := 1.0, 1.0
+	// Effects are kept for the reasons pass (recomputed beyond the buffer).
+	var vcBuf, eBuf [128]float64
+	for k, i := range s.used {
+		v := vals[i]
+		if math.IsNaN(v) {
+			continue
+		}
+		vc, e, good := s.effect(i, v)
+		if k < len(vcBuf) {
+			vcBuf[k], eBuf[k] = vc, e
+		}
+		if w := s.vw[i]; w > 0 {
+			wsum += w
+			acc += w * vc
+		}
+		if e > 0 {
+			if good {
+				prodGood *= 1 - e
+			} else {
+				prodBad *= 1 - e
+			}
+		}
+	}
+	value := 50.0
+	if wsum > 0 {
+		value = 50 + 50*acc/wsum
+	}
+	rawRisk := 1 - prodBad
+	risk := 100 * rawRisk * prodGood
+	var logBad, logGood float64
+	if prodBad < 1 {
+		logBad = -math.Log(prodBad)
+	}
+	if prodGood < 1 {
+		logGood = -math.Log(prodGood)
+	}
+	value = clamp100(value)
+	risk = clamp100(risk)
+
+	sc := Score{Value: value, Risk: risk, Signals: vs}
+	sc.Tier = s.tier(value, risk, vals)
+
+	// Reasons: top contributions by magnitude.
+	if s.nReasons > 0 {
+		var top [MaxReasons]candidate
+		n := 0
+		push := func(c candidate) {
+			if math.Abs(c.contrib) < s.minContrib || c.contrib == 0 {
+				return
+			}
+			if n == s.nReasons && math.Abs(c.contrib) <= math.Abs(top[n-1].contrib) {
+				return
+			}
+			j := n
+			if n < s.nReasons {
+				n++
+			} else {
+				j = n - 1
+			}
+			for j > 0 && math.Abs(top[j-1].contrib) < math.Abs(c.contrib) {
+				top[j] = top[j-1]
+				j--
+			}
+			top[j] = c
+		}
+		for k, i := range s.used {
+			v := vals[i]
+			if math.IsNaN(v) {
+				continue
+			}
+			var vc, e float64
+			good := s.good[i]
+			if k < len(vcBuf) {
+				vc, e = vcBuf[k], eBuf[k]
+			} else {
+				vc, e, good = s.effect(i, v)
+			}
+			if w := s.vw[i]; w > 0 {
+				push(candidate{i, EffectValue, 50 * w * vc / wsum})
+			}
+			if e > 0 {
+				l := -math.Log(1 - e)
+				if good {
+					push(candidate{i, EffectRisk, -100 * rawRisk * (1 - prodGood) * l / logGood})
+				} else {
+					push(candidate{i, EffectRisk, 100 * rawRisk * prodGood * l / logBad})
+				}
+			}
+		}
+		if n > 0 {
+			sc.Reasons = make([]Reason, n)
+			for k := 0; k < n; k++ {
+				c := top[k]
+				sig := &s.reg.sigs[c.idx]
+				sc.Reasons[k] = Reason{
+					Signal: sig.Name, Group: sig.Group, Effect: c.effect, Value: vals[c.idx],
+					Contribution: c.contrib, describe: s.reg.describe[c.idx], vs: vs,
+				}
+			}
+		}
+	}
+	return sc, nil
+}
+
+// effect returns signal i's oriented value effect vc in [−1, 1] (strength
+// minus neutral strength, sign by direction), its risk evidence e in
+// [0, 0.999] (risk weight × strength above neutral, rescaled to [0, 1]),
+// and whether the signal is good (damps risk) or bad (adds risk).
+func (s *Scorer) effect(i int, v float64) (vc, e float64, good bool) {
+	st := strengthOf(s.kind[i], s.scale[i], v)
+	ns := s.neutral[i]
+	good = s.good[i]
+	vc = st - ns
+	if !good {
+		vc = -vc
+	}
+	if w := s.rw[i]; w > 0 && st > ns && ns < 1 {
+		e = w * (st - ns) / (1 - ns)
+		if e > 0.999 {
+			e = 0.999
+		}
+	}
+	return vc, e, good
+}
+
+func clamp100(v float64) float64 {
+	if !(v >= 0) {
+		return 0
+	}
+	return math.Min(100, v)
+}
+
+// tier returns the tier of the only matching rule, or the default.
+func (s *Scorer) tier(value, risk float64, vals []float64) Tier {
+	for _, r := range s.rules {
+		ok := true
+		for _, c := range r.conds {
+			var v float64
+			switch c.dim {
+			case dimValue:
+				v = value
+			case dimRisk:
+				v = risk
+			default:
+				v = vals[c.dim]
+			}
+			if !(v >= c.lo && v < c.hi) { // NaN (missing) fails
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return r.tier
+		}
+	}
+	return s.def
+}
