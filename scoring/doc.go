@@ -56,11 +56,11 @@
 //	go test -run '^$' -bench . ./scoring
 //	go test -run '^$' -bench ScoreParallel -benchtime 1000000x ./scoring
 //
-//	BenchmarkScore             5.9–8.3 µs/op wall  5.4–6.1 µs/op CPU  2 allocs  10 orders, all 72 signals, model attached
-//	BenchmarkScoreNoModel      3.3–3.5 µs/op wall  3.3–3.4 µs/op CPU  2 allocs  same, predicted signals missing
+//	BenchmarkScore             5.8–8.3 µs/op wall  5.4–7.5 µs/op CPU  2 allocs  10 orders, all 72 signals, model attached
+//	BenchmarkScoreNoModel      3.3–3.7 µs/op wall  3.3–3.9 µs/op CPU  2 allocs  same, predicted signals missing
 //	BenchmarkSignalsOneByOne   113–124 µs/op wall  112–122 µs/op CPU  72 allocs baseline: each signal as its own function
 //	BenchmarkScoreParallel     1,000,000 synthetic customers (1–20 orders, model) on both cores:
-//	                           146,521 customers/s, 1 alloc/op (reasons included when any clear the threshold)
+//	                           146,521–163,481 customers/s, 1 alloc/op (reasons included when any clear the threshold)
 //
 // The target for BenchmarkScore is under 3 µs and at most 2
 // allocations: the allocation target is met; the time target is not yet

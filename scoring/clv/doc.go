@@ -45,16 +45,16 @@
 //
 // # Performance
 //
-// Measured on the shared 2-core AMD EPYC development machine with a load
-// average of about 15 from other builds, so wall time (ns/op) is inflated
-// several times; cpu-ns/op is the process CPU time per operation:
+// Measured on the shared 2-core AMD EPYC development machine (load average
+// about 3.5 from other builds; under heavier load wall time grows several
+// times, cpu-ns/op — process CPU time per operation — much less):
 //
-//	go test -run '^$' -bench 'Fit|Predict' -count 2 ./scoring/clv
+//	go test -run '^$' -bench 'Fit|Predict' -count 3 ./scoring/clv
 //
-//	BenchmarkFitBGNBD            22.1 ms/op wall   3.52 ms/op CPU   78 allocs  (CDNOW, 2,357 customers)
-//	BenchmarkFitBGNBDNelderMead   125 ms/op wall   35.6 ms/op CPU   baseline: same likelihood, Nelder–Mead only
-//	BenchmarkFitGammaGamma       6.99 ms/op wall   2.57 ms/op CPU   42 allocs  (946 repeat customers)
-//	BenchmarkPredict             7.08 µs/op wall   1.77 µs/op CPU   0 allocs   (P(alive), 90-day and 12-month purchases, 12-month value)
+//	BenchmarkFitBGNBD            2.45–2.56 ms/op   78 allocs  CDNOW, 2,357 customers
+//	BenchmarkFitBGNBDNelderMead  29.9–30.7 ms/op   baseline: same likelihood, Nelder–Mead only
+//	BenchmarkFitGammaGamma       1.80–1.89 ms/op   42 allocs  946 repeat customers
+//	BenchmarkPredict             1.34–1.46 µs/op   0 allocs   P(alive), 90-day and 12-month purchases, 12-month value
 //
 // The target for the BG/NBD fit is 5 ms (SciPy's L-BFGS-B on the
 // same likelihood: about 35 ms on this class of machine; Nelder–Mead in
