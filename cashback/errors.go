@@ -100,6 +100,7 @@ type FieldError struct {
 	Err    error  // more specific sentinel, or nil
 }
 
+// Error formats the error for logs: the fields concerned, never personal data.
 func (e *FieldError) Error() string {
 	return fmt.Sprintf("cashback: %s: %s", e.Field, e.Reason)
 }
@@ -122,6 +123,7 @@ type AmountError struct {
 	Err      error  // the specific sentinel
 }
 
+// Error formats the error for logs: the fields concerned, never personal data.
 func (e *AmountError) Error() string {
 	return fmt.Sprintf("cashback: %s: %q %s: %v", e.Field, e.Value, e.Currency, trimPrefix(e.Err))
 }
@@ -138,6 +140,7 @@ type InsufficientFundsError struct {
 	Currency  string
 }
 
+// Error formats the error for logs: the fields concerned, never personal data.
 func (e *InsufficientFundsError) Error() string {
 	return fmt.Sprintf("cashback: insufficient funds: requested %s %s, available %s %s",
 		formatAmount(e.Requested, e.Currency), e.Currency, formatAmount(e.Available, e.Currency), e.Currency)
@@ -153,6 +156,7 @@ type IdempotencyConflictError struct {
 	Existing Entry
 }
 
+// Error formats the error for logs: the fields concerned, never personal data.
 func (e *IdempotencyConflictError) Error() string {
 	return fmt.Sprintf("cashback: idempotency key already used by entry %d (%s) for a different request",
 		e.Existing.Seq, e.Existing.Kind)
@@ -170,6 +174,7 @@ type PartiallySpentError struct {
 	Currency  string
 }
 
+// Error formats the error for logs: the fields concerned, never personal data.
 func (e *PartiallySpentError) Error() string {
 	return fmt.Sprintf("cashback: entry %d: only %s of %s %s left to reverse (set AllowPartial to reverse the rest)",
 		e.Seq, formatAmount(e.Remaining, e.Currency), formatAmount(e.Issued, e.Currency), e.Currency)
@@ -187,6 +192,7 @@ type CorruptError struct {
 	Reason string
 }
 
+// Error formats the error for logs: the fields concerned, never personal data.
 func (e *CorruptError) Error() string {
 	return fmt.Sprintf("cashback: corrupt ledger: entry %d: %s: %s", e.Seq, e.Field, e.Reason)
 }
