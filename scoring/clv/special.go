@@ -56,8 +56,9 @@ func hyp2f1(a, b, c, z float64) (float64, bool) {
 // of the largest z, which converges last. It reports false on
 // non-convergence or overflow.
 func hyp2f1Batch(a, b, c float64, zs, out []float64) bool {
-	var pw [16]float64
+	var pwBuf [16]float64
 	n := len(zs)
+	pw, out := pwBuf[:n], out[:n] // one bounds check here, none in the loops
 	kmax := 0
 	for k := range n {
 		pw[k] = 1
@@ -67,12 +68,13 @@ func hyp2f1Batch(a, b, c float64, zs, out []float64) bool {
 		}
 	}
 	zmax := zs[kmax]
+	rest := 1 - zmax
 	coef := 1.0
 	for j := 0; j < maxSeriesTerms; j++ {
 		fj := float64(j)
 		coef *= (a + fj) * (b + fj) / ((c + fj) * (fj + 1))
-		for k := 0; k < n; k++ {
-			pw[k] *= zs[k]
+		for k, z := range zs {
+			pw[k] *= z
 			out[k] += coef * pw[k]
 		}
 		if coef == 0 {
@@ -81,11 +83,21 @@ func hyp2f1Batch(a, b, c float64, zs, out []float64) bool {
 		// Bound the ratios from index j+1 on.
 		nj := fj + 1
 		if a+nj >= 0 && b+nj >= 0 {
-			q1 := math.Max((a+nj)/(c+nj), 1) * math.Max((b+nj)/(nj+1), 1)
-			q2 := math.Max((a+nj)/(nj+1), 1) * math.Max((b+nj)/(c+nj), 1)
-			q := math.Min(q1, q2) * zmax
-			if q < 1 && math.Abs(coef*pw[kmax])*q <= 1e-15*math.Abs(out[kmax])*(1-q) {
-				return true
+			term := math.Abs(coef * pw[kmax])
+			tol := 1e-15 * math.Abs(out[kmax])
+			// The bound q below is at least zmax (a product of factors
+			// ≥ 1 times zmax, rounded monotonically), so the tail test
+			// term·q ≤ tol·(1−q) cannot pass while term·zmax > tol·(1−zmax):
+			// skip the four divisions of the bound until then. The
+			// decision, and so every result bit, is the same as testing
+			// on every term.
+			if !(term*zmax > tol*rest) {
+				q1 := max((a+nj)/(c+nj), 1) * max((b+nj)/(nj+1), 1)
+				q2 := max((a+nj)/(nj+1), 1) * max((b+nj)/(c+nj), 1)
+				q := min(q1, q2) * zmax
+				if q < 1 && term*q <= tol*(1-q) {
+					return true
+				}
 			}
 		}
 		if math.IsInf(out[kmax], 0) || math.IsNaN(out[kmax]) {
