@@ -63,16 +63,48 @@ type agg struct {
 	pred    clv.Prediction
 }
 
-// smallN bounds the stack buffers of aggregate; longer histories use the heap.
+// smallN bounds the scratch buffers of aggregate; longer histories use the
+// heap.
 const smallN = 64
+
+// scratch is aggregate's working memory. A Scorer recycles it (with the
+// agg) through a pool, so the buffers are neither allocated nor zeroed per
+// call; a zero scratch is ready to use.
+type scratch struct {
+	days      [smallN]dayAmount
+	cats      [smallN]string // cleared after use: the pool must not keep a History's strings
+	orderKeys [smallN]uint64 // idKey of h.Orders[i].ID
+	shipKeys  [smallN]uint64 // idKey of h.Shipments[i].OrderID
+}
+
+// idKey condenses an identifier to its length and last 8 bytes, where
+// order numbers differ; equal strings have equal keys, so comparing keys
+// first skips most string comparisons and the full comparison settles a
+// key match.
+func idKey(s string) uint64 {
+	n := len(s)
+	var k uint64
+	if n >= 8 {
+		t := s[n-8:]
+		k = uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+			uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
+	} else {
+		for i := 0; i < n; i++ {
+			k = k<<8 | uint64(s[i])
+		}
+	}
+	return k ^ uint64(n)*0x9e3779b97f4a7c15
+}
 
 type dayAmount struct {
 	day int64
 	amt float64
 }
 
-func day(t time.Time) int64 {
-	s := t.Unix()
+func day(t time.Time) int64 { return dayOf(t.Unix()) }
+
+// dayOf returns the UTC day number of Unix second s.
+func dayOf(s int64) int64 {
 	d := s / 86400
 	if s%86400 < 0 {
 		d--
@@ -105,22 +137,23 @@ func (a *agg) setCurrency(field string, i int, cur string) error {
 // second).
 func (a *agg) future(t time.Time) bool { return t.Unix() > a.limit }
 
-// aggregate validates h and fills a. model may be nil.
-func (a *agg) aggregate(h *History, now time.Time, model *clv.Model) error {
+// aggregate validates h and fills a, using sc as working memory. model
+// may be nil.
+func (a *agg) aggregate(h *History, now time.Time, model *clv.Model, sc *scratch) error {
 	*a = agg{nowDay: day(now), limit: now.Add(MaxClockSkew).Unix()}
 	if p := h.Profile; p != nil && !p.CreatedAt.IsZero() && a.future(p.CreatedAt) {
 		return histErr("profile", -1, "created_at", "is in the future")
 	}
-	if err := a.orders(h, now); err != nil {
+	if err := a.orders(h, sc); err != nil {
 		return err
 	}
-	if err := a.shipments(h, now); err != nil {
+	if err := a.shipments(h, sc); err != nil {
 		return err
 	}
-	if err := a.returns(h, now); err != nil {
+	if err := a.returns(h); err != nil {
 		return err
 	}
-	if err := a.claims(h, now); err != nil {
+	if err := a.claims(h, sc); err != nil {
 		return err
 	}
 	if c := h.Cashback; c != nil {
@@ -196,29 +229,29 @@ func (a *agg) aggregate(h *History, now time.Time, model *clv.Model) error {
 	return nil
 }
 
-func (a *agg) orders(h *History, now time.Time) error {
+func (a *agg) orders(h *History, sc *scratch) error {
 	if h.Orders == nil {
 		return nil
 	}
 	a.hasOrders = true
 	n := len(h.Orders)
-	var buf [smallN]dayAmount
-	days := buf[:0]
+	days := sc.days[:0]
 	if n > smallN {
 		days = make([]dayAmount, 0, n)
 	}
-	var catBuf [smallN]string
-	cats := catBuf[:0]
+	cats := sc.cats[:0]
+	defer func() { clear(sc.cats[:min(len(cats), smallN)]) }()
 	var ids map[string]int
 	if n > smallN {
 		ids = make(map[string]int, n)
 	}
 	for i := range h.Orders {
 		o := &h.Orders[i]
+		sec := o.PlacedAt.Unix()
 		switch {
 		case o.PlacedAt.IsZero():
 			return histErr("orders", i, "placed_at", "is required")
-		case a.future(o.PlacedAt):
+		case sec > a.limit:
 			return histErr("orders", i, "placed_at", "is in the future")
 		case o.Total.Sign() < 0:
 			return histErr("orders", i, "total", "must not be negative")
@@ -237,14 +270,18 @@ func (a *agg) orders(h *History, now time.Time) error {
 				}
 				ids[o.ID] = i
 			} else {
-				for j := 0; j < i; j++ {
-					if h.Orders[j].ID == o.ID {
+				k := idKey(o.ID)
+				sc.orderKeys[i] = k
+				for j, kj := range sc.orderKeys[:i] {
+					if kj == k && h.Orders[j].ID == o.ID {
 						return histErr("orders", i, "id", "duplicates orders["+itoa(j)+"].id")
 					}
 				}
 			}
+		} else if ids == nil {
+			sc.orderKeys[i] = idKey("")
 		}
-		if o.Canceled {
+	if o.Canceled {
 			a.nCanceled++
 			continue
 		}
@@ -256,7 +293,7 @@ func (a *agg) orders(h *History, now time.Time) error {
 			a.maxOrder = total
 		}
 		a.items += o.Items
-		d := day(o.PlacedAt)
+		d := dayOf(sec)
 		days = append(days, dayAmount{d, total})
 		if a.nowDay-d < 365 {
 			a.orders365++
@@ -315,12 +352,13 @@ func (a *agg) orders(h *History, now time.Time) error {
 	return nil
 }
 
-func (a *agg) shipments(h *History, now time.Time) error {
+func (a *agg) shipments(h *History, sc *scratch) error {
 	if h.Shipments == nil {
 		return nil
 	}
 	a.hasShipments = true
 	ss := h.Shipments
+	keyed := len(ss) <= smallN
 	for i := range ss {
 		s := &ss[i]
 		switch {
@@ -369,20 +407,32 @@ func (a *agg) shipments(h *History, now time.Time) error {
 		if s.OrderID != "" {
 			// count an order once, at its second shipment
 			seen := 0
-			for j := 0; j < i && seen < 2; j++ {
-				if ss[j].OrderID == s.OrderID {
-					seen++
+			if keyed {
+				k := idKey(s.OrderID)
+				sc.shipKeys[i] = k
+				for j := 0; j < i && seen < 2; j++ {
+					if sc.shipKeys[j] == k && ss[j].OrderID == s.OrderID {
+						seen++
+					}
+				}
+			} else {
+				for j := 0; j < i && seen < 2; j++ {
+					if ss[j].OrderID == s.OrderID {
+						seen++
+					}
 				}
 			}
 			if seen == 1 {
 				a.splitOrders++
 			}
+		} else if keyed {
+			sc.shipKeys[i] = idKey("")
 		}
 	}
 	return nil
 }
 
-func (a *agg) returns(h *History, now time.Time) error {
+func (a *agg) returns(h *History) error {
 	if h.Returns == nil {
 		return nil
 	}
@@ -423,7 +473,7 @@ func (a *agg) returns(h *History, now time.Time) error {
 	return nil
 }
 
-func (a *agg) claims(h *History, now time.Time) error {
+func (a *agg) claims(h *History, sc *scratch) error {
 	if h.Claims == nil {
 		return nil
 	}
@@ -462,8 +512,13 @@ func (a *agg) claims(h *History, now time.Time) error {
 			}
 		}
 		if c.Kind == ClaimNotReceived || c.Kind == ClaimMissingItems {
+			keyed := len(h.Orders) <= smallN
+			k := idKey(c.OrderID)
 			for j := range h.Orders {
 				o := &h.Orders[j]
+				if keyed && sc.orderKeys[j] != k {
+					continue
+				}
 				if o.ID != "" && o.ID == c.OrderID {
 					if c.CreatedAt.Sub(o.PlacedAt) < 7*24*time.Hour {
 						a.early++

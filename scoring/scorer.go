@@ -78,7 +78,8 @@ func Signals() []Signal {
 		get := b.get
 		s.Compute = func(h *History, now time.Time) (float64, bool) {
 			var a agg
-			if h == nil || a.aggregate(h, now.UTC(), nil) != nil {
+			var sc scratch
+			if h == nil || a.aggregate(h, now.UTC(), nil, &sc) != nil {
 				return 0, false
 			}
 			v := get(&a, h)
@@ -131,9 +132,17 @@ type Scorer struct {
 	nReasons   int
 	minContrib float64
 	model      *clv.Model
-	// aggs recycles the per-call aggregate: built-in signals are function
-	// values, so a stack aggregate would escape to the heap on every call.
-	aggs sync.Pool
+	// work recycles the per-call aggregate and scratch memory (*work):
+	// built-in signals are function values, so a stack aggregate would
+	// escape to the heap on every call, and the buffers need no zeroing.
+	work sync.Pool
+}
+
+// work is the per-call memory of Score, recycled through Scorer.work.
+type work struct {
+	agg
+	scratch
+	vc, e [128]float64 // effects of the used signals, for the reasons pass
 }
 
 type rule struct {
@@ -314,12 +323,13 @@ func (s *Scorer) Score(h *History, now time.Time) (Score, error) {
 		h = &History{}
 	}
 	now = now.UTC()
-	a, _ := s.aggs.Get().(*agg)
-	if a == nil {
-		a = new(agg)
+	w, _ := s.work.Get().(*work)
+	if w == nil {
+		w = new(work)
 	}
-	defer s.aggs.Put(a)
-	if err := a.aggregate(h, now, s.model); err != nil {
+	defer s.work.Put(w)
+	a := &w.agg
+	if err := a.aggregate(h, now, s.model, &w.scratch); err != nil {
 		return Score{}, err
 	}
 	vals := make([]float64, len(s.reg.sigs))
@@ -346,7 +356,7 @@ func (s *Scorer) Score(h *History, now time.Time) (Score, error) {
 	var wsum, acc float64
 	prodBad, prodGood := 1.0, 1.0
 	// Effects are kept for the reasons pass (recomputed beyond the buffer).
-	var vcBuf, eBuf [128]float64
+	vcBuf, eBuf := &w.vc, &w.e
 	for k, i := range s.used {
 		v := vals[i]
 		if math.IsNaN(v) {
