@@ -281,7 +281,7 @@ func (a *agg) orders(h *History, sc *scratch) error {
 		} else if ids == nil {
 			sc.orderKeys[i] = idKey("")
 		}
-	if o.Canceled {
+		if o.Canceled {
 			a.nCanceled++
 			continue
 		}
