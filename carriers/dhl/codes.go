@@ -69,12 +69,12 @@ func classify(e *event, returned bool) (m mapping, code string) {
 	if e == nil {
 		return mapping{}, ""
 	}
-	sc := strings.ToLower(e.StatusCode.str())
-	short := strings.ToUpper(e.Status.str())
+	sc := strings.ToLower(e.StatusCode.Trim())
+	short := strings.ToUpper(e.Status.Trim())
 	if pm, ok := parcelDECodes[short]; ok {
 		m, code = pm, short
 	} else {
-		m, code = statusCodes[sc], e.StatusCode.str()
+		m, code = statusCodes[sc], e.StatusCode.Trim()
 		if isShortCode(short) {
 			// A parcel-de code this table does not know: keep it as the
 			// raw code; the status comes from statusCode.

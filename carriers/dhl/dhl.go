@@ -193,7 +193,7 @@ func (c *Carrier) Track(ctx context.Context, number string) (*carriers.Tracking,
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		e := carrierhttp.StatusError(Code, "track", n, resp)
 		if p, ok := asProblem(resp.Body); ok {
-			e.Code, e.Message = clip(p.Title.str(), 128), clip(p.Detail.str(), 256)
+			e.Code, e.Message = clip(p.Title.Trim(), 128), clip(p.Detail.Trim(), 256)
 		}
 		return nil, e
 	}

@@ -1,15 +1,15 @@
 package dhl
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/carriers/internal/carrierjson"
+	"github.com/postpurchase/postpurchase/carriers/internal/carriertime"
 )
 
 // errMissing is the cause of a DecodeError for a required field that is
@@ -40,7 +40,7 @@ func ParseTrackResponse(body []byte) ([]carriers.Tracking, error) {
 // shipment has no id ("" for a standalone parse).
 func parseBody(body []byte, requested string) ([]carriers.Tracking, error) {
 	var resp response
-	if err := decode(body, &resp); err != nil {
+	if err := carrierjson.Unmarshal(body, &resp); err != nil {
 		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: requested, Err: err}
 	}
 	if resp.Shipments == nil {
@@ -66,22 +66,10 @@ func parseBody(body []byte, requested string) ([]carriers.Tracking, error) {
 	return out, nil
 }
 
-// decode unmarshals body into v, turning failures into a
-// *carriers.DecodeError with an indexed JSON path.
-func decode(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return &carriers.DecodeError{Err: errors.New("empty body")}
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return decodeError(body, err)
-	}
-	return nil
-}
-
 // asProblem reads an RFC 7807 problem body; ok is false if body is not one.
 func asProblem(body []byte) (problem, bool) {
 	var p problem
-	if json.Unmarshal(body, &p) != nil || (p.Title.str() == "" && p.Detail.str() == "") {
+	if json.Unmarshal(body, &p) != nil || (p.Title.Trim() == "" && p.Detail.Trim() == "") {
 		return p, false
 	}
 	return p, true
@@ -92,10 +80,10 @@ func asProblem(body []byte) (problem, bool) {
 func problemError(p problem, httpStatus int, number string) *carriers.Error {
 	status := httpStatus
 	if status == 0 {
-		status, _ = strconv.Atoi(p.Status.str())
+		status, _ = strconv.Atoi(p.Status.Trim())
 	}
 	e := &carriers.Error{Carrier: Code, Op: "track", Number: number, HTTPStatus: httpStatus,
-		Code: clip(p.Title.str(), 128), Message: clip(p.Detail.str(), 256)}
+		Code: clip(p.Title.Trim(), 128), Message: clip(p.Detail.Trim(), 256)}
 	switch {
 	case status == 404 || status == 410:
 		e.Err = carriers.ErrNotFound
@@ -121,7 +109,7 @@ func clip(s string, n int) string {
 
 // normalize turns one shipment into a Tracking; path is its JSON path.
 func normalize(s *shipment, requested, path string) (*carriers.Tracking, error) {
-	t := &carriers.Tracking{Carrier: Code, Number: s.ID.str(), Raw: s.raw}
+	t := &carriers.Tracking{Carrier: Code, Number: s.ID.Trim(), Raw: s.raw}
 	if t.Number == "" {
 		t.Number = requested
 	}
@@ -129,10 +117,10 @@ func normalize(s *shipment, requested, path string) (*carriers.Tracking, error) 
 		return nil, &carriers.DecodeError{Field: path + ".id", Err: errMissing}
 	}
 	if d := s.Details; d != nil && d.Product != nil {
-		t.Service = d.Product.ProductName.str()
+		t.Service = d.Product.ProductName.Trim()
 	}
 	if t.Service == "" {
-		t.Service = s.Service.str()
+		t.Service = s.Service.Trim()
 	}
 	returned := bool(s.ReturnFlag)
 
@@ -149,7 +137,8 @@ func normalize(s *shipment, requested, path string) (*carriers.Tracking, error) 
 		}
 		t.Events = append(t.Events, e)
 	}
-	sortNewestFirst(t.Events)
+	// DHL sends events newest first.
+	carriertime.SortNewestFirstIfNeeded(t.Events)
 
 	// Current status: the shipment's status (DHL's latest event), else
 	// the newest event.
@@ -191,27 +180,27 @@ func normalize(s *shipment, requested, path string) (*carriers.Tracking, error) 
 
 // toEvent converts one event.
 func toEvent(ev *event, returned bool, path string) (carriers.Event, error) {
-	at, err := parseTime(ev.Timestamp.str())
-	if err != nil || at.t.IsZero() {
+	at, err := carriertime.ParseISO(ev.Timestamp.Trim())
+	if err != nil || at.IsZero() {
 		if err == nil {
 			err = errMissing
 		}
-		return carriers.Event{}, &carriers.DecodeError{Field: path + ".timestamp", Value: clip(ev.Timestamp.str(), 64), Err: err}
+		return carriers.Event{}, &carriers.DecodeError{Field: path + ".timestamp", Value: clip(ev.Timestamp.Trim(), 64), Err: err}
 	}
 	m, code := classify(ev, returned)
-	desc := ev.Description.str()
+	desc := ev.Description.Trim()
 	if desc == "" {
-		desc = ev.Status.str()
+		desc = ev.Status.Trim()
 		if isShortCode(desc) { // a parcel-de short code: the text is in remark
-			desc = ev.Remark.str()
+			desc = ev.Remark.Trim()
 		}
 	}
 	if code == "" && desc == "" {
 		return carriers.Event{}, errEmptyEvent
 	}
 	return carriers.Event{
-		Time:        at.t,
-		ZoneUnknown: at.zoneUnknown,
+		Time:        at.Time,
+		ZoneUnknown: at.ZoneUnknown,
 		Status:      m.status,
 		Reason:      m.reason,
 		Code:        code,
@@ -228,127 +217,53 @@ func location(p *place) carriers.Location {
 	}
 	a := p.Address
 	return carriers.Location{
-		City:       a.AddressLocality.str(),
-		PostalCode: a.PostalCode.str(),
-		Country:    strings.ToUpper(a.CountryCode.str()),
+		City:       a.AddressLocality.Trim(),
+		PostalCode: a.PostalCode.Trim(),
+		Country:    strings.ToUpper(a.CountryCode.Trim()),
 	}
 }
 
 // personName formats a schema.org Person: name, else given and family name.
 func personName(p *person) string {
-	if n := p.Name.str(); n != "" {
+	if n := p.Name.Trim(); n != "" {
 		return n
 	}
-	return strings.TrimSpace(p.GivenName.str() + " " + p.FamilyName.str())
+	return strings.TrimSpace(p.GivenName.Trim() + " " + p.FamilyName.Trim())
 }
 
-// sortNewestFirst orders events newest first: DHL's order is kept unless two
-// events with known zones are out of order, in which case they are sorted
-// by time, stably (events whose zone is unknown by their wall clock read as
-// UTC).
-func sortNewestFirst(events []carriers.Event) {
-	prev := -1
-	for i := range events {
-		if events[i].ZoneUnknown {
-			continue
-		}
-		if prev >= 0 && events[i].Time.After(events[prev].Time) {
-			slices.SortStableFunc(events, func(a, b carriers.Event) int { return b.Time.Compare(a.Time) })
-			return
-		}
-		prev = i
-	}
-}
-
-// deliveredAt prefers the proof of delivery's timestamp when it carries an
-// offset, then the newest delivery event, then the proof's timestamp without
-// an offset (its wall clock read as UTC: the model has no zone flag for
-// DeliveredAt).
+// deliveredAt picks the delivery time (see carriertime.DeliveredAt) from
+// the proof of delivery's timestamp and the events.
 func deliveredAt(pod *proofOfDelivery, events []carriers.Event, path string) (time.Time, error) {
-	var p parsedTime
+	var p carriertime.Local
 	if pod != nil {
 		var err error
-		p, err = parseTime(pod.Timestamp.str())
+		p, err = carriertime.ParseISO(pod.Timestamp.Trim())
 		if err != nil {
-			return time.Time{}, &carriers.DecodeError{Field: path + ".details.proofOfDelivery.timestamp", Value: clip(pod.Timestamp.str(), 64), Err: err}
-		}
-		if !p.t.IsZero() && !p.zoneUnknown {
-			return p.t, nil
+			return time.Time{}, &carriers.DecodeError{Field: path + ".details.proofOfDelivery.timestamp", Value: clip(pod.Timestamp.Trim(), 64), Err: err}
 		}
 	}
-	for _, e := range events {
-		if e.Status == carriers.StatusDelivered && (!e.ZoneUnknown || p.t.IsZero()) {
-			return e.Time, nil
-		}
-	}
-	return p.t, nil
+	at, _ := carriertime.DeliveredAt(p, events)
+	return at, nil
 }
 
 // estimate reads estimatedDeliveryTimeFrame, else estimatedTimeOfDelivery.
 func estimate(s *shipment, path string) (*carriers.Estimate, error) {
 	if f := s.EstimatedDeliveryTimeFrame; f != nil {
-		from, err := parseTime(f.EstimatedFrom.str())
+		from, err := carriertime.ParseISO(f.EstimatedFrom.Trim())
 		if err != nil {
-			return nil, &carriers.DecodeError{Field: path + ".estimatedDeliveryTimeFrame.estimatedFrom", Value: clip(f.EstimatedFrom.str(), 64), Err: err}
+			return nil, &carriers.DecodeError{Field: path + ".estimatedDeliveryTimeFrame.estimatedFrom", Value: clip(f.EstimatedFrom.Trim(), 64), Err: err}
 		}
-		through, err := parseTime(f.EstimatedThrough.str())
+		through, err := carriertime.ParseISO(f.EstimatedThrough.Trim())
 		if err != nil {
-			return nil, &carriers.DecodeError{Field: path + ".estimatedDeliveryTimeFrame.estimatedThrough", Value: clip(f.EstimatedThrough.str(), 64), Err: err}
+			return nil, &carriers.DecodeError{Field: path + ".estimatedDeliveryTimeFrame.estimatedThrough", Value: clip(f.EstimatedThrough.Trim(), 64), Err: err}
 		}
-		if e := makeEstimate(from, through); e != nil {
+		if e := carriertime.Estimate(from, through, carriers.EstimateCarrier); e != nil {
 			return e, nil
 		}
 	}
-	eta, err := parseTime(s.EstimatedTimeOfDelivery.str())
+	eta, err := carriertime.ParseISO(s.EstimatedTimeOfDelivery.Trim())
 	if err != nil {
-		return nil, &carriers.DecodeError{Field: path + ".estimatedTimeOfDelivery", Value: clip(s.EstimatedTimeOfDelivery.str(), 64), Err: err}
+		return nil, &carriers.DecodeError{Field: path + ".estimatedTimeOfDelivery", Value: clip(s.EstimatedTimeOfDelivery.Trim(), 64), Err: err}
 	}
-	return makeEstimate(eta, eta), nil
-}
-
-// makeEstimate builds a carrier Estimate from a window's bounds, either of
-// which may be zero. Bounds that are bare dates or exactly midnight make a
-// date-only estimate from the start of the first day to the end of the last.
-func makeEstimate(b, e parsedTime) *carriers.Estimate {
-	switch {
-	case b.t.IsZero() && e.t.IsZero():
-		return nil
-	case b.t.IsZero():
-		b = e
-	case e.t.IsZero():
-		e = b
-	}
-	est := &carriers.Estimate{
-		Start:       b.t,
-		End:         e.t,
-		ZoneUnknown: (b.zoneUnknown && !b.dateOnly) || (e.zoneUnknown && !e.dateOnly),
-		Source:      carriers.EstimateCarrier,
-	}
-	if dateLike(b) && dateLike(e) {
-		est.DateOnly = true
-		est.ZoneUnknown = false
-		est.End = endOfDay(e.t)
-	}
-	if est.End.Before(est.Start) {
-		est.End = est.Start
-		if est.DateOnly {
-			est.End = endOfDay(est.Start)
-		}
-	}
-	return est
-}
-
-// dateLike reports whether p is a bare date or a midnight time.
-func dateLike(p parsedTime) bool {
-	if p.dateOnly {
-		return true
-	}
-	h, m, s := p.t.Clock()
-	return h == 0 && m == 0 && s == 0 && p.t.Nanosecond() == 0
-}
-
-// endOfDay returns the last nanosecond of t's calendar day, in t's location.
-func endOfDay(t time.Time) time.Time {
-	y, mo, d := t.Date()
-	return time.Date(y, mo, d, 0, 0, 0, 0, t.Location()).AddDate(0, 0, 1).Add(-time.Nanosecond)
+	return carriertime.Estimate(eta, eta, carriers.EstimateCarrier), nil
 }

@@ -3,7 +3,15 @@ package dhl
 import (
 	"bytes"
 	"encoding/json"
+
+	"github.com/postpurchase/postpurchase/carriers/internal/carrierjson"
 )
+
+// text is a JSON scalar read as a string: DHL documents most fields as strings but sends some as numbers
+// (shipments[].id arrives as a number), so a
+// number or a boolean is kept as its JSON text and null is the empty string.
+// An object or an array is a type error naming the field.
+type text = carrierjson.Text
 
 // The raw structs mirror the parts of DHL's Shipment Tracking – Unified
 // API (GET /track/shipments; OpenAPI v1.3.1, "supermodelIoLogisticsTracking"
@@ -106,6 +114,6 @@ func (f *boolish) UnmarshalJSON(b []byte) error {
 	if err := s.UnmarshalJSON(b); err != nil {
 		return err
 	}
-	*f = boolish(s.str() == "true" || s.str() == "1")
+	*f = boolish(s.Trim() == "true" || s.Trim() == "1")
 	return nil
 }

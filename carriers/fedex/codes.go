@@ -183,8 +183,8 @@ func classify(eventType, derived, exception string, delay *delayDetail) mapping 
 			m.reason = x.reason
 		}
 	}
-	if delay != nil && strings.EqualFold(delay.Status.str(), "DELAYED") && delayable(m.status) {
-		r, known := delayTypes[strings.ToUpper(delay.Type.str())]
+	if delay != nil && strings.EqualFold(delay.Status.Trim(), "DELAYED") && delayable(m.status) {
+		r, known := delayTypes[strings.ToUpper(delay.Type.Trim())]
 		if !known {
 			r = carriers.ReasonOther
 		}

@@ -195,7 +195,7 @@ func parseTokenError(body []byte) (code, message string) {
 	if json.Unmarshal(body, &r) != nil || len(r.Errors) == 0 {
 		return "", ""
 	}
-	return r.Errors[0].Code.str(), clip(r.Errors[0].Message.str(), 256)
+	return r.Errors[0].Code.Trim(), clip(r.Errors[0].Message.Trim(), 256)
 }
 
 // Code returns "fedex".
@@ -477,12 +477,12 @@ func statusError(resp *carrierhttp.Response, number string) *carriers.Error {
 	e := carrierhttp.StatusError(Code, "track", number, resp)
 	var r trackResponse
 	if json.Unmarshal(resp.Body, &r) == nil {
-		if id := r.TransactionID.str(); id != "" && e.RequestID == "" {
+		if id := r.TransactionID.Trim(); id != "" && e.RequestID == "" {
 			e.RequestID = id
 		}
 		if len(r.Errors) > 0 {
-			e.Code = r.Errors[0].Code.str()
-			e.Message = clip(r.Errors[0].Message.str(), 256)
+			e.Code = r.Errors[0].Code.Trim()
+			e.Message = clip(r.Errors[0].Message.Trim(), 256)
 			// The FedEx code says more than the status (WSPOD on a 400 is
 			// "try again later"), except that a 429 is always throttling.
 			if s, ok := sentinelForCode(e.Code); ok && resp.StatusCode != http.StatusTooManyRequests {

@@ -1,15 +1,13 @@
 package fedex
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/carriers/internal/carrierjson"
+	"github.com/postpurchase/postpurchase/carriers/internal/carriertime"
 )
 
 // errMissing is the cause of a DecodeError for a required field that is
@@ -88,10 +86,10 @@ type result struct {
 // carriers.Error Op of failures ("track", "webhook").
 func parseBody(body []byte, op string) ([]result, error) {
 	var resp trackResponse
-	if err := decode(body, &resp); err != nil {
+	if err := carrierjson.Unmarshal(body, &resp); err != nil {
 		return nil, &carriers.Error{Carrier: Code, Op: op, Err: err}
 	}
-	reqID := resp.TransactionID.str()
+	reqID := resp.TransactionID.Trim()
 	if resp.Output == nil || len(resp.Output.CompleteTrackResults) == 0 {
 		if len(resp.Errors) > 0 {
 			return nil, apiErr(op, "", reqID, resp.Errors[0], carriers.ErrUnavailable)
@@ -109,7 +107,7 @@ func parseBody(body []byte, op string) ([]result, error) {
 	}
 	var results []result
 	for i, ctr := range resp.Output.CompleteTrackResults {
-		requested := ctr.TrackingNumber.str()
+		requested := ctr.TrackingNumber.Trim()
 		if len(ctr.TrackResults) == 0 {
 			results = append(results, result{requested: requested, err: &carriers.Error{
 				Carrier: Code, Op: op, Number: requested, RequestID: reqID,
@@ -119,9 +117,9 @@ func parseBody(body []byte, op string) ([]result, error) {
 		for j := range ctr.TrackResults {
 			tr := &ctr.TrackResults[j]
 			path := "output.completeTrackResults[" + strconv.Itoa(i) + "].trackResults[" + strconv.Itoa(j) + "]"
-			r := result{requested: requested, uniqueID: tr.TrackingNumberInfo.TrackingNumberUniqueID.str()}
+			r := result{requested: requested, uniqueID: tr.TrackingNumberInfo.TrackingNumberUniqueID.Trim()}
 			if r.requested == "" {
-				r.requested = tr.TrackingNumberInfo.TrackingNumber.str()
+				r.requested = tr.TrackingNumberInfo.TrackingNumber.Trim()
 			}
 			if isErrorResult(tr) {
 				r.err = apiErr(op, r.requested, reqID, *tr.Error, carriers.ErrUnavailable)
@@ -138,34 +136,22 @@ func parseBody(body []byte, op string) ([]result, error) {
 	return results, nil
 }
 
-// decode unmarshals body into v, turning failures into a
-// *carriers.DecodeError with an indexed JSON path.
-func decode(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return &carriers.DecodeError{Err: errors.New("empty body")}
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return decodeError(body, err)
-	}
-	return nil
-}
-
 // isErrorResult reports whether a trackResult carries only an error: the
 // FedEx example response has results with both data and an error object,
 // which are kept as data.
 func isErrorResult(tr *trackResult) bool {
-	return tr.Error != nil && tr.Error.Code.str() != "" && tr.LatestStatusDetail == nil && len(tr.ScanEvents) == 0
+	return tr.Error != nil && tr.Error.Code.Trim() != "" && tr.LatestStatusDetail == nil && len(tr.ScanEvents) == 0
 }
 
 // apiErr turns a FedEx error entry into a *carriers.Error; fallback is the
 // sentinel for codes not in errorCodes.
 func apiErr(op, number, reqID string, e apiError, fallback error) *carriers.Error {
-	sentinel, ok := sentinelForCode(e.Code.str())
+	sentinel, ok := sentinelForCode(e.Code.Trim())
 	if !ok {
 		sentinel = fallback
 	}
 	return &carriers.Error{Carrier: Code, Op: op, Number: number, RequestID: reqID,
-		Code: e.Code.str(), Message: clip(e.Message.str(), 256), Err: sentinel}
+		Code: e.Code.Trim(), Message: clip(e.Message.Trim(), 256), Err: sentinel}
 }
 
 // clip cuts s to at most n bytes.
@@ -181,7 +167,7 @@ func clip(s string, n int) string {
 func normalize(tr *trackResult, requested, path string) (*carriers.Tracking, error) {
 	t := &carriers.Tracking{
 		Carrier: Code,
-		Number:  tr.TrackingNumberInfo.TrackingNumber.str(),
+		Number:  tr.TrackingNumberInfo.TrackingNumber.Trim(),
 		Raw:     tr.raw,
 	}
 	if t.Number == "" {
@@ -191,9 +177,9 @@ func normalize(tr *trackResult, requested, path string) (*carriers.Tracking, err
 		return nil, &carriers.DecodeError{Field: path + ".trackingNumberInfo.trackingNumber", Err: errMissing}
 	}
 	if sd := tr.ServiceDetail; sd != nil {
-		t.Service = sd.Description.str()
+		t.Service = sd.Description.Trim()
 		if t.Service == "" {
-			t.Service = sd.Type.str()
+			t.Service = sd.Type.Trim()
 		}
 	}
 
@@ -202,23 +188,23 @@ func normalize(tr *trackResult, requested, path string) (*carriers.Tracking, err
 	}
 	for k := range tr.ScanEvents {
 		ev := &tr.ScanEvents[k]
-		at, err := parseTime(ev.Date.str())
-		if err != nil || at.t.IsZero() {
+		at, err := carriertime.ParseISO(ev.Date.Trim())
+		if err != nil || at.IsZero() {
 			if err == nil {
 				err = errMissing
 			}
-			return nil, &carriers.DecodeError{Field: path + ".scanEvents[" + strconv.Itoa(k) + "].date", Value: clip(ev.Date.str(), 64), Err: err}
+			return nil, &carriers.DecodeError{Field: path + ".scanEvents[" + strconv.Itoa(k) + "].date", Value: clip(ev.Date.Trim(), 64), Err: err}
 		}
-		code := ev.EventType.str()
+		code := ev.EventType.Trim()
 		if code == "" {
-			code = ev.DerivedStatusCode.str()
+			code = ev.DerivedStatusCode.Trim()
 		}
-		m := classify(ev.EventType.str(), ev.DerivedStatusCode.str(), ev.ExceptionCode.str(), ev.DelayDetail)
-		desc := ev.EventDescription.str()
+		m := classify(ev.EventType.Trim(), ev.DerivedStatusCode.Trim(), ev.ExceptionCode.Trim(), ev.DelayDetail)
+		desc := ev.EventDescription.Trim()
 		if desc == "" {
-			desc = ev.DerivedStatus.str()
+			desc = ev.DerivedStatus.Trim()
 		}
-		if x := ev.ExceptionDescription.str(); x != "" && !strings.EqualFold(x, desc) {
+		if x := ev.ExceptionDescription.Trim(); x != "" && !strings.EqualFold(x, desc) {
 			if desc == "" {
 				desc = x
 			} else {
@@ -231,8 +217,8 @@ func normalize(tr *trackResult, requested, path string) (*carriers.Tracking, err
 			continue
 		}
 		t.Events = append(t.Events, carriers.Event{
-			Time:        at.t,
-			ZoneUnknown: at.zoneUnknown,
+			Time:        at.Time,
+			ZoneUnknown: at.ZoneUnknown,
 			Status:      m.status,
 			Reason:      m.reason,
 			Code:        code,
@@ -240,11 +226,13 @@ func normalize(tr *trackResult, requested, path string) (*carriers.Tracking, err
 			Location:    location(ev.ScanLocation),
 		})
 	}
-	sortNewestFirst(t.Events)
+	// FedEx sends events newest first; the webhook documentation warns
+	// that pushes can arrive out of order.
+	carriertime.SortNewestFirstIfNeeded(t.Events)
 
 	// Current status: FedEx's latestStatusDetail, else the newest event.
-	if ls := tr.LatestStatusDetail; ls != nil && (ls.Code.str() != "" || ls.DerivedCode.str() != "") {
-		m := classify(ls.Code.str(), ls.DerivedCode.str(), ancillaryCode(ls.AncillaryDetails), ls.DelayDetail)
+	if ls := tr.LatestStatusDetail; ls != nil && (ls.Code.Trim() != "" || ls.DerivedCode.Trim() != "") {
+		m := classify(ls.Code.Trim(), ls.DerivedCode.Trim(), ancillaryCode(ls.AncillaryDetails), ls.DelayDetail)
 		t.Status, t.Reason = m.status, m.reason
 	}
 	if t.Status == carriers.StatusUnknown && len(t.Events) > 0 {
@@ -256,14 +244,14 @@ func normalize(tr *trackResult, requested, path string) (*carriers.Tracking, err
 		return nil, err
 	}
 	if t.Status == carriers.StatusDelivered {
-		t.DeliveredAt = deliveredAt(dates["ACTUAL_DELIVERY"], t.Events)
+		t.DeliveredAt, _ = carriertime.DeliveredAt(dates["ACTUAL_DELIVERY"], t.Events)
 		if dd := tr.DeliveryDetails; dd != nil {
-			t.SignedBy = dd.SignedByName.str()
+			t.SignedBy = dd.SignedByName.Trim()
 			if t.SignedBy != "" && t.Reason == carriers.ReasonNone {
 				t.Reason = carriers.ReasonSignedFor
 			}
 			if t.SignedBy == "" {
-				t.SignedBy = dd.ReceivedByName.str()
+				t.SignedBy = dd.ReceivedByName.Trim()
 			}
 		}
 	}
@@ -279,7 +267,7 @@ func normalize(tr *trackResult, requested, path string) (*carriers.Tracking, err
 func ancillaryCode(ds []ancillaryDetail) string {
 	first := ""
 	for _, d := range ds {
-		c := d.Reason.str()
+		c := d.Reason.Trim()
 		if _, ok := exceptionCodes[strings.ToUpper(c)]; ok {
 			return c
 		}
@@ -296,79 +284,40 @@ func location(a *address) carriers.Location {
 		return carriers.Location{}
 	}
 	return carriers.Location{
-		City:       a.City.str(),
-		State:      a.StateOrProvinceCode.str(),
-		PostalCode: a.PostalCode.str(),
-		Country:    strings.ToUpper(a.CountryCode.str()),
+		City:       a.City.Trim(),
+		State:      a.StateOrProvinceCode.Trim(),
+		PostalCode: a.PostalCode.Trim(),
+		Country:    strings.ToUpper(a.CountryCode.Trim()),
 	}
-}
-
-// sortNewestFirst orders events newest first. FedEx sends them so; the
-// order is kept unless two events with known zones are out of order (the
-// webhook documentation warns that pushes can arrive out of order), in which
-// case the events are sorted by time, stably. Events whose zone is unknown
-// then sort by their wall clock read as UTC.
-func sortNewestFirst(events []carriers.Event) {
-	prev := -1
-	sorted := true
-	for i := range events {
-		if events[i].ZoneUnknown {
-			continue
-		}
-		if prev >= 0 && events[i].Time.After(events[prev].Time) {
-			sorted = false
-			break
-		}
-		prev = i
-	}
-	if sorted {
-		return
-	}
-	slices.SortStableFunc(events, func(a, b carriers.Event) int { return b.Time.Compare(a.Time) })
 }
 
 // datesOf indexes dateAndTimes by type (the first of each type wins).
-func datesOf(ds []dateAndTime, path string) (map[string]parsedTime, error) {
+func datesOf(ds []dateAndTime, path string) (map[string]carriertime.Local, error) {
 	if len(ds) == 0 {
 		return nil, nil
 	}
-	out := make(map[string]parsedTime, len(ds))
+	out := make(map[string]carriertime.Local, len(ds))
 	for k, d := range ds {
-		typ := strings.ToUpper(d.Type.str())
+		typ := strings.ToUpper(d.Type.Trim())
 		if _, seen := out[typ]; seen || typ == "" {
 			continue
 		}
-		pt, err := parseTime(d.DateTime.str())
+		pt, err := carriertime.ParseISO(d.DateTime.Trim())
 		if err != nil {
-			return nil, &carriers.DecodeError{Field: path + ".dateAndTimes[" + strconv.Itoa(k) + "].dateTime", Value: clip(d.DateTime.str(), 64), Err: err}
+			return nil, &carriers.DecodeError{Field: path + ".dateAndTimes[" + strconv.Itoa(k) + "].dateTime", Value: clip(d.DateTime.Trim(), 64), Err: err}
 		}
-		if !pt.t.IsZero() {
+		if !pt.IsZero() {
 			out[typ] = pt
 		}
 	}
 	return out, nil
 }
 
-// deliveredAt prefers ACTUAL_DELIVERY when it carries an offset, then the
-// newest delivery scan, then ACTUAL_DELIVERY without an offset (its wall
-// clock read as UTC: the model has no zone flag for DeliveredAt).
-func deliveredAt(actual parsedTime, events []carriers.Event) time.Time {
-	if !actual.t.IsZero() && !actual.zoneUnknown {
-		return actual.t
-	}
-	for _, e := range events {
-		if e.Status == carriers.StatusDelivered && (!e.ZoneUnknown || actual.t.IsZero()) {
-			return e.Time
-		}
-	}
-	return actual.t
-}
-
 // estimate picks the delivery estimate: estimatedDeliveryTimeWindow (often
 // an empty window {}), then dateAndTimes ESTIMATED_DELIVERY, then
 // standardTransitTimeWindow (the service's standard transit, reported as
 // EstimateScheduled).
-func estimate(tr *trackResult, dates map[string]parsedTime, path string) (*carriers.Estimate, error) {
+func estimate(tr *trackResult, dates map[string]carriertime.Local, path string) (*carriers.Estimate, error) {
 	if w := tr.EstimatedDeliveryTimeWindow; w != nil && w.Window != nil {
 		e, err := windowEstimate(w.Window, path+".estimatedDeliveryTimeWindow.window", carriers.EstimateCarrier)
 		if err != nil || e != nil {
@@ -376,7 +325,7 @@ func estimate(tr *trackResult, dates map[string]parsedTime, path string) (*carri
 		}
 	}
 	if d, ok := dates["ESTIMATED_DELIVERY"]; ok {
-		return makeEstimate(d, d, carriers.EstimateCarrier), nil
+		return carriertime.Estimate(d, d, carriers.EstimateCarrier), nil
 	}
 	if w := tr.StandardTransitTimeWindow; w != nil && w.Window != nil {
 		return windowEstimate(w.Window, path+".standardTransitTimeWindow.window", carriers.EstimateScheduled)
@@ -386,62 +335,13 @@ func estimate(tr *trackResult, dates map[string]parsedTime, path string) (*carri
 
 // windowEstimate reads a {begins, ends} window; nil when both are empty.
 func windowEstimate(w *window, path string, src carriers.EstimateSource) (*carriers.Estimate, error) {
-	b, err := parseTime(w.Begins.str())
+	b, err := carriertime.ParseISO(w.Begins.Trim())
 	if err != nil {
-		return nil, &carriers.DecodeError{Field: path + ".begins", Value: clip(w.Begins.str(), 64), Err: err}
+		return nil, &carriers.DecodeError{Field: path + ".begins", Value: clip(w.Begins.Trim(), 64), Err: err}
 	}
-	e, err := parseTime(w.Ends.str())
+	e, err := carriertime.ParseISO(w.Ends.Trim())
 	if err != nil {
-		return nil, &carriers.DecodeError{Field: path + ".ends", Value: clip(w.Ends.str(), 64), Err: err}
+		return nil, &carriers.DecodeError{Field: path + ".ends", Value: clip(w.Ends.Trim(), 64), Err: err}
 	}
-	return makeEstimate(b, e, src), nil
-}
-
-// makeEstimate builds an Estimate from a window's bounds, either of which may
-// be zero (a single bound is a one-point window). Bounds that are bare dates
-// or exactly midnight (FedEx writes dates as midnight with an offset, such
-// as 2024-08-21T00:00:00-06:00) make a date-only estimate from the start of
-// the first day to the end of the last.
-func makeEstimate(b, e parsedTime, src carriers.EstimateSource) *carriers.Estimate {
-	switch {
-	case b.t.IsZero() && e.t.IsZero():
-		return nil
-	case b.t.IsZero():
-		b = e
-	case e.t.IsZero():
-		e = b
-	}
-	est := &carriers.Estimate{
-		Start:       b.t,
-		End:         e.t,
-		ZoneUnknown: (b.zoneUnknown && !b.dateOnly) || (e.zoneUnknown && !e.dateOnly),
-		Source:      src,
-	}
-	if dateLike(b) && dateLike(e) {
-		est.DateOnly = true
-		est.ZoneUnknown = false
-		est.End = endOfDay(e.t)
-	}
-	if est.End.Before(est.Start) {
-		est.End = est.Start
-		if est.DateOnly {
-			est.End = endOfDay(est.Start)
-		}
-	}
-	return est
-}
-
-// dateLike reports whether p is a bare date or a midnight time.
-func dateLike(p parsedTime) bool {
-	if p.dateOnly {
-		return true
-	}
-	h, m, s := p.t.Clock()
-	return h == 0 && m == 0 && s == 0 && p.t.Nanosecond() == 0
-}
-
-// endOfDay returns the last nanosecond of t's calendar day, in t's location.
-func endOfDay(t time.Time) time.Time {
-	y, mo, d := t.Date()
-	return time.Date(y, mo, d, 0, 0, 0, 0, t.Location()).AddDate(0, 0, 1).Add(-time.Nanosecond)
+	return carriertime.Estimate(b, e, src), nil
 }

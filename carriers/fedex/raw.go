@@ -3,7 +3,15 @@ package fedex
 import (
 	"bytes"
 	"encoding/json"
+
+	"github.com/postpurchase/postpurchase/carriers/internal/carrierjson"
 )
+
+// text is a JSON scalar read as a string: FedEx documents most fields as strings but sends some counts and codes
+// as numbers (and the reverse), so a
+// number or a boolean is kept as its JSON text and null is the empty string.
+// An object or an array is a type error naming the field.
+type text = carrierjson.Text
 
 // The raw structs mirror the parts of FedEx Track API v1's response
 // (POST /track/v1/trackingnumbers, schema "TrackingResponse" of the FedEx

@@ -86,5 +86,5 @@ func UniqueID(t *carriers.Tracking) string {
 	if json.Unmarshal(t.Raw, &r) != nil {
 		return ""
 	}
-	return r.Info.TrackingNumberUniqueID.str()
+	return r.Info.TrackingNumberUniqueID.Trim()
 }
