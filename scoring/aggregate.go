@@ -18,9 +18,13 @@ const MaxClockSkew = 5 * time.Minute
 // It is filled by aggregate without heap allocation for histories of up
 // to smallN orders, shipments and returns.
 type agg struct {
-	nowDay   int64
-	limit    int64 // Unix seconds after which a timestamp is in the future
 	currency string
+	counts   // no pointers: resetting it needs no write barriers
+}
+
+type counts struct {
+	nowDay int64
+	limit  int64 // Unix seconds after which a timestamp is in the future
 
 	hasOrders                     bool
 	nOrders, nCanceled            int
@@ -57,7 +61,7 @@ type agg struct {
 
 	reviews, reviewsText  int
 	ratingSum, lastRating float64
-	lastReviewAt          time.Time
+	lastReview            int // index of the latest review, -1 = none
 
 	hasPred bool
 	pred    clv.Prediction
@@ -72,9 +76,17 @@ const smallN = 64
 // call; a zero scratch is ready to use.
 type scratch struct {
 	days      [smallN]dayAmount
-	cats      [smallN]string // cleared after use: the pool must not keep a History's strings
+	cats      [smallN]catRef
 	orderKeys [smallN]uint64 // idKey of h.Orders[i].ID
 	shipKeys  [smallN]uint64 // idKey of h.Shipments[i].OrderID
+}
+
+// catRef is a distinct category seen: h.Orders[o].Categories[c], with its
+// idKey. Buffers without pointers need no write barriers and keep no
+// History strings alive in the pool.
+type catRef struct {
+	key  uint64
+	o, c int32
 }
 
 // idKey condenses an identifier to its length and last 8 bytes, where
@@ -140,7 +152,8 @@ func (a *agg) future(t time.Time) bool { return t.Unix() > a.limit }
 // aggregate validates h and fills a, using sc as working memory. model
 // may be nil.
 func (a *agg) aggregate(h *History, now time.Time, model *clv.Model, sc *scratch) error {
-	*a = agg{nowDay: day(now), limit: now.Add(MaxClockSkew).Unix()}
+	a.currency = ""
+	a.counts = counts{nowDay: day(now), limit: now.Add(MaxClockSkew).Unix(), lastReview: -1}
 	if p := h.Profile; p != nil && !p.CreatedAt.IsZero() && a.future(p.CreatedAt) {
 		return histErr("profile", -1, "created_at", "is in the future")
 	}
@@ -187,8 +200,12 @@ func (a *agg) aggregate(h *History, now time.Time, model *clv.Model, sc *scratch
 			if r.HasText {
 				a.reviewsText++
 			}
-			if !r.At.Before(a.lastReviewAt) {
-				a.lastReviewAt, a.lastRating = r.At, float64(r.Rating)
+			var last time.Time
+			if a.lastReview >= 0 {
+				last = e.Reviews[a.lastReview].At
+			}
+			if !r.At.Before(last) {
+				a.lastReview, a.lastRating = i, float64(r.Rating)
 			}
 		}
 	}
@@ -240,7 +257,6 @@ func (a *agg) orders(h *History, sc *scratch) error {
 		days = make([]dayAmount, 0, n)
 	}
 	cats := sc.cats[:0]
-	defer func() { clear(sc.cats[:min(len(cats), smallN)]) }()
 	var ids map[string]int
 	if n > smallN {
 		ids = make(map[string]int, n)
@@ -298,10 +314,18 @@ func (a *agg) orders(h *History, sc *scratch) error {
 		if a.nowDay-d < 365 {
 			a.orders365++
 		}
-		for _, c := range o.Categories {
-			if c != "" && !slices.Contains(cats, c) {
-				cats = append(cats, c)
+	categories:
+		for ci, c := range o.Categories {
+			if c == "" {
+				continue
 			}
+			k := idKey(c)
+			for _, r := range cats {
+				if r.key == k && h.Orders[r.o].Categories[r.c] == c {
+					continue categories
+				}
+			}
+			cats = append(cats, catRef{k, int32(i), int32(ci)})
 		}
 		if o.Payment != "" {
 			a.paymentKnown++

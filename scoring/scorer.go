@@ -121,12 +121,7 @@ func WithModel(m *clv.Model) Option {
 type Scorer struct {
 	reg        *registry
 	cfg        Config
-	vw, rw     []float64 // per signal
-	scale      []float64
-	neutral    []float64 // strength at the signal's Neutral value
-	kind       []uint8   // normalisation kind, see strengthOf
-	good       []bool    // Direction is MoreValue or LessRisk
-	used       []int     // signals with a non-zero weight
+	used       []weighted // signals with a non-zero weight, in registry order
 	rules      []rule
 	def        Tier
 	nReasons   int
@@ -138,11 +133,22 @@ type Scorer struct {
 	work sync.Pool
 }
 
+// weighted is a signal with a non-zero value or risk weight, with all
+// Score needs to know about it in one place.
+type weighted struct {
+	idx     int     // index in the registry
+	vw, rw  float64 // value and risk weight
+	scale   float64
+	neutral float64 // strength at the signal's Neutral value
+	kind    uint8   // normalisation kind, see strengthOf
+	good    bool    // Direction is MoreValue or LessRisk
+}
+
 // work is the per-call memory of Score, recycled through Scorer.work.
 type work struct {
 	agg
 	scratch
-	vc, e [128]float64 // effects of the used signals, for the reasons pass
+	vc, e []float64 // effects of the used signals, for the reasons pass
 }
 
 type rule struct {
@@ -184,24 +190,19 @@ func New(cfg Config, opts ...Option) (*Scorer, error) {
 	if err := cfg.check(func(n string) bool { _, ok := reg.index[n]; return ok }); err != nil {
 		return nil, err
 	}
-	n := len(reg.sigs)
 	s := &Scorer{
-		reg: reg, cfg: cfg, vw: make([]float64, n), rw: make([]float64, n), scale: make([]float64, n), neutral: make([]float64, n),
-		kind: make([]uint8, n), good: make([]bool, n),
+		reg: reg, cfg: cfg,
 		def: cfg.Tiers.Default, nReasons: cfg.Reasons, minContrib: cfg.MinContribution, model: o.model,
 	}
 	for i, sig := range reg.sigs {
-		s.vw[i] = cfg.ValueWeights[sig.Name]
-		s.rw[i] = cfg.RiskWeights[sig.Name]
-		s.scale[i] = sig.Scale
+		u := weighted{idx: i, vw: cfg.ValueWeights[sig.Name], rw: cfg.RiskWeights[sig.Name], scale: sig.Scale, good: sig.Direction.good()}
 		if v, ok := cfg.Scales[sig.Name]; ok {
-			s.scale[i] = v
+			u.scale = v
 		}
-		s.neutral[i] = strength(sig.Unit, s.scale[i], sig.Neutral)
-		s.kind[i] = kindOf(sig.Unit, s.scale[i])
-		s.good[i] = sig.Direction.good()
-		if s.vw[i] > 0 || s.rw[i] > 0 {
-			s.used = append(s.used, i)
+		u.neutral = strength(sig.Unit, u.scale, sig.Neutral)
+		u.kind = kindOf(sig.Unit, u.scale)
+		if u.vw > 0 || u.rw > 0 {
+			s.used = append(s.used, u)
 		}
 	}
 	for _, r := range cfg.Tiers.Rules {
@@ -355,23 +356,48 @@ func (s *Scorer) Score(h *History, now time.Time) (Score, error) {
 	// neutral, damped by good evidence above neutral.
 	var wsum, acc float64
 	prodBad, prodGood := 1.0, 1.0
-	// Effects are kept for the reasons pass (recomputed beyond the buffer).
-	vcBuf, eBuf := &w.vc, &w.e
-	for k, i := range s.used {
-		v := vals[i]
+	// Effects are kept for the reasons pass.
+	if cap(w.vc) < len(s.used) {
+		w.vc, w.e = make([]float64, len(s.used)), make([]float64, len(s.used))
+	}
+	vcBuf, eBuf := w.vc[:len(s.used)], w.e[:len(s.used)]
+	for k := range s.used {
+		u := &s.used[k]
+		v := vals[u.idx]
 		if math.IsNaN(v) {
 			continue
 		}
-		vc, e, good := s.effect(i, v)
-		if k < len(vcBuf) {
-			vcBuf[k], eBuf[k] = vc, e
+		// The effect of the signal: oriented value effect vc in [−1, 1]
+		// (strength minus neutral strength, sign by direction) and risk
+		// evidence e in [0, 0.999] (risk weight × strength above neutral,
+		// rescaled to [0, 1]), damping risk if u.good, adding otherwise.
+		var st float64
+		if u.kind == kindSaturate { // strengthOf's first case, inlined
+			if v > 0 {
+				st = v / (v + u.scale)
+			}
+		} else {
+			st = strengthOf(u.kind, u.scale, v)
 		}
-		if w := s.vw[i]; w > 0 {
+		ns := u.neutral
+		vc := st - ns
+		if !u.good {
+			vc = -vc
+		}
+		var e float64
+		if rw := u.rw; rw > 0 && st > ns && ns < 1 {
+			e = rw * (st - ns) / (1 - ns)
+			if e > 0.999 {
+				e = 0.999
+			}
+		}
+		vcBuf[k], eBuf[k] = vc, e
+		if w := u.vw; w > 0 {
 			wsum += w
 			acc += w * vc
 		}
 		if e > 0 {
-			if good {
+			if u.good {
 				prodGood *= 1 - e
 			} else {
 				prodBad *= 1 - e
@@ -420,24 +446,20 @@ func (s *Scorer) Score(h *History, now time.Time) (Score, error) {
 			}
 			top[j] = c
 		}
-		for k, i := range s.used {
+		for k := range s.used {
+			u := &s.used[k]
+			i := u.idx
 			v := vals[i]
 			if math.IsNaN(v) {
 				continue
 			}
-			var vc, e float64
-			good := s.good[i]
-			if k < len(vcBuf) {
-				vc, e = vcBuf[k], eBuf[k]
-			} else {
-				vc, e, good = s.effect(i, v)
-			}
-			if w := s.vw[i]; w > 0 {
+			vc, e := vcBuf[k], eBuf[k]
+			if w := u.vw; w > 0 {
 				push(candidate{i, EffectValue, 50 * w * vc / wsum})
 			}
 			if e > 0 {
 				l := -math.Log(1 - e)
-				if good {
+				if u.good {
 					push(candidate{i, EffectRisk, -100 * rawRisk * (1 - prodGood) * l / logGood})
 				} else {
 					push(candidate{i, EffectRisk, 100 * rawRisk * prodGood * l / logBad})
@@ -457,27 +479,6 @@ func (s *Scorer) Score(h *History, now time.Time) (Score, error) {
 		}
 	}
 	return sc, nil
-}
-
-// effect returns signal i's oriented value effect vc in [−1, 1] (strength
-// minus neutral strength, sign by direction), its risk evidence e in
-// [0, 0.999] (risk weight × strength above neutral, rescaled to [0, 1]),
-// and whether the signal is good (damps risk) or bad (adds risk).
-func (s *Scorer) effect(i int, v float64) (vc, e float64, good bool) {
-	st := strengthOf(s.kind[i], s.scale[i], v)
-	ns := s.neutral[i]
-	good = s.good[i]
-	vc = st - ns
-	if !good {
-		vc = -vc
-	}
-	if w := s.rw[i]; w > 0 && st > ns && ns < 1 {
-		e = w * (st - ns) / (1 - ns)
-		if e > 0.999 {
-			e = 0.999
-		}
-	}
-	return vc, e, good
 }
 
 func clamp100(v float64) float64 {
