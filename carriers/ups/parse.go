@@ -1,18 +1,25 @@
 package ups
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/postpurchase/postpurchase/carriers"
 	"github.com/postpurchase/postpurchase/carriers/internal/carrierhttp"
+	"github.com/postpurchase/postpurchase/carriers/internal/carrierjson"
+	"github.com/postpurchase/postpurchase/carriers/internal/carriertime"
 )
+
+// str is a JSON scalar read as text. The Track API documents its fields as
+// strings but numbers arrive where strings are documented (and the reverse),
+// so str accepts a string, a number or a boolean (kept as written) and null
+// (empty). An object or array where a scalar belongs is read as empty rather
+// than failing the whole document; the fields the adapter cannot do without
+// (dates, times) are then reported missing, with their JSON path.
+type str = carrierjson.LooseText
 
 // The raw shapes of the Track API v1 response (UPS-API/api-documentation
 // Tracking.yaml). Only the fields the adapter reads are declared; the whole
@@ -133,7 +140,7 @@ var bodyErrorCodes = map[string]error{
 // gmtDate/gmtTime) when UPS gives one, otherwise ZoneUnknown.
 func ParseTrackResponse(body []byte) ([]carriers.Tracking, error) {
 	var doc trackDoc
-	if err := decode(body, &doc); err != nil {
+	if err := carrierjson.Unmarshal(body, &doc); err != nil {
 		return nil, parseError(err)
 	}
 	if doc.TrackResponse == nil {
@@ -168,39 +175,6 @@ func ParseTrackResponse(body []byte) ([]carriers.Tracking, error) {
 		return nil, &carriers.Error{Carrier: Code, Op: "parse", Message: "response holds no package", Err: carriers.ErrNotFound}
 	}
 	return out, nil
-}
-
-// decode unmarshals body into v, turning the decoder's errors into a
-// *carriers.DecodeError with the JSON path where encoding/json knows it.
-func decode(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return &carriers.DecodeError{Err: errors.New("empty body")}
-	}
-	err := json.Unmarshal(body, v)
-	if err == nil {
-		return nil
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return &carriers.DecodeError{Field: te.Field, Value: te.Value, Err: fmt.Errorf("expected %s", jsonKind(te.Type.String()))}
-	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return &carriers.DecodeError{Value: "offset " + strconv.FormatInt(se.Offset, 10), Err: err}
-	}
-	return &carriers.DecodeError{Err: err}
-}
-
-// jsonKind names the JSON type a Go type is decoded from.
-func jsonKind(goType string) string {
-	switch {
-	case strings.HasPrefix(goType, "[]"):
-		return "an array"
-	case strings.HasPrefix(goType, "*") || strings.Contains(goType, "."):
-		return "an object"
-	default:
-		return "a " + goType
-	}
 }
 
 // parseError wraps a decoding failure for ParseTrackResponse.
@@ -258,7 +232,9 @@ func (p *rawPackage) normalize(path, inquiry string) (carriers.Tracking, error) 
 		}
 		tr.Events = append(tr.Events, ev)
 	}
-	sortNewestFirst(tr.Events)
+	// UPS sends events newest first; the sort is stable, so a response
+	// already in order is left as it is.
+	carriertime.SortNewestFirst(tr.Events)
 	if p.CurrentStatus != nil && (p.CurrentStatus.Type != "" || p.CurrentStatus.Code != "" || p.CurrentStatus.StatusCode != "") {
 		m, _ := classify(string(p.CurrentStatus.Type), string(p.CurrentStatus.Code), string(p.CurrentStatus.StatusCode))
 		tr.Status, tr.Reason = m.Status, m.Reason
@@ -274,12 +250,6 @@ func (p *rawPackage) normalize(path, inquiry string) (carriers.Tracking, error) 
 	}
 	tr.Estimate = p.estimate()
 	return tr, nil
-}
-
-// sortNewestFirst orders events newest first. UPS sends them that way; the
-// sort is stable, so a response already in order is left as it is.
-func sortNewestFirst(evs []carriers.Event) {
-	slices.SortStableFunc(evs, func(a, b carriers.Event) int { return b.Time.Compare(a.Time) })
 }
 
 // deliveredAt is the time of the newest delivered event, else the package's
@@ -299,7 +269,7 @@ func (p *rawPackage) deliveredAt(evs []carriers.Event) time.Time {
 			}
 			if p.DeliveryTime != nil && strings.EqualFold(string(p.DeliveryTime.Type), "DEL") {
 				for _, s := range []str{p.DeliveryTime.EndTime, p.DeliveryTime.StartTime} {
-					if c, ok := parseClock(string(s)); ok {
+					if c, ok := carriertime.ParseClock(string(s)); ok {
 						return day.Add(c)
 					}
 				}
@@ -350,11 +320,11 @@ func (p *rawPackage) estimate() *carriers.Estimate {
 // window builds an estimate on day from optional start and end clock times.
 func window(day time.Time, start, end string, src carriers.EstimateSource) *carriers.Estimate {
 	est := &carriers.Estimate{Start: day, End: day.Add(24*time.Hour - time.Second), ZoneUnknown: true, Source: src, DateOnly: true}
-	if c, ok := parseClock(start); ok {
+	if c, ok := carriertime.ParseClock(start); ok {
 		est.Start = day.Add(c)
 		est.DateOnly = false
 	}
-	if c, ok := parseClock(end); ok && day.Add(c).After(est.Start) {
+	if c, ok := carriertime.ParseClock(end); ok && day.Add(c).After(est.Start) {
 		est.End = day.Add(c)
 		est.DateOnly = false
 	}
@@ -413,43 +383,23 @@ func activityTime(dateField, timeField, date, clock, gmtDate, gmtTime, gmtOffset
 	}
 	local := day
 	if strings.TrimSpace(clock) != "" {
-		c, ok := parseClock(clock)
+		c, ok := carriertime.ParseClock(clock)
 		if !ok {
 			return time.Time{}, false, &carriers.DecodeError{Field: timeField, Value: clock, Err: errors.New("not an HHMMSS time")}
 		}
 		local = day.Add(c)
 	}
-	if off, ok := parseOffset(gmtOffset); ok {
-		return inZone(local, off), false, nil
+	if off, ok := carriertime.ParseOffset(gmtOffset); ok {
+		return carriertime.InZone(local, off), false, nil
 	}
 	if gd, ok := parseDate(gmtDate); ok {
-		if gc, ok := parseClock(gmtTime); ok {
-			if off, ok := deriveOffset(local, gd.Add(gc)); ok {
-				return inZone(local, off), false, nil
+		if gc, ok := carriertime.ParseClock(gmtTime); ok {
+			if off, ok := carriertime.DeriveOffset(local, gd.Add(gc)); ok {
+				return carriertime.InZone(local, off), false, nil
 			}
 		}
 	}
 	return local, true, nil
-}
-
-// inZone reinterprets the wall clock of t (held in UTC) in a fixed offset.
-func inZone(t time.Time, offsetSeconds int) time.Time {
-	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.FixedZone("", offsetSeconds))
-}
-
-// deriveOffset returns local−gmt rounded to 15 minutes if it is a plausible
-// UTC offset.
-func deriveOffset(local, gmt time.Time) (int, bool) {
-	diff := local.Sub(gmt)
-	q := 15 * time.Minute
-	rounded := diff.Round(q)
-	if rounded > 14*time.Hour || rounded < -14*time.Hour {
-		return 0, false
-	}
-	if d := diff - rounded; d > 2*time.Minute || d < -2*time.Minute {
-		return 0, false
-	}
-	return int(rounded / time.Second), true
 }
 
 // parseDate reads "YYYYMMDD" or "YYYY-MM-DD" as midnight UTC.
@@ -461,9 +411,9 @@ func parseDate(s string) (time.Time, bool) {
 	if len(s) != 8 {
 		return time.Time{}, false
 	}
-	y, ok1 := atoi(s[:4])
-	m, ok2 := atoi(s[4:6])
-	d, ok3 := atoi(s[6:])
+	y, ok1 := carriertime.Digits(s[:4])
+	m, ok2 := carriertime.Digits(s[4:6])
+	d, ok3 := carriertime.Digits(s[6:])
 	if !ok1 || !ok2 || !ok3 || y < 1900 || m < 1 || m > 12 || d < 1 || d > 31 {
 		return time.Time{}, false
 	}
@@ -472,110 +422,4 @@ func parseDate(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return t, true
-}
-
-// parseClock reads a time of day as "HHMMSS", "HH:MM:SS", "HHMM", "HH:MM"
-// or UPS's "74700" (HHMMSS with the leading zero dropped, as in the
-// Tracking.yaml example gmtTime).
-func parseClock(s string) (time.Duration, bool) {
-	s = strings.TrimSpace(s)
-	var digits [6]byte
-	n := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			if n == len(digits) {
-				return 0, false
-			}
-			digits[n] = c
-			n++
-		case c == ':':
-		default:
-			return 0, false
-		}
-	}
-	var h, m, sec int
-	d := string(digits[:n])
-	switch n {
-	case 6:
-		h, m, sec = num2(d[0:2]), num2(d[2:4]), num2(d[4:6])
-	case 5:
-		h, m, sec = num2(d[0:1]), num2(d[1:3]), num2(d[3:5])
-	case 4:
-		h, m = num2(d[0:2]), num2(d[2:4])
-	case 3:
-		h, m = num2(d[0:1]), num2(d[1:3])
-	default:
-		return 0, false
-	}
-	if h > 23 || m > 59 || sec > 59 {
-		return 0, false
-	}
-	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(sec)*time.Second, true
-}
-
-// parseOffset reads a UTC offset: "+08:00", "-04.00" (Track Alert's
-// pattern), "-0400", "-4", "+5:30". It returns seconds east of UTC.
-func parseOffset(s string) (int, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, false
-	}
-	if s == "Z" || s == "z" {
-		return 0, true
-	}
-	sign := 1
-	switch s[0] {
-	case '+':
-		s = s[1:]
-	case '-':
-		sign = -1
-		s = s[1:]
-	}
-	var hs, ms string
-	if i := strings.IndexAny(s, ":."); i >= 0 {
-		hs, ms = s[:i], s[i+1:]
-	} else if len(s) == 4 {
-		hs, ms = s[:2], s[2:]
-	} else {
-		hs = s
-	}
-	h, ok := atoi(hs)
-	if !ok || len(hs) == 0 || len(hs) > 2 {
-		return 0, false
-	}
-	m := 0
-	if ms != "" {
-		if m, ok = atoi(ms); !ok || len(ms) != 2 {
-			return 0, false
-		}
-	}
-	if h > 14 || m > 59 || h == 14 && m > 0 {
-		return 0, false
-	}
-	return sign * (h*3600 + m*60), true
-}
-
-func atoi(s string) (int, bool) {
-	if s == "" || len(s) > 9 {
-		return 0, false
-	}
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
-		n = n*10 + int(s[i]-'0')
-	}
-	return n, true
-}
-
-// num2 converts one or two ASCII digits (already checked).
-func num2(s string) int {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		n = n*10 + int(s[i]-'0')
-	}
-	return n
 }

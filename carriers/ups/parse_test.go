@@ -191,8 +191,10 @@ func TestDecodeErrorPaths(t *testing.T) {
 			"trackResponse.shipment[0].package[0].activity[0].time"},
 		{`{"trackResponse":{"shipment":[{"package":[{"activity":[]}]}]}}`,
 			"trackResponse.shipment[0].package[0].trackingNumber"},
+		// A wrong JSON type: the path keeps its array indices, as the
+		// other fields do (carriers.DecodeError's documented form).
 		{`{"trackResponse":{"shipment":[{"package":[{"trackingNumber":"1Z","activity":"none"}]}]}}`,
-			"trackResponse.shipment.package.activity"},
+			"trackResponse.shipment[0].package[0].activity"},
 		{`{"trackResponse":7}`, "trackResponse"},
 	} {
 		_, err := ParseTrackResponse([]byte(tt.body))
@@ -255,27 +257,10 @@ func TestClassify(t *testing.T) {
 	}
 }
 
-func TestParseHelpers(t *testing.T) {
-	for s, want := range map[string]int{"+08:00": 8 * 3600, "-04.00": -4 * 3600, "-0400": -4 * 3600, "-4": -4 * 3600, "+05:30": 5*3600 + 1800, "Z": 0} {
-		if got, ok := parseOffset(s); !ok || got != want {
-			t.Errorf("parseOffset(%q) = %d %v", s, got, ok)
-		}
-	}
-	for _, s := range []string{"", "+", "+15:00", "abc", "+08:0", "-04:75", "+123"} {
-		if _, ok := parseOffset(s); ok {
-			t.Errorf("parseOffset(%q) accepted", s)
-		}
-	}
-	for s, want := range map[string]time.Duration{"071356": 7*time.Hour + 13*time.Minute + 56*time.Second, "74700": 7*time.Hour + 47*time.Minute, "07:13:56": 7*time.Hour + 13*time.Minute + 56*time.Second, "1012": 10*time.Hour + 12*time.Minute} {
-		if got, ok := parseClock(s); !ok || got != want {
-			t.Errorf("parseClock(%q) = %v %v", s, got, ok)
-		}
-	}
-	for _, s := range []string{"", "246000", "1", "12:3a", "1234567"} {
-		if _, ok := parseClock(s); ok {
-			t.Errorf("parseClock(%q) accepted", s)
-		}
-	}
+// TestParseDate: UPS's package dates. Offsets and clock times are read by
+// carriertime (ParseOffset, ParseClock), whose tests hold UPS's forms
+// ("-04.00", the 5-digit "74700").
+func TestParseDate(t *testing.T) {
 	for _, s := range []string{"20240230", "2024131", "string", "99999999"} {
 		if _, ok := parseDate(s); ok {
 			t.Errorf("parseDate(%q) accepted", s)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/carriers/internal/carrierjson"
 )
 
 // trackAlert is the body UPS Track Alert POSTs to the subscriber's URL
@@ -60,7 +61,7 @@ func ParseWebhook(body []byte) ([]carriers.Tracking, error) {
 	trimmed := bytes.TrimSpace(body)
 	var alerts []json.RawMessage
 	if len(trimmed) > 0 && trimmed[0] == '[' {
-		if err := decode(trimmed, &alerts); err != nil {
+		if err := carrierjson.Unmarshal(trimmed, &alerts); err != nil {
 			return nil, webhookError(err)
 		}
 	} else {
@@ -73,7 +74,7 @@ func ParseWebhook(body []byte) ([]carriers.Tracking, error) {
 			path = "[" + strconv.Itoa(i) + "]"
 		}
 		var a trackAlert
-		if err := decode(raw, &a); err != nil {
+		if err := carrierjson.Unmarshal(raw, &a); err != nil {
 			var de *carriers.DecodeError
 			if errors.As(err, &de) && path != "" {
 				de.Field = strings.TrimSuffix(path+"."+de.Field, ".")

@@ -4,17 +4,25 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"html"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/postpurchase/postpurchase/carriers"
 	"github.com/postpurchase/postpurchase/carriers/internal/carrierhttp"
+	"github.com/postpurchase/postpurchase/carriers/internal/carrierjson"
+	"github.com/postpurchase/postpurchase/carriers/internal/carriertime"
 )
+
+// str is a JSON scalar read as text. USPS documents its fields as strings
+// but numbers arrive where strings are documented (and the reverse), so str
+// accepts a string, a number or a boolean (kept as written) and null
+// (empty). An object or array where a scalar belongs is read as empty rather
+// than failing the whole document; the fields the adapter cannot do without
+// (timestamps) are then reported missing, with their JSON path.
+type str = carrierjson.LooseText
 
 // The raw shapes of the USPS Tracking API v3 DETAIL response (tracking.yaml
 // v3.2.6 as vendored by karrio). Only the fields the adapter reads are
@@ -104,13 +112,13 @@ func ParseTrackResponse(body []byte) ([]carriers.Tracking, error) {
 	var err error
 	isArray := len(trimmed) > 0 && trimmed[0] == '['
 	if isArray {
-		err = decode(trimmed, &docs)
+		err = carrierjson.Unmarshal(trimmed, &docs)
 	} else {
 		docs = make([]rawTracking, 1)
 		if len(trimmed) > 0 && trimmed[0] != '{' {
 			err = &carriers.DecodeError{Err: errors.New("expected a JSON object")}
 		} else {
-			err = decode(trimmed, &docs[0])
+			err = carrierjson.Unmarshal(trimmed, &docs[0])
 		}
 	}
 	if err != nil {
@@ -177,36 +185,6 @@ func parseErrorBody(body []byte) (code, message string) {
 	return errorCodeMessage(d.Error, string(d.ErrorDescription))
 }
 
-func decode(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return &carriers.DecodeError{Err: errors.New("empty body")}
-	}
-	err := json.Unmarshal(body, v)
-	if err == nil {
-		return nil
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return &carriers.DecodeError{Field: te.Field, Value: te.Value, Err: fmt.Errorf("expected %s", jsonKind(te.Type.String()))}
-	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return &carriers.DecodeError{Value: "offset " + strconv.FormatInt(se.Offset, 10), Err: err}
-	}
-	return &carriers.DecodeError{Err: err}
-}
-
-func jsonKind(goType string) string {
-	switch {
-	case strings.HasPrefix(goType, "[]"):
-		return "an array"
-	case strings.HasPrefix(goType, "*") || strings.Contains(goType, "."):
-		return "an object"
-	default:
-		return "a " + goType
-	}
-}
-
 func parseError(err error) *carriers.Error {
 	return &carriers.Error{Carrier: Code, Op: "parse", Err: err}
 }
@@ -265,7 +243,7 @@ func (d *rawTracking) normalize(prefix string) (carriers.Tracking, error) {
 		}
 		tr.Events = append(tr.Events, ev)
 	}
-	slices.SortStableFunc(tr.Events, func(a, b carriers.Event) int { return b.Time.Compare(a.Time) })
+	carriertime.SortNewestFirst(tr.Events)
 	if m, ok := statusCategories[strings.ToLower(strings.TrimSpace(string(d.StatusCategory)))]; ok {
 		tr.Status, tr.Reason = m.Status, m.Reason
 		if m.Status == carriers.StatusDelivered {
@@ -382,14 +360,14 @@ func (e *event) normalize(path string) (carriers.Event, error) {
 	wall := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
 	switch off, okOff := parseOffset(string(e.GMTOffset)); {
 	case okOff:
-		ev.Time = time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), wall.Nanosecond(), time.FixedZone("", off))
+		ev.Time = carriertime.InZone(wall, off)
 	case hasOffset:
 		ev.Time = t
 	default:
 		ev.Time, ev.ZoneUnknown = wall, true
 		if g, gOff, ok := parseTimestamp(string(e.GMTTimestamp)); ok && gOff {
-			if off, ok := deriveOffset(wall, g); ok {
-				ev.Time, ev.ZoneUnknown = time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), wall.Nanosecond(), time.FixedZone("", off)), false
+			if off, ok := carriertime.DeriveOffset(wall, g); ok {
+				ev.Time, ev.ZoneUnknown = carriertime.InZone(wall, off), false
 			}
 		}
 	}
@@ -399,21 +377,6 @@ func (e *event) normalize(path string) (carriers.Event, error) {
 	ev.Description = cleanText(string(e.EventType))
 	ev.Location = carriers.Location{City: string(e.EventCity), State: string(e.EventState), PostalCode: string(e.EventZIP), Country: string(e.EventCountry)}
 	return ev, nil
-}
-
-// deriveOffset returns local−gmt rounded to 15 minutes if it is a plausible
-// UTC offset (within ±14 h, and within two minutes of the quarter hour:
-// USPS's GMTTimestamp has seconds its eventTimestamp drops).
-func deriveOffset(local, gmt time.Time) (int, bool) {
-	diff := local.Sub(gmt)
-	rounded := diff.Round(15 * time.Minute)
-	if rounded > 14*time.Hour || rounded < -14*time.Hour {
-		return 0, false
-	}
-	if d := diff - rounded; d > 2*time.Minute || d < -2*time.Minute {
-		return 0, false
-	}
-	return int(rounded / time.Second), true
 }
 
 // timestampLayouts are the forms USPS uses: local without offset
@@ -446,90 +409,36 @@ func parseTimestamp(s string) (t time.Time, hasOffset, ok bool) {
 
 // parseOffset reads GMTOffset: "-05:00", "+0530", "-5", or the spec's
 // "-420". A 3-digit value that is a whole number of quarter hours is read
-// as minutes (-420 = -07:00), otherwise as HMM (-500 = -05:00). Returns
-// seconds east of UTC.
+// as minutes (-420 = -07:00), otherwise as HMM (-500 = -05:00); every other
+// form is carriertime.ParseOffset's. Returns seconds east of UTC.
 func parseOffset(s string) (int, bool) {
 	s = strings.TrimSpace(s)
-	if s == "" {
+	sign, digits := 1, s
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		if s[0] == '-' {
+			sign = -1
+		}
+		digits = s[1:]
+	}
+	if len(digits) != 3 {
+		return carriertime.ParseOffset(s)
+	}
+	n, ok := carriertime.Digits(digits)
+	if !ok {
 		return 0, false
 	}
-	if s == "Z" {
-		return 0, true
+	if n%15 == 0 && n <= 840 {
+		return carriertime.OffsetSeconds(sign, n/60, n%60)
 	}
-	sign := 1
-	switch s[0] {
-	case '+':
-		s = s[1:]
-	case '-':
-		sign, s = -1, s[1:]
-	}
-	var h, m int
-	var ok bool
-	if i := strings.IndexAny(s, ":."); i >= 0 {
-		if h, ok = atoi(s[:i]); !ok || i == 0 || i > 2 {
-			return 0, false
-		}
-		if m, ok = atoi(s[i+1:]); !ok || len(s)-i-1 != 2 {
-			return 0, false
-		}
-	} else {
-		n, ok := atoi(s)
-		if !ok {
-			return 0, false
-		}
-		switch len(s) {
-		case 1, 2:
-			h = n
-		case 3:
-			if n%15 == 0 && n <= 840 {
-				h, m = n/60, n%60
-			} else {
-				h, m = n/100, n%100
-			}
-		case 4:
-			h, m = n/100, n%100
-		default:
-			return 0, false
-		}
-	}
-	if h > 14 || m > 59 || h == 14 && m > 0 {
-		return 0, false
-	}
-	return sign * (h*3600 + m*60), true
+	return carriertime.OffsetSeconds(sign, n/100, n%100)
 }
 
-// parseClock reads "HH:MM:SS", "HH:MM", "HHMMSS" or "HHMM".
+// parseClock reads "HH:MM:SS", "HH:MM", "HHMMSS" or "HHMM" (USPS does not
+// drop leading zeros, so the shorter forms carriertime.ParseClock also
+// reads are refused).
 func parseClock(s string) (time.Duration, bool) {
-	digits := strings.ReplaceAll(strings.TrimSpace(s), ":", "")
-	var h, m, sec int
-	var ok1, ok2, ok3 = true, true, true
-	switch len(digits) {
-	case 6:
-		h, ok1 = atoi(digits[:2])
-		m, ok2 = atoi(digits[2:4])
-		sec, ok3 = atoi(digits[4:])
-	case 4:
-		h, ok1 = atoi(digits[:2])
-		m, ok2 = atoi(digits[2:])
-	default:
+	if n := len(strings.ReplaceAll(strings.TrimSpace(s), ":", "")); n != 4 && n != 6 {
 		return 0, false
 	}
-	if !ok1 || !ok2 || !ok3 || h > 23 || m > 59 || sec > 59 {
-		return 0, false
-	}
-	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(sec)*time.Second, true
-}
-
-func atoi(s string) (int, bool) {
-	if s == "" || len(s) > 9 {
-		return 0, false
-	}
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, false
-		}
-		n = n*10 + int(s[i]-'0')
-	}
-	return n, true
+	return carriertime.ParseClock(s)
 }
