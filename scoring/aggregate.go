@@ -96,11 +96,16 @@ type catRef struct {
 func idKey(s string) uint64 {
 	n := len(s)
 	var k uint64
-	if n >= 8 {
+	switch {
+	case n >= 8:
 		t := s[n-8:]
 		k = uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
 			uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
-	} else {
+	case n >= 4: // first and last 4 bytes, overlapping: all of s
+		t := s[n-4:]
+		k = uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(t[0])<<32 | uint64(t[1])<<40 | uint64(t[2])<<48 | uint64(t[3])<<56
+	default:
 		for i := 0; i < n; i++ {
 			k = k<<8 | uint64(s[i])
 		}
@@ -276,8 +281,10 @@ func (a *agg) orders(h *History, sc *scratch) error {
 		case o.Items < 0:
 			return histErr("orders", i, "items", "must not be negative")
 		}
-		if err := a.setCurrency("orders", i, o.Currency); err != nil {
-			return err
+		if o.Currency != a.currency { // the same currency needs no call
+			if err := a.setCurrency("orders", i, o.Currency); err != nil {
+				return err
+			}
 		}
 		if o.ID != "" {
 			if ids != nil {
@@ -341,7 +348,7 @@ func (a *agg) orders(h *History, sc *scratch) error {
 		}
 		if o.ShippingCountry != "" && o.BillingCountry != "" {
 			a.countryPairs++
-			if !strings.EqualFold(o.ShippingCountry, o.BillingCountry) {
+			if o.ShippingCountry != o.BillingCountry && !strings.EqualFold(o.ShippingCountry, o.BillingCountry) {
 				a.countryMismatch++
 			}
 		}
@@ -385,12 +392,24 @@ func (a *agg) shipments(h *History, sc *scratch) error {
 	keyed := len(ss) <= smallN
 	for i := range ss {
 		s := &ss[i]
+		shipped, delivered := !s.ShippedAt.IsZero(), !s.DeliveredAt.IsZero()
+		var shippedDay, deliveredDay int64
+		if shipped {
+			sec := s.ShippedAt.Unix()
+			if sec > a.limit {
+				return histErr("shipments", i, "shipped_at", "is in the future")
+			}
+			shippedDay = dayOf(sec)
+		}
+		if delivered {
+			sec := s.DeliveredAt.Unix()
+			if sec > a.limit {
+				return histErr("shipments", i, "delivered_at", "is in the future")
+			}
+			deliveredDay = dayOf(sec)
+		}
 		switch {
-		case !s.ShippedAt.IsZero() && a.future(s.ShippedAt):
-			return histErr("shipments", i, "shipped_at", "is in the future")
-		case !s.DeliveredAt.IsZero() && a.future(s.DeliveredAt):
-			return histErr("shipments", i, "delivered_at", "is in the future")
-		case !s.DeliveredAt.IsZero() && !s.ShippedAt.IsZero() && s.DeliveredAt.Before(s.ShippedAt):
+		case delivered && shipped && s.DeliveredAt.Before(s.ShippedAt):
 			return histErr("shipments", i, "delivered_at", "is before shipped_at")
 		case s.Exceptions < 0:
 			return histErr("shipments", i, "exceptions", "must not be negative")
@@ -400,21 +419,21 @@ func (a *agg) shipments(h *History, sc *scratch) error {
 		if s.Lost {
 			a.lost++
 		}
-		if !s.DeliveredAt.IsZero() && !s.ShippedAt.IsZero() {
+		if delivered && shipped {
 			a.delivered++
-			a.deliveryDaysSum += float64(day(s.DeliveredAt) - day(s.ShippedAt))
+			a.deliveryDaysSum += float64(deliveredDay - shippedDay)
 		}
 		if !s.PromisedBy.IsZero() {
 			pd := day(s.PromisedBy)
 			var late int64
 			switch {
-			case !s.DeliveredAt.IsZero():
-				late = day(s.DeliveredAt) - pd
+			case delivered:
+				late = deliveredDay - pd
 			case !s.Lost && a.nowDay > pd:
 				late = a.nowDay - pd
 				a.overdueOpen++
 			}
-			if !s.DeliveredAt.IsZero() || pd < a.nowDay || s.Lost {
+			if delivered || pd < a.nowDay || s.Lost {
 				a.promised++ // outcome known
 			}
 			if late > 0 {
