@@ -33,8 +33,9 @@
 // The estimate is estimatedDeliveryTimeFrame, else estimatedTimeOfDelivery
 // (carriers.EstimateCarrier); bare dates and midnight bounds make a
 // date-only estimate. DeliveredAt is details.proofOfDelivery.timestamp (or
-// the delivery event when the proof has no offset); SignedBy is the proof's
-// signer and is personal data.
+// the delivery event when the proof has no offset); when neither has an
+// offset it is the wall clock in UTC with DeliveredZoneUnknown set. SignedBy
+// is the proof's signer and is personal data.
 //
 // # Times
 //

@@ -158,11 +158,11 @@ func normalize(s *shipment, requested, path string) (*carriers.Tracking, error) 
 		if s.Details != nil {
 			pod = s.Details.ProofOfDelivery
 		}
-		at, err := deliveredAt(pod, t.Events, path)
+		at, zoneUnknown, err := deliveredAt(pod, t.Events, path)
 		if err != nil {
 			return nil, err
 		}
-		t.DeliveredAt = at
+		t.DeliveredAt, t.DeliveredZoneUnknown = at, zoneUnknown
 		if pod != nil && pod.Signed != nil {
 			t.SignedBy = personName(pod.Signed)
 			if t.SignedBy != "" && t.Reason == carriers.ReasonNone {
@@ -231,19 +231,20 @@ func personName(p *person) string {
 	return strings.TrimSpace(p.GivenName.Trim() + " " + p.FamilyName.Trim())
 }
 
-// deliveredAt picks the delivery time (see carriertime.DeliveredAt) from
-// the proof of delivery's timestamp and the events.
-func deliveredAt(pod *proofOfDelivery, events []carriers.Event, path string) (time.Time, error) {
+// deliveredAt prefers the proof of delivery's timestamp when it carries an
+// offset, then the newest delivery event, then the proof's timestamp without
+// an offset (its wall clock in UTC, zoneUnknown set); see
+// carriertime.DeliveredAt.
+func deliveredAt(pod *proofOfDelivery, events []carriers.Event, path string) (at time.Time, zoneUnknown bool, err error) {
 	var p carriertime.Local
 	if pod != nil {
-		var err error
 		p, err = carriertime.ParseISO(pod.Timestamp.Trim())
 		if err != nil {
-			return time.Time{}, &carriers.DecodeError{Field: path + ".details.proofOfDelivery.timestamp", Value: clip(pod.Timestamp.Trim(), 64), Err: err}
+			return time.Time{}, false, &carriers.DecodeError{Field: path + ".details.proofOfDelivery.timestamp", Value: clip(pod.Timestamp.Trim(), 64), Err: err}
 		}
 	}
-	at, _ := carriertime.DeliveredAt(p, events)
-	return at, nil
+	at, zoneUnknown = carriertime.DeliveredAt(p, events)
+	return at, zoneUnknown, nil
 }
 
 // estimate reads estimatedDeliveryTimeFrame, else estimatedTimeOfDelivery.

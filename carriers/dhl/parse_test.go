@@ -223,6 +223,35 @@ func TestDelivered(t *testing.T) {
 	}
 }
 
+// TestDeliveredZoneUnknown: a delivery time without an offset (parcel-de
+// sends local times) is flagged, never passed off as UTC; a delivery event
+// with an offset wins over a proof of delivery without one.
+func TestDeliveredZoneUnknown(t *testing.T) {
+	for _, tc := range []struct {
+		name, pod, event string
+		want             string
+		unknown          bool
+	}{
+		{"neither has an offset", "2024-05-02T14:31:00", "2024-05-02T14:30:00", "2024-05-02T14:31:00Z", true},
+		{"event offset wins", "2024-05-02T14:31:00", "2024-05-02T14:30:00+02:00", "2024-05-02T14:30:00+02:00", false},
+		{"proof offset", "2024-05-02T14:31:00+02:00", "2024-05-02T14:30:00", "2024-05-02T14:31:00+02:00", false},
+		{"no proof, event without offset", "", "2024-05-02T14:30:00", "2024-05-02T14:30:00Z", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := shipmentJSON(`"status":{"statusCode":"delivered"},"details":{"proofOfDelivery":{"timestamp":"` + tc.pod + `"}},` +
+				`"events":[{"timestamp":"` + tc.event + `","statusCode":"delivered","status":"ZU"}]`)
+			got, err := ParseTrackResponse(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := got[0]
+			if tr.DeliveredAt.Format(time.RFC3339) != tc.want || tr.DeliveredZoneUnknown != tc.unknown {
+				t.Errorf("DeliveredAt %s zone unknown %v, want %s %v", tr.DeliveredAt.Format(time.RFC3339), tr.DeliveredZoneUnknown, tc.want, tc.unknown)
+			}
+		})
+	}
+}
+
 func TestWrongTypes(t *testing.T) {
 	bad := []struct{ name, body, field string }{
 		{"shipments object", `{"shipments":{"id":[]}}`, "shipments"},

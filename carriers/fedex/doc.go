@@ -41,8 +41,9 @@
 // (reported as carriers.EstimateScheduled). Bounds that are bare dates or
 // exactly midnight (FedEx writes dates as midnight with an offset) make a
 // date-only estimate. DeliveredAt is ACTUAL_DELIVERY (or the delivery scan
-// when ACTUAL_DELIVERY has no offset); SignedBy is signedByName, else
-// receivedByName, and is personal data.
+// when ACTUAL_DELIVERY has no offset); when neither has an offset it is the
+// wall clock in UTC with DeliveredZoneUnknown set. SignedBy is signedByName,
+// else receivedByName, and is personal data.
 //
 // # Times
 //

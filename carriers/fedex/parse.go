@@ -244,7 +244,9 @@ func normalize(tr *trackResult, requested, path string) (*carriers.Tracking, err
 		return nil, err
 	}
 	if t.Status == carriers.StatusDelivered {
-		t.DeliveredAt, _ = carriertime.DeliveredAt(dates["ACTUAL_DELIVERY"], t.Events)
+		// ACTUAL_DELIVERY when it has an offset, else the delivery scan,
+		// else ACTUAL_DELIVERY without an offset (DeliveredZoneUnknown).
+		t.DeliveredAt, t.DeliveredZoneUnknown = carriertime.DeliveredAt(dates["ACTUAL_DELIVERY"], t.Events)
 		if dd := tr.DeliveryDetails; dd != nil {
 			t.SignedBy = dd.SignedByName.Trim()
 			if t.SignedBy != "" && t.Reason == carriers.ReasonNone {

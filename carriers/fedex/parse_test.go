@@ -410,6 +410,39 @@ func TestDeliveredSignedFor(t *testing.T) {
 	}
 }
 
+// TestDeliveredZoneUnknown: when neither ACTUAL_DELIVERY nor the delivery
+// scan has an offset, DeliveredAt is the wall clock in UTC, flagged.
+func TestDeliveredZoneUnknown(t *testing.T) {
+	for _, tc := range []struct {
+		name, actual, scan string
+		want               string
+		unknown            bool
+	}{
+		{"neither has an offset", "2007-09-27T10:00:00", "2007-09-27T09:58:00", "2007-09-27T10:00:00Z", true},
+		{"scan offset wins", "2007-09-27T10:00:00", "2007-09-27T09:58:00-05:00", "2007-09-27T09:58:00-05:00", false},
+		{"actual offset", "2007-09-27T10:00:00-05:00", "2007-09-27T09:58:00", "2007-09-27T10:00:00-05:00", false},
+		{"actual date only", "2007-09-27", "", "2007-09-27T00:00:00Z", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			scans := ""
+			if tc.scan != "" {
+				scans = `,"scanEvents":[{"date":"` + tc.scan + `","eventType":"DL","derivedStatusCode":"DL"}]`
+			}
+			body := `{"output":{"completeTrackResults":[{"trackingNumber":"1","trackResults":[{` +
+				`"latestStatusDetail":{"code":"DL","derivedCode":"DL"},` +
+				`"dateAndTimes":[{"type":"ACTUAL_DELIVERY","dateTime":"` + tc.actual + `"}]` + scans + `}]}]}}`
+			got, err := ParseTrackResponse([]byte(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := got[0]
+			if tr.DeliveredAt.Format(time.RFC3339) != tc.want || tr.DeliveredZoneUnknown != tc.unknown {
+				t.Errorf("DeliveredAt %s zone unknown %v, want %s %v", tr.DeliveredAt.Format(time.RFC3339), tr.DeliveredZoneUnknown, tc.want, tc.unknown)
+			}
+		})
+	}
+}
+
 func TestEmptyScanDropped(t *testing.T) {
 	body := `{"output":{"completeTrackResults":[{"trackingNumber":"1","trackResults":[{"scanEvents":[` +
 		`{"date":"2024-08-16T10:00:00-05:00","eventType":"","derivedStatusCode":"","derivedStatus":"In transit"},` +

@@ -45,7 +45,10 @@
 // deliveryDate and deliveryTime carry no zone at all
 // (UPS-API/api-documentation#187): the Estimate is ZoneUnknown, built from
 // the rescheduled date (RDD) over the scheduled one (SDD), with the
-// deliveryTime window when given and DateOnly otherwise.
+// deliveryTime window when given and DateOnly otherwise. DeliveredAt is the
+// delivery scan's time, else the package's DEL date and time; it has
+// DeliveredZoneUnknown set when that time has no zone (always for the DEL
+// date).
 //
 // # Errors
 //

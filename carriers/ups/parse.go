@@ -246,19 +246,20 @@ func (p *rawPackage) normalize(path, inquiry string) (carriers.Tracking, error) 
 		tr.SignedBy = strings.TrimSpace(string(p.DeliveryInformation.ReceivedBy))
 	}
 	if tr.Status == carriers.StatusDelivered {
-		tr.DeliveredAt = p.deliveredAt(tr.Events)
+		tr.DeliveredAt, tr.DeliveredZoneUnknown = p.deliveredAt(tr.Events)
 	}
 	tr.Estimate = p.estimate()
 	return tr, nil
 }
 
-// deliveredAt is the time of the newest delivered event, else the package's
-// DEL delivery date (and DEL delivery time), read as a wall clock in UTC
-// because UPS gives package dates without a zone.
-func (p *rawPackage) deliveredAt(evs []carriers.Event) time.Time {
+// deliveredAt is the time of the newest delivered event (zone unknown when
+// the event's is), else the package's DEL delivery date (and DEL delivery
+// time), read as a wall clock in UTC and zone unknown because UPS gives
+// package dates without a zone.
+func (p *rawPackage) deliveredAt(evs []carriers.Event) (at time.Time, zoneUnknown bool) {
 	for _, e := range evs {
 		if e.Status == carriers.StatusDelivered {
-			return e.Time
+			return e.Time, e.ZoneUnknown
 		}
 	}
 	for _, d := range p.DeliveryDate {
@@ -270,14 +271,14 @@ func (p *rawPackage) deliveredAt(evs []carriers.Event) time.Time {
 			if p.DeliveryTime != nil && strings.EqualFold(string(p.DeliveryTime.Type), "DEL") {
 				for _, s := range []str{p.DeliveryTime.EndTime, p.DeliveryTime.StartTime} {
 					if c, ok := carriertime.ParseClock(string(s)); ok {
-						return day.Add(c)
+						return day.Add(c), true
 					}
 				}
 			}
-			return day
+			return day, true
 		}
 	}
-	return time.Time{}
+	return time.Time{}, false
 }
 
 // estimate builds the delivery estimate from deliveryDate (RDD, the

@@ -148,6 +148,44 @@ func TestTimeZoneRules(t *testing.T) {
 	}
 }
 
+// TestDeliveredZoneUnknown: a delivery scan without zone information, or a
+// package DEL date (which never has a zone), sets DeliveredZoneUnknown; a
+// delivery scan with an offset does not.
+func TestDeliveredZoneUnknown(t *testing.T) {
+	for _, tc := range []struct {
+		name, pkg string
+		want      string
+		unknown   bool
+	}{
+		{"scan with offset", `"activity":[{"date":"20240301","time":"093000","gmtOffset":"-05:00","status":{"type":"D","statusCode":"011"}}]`,
+			"2024-03-01T09:30:00-05:00", false},
+		{"scan without zone", `"activity":[{"date":"20240301","time":"093000","status":{"type":"D","statusCode":"011"}}]`,
+			"2024-03-01T09:30:00Z", true},
+		{"DEL date and time", `"currentStatus":{"type":"D","code":"FS"},"deliveryDate":[{"type":"DEL","date":"20240301"}],"deliveryTime":{"type":"DEL","endTime":"101500"}`,
+			"2024-03-01T10:15:00Z", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParseTrackResponse([]byte(`{"trackResponse":{"shipment":[{"package":[{"trackingNumber":"1Z12345E0205271688",` + tc.pkg + `}]}]}}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := got[0]
+			if tr.Status != carriers.StatusDelivered || tr.DeliveredAt.Format(time.RFC3339) != tc.want || tr.DeliveredZoneUnknown != tc.unknown {
+				t.Errorf("%s: DeliveredAt %s zone unknown %v, want %s %v", tr.Status, tr.DeliveredAt.Format(time.RFC3339), tr.DeliveredZoneUnknown, tc.want, tc.unknown)
+			}
+		})
+	}
+	// A Track Alert delivery without gmtOffset.
+	got, err := ParseWebhook([]byte(`{"trackingNumber":"1Z204W4R0308071865","localActivityDate":"20240423","localActivityTime":"091519",
+	  "activityStatus":{"type":"D","code":"FS","descriptionCode":"011"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr := got[0]; tr.Status != carriers.StatusDelivered || !tr.DeliveredZoneUnknown || tr.DeliveredAt.Format(time.RFC3339) != "2024-04-23T09:15:19Z" {
+		t.Errorf("webhook: %s at %s zone unknown %v", tr.Status, tr.DeliveredAt, tr.DeliveredZoneUnknown)
+	}
+}
+
 func TestParseTrackResponseErrors(t *testing.T) {
 	tests := []struct {
 		name string

@@ -125,7 +125,7 @@ func (a *trackAlert) normalize(path string) (carriers.Tracking, error) {
 	tr.Events = []carriers.Event{ev}
 	tr.Status, tr.Reason = ev.Status, ev.Reason
 	if ev.Status == carriers.StatusDelivered {
-		tr.DeliveredAt = ev.Time
+		tr.DeliveredAt, tr.DeliveredZoneUnknown = ev.Time, ev.ZoneUnknown
 		tr.SignedBy = strings.TrimSpace(string(a.ReceivedBy))
 	}
 	if day, ok := parseDate(string(a.ScheduledDeliveryDate)); ok && ev.Status != carriers.StatusDelivered {

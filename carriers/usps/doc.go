@@ -43,7 +43,8 @@
 // Z or offset is taken as written unless GMTOffset says otherwise. Delivery
 // estimates (predicted date or timestamp with its window, else expected,
 // else guaranteed) are local without an offset: ZoneUnknown, and DateOnly
-// when the time is midnight.
+// when the time is midnight. DeliveredAt is the delivery event's time, with
+// DeliveredZoneUnknown set when that event's zone is unknown.
 //
 // # Errors
 //

@@ -261,7 +261,7 @@ func (d *rawTracking) normalize(prefix string) (carriers.Tracking, error) {
 	if tr.Status == carriers.StatusDelivered {
 		for _, e := range tr.Events {
 			if e.Status == carriers.StatusDelivered {
-				tr.DeliveredAt = e.Time
+				tr.DeliveredAt, tr.DeliveredZoneUnknown = e.Time, e.ZoneUnknown
 				break
 			}
 		}

@@ -138,6 +138,32 @@ func TestTimeZoneRules(t *testing.T) {
 	}
 }
 
+// TestDeliveredZoneUnknown: DeliveredAt carries the delivery event's zone
+// knowledge.
+func TestDeliveredZoneUnknown(t *testing.T) {
+	for _, tc := range []struct {
+		name, zone string
+		want       string
+		unknown    bool
+	}{
+		{"GMTOffset", `,"GMTOffset":"-05:00"`, "2024-11-22T13:58:00-05:00", false},
+		{"no GMT fields", ``, "2024-11-22T13:58:00Z", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := `{"trackingNumber":"9400111899223197428490","statusCategory":"Delivered","status":"Delivered, In/At Mailbox",` +
+				`"trackingEvents":[{"eventType":"Delivered, In/At Mailbox","eventTimestamp":"2024-11-22T13:58:00","eventCode":"01"` + tc.zone + `}]}`
+			got, err := ParseTrackResponse([]byte(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := got[0]
+			if tr.Status != carriers.StatusDelivered || tr.DeliveredAt.Format(time.RFC3339) != tc.want || tr.DeliveredZoneUnknown != tc.unknown {
+				t.Errorf("%s: DeliveredAt %s zone unknown %v, want %s %v", tr.Status, tr.DeliveredAt.Format(time.RFC3339), tr.DeliveredZoneUnknown, tc.want, tc.unknown)
+			}
+		})
+	}
+}
+
 func TestParseTrackResponseErrors(t *testing.T) {
 	notFound := []byte(`{"apiVersion":"v3","error":{"code":"400","message":"Bad Request","errors":[{"status":"400","code":"150001",
 	  "title":"12: A status update is not yet available on your package. It will be available when the shipper provides an update or the package is delivered to USPS.","detail":""}]}}`)
