@@ -14,8 +14,7 @@ import (
 // registry is the ordered set of signals a Scorer computes: built-ins
 // first, then the host's.
 type registry struct {
-	sigs     []Signal
-	get      []func(a *agg, h *History) float64 // built-ins; nil for custom
+	sigs     []Signal // nBuiltin built-ins (computed by agg.values), then custom
 	describe []func(v float64, vs Values) string
 	index    map[string]int
 }
@@ -28,7 +27,6 @@ func newRegistry(custom []Signal) (*registry, error) {
 	for _, b := range bs {
 		r.index[b.Name] = len(r.sigs)
 		r.sigs = append(r.sigs, b.Signal)
-		r.get = append(r.get, b.get)
 		r.describe = append(r.describe, b.describe)
 	}
 	for _, s := range custom {
@@ -53,7 +51,6 @@ func newRegistry(custom []Signal) (*registry, error) {
 		}
 		r.index[s.Name] = len(r.sigs)
 		r.sigs = append(r.sigs, s)
-		r.get = append(r.get, nil)
 		desc := s.Describe
 		name := s.Name
 		r.describe = append(r.describe, func(v float64, vs Values) string {
@@ -75,14 +72,16 @@ func Signals() []Signal {
 	out := make([]Signal, len(bs))
 	for i, b := range bs {
 		s := b.Signal
-		get := b.get
+		idx := b.idx
 		s.Compute = func(h *History, now time.Time) (float64, bool) {
 			var a agg
 			var sc scratch
 			if h == nil || a.aggregate(h, now.UTC(), nil, &sc) != nil {
 				return 0, false
 			}
-			v := get(&a, h)
+			var vals [nBuiltin]float64
+			a.values(h, &vals)
+			v := vals[idx]
 			return v, !math.IsNaN(v)
 		}
 		out[i] = s
@@ -334,11 +333,8 @@ func (s *Scorer) Score(h *History, now time.Time) (Score, error) {
 		return Score{}, err
 	}
 	vals := make([]float64, len(s.reg.sigs))
-	for i, get := range s.reg.get {
-		if get != nil {
-			vals[i] = get(a, h)
-			continue
-		}
+	a.values(h, (*[nBuiltin]float64)(vals))
+	for i := nBuiltin; i < len(vals); i++ {
 		v, ok := s.reg.sigs[i].Compute(h, now)
 		switch {
 		case !ok:

@@ -85,6 +85,40 @@ func TestRegistry(t *testing.T) {
 	}
 }
 
+// TestBuiltinIndices checks that builtins() lists the signals in the
+// order of the sig constants agg.values writes them at, and that every
+// constant is a signal: the constants' names are the signals' names in
+// CamelCase, so a mismatch would also show in review.
+func TestBuiltinIndices(t *testing.T) {
+	bs := builtins()
+	if len(bs) != nBuiltin {
+		t.Fatalf("%d built-ins, nBuiltin = %d", len(bs), nBuiltin)
+	}
+	for i, b := range bs {
+		if b.idx != i {
+			t.Errorf("builtins()[%d] (%s) has idx %d", i, b.Name, b.idx)
+		}
+	}
+	// Every value is written: a sentinel left in place would be a gap.
+	var a agg
+	var sc scratch
+	for _, h := range []*History{loyalHistory(), riskyHistory(), {}} {
+		if err := a.aggregate(h, testNow, nil, &sc); err != nil {
+			t.Fatal(err)
+		}
+		var out [nBuiltin]float64
+		for i := range out {
+			out[i] = -12345.678
+		}
+		a.values(h, &out)
+		for i, v := range out {
+			if v == -12345.678 {
+				t.Errorf("values does not write %s", bs[i].Name)
+			}
+		}
+	}
+}
+
 func TestScoreLoyalAndRisky(t *testing.T) {
 	s := mustScorer(t)
 	loyal, err := s.Score(loyalHistory(), testNow)
