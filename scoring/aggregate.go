@@ -76,17 +76,8 @@ const smallN = 64
 // call; a zero scratch is ready to use.
 type scratch struct {
 	days      [smallN]dayAmount
-	cats      [smallN]catRef
 	orderKeys [smallN]uint64 // idKey of h.Orders[i].ID
 	shipKeys  [smallN]uint64 // idKey of h.Shipments[i].OrderID
-}
-
-// catRef is a distinct category seen: h.Orders[o].Categories[c], with its
-// idKey. Buffers without pointers need no write barriers and keep no
-// History strings alive in the pool.
-type catRef struct {
-	key  uint64
-	o, c int32
 }
 
 // idKey condenses an identifier to its length and last 8 bytes, where
@@ -261,7 +252,8 @@ func (a *agg) orders(h *History, sc *scratch) error {
 	if n > smallN {
 		days = make([]dayAmount, 0, n)
 	}
-	cats := sc.cats[:0]
+	var catBuf [smallN]string // on the stack: no write barriers, nothing kept
+	cats := catBuf[:0]
 	var ids map[string]int
 	if n > smallN {
 		ids = make(map[string]int, n)
@@ -321,18 +313,10 @@ func (a *agg) orders(h *History, sc *scratch) error {
 		if a.nowDay-d < 365 {
 			a.orders365++
 		}
-	categories:
-		for ci, c := range o.Categories {
-			if c == "" {
-				continue
+		for _, c := range o.Categories {
+			if c != "" && !slices.Contains(cats, c) {
+				cats = append(cats, c)
 			}
-			k := idKey(c)
-			for _, r := range cats {
-				if r.key == k && h.Orders[r.o].Categories[r.c] == c {
-					continue categories
-				}
-			}
-			cats = append(cats, catRef{k, int32(i), int32(ci)})
 		}
 		if o.Payment != "" {
 			a.paymentKnown++
