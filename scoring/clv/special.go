@@ -55,7 +55,100 @@ func hyp2f1(a, b, c, z float64) (float64, bool) {
 // series stops when that bound puts the whole tail below 1e-15 of the sum
 // of the largest z, which converges last. It reports false on
 // non-convergence or overflow.
+//
+// The series of the largest z runs first, alone, and decides the number
+// of terms; the coefficients it computed are then summed for every z in
+// registers, four at a time. Each sum takes the same operations in the
+// same order as summing all z in lock step (hyp2f1Lockstep, which longer
+// series and failures still use), so the results are the same to the bit.
 func hyp2f1Batch(a, b, c float64, zs, out []float64) bool {
+	n := len(zs)
+	if n == 0 {
+		return true
+	}
+	out = out[:n]
+	kmax := 0
+	for k := range n {
+		if zs[k] > zs[kmax] {
+			kmax = k
+		}
+	}
+	var coefs [seriesBuffer]float64
+	terms := hyp2f1Terms(a, b, c, zs[kmax], &coefs)
+	if terms < 0 {
+		return hyp2f1Lockstep(a, b, c, zs, out)
+	}
+	cs := coefs[:terms]
+	k := 0
+	for ; k+4 <= n; k += 4 {
+		z0, z1, z2, z3 := zs[k], zs[k+1], zs[k+2], zs[k+3]
+		p0, p1, p2, p3 := 1.0, 1.0, 1.0, 1.0
+		s0, s1, s2, s3 := 1.0, 1.0, 1.0, 1.0
+		for _, cf := range cs {
+			p0 *= z0
+			p1 *= z1
+			p2 *= z2
+			p3 *= z3
+			s0 += cf * p0
+			s1 += cf * p1
+			s2 += cf * p2
+			s3 += cf * p3
+		}
+		out[k], out[k+1], out[k+2], out[k+3] = s0, s1, s2, s3
+	}
+	for ; k < n; k++ {
+		z := zs[k]
+		p, s := 1.0, 1.0
+		for _, cf := range cs {
+			p *= z
+			s += cf * p
+		}
+		out[k] = s
+	}
+	return true
+}
+
+// seriesBuffer bounds the coefficients hyp2f1Batch keeps; longer series
+// (z near 1) are summed in lock step.
+const seriesBuffer = 256
+
+// hyp2f1Terms runs the series of 2F1(a, b; c; z) alone with the stopping
+// rule of hyp2f1Lockstep for zmax = z, stores the coefficients of the
+// terms it added in coefs and returns their number; −1 if the series fails
+// (hyp2f1Lockstep then reports it) or needs more than seriesBuffer terms.
+func hyp2f1Terms(a, b, c, z float64, coefs *[seriesBuffer]float64) int {
+	rest := 1 - z
+	coef, pw, sum := 1.0, 1.0, 1.0
+	for j := range seriesBuffer {
+		fj := float64(j)
+		coef *= (a + fj) * (b + fj) / ((c + fj) * (fj + 1))
+		coefs[j] = coef
+		pw *= z
+		sum += coef * pw
+		if coef == 0 {
+			return j + 1
+		}
+		if nj := fj + 1; a+nj >= 0 && b+nj >= 0 {
+			term := math.Abs(coef * pw)
+			tol := 1e-15 * math.Abs(sum)
+			if !(term*z > tol*rest) { // see hyp2f1Lockstep
+				q1 := max((a+nj)/(c+nj), 1) * max((b+nj)/(nj+1), 1)
+				q2 := max((a+nj)/(nj+1), 1) * max((b+nj)/(c+nj), 1)
+				q := min(q1, q2) * z
+				if q < 1 && term*q <= tol*(1-q) {
+					return j + 1
+				}
+			}
+		}
+		if math.IsInf(sum, 0) || math.IsNaN(sum) {
+			return -1
+		}
+	}
+	return -1
+}
+
+// hyp2f1Lockstep is hyp2f1Batch summing all z in lock step, term by term.
+func hyp2f1Lockstep(a, b, c float64, zs, out []float64) bool {
 	var pwBuf [16]float64
 	n := len(zs)
 	pw, out := pwBuf[:n], out[:n] // one bounds check here, none in the loops
