@@ -50,6 +50,21 @@
 // accepts "expires_in" as a JSON number or a JSON string (UPS sends a
 // string); the tests check both.
 //
+// WithToken runs the flow the adapters share: call the carrier with a token
+// and, when it refuses the token (expired or revoked early), drop it and
+// call once more with a fresh one.
+//
+// # Answers
+//
+// Answer maps the answer to a request for one tracking number the way the
+// single-number adapters (ups, usps, dhl) do: a non-2xx status through
+// StatusError, refined by the carrier's error code and message from the
+// body; a 2xx body through the adapter's parser, whose errors get the
+// operation, number, status and request ID; and of several trackings the one
+// whose number was asked for (PickTracking). CodeSentinel maps a carrier's
+// own error codes; Clip, RandomID and CheckURL are the small helpers every
+// adapter needs.
+//
 // The package is internal: its API serves the four adapters of this module
 // and may change with them.
 package carrierhttp

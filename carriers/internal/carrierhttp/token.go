@@ -167,6 +167,25 @@ func (c *TokenCache) Invalidate(tok *oauth2.Token) {
 	<-c.lock
 }
 
+// WithToken calls try with a valid token (see Token). When try reports that
+// the carrier refused the token (refused: an HTTP 401, or the carrier's
+// code for an expired or revoked token), the token is dropped and try is
+// called once more with a fresh one; that second answer stands, refused or
+// not. The error is Token's (a *carriers.Error with Op "token") or try's.
+func (c *TokenCache) WithToken(ctx context.Context, try func(tok *oauth2.Token) (refused bool, err error)) error {
+	for attempt := 0; ; attempt++ {
+		tok, err := c.Token(ctx)
+		if err != nil {
+			return err
+		}
+		refused, err := try(tok)
+		if !refused || attempt > 0 {
+			return err
+		}
+		c.Invalidate(tok)
+	}
+}
+
 // tokenError maps a failed token fetch to a *carriers.Error.
 func (c *TokenCache) tokenError(ctx context.Context, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {

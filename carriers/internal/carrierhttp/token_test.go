@@ -239,3 +239,51 @@ func TestNewTokenCacheValidation(t *testing.T) {
 		}
 	}
 }
+
+func TestWithToken(t *testing.T) {
+	srv, n := tokenServer(t, `3600`, oauth2.AuthStyleInHeader)
+	tc, err := NewTokenCache(TokenConfig{Carrier: "ups", TokenURL: srv.URL, ClientID: "id", ClientSecret: "secret", AuthStyle: oauth2.AuthStyleInHeader})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	// Accepted at once: one call, the cached token.
+	var seen []string
+	if err := tc.WithToken(ctx, func(tok *oauth2.Token) (bool, error) {
+		seen = append(seen, tok.AccessToken)
+		return false, nil
+	}); err != nil || strings.Join(seen, ",") != "tok-1" {
+		t.Fatalf("accepted: %v %v", seen, err)
+	}
+	// Refused once: dropped, fetched again, called again.
+	seen = nil
+	if err := tc.WithToken(ctx, func(tok *oauth2.Token) (bool, error) {
+		seen = append(seen, tok.AccessToken)
+		return len(seen) == 1, nil
+	}); err != nil || strings.Join(seen, ",") != "tok-1,tok-2" || n.Load() != 2 {
+		t.Fatalf("refused once: %v %v, %d fetches", seen, err, n.Load())
+	}
+	// Refused twice: the second answer stands, no third call.
+	seen = nil
+	errRefused := errors.New("refused")
+	err = tc.WithToken(ctx, func(tok *oauth2.Token) (bool, error) {
+		seen = append(seen, tok.AccessToken)
+		return true, errRefused
+	})
+	if !errors.Is(err, errRefused) || strings.Join(seen, ",") != "tok-2,tok-3" {
+		t.Fatalf("refused twice: %v %v", seen, err)
+	}
+	// A token that cannot be had is Token's error; try is not called.
+	bad, err := NewTokenCache(TokenConfig{Carrier: "ups", TokenURL: srv.URL, ClientID: "id", ClientSecret: "wrong", AuthStyle: oauth2.AuthStyleInHeader})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = bad.WithToken(ctx, func(*oauth2.Token) (bool, error) {
+		t.Error("try called without a token")
+		return false, nil
+	})
+	var ce *carriers.Error
+	if !errors.As(err, &ce) || ce.Op != "token" || !errors.Is(err, carriers.ErrUnauthorized) {
+		t.Errorf("token failure: %v", err)
+	}
+}
