@@ -86,6 +86,9 @@ type Carrier struct {
 	maxBody  int64
 	http     *retryablehttp.Client
 	log      *slog.Logger
+	// answer maps responses: a 4xx problem body gives Code and Message,
+	// the status gives the sentinel.
+	answer carrierhttp.Answer
 }
 
 // Compile-time check of the interface Carrier implements.
@@ -103,8 +106,7 @@ func New(cfg Config) (*Carrier, error) {
 	if base == "" {
 		base = ProductionBaseURL
 	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if _, err := carrierhttp.CheckURL(base); err != nil {
 		return nil, errors.New("dhl: Config.BaseURL is not an absolute http(s) URL")
 	}
 	if cfg.MaxBodyBytes < 0 {
@@ -149,6 +151,7 @@ func New(cfg Config) (*Carrier, error) {
 		maxBody:  cfg.MaxBodyBytes,
 		http:     hc,
 		log:      log,
+		answer:   carrierhttp.Answer{Carrier: Code, Parse: parseBody, ErrorBody: problemDocument},
 	}, nil
 }
 
@@ -168,7 +171,7 @@ func (c *Carrier) Code() string { return Code }
 func (c *Carrier) Track(ctx context.Context, number string) (*carriers.Tracking, error) {
 	n, err := cleanNumber(number)
 	if err != nil {
-		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: clip(number, 64), Message: err.Error(), Err: carriers.ErrInvalidNumber}
+		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: carrierhttp.Clip(number, 64), Message: err.Error(), Err: carriers.ErrInvalidNumber}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: n, Err: err}
@@ -190,30 +193,13 @@ func (c *Carrier) Track(ctx context.Context, number string) (*carriers.Tracking,
 		return nil, carrierhttp.TransportError(Code, "track", n, err)
 	}
 	c.log.DebugContext(ctx, "dhl: track", "status", resp.StatusCode, "bytes", len(resp.Body))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := carrierhttp.StatusError(Code, "track", n, resp)
-		if p, ok := asProblem(resp.Body); ok {
-			e.Code, e.Message = clip(p.Title.Trim(), 128), clip(p.Detail.Trim(), 256)
-		}
-		return nil, e
-	}
-	trs, err := parseBody(resp.Body, n)
-	if err != nil {
-		var ce *carriers.Error
-		if errors.As(err, &ce) {
-			ce.HTTPStatus = resp.StatusCode
-			ce.RequestID = carrierhttp.RequestID(resp.Header)
-		}
-		return nil, err
-	}
-	best := &trs[0]
-	for i := range trs {
-		if strings.EqualFold(strings.Join(strings.Fields(trs[i].Number), ""), n) {
-			best = &trs[i]
-			break
-		}
-	}
-	return best, nil
+	return c.answer.Tracking(resp, n, carrierhttp.RequestID(resp.Header))
+}
+
+// problemDocument reads an RFC 7807 problem body for carrierhttp.Answer.
+func problemDocument(body []byte) (code, message string, ok bool) {
+	p, ok := asProblem(body)
+	return carrierhttp.Clip(p.Title.Trim(), 128), p.Detail.Trim(), ok
 }
 
 // cleanNumber drops spaces from a tracking number and checks it: 1 to 50

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/carriers/internal/carrierhttp"
 	"github.com/postpurchase/postpurchase/carriers/internal/carrierjson"
 	"github.com/postpurchase/postpurchase/carriers/internal/carriertime"
 )
@@ -83,7 +84,7 @@ func problemError(p problem, httpStatus int, number string) *carriers.Error {
 		status, _ = strconv.Atoi(p.Status.Trim())
 	}
 	e := &carriers.Error{Carrier: Code, Op: "track", Number: number, HTTPStatus: httpStatus,
-		Code: clip(p.Title.Trim(), 128), Message: clip(p.Detail.Trim(), 256)}
+		Code: carrierhttp.Clip(p.Title.Trim(), 128), Message: carrierhttp.Clip(p.Detail.Trim(), 256)}
 	switch {
 	case status == 404 || status == 410:
 		e.Err = carriers.ErrNotFound
@@ -97,14 +98,6 @@ func problemError(p problem, httpStatus int, number string) *carriers.Error {
 		e.Err = carriers.ErrUnavailable
 	}
 	return e
-}
-
-// clip cuts s to at most n bytes.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }
 
 // normalize turns one shipment into a Tracking; path is its JSON path.
@@ -185,7 +178,7 @@ func toEvent(ev *event, returned bool, path string) (carriers.Event, error) {
 		if err == nil {
 			err = errMissing
 		}
-		return carriers.Event{}, &carriers.DecodeError{Field: path + ".timestamp", Value: clip(ev.Timestamp.Trim(), 64), Err: err}
+		return carriers.Event{}, &carriers.DecodeError{Field: path + ".timestamp", Value: carrierhttp.Clip(ev.Timestamp.Trim(), 64), Err: err}
 	}
 	m, code := classify(ev, returned)
 	desc := ev.Description.Trim()
@@ -240,7 +233,7 @@ func deliveredAt(pod *proofOfDelivery, events []carriers.Event, path string) (at
 	if pod != nil {
 		p, err = carriertime.ParseISO(pod.Timestamp.Trim())
 		if err != nil {
-			return time.Time{}, false, &carriers.DecodeError{Field: path + ".details.proofOfDelivery.timestamp", Value: clip(pod.Timestamp.Trim(), 64), Err: err}
+			return time.Time{}, false, &carriers.DecodeError{Field: path + ".details.proofOfDelivery.timestamp", Value: carrierhttp.Clip(pod.Timestamp.Trim(), 64), Err: err}
 		}
 	}
 	at, zoneUnknown = carriertime.DeliveredAt(p, events)
@@ -252,11 +245,11 @@ func estimate(s *shipment, path string) (*carriers.Estimate, error) {
 	if f := s.EstimatedDeliveryTimeFrame; f != nil {
 		from, err := carriertime.ParseISO(f.EstimatedFrom.Trim())
 		if err != nil {
-			return nil, &carriers.DecodeError{Field: path + ".estimatedDeliveryTimeFrame.estimatedFrom", Value: clip(f.EstimatedFrom.Trim(), 64), Err: err}
+			return nil, &carriers.DecodeError{Field: path + ".estimatedDeliveryTimeFrame.estimatedFrom", Value: carrierhttp.Clip(f.EstimatedFrom.Trim(), 64), Err: err}
 		}
 		through, err := carriertime.ParseISO(f.EstimatedThrough.Trim())
 		if err != nil {
-			return nil, &carriers.DecodeError{Field: path + ".estimatedDeliveryTimeFrame.estimatedThrough", Value: clip(f.EstimatedThrough.Trim(), 64), Err: err}
+			return nil, &carriers.DecodeError{Field: path + ".estimatedDeliveryTimeFrame.estimatedThrough", Value: carrierhttp.Clip(f.EstimatedThrough.Trim(), 64), Err: err}
 		}
 		if e := carriertime.Estimate(from, through, carriers.EstimateCarrier); e != nil {
 			return e, nil
@@ -264,7 +257,7 @@ func estimate(s *shipment, path string) (*carriers.Estimate, error) {
 	}
 	eta, err := carriertime.ParseISO(s.EstimatedTimeOfDelivery.Trim())
 	if err != nil {
-		return nil, &carriers.DecodeError{Field: path + ".estimatedTimeOfDelivery", Value: clip(s.EstimatedTimeOfDelivery.Trim(), 64), Err: err}
+		return nil, &carriers.DecodeError{Field: path + ".estimatedTimeOfDelivery", Value: carrierhttp.Clip(s.EstimatedTimeOfDelivery.Trim(), 64), Err: err}
 	}
 	return carriertime.Estimate(eta, eta, carriers.EstimateCarrier), nil
 }

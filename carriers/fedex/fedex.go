@@ -2,14 +2,11 @@ package fedex
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -117,7 +114,7 @@ func New(cfg Config) (*Carrier, error) {
 	if base == "" {
 		base = ProductionBaseURL
 	}
-	if err := checkURL(base); err != nil {
+	if _, err := carrierhttp.CheckURL(base); err != nil {
 		return nil, fmt.Errorf("fedex: Config.BaseURL: %w", err)
 	}
 	base = strings.TrimRight(base, "/")
@@ -125,7 +122,7 @@ func New(cfg Config) (*Carrier, error) {
 	if tokenURL == "" {
 		tokenURL = base + tokenPath
 	}
-	if err := checkURL(tokenURL); err != nil {
+	if _, err := carrierhttp.CheckURL(tokenURL); err != nil {
 		return nil, fmt.Errorf("fedex: Config.TokenURL: %w", err)
 	}
 	if cfg.MaxBodyBytes < 0 {
@@ -176,18 +173,6 @@ func New(cfg Config) (*Carrier, error) {
 	}, nil
 }
 
-// checkURL accepts absolute http and https URLs.
-func checkURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return errors.New("not a URL")
-	}
-	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return errors.New("not an absolute http(s) URL")
-	}
-	return nil
-}
-
 // parseTokenError reads FedEx's {"errors":[{"code","message"}]} from a
 // refused token request.
 func parseTokenError(body []byte) (code, message string) {
@@ -195,7 +180,7 @@ func parseTokenError(body []byte) (code, message string) {
 	if json.Unmarshal(body, &r) != nil || len(r.Errors) == 0 {
 		return "", ""
 	}
-	return r.Errors[0].Code.Trim(), clip(r.Errors[0].Message.Trim(), 256)
+	return r.Errors[0].Code.Trim(), carrierhttp.Clip(r.Errors[0].Message.Trim(), 256)
 }
 
 // Code returns "fedex".
@@ -250,7 +235,7 @@ func (c *Carrier) TrackBatch(ctx context.Context, numbers []string) ([]carriers.
 		out[i].Number = n
 		q, err := parseNumber(n)
 		if err != nil {
-			out[i].Err = &carriers.Error{Carrier: Code, Op: "track", Number: clip(n, 64), Message: err.Error(), Err: carriers.ErrInvalidNumber}
+			out[i].Err = &carriers.Error{Carrier: Code, Op: "track", Number: carrierhttp.Clip(n, 64), Message: err.Error(), Err: carriers.ErrInvalidNumber}
 			perNumber[i] = -1
 			continue
 		}
@@ -306,7 +291,7 @@ func (c *Carrier) TrackBatch(ctx context.Context, numbers []string) ([]carriers.
 // single returns the number when numbers has exactly one, for errors.
 func single(numbers []string) string {
 	if len(numbers) == 1 {
-		return clip(numbers[0], 64)
+		return carrierhttp.Clip(numbers[0], 64)
 	}
 	return ""
 }
@@ -371,7 +356,7 @@ func pick(results []result, q query) (*carriers.Tracking, error) {
 		return nil, firstErr
 	case matched:
 		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: q.number,
-			Message: "no shipment with trackingNumberUniqueId " + clip(q.uniqueID, 64), Err: carriers.ErrNotFound}
+			Message: "no shipment with trackingNumberUniqueId " + carrierhttp.Clip(q.uniqueID, 64), Err: carriers.ErrNotFound}
 	default:
 		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: q.number,
 			Err: &carriers.DecodeError{Field: "output.completeTrackResults", Value: q.number, Err: errors.New("no result for the requested number")}}
@@ -411,21 +396,23 @@ func (c *Carrier) send(ctx context.Context, qs []query, number string) ([]result
 	if err != nil {
 		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: number, Err: err}
 	}
-	for attempt := 0; ; attempt++ {
-		tok, err := c.tokens.Token(ctx)
-		if err != nil {
-			return nil, err
-		}
-		results, err := c.post(ctx, tok, body, number)
-		if attempt == 0 && errors.Is(err, carriers.ErrUnauthorized) {
-			// The token may have expired or been revoked early: fetch a
-			// new one and try once more.
-			c.tokens.Invalidate(tok)
+	var results []result
+	first := true
+	err = c.tokens.WithToken(ctx, func(tok *oauth2.Token) (refused bool, err error) {
+		results, err = c.post(ctx, tok, body, number)
+		// The token may have expired or been revoked early: WithToken
+		// fetches a new one and tries once more.
+		refused = errors.Is(err, carriers.ErrUnauthorized)
+		if refused && first {
 			c.log.DebugContext(ctx, "fedex: token refused, retrying with a new token")
-			continue
 		}
-		return results, err
+		first = false
+		return refused, err
+	})
+	if err != nil {
+		return nil, err
 	}
+	return results, nil
 }
 
 // post sends one tracking request with tok.
@@ -438,7 +425,8 @@ func (c *Carrier) post(ctx context.Context, tok *oauth2.Token, body []byte, numb
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	req.Header.Set("X-locale", c.locale)
-	txID := transactionID()
+	// Echoed by FedEx and logged, to find a request in FedEx's logs.
+	txID := carrierhttp.RandomID(12)
 	req.Header.Set("X-customer-transaction-id", txID)
 
 	resp, err := carrierhttp.Do(c.http, req, c.maxBody)
@@ -482,7 +470,7 @@ func statusError(resp *carrierhttp.Response, number string) *carriers.Error {
 		}
 		if len(r.Errors) > 0 {
 			e.Code = r.Errors[0].Code.Trim()
-			e.Message = clip(r.Errors[0].Message.Trim(), 256)
+			e.Message = carrierhttp.Clip(r.Errors[0].Message.Trim(), 256)
 			// The FedEx code says more than the status (WSPOD on a 400 is
 			// "try again later"), except that a 429 is always throttling.
 			if s, ok := sentinelForCode(e.Code); ok && resp.StatusCode != http.StatusTooManyRequests {
@@ -491,12 +479,4 @@ func statusError(resp *carrierhttp.Response, number string) *carriers.Error {
 		}
 	}
 	return e
-}
-
-// transactionID returns a random x-customer-transaction-id, echoed by FedEx
-// and logged, to find a request in FedEx's logs.
-func transactionID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/carriers/internal/carrierhttp"
 	"github.com/postpurchase/postpurchase/carriers/internal/carrierjson"
 	"github.com/postpurchase/postpurchase/carriers/internal/carriertime"
 )
@@ -151,15 +152,7 @@ func apiErr(op, number, reqID string, e apiError, fallback error) *carriers.Erro
 		sentinel = fallback
 	}
 	return &carriers.Error{Carrier: Code, Op: op, Number: number, RequestID: reqID,
-		Code: e.Code.Trim(), Message: clip(e.Message.Trim(), 256), Err: sentinel}
-}
-
-// clip cuts s to at most n bytes.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
+		Code: e.Code.Trim(), Message: carrierhttp.Clip(e.Message.Trim(), 256), Err: sentinel}
 }
 
 // normalize turns one trackResult into a Tracking. requested is the number
@@ -193,7 +186,7 @@ func normalize(tr *trackResult, requested, path string) (*carriers.Tracking, err
 			if err == nil {
 				err = errMissing
 			}
-			return nil, &carriers.DecodeError{Field: path + ".scanEvents[" + strconv.Itoa(k) + "].date", Value: clip(ev.Date.Trim(), 64), Err: err}
+			return nil, &carriers.DecodeError{Field: path + ".scanEvents[" + strconv.Itoa(k) + "].date", Value: carrierhttp.Clip(ev.Date.Trim(), 64), Err: err}
 		}
 		code := ev.EventType.Trim()
 		if code == "" {
@@ -306,7 +299,7 @@ func datesOf(ds []dateAndTime, path string) (map[string]carriertime.Local, error
 		}
 		pt, err := carriertime.ParseISO(d.DateTime.Trim())
 		if err != nil {
-			return nil, &carriers.DecodeError{Field: path + ".dateAndTimes[" + strconv.Itoa(k) + "].dateTime", Value: clip(d.DateTime.Trim(), 64), Err: err}
+			return nil, &carriers.DecodeError{Field: path + ".dateAndTimes[" + strconv.Itoa(k) + "].dateTime", Value: carrierhttp.Clip(d.DateTime.Trim(), 64), Err: err}
 		}
 		if !pt.IsZero() {
 			out[typ] = pt
@@ -339,11 +332,11 @@ func estimate(tr *trackResult, dates map[string]carriertime.Local, path string) 
 func windowEstimate(w *window, path string, src carriers.EstimateSource) (*carriers.Estimate, error) {
 	b, err := carriertime.ParseISO(w.Begins.Trim())
 	if err != nil {
-		return nil, &carriers.DecodeError{Field: path + ".begins", Value: clip(w.Begins.Trim(), 64), Err: err}
+		return nil, &carriers.DecodeError{Field: path + ".begins", Value: carrierhttp.Clip(w.Begins.Trim(), 64), Err: err}
 	}
 	e, err := carriertime.ParseISO(w.Ends.Trim())
 	if err != nil {
-		return nil, &carriers.DecodeError{Field: path + ".ends", Value: clip(w.Ends.Trim(), 64), Err: err}
+		return nil, &carriers.DecodeError{Field: path + ".ends", Value: carrierhttp.Clip(w.Ends.Trim(), 64), Err: err}
 	}
 	return carriertime.Estimate(b, e, src), nil
 }

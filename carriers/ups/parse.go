@@ -184,26 +184,14 @@ func parseError(err error) *carriers.Error {
 
 // codeError is the *carriers.Error for a UPS error code found in a body.
 func codeError(status int, code, message string) *carriers.Error {
-	return &carriers.Error{Carrier: Code, Op: "parse", HTTPStatus: status, Code: code, Message: clip(message), Err: sentinelForCode(status, code)}
+	return &carriers.Error{Carrier: Code, Op: "parse", HTTPStatus: status, Code: code, Message: carrierhttp.Clip(message, 256), Err: sentinelForCode(status, code)}
 }
 
-// sentinelForCode maps a UPS body error code, falling back on the HTTP
-// status, and on ErrUnavailable for an unknown error in a 2xx answer.
+// sentinelForCode maps a UPS body error code (in any case), falling back on
+// the HTTP status, and on ErrUnavailable for an unknown error in a 2xx
+// answer.
 func sentinelForCode(status int, code string) error {
-	if err, ok := bodyErrorCodes[strings.ToUpper(strings.TrimSpace(code))]; ok {
-		return err
-	}
-	if err := carrierhttp.SentinelForStatus(status); status != 0 && err != nil {
-		return err
-	}
-	return carriers.ErrUnavailable
-}
-
-func clip(s string) string {
-	if len(s) > 256 {
-		return s[:256]
-	}
-	return s
+	return carrierhttp.CodeSentinel(bodyErrorCodes, status, strings.ToUpper(code))
 }
 
 // normalize turns one raw package into a Tracking.

@@ -2,8 +2,6 @@ package ups
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -81,6 +79,7 @@ type Carrier struct {
 	client  *retryablehttp.Client
 	tokens  *carrierhttp.TokenCache
 	maxBody int64
+	answer  carrierhttp.Answer // maps Track API responses
 }
 
 var (
@@ -98,8 +97,8 @@ func New(cfg Config) (*Carrier, error) {
 	if base == "" {
 		base = ProductionURL
 	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	u, err := carrierhttp.CheckURL(base)
+	if err != nil {
 		return nil, errors.New("ups: BaseURL must be an absolute http(s) URL")
 	}
 	tokenURL := cfg.TokenURL
@@ -134,7 +133,12 @@ func New(cfg Config) (*Carrier, error) {
 	if err != nil {
 		return nil, errors.New("ups: " + strings.TrimPrefix(err.Error(), "carrierhttp: "))
 	}
-	c := &Carrier{base: base, src: cfg.TransactionSrc, locale: cfg.Locale, client: client, tokens: tokens, maxBody: carrierhttp.DefaultMaxBody}
+	c := &Carrier{base: base, src: cfg.TransactionSrc, locale: cfg.Locale, client: client, tokens: tokens, maxBody: carrierhttp.DefaultMaxBody, answer: carrierhttp.Answer{
+		Carrier:      Code,
+		Parse:        func(body []byte, _ string) ([]carriers.Tracking, error) { return ParseTrackResponse(body) },
+		ErrorBody:    errorDocument,
+		CodeSentinel: sentinelForCode,
+	}}
 	if c.src == "" {
 		c.src = "postpurchase"
 	}
@@ -190,74 +194,51 @@ func validNumber(n string) bool {
 func (c *Carrier) Track(ctx context.Context, number string) (*carriers.Tracking, error) {
 	n := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(number), " ", ""))
 	if !validNumber(n) {
-		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: clip(number), Message: "not 7-34 letters and digits", Err: carriers.ErrInvalidNumber}
+		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: carrierhttp.Clip(number, 256), Message: "not 7-34 letters and digits", Err: carriers.ErrInvalidNumber}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: n, Err: err}
 	}
 	q := url.Values{"locale": {c.locale}, "returnSignature": {"false"}, "returnMilestones": {"false"}, "returnPOD": {"false"}}
 	endpoint := c.base + "/track/v1/details/" + url.PathEscape(n) + "?" + q.Encode()
-	for attempt := 0; ; attempt++ {
-		tok, err := c.tokens.Token(ctx)
-		if err != nil {
-			var ce *carriers.Error
-			if errors.As(err, &ce) {
-				ce.Number = n
-			}
-			return nil, err
-		}
-		transID := newTransID()
+	var resp *carrierhttp.Response
+	var transID string
+	err := c.tokens.WithToken(ctx, func(tok *oauth2.Token) (refused bool, err error) {
+		transID = carrierhttp.RandomID(16) // one per request, at most 32 characters
 		req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
 		if err != nil {
-			return nil, &carriers.Error{Carrier: Code, Op: "track", Number: n, Err: err}
+			return false, &carriers.Error{Carrier: Code, Op: "track", Number: n, Err: err}
 		}
 		req.Header.Set("Accept", "application/json")
 		req.Header.Set("transId", transID)
 		req.Header.Set("transactionSrc", c.src)
 		tok.SetAuthHeader(req.Request)
-		resp, err := carrierhttp.Do(c.client, req, c.maxBody)
+		resp, err = carrierhttp.Do(c.client, req, c.maxBody)
 		if err != nil {
 			e := carrierhttp.TransportError(Code, "track", n, err)
 			e.RequestID = transID
-			return nil, e
+			return false, e
 		}
-		if resp.StatusCode == http.StatusUnauthorized && attempt == 0 {
-			c.tokens.Invalidate(tok)
-			continue
+		return resp.StatusCode == http.StatusUnauthorized, nil
+	})
+	if err != nil {
+		var ce *carriers.Error
+		if errors.As(err, &ce) {
+			ce.Number = n
 		}
-		return c.handle(resp, n, transID)
+		return nil, err
 	}
-}
-
-// handle maps one Track API response.
-func (c *Carrier) handle(resp *carrierhttp.Response, n, transID string) (*carriers.Tracking, error) {
 	reqID := carrierhttp.RequestID(resp.Header, "transId", "X-Request-Id")
 	if reqID == "" {
 		reqID = transID
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := carrierhttp.StatusError(Code, "track", n, resp)
-		e.RequestID = reqID
-		if code, msg := parseErrorBody(resp.Body); code != "" {
-			e.Code, e.Message = code, clip(msg)
-			e.Err = sentinelForCode(resp.StatusCode, code)
-		}
-		return nil, e
-	}
-	trs, err := ParseTrackResponse(resp.Body)
-	if err != nil {
-		var ce *carriers.Error
-		if errors.As(err, &ce) {
-			ce.Op, ce.Number, ce.HTTPStatus, ce.RequestID = "track", n, resp.StatusCode, reqID
-		}
-		return nil, err
-	}
-	for i := range trs {
-		if strings.EqualFold(trs[i].Number, n) {
-			return &trs[i], nil
-		}
-	}
-	return &trs[0], nil
+	return c.answer.Tracking(resp, n, reqID)
+}
+
+// errorDocument is parseErrorBody for carrierhttp.Answer.
+func errorDocument(body []byte) (code, message string, ok bool) {
+	code, message = parseErrorBody(body)
+	return code, message, code != ""
 }
 
 // parseErrorBody extracts the first UPS error code and message from an
@@ -279,12 +260,4 @@ func parseErrorBody(body []byte) (code, message string) {
 		}
 	}
 	return "", ""
-}
-
-// newTransID returns a fresh transId (UPS wants one per request, at most 32
-// characters).
-func newTransID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }

@@ -67,6 +67,7 @@ type Carrier struct {
 	client  *retryablehttp.Client
 	tokens  *carrierhttp.TokenCache
 	maxBody int64
+	answer  carrierhttp.Answer // maps Tracking API responses
 }
 
 var _ carriers.Carrier = (*Carrier)(nil)
@@ -81,8 +82,8 @@ func New(cfg Config) (*Carrier, error) {
 	if base == "" {
 		base = ProductionURL
 	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	u, err := carrierhttp.CheckURL(base)
+	if err != nil {
 		return nil, errors.New("usps: BaseURL must be an absolute http(s) URL")
 	}
 	tokenURL := cfg.TokenURL
@@ -114,7 +115,12 @@ func New(cfg Config) (*Carrier, error) {
 	if err != nil {
 		return nil, errors.New("usps: " + strings.TrimPrefix(err.Error(), "carrierhttp: "))
 	}
-	return &Carrier{base: base, client: client, tokens: tokens, maxBody: carrierhttp.DefaultMaxBody}, nil
+	return &Carrier{base: base, client: client, tokens: tokens, maxBody: carrierhttp.DefaultMaxBody, answer: carrierhttp.Answer{
+		Carrier:      Code,
+		Parse:        func(body []byte, _ string) ([]carriers.Tracking, error) { return ParseTrackResponse(body) },
+		ErrorBody:    errorDocument,
+		CodeSentinel: sentinelForCode,
+	}}, nil
 }
 
 // Code returns "usps".
@@ -148,63 +154,38 @@ func validNumber(n string) bool {
 func (c *Carrier) Track(ctx context.Context, number string) (*carriers.Tracking, error) {
 	n := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(number), " ", ""))
 	if !validNumber(n) {
-		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: clip(number), Message: "not 10-40 letters and digits", Err: carriers.ErrInvalidNumber}
+		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: carrierhttp.Clip(number, 256), Message: "not 10-40 letters and digits", Err: carriers.ErrInvalidNumber}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: n, Err: err}
 	}
 	endpoint := c.base + "/tracking/" + url.PathEscape(n) + "?expand=DETAIL"
-	for attempt := 0; ; attempt++ {
-		tok, err := c.tokens.Token(ctx)
-		if err != nil {
-			var ce *carriers.Error
-			if errors.As(err, &ce) {
-				ce.Number = n
-			}
-			return nil, err
-		}
+	var resp *carrierhttp.Response
+	err := c.tokens.WithToken(ctx, func(tok *oauth2.Token) (refused bool, err error) {
 		req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
 		if err != nil {
-			return nil, &carriers.Error{Carrier: Code, Op: "track", Number: n, Err: err}
+			return false, &carriers.Error{Carrier: Code, Op: "track", Number: n, Err: err}
 		}
 		req.Header.Set("Accept", "application/json")
 		tok.SetAuthHeader(req.Request)
-		resp, err := carrierhttp.Do(c.client, req, c.maxBody)
+		resp, err = carrierhttp.Do(c.client, req, c.maxBody)
 		if err != nil {
-			return nil, carrierhttp.TransportError(Code, "track", n, err)
+			return false, carrierhttp.TransportError(Code, "track", n, err)
 		}
-		if resp.StatusCode == http.StatusUnauthorized && attempt == 0 {
-			c.tokens.Invalidate(tok)
-			continue
-		}
-		return c.handle(resp, n)
-	}
-}
-
-// handle maps one Tracking API response.
-func (c *Carrier) handle(resp *carrierhttp.Response, n string) (*carriers.Tracking, error) {
-	reqID := carrierhttp.RequestID(resp.Header)
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := carrierhttp.StatusError(Code, "track", n, resp)
-		e.RequestID = reqID
-		if code, msg := parseErrorBody(resp.Body); code != "" {
-			e.Code, e.Message = code, clip(msg)
-			e.Err = sentinelForCode(resp.StatusCode, code)
-		}
-		return nil, e
-	}
-	trs, err := ParseTrackResponse(resp.Body)
+		return resp.StatusCode == http.StatusUnauthorized, nil
+	})
 	if err != nil {
 		var ce *carriers.Error
 		if errors.As(err, &ce) {
-			ce.Op, ce.Number, ce.HTTPStatus, ce.RequestID = "track", n, resp.StatusCode, reqID
+			ce.Number = n
 		}
 		return nil, err
 	}
-	for i := range trs {
-		if strings.EqualFold(trs[i].Number, n) {
-			return &trs[i], nil
-		}
-	}
-	return &trs[0], nil
+	return c.answer.Tracking(resp, n, carrierhttp.RequestID(resp.Header))
+}
+
+// errorDocument is parseErrorBody for carrierhttp.Answer.
+func errorDocument(body []byte) (code, message string, ok bool) {
+	code, message = parseErrorBody(body)
+	return code, message, code != ""
 }
