@@ -357,16 +357,21 @@ func (p BGNBD) conditionalBatch(x int, tx, T float64, ts []float64, out []float6
 		}
 		return
 	}
+	lnAT := math.Log(p.Alpha + T)
 	den := 1.0
 	if x > 0 {
-		den = 1 + p.A/(p.B+fx-1)*math.Exp((p.R+fx)*(math.Log(p.Alpha+T)-math.Log(p.Alpha+tx)))
+		den = 1 + p.A/(p.B+fx-1)*math.Exp((p.R+fx)*(lnAT-math.Log(p.Alpha+tx)))
 	}
 	lead := cc / (p.A - 1) / den
-	lnAT := math.Log(p.Alpha + T)
+	// (1−z)^pow with 1−z = (α+T)/(α+T+t). All logarithms first, then all
+	// exponentials: independent calls overlap in the processor, a log
+	// feeding its exp does not.
+	var e [16]float64
 	for k := range n {
-		// (1−z)^pow with 1−z = (α+T)/(α+T+t)
-		f := math.Exp(pow * (lnAT - math.Log(p.Alpha+T+ts[k])))
-		out[k] = lead * (1 - f*sum[k])
+		e[k] = pow * (lnAT - math.Log(p.Alpha+T+ts[k]))
+	}
+	for k := range n {
+		out[k] = lead * (1 - math.Exp(e[k])*sum[k])
 	}
 }
 
