@@ -481,7 +481,7 @@ func clamp100(v float64) float64 {
 	if !(v >= 0) {
 		return 0
 	}
-	return math.Min(100, v)
+	return min(100, v)
 }
 
 // tier returns the tier of the only matching rule, or the default.

@@ -52,7 +52,7 @@ func (a *agg) values(h *History, out *[nBuiltin]float64) {
 	out[sigDaysSinceLastOrder] = ifOK(hasOrders(a), float64(a.nowDay-a.lastDay))
 	out[sigOrdersLast365Days] = ifOK(a.hasOrders, float64(a.orders365))
 	out[sigTotalSpent] = ifOK(a.hasOrders, a.total)
-	out[sigNetSpent] = ifOK(a.hasOrders && a.hasReturns, math.Max(0, a.total-a.returnValue))
+	out[sigNetSpent] = ifOK(a.hasOrders && a.hasReturns, max(0, a.total-a.returnValue))
 	out[sigAverageOrderValue] = ifOK(hasOrders(a), a.total/float64(a.nOrders))
 	out[sigLargestOrderValue] = ifOK(hasOrders(a), a.maxOrder)
 	out[sigAverageDaysBetweenOrders] = ifOK(hasOrders(a) && a.distinctDays > 1, float64(a.lastDay-a.firstDay)/float64(a.distinctDays-1))
@@ -62,7 +62,7 @@ func (a *agg) values(h *History, out *[nBuiltin]float64) {
 	out[sigAccountAgeDays], out[sigMarketingConsent], out[sigEmailVerified], out[sigVIPTag] = nan, nan, nan, nan
 	if p := h.Profile; p != nil {
 		if !p.CreatedAt.IsZero() {
-			out[sigAccountAgeDays] = math.Max(0, float64(a.nowDay-day(p.CreatedAt)))
+			out[sigAccountAgeDays] = max(0, float64(a.nowDay-day(p.CreatedAt)))
 		}
 		out[sigMarketingConsent] = boolp(p.MarketingConsent)
 		out[sigEmailVerified] = boolp(p.EmailVerified)
@@ -80,7 +80,7 @@ func (a *agg) values(h *History, out *[nBuiltin]float64) {
 	if c := h.Cashback; c != nil {
 		out[sigCashbackIssued] = money(c.Issued)
 		if c.Issued.Sign() != 0 {
-			out[sigCashbackRedemptionRate] = math.Min(1, money(c.Redeemed)/money(c.Issued))
+			out[sigCashbackRedemptionRate] = min(1, money(c.Redeemed)/money(c.Issued))
 		}
 	}
 
@@ -95,15 +95,15 @@ func (a *agg) values(h *History, out *[nBuiltin]float64) {
 	out[sigEmailOpenRate], out[sigEmailClickRate], out[sigSiteSessions90Days], out[sigReferrals] = nan, nan, nan, nan
 	out[sigReviewsWritten], out[sigDaysSinceLastActivity] = nan, nan
 	if e := h.Engagement; e != nil {
-		out[sigEmailOpenRate] = math.Min(1, ratio(e.EmailOpens, e.EmailsReceived))
-		out[sigEmailClickRate] = math.Min(1, ratio(e.EmailClicks, e.EmailsReceived))
+		out[sigEmailOpenRate] = min(1, ratio(e.EmailOpens, e.EmailsReceived))
+		out[sigEmailClickRate] = min(1, ratio(e.EmailClicks, e.EmailsReceived))
 		out[sigSiteSessions90Days] = float64(e.SiteSessions)
 		out[sigReferrals] = float64(e.Referrals)
 		if e.Reviews != nil {
 			out[sigReviewsWritten] = float64(a.reviews)
 		}
 		if !e.LastActiveAt.IsZero() {
-			out[sigDaysSinceLastActivity] = math.Max(0, float64(a.nowDay-day(e.LastActiveAt)))
+			out[sigDaysSinceLastActivity] = max(0, float64(a.nowDay-day(e.LastActiveAt)))
 		}
 	}
 	out[sigAverageReviewRating] = ifOK(a.reviews > 0, a.ratingSum/float64(a.reviews))
@@ -127,7 +127,7 @@ func (a *agg) values(h *History, out *[nBuiltin]float64) {
 
 	// ── returns and claims ──
 	out[sigReturnsCount] = ifOK(a.hasReturns, float64(a.nReturns))
-	out[sigReturnRate] = ifOK(a.hasReturns && a.items > 0, math.Min(1, float64(a.returnItems)/float64(a.items)))
+	out[sigReturnRate] = ifOK(a.hasReturns && a.items > 0, min(1, float64(a.returnItems)/float64(a.items)))
 	out[sigReturnedValue365Days] = ifOK(a.hasReturns, a.returnValue365)
 	out[sigFlaggedReturns] = ifOK(a.hasReturns, float64(a.flagged))
 	out[sigOpportunisticReturnShare] = ratio(a.opportunistic, a.withReason)
@@ -158,7 +158,7 @@ func (a *agg) values(h *History, out *[nBuiltin]float64) {
 		out[sigBillingShippingMismatchShare] = boolp(r.BillingShippingMismatch)
 		out[sigAddressChanges180Days] = intp(r.AddressChanges)
 		if !r.EmailFirstSeen.IsZero() {
-			out[sigEmailAgeDays] = math.Max(0, float64(a.nowDay-day(r.EmailFirstSeen)))
+			out[sigEmailAgeDays] = max(0, float64(a.nowDay-day(r.EmailFirstSeen)))
 		}
 	}
 	if a.addrPairs > 0 { // the orders' own addresses win over the host's flag
