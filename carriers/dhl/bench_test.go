@@ -3,6 +3,8 @@ package dhl
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/postpurchase/postpurchase/carriers/internal/adaptertest"
 )
 
 // The largest fixture: DHL's Express example (the only DHL fixture with
@@ -12,7 +14,7 @@ const benchFixture = "spec_example_express.json"
 // BenchmarkUnmarshalRaw is the baseline: json.Unmarshal of the same bytes
 // into the adapter's raw structs, without normalizing.
 func BenchmarkUnmarshalRaw(b *testing.B) {
-	body := readFixture(b, benchFixture)
+	body := adaptertest.ReadFile(b, benchFixture)
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -25,7 +27,7 @@ func BenchmarkUnmarshalRaw(b *testing.B) {
 
 // BenchmarkParseTrackResponse is the full parse: decode and normalize.
 func BenchmarkParseTrackResponse(b *testing.B) {
-	body := readFixture(b, benchFixture)
+	body := adaptertest.ReadFile(b, benchFixture)
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {

@@ -2,7 +2,6 @@ package dhl
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -13,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/postpurchase/postpurchase/carriers/internal/adaptertest"
 
 	"github.com/postpurchase/postpurchase/carriers"
 	"github.com/postpurchase/postpurchase/carriers/carrierstest"
@@ -39,7 +40,7 @@ type fakeDHL struct {
 
 func newFake(t testing.TB) *fakeDHL {
 	f := &fakeDHL{t: t}
-	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	f.srv = adaptertest.NewServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.calls.Add(1)
 		if r.URL.Path != "/track/shipments" || r.Method != http.MethodGet {
 			http.NotFound(w, r)
@@ -51,7 +52,6 @@ func newFake(t testing.TB) *fakeDHL {
 		}
 		f.answer(w, r)
 	}))
-	t.Cleanup(f.srv.Close)
 	return f
 }
 
@@ -68,18 +68,18 @@ func (f *fakeDHL) answer(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Query().Get("trackingNumber") {
 	case knownNumber:
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(readFixture(f.t, "spec_example_express.json"))
+		_, _ = w.Write(adaptertest.ReadFile(f.t, "spec_example_express.json"))
 	case "00340434292135100186":
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(readFixture(f.t, "parcel_de_pre_transit.json"))
+		_, _ = w.Write(adaptertest.ReadFile(f.t, "parcel_de_pre_transit.json"))
 	case "":
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(http.StatusBadRequest)
-		_, _ = w.Write(readFixture(f.t, "invalid_input_400.json"))
+		_, _ = w.Write(adaptertest.ReadFile(f.t, "invalid_input_400.json"))
 	default:
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(http.StatusNotFound)
-		_, _ = w.Write(readFixture(f.t, "not_found_404.json"))
+		_, _ = w.Write(adaptertest.ReadFile(f.t, "not_found_404.json"))
 	}
 }
 
@@ -102,23 +102,16 @@ func (f *fakeDHL) carrier(t testing.TB) *Carrier {
 	return c
 }
 
-type harness struct{}
-
-func (harness) MakeCarrier(_ context.Context, t *testing.T) (carriers.Carrier, error) {
-	return New(newFake(t).config())
-}
-
-func (harness) MakeCarrierWithHandler(_ context.Context, t *testing.T, h http.Handler) (carriers.Carrier, error) {
-	f := newFake(t)
-	f.track = h
-	return New(f.config())
-}
-
-func (harness) KnownNumber() string   { return knownNumber }
-func (harness) UnknownNumber() string { return unknownNumber }
-
 func TestConformance(t *testing.T) {
-	carrierstest.RunConformanceTests(t, harness{})
+	carrierstest.RunConformanceTests(t, adaptertest.Harness{
+		Known:   knownNumber,
+		Unknown: unknownNumber,
+		Make: func(t *testing.T, track http.Handler) (carriers.Carrier, error) {
+			f := newFake(t)
+			f.track = track // nil: answer from the fixtures
+			return New(f.config())
+		},
+	})
 }
 
 func TestNewValidates(t *testing.T) {
@@ -186,7 +179,7 @@ func TestErrors(t *testing.T) {
 
 	f.track = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
-		_, _ = w.Write(readFixture(t, "invalid_input_400.json"))
+		_, _ = w.Write(adaptertest.ReadFile(t, "invalid_input_400.json"))
 	})
 	if _, err = c.Track(t.Context(), "123"); !errors.Is(err, carriers.ErrInvalidNumber) || !errors.As(err, &ce) || ce.Code != "Invalid input" {
 		t.Errorf("400: %v", err)

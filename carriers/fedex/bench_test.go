@@ -3,6 +3,8 @@ package fedex
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/postpurchase/postpurchase/carriers/internal/adaptertest"
 )
 
 // The largest fixture: a real delivered FedEx Ground response, 17 scans.
@@ -11,7 +13,7 @@ const benchFixture = "delivered_mixed_timezone_offsets.json"
 // BenchmarkUnmarshalRaw is the baseline: json.Unmarshal of the same bytes
 // into the adapter's raw structs, without normalizing.
 func BenchmarkUnmarshalRaw(b *testing.B) {
-	body := readFixture(b, benchFixture)
+	body := adaptertest.ReadFile(b, benchFixture)
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -24,7 +26,7 @@ func BenchmarkUnmarshalRaw(b *testing.B) {
 
 // BenchmarkParseTrackResponse is the full parse: decode and normalize.
 func BenchmarkParseTrackResponse(b *testing.B) {
-	body := readFixture(b, benchFixture)
+	body := adaptertest.ReadFile(b, benchFixture)
 	got, err := ParseTrackResponse(body)
 	if err != nil {
 		b.Fatal(err)

@@ -2,7 +2,6 @@ package fedex
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +14,10 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/postpurchase/postpurchase/carriers/internal/adaptertest"
 
 	"github.com/postpurchase/postpurchase/carriers"
 	"github.com/postpurchase/postpurchase/carriers/carrierstest"
@@ -30,31 +33,34 @@ const (
 // fakeFedEx is a local FedEx: an OAuth token endpoint and a tracking
 // endpoint that answers from the fixtures.
 type fakeFedEx struct {
-	t   testing.TB
-	srv *httptest.Server
+	t      testing.TB
+	srv    *httptest.Server
+	tokens *adaptertest.Tokens // client_id and client_secret as form fields, no HTTP Basic
 
-	tokenCalls atomic.Int32
 	trackCalls atomic.Int32
 
-	mu        sync.Mutex
-	tokenForm []string // client_id=...&... of each token request, for checks
-	basicAuth bool     // a token request used HTTP Basic
-	requests  []trackRequest
-	revoked   map[string]bool // tokens the tracking endpoint refuses
-	results   map[string]json.RawMessage
+	mu       sync.Mutex
+	requests []trackRequest
+	results  map[string]json.RawMessage
 
 	track http.Handler // tracking endpoint; nil means answer from results
 }
 
 func newFake(t testing.TB) *fakeFedEx {
-	f := &fakeFedEx{t: t, revoked: map[string]bool{}, results: map[string]json.RawMessage{}}
+	f := &fakeFedEx{t: t, results: map[string]json.RawMessage{}, tokens: &adaptertest.Tokens{
+		ClientID: testClientID, ClientSecret: testClientSecret, AuthStyle: oauth2.AuthStyleInParams,
+		Response: func(tok string) string {
+			return fmt.Sprintf(`{"access_token":%q,"token_type":"bearer","expires_in":3599,"scope":"CXS"}`, tok)
+		},
+		Refused: []byte(`{"transactionId":"t-1","errors":[{"code":"NOT.AUTHORIZED.ERROR","message":"The given client credentials were not valid. Please modify your request and try again."}]}`),
+	}}
 	for _, name := range []string{"delivered_mixed_timezone_offsets.json", "not_found_tracking_number.json", "spec_example_plus_not_found.json"} {
 		var r struct {
 			Output struct {
 				CompleteTrackResults []json.RawMessage `json:"completeTrackResults"`
 			} `json:"output"`
 		}
-		if err := json.Unmarshal(readFixture(t, name), &r); err != nil {
+		if err := json.Unmarshal(adaptertest.ReadFile(t, name), &r); err != nil {
 			t.Fatal(err)
 		}
 		for _, ctr := range r.Output.CompleteTrackResults {
@@ -66,7 +72,7 @@ func newFake(t testing.TB) *fakeFedEx {
 		}
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /oauth/token", f.token)
+	mux.Handle("POST /oauth/token", f.tokens)
 	mux.HandleFunc("POST /track/v1/trackingnumbers", func(w http.ResponseWriter, r *http.Request) {
 		f.trackCalls.Add(1)
 		if f.track != nil {
@@ -75,41 +81,14 @@ func newFake(t testing.TB) *fakeFedEx {
 		}
 		f.answer(w, r)
 	})
-	f.srv = httptest.NewServer(mux)
-	t.Cleanup(f.srv.Close)
+	f.srv = adaptertest.NewServer(t, mux)
 	return f
-}
-
-func (f *fakeFedEx) token(w http.ResponseWriter, r *http.Request) {
-	n := f.tokenCalls.Add(1)
-	_, _, basic := r.BasicAuth()
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	f.mu.Lock()
-	f.tokenForm = append(f.tokenForm, r.PostForm.Encode())
-	f.basicAuth = f.basicAuth || basic
-	f.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	if r.PostForm.Get("grant_type") != "client_credentials" || r.PostForm.Get("client_id") != testClientID || r.PostForm.Get("client_secret") != testClientSecret {
-		w.WriteHeader(http.StatusUnauthorized)
-		_, _ = io.WriteString(w, `{"transactionId":"t-1","errors":[{"code":"NOT.AUTHORIZED.ERROR","message":"The given client credentials were not valid. Please modify your request and try again."}]}`)
-		return
-	}
-	fmt.Fprintf(w, `{"access_token":"tok-%d","token_type":"bearer","expires_in":3599,"scope":"CXS"}`, n)
 }
 
 // authorized checks the bearer token of a tracking request.
 func (f *fakeFedEx) authorized(w http.ResponseWriter, r *http.Request) bool {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	f.mu.Lock()
-	bad := !ok || !strings.HasPrefix(tok, "tok-") || f.revoked[tok]
-	f.mu.Unlock()
-	if bad {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusUnauthorized)
-		_, _ = w.Write(readFixture(f.t, "error_401_not_authorized.json"))
+	if !f.tokens.Authorized(r) {
+		adaptertest.JSON(http.StatusUnauthorized, adaptertest.ReadFile(f.t, "error_401_not_authorized.json"))(w, r)
 		return false
 	}
 	return true
@@ -167,24 +146,16 @@ func (f *fakeFedEx) carrier(t testing.TB) *Carrier {
 	return c
 }
 
-// harness runs the carrierstest suite against fakeFedEx.
-type harness struct{}
-
-func (harness) MakeCarrier(_ context.Context, t *testing.T) (carriers.Carrier, error) {
-	return New(newFake(t).config())
-}
-
-func (harness) MakeCarrierWithHandler(_ context.Context, t *testing.T, h http.Handler) (carriers.Carrier, error) {
-	f := newFake(t)
-	f.track = h
-	return New(f.config())
-}
-
-func (harness) KnownNumber() string   { return knownNumber }
-func (harness) UnknownNumber() string { return unknownNumber }
-
 func TestConformance(t *testing.T) {
-	carrierstest.RunConformanceTests(t, harness{})
+	carrierstest.RunConformanceTests(t, adaptertest.Harness{
+		Known:   knownNumber,
+		Unknown: unknownNumber,
+		Make: func(t *testing.T, track http.Handler) (carriers.Carrier, error) {
+			f := newFake(t)
+			f.track = track // nil: answer from the fixtures
+			return New(f.config())
+		},
+	})
 }
 
 func TestNewValidates(t *testing.T) {
@@ -217,14 +188,11 @@ func TestTokenCachedAndSentAsForm(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := f.tokenCalls.Load(); n != 1 {
+	// The fake token endpoint refuses HTTP Basic and wants client_id,
+	// client_secret and grant_type=client_credentials as form fields: the
+	// tracks above got a token, so that is how it was asked for.
+	if n := f.tokens.Requests(); n != 1 {
 		t.Errorf("%d token requests for 3 tracks, want 1 (cached)", n)
-	}
-	if f.basicAuth {
-		t.Error("token request used HTTP Basic; FedEx wants client_id/client_secret as form fields")
-	}
-	if form := f.tokenForm[0]; !strings.Contains(form, "client_id="+testClientID) || !strings.Contains(form, "grant_type=client_credentials") {
-		t.Errorf("token form %q", form)
 	}
 }
 
@@ -234,15 +202,13 @@ func TestTokenRefreshedWhenRefused(t *testing.T) {
 	if _, err := c.Track(t.Context(), knownNumber); err != nil {
 		t.Fatal(err)
 	}
-	f.mu.Lock()
-	f.revoked["tok-1"] = true // FedEx: "Access token expired"
-	f.mu.Unlock()
+	f.tokens.Revoke("tok-1") // FedEx: "Access token expired"
 	tr, err := c.Track(t.Context(), knownNumber)
 	if err != nil {
 		t.Fatalf("Track after the token was revoked: %v", err)
 	}
-	if tr.Status != carriers.StatusDelivered || f.tokenCalls.Load() != 2 {
-		t.Errorf("status %s after %d token requests, want delivered after 2", tr.Status, f.tokenCalls.Load())
+	if tr.Status != carriers.StatusDelivered || f.tokens.Requests() != 2 {
+		t.Errorf("status %s after %d token requests, want delivered after 2", tr.Status, f.tokens.Requests())
 	}
 }
 
@@ -367,7 +333,7 @@ func TestErrorResponses(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(fmt.Sprint(tc.file, tc.status), func(t *testing.T) {
 			f := newFake(t)
-			body := readFixture(t, tc.file)
+			body := adaptertest.ReadFile(t, tc.file)
 			f.track = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(tc.status)
@@ -469,7 +435,7 @@ func TestLocalValidation(t *testing.T) {
 			t.Errorf("Track(%q) error %v, want ErrInvalidNumber", n, err)
 		}
 	}
-	if f.tokenCalls.Load()+f.trackCalls.Load() != 0 {
+	if f.tokens.Requests()+int(f.trackCalls.Load()) != 0 {
 		t.Error("invalid numbers reached FedEx")
 	}
 }
@@ -515,7 +481,7 @@ func TestReusedNumber(t *testing.T) {
 }
 
 func TestWebhook(t *testing.T) {
-	body := readFixture(t, "webhook_shipment_visibility.json")
+	body := adaptertest.ReadFile(t, "webhook_shipment_visibility.json")
 	const token = "webhook-security-token"
 	sig := SignWebhook(body, token)
 	if err := VerifyWebhookSignature(body, sig, token); err != nil {

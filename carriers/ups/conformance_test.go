@@ -2,16 +2,18 @@ package ups_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/postpurchase/postpurchase/carriers"
 	"github.com/postpurchase/postpurchase/carriers/carrierstest"
+	"github.com/postpurchase/postpurchase/carriers/internal/adaptertest"
 	"github.com/postpurchase/postpurchase/carriers/ups"
 )
 
@@ -20,47 +22,66 @@ const (
 	unknownNumber = "1Z12345E0205271600"
 )
 
-// harness serves the fixture bodies from a local server: the constructed
-// two-package response for knownNumber, the TW0001 body for anything else.
-type harness struct{}
-
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+// upsServer is a fake UPS: a token endpoint (HTTP Basic, expires_in as a
+// string) and a Track endpoint that passes requests with a valid token to
+// track and answers the others with UPS's 401 body.
+type upsServer struct {
+	srv       string // base URL, as Config.BaseURL wants it
+	tokens    *adaptertest.Tokens
+	tracks    atomic.Int32
+	mu        sync.Mutex
+	lastTrack *http.Request
 }
 
-func (harness) KnownNumber() string   { return knownNumber }
-func (harness) UnknownNumber() string { return unknownNumber }
-
-func (h harness) MakeCarrier(ctx context.Context, t *testing.T) (carriers.Carrier, error) {
-	known, notFound := fixture(t, "constructed_two_packages_zones.json"), fixture(t, "not_found_tw0001.json")
-	return h.MakeCarrierWithHandler(ctx, t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if strings.HasSuffix(r.URL.Path, "/"+knownNumber) {
-			_, _ = w.Write(known)
+func newUPSServer(t *testing.T, expiresIn string, track http.Handler) *upsServer {
+	s := &upsServer{tokens: &adaptertest.Tokens{
+		ClientID: "id", ClientSecret: "secret", AuthStyle: oauth2.AuthStyleInHeader,
+		Response: func(tok string) string {
+			return fmt.Sprintf(`{"token_type":"Bearer","access_token":%q,"expires_in":%s,"status":"approved"}`, tok, expiresIn)
+		},
+		Refused: []byte(`{"response":{"errors":[{"code":"250003","message":"Invalid Access License number"}]}}`),
+	}}
+	mux := http.NewServeMux()
+	mux.Handle("POST /security/v1/oauth/token", s.tokens)
+	mux.HandleFunc("GET /api/track/v1/details/{number}", func(w http.ResponseWriter, r *http.Request) {
+		s.tracks.Add(1)
+		s.mu.Lock()
+		s.lastTrack = r.Clone(context.Background())
+		s.mu.Unlock()
+		if !s.tokens.Authorized(r) {
+			adaptertest.JSON(http.StatusUnauthorized, []byte(`{"response":{"errors":[{"code":"250002","message":"Invalid Authentication Information."}]}}`))(w, r)
 			return
 		}
-		_, _ = w.Write(notFound)
-	}))
+		track.ServeHTTP(w, r)
+	})
+	s.srv = adaptertest.NewServer(t, mux).URL + "/api"
+	return s
 }
 
-func (harness) MakeCarrierWithHandler(ctx context.Context, t *testing.T, track http.Handler) (carriers.Carrier, error) {
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /security/v1/oauth/token", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"token_type":"Bearer","access_token":"t0k","expires_in":"14399","status":"approved"}`))
-	})
-	mux.Handle("/api/track/v1/details/", track)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return ups.New(ups.Config{ClientID: "id", ClientSecret: "secret", BaseURL: srv.URL + "/api",
-		RetryMax: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond})
+// fixtures answers the constructed two-package response for knownNumber,
+// the TW0001 body (in an HTTP 200, as UPS does) for anything else.
+func fixtures(t testing.TB) http.HandlerFunc {
+	known, notFound := adaptertest.ReadFile(t, "constructed_two_packages_zones.json"), adaptertest.ReadFile(t, "not_found_tw0001.json")
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("number") == knownNumber {
+			adaptertest.JSON(http.StatusOK, known)(w, r)
+			return
+		}
+		adaptertest.JSON(http.StatusOK, notFound)(w, r)
+	}
 }
 
 func TestConformance(t *testing.T) {
-	carrierstest.RunConformanceTests(t, harness{})
+	carrierstest.RunConformanceTests(t, adaptertest.Harness{
+		Known:   knownNumber,
+		Unknown: unknownNumber,
+		Make: func(t *testing.T, track http.Handler) (carriers.Carrier, error) {
+			if track == nil {
+				track = fixtures(t)
+			}
+			s := newUPSServer(t, `"14399"`, track)
+			return ups.New(ups.Config{ClientID: "id", ClientSecret: "secret", BaseURL: s.srv,
+				RetryMax: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond})
+		},
+	})
 }

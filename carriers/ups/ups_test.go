@@ -5,94 +5,26 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/carriers/internal/adaptertest"
 	"github.com/postpurchase/postpurchase/carriers/ups"
 )
 
-// upsServer is a fake UPS: a token endpoint (Basic auth, expires_in as a
-// string) and a Track endpoint answering with track(number) after checking
-// the bearer token.
-type upsServer struct {
-	srv       *httptest.Server
-	tokens    atomic.Int32
-	tracks    atomic.Int32
-	mu        sync.Mutex
-	valid     map[string]bool
-	lastTrack *http.Request
-}
-
-func newUPSServer(t *testing.T, expiresIn string, track func(w http.ResponseWriter, number string)) *upsServer {
-	s := &upsServer{valid: map[string]bool{}}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /security/v1/oauth/token", func(w http.ResponseWriter, r *http.Request) {
-		id, secret, ok := r.BasicAuth()
-		w.Header().Set("Content-Type", "application/json")
-		if !ok || id != "id" || secret != "secret" || r.FormValue("grant_type") != "client_credentials" {
-			w.WriteHeader(http.StatusUnauthorized)
-			fmt.Fprint(w, `{"response":{"errors":[{"code":"250003","message":"Invalid Access License number"}]}}`)
-			return
-		}
-		tok := fmt.Sprintf("tok-%d", s.tokens.Add(1))
-		s.mu.Lock()
-		s.valid[tok] = true
-		s.mu.Unlock()
-		fmt.Fprintf(w, `{"token_type":"Bearer","access_token":%q,"expires_in":%s,"status":"approved"}`, tok, expiresIn)
-	})
-	mux.HandleFunc("GET /api/track/v1/details/{number}", func(w http.ResponseWriter, r *http.Request) {
-		s.tracks.Add(1)
-		s.mu.Lock()
-		s.lastTrack = r.Clone(context.Background())
-		ok := s.valid[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
-		s.mu.Unlock()
-		if !ok {
-			w.WriteHeader(http.StatusUnauthorized)
-			fmt.Fprint(w, `{"response":{"errors":[{"code":"250002","message":"Invalid Authentication Information."}]}}`)
-			return
-		}
-		track(w, r.PathValue("number"))
-	})
-	s.srv = httptest.NewServer(mux)
-	t.Cleanup(s.srv.Close)
-	return s
-}
-
-func (s *upsServer) revoke() {
-	s.mu.Lock()
-	clear(s.valid)
-	s.mu.Unlock()
-}
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func serveFixture(t *testing.T) func(http.ResponseWriter, string) {
-	body := fixture(t, "constructed_two_packages_zones.json")
-	return func(w http.ResponseWriter, number string) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(body)
-	}
+// serveFixture answers every number with the constructed two-package
+// response.
+func serveFixture(t *testing.T) http.Handler {
+	return adaptertest.JSON(http.StatusOK, adaptertest.ReadFile(t, "constructed_two_packages_zones.json"))
 }
 
 func TestTrackTokenReuseAndRefresh(t *testing.T) {
 	s := newUPSServer(t, `"14399"`, serveFixture(t))
-	clk := &clock{t: time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)}
-	c, err := ups.New(ups.Config{ClientID: "id", ClientSecret: "secret", BaseURL: s.srv.URL + "/api", Now: clk.Now,
+	clk := adaptertest.NewClock(time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC))
+	c, err := ups.New(ups.Config{ClientID: "id", ClientSecret: "secret", BaseURL: s.srv, Now: clk.Now,
 		TransactionSrc: "shop", RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -103,8 +35,8 @@ func TestTrackTokenReuseAndRefresh(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if s.tokens.Load() != 1 {
-		t.Errorf("%d token requests for 3 tracks, want 1 (reuse)", s.tokens.Load())
+	if s.tokens.Issued() != 1 {
+		t.Errorf("%d token requests for 3 tracks, want 1 (reuse)", s.tokens.Issued())
 	}
 	r := s.lastTrack
 	if r.Header.Get("transactionSrc") != "shop" || len(r.Header.Get("transId")) != 32 || r.URL.Query().Get("locale") != "en_US" {
@@ -114,23 +46,23 @@ func TestTrackTokenReuseAndRefresh(t *testing.T) {
 	if _, err := c.Track(ctx, knownNumber); err != nil {
 		t.Fatal(err)
 	}
-	if s.tokens.Load() != 2 {
-		t.Errorf("%d token requests after expiry, want 2 (refresh)", s.tokens.Load())
+	if s.tokens.Issued() != 2 {
+		t.Errorf("%d token requests after expiry, want 2 (refresh)", s.tokens.Issued())
 	}
 	// A token revoked early: one 401, a fresh token, success.
-	s.revoke()
+	s.tokens.Revoke()
 	tr, err := c.Track(ctx, knownNumber)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.tokens.Load() != 3 || tr.Number != knownNumber {
-		t.Errorf("after revocation: %d token requests, number %q", s.tokens.Load(), tr.Number)
+	if s.tokens.Issued() != 3 || tr.Number != knownNumber {
+		t.Errorf("after revocation: %d token requests, number %q", s.tokens.Issued(), tr.Number)
 	}
 }
 
 func TestTrackSelectsPackageOfMultiPackageResponse(t *testing.T) {
 	s := newUPSServer(t, `3600`, serveFixture(t))
-	c, err := ups.New(ups.Config{ClientID: "id", ClientSecret: "secret", BaseURL: s.srv.URL + "/api"})
+	c, err := ups.New(ups.Config{ClientID: "id", ClientSecret: "secret", BaseURL: s.srv})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,20 +83,20 @@ func TestTrackErrors(t *testing.T) {
 		want   error
 		code   string
 	}{
-		{"TW0001 in HTTP 200", 200, string(fixture(t, "not_found_tw0001.json")), carriers.ErrNotFound, "TW0001"},
-		{"TV1002 in HTTP 400", 400, string(fixture(t, "error_tv1002_invalid_inquiry.json")), carriers.ErrInvalidNumber, "TV1002"},
-		{"250003 in HTTP 403", 403, string(fixture(t, "error_250003_auth.json")), carriers.ErrUnauthorized, "250003"},
-		{"TW0001 in HTTP 404", 404, string(fixture(t, "not_found_tw0001.json")), carriers.ErrNotFound, "TW0001"},
+		{"TW0001 in HTTP 200", 200, string(adaptertest.ReadFile(t, "not_found_tw0001.json")), carriers.ErrNotFound, "TW0001"},
+		{"TV1002 in HTTP 400", 400, string(adaptertest.ReadFile(t, "error_tv1002_invalid_inquiry.json")), carriers.ErrInvalidNumber, "TV1002"},
+		{"250003 in HTTP 403", 403, string(adaptertest.ReadFile(t, "error_250003_auth.json")), carriers.ErrUnauthorized, "250003"},
+		{"TW0001 in HTTP 404", 404, string(adaptertest.ReadFile(t, "not_found_tw0001.json")), carriers.ErrNotFound, "TW0001"},
 		{"501 not retried", 501, `{}`, carriers.ErrUnavailable, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newUPSServer(t, `"3600"`, func(w http.ResponseWriter, _ string) {
+			s := newUPSServer(t, `"3600"`, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 				w.Header().Set("transId", "ups-side-id")
 				w.WriteHeader(tt.status)
 				fmt.Fprint(w, tt.body)
-			})
-			c, err := ups.New(ups.Config{ClientID: "id", ClientSecret: "secret", BaseURL: s.srv.URL + "/api", RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
+			}))
+			c, err := ups.New(ups.Config{ClientID: "id", ClientSecret: "secret", BaseURL: s.srv, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -185,7 +117,7 @@ func TestTrackErrors(t *testing.T) {
 
 func TestTrackBadCredentials(t *testing.T) {
 	s := newUPSServer(t, `"3600"`, serveFixture(t))
-	c, err := ups.New(ups.Config{ClientID: "id", ClientSecret: "wrong-SECRET", BaseURL: s.srv.URL + "/api"})
+	c, err := ups.New(ups.Config{ClientID: "id", ClientSecret: "wrong-SECRET", BaseURL: s.srv})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +133,7 @@ func TestTrackBadCredentials(t *testing.T) {
 
 func TestTrackInvalidNumberNoRequest(t *testing.T) {
 	s := newUPSServer(t, `"3600"`, serveFixture(t))
-	c, err := ups.New(ups.Config{ClientID: "id", ClientSecret: "secret", BaseURL: s.srv.URL + "/api"})
+	c, err := ups.New(ups.Config{ClientID: "id", ClientSecret: "secret", BaseURL: s.srv})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,14 +142,14 @@ func TestTrackInvalidNumberNoRequest(t *testing.T) {
 			t.Errorf("%q: %v", n, err)
 		}
 	}
-	if s.tokens.Load()+s.tracks.Load() != 0 {
+	if s.tokens.Requests()+int(s.tracks.Load()) != 0 {
 		t.Error("requests were sent for invalid numbers")
 	}
 }
 
 func TestTrackRetries(t *testing.T) {
 	var n atomic.Int32
-	s := newUPSServer(t, `"3600"`, func(w http.ResponseWriter, _ string) {
+	s := newUPSServer(t, `"3600"`, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		switch n.Add(1) {
 		case 1:
 			w.Header().Set("Retry-After", "0")
@@ -225,10 +157,10 @@ func TestTrackRetries(t *testing.T) {
 		case 2:
 			w.WriteHeader(http.StatusServiceUnavailable)
 		default:
-			_, _ = w.Write(fixture(t, "constructed_two_packages_zones.json"))
+			_, _ = w.Write(adaptertest.ReadFile(t, "constructed_two_packages_zones.json"))
 		}
-	})
-	c, err := ups.New(ups.Config{ClientID: "id", ClientSecret: "secret", BaseURL: s.srv.URL + "/api", RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
+	}))
+	c, err := ups.New(ups.Config{ClientID: "id", ClientSecret: "secret", BaseURL: s.srv, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

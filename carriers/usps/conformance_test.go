@@ -1,17 +1,17 @@
 package usps_test
 
 import (
-	"context"
+	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/postpurchase/postpurchase/carriers"
 	"github.com/postpurchase/postpurchase/carriers/carrierstest"
+	"github.com/postpurchase/postpurchase/carriers/internal/adaptertest"
 	"github.com/postpurchase/postpurchase/carriers/usps"
 )
 
@@ -24,46 +24,59 @@ const (
 // code 150001), in the documented error shape.
 const notFoundBody = `{"apiVersion":"v3","error":{"code":"400","message":"Bad Request","errors":[{"status":"400","code":"150001","title":"12: A status update is not yet available on your package.","detail":""}]}}`
 
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+type uspsServer struct {
+	srv    string // base URL, as Config.BaseURL wants it
+	tokens *adaptertest.Tokens
+	tracks atomic.Int32
 }
 
-type harness struct{}
-
-func (harness) KnownNumber() string   { return knownNumber }
-func (harness) UnknownNumber() string { return unknownNumber }
-
-func (h harness) MakeCarrier(ctx context.Context, t *testing.T) (carriers.Carrier, error) {
-	known := fixture(t, "delivered_parcel_locker.json")
-	return h.MakeCarrierWithHandler(ctx, t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if strings.HasSuffix(r.URL.Path, "/"+knownNumber) {
-			_, _ = w.Write(known)
+// newUSPSServer fakes the token endpoint (form client credentials, scope
+// tracking; a new token revokes the previous one, as USPS does) and the
+// Tracking endpoint, which passes requests for the DETAIL view with a valid
+// token to track.
+func newUSPSServer(t *testing.T, track http.Handler) *uspsServer {
+	s := &uspsServer{tokens: &adaptertest.Tokens{
+		ClientID: "id", ClientSecret: "secret", AuthStyle: oauth2.AuthStyleInParams, Scope: "tracking", RevokeOnIssue: true,
+		Response: func(tok string) string {
+			return fmt.Sprintf(`{"access_token":%q,"token_type":"Bearer","expires_in":28799}`, tok)
+		},
+		Refused: adaptertest.ReadFile(t, "error_oauth_invalid_client.json"),
+	}}
+	mux := http.NewServeMux()
+	mux.Handle("POST /oauth2/v3/token", s.tokens)
+	mux.HandleFunc("GET /tracking/v3/tracking/{number}", func(w http.ResponseWriter, r *http.Request) {
+		s.tracks.Add(1)
+		if r.URL.Query().Get("expand") != "DETAIL" {
+			t.Errorf("expand = %q", r.URL.Query().Get("expand"))
+		}
+		if !s.tokens.Authorized(r) {
+			adaptertest.JSON(http.StatusUnauthorized, []byte(`{"error":"invalid_token"}`))(w, r)
 			return
 		}
-		w.WriteHeader(http.StatusBadRequest)
-		_, _ = w.Write([]byte(notFoundBody))
-	}))
-}
-
-func (harness) MakeCarrierWithHandler(ctx context.Context, t *testing.T, track http.Handler) (carriers.Carrier, error) {
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /oauth2/v3/token", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"access_token":"t0k","token_type":"Bearer","expires_in":28799,"scope":"tracking"}`))
+		track.ServeHTTP(w, r)
 	})
-	mux.Handle("/tracking/v3/tracking/", track)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return usps.New(usps.Config{ClientID: "id", ClientSecret: "secret", BaseURL: srv.URL + "/tracking/v3",
-		RetryMax: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond})
+	s.srv = adaptertest.NewServer(t, mux).URL + "/tracking/v3"
+	return s
 }
 
 func TestConformance(t *testing.T) {
-	carrierstest.RunConformanceTests(t, harness{})
+	carrierstest.RunConformanceTests(t, adaptertest.Harness{
+		Known:   knownNumber,
+		Unknown: unknownNumber,
+		Make: func(t *testing.T, track http.Handler) (carriers.Carrier, error) {
+			if track == nil {
+				known := adaptertest.ReadFile(t, "delivered_parcel_locker.json")
+				track = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if r.PathValue("number") == knownNumber {
+						adaptertest.JSON(http.StatusOK, known)(w, r)
+						return
+					}
+					adaptertest.JSON(http.StatusBadRequest, []byte(notFoundBody))(w, r)
+				})
+			}
+			s := newUSPSServer(t, track)
+			return usps.New(usps.Config{ClientID: "id", ClientSecret: "secret", BaseURL: s.srv,
+				RetryMax: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond})
+		},
+	})
 }

@@ -4,84 +4,25 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/postpurchase/postpurchase/carriers"
 	"github.com/postpurchase/postpurchase/carriers/carrierstest"
+	"github.com/postpurchase/postpurchase/carriers/internal/adaptertest"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/golden files")
-
-func readFile(tb testing.TB, name string) []byte {
-	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
-}
-
-func golden(t *testing.T, name string, got []carriers.Tracking) {
-	t.Helper()
-	stripped := make([]carriers.Tracking, len(got))
-	for i, tr := range got {
-		if len(tr.Raw) == 0 || !json.Valid(tr.Raw) {
-			t.Errorf("%s: tracking %d: Raw is not the tracking's JSON", name, i)
-		}
-		tr.Raw = nil
-		stripped[i] = tr
-	}
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		b, err := json.MarshalIndent(stripped, "", "  ")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create)", err)
-	}
-	var want []carriers.Tracking
-	if err := json.Unmarshal(b, &want); err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(want, stripped); diff != "" {
-		t.Errorf("%s mismatch (-golden +got):\n%s", name, diff)
-	}
-	for i := range want {
-		for j := range want[i].Events {
-			if j < len(stripped[i].Events) && want[i].Events[j].Time.Format(time.RFC3339) != stripped[i].Events[j].Time.Format(time.RFC3339) {
-				t.Errorf("%s: tracking %d event %d: offset differs: %s, golden %s", name, i, j,
-					stripped[i].Events[j].Time.Format(time.RFC3339), want[i].Events[j].Time.Format(time.RFC3339))
-			}
-		}
-	}
-}
-
-func TestGoldenTrackResponse(t *testing.T) {
+// TestGolden compares the normalized trackings of the fixtures with
+// testdata/golden (go test -update rewrites them).
+func TestGolden(t *testing.T) {
 	for _, name := range []string{"delivered_parcel_locker.json", "in_transit_with_expected_delivery.json", "constructed_alert_offsets.json"} {
 		t.Run(name, func(t *testing.T) {
-			got, err := ParseTrackResponse(readFile(t, name))
+			got, err := ParseTrackResponse(adaptertest.ReadFile(t, name))
 			if err != nil {
 				t.Fatal(err)
 			}
-			for i := range got {
-				if err := carrierstest.CheckTracking(Code, &got[i]); err != nil {
-					t.Errorf("tracking %d: %v", i, err)
-				}
-			}
-			golden(t, name, got)
+			adaptertest.CheckTrackings(t, Code, got)
+			adaptertest.Golden(t, name, got)
 		})
 	}
 }
@@ -93,7 +34,7 @@ func TestTimeZoneRules(t *testing.T) {
 			t.Errorf("%s: %s unknown=%v, want %s unknown=%v", name, s, e.ZoneUnknown, want, unknown)
 		}
 	}
-	got, err := ParseTrackResponse(readFile(t, "in_transit_with_expected_delivery.json"))
+	got, err := ParseTrackResponse(adaptertest.ReadFile(t, "in_transit_with_expected_delivery.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +49,7 @@ func TestTimeZoneRules(t *testing.T) {
 		t.Errorf("expected delivery: %+v", est)
 	}
 
-	got, err = ParseTrackResponse(readFile(t, "constructed_alert_offsets.json"))
+	got, err = ParseTrackResponse(adaptertest.ReadFile(t, "constructed_alert_offsets.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +68,7 @@ func TestTimeZoneRules(t *testing.T) {
 		t.Errorf("predicted window: %+v", e)
 	}
 
-	got, err = ParseTrackResponse(readFile(t, "delivered_parcel_locker.json"))
+	got, err = ParseTrackResponse(adaptertest.ReadFile(t, "delivered_parcel_locker.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,13 +115,13 @@ func TestParseTrackResponseErrors(t *testing.T) {
 		code string
 	}{
 		{"150001", notFound, carriers.ErrNotFound, "150001"},
-		{"invalid_client", readFile(t, "error_oauth_invalid_client.json"), carriers.ErrUnauthorized, "invalid_client"},
-		{"placeholder error", readFile(t, "error_spec_placeholder.json"), carriers.ErrUnavailable, "string"},
+		{"invalid_client", adaptertest.ReadFile(t, "error_oauth_invalid_client.json"), carriers.ErrUnauthorized, "invalid_client"},
+		{"placeholder error", adaptertest.ReadFile(t, "error_spec_placeholder.json"), carriers.ErrUnavailable, "string"},
 		{"empty", nil, carriers.ErrMalformedResponse, ""},
 		{"null", []byte(`null`), carriers.ErrMalformedResponse, ""},
 		{"empty object", []byte(`{}`), carriers.ErrMalformedResponse, ""},
 		{"empty array", []byte(`[]`), carriers.ErrNotFound, ""},
-		{"truncated", readFile(t, "delivered_parcel_locker.json")[:2000], carriers.ErrMalformedResponse, ""},
+		{"truncated", adaptertest.ReadFile(t, "delivered_parcel_locker.json")[:2000], carriers.ErrMalformedResponse, ""},
 		{"events not an array", []byte(`{"trackingNumber":"9400","trackingEvents":"none"}`), carriers.ErrMalformedResponse, ""},
 	}
 	for _, tt := range tests {
@@ -248,45 +189,18 @@ func TestGarbageBodies(t *testing.T) {
 }
 
 func FuzzParseTrackResponse(f *testing.F) {
-	for _, name := range []string{"delivered_parcel_locker.json", "in_transit_with_expected_delivery.json", "constructed_alert_offsets.json",
-		"error_oauth_invalid_client.json", "error_spec_placeholder.json"} {
-		f.Add(readFile(f, name))
-	}
-	for name, b := range carrierstest.Garbage() {
-		if name != "10MB" {
-			f.Add(b)
-		}
-	}
+	adaptertest.SeedFuzz(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		got, err := ParseTrackResponse(body)
-		if err != nil {
-			var ce *carriers.Error
-			if !errors.As(err, &ce) || got != nil {
-				t.Fatalf("error %T %v with %d results", err, err, len(got))
-			}
-			return
-		}
-		if len(got) == 0 {
+		adaptertest.CheckParsed(t, Code, got, err)
+		if err == nil && len(got) == 0 {
 			t.Fatal("no error and no tracking")
-		}
-		for i := range got {
-			if got[i].Number == "" || got[i].Carrier != Code {
-				t.Fatalf("tracking %d: %+v", i, got[i])
-			}
-			for _, e := range got[i].Events {
-				if e.Time.IsZero() || !e.Status.Valid() {
-					t.Fatalf("bad event %+v", e)
-				}
-			}
-			if est := got[i].Estimate; est != nil && est.End.Before(est.Start) {
-				t.Fatalf("estimate end before start: %+v", est)
-			}
 		}
 	})
 }
 
 func BenchmarkParseTrackResponse(b *testing.B) {
-	body := readFile(b, "delivered_parcel_locker.json")
+	body := adaptertest.ReadFile(b, "delivered_parcel_locker.json")
 	b.Run("full", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(body)))

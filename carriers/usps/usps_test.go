@@ -5,69 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/carriers/internal/adaptertest"
 	"github.com/postpurchase/postpurchase/carriers/usps"
 )
 
-type uspsServer struct {
-	srv    *httptest.Server
-	tokens atomic.Int32
-	tracks atomic.Int32
-	mu     sync.Mutex
-	valid  map[string]bool
-}
-
-// newUSPSServer fakes the token endpoint (form client credentials, scope
-// tracking; a new token revokes the previous one, as USPS does) and the
-// Tracking endpoint.
-func newUSPSServer(t *testing.T, track func(w http.ResponseWriter, number string)) *uspsServer {
-	s := &uspsServer{valid: map[string]bool{}}
-	invalid := fixture(t, "error_oauth_invalid_client.json")
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /oauth2/v3/token", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if _, _, basic := r.BasicAuth(); basic || r.PostFormValue("client_id") != "id" || r.PostFormValue("client_secret") != "secret" ||
-			r.PostFormValue("grant_type") != "client_credentials" || r.PostFormValue("scope") != "tracking" {
-			w.WriteHeader(http.StatusUnauthorized)
-			_, _ = w.Write(invalid)
-			return
-		}
-		tok := fmt.Sprintf("tok-%d", s.tokens.Add(1))
-		s.mu.Lock()
-		clear(s.valid)
-		s.valid[tok] = true
-		s.mu.Unlock()
-		fmt.Fprintf(w, `{"access_token":%q,"token_type":"Bearer","expires_in":28799}`, tok)
-	})
-	mux.HandleFunc("GET /tracking/v3/tracking/{number}", func(w http.ResponseWriter, r *http.Request) {
-		s.tracks.Add(1)
-		if r.URL.Query().Get("expand") != "DETAIL" {
-			t.Errorf("expand = %q", r.URL.Query().Get("expand"))
-		}
-		s.mu.Lock()
-		ok := s.valid[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
-		s.mu.Unlock()
-		if !ok {
-			w.WriteHeader(http.StatusUnauthorized)
-			fmt.Fprint(w, `{"error":"invalid_token"}`)
-			return
-		}
-		track(w, r.PathValue("number"))
-	})
-	s.srv = httptest.NewServer(mux)
-	t.Cleanup(s.srv.Close)
-	return s
-}
-
 func newCarrier(t *testing.T, s *uspsServer, secret string) *usps.Carrier {
-	c, err := usps.New(usps.Config{ClientID: "id", ClientSecret: secret, BaseURL: s.srv.URL + "/tracking/v3",
+	c, err := usps.New(usps.Config{ClientID: "id", ClientSecret: secret, BaseURL: s.srv,
 		RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -76,8 +24,8 @@ func newCarrier(t *testing.T, s *uspsServer, secret string) *usps.Carrier {
 }
 
 func TestTrackTokenReuseAndRevocation(t *testing.T) {
-	body := fixture(t, "delivered_parcel_locker.json")
-	s := newUSPSServer(t, func(w http.ResponseWriter, _ string) { _, _ = w.Write(body) })
+	body := adaptertest.ReadFile(t, "delivered_parcel_locker.json")
+	s := newUSPSServer(t, adaptertest.JSON(http.StatusOK, body))
 	c := newCarrier(t, s, "secret")
 	ctx := context.Background()
 	for range 3 {
@@ -89,8 +37,8 @@ func TestTrackTokenReuseAndRevocation(t *testing.T) {
 			t.Fatalf("status %v", tr.Status)
 		}
 	}
-	if s.tokens.Load() != 1 {
-		t.Errorf("%d token requests for 3 tracks, want 1", s.tokens.Load())
+	if s.tokens.Issued() != 1 {
+		t.Errorf("%d token requests for 3 tracks, want 1", s.tokens.Issued())
 	}
 	// Another client of the same app takes a new token: ours is revoked.
 	other := newCarrier(t, s, "secret")
@@ -100,8 +48,8 @@ func TestTrackTokenReuseAndRevocation(t *testing.T) {
 	if _, err := c.Track(ctx, knownNumber); err != nil {
 		t.Fatalf("after revocation: %v", err)
 	}
-	if s.tokens.Load() != 3 {
-		t.Errorf("%d token requests, want 3", s.tokens.Load())
+	if s.tokens.Issued() != 3 {
+		t.Errorf("%d token requests, want 3", s.tokens.Issued())
 	}
 }
 
@@ -120,14 +68,14 @@ func TestTrackErrors(t *testing.T) {
 		{"501 not retried", 501, ``, carriers.ErrUnavailable, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newUSPSServer(t, func(w http.ResponseWriter, _ string) {
+			s := newUSPSServer(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 				w.Header().Set("X-Request-Id", "req-1")
 				if tt.status == 429 {
 					w.Header().Set("Retry-After", "0")
 				}
 				w.WriteHeader(tt.status)
 				fmt.Fprint(w, tt.body)
-			})
+			}))
 			tr, err := newCarrier(t, s, "secret").Track(context.Background(), knownNumber)
 			var ce *carriers.Error
 			if !errors.Is(err, tt.want) || !errors.As(err, &ce) || tr != nil {
@@ -144,7 +92,7 @@ func TestTrackErrors(t *testing.T) {
 }
 
 func TestTrackInvalidClient(t *testing.T) {
-	s := newUSPSServer(t, func(w http.ResponseWriter, _ string) {})
+	s := newUSPSServer(t, http.NotFoundHandler())
 	_, err := newCarrier(t, s, "wrong-SECRET").Track(context.Background(), knownNumber)
 	var ce *carriers.Error
 	if !errors.Is(err, carriers.ErrUnauthorized) || !errors.As(err, &ce) || ce.Code != "invalid_client" || ce.Op != "token" {
@@ -159,14 +107,14 @@ func TestTrackInvalidClient(t *testing.T) {
 }
 
 func TestTrackInvalidNumber(t *testing.T) {
-	s := newUSPSServer(t, func(w http.ResponseWriter, _ string) {})
+	s := newUSPSServer(t, http.NotFoundHandler())
 	c := newCarrier(t, s, "secret")
 	for _, n := range []string{"", "123", "9400/../../x", strings.Repeat("9", 41)} {
 		if _, err := c.Track(context.Background(), n); !errors.Is(err, carriers.ErrInvalidNumber) {
 			t.Errorf("%q: %v", n, err)
 		}
 	}
-	if s.tokens.Load()+s.tracks.Load() != 0 {
+	if s.tokens.Requests()+int(s.tracks.Load()) != 0 {
 		t.Error("requests sent for invalid numbers")
 	}
 }

@@ -10,59 +10,25 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"golang.org/x/oauth2"
 
 	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/carriers/internal/adaptertest"
 )
 
 // tokenServer issues tokens "tok-1", "tok-2", ... with the given expires_in
-// JSON value, checking the credentials the way authStyle sends them.
-func tokenServer(t *testing.T, expiresIn string, authStyle oauth2.AuthStyle) (*httptest.Server, *atomic.Int32) {
+// JSON value to "id"/"secret" sent the way authStyle says (and refuses them
+// sent the other way with invalid_client).
+func tokenServer(t *testing.T, expiresIn string, authStyle oauth2.AuthStyle) (*httptest.Server, *adaptertest.Tokens) {
 	t.Helper()
-	var n atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil {
-			t.Error(err)
-		}
-		id, secret, basic := r.BasicAuth()
-		if authStyle == oauth2.AuthStyleInParams {
-			id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
-			if basic {
-				t.Error("basic auth used with AuthStyleInParams")
-			}
-		} else if !basic {
-			t.Error("no basic auth with AuthStyleInHeader")
-		}
-		if r.PostForm.Get("grant_type") != "client_credentials" {
-			t.Errorf("grant_type = %q", r.PostForm.Get("grant_type"))
-		}
-		w.Header().Set("Content-Type", "application/json")
-		if id != "id" || secret != "secret" {
-			w.WriteHeader(http.StatusUnauthorized)
-			_, _ = io.WriteString(w, `{"error":"invalid_client","error_description":"Client authentication failed."}`)
-			return
-		}
-		i := n.Add(1)
-		fmt.Fprintf(w, `{"access_token":"tok-%d","token_type":"Bearer","expires_in":%s,"status":"approved"}`, i, expiresIn)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &n
-}
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+	tokens := &adaptertest.Tokens{ClientID: "id", ClientSecret: "secret", AuthStyle: authStyle,
+		Response: func(tok string) string {
+			return fmt.Sprintf(`{"access_token":%q,"token_type":"Bearer","expires_in":%s,"status":"approved"}`, tok, expiresIn)
+		}}
+	return adaptertest.NewServer(t, tokens), tokens
 }
 
 func TestTokenExpiresInStringOrNumber(t *testing.T) {
@@ -70,7 +36,7 @@ func TestTokenExpiresInStringOrNumber(t *testing.T) {
 	for _, expiresIn := range []string{`"14399"`, `14399`} {
 		t.Run(expiresIn, func(t *testing.T) {
 			srv, n := tokenServer(t, expiresIn, oauth2.AuthStyleInHeader)
-			clock := &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+			clock := adaptertest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 			tc, err := NewTokenCache(TokenConfig{Carrier: "ups", TokenURL: srv.URL, ClientID: "id", ClientSecret: "secret",
 				AuthStyle: oauth2.AuthStyleInHeader, Now: clock.Now})
 			if err != nil {
@@ -86,13 +52,13 @@ func TestTokenExpiresInStringOrNumber(t *testing.T) {
 			}
 			// Reused while valid.
 			clock.Add(3 * time.Hour)
-			if tok, _ = tc.Token(ctx); tok.AccessToken != "tok-1" || n.Load() != 1 {
-				t.Fatalf("not reused: %q after %d fetches", tok.AccessToken, n.Load())
+			if tok, _ = tc.Token(ctx); tok.AccessToken != "tok-1" || n.Issued() != 1 {
+				t.Fatalf("not reused: %q after %d fetches", tok.AccessToken, n.Issued())
 			}
 			// Refreshed within EarlyExpiry of the expiry.
 			clock.Add(14399*time.Second - 3*time.Hour - 30*time.Second)
-			if tok, _ = tc.Token(ctx); tok.AccessToken != "tok-2" || n.Load() != 2 {
-				t.Fatalf("not refreshed: %q after %d fetches", tok.AccessToken, n.Load())
+			if tok, _ = tc.Token(ctx); tok.AccessToken != "tok-2" || n.Issued() != 2 {
+				t.Fatalf("not refreshed: %q after %d fetches", tok.AccessToken, n.Issued())
 			}
 		})
 	}
@@ -119,8 +85,8 @@ func TestTokenParamsAuthAndInvalidate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tok2.AccessToken == tok1.AccessToken || n.Load() != 2 {
-		t.Fatalf("after Invalidate: %q, %d fetches", tok2.AccessToken, n.Load())
+	if tok2.AccessToken == tok1.AccessToken || n.Issued() != 2 {
+		t.Fatalf("after Invalidate: %q, %d fetches", tok2.AccessToken, n.Issued())
 	}
 }
 
@@ -139,8 +105,8 @@ func TestTokenConcurrentSingleFetch(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n.Load() != 1 {
-		t.Errorf("%d fetches for concurrent callers, want 1", n.Load())
+	if n.Issued() != 1 {
+		t.Errorf("%d fetches for concurrent callers, want 1", n.Issued())
 	}
 }
 
@@ -260,8 +226,8 @@ func TestWithToken(t *testing.T) {
 	if err := tc.WithToken(ctx, func(tok *oauth2.Token) (bool, error) {
 		seen = append(seen, tok.AccessToken)
 		return len(seen) == 1, nil
-	}); err != nil || strings.Join(seen, ",") != "tok-1,tok-2" || n.Load() != 2 {
-		t.Fatalf("refused once: %v %v, %d fetches", seen, err, n.Load())
+	}); err != nil || strings.Join(seen, ",") != "tok-1,tok-2" || n.Issued() != 2 {
+		t.Fatalf("refused once: %v %v, %d fetches", seen, err, n.Issued())
 	}
 	// Refused twice: the second answer stands, no third call.
 	seen = nil
