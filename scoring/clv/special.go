@@ -59,8 +59,8 @@ func hyp2f1(a, b, c, z float64) (float64, bool) {
 // The series of the largest z runs first, alone, and decides the number
 // of terms; the coefficients it computed are then summed for every z in
 // registers, four at a time. Each sum takes the same operations in the
-// same order as summing all z in lock step (hyp2f1Lockstep, which longer
-// series and failures still use), so the results are the same to the bit.
+// same order as summing all z in lock step (hyp2f1Lockstep, which failures
+// still use), so the results are the same to the bit.
 func hyp2f1Batch(a, b, c float64, zs, out []float64) bool {
 	n := len(zs)
 	if n == 0 {
@@ -78,51 +78,62 @@ func hyp2f1Batch(a, b, c float64, zs, out []float64) bool {
 	if terms < 0 {
 		return hyp2f1Lockstep(a, b, c, zs, out)
 	}
-	cs := coefs[:terms]
-	k := 0
-	for ; k+4 <= n; k += 4 {
-		z0, z1, z2, z3 := zs[k], zs[k+1], zs[k+2], zs[k+3]
+	stored := min(terms, len(coefs))
+	cs := coefs[:stored]
+	for k := 0; k < n; k += 4 {
+		// A group of four z (the last one padded with zeros).
+		var z [4]float64
+		copy(z[:], zs[k:])
 		p0, p1, p2, p3 := 1.0, 1.0, 1.0, 1.0
 		s0, s1, s2, s3 := 1.0, 1.0, 1.0, 1.0
 		for _, cf := range cs {
-			p0 *= z0
-			p1 *= z1
-			p2 *= z2
-			p3 *= z3
+			p0 *= z[0]
+			p1 *= z[1]
+			p2 *= z[2]
+			p3 *= z[3]
 			s0 += cf * p0
 			s1 += cf * p1
 			s2 += cf * p2
 			s3 += cf * p3
 		}
-		out[k], out[k+1], out[k+2], out[k+3] = s0, s1, s2, s3
-	}
-	for ; k < n; k++ {
-		z := zs[k]
-		p, s := 1.0, 1.0
-		for _, cf := range cs {
-			p *= z
-			s += cf * p
+		// Beyond the buffer the coefficients are computed again, by the
+		// same recurrence, so to the same bits.
+		cf := cs[len(cs)-1]
+		for j := stored; j < terms; j++ {
+			fj := float64(j)
+			cf *= (a + fj) * (b + fj) / ((c + fj) * (fj + 1))
+			p0 *= z[0]
+			p1 *= z[1]
+			p2 *= z[2]
+			p3 *= z[3]
+			s0 += cf * p0
+			s1 += cf * p1
+			s2 += cf * p2
+			s3 += cf * p3
 		}
-		out[k] = s
+		sums := [4]float64{s0, s1, s2, s3}
+		copy(out[k:], sums[:])
 	}
 	return true
 }
 
-// seriesBuffer bounds the coefficients hyp2f1Batch keeps; longer series
-// (z near 1) are summed in lock step.
-const seriesBuffer = 256
+// seriesBuffer is the number of coefficients hyp2f1Batch keeps; beyond
+// it (z near 1) they are computed again for every group of four z.
+const seriesBuffer = 128
 
 // hyp2f1Terms runs the series of 2F1(a, b; c; z) alone with the stopping
-// rule of hyp2f1Lockstep for zmax = z, stores the coefficients of the
-// terms it added in coefs and returns their number; −1 if the series fails
-// (hyp2f1Lockstep then reports it) or needs more than seriesBuffer terms.
+// rule of hyp2f1Lockstep for zmax = z, stores the first coefficients in
+// coefs and returns the number of terms added; −1 if the series fails
+// (hyp2f1Lockstep then reports it).
 func hyp2f1Terms(a, b, c, z float64, coefs *[seriesBuffer]float64) int {
 	rest := 1 - z
 	coef, pw, sum := 1.0, 1.0, 1.0
-	for j := range seriesBuffer {
+	for j := 0; j < maxSeriesTerms; j++ {
 		fj := float64(j)
 		coef *= (a + fj) * (b + fj) / ((c + fj) * (fj + 1))
-		coefs[j] = coef
+		if j < len(coefs) {
+			coefs[j] = coef
+		}
 		pw *= z
 		sum += coef * pw
 		if coef == 0 {
