@@ -15,24 +15,11 @@ const benchFixture = "spec_example_express.json"
 // into the adapter's raw structs, without normalizing.
 func BenchmarkUnmarshalRaw(b *testing.B) {
 	body := adaptertest.ReadFile(b, benchFixture)
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		var r response
-		if err := json.Unmarshal(body, &r); err != nil {
-			b.Fatal(err)
-		}
-	}
+	adaptertest.Bench(b, body, func(body []byte) error { var r response; return json.Unmarshal(body, &r) })
 }
 
 // BenchmarkParseTrackResponse is the full parse: decode and normalize.
 func BenchmarkParseTrackResponse(b *testing.B) {
 	body := adaptertest.ReadFile(b, benchFixture)
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := ParseTrackResponse(body); err != nil {
-			b.Fatal(err)
-		}
-	}
+	adaptertest.Bench(b, body, func(body []byte) error { _, err := ParseTrackResponse(body); return err })
 }

@@ -2,7 +2,6 @@ package dhl
 
 import (
 	"errors"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,22 +18,10 @@ var goldenFixtures = []string{
 	"parcel_de_pre_transit.json",
 }
 
+// TestGolden compares the normalized trackings of the fixtures with
+// testdata/golden (go test -update rewrites them).
 func TestGolden(t *testing.T) {
-	for _, name := range goldenFixtures {
-		t.Run(name, func(t *testing.T) {
-			got, err := ParseTrackResponse(adaptertest.ReadFile(t, name))
-			if err != nil {
-				t.Fatalf("ParseTrackResponse: %v", err)
-			}
-			adaptertest.CheckTrackings(t, Code, got)
-			for i := range got {
-				if !strings.Contains(string(got[i].Raw), got[i].Number) {
-					t.Errorf("tracking %d: Raw is not the shipment's JSON", i)
-				}
-			}
-			adaptertest.Golden(t, name, got)
-		})
-	}
+	adaptertest.Fixtures{Code: Code, Parse: ParseTrackResponse, RawHasNumber: true}.TestGolden(t, goldenFixtures...)
 }
 
 // TestSpecExample pins what the DHL example teaches: id as a number, a Z

@@ -14,14 +14,7 @@ const benchFixture = "delivered_mixed_timezone_offsets.json"
 // into the adapter's raw structs, without normalizing.
 func BenchmarkUnmarshalRaw(b *testing.B) {
 	body := adaptertest.ReadFile(b, benchFixture)
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		var r trackResponse
-		if err := json.Unmarshal(body, &r); err != nil {
-			b.Fatal(err)
-		}
-	}
+	adaptertest.Bench(b, body, func(body []byte) error { var r trackResponse; return json.Unmarshal(body, &r) })
 }
 
 // BenchmarkParseTrackResponse is the full parse: decode and normalize.
@@ -32,11 +25,5 @@ func BenchmarkParseTrackResponse(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(len(got[0].Events)), "events/op")
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := ParseTrackResponse(body); err != nil {
-			b.Fatal(err)
-		}
-	}
+	adaptertest.Bench(b, body, func(body []byte) error { _, err := ParseTrackResponse(body); return err })
 }

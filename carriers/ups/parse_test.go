@@ -16,24 +16,8 @@ import (
 // TestGolden compares the normalized trackings of the fixtures with
 // testdata/golden (go test -update rewrites them).
 func TestGolden(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		parse func([]byte) ([]carriers.Tracking, error)
-	}{
-		{"spec_example_full_fields.json", ParseTrackResponse},
-		{"constructed_two_packages_zones.json", ParseTrackResponse},
-		{"webhook_trackalert_out_for_delivery.json", ParseWebhook},
-		{"webhook_trackalert_delivered.json", ParseWebhook},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := tc.parse(adaptertest.ReadFile(t, tc.name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			adaptertest.CheckTrackings(t, Code, got)
-			adaptertest.Golden(t, tc.name, got)
-		})
-	}
+	adaptertest.Fixtures{Code: Code, Parse: ParseTrackResponse}.TestGolden(t, "spec_example_full_fields.json", "constructed_two_packages_zones.json")
+	adaptertest.Fixtures{Code: Code, Parse: ParseWebhook}.TestGolden(t, "webhook_trackalert_out_for_delivery.json", "webhook_trackalert_delivered.json")
 }
 
 // TestTimeZoneRules pins the time-zone decisions of the constructed fixture
@@ -312,22 +296,9 @@ func FuzzParseWebhook(f *testing.F) {
 func BenchmarkParseTrackResponse(b *testing.B) {
 	body := adaptertest.ReadFile(b, "spec_example_full_fields.json")
 	b.Run("full", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(len(body)))
-		for b.Loop() {
-			if _, err := ParseTrackResponse(body); err != nil {
-				b.Fatal(err)
-			}
-		}
+		adaptertest.Bench(b, body, func(body []byte) error { _, err := ParseTrackResponse(body); return err })
 	})
 	b.Run("baseline-unmarshal", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(len(body)))
-		for b.Loop() {
-			var doc trackDoc
-			if err := json.Unmarshal(body, &doc); err != nil {
-				b.Fatal(err)
-			}
-		}
+		adaptertest.Bench(b, body, func(body []byte) error { var doc trackDoc; return json.Unmarshal(body, &doc) })
 	})
 }

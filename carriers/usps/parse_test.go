@@ -15,16 +15,8 @@ import (
 // TestGolden compares the normalized trackings of the fixtures with
 // testdata/golden (go test -update rewrites them).
 func TestGolden(t *testing.T) {
-	for _, name := range []string{"delivered_parcel_locker.json", "in_transit_with_expected_delivery.json", "constructed_alert_offsets.json"} {
-		t.Run(name, func(t *testing.T) {
-			got, err := ParseTrackResponse(adaptertest.ReadFile(t, name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			adaptertest.CheckTrackings(t, Code, got)
-			adaptertest.Golden(t, name, got)
-		})
-	}
+	adaptertest.Fixtures{Code: Code, Parse: ParseTrackResponse, RawHasNumber: true}.TestGolden(t,
+		"delivered_parcel_locker.json", "in_transit_with_expected_delivery.json", "constructed_alert_offsets.json")
 }
 
 func TestTimeZoneRules(t *testing.T) {
@@ -202,22 +194,9 @@ func FuzzParseTrackResponse(f *testing.F) {
 func BenchmarkParseTrackResponse(b *testing.B) {
 	body := adaptertest.ReadFile(b, "delivered_parcel_locker.json")
 	b.Run("full", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(len(body)))
-		for b.Loop() {
-			if _, err := ParseTrackResponse(body); err != nil {
-				b.Fatal(err)
-			}
-		}
+		adaptertest.Bench(b, body, func(body []byte) error { _, err := ParseTrackResponse(body); return err })
 	})
 	b.Run("baseline-unmarshal", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(len(body)))
-		for b.Loop() {
-			var doc rawTracking
-			if err := json.Unmarshal(body, &doc); err != nil {
-				b.Fatal(err)
-			}
-		}
+		adaptertest.Bench(b, body, func(body []byte) error { var doc rawTracking; return json.Unmarshal(body, &doc) })
 	})
 }

@@ -1,6 +1,7 @@
 package adaptertest
 
 import (
+	"bytes"
 	"encoding/json"
 	"flag"
 	"os"
@@ -85,6 +86,52 @@ func CheckTrackings(t *testing.T, code string, got []carriers.Tracking) {
 		}
 		if len(tr.Raw) == 0 || !json.Valid(tr.Raw) {
 			t.Errorf("tracking %d (%s): Raw is not the package's JSON", i, tr.Number)
+		}
+	}
+}
+
+// Fixtures describes a parser of carrier bodies for golden-file tests.
+type Fixtures struct {
+	// Code is the carrier's Code.
+	Code string
+	// Parse is the parser under test (ParseTrackResponse, ParseWebhook).
+	Parse func(body []byte) ([]carriers.Tracking, error)
+	// RawHasNumber also requires each tracking's Raw to mention its
+	// number: true where the carrier's object always carries it.
+	RawHasNumber bool
+}
+
+// TestGolden parses each testdata file names, in a subtest of that name,
+// checks the trackings with CheckTrackings (and RawHasNumber) and compares
+// them with testdata/golden/name (see Golden).
+func (fx Fixtures) TestGolden(t *testing.T, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			got, err := fx.Parse(ReadFile(t, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			CheckTrackings(t, fx.Code, got)
+			for i := range got {
+				if fx.RawHasNumber && !bytes.Contains(got[i].Raw, []byte(got[i].Number)) {
+					t.Errorf("tracking %d (%s): Raw is not the package's JSON", i, got[i].Number)
+				}
+			}
+			Golden(t, name, got)
+		})
+	}
+}
+
+// Bench runs op on body b.N times, reporting allocations and throughput:
+// the loop of every parser benchmark.
+func Bench(b *testing.B, body []byte, op func(body []byte) error) {
+	b.Helper()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if err := op(body); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
