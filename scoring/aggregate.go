@@ -303,7 +303,9 @@ func (a *agg) orders(h *History, sc *scratch) error {
 		a.nOrders++
 		total := money(o.Total)
 		a.total += total
-		a.discount += money(o.Discount)
+		if o.Discount.Sign() != 0 { // adding money(0) = 0 would change nothing
+			a.discount += money(o.Discount)
+		}
 		if total > a.maxOrder {
 			a.maxOrder = total
 		}
