@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
@@ -38,8 +39,12 @@ type TokenConfig struct {
 	// FedEx). The zero value lets x/oauth2 try both.
 	AuthStyle oauth2.AuthStyle
 	// HTTPClient sends the token requests. Nil means http.DefaultClient;
-	// adapters pass their retrying client's StandardClient().
+	// adapters pass their retrying client's StandardClient() (NewOAuth
+	// does).
 	HTTPClient *http.Client
+	// Header holds extra headers sent with every token request (UPS's
+	// x-merchant-id); nil means none.
+	Header http.Header
 	// EarlyExpiry: see DefaultEarlyExpiry, used when zero.
 	EarlyExpiry time.Duration
 	// Now returns the current time, for expiry. Nil means time.Now.
@@ -84,6 +89,15 @@ func NewTokenCache(cfg TokenConfig) (*TokenCache, error) {
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = http.DefaultClient
+	}
+	if len(cfg.Header) > 0 {
+		hc := *cfg.HTTPClient
+		next := hc.Transport
+		if next == nil {
+			next = http.DefaultTransport
+		}
+		hc.Transport = headerTransport{next: next, header: cfg.Header.Clone()}
+		cfg.HTTPClient = &hc
 	}
 	return &TokenCache{
 		cfg: cfg,
@@ -165,6 +179,47 @@ func (c *TokenCache) Invalidate(tok *oauth2.Token) {
 		c.tok = nil
 	}
 	<-c.lock
+}
+
+// headerTransport adds fixed headers to every request.
+type headerTransport struct {
+	next   http.RoundTripper
+	header http.Header
+}
+
+// RoundTrip implements http.RoundTripper.
+func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	for k, vs := range h.header {
+		r.Header.Del(k)
+		for _, v := range vs {
+			r.Header.Add(k, v)
+		}
+	}
+	return h.next.RoundTrip(r)
+}
+
+// NewOAuth returns the retrying client of an adapter that authenticates
+// with OAuth 2 client credentials (NewClient(o)) and its token cache
+// (NewTokenCache(tc)). Unless tc sets them, token requests go through that
+// client, so they are retried and logged like the others, and expiry uses
+// o's clock.
+func NewOAuth(o Options, tc TokenConfig) (*retryablehttp.Client, *TokenCache, error) {
+	client, err := NewClient(o)
+	if err != nil {
+		return nil, nil, err
+	}
+	if tc.HTTPClient == nil {
+		tc.HTTPClient = client.StandardClient()
+	}
+	if tc.Now == nil {
+		tc.Now = o.Now
+	}
+	tokens, err := NewTokenCache(tc)
+	if err != nil {
+		return nil, nil, err
+	}
+	return client, tokens, nil
 }
 
 // WithToken calls try with a valid token (see Token). When try reports that

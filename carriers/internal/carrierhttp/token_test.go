@@ -253,3 +253,38 @@ func TestWithToken(t *testing.T) {
 		t.Errorf("token failure: %v", err)
 	}
 }
+
+func TestNewOAuthHeaderAndClock(t *testing.T) {
+	var got http.Header
+	tokens := &adaptertest.Tokens{ClientID: "id", ClientSecret: "secret", AuthStyle: oauth2.AuthStyleInHeader}
+	srv := adaptertest.NewServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		tokens.ServeHTTP(w, r)
+	}))
+	clock := adaptertest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	header := http.Header{}
+	header.Set("x-merchant-id", "A1B2C3")
+	client, tc, err := NewOAuth(Options{Now: clock.Now, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond},
+		TokenConfig{Carrier: "ups", TokenURL: srv.URL, ClientID: "id", ClientSecret: "secret", AuthStyle: oauth2.AuthStyleInHeader, Header: header})
+	if err != nil || client == nil {
+		t.Fatal(err)
+	}
+	if _, err := tc.Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got.Get("X-Merchant-Id") != "A1B2C3" {
+		t.Errorf("token request headers %v", got)
+	}
+	// The token cache reads the client's clock: past expires_in (3600 s),
+	// a new token is fetched.
+	clock.Add(2 * time.Hour)
+	if tok, err := tc.Token(context.Background()); err != nil || tok.AccessToken != "tok-2" {
+		t.Errorf("after expiry: %v, %v", tok, err)
+	}
+	if _, _, err := NewOAuth(Options{RetryWaitMin: time.Hour, RetryWaitMax: time.Second}, TokenConfig{TokenURL: srv.URL, ClientID: "id", ClientSecret: "s"}); err == nil {
+		t.Error("bad Options accepted")
+	}
+	if _, _, err := NewOAuth(Options{}, TokenConfig{TokenURL: srv.URL}); err == nil {
+		t.Error("bad TokenConfig accepted")
+	}
+}

@@ -89,6 +89,21 @@ func CodeSentinel(codes map[string]error, status int, code string) error {
 	return carriers.ErrUnavailable
 }
 
+// CleanNumber trims a tracking number, drops its spaces and upper-cases it,
+// and reports whether the result is min to max ASCII letters and digits.
+func CleanNumber(number string, min, max int) (string, bool) {
+	n := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(number), " ", ""))
+	if len(n) < min || len(n) > max {
+		return n, false
+	}
+	for i := 0; i < len(n); i++ {
+		if c := n[i]; !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z') {
+			return n, false
+		}
+	}
+	return n, true
+}
+
 // Clip cuts s to at most n bytes, for carrier text put into errors.
 func Clip(s string, n int) string {
 	if len(s) <= n {

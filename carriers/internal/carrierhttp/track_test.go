@@ -113,3 +113,21 @@ func TestSmallHelpers(t *testing.T) {
 		}
 	}
 }
+
+func TestCleanNumber(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{" 1z 999 aa1 ", "1Z999AA1", true},
+		{"1Z999AA", "1Z999AA", true},
+		{"1Z999A", "1Z999A", false},
+		{"1Z/../x99", "1Z/../X99", false},
+		{"1Z\t9999999", "1Z\t9999999", false},
+		{"12345678901", "12345678901", false},
+	} {
+		if got, ok := CleanNumber(tc.in, 7, 10); got != tc.want || ok != tc.ok {
+			t.Errorf("CleanNumber(%q) = %q %v, want %q %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}
