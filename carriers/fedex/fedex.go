@@ -139,25 +139,20 @@ func New(cfg Config) (*Carrier, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	hc, err := carrierhttp.NewClient(carrierhttp.Options{
+	hc, tokens, err := carrierhttp.NewOAuth(carrierhttp.Options{
 		HTTPClient:    cfg.HTTPClient,
 		RetryMax:      cfg.RetryMax,
 		RetryWaitMin:  cfg.RetryWaitMin,
 		RetryWaitMax:  cfg.RetryWaitMax,
 		MaxRetryAfter: cfg.MaxRetryAfter,
 		Logger:        cfg.Logger,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("fedex: %w", err)
-	}
-	tokens, err := carrierhttp.NewTokenCache(carrierhttp.TokenConfig{
+	}, carrierhttp.TokenConfig{
 		Carrier:      Code,
 		TokenURL:     tokenURL,
 		ClientID:     cfg.ClientID,
 		ClientSecret: cfg.ClientSecret,
 		// FedEx takes client_id and client_secret as form fields.
 		AuthStyle:  oauth2.AuthStyleInParams,
-		HTTPClient: hc.StandardClient(),
 		ParseError: parseTokenError,
 	})
 	if err != nil {

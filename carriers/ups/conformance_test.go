@@ -31,6 +31,7 @@ type upsServer struct {
 	tracks    atomic.Int32
 	mu        sync.Mutex
 	lastTrack *http.Request
+	lastToken http.Header
 }
 
 func newUPSServer(t *testing.T, expiresIn string, track http.Handler) *upsServer {
@@ -42,7 +43,12 @@ func newUPSServer(t *testing.T, expiresIn string, track http.Handler) *upsServer
 		Refused: []byte(`{"response":{"errors":[{"code":"250003","message":"Invalid Access License number"}]}}`),
 	}}
 	mux := http.NewServeMux()
-	mux.Handle("POST /security/v1/oauth/token", s.tokens)
+	mux.HandleFunc("POST /security/v1/oauth/token", func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.lastToken = r.Header.Clone()
+		s.mu.Unlock()
+		s.tokens.ServeHTTP(w, r)
+	})
 	mux.HandleFunc("GET /api/track/v1/details/{number}", func(w http.ResponseWriter, r *http.Request) {
 		s.tracks.Add(1)
 		s.mu.Lock()

@@ -194,6 +194,14 @@ func sentinelForCode(status int, code string) error {
 	return carrierhttp.CodeSentinel(bodyErrorCodes, status, strings.ToUpper(code))
 }
 
+// validNumber reports whether n (trimmed and upper-cased) can be a UPS
+// inquiry number: 7 to 34 letters and digits (Tracking.yaml,
+// inquiryNumber).
+func validNumber(n string) bool {
+	clean, ok := carrierhttp.CleanNumber(n, 7, 34)
+	return ok && clean == n
+}
+
 // normalize turns one raw package into a Tracking.
 func (p *rawPackage) normalize(path, inquiry string) (carriers.Tracking, error) {
 	tr := carriers.Tracking{Carrier: Code, Number: strings.TrimSpace(string(p.TrackingNumber)), Raw: p.raw}

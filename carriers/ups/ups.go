@@ -105,29 +105,25 @@ func New(cfg Config) (*Carrier, error) {
 	if tokenURL == "" {
 		tokenURL = u.Scheme + "://" + u.Host + "/security/v1/oauth/token"
 	}
-	client, err := carrierhttp.NewClient(carrierhttp.Options{
+	var header http.Header
+	if cfg.MerchantID != "" {
+		header = http.Header{}
+		header.Set("x-merchant-id", cfg.MerchantID)
+	}
+	client, tokens, err := carrierhttp.NewOAuth(carrierhttp.Options{
 		HTTPClient:   cfg.HTTPClient,
 		RetryMax:     cfg.RetryMax,
 		RetryWaitMin: cfg.RetryWaitMin,
 		RetryWaitMax: cfg.RetryWaitMax,
 		Logger:       cfg.Logger,
 		Now:          cfg.Now,
-	})
-	if err != nil {
-		return nil, errors.New("ups: " + strings.TrimPrefix(err.Error(), "carrierhttp: "))
-	}
-	tokenHTTP := client.StandardClient()
-	if cfg.MerchantID != "" {
-		tokenHTTP = &http.Client{Transport: headerTransport{next: tokenHTTP.Transport, key: "x-merchant-id", value: cfg.MerchantID}}
-	}
-	tokens, err := carrierhttp.NewTokenCache(carrierhttp.TokenConfig{
+	}, carrierhttp.TokenConfig{
 		Carrier:      Code,
 		TokenURL:     tokenURL,
 		ClientID:     cfg.ClientID,
 		ClientSecret: cfg.ClientSecret,
 		AuthStyle:    oauth2.AuthStyleInHeader,
-		HTTPClient:   tokenHTTP,
-		Now:          cfg.Now,
+		Header:       header,
 		ParseError:   parseErrorBody,
 	})
 	if err != nil {
@@ -148,39 +144,12 @@ func New(cfg Config) (*Carrier, error) {
 	return c, nil
 }
 
-// headerTransport adds one header to every request (x-merchant-id).
-type headerTransport struct {
-	next       http.RoundTripper
-	key, value string
-}
-
-func (h headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set(h.key, h.value)
-	return h.next.RoundTrip(r)
-}
-
 // Code returns "ups".
 func (c *Carrier) Code() string { return Code }
 
 // ParseWebhook parses a Track Alert push; see the package-level
 // ParseWebhook.
 func (c *Carrier) ParseWebhook(body []byte) ([]carriers.Tracking, error) { return ParseWebhook(body) }
-
-// validNumber reports whether n can be a UPS inquiry number: 7 to 34
-// letters and digits (Tracking.yaml, inquiryNumber).
-func validNumber(n string) bool {
-	if len(n) < 7 || len(n) > 34 {
-		return false
-	}
-	for i := 0; i < len(n); i++ {
-		c := n[i]
-		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z') {
-			return false
-		}
-	}
-	return true
-}
 
 // Track fetches GET /track/v1/details/{number}. The number is trimmed,
 // spaces removed and upper-cased first; anything but 7–34 letters and digits
@@ -192,8 +161,8 @@ func validNumber(n string) bool {
 // (after one retry with a fresh token on 401), 429 carriers.ErrRateLimited,
 // 5xx carriers.ErrUnavailable; RequestID is UPS's transId.
 func (c *Carrier) Track(ctx context.Context, number string) (*carriers.Tracking, error) {
-	n := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(number), " ", ""))
-	if !validNumber(n) {
+	n, ok := carrierhttp.CleanNumber(number, 7, 34)
+	if !ok {
 		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: carrierhttp.Clip(number, 256), Message: "not 7-34 letters and digits", Err: carriers.ErrInvalidNumber}
 	}
 	if err := ctx.Err(); err != nil {

@@ -60,6 +60,25 @@ func TestTrackTokenReuseAndRefresh(t *testing.T) {
 	}
 }
 
+func TestMerchantIDOnTokenRequests(t *testing.T) {
+	s := newUPSServer(t, `"3600"`, serveFixture(t))
+	c, err := ups.New(ups.Config{ClientID: "id", ClientSecret: "secret", BaseURL: s.srv, MerchantID: "A1B2C3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Track(context.Background(), knownNumber); err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if got := s.lastToken.Get("X-Merchant-Id"); got != "A1B2C3" {
+		t.Errorf("x-merchant-id = %q on the token request", got)
+	}
+	if got := s.lastTrack.Header.Get("X-Merchant-Id"); got != "" {
+		t.Errorf("x-merchant-id = %q on the Track request, want it only on token requests", got)
+	}
+}
+
 func TestTrackSelectsPackageOfMultiPackageResponse(t *testing.T) {
 	s := newUPSServer(t, `3600`, serveFixture(t))
 	c, err := ups.New(ups.Config{ClientID: "id", ClientSecret: "secret", BaseURL: s.srv})

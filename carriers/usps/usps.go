@@ -90,26 +90,20 @@ func New(cfg Config) (*Carrier, error) {
 	if tokenURL == "" {
 		tokenURL = u.Scheme + "://" + u.Host + "/oauth2/v3/token"
 	}
-	client, err := carrierhttp.NewClient(carrierhttp.Options{
+	client, tokens, err := carrierhttp.NewOAuth(carrierhttp.Options{
 		HTTPClient:   cfg.HTTPClient,
 		RetryMax:     cfg.RetryMax,
 		RetryWaitMin: cfg.RetryWaitMin,
 		RetryWaitMax: cfg.RetryWaitMax,
 		Logger:       cfg.Logger,
 		Now:          cfg.Now,
-	})
-	if err != nil {
-		return nil, errors.New("usps: " + strings.TrimPrefix(err.Error(), "carrierhttp: "))
-	}
-	tokens, err := carrierhttp.NewTokenCache(carrierhttp.TokenConfig{
+	}, carrierhttp.TokenConfig{
 		Carrier:      Code,
 		TokenURL:     tokenURL,
 		ClientID:     cfg.ClientID,
 		ClientSecret: cfg.ClientSecret,
 		Scopes:       []string{"tracking"},
 		AuthStyle:    oauth2.AuthStyleInParams,
-		HTTPClient:   client.StandardClient(),
-		Now:          cfg.Now,
 		ParseError:   parseErrorBody,
 	})
 	if err != nil {
@@ -126,22 +120,6 @@ func New(cfg Config) (*Carrier, error) {
 // Code returns "usps".
 func (c *Carrier) Code() string { return Code }
 
-// validNumber reports whether n can be a USPS tracking number: 10 to 40
-// letters and digits (IMpb 20–34 digits with or without the 420+ZIP
-// routing prefix, USPS 20, UPU S10 "EC123456789US").
-func validNumber(n string) bool {
-	if len(n) < 10 || len(n) > 40 {
-		return false
-	}
-	for i := 0; i < len(n); i++ {
-		c := n[i]
-		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z') {
-			return false
-		}
-	}
-	return true
-}
-
 // Track fetches GET /tracking/{number}?expand=DETAIL. The number is
 // trimmed, spaces removed and upper-cased first; anything but 10–40 letters
 // and digits fails with carriers.ErrInvalidNumber without a request. Errors
@@ -152,8 +130,8 @@ func validNumber(n string) bool {
 // carriers.ErrRateLimited (Retry-After honoured while retrying), 5xx
 // carriers.ErrUnavailable.
 func (c *Carrier) Track(ctx context.Context, number string) (*carriers.Tracking, error) {
-	n := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(number), " ", ""))
-	if !validNumber(n) {
+	n, ok := carrierhttp.CleanNumber(number, 10, 40)
+	if !ok {
 		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: carrierhttp.Clip(number, 256), Message: "not 10-40 letters and digits", Err: carriers.ErrInvalidNumber}
 	}
 	if err := ctx.Err(); err != nil {
