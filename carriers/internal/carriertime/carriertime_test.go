@@ -2,6 +2,7 @@ package carriertime
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -201,5 +202,31 @@ func TestSort(t *testing.T) {
 	SortNewestFirstIfNeeded(evs)
 	if codes(evs) != "bcda" {
 		t.Errorf("IfNeeded: %s", codes(evs))
+	}
+}
+
+func TestParseISOField(t *testing.T) {
+	if l, err := ParseISOField("a.b", " 2024-08-20T12:41:57Z ", true); err != nil || l.ZoneUnknown || l.Time.Hour() != 12 {
+		t.Errorf("good value: %+v, %v", l, err)
+	}
+	if l, err := ParseISOField("a.b", "", false); err != nil || !l.IsZero() {
+		t.Errorf("optional empty: %+v, %v", l, err)
+	}
+	for _, tc := range []struct {
+		value    string
+		required bool
+		cause    error
+		want     string
+	}{
+		{"", true, ErrMissing, ""},
+		{"  ", true, ErrMissing, ""},
+		{" soon ", false, ErrBadTime, "soon"},
+		{strings.Repeat("9", 100), false, ErrBadTime, strings.Repeat("9", 64)},
+	} {
+		_, err := ParseISOField("shipments[0].events[2].timestamp", tc.value, tc.required)
+		var de *carriers.DecodeError
+		if !errors.As(err, &de) || de.Field != "shipments[0].events[2].timestamp" || de.Value != tc.want || !errors.Is(err, tc.cause) {
+			t.Errorf("ParseISOField(%q, %v) = %#v", tc.value, tc.required, err)
+		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"time"
+
+	"github.com/postpurchase/postpurchase/carriers"
 )
 
 // Local is a carrier time with what is known about its zone.
@@ -211,4 +213,27 @@ func DeriveOffset(local, gmt time.Time) (int, bool) {
 		return 0, false
 	}
 	return int(rounded / time.Second), true
+}
+
+// ErrMissing is the cause of the DecodeError ParseISOField returns for a
+// required time that is absent or empty.
+var ErrMissing = errors.New("missing")
+
+// ParseISOField is ParseISO for the value s of the JSON field at path
+// field. A value it cannot read is a *carriers.DecodeError naming the field,
+// with the value (its first 64 bytes: a date-time, not personal data) and
+// ErrBadTime; so is an empty value when required, with ErrMissing.
+func ParseISOField(field, s string, required bool) (Local, error) {
+	l, err := ParseISO(s)
+	if err == nil && required && l.IsZero() {
+		err = ErrMissing
+	}
+	if err != nil {
+		v := strings.TrimSpace(s)
+		if len(v) > 64 {
+			v = v[:64]
+		}
+		return Local{}, &carriers.DecodeError{Field: field, Value: v, Err: err}
+	}
+	return l, nil
 }
