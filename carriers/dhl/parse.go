@@ -173,12 +173,9 @@ func normalize(s *shipment, requested, path string) (*carriers.Tracking, error) 
 
 // toEvent converts one event.
 func toEvent(ev *event, returned bool, path string) (carriers.Event, error) {
-	at, err := carriertime.ParseISO(ev.Timestamp.Trim())
-	if err != nil || at.IsZero() {
-		if err == nil {
-			err = errMissing
-		}
-		return carriers.Event{}, &carriers.DecodeError{Field: path + ".timestamp", Value: carrierhttp.Clip(ev.Timestamp.Trim(), 64), Err: err}
+	at, err := carriertime.ParseISOField(path+".timestamp", ev.Timestamp.Trim(), true)
+	if err != nil {
+		return carriers.Event{}, err
 	}
 	m, code := classify(ev, returned)
 	desc := ev.Description.Trim()
@@ -231,9 +228,9 @@ func personName(p *person) string {
 func deliveredAt(pod *proofOfDelivery, events []carriers.Event, path string) (at time.Time, zoneUnknown bool, err error) {
 	var p carriertime.Local
 	if pod != nil {
-		p, err = carriertime.ParseISO(pod.Timestamp.Trim())
+		p, err = carriertime.ParseISOField(path+".details.proofOfDelivery.timestamp", pod.Timestamp.Trim(), false)
 		if err != nil {
-			return time.Time{}, false, &carriers.DecodeError{Field: path + ".details.proofOfDelivery.timestamp", Value: carrierhttp.Clip(pod.Timestamp.Trim(), 64), Err: err}
+			return time.Time{}, false, err
 		}
 	}
 	at, zoneUnknown = carriertime.DeliveredAt(p, events)
@@ -243,21 +240,21 @@ func deliveredAt(pod *proofOfDelivery, events []carriers.Event, path string) (at
 // estimate reads estimatedDeliveryTimeFrame, else estimatedTimeOfDelivery.
 func estimate(s *shipment, path string) (*carriers.Estimate, error) {
 	if f := s.EstimatedDeliveryTimeFrame; f != nil {
-		from, err := carriertime.ParseISO(f.EstimatedFrom.Trim())
+		from, err := carriertime.ParseISOField(path+".estimatedDeliveryTimeFrame.estimatedFrom", f.EstimatedFrom.Trim(), false)
 		if err != nil {
-			return nil, &carriers.DecodeError{Field: path + ".estimatedDeliveryTimeFrame.estimatedFrom", Value: carrierhttp.Clip(f.EstimatedFrom.Trim(), 64), Err: err}
+			return nil, err
 		}
-		through, err := carriertime.ParseISO(f.EstimatedThrough.Trim())
+		through, err := carriertime.ParseISOField(path+".estimatedDeliveryTimeFrame.estimatedThrough", f.EstimatedThrough.Trim(), false)
 		if err != nil {
-			return nil, &carriers.DecodeError{Field: path + ".estimatedDeliveryTimeFrame.estimatedThrough", Value: carrierhttp.Clip(f.EstimatedThrough.Trim(), 64), Err: err}
+			return nil, err
 		}
 		if e := carriertime.Estimate(from, through, carriers.EstimateCarrier); e != nil {
 			return e, nil
 		}
 	}
-	eta, err := carriertime.ParseISO(s.EstimatedTimeOfDelivery.Trim())
+	eta, err := carriertime.ParseISOField(path+".estimatedTimeOfDelivery", s.EstimatedTimeOfDelivery.Trim(), false)
 	if err != nil {
-		return nil, &carriers.DecodeError{Field: path + ".estimatedTimeOfDelivery", Value: carrierhttp.Clip(s.EstimatedTimeOfDelivery.Trim(), 64), Err: err}
+		return nil, err
 	}
 	return carriertime.Estimate(eta, eta, carriers.EstimateCarrier), nil
 }

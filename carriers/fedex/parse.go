@@ -181,12 +181,9 @@ func normalize(tr *trackResult, requested, path string) (*carriers.Tracking, err
 	}
 	for k := range tr.ScanEvents {
 		ev := &tr.ScanEvents[k]
-		at, err := carriertime.ParseISO(ev.Date.Trim())
-		if err != nil || at.IsZero() {
-			if err == nil {
-				err = errMissing
-			}
-			return nil, &carriers.DecodeError{Field: path + ".scanEvents[" + strconv.Itoa(k) + "].date", Value: carrierhttp.Clip(ev.Date.Trim(), 64), Err: err}
+		at, err := carriertime.ParseISOField(path+".scanEvents["+strconv.Itoa(k)+"].date", ev.Date.Trim(), true)
+		if err != nil {
+			return nil, err
 		}
 		code := ev.EventType.Trim()
 		if code == "" {
@@ -297,9 +294,9 @@ func datesOf(ds []dateAndTime, path string) (map[string]carriertime.Local, error
 		if _, seen := out[typ]; seen || typ == "" {
 			continue
 		}
-		pt, err := carriertime.ParseISO(d.DateTime.Trim())
+		pt, err := carriertime.ParseISOField(path+".dateAndTimes["+strconv.Itoa(k)+"].dateTime", d.DateTime.Trim(), false)
 		if err != nil {
-			return nil, &carriers.DecodeError{Field: path + ".dateAndTimes[" + strconv.Itoa(k) + "].dateTime", Value: carrierhttp.Clip(d.DateTime.Trim(), 64), Err: err}
+			return nil, err
 		}
 		if !pt.IsZero() {
 			out[typ] = pt
@@ -330,13 +327,13 @@ func estimate(tr *trackResult, dates map[string]carriertime.Local, path string) 
 
 // windowEstimate reads a {begins, ends} window; nil when both are empty.
 func windowEstimate(w *window, path string, src carriers.EstimateSource) (*carriers.Estimate, error) {
-	b, err := carriertime.ParseISO(w.Begins.Trim())
+	b, err := carriertime.ParseISOField(path+".begins", w.Begins.Trim(), false)
 	if err != nil {
-		return nil, &carriers.DecodeError{Field: path + ".begins", Value: carrierhttp.Clip(w.Begins.Trim(), 64), Err: err}
+		return nil, err
 	}
-	e, err := carriertime.ParseISO(w.Ends.Trim())
+	e, err := carriertime.ParseISOField(path+".ends", w.Ends.Trim(), false)
 	if err != nil {
-		return nil, &carriers.DecodeError{Field: path + ".ends", Value: carrierhttp.Clip(w.Ends.Trim(), 64), Err: err}
+		return nil, err
 	}
 	return carriertime.Estimate(b, e, src), nil
 }
