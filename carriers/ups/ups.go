@@ -129,12 +129,16 @@ func New(cfg Config) (*Carrier, error) {
 	if err != nil {
 		return nil, errors.New("ups: " + strings.TrimPrefix(err.Error(), "carrierhttp: "))
 	}
-	c := &Carrier{base: base, src: cfg.TransactionSrc, locale: cfg.Locale, client: client, tokens: tokens, maxBody: carrierhttp.DefaultMaxBody, answer: carrierhttp.Answer{
-		Carrier:      Code,
-		Parse:        func(body []byte, _ string) ([]carriers.Tracking, error) { return ParseTrackResponse(body) },
-		ErrorBody:    errorDocument,
-		CodeSentinel: sentinelForCode,
-	}}
+	c := &Carrier{
+		base: base, src: cfg.TransactionSrc, locale: cfg.Locale,
+		client: client, tokens: tokens, maxBody: carrierhttp.DefaultMaxBody,
+		answer: carrierhttp.Answer{
+			Carrier:      Code,
+			Parse:        func(body []byte, _ string) ([]carriers.Tracking, error) { return ParseTrackResponse(body) },
+			ErrorBody:    errorDocument,
+			CodeSentinel: sentinelForCode,
+		},
+	}
 	if c.src == "" {
 		c.src = "postpurchase"
 	}

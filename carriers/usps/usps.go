@@ -109,12 +109,15 @@ func New(cfg Config) (*Carrier, error) {
 	if err != nil {
 		return nil, errors.New("usps: " + strings.TrimPrefix(err.Error(), "carrierhttp: "))
 	}
-	return &Carrier{base: base, client: client, tokens: tokens, maxBody: carrierhttp.DefaultMaxBody, answer: carrierhttp.Answer{
-		Carrier:      Code,
-		Parse:        func(body []byte, _ string) ([]carriers.Tracking, error) { return ParseTrackResponse(body) },
-		ErrorBody:    errorDocument,
-		CodeSentinel: sentinelForCode,
-	}}, nil
+	return &Carrier{
+		base: base, client: client, tokens: tokens, maxBody: carrierhttp.DefaultMaxBody,
+		answer: carrierhttp.Answer{
+			Carrier:      Code,
+			Parse:        func(body []byte, _ string) ([]carriers.Tracking, error) { return ParseTrackResponse(body) },
+			ErrorBody:    errorDocument,
+			CodeSentinel: sentinelForCode,
+		},
+	}, nil
 }
 
 // Code returns "usps".

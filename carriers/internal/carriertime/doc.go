@@ -16,9 +16,11 @@
 //
 // # Parsing
 //
-// ParseISO reads the ISO 8601 forms of FedEx and DHL; ParseOffset and
-// ParseClock the offsets and times of day of UPS and USPS (each adapter
-// adds its own quirks around them, such as USPS's offsets in minutes).
+// ParseISO reads the ISO 8601 forms of FedEx and DHL, and ParseISOField
+// does so for a JSON field, failing with a *carriers.DecodeError that names
+// it; ParseOffset and ParseClock read the offsets and times of day of UPS
+// and USPS (each adapter adds its own quirks around them, such as USPS's
+// offsets in minutes).
 //
 // # Normalizing
 //
