@@ -50,9 +50,11 @@
 // accepts "expires_in" as a JSON number or a JSON string (UPS sends a
 // string); the tests check both.
 //
-// WithToken runs the flow the adapters share: call the carrier with a token
-// and, when it refuses the token (expired or revoked early), drop it and
-// call once more with a fresh one.
+// NewOAuth builds an adapter's retrying client and token cache together, so
+// token requests are retried and logged like the others (TokenConfig.Header
+// adds UPS's x-merchant-id to them). WithToken runs the flow the adapters
+// share: call the carrier with a token and, when it refuses the token
+// (expired or revoked early), drop it and call once more with a fresh one.
 //
 // # Answers
 //
@@ -62,8 +64,8 @@
 // body; a 2xx body through the adapter's parser, whose errors get the
 // operation, number, status and request ID; and of several trackings the one
 // whose number was asked for (PickTracking). CodeSentinel maps a carrier's
-// own error codes; Clip, RandomID and CheckURL are the small helpers every
-// adapter needs.
+// own error codes; CleanNumber, Clip, RandomID and CheckURL are the small
+// helpers every adapter needs.
 //
 // The package is internal: its API serves the four adapters of this module
 // and may change with them.
