@@ -64,9 +64,9 @@ func newRegistry(custom []Signal) (*registry, error) {
 }
 
 // Signals returns the built-in signals in documentation order. Their
-// Compute evaluates one signal on its own (allocating; predicted signals
-// are missing there because no model is attached); a Scorer computes all
-// of them in one pass.
+// Compute evaluates one signal on its own (aggregating the whole History
+// for it; predicted signals are missing there because no model is
+// attached); a Scorer computes all of them in one pass.
 func Signals() []Signal {
 	bs := builtins()
 	out := make([]Signal, len(bs))
@@ -126,9 +126,8 @@ type Scorer struct {
 	nReasons   int
 	minContrib float64
 	model      *clv.Model
-	// work recycles the per-call aggregate and scratch memory (*work):
-	// built-in signals are function values, so a stack aggregate would
-	// escape to the heap on every call, and the buffers need no zeroing.
+	// work recycles the per-call aggregate and scratch memory (*work),
+	// about 2.5 KB that would otherwise be zeroed on every call.
 	work sync.Pool
 }
 
