@@ -205,7 +205,8 @@ func delayable(s carriers.Status) bool {
 //
 // Origin: FedEx OpenAPI error examples and real fixtures (reference notes
 // §b FedEx "Errors"): TRACKING.TRACKINGNUMBER.EMPTY (400),
-// NOT.AUTHORIZED.ERROR (401, token expired), FORBIDDEN.ERROR (403),
+// NOT.AUTHORIZED.ERROR (401, token expired), BAD.REQUEST.ERROR (400, "The
+// given JWT is invalid": a refused token, not a bad number), FORBIDDEN.ERROR (403),
 // NOT.FOUND.ERROR (404), INTERNAL.SERVER.ERROR (500),
 // SERVICE.UNAVAILABLE.ERROR (503), VALIDATION.ERRCD.WSPOD ("try again
 // later"), per-number TRACKING.TRACKINGNUMBER.NOTFOUND, alert
@@ -213,6 +214,7 @@ func delayable(s carriers.Status) bool {
 var errorCodes = map[string]error{
 	"NOT.AUTHORIZED.ERROR":             carriers.ErrUnauthorized,
 	"FORBIDDEN.ERROR":                  carriers.ErrUnauthorized,
+	"BAD.REQUEST.ERROR":                carriers.ErrUnauthorized,
 	"TRACKING.TRACKINGNUMBER.EMPTY":    carriers.ErrInvalidNumber,
 	"TRACKING.TRACKINGNUMBER.INVALID":  carriers.ErrInvalidNumber,
 	"NOT.FOUND.ERROR":                  carriers.ErrNotFound,

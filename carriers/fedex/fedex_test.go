@@ -519,3 +519,29 @@ func TestWebhook(t *testing.T) {
 		t.Errorf("malformed webhook: %v", err)
 	}
 }
+
+// FedEx answers a token it cannot read with HTTP 400 and BAD.REQUEST.ERROR
+// ("The given JWT is invalid"): refused credentials, not a bad number, so a
+// fresh token is fetched and the error is ErrUnauthorized.
+func TestInvalidJWTIsUnauthorized(t *testing.T) {
+	f := newFake(t)
+	body := []byte(`{"transactionId":"624deea6-b709-470c-8c39-4b5511281492","errors":[{"code":"BAD.REQUEST.ERROR","message":"The given JWT is invalid. Please modify your request and try again."}]}`)
+	f.track = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write(body)
+	})
+	cfg := f.config()
+	cfg.RetryMax = -1
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Track(t.Context(), knownNumber)
+	if !errors.Is(err, carriers.ErrUnauthorized) || errors.Is(err, carriers.ErrInvalidNumber) {
+		t.Fatalf("error %v, want ErrUnauthorized", err)
+	}
+	if n := f.tokens.Requests(); n != 2 {
+		t.Errorf("%d token requests, want 2 (a fresh token after the refusal)", n)
+	}
+}
