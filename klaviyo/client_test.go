@@ -474,6 +474,7 @@ func TestProfileValidation(t *testing.T) {
 		"no identifier":   {klaviyo.Profile{FirstName: "A"}, "data.attributes"},
 		"set and cleared": {klaviyo.Profile{Email: "a@b.co", FirstName: "A", Clear: []string{"first_name"}}, "data.attributes.first_name"},
 		"not clearable":   {klaviyo.Profile{Email: "a@b.co", Clear: []string{"email"}}, "Clear[0]"},
+		"cleared twice":   {klaviyo.Profile{Email: "a@b.co", Clear: []string{"title", "locale", "title"}}, "Clear[2]"},
 		"set and unset":   {klaviyo.Profile{Email: "a@b.co", Properties: map[string]any{"x": 1}, UnsetProperties: []string{"x"}}, "data.meta.patch_properties.unset[0]"},
 		"too big":         {klaviyo.Profile{Email: "a@b.co", Properties: map[string]any{"a": strings.Repeat("x", 60<<10), "b": strings.Repeat("x", 60<<10)}}, "data"},
 		"bad phone":       {klaviyo.Profile{PhoneNumber: "0123"}, "data.attributes.phone_number"},

@@ -96,6 +96,9 @@ func appendProfileImportBody(b []byte, p *Profile) ([]byte, error) {
 		if set[name] != "" || (name == "location" && p.Location != nil) {
 			return b, &ValidationError{Field: "data.attributes." + name, Reason: "both set and cleared"}
 		}
+		if slices.Contains(p.Clear[:i], name) {
+			return b, &ValidationError{Field: "Clear[" + strconv.Itoa(i) + "]", Reason: "cleared twice (the body would repeat the key)"}
+		}
 	}
 	for k, v := range set {
 		if len(v) > MaxStringBytes {
