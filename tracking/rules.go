@@ -20,7 +20,8 @@ type Config struct {
 	// Detectors holds the detector thresholds.
 	Detectors Detectors
 	// MaxEvents bounds the events kept per shipment; further new events
-	// are refused with ErrTooManyEvents. Zero means 500.
+	// are refused with ErrTooManyEvents. Zero means 500; at most 10000,
+	// the most a stored shipment may hold (see UnmarshalJSON).
 	MaxEvents int
 	// MaxClockSkew is how far after now an event time may be before
 	// ApplyAt and Update refuse it as being in the future. Zero means 24
@@ -96,6 +97,9 @@ func NewRules(cfg Config) (*Rules, error) {
 		if *f.v == 0 {
 			*f.v = f.def
 		}
+	}
+	if cfg.MaxEvents > maxStoredEvents {
+		return nil, &ConfigError{Field: "MaxEvents", Reason: "must not exceed " + strconv.Itoa(maxStoredEvents) + ", the most a stored shipment may hold"}
 	}
 	if d.AtRiskQuantile < 0 || d.AtRiskQuantile >= 1 {
 		return nil, &ConfigError{Field: "Detectors.AtRiskQuantile", Reason: "must be in [0, 1)"}

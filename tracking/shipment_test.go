@@ -343,3 +343,17 @@ func TestDecodeErrors(t *testing.T) {
 		}
 	}
 }
+
+// A shipment must stay storable: rules that would let it hold more events
+// than a stored shipment may (maxStoredEvents) are refused up front, since
+// such a shipment would encode to JSON that UnmarshalJSON rejects.
+func TestMaxEventsBoundedByStoredLimit(t *testing.T) {
+	if _, err := NewRules(Config{MaxEvents: maxStoredEvents}); err != nil {
+		t.Fatalf("MaxEvents at the stored limit: %v", err)
+	}
+	_, err := NewRules(Config{MaxEvents: maxStoredEvents + 1})
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Field != "MaxEvents" {
+		t.Fatalf("MaxEvents above the stored limit: err %v, want a *ConfigError for MaxEvents", err)
+	}
+}
