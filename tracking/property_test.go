@@ -185,9 +185,19 @@ func TestPropertyNeverRegresses(t *testing.T) {
 				}
 			}
 			st, r := s.Status()
+			// Only a genuine return supersedes a delivery: a return scan at
+			// or after the newest delivery, or one saying the parcel is back
+			// with the shipper. A return scan older than the delivery that
+			// arrives late does not.
 			rts := false
+			var lastDelivered time.Time
+			for _, e := range s.events {
+				if e.Status == carriers.StatusDelivered {
+					lastDelivered = e.Time
+				}
+			}
 			for _, e := range batch {
-				if e.Status == carriers.StatusReturnToSender {
+				if e.Status == carriers.StatusReturnToSender && (e.Reason == carriers.ReasonReturned || !e.Time.Before(lastDelivered)) {
 					rts = true
 				}
 			}
