@@ -381,7 +381,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.recordEvents(path, doc.events, now)
 		status = http.StatusAccepted
 	case PathBulkEvents:
-		if i, dup := duplicateInBulk(doc.events); dup {
+		if i, dup := s.duplicateInBulk(doc.events); dup {
 			s.reject(w, seq, http.StatusBadRequest, "invalid", "Invalid input.", fmt.Sprintf("Event %d repeats a unique_id for the same profile and metric; no events were processed.", i), "/data/attributes/events-bulk-create/data", "")
 			return
 		}

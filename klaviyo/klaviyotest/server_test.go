@@ -210,6 +210,36 @@ func TestDedupeAndBulkDuplicates(t *testing.T) {
 	if resp.StatusCode != 400 || s.Stats().Accepted != before {
 		t.Fatalf("bulk with a repeated unique_id: %d %s", resp.StatusCode, b)
 	}
+
+	// The rule is per profile, not per set of identifiers: groups whose
+	// identifiers resolve to one profile share it.
+	group := func(attrs string) string {
+		return `{"type":"event-bulk-create","attributes":{"profile":{"data":{"type":"profile","attributes":` + attrs + `}},"events":{"data":[` + entry + `]}}}`
+	}
+	bulkOf := func(groups ...string) []byte {
+		return []byte(`{"data":{"type":"event-bulk-create-job","attributes":{"events-bulk-create":{"data":[` + strings.Join(groups, ",") + `]}}}}`)
+	}
+	imp := `{"data":{"type":"profile","attributes":{"email":"q@b.co","external_id":"c9"}}}`
+	if resp, b := post(t, s, PathProfileImport, []byte(imp), nil); resp.StatusCode != 201 {
+		t.Fatalf("profile import: %d %s", resp.StatusCode, b)
+	}
+	for name, tc := range map[string]struct {
+		body []byte
+		want int
+	}{
+		"existing profile by email and by external_id":       {bulkOf(group(`{"email":"q@b.co"}`), group(`{"external_id":"c9"}`)), 400},
+		"new profile, identifier linked by an earlier group": {bulkOf(group(`{"email":"n@b.co","external_id":"n1"}`), group(`{"external_id":"n1"}`)), 400},
+		"two different profiles":                             {bulkOf(group(`{"email":"d1@b.co"}`), group(`{"email":"d2@b.co"}`)), 202},
+	} {
+		before := s.Stats().Accepted
+		resp, b := post(t, s, PathBulkEvents, tc.body, nil)
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s: status %d, want %d: %s", name, resp.StatusCode, tc.want, b)
+		}
+		if tc.want == 400 && s.Stats().Accepted != before {
+			t.Errorf("%s: a rejected request recorded events", name)
+		}
+	}
 }
 
 func TestRateLimitsWithFakeClock(t *testing.T) {

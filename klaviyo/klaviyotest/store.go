@@ -4,18 +4,61 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 )
 
-// duplicateInBulk finds a unique_id sent twice for the same identifiers and
-// metric in one bulk request (Klaviyo fails the whole request for it).
-func duplicateInBulk(events []parsedEvent) (int, bool) {
-	seen := map[[6]string]struct{}{}
+// duplicateInBulk finds a unique_id sent twice for the same profile and
+// metric in one bulk request (Klaviyo fails the whole request for it). Two
+// events are for the same profile when their identifiers resolve to one, as
+// recordEvents would resolve them: an existing profile found by any of
+// them, or a profile an earlier event of the request creates or links an
+// identifier to. Nothing is created or changed. (An existing profile giving
+// up an identifier it is re-linked away from is not modelled.)
+func (s *Server) duplicateInBulk(events []parsedEvent) (int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	claimed := map[[2]string]string{} // {attribute, value} -> profile key, for links made by this request
+	holder := func(attr, v string, idx map[string]*Profile) (string, bool) {
+		if p, ok := idx[v]; ok {
+			return p.ID, true
+		}
+		k, ok := claimed[[2]string{attr, v}]
+		return k, ok
+	}
+	seen := map[[3]string]struct{}{}
 	for i, ev := range events {
+		ids := [...]struct {
+			attr, v string
+			idx     map[string]*Profile
+		}{{"email", ev.email, s.byEmail}, {"phone_number", ev.phone, s.byPhone}, {"external_id", ev.external, s.byExternal}}
+		key := ""
+		if p, ok := s.byID[ev.profileID]; ok && ev.profileID != "" {
+			key = p.ID
+		}
+		for _, id := range ids {
+			if key != "" {
+				break
+			}
+			if id.v != "" {
+				key, _ = holder(id.attr, id.v, id.idx)
+			}
+		}
+		if key == "" {
+			key = "new:" + strconv.Itoa(i)
+		}
+		for _, id := range ids {
+			if id.v == "" {
+				continue
+			}
+			if _, held := holder(id.attr, id.v, id.idx); !held {
+				claimed[[2]string{id.attr, id.v}] = key
+			}
+		}
 		if !ev.hasUniqueID {
 			continue
 		}
-		k := [6]string{ev.profileID, ev.email, ev.phone, ev.external, ev.metric, ev.uniqueID}
+		k := [3]string{key, ev.metric, ev.uniqueID}
 		if _, ok := seen[k]; ok {
 			return i, true
 		}
