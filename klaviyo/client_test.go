@@ -343,6 +343,34 @@ func TestDerivedUniqueIDDeterministic(t *testing.T) {
 	}
 }
 
+// Two processes (two clients with different clocks) sending the same
+// domain event, with its Time set, are recorded once; with a zero Time each
+// call stands for its own "now", as the Event.UniqueID doc says.
+func TestDerivedUniqueIDAcrossProcesses(t *testing.T) {
+	srv := newFake(t, klaviyotest.Config{NoRateLimits: true})
+	a := newClient(t, srv, klaviyo.WithClock(func() time.Time { return t0.Add(time.Minute) }))
+	b := newClient(t, srv, klaviyo.WithClock(func() time.Time { return t0.Add(time.Hour) }))
+	e := klaviyo.Event{Metric: "Shipped", Profile: klaviyo.Identifiers{Email: "a@b.co"}, Time: t0,
+		Properties: map[string]any{"order": "1001"}}
+	for _, c := range []*klaviyo.Client{a, b, a} {
+		if err := c.CreateEvent(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := srv.Stats(); st.Accepted != 1 || st.Duplicates != 2 {
+		t.Fatalf("with Time set: stats %+v, want 1 accepted and 2 duplicates", st)
+	}
+	e.Time = time.Time{}
+	for _, c := range []*klaviyo.Client{a, b} {
+		if err := c.CreateEvent(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := srv.Stats(); st.Accepted != 3 {
+		t.Fatalf("with a zero Time: stats %+v, want each call's own now (2 more accepted)", st)
+	}
+}
+
 func TestCreateEventsSplits(t *testing.T) {
 	srv := newFake(t, klaviyotest.Config{NoRateLimits: true})
 	c := newClient(t, srv, klaviyo.WithBulkLimits(100, 0))

@@ -27,7 +27,10 @@
 // Every event carries a unique_id: the caller's, or one derived from the
 // event's content (DeriveUniqueID) — never random. Klaviyo records the
 // first event per unique_id, profile and metric, so retries, and a second
-// process sending the same domain event, are recorded once. That is what
+// process sending the same domain event, are recorded once, provided the
+// event has its Time (or a UniqueID) set: a zero Time stands for each
+// call's "now" and so derives a different unique_id. The catalog's events
+// always carry both. That is what
 // makes all three calls safe to resend after any error; an error after a
 // timeout or 5xx does not say whether Klaviyo already recorded the request.
 //

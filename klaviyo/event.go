@@ -61,7 +61,9 @@ type Event struct {
 	// with a given unique_id per profile and metric. Empty means derived
 	// deterministically from the metric, identifiers, time, value and
 	// properties (never random), so a retry or a second process sending the
-	// same event is recorded once.
+	// same event is recorded once. With a zero Time the derivation uses the
+	// client's "now", which differs between calls and processes: set Time
+	// (when the domain event happened) or UniqueID for that guarantee.
 	UniqueID string
 	// Backfill records the event without triggering flows (historical
 	// imports). Needs revision 2026-04-15 or later.

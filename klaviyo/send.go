@@ -34,7 +34,9 @@ func (c *Client) EncodeEvent(dst []byte, e Event) ([]byte, error) {
 //
 // Retry safety: the event always carries a unique_id, so after any error
 // the same Event may be sent again; Klaviyo records it at most once per
-// profile and metric. An error after a timeout or 5xx does not tell whether
+// profile and metric. This needs Event.Time or Event.UniqueID set: a zero
+// Time is the clock reading of each call, so its derived unique_id differs
+// from call to call. An error after a timeout or 5xx does not tell whether
 // Klaviyo recorded it.
 func (c *Client) CreateEvent(ctx context.Context, e Event) error {
 	bp := bufPool.Get().(*[]byte)
@@ -186,7 +188,8 @@ func appendBulkBody(b []byte, items []bulkItem) []byte {
 //
 // On failure the error is a *BatchError whose Accepted counts the leading
 // events Klaviyo accepted. Retry safety: every event carries a unique_id,
-// so sending the same slice again is safe.
+// so sending the same slice again is safe for events with Time or UniqueID
+// set (see CreateEvent).
 func (c *Client) CreateEvents(ctx context.Context, events []Event) error {
 	if len(events) == 0 {
 		return nil
