@@ -74,7 +74,10 @@ type ErrorObject struct {
 	// Code is Klaviyo's machine-readable code: "invalid", "not_authenticated",
 	// "not_found", "duplicate_profile", "throttled", ...
 	Code string `json:"code"`
-	// Title is a short summary; Detail the specific explanation.
+	// Title is a short summary; Detail the specific explanation. Both are
+	// kept as Klaviyo sent them and may quote the request's input (an email
+	// address): APIError.Error redacts such identifiers, so log the error,
+	// not these fields.
 	Title  string `json:"title"`
 	Detail string `json:"detail"`
 	// Source points at the offending part of the request.
@@ -135,10 +138,10 @@ func (e *APIError) Error() string {
 		}
 		if o.Detail != "" {
 			b.WriteString(": ")
-			b.WriteString(o.Detail)
+			b.WriteString(redactPII(o.Detail))
 		} else if o.Title != "" {
 			b.WriteString(": ")
-			b.WriteString(o.Title)
+			b.WriteString(redactPII(o.Title))
 		}
 		if o.Source.Pointer != "" {
 			b.WriteString(" (at ")
@@ -351,3 +354,59 @@ func (e *BatchError) Error() string {
 
 // Unwrap returns the cause.
 func (e *BatchError) Unwrap() error { return e.Err }
+
+// redactPII replaces what looks like an email address or a phone number in
+// text Klaviyo echoes back (its error details quote the offending input) so
+// that Error() never carries a customer's identifiers into logs. The
+// ErrorObject fields keep Klaviyo's text as sent, for code that needs it.
+func redactPII(s string) string {
+	if !strings.ContainsAny(s, "@0123456789") {
+		return s
+	}
+	var b strings.Builder
+	start := -1
+	flush := func(end int) {
+		if start < 0 {
+			return
+		}
+		b.WriteString(redactToken(s[start:end]))
+		start = -1
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == ' ' || c == '\t' || c == '\n' || c == '\'' || c == '"' || c == ',' || c == '(' || c == ')' || c == '<' || c == '>' || c == ';' {
+			flush(i)
+			b.WriteByte(c)
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	flush(len(s))
+	return b.String()
+}
+
+// redactToken returns "[email]" for a token with text on both sides of an
+// '@', "[phone]" for a run of digits and separators that starts with '+' and
+// has 7 or more digits, or has 10 or more (so dates such as 2026-07-15 stay),
+// and the token otherwise.
+func redactToken(t string) string {
+	if at := strings.IndexByte(t, '@'); at > 0 && at < len(t)-1 {
+		return "[email]"
+	}
+	digits := 0
+	for i := 0; i < len(t); i++ {
+		switch c := t[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '+' && i == 0, c == '-', c == '.':
+		default:
+			return t
+		}
+	}
+	if (t[0] == '+' && digits >= 7) || digits >= 10 {
+		return "[phone]"
+	}
+	return t
+}
