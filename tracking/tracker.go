@@ -295,7 +295,10 @@ type task struct {
 //
 // Refresh mutates the shipments it polls (Update, Schedule) and must not
 // be given the same shipment concurrently from elsewhere. It returns early
-// with ctx's error when ctx ends; no goroutine outlives it.
+// with ctx's error when ctx ends, once the carrier requests it started have
+// returned (carriers honour ctx); no goroutine outlives it. A refresh that
+// shares another refresh's request for a number does not inherit that
+// refresh's cancellation: it fetches again.
 func (t *Tracker) Refresh(ctx context.Context, now time.Time, list []*Shipment) ([]Result, error) {
 	var due []*Shipment
 	seen := make(map[*Shipment]bool, len(list))
@@ -439,14 +442,47 @@ func (t *Tracker) run(ctx context.Context, now time.Time, tk *task, due []*Shipm
 		return
 	}
 	num := tk.numbers[0]
-	ch := t.flight.DoChan(tk.code+"\x00"+num, func() (any, error) {
-		return tk.carrier.Track(ctx, num)
-	})
-	select {
-	case <-ctx.Done():
-		fail(num, t.wrap(tk.code, num, ctx.Err()))
-		return
-	case r := <-ch:
+	for {
+		// started is closed when this call, not another refresh's, runs
+		// the carrier request.
+		started := make(chan struct{})
+		ch := t.flight.DoChan(tk.code+"\x00"+num, func() (any, error) {
+			close(started)
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			return tk.carrier.Track(ctx, num)
+		})
+		var r singleflight.Result
+		select {
+		case <-ctx.Done():
+			select {
+			case <-started:
+				// Our own request is running: it sees the cancellation
+				// and returns; wait for it, so that it neither outlives
+				// Refresh nor overlaps the next task's request (which
+				// would break the concurrency bound).
+				<-ch
+			default:
+			}
+			fail(num, t.wrap(tk.code, num, ctx.Err()))
+			return
+		case r = <-ch:
+		}
+		own := false
+		select {
+		case <-started:
+			own = true
+		default:
+		}
+		if !own && ctx.Err() == nil &&
+			(errors.Is(r.Err, context.Canceled) || errors.Is(r.Err, context.DeadlineExceeded)) {
+			// The call was started by another refresh, whose context
+			// ended; ours has not: fetch again rather than inherit its
+			// cancellation. (The result is received after the call
+			// returned, so reading own is ordered after its write.)
+			continue
+		}
 		if r.Err != nil {
 			t.noteError(tk.code, now, r.Err)
 			fail(num, t.wrap(tk.code, num, r.Err))
@@ -459,6 +495,7 @@ func (t *Tracker) run(ctx context.Context, now time.Time, tk *task, due []*Shipm
 			return
 		}
 		apply(num, tr)
+		return
 	}
 }
 

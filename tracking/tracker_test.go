@@ -1,6 +1,7 @@
 package tracking
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -373,4 +374,65 @@ func TestRunSimulator(t *testing.T) {
 			t.Errorf("%v: still polling 40 days later", tb)
 		}
 	}
+}
+
+// blockedInRun counts goroutines of Tracker.run waiting in its select for
+// a shared carrier call.
+func blockedInRun() int {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	n := 0
+	for _, g := range bytes.Split(buf, []byte("\n\n")) {
+		if bytes.Contains(g, []byte(" [select")) && bytes.Contains(g, []byte("tracking.(*Tracker).run(")) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestRefreshSharedFetchNotCancelledByOther: two concurrent refreshes of
+// the same number share one carrier call (singleflight); when the refresh
+// that started the call is cancelled, the other one, whose context is
+// fine, must not inherit the cancellation: it gets the carrier's answer.
+func TestRefreshSharedFetchNotCancelledByOther(t *testing.T) {
+	f := newFake("fake")
+	f.block = make(chan struct{})
+	f.entered = make(chan struct{}, 4)
+	tr, _ := New(WithCarriers(f), WithLogger(quiet))
+	a := fakeShipments(f, 1)
+	b := []*Shipment{{Carrier: "fake", Number: a[0].Number}}
+
+	ctxA, cancelA := context.WithCancel(context.Background())
+	defer cancelA()
+	doneA := make(chan error, 1)
+	go func() { _, err := tr.Refresh(ctxA, mon, a); doneA <- err }()
+	<-f.entered // A's call is in flight
+
+	type out struct {
+		res []Result
+		err error
+	}
+	doneB := make(chan out, 1)
+	go func() { res, err := tr.Refresh(context.Background(), mon, b); doneB <- out{res, err} }()
+	for i := 0; blockedInRun() < 2; i++ { // B has joined A's call
+		if i > 2000 {
+			buf := make([]byte, 1<<20)
+			t.Fatalf("second refresh never joined the shared call\n%s", buf[:runtime.Stack(buf, true)])
+		}
+		runtime.Gosched()
+	}
+	cancelA()
+	if err := <-doneA; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled refresh returned %v", err)
+	}
+	// A's call ended with A's cancellation; B must fetch for itself.
+	close(f.block)
+	o := <-doneB
+	if o.err != nil || len(o.res) != 1 {
+		t.Fatalf("refresh B: %v, %d results", o.err, len(o.res))
+	}
+	if err := o.res[0].Err; err != nil {
+		t.Fatalf("refresh B failed with another refresh's cancellation: %v", err)
+	}
+	eq(t, "events of B", b[0].NumEvents(), 3)
 }
