@@ -546,6 +546,13 @@ func (t *Tracker) noteError(code string, now time.Time, err error) {
 	}
 	t.mu.Lock()
 	b := t.backoff[code]
+	if now.Before(b.until) {
+		// Already backing off: this refusal answers a request that was in
+		// flight with the one that started the back-off, not a retry
+		// after it, so it does not double the back-off again.
+		t.mu.Unlock()
+		return
+	}
 	b.hits = min(b.hits+1, 6)
 	d := t.cadence.RateLimited << (b.hits - 1)
 	b.until = now.Add(d)

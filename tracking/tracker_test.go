@@ -436,3 +436,37 @@ func TestRefreshSharedFetchNotCancelledByOther(t *testing.T) {
 	}
 	eq(t, "events of B", b[0].NumEvents(), 3)
 }
+
+// TestRateLimitBurstBacksOffOnce: requests already in flight when a
+// carrier starts refusing all come back 429 together; that is one refusal,
+// not several consecutive ones, so the back-off is the first step (1m),
+// not doubled once per request in flight.
+func TestRateLimitBurstBacksOffOnce(t *testing.T) {
+	f := newFake("fake")
+	f.limited.Store(4)
+	f.block = make(chan struct{})
+	f.entered = make(chan struct{}, 4)
+	tr, _ := New(WithCarriers(f), WithConcurrency(4), WithLogger(quiet))
+	ships := fakeShipments(f, 4)
+	done := make(chan []Result, 1)
+	go func() { res, _ := tr.Refresh(context.Background(), mon, ships); done <- res }()
+	for range 4 {
+		<-f.entered // all four requests in flight
+	}
+	close(f.block)
+	for _, r := range <-done {
+		if !errors.Is(r.Err, carriers.ErrRateLimited) {
+			t.Fatalf("%s: %v, want rate limited", r.Shipment.Number, r.Err)
+		}
+		if at, _ := r.Shipment.NextPoll(); !at.Equal(mon.Add(time.Minute)) {
+			t.Errorf("%s rescheduled at %v, want %v (one back-off step)", r.Shipment.Number, at, mon.Add(time.Minute))
+		}
+	}
+	// Refused again after the back-off: that is consecutive, it doubles.
+	f.limited.Store(1)
+	later := mon.Add(time.Minute)
+	res, _ := tr.Refresh(context.Background(), later, ships[:1])
+	if at, _ := res[0].Shipment.NextPoll(); !errors.Is(res[0].Err, carriers.ErrRateLimited) || !at.Equal(later.Add(2*time.Minute)) {
+		t.Errorf("second refusal: %v, rescheduled at %v, want %v", res[0].Err, at, later.Add(2*time.Minute))
+	}
+}
