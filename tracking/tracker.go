@@ -315,6 +315,7 @@ func (t *Tracker) Refresh(ctx context.Context, now time.Time, list []*Shipment) 
 	byCarrier := map[string]map[string][]int{}
 	for i, s := range due {
 		results[i].Shipment = s
+		results[i].Err = errNotPolled // until a task answers for it
 		code := strings.ToLower(s.Carrier)
 		if _, ok := t.carriers[code]; !ok {
 			results[i].Err = ErrNoCarrier
@@ -363,11 +364,25 @@ func (t *Tracker) Refresh(ctx context.Context, now time.Time, list []*Shipment) 
 		})
 	}
 	_ = g.Wait()
-	if err := ctx.Err(); err != nil {
-		return results, err
+	cerr := ctx.Err()
+	for i := range results {
+		if results[i].Err == errNotPolled {
+			// Only when ctx ended before its task ran.
+			results[i].Err = nil
+			if cerr != nil {
+				s := results[i].Shipment
+				results[i].Err = t.wrap(strings.ToLower(s.Carrier), NormalizeNumber(s.Number), cerr)
+			}
+		}
+	}
+	if cerr != nil {
+		return results, cerr
 	}
 	return results, nil
 }
+
+// errNotPolled marks, inside Refresh, a result no task has answered yet.
+var errNotPolled = errors.New("tracking: not polled")
 
 // run performs one task and applies its answers.
 func (t *Tracker) run(ctx context.Context, now time.Time, tk *task, due []*Shipment, results []Result) {

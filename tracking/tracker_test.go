@@ -470,3 +470,25 @@ func TestRateLimitBurstBacksOffOnce(t *testing.T) {
 		t.Errorf("second refusal: %v, rescheduled at %v, want %v", res[0].Err, at, later.Add(2*time.Minute))
 	}
 }
+
+// TestRefreshCancelledResultsSayso: shipments a cancelled Refresh did not
+// get to poll come back with the context's error, not as if refreshed
+// (nil Err, no changes), and Run would otherwise save them as polled.
+func TestRefreshCancelledResultsSayso(t *testing.T) {
+	f := newFake("fake")
+	tr, _ := New(WithCarriers(f), WithLogger(quiet))
+	ships := fakeShipments(f, 3)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err := tr.Refresh(ctx, mon, ships)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Refresh returned %v, want context.Canceled", err)
+	}
+	eq(t, "results", len(res), 3)
+	for _, r := range res {
+		if !errors.Is(r.Err, context.Canceled) {
+			t.Errorf("%s: Err %v, want context.Canceled (not polled)", r.Shipment.Number, r.Err)
+		}
+	}
+	eq(t, "calls", f.calls.Load(), int64(0))
+}
