@@ -227,14 +227,19 @@ func (t *Tracker) Schedule(s *Shipment, now time.Time) {
 	s.Version++
 }
 
-func (t *Tracker) next(s *Shipment, now time.Time) (time.Time, bool) {
-	s.ensure()
-	c := &t.cadence
+// tooOld reports whether s is past Cadence.MaxAge at now.
+func (t *Tracker) tooOld(s *Shipment, now time.Time) bool {
 	first := s.LabelCreatedAt
 	if len(s.events) > 0 && (first.IsZero() || s.events[0].Time.Before(first)) {
 		first = s.events[0].Time
 	}
-	if !first.IsZero() && now.Sub(first) > c.MaxAge {
+	return !first.IsZero() && now.Sub(first) > t.cadence.MaxAge
+}
+
+func (t *Tracker) next(s *Shipment, now time.Time) (time.Time, bool) {
+	s.ensure()
+	c := &t.cadence
+	if t.tooOld(s, now) {
 		return time.Time{}, false
 	}
 	var every time.Duration
@@ -320,6 +325,9 @@ func (t *Tracker) Refresh(ctx context.Context, now time.Time, list []*Shipment) 
 		if _, ok := t.carriers[code]; !ok {
 			results[i].Err = ErrNoCarrier
 			s.nextPoll = now.Add(t.cadence.Error).UTC()
+			if t.tooOld(s, now) {
+				s.nextPoll, s.pollDone = time.Time{}, true
+			}
 			s.Version++
 			continue
 		}
@@ -397,6 +405,10 @@ func (t *Tracker) run(ctx context.Context, now time.Time, tk *task, due []*Shipm
 				retry = t.cadence.LabelCreated
 			}
 			s.nextPoll = now.Add(retry).UTC()
+			if t.tooOld(s, now) && ctx.Err() == nil {
+				// MaxAge holds whatever the state, failures included.
+				s.nextPoll, s.pollDone = time.Time{}, true
+			}
 			s.Version++
 		}
 	}

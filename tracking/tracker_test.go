@@ -492,3 +492,25 @@ func TestRefreshCancelledResultsSayso(t *testing.T) {
 	}
 	eq(t, "calls", f.calls.Load(), int64(0))
 }
+
+// TestMaxAgeStopsFailingShipments: Cadence.MaxAge stops polling "whatever
+// the state", so also for a number the carrier never finds (or that keeps
+// failing); otherwise it would be polled every few hours forever.
+func TestMaxAgeStopsFailingShipments(t *testing.T) {
+	f := newFake("fake")
+	tr, _ := New(WithCarriers(f), WithLogger(quiet))
+	s := &Shipment{Carrier: "fake", Number: "NOSUCH1", LabelCreatedAt: mon.AddDate(0, 0, -91)}
+	res, _ := tr.Refresh(context.Background(), mon, []*Shipment{s})
+	if len(res) != 1 || !errors.Is(res[0].Err, carriers.ErrNotFound) {
+		t.Fatalf("results %+v, want one not-found", res)
+	}
+	if at, polling := s.NextPoll(); polling {
+		t.Errorf("still polling (next at %v) 91 days after the label, past MaxAge", at)
+	}
+	// A young shipment with the same failure keeps polling.
+	y := &Shipment{Carrier: "fake", Number: "NOSUCH2", LabelCreatedAt: mon.AddDate(0, 0, -1)}
+	tr.Refresh(context.Background(), mon, []*Shipment{y})
+	if _, polling := y.NextPoll(); !polling {
+		t.Error("a one-day-old shipment stopped polling after one not-found")
+	}
+}
