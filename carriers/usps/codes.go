@@ -107,9 +107,22 @@ func deliveredReason(text string) carriers.Reason {
 	return 0
 }
 
+// toSender reports whether USPS's delivery wording says the parcel was
+// delivered back to its sender ("Delivered, To Original Sender"): a return
+// received by the shipper, not a delivery to the recipient.
+func toSender(text string) bool {
+	return strings.Contains(strings.ToLower(text), "sender")
+}
+
+// returned is the mapping of a delivery back to the sender.
+var returned = mapping{carriers.StatusReturnToSender, carriers.ReasonReturned}
+
 // classifyEvent maps one event's code (and, for deliveries, its wording).
 func classifyEvent(code, eventType string) mapping {
 	m := eventCodes[strings.ToUpper(strings.TrimSpace(code))]
+	if m.Status == carriers.StatusDelivered && toSender(eventType) {
+		return returned
+	}
 	if m.Status == carriers.StatusDelivered && m.Reason == 0 {
 		m.Reason = deliveredReason(eventType)
 	}

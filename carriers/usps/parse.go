@@ -235,6 +235,9 @@ func (d *rawTracking) normalize(prefix string) (carriers.Tracking, error) {
 		tr.Status, tr.Reason = m.Status, m.Reason
 		if m.Status == carriers.StatusDelivered {
 			tr.Reason = deliveredReason(string(d.Status))
+			if toSender(string(d.Status)) {
+				tr.Status, tr.Reason = returned.Status, returned.Reason
+			}
 		}
 	}
 	generic := tr.Status == carriers.StatusInTransit || tr.Status == carriers.StatusException && tr.Reason == carriers.ReasonOther

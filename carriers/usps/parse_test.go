@@ -200,3 +200,28 @@ func BenchmarkParseTrackResponse(b *testing.B) {
 		adaptertest.Bench(b, body, func(body []byte) error { var doc rawTracking; return json.Unmarshal(body, &doc) })
 	})
 }
+
+// A return that reached its sender is reported by USPS as a delivery
+// ("Delivered, To Original Sender", event code 01): it is a return to
+// sender, received back, never a delivery to the recipient (the trap the
+// reference notes describe for FedEx RS+DL and DHL returnFlag).
+func TestDeliveredToOriginalSender(t *testing.T) {
+	body := []byte(`{"trackingNumber":"9400100000000000000000","statusCategory":"Delivered",
+		"status":"Delivered, To Original Sender","trackingEvents":[
+		{"eventType":"Delivered, To Original Sender","eventTimestamp":"2024-12-09T10:15:00","GMTOffset":"-05:00","eventCode":"01","eventCity":"AUSTIN","name":"J DOE"},
+		{"eventType":"Return to Sender","eventTimestamp":"2024-12-05T08:00:00","GMTOffset":"-05:00","eventCode":"09"}]}`)
+	got, err := ParseTrackResponse(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := got[0]
+	if tr.Status != carriers.StatusReturnToSender || tr.Reason != carriers.ReasonReturned {
+		t.Errorf("status %v/%v, want return_to_sender/returned", tr.Status, tr.Reason)
+	}
+	if e := tr.Events[0]; e.Status != carriers.StatusReturnToSender || e.Reason != carriers.ReasonReturned || e.Code != "01" {
+		t.Errorf("event %v/%v code %q, want return_to_sender/returned with code 01", e.Status, e.Reason, e.Code)
+	}
+	if !tr.DeliveredAt.IsZero() || tr.SignedBy != "" {
+		t.Errorf("delivered at %v signed by %q: a return is not a delivery", tr.DeliveredAt, tr.SignedBy)
+	}
+}
