@@ -62,7 +62,7 @@ var eventTypes = map[string]mapping{
 	"OF": {carriers.StatusInTransit, carriers.ReasonNone},           // At FedEx origin facility
 	"OW": {carriers.StatusInTransit, carriers.ReasonNone},           // On the way ("Ow" in the table)
 	"OX": {carriers.StatusInTransit, carriers.ReasonNone},           // Shipment information sent to USPS
-	"PD": {carriers.StatusException, carriers.ReasonCarrierDelay},   // Pickup Delay
+	"PD": {carriers.StatusException, carriers.ReasonPickupMissed},   // Pickup Delay (not picked up yet: not possession)
 	"PF": {carriers.StatusInTransit, carriers.ReasonNone},           // Plane in Flight
 	"PL": {carriers.StatusInTransit, carriers.ReasonNone},           // Plane Landed
 	"PM": {carriers.StatusInTransit, carriers.ReasonNone},           // In Progress

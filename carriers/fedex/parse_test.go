@@ -156,6 +156,8 @@ func TestMapping(t *testing.T) {
 		{"package delayed", "IT", "IT", "A52", "", carriers.StatusException, carriers.ReasonCarrierDelay},
 		{"weather delay", "IT", "IT", "", "WEATHER", carriers.StatusException, carriers.ReasonWeather},
 		{"clearance delay", "CD", "", "", "", carriers.StatusException, carriers.ReasonCustoms},
+		// Before the pickup: the carrier does not have the parcel yet.
+		{"pickup delay", "PD", "", "", "", carriers.StatusException, carriers.ReasonPickupMissed},
 		{"cancelled", "CA", "CA", "", "", carriers.StatusException, carriers.ReasonCancelled},
 		{"running late", "", "RL", "", "", carriers.StatusException, carriers.ReasonCarrierDelay},
 		{"delay does not undo a delivery", "DL", "DL", "", "WEATHER", carriers.StatusDelivered, carriers.ReasonNone},
