@@ -382,12 +382,20 @@ func (c Catalog) CashbackRedeemed(in CashbackEvent) (Event, error) {
 }
 
 // CashbackExpiring builds the reminder event for credit about to expire
-// (ExpiresAt required).
+// (ExpiresAt required). A credit may be reminded about more than once (30
+// days and 7 days before it lapses, say): the unique_id includes the UTC day
+// of At, so reminders on different days are distinct events while a retry of
+// the same day's reminder is de-duplicated. With At zero there is one
+// reminder per entry.
 func (c Catalog) CashbackExpiring(in CashbackEvent) (Event, error) {
 	if in.ExpiresAt.IsZero() {
 		return Event{}, &ValidationError{Field: "ExpiresAt", Reason: "required for an expiring credit"}
 	}
-	return c.cashback(BaseCashbackExpiring, "expiring", in)
+	verb := "expiring"
+	if !in.At.IsZero() {
+		verb += ":" + in.At.UTC().Format("2006-01-02")
+	}
+	return c.cashback(BaseCashbackExpiring, verb, in)
 }
 
 func (c Catalog) caseEvent(base, kind string, in CaseEvent) (Event, error) {

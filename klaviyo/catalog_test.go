@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -132,5 +133,30 @@ func TestCatalogRejects(t *testing.T) {
 		if !errors.As(tc.err, &ve) || ve.Field != tc.field {
 			t.Errorf("%s: err %v, want field %s", name, tc.err, tc.field)
 		}
+	}
+}
+
+func TestCashbackExpiringRemindersAreDistinctPerDay(t *testing.T) {
+	var c klaviyo.Catalog
+	in := klaviyo.CashbackEvent{
+		Customer: klaviyo.Identifiers{ExternalID: "cust-1"}, EntryID: "e-1",
+		Amount: decimal.RequireFromString("5.00"), Balance: decimal.RequireFromString("5.00"), Currency: "USD",
+		ExpiresAt: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC),
+	}
+	ids := map[string]bool{}
+	for _, at := range []time.Time{
+		time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC),  // 30 days before
+		time.Date(2026, 12, 1, 17, 0, 0, 0, time.UTC), // a retry the same day
+		time.Date(2026, 12, 24, 9, 0, 0, 0, time.UTC), // 7 days before
+	} {
+		in.At = at
+		e, err := c.CashbackExpiring(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[e.UniqueID] = true
+	}
+	if len(ids) != 2 {
+		t.Errorf("unique_ids %v: want one per reminder day (2)", ids)
 	}
 }

@@ -102,7 +102,7 @@
 //	Package Delayed              ShipmentDelayed               shipment:<ShipmentID>:delayed:<kind>:<EDD> credit amount
 //	Cashback Issued              CashbackIssued                cashback:<EntryID>:issued                 amount
 //	Cashback Redeemed            CashbackRedeemed              cashback:<EntryID>:redeemed               amount
-//	Cashback Expiring            CashbackExpiring              cashback:<EntryID>:expiring               amount
+//	Cashback Expiring            CashbackExpiring              cashback:<EntryID>:expiring:<day of At>  amount
 //	Claim Started                ClaimStarted                  claim:<CaseID>:started                    -
 //	Return Started               ReturnStarted                 return:<CaseID>:started                   -
 //
