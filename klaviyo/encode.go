@@ -202,6 +202,31 @@ func checkArrayLen(st *encodeState, n int) error {
 	return nil
 }
 
+// appendArray appends a JSON array of property values held in a container
+// at depth; each element goes through appendValue with its index on the
+// path.
+func appendArray[T any](b []byte, st *encodeState, xs []T, depth int) ([]byte, error) {
+	if depth+1 > MaxNesting {
+		return b, st.fail("nests deeper than " + strconv.Itoa(MaxNesting) + " levels")
+	}
+	if err := checkArrayLen(st, len(xs)); err != nil {
+		return b, err
+	}
+	b = append(b, '[')
+	for i, e := range xs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		st.push(index(i))
+		var err error
+		if b, err = appendValue(b, st, any(e), depth+1); err != nil {
+			return b, err
+		}
+		st.pop()
+	}
+	return append(b, ']'), nil
+}
+
 // appendValue appends one property value. depth is the nesting level of the
 // container holding v.
 func appendValue(b []byte, st *encodeState, v any, depth int) ([]byte, error) {
@@ -289,43 +314,9 @@ func appendValue(b []byte, st *encodeState, v any, depth int) ([]byte, error) {
 		}
 		return append(b, ']'), nil
 	case []any:
-		if depth+1 > MaxNesting {
-			return b, st.fail("nests deeper than " + strconv.Itoa(MaxNesting) + " levels")
-		}
-		if err = checkArrayLen(st, len(x)); err != nil {
-			return b, err
-		}
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			st.push(index(i))
-			if b, err = appendValue(b, st, e, depth+1); err != nil {
-				return b, err
-			}
-			st.pop()
-		}
-		return append(b, ']'), nil
+		return appendArray(b, st, x, depth)
 	case []map[string]any:
-		if depth+1 > MaxNesting {
-			return b, st.fail("nests deeper than " + strconv.Itoa(MaxNesting) + " levels")
-		}
-		if err = checkArrayLen(st, len(x)); err != nil {
-			return b, err
-		}
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			st.push(index(i))
-			if b, err = appendObject(b, st, e, depth+2); err != nil {
-				return b, err
-			}
-			st.pop()
-		}
-		return append(b, ']'), nil
+		return appendArray(b, st, x, depth)
 	default:
 		// Anything else goes through encoding/json; its strings are not
 		// walked, so only the total size is checked.
