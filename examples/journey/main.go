@@ -127,14 +127,9 @@ func beforePromise(now, promised time.Time) string {
 
 // promise is the end of the day n business days after t, in zone.
 func promise(t time.Time, n int, zone *time.Location) time.Time {
-	d := t.In(zone)
-	for n > 0 {
-		d = d.AddDate(0, 0, 1)
-		if d.Weekday() != time.Saturday && d.Weekday() != time.Sunday {
-			n--
-		}
-	}
-	return time.Date(d.Year(), d.Month(), d.Day(), 23, 59, 59, 0, zone)
+	var cal *tracking.Calendar // weekdays are business days; no holidays
+	d := cal.AddBusinessDays(tracking.DateOf(t.In(zone)), n)
+	return time.Date(d.Year, d.Month, d.Day, 23, 59, 59, 0, zone)
 }
 
 func printScans(w io.Writer, events []carriers.Event) {
