@@ -90,12 +90,27 @@ func (s Status) Valid() bool { return int(s) < numStatuses }
 // does not know.
 func ParseStatus(name string) (s Status, ok bool) {
 	key := normalizeName(name)
-	for i, n := range statusNames {
-		if strings.ReplaceAll(n, "_", "") == key {
+	for i, n := range statusKeys {
+		if n == key {
 			return Status(i), true
 		}
 	}
 	return StatusUnknown, false
+}
+
+// statusKeys and reasonKeys are the names in normalizeName's form, computed
+// once so that decoding does not rebuild them for every value.
+var (
+	statusKeys = normalizedNames(statusNames[:])
+	reasonKeys = normalizedNames(reasonNames[:])
+)
+
+func normalizedNames(names []string) []string {
+	keys := make([]string, len(names))
+	for i, n := range names {
+		keys[i] = normalizeName(n)
+	}
+	return keys
 }
 
 // normalizeName lower-cases name and drops '_', '-' and ' ' so that
@@ -255,8 +270,8 @@ func ParseReason(name string) (r Reason, ok bool) {
 		return ReasonNone, true
 	}
 	key := normalizeName(name)
-	for i, n := range reasonNames {
-		if strings.ReplaceAll(n, "_", "") == key {
+	for i, n := range reasonKeys {
+		if n == key {
 			return Reason(i), true
 		}
 	}
