@@ -78,6 +78,14 @@ var (
 	// spent, expired or reversed already. Nothing was written.
 	ErrNothingToReverse = errors.New("cashback: nothing left to reverse")
 
+	// ErrNotReleasable reports a release of an entry that is not a held
+	// credit, or whose credit was reversed. Nothing was written.
+	ErrNotReleasable = errors.New("cashback: entry cannot be released")
+
+	// ErrAlreadyReleased reports a second release of a held credit under
+	// another key. Nothing was written.
+	ErrAlreadyReleased = errors.New("cashback: credit already released")
+
 	// ErrPartiallySpent reports a reversal of an issue of which only part is
 	// left, when the request did not set AllowPartial (see
 	// *PartiallySpentError). Nothing was written.
