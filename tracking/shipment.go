@@ -258,9 +258,9 @@ func (s *Shipment) Update(now time.Time, t *carriers.Tracking) (Changes, error) 
 		return Changes{Status: s.f.status}, nil
 	}
 	if (s.Carrier != "" && t.Carrier != "" && !strings.EqualFold(s.Carrier, t.Carrier)) ||
-		(s.Number != "" && t.Number != "" && NormalizeNumber(s.Number) != NormalizeNumber(t.Number)) {
+		(s.Number != "" && t.TrackingNumber != "" && carriers.NormalizeNumber(s.Number) != carriers.NormalizeNumber(t.TrackingNumber)) {
 		return Changes{Status: s.f.status}, fmt.Errorf("%w: result is %s %s, shipment is %s %s",
-			ErrWrongShipment, quote(t.Carrier), quote(t.Number), quote(s.Carrier), quote(s.Number))
+			ErrWrongShipment, quote(t.Carrier), quote(t.TrackingNumber), quote(s.Carrier), quote(s.Number))
 	}
 	estChanged, outside := false, false
 	if e := t.Estimate; e != nil && !e.Start.IsZero() && !e.End.IsZero() && !e.End.Before(e.Start) {
@@ -292,33 +292,6 @@ func (s *Shipment) Check(now time.Time) Changes {
 		s.Version++
 	}
 	return ch
-}
-
-// NormalizeNumber returns a tracking number in the form used to compare
-// numbers: upper case, without spaces or dashes.
-func NormalizeNumber(n string) string {
-	clean := true
-	for i := 0; i < len(n); i++ {
-		if c := n[i]; c == ' ' || c == '-' || ('a' <= c && c <= 'z') {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return n
-	}
-	var b strings.Builder
-	for i := 0; i < len(n); i++ {
-		c := n[i]
-		switch {
-		case c == ' ' || c == '-':
-		case 'a' <= c && c <= 'z':
-			b.WriteByte(c - 'a' + 'A')
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
 }
 
 var (
@@ -684,7 +657,7 @@ func (s *Shipment) milestonesUpdate(ch *Changes) {
 // short stable ID with a one-letter prefix.
 func (s *Shipment) hashID(prefix byte, parts ...string) string {
 	h := fnv.New64a()
-	for _, p := range [...]string{s.ID, strings.ToLower(s.Carrier), NormalizeNumber(s.Number), s.OrderRef} {
+	for _, p := range [...]string{s.ID, strings.ToLower(s.Carrier), carriers.NormalizeNumber(s.Number), s.OrderRef} {
 		h.Write([]byte(p))
 		h.Write([]byte{0})
 	}

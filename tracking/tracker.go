@@ -331,7 +331,7 @@ func (t *Tracker) Refresh(ctx context.Context, now time.Time, list []*Shipment) 
 			s.Version++
 			continue
 		}
-		num := NormalizeNumber(s.Number)
+		num := carriers.NormalizeNumber(s.Number)
 		if byCarrier[code] == nil {
 			byCarrier[code] = map[string][]int{}
 		}
@@ -345,7 +345,7 @@ func (t *Tracker) Refresh(ctx context.Context, now time.Time, list []*Shipment) 
 		}
 		var cur *task
 		for _, s := range due {
-			num := NormalizeNumber(s.Number)
+			num := carriers.NormalizeNumber(s.Number)
 			idx, ok := nums[num]
 			if !ok || strings.ToLower(s.Carrier) != code {
 				continue
@@ -379,7 +379,7 @@ func (t *Tracker) Refresh(ctx context.Context, now time.Time, list []*Shipment) 
 			results[i].Err = nil
 			if cerr != nil {
 				s := results[i].Shipment
-				results[i].Err = t.wrap(strings.ToLower(s.Carrier), NormalizeNumber(s.Number), cerr)
+				results[i].Err = t.wrap(strings.ToLower(s.Carrier), carriers.NormalizeNumber(s.Number), cerr)
 			}
 		}
 	}
@@ -446,7 +446,7 @@ func (t *Tracker) run(ctx context.Context, now time.Time, tk *task, due []*Shipm
 		t.noteOK(tk.code)
 		got := map[string]bool{}
 		for _, r := range res {
-			num := NormalizeNumber(r.Number)
+			num := carriers.NormalizeNumber(r.TrackingNumber)
 			if _, ours := tk.ships[num]; !ours || got[num] {
 				continue
 			}
@@ -557,7 +557,7 @@ func (t *Tracker) wrap(code, num string, err error) error {
 	if errors.As(err, &ce) {
 		return err
 	}
-	return &carriers.Error{Carrier: code, Op: "track", Number: num, Err: err}
+	return &carriers.Error{Carrier: code, Op: "track", TrackingNumber: num, Err: err}
 }
 
 func (t *Tracker) limited(code string, now time.Time) (time.Time, bool) {
