@@ -74,10 +74,16 @@ type Shipment struct {
 	Origin      string
 	Destination string
 	// PromisedBy is the end of the delivery promise given at checkout, as
-	// an instant: usually the end of the promised day in the
-	// destination's time zone. Its calendar day in its own offset is the
-	// promised date. Zero means no promise (no late or at-risk detection).
+	// an instant: usually the end of the promised day in the brand's time
+	// zone (Config.Location). Its calendar day in its own offset is the
+	// promised date. Zero means no promise unless PromisedOn is set.
 	PromisedBy time.Time
+	// PromisedOn is the promised delivery date for a promise that is a
+	// day, not an instant ("by Friday"). It is used when PromisedBy is
+	// zero: the promise then ends with that day in the brand's time zone
+	// (Config.Location). Both zero means no promise (no late or at-risk
+	// detection, DaysLate 0).
+	PromisedOn Date
 	// LabelCreatedAt is when the label was bought (fulfillment), used by
 	// the fulfillment-stalled detector when the carrier sent no
 	// info_received event. Zero means unknown.
