@@ -145,10 +145,10 @@ type Evidence struct {
 	Threshold string `json:"threshold,omitempty"`
 	// PromisedDate is the promised delivery day (late, at risk).
 	PromisedDate Date `json:"promised_date,omitzero"`
-	// EstimatedDate is the estimate that was compared, and EstimateSource
+	// EstimatedDate is the estimate that was compared, and EstimateBasis
 	// where it came from (at risk, slipped).
-	EstimatedDate  Date           `json:"estimated_date,omitzero"`
-	EstimateSource EstimateSource `json:"estimate_source,omitempty"`
+	EstimatedDate Date          `json:"estimated_date,omitzero"`
+	EstimateBasis EstimateBasis `json:"estimate_basis,omitempty"`
 	// PreviousEstimate is the carrier's first estimated day (slipped).
 	PreviousEstimate Date `json:"previous_estimate,omitzero"`
 }
@@ -169,7 +169,7 @@ type candidate struct {
 	laneGap   bool
 	promised  Date
 	est       Date
-	estSrc    EstimateSource
+	estSrc    EstimateBasis
 	prev      Date
 }
 
@@ -252,7 +252,7 @@ func (s *Shipment) detect(asOf time.Time, ch *Changes) {
 func (s *Shipment) evidence(c *candidate) Evidence {
 	ev := Evidence{
 		ElapsedBusinessDays: c.elapsed, ThresholdBusinessDays: c.threshold, Threshold: c.from,
-		PromisedDate: c.promised, EstimatedDate: c.est, EstimateSource: c.estSrc, PreviousEstimate: c.prev,
+		PromisedDate: c.promised, EstimatedDate: c.est, EstimateBasis: c.estSrc, PreviousEstimate: c.prev,
 	}
 	if c.laneGap {
 		ev.Threshold = "lane " + c.lane.String()

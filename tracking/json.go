@@ -26,10 +26,10 @@ type shipmentJSON struct {
 	Format         int       `json:"format"`
 	Version        int64     `json:"version"`
 	ID             string    `json:"id,omitempty"`
-	OrderRef       string    `json:"order_ref,omitempty"`
-	CustomerRef    string    `json:"customer_ref,omitempty"`
+	OrderID        string    `json:"order_id,omitempty"`
+	CustomerID     string    `json:"customer_id,omitempty"`
 	Carrier        string    `json:"carrier,omitempty"`
-	Number         string    `json:"number,omitempty"`
+	TrackingNumber string    `json:"tracking_number,omitempty"`
 	Service        string    `json:"service,omitempty"`
 	Origin         string    `json:"origin,omitempty"`
 	Destination    string    `json:"destination,omitempty"`
@@ -63,8 +63,8 @@ func (s *Shipment) MarshalJSON() ([]byte, error) {
 		Delays     []Delay          `json:"delays,omitempty"`
 	}{
 		shipmentJSON: shipmentJSON{
-			Format: FormatVersion, Version: s.Version, ID: s.ID, OrderRef: s.OrderRef, CustomerRef: s.CustomerRef,
-			Carrier: s.Carrier, Number: s.Number, Service: s.Service, Origin: s.Origin, Destination: s.Destination,
+			Format: FormatVersion, Version: s.Version, ID: s.ID, OrderID: s.OrderID, CustomerID: s.CustomerID,
+			Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, Service: s.Service, Origin: s.Origin, Destination: s.Destination,
 			PromisedBy: s.PromisedBy, LabelCreatedAt: s.LabelCreatedAt,
 			Estimate: s.estimate, FirstEstimate: s.firstEst, NextPollAt: s.nextPoll, PollDone: s.pollDone, CheckedAt: s.checkedAt,
 		},
@@ -99,7 +99,7 @@ func (s *Shipment) UnmarshalJSON(b []byte) error {
 		return &DecodeError{Path: "events", Reason: "more than " + strconv.Itoa(maxStoredEvents) + " events"}
 	}
 	n := Shipment{
-		ID: w.ID, OrderRef: w.OrderRef, CustomerRef: w.CustomerRef, Carrier: w.Carrier, Number: w.Number,
+		ID: w.ID, OrderID: w.OrderID, CustomerID: w.CustomerID, Carrier: w.Carrier, TrackingNumber: w.TrackingNumber,
 		Service: w.Service, Origin: w.Origin, Destination: w.Destination, PromisedBy: w.PromisedBy,
 		LabelCreatedAt: w.LabelCreatedAt, Version: w.Version, nextPoll: w.NextPollAt, pollDone: w.PollDone, checkedAt: w.CheckedAt,
 		rules: s.rules,
