@@ -224,14 +224,14 @@ func (c *Carrier) Script(number string) ([]carriers.Event, bool) {
 // know, or whose label has not been created yet, is ErrNotFound.
 func (c *Carrier) Track(ctx context.Context, number string) (*carriers.Tracking, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, &carriers.Error{Carrier: c.code, Op: "track", Number: number, Err: err}
+		return nil, &carriers.Error{Carrier: c.code, Op: "track", TrackingNumber: number, Err: err}
 	}
 	c.mu.RLock()
 	s, ok := c.script[strings.TrimSpace(number)]
 	c.mu.RUnlock()
 	now := c.clock()
 	if !ok || now.Before(s.plan.LabelCreatedAt) {
-		return nil, &carriers.Error{Carrier: c.code, Op: "track", Number: number, Code: "NOT_FOUND", Message: "no such shipment", Err: carriers.ErrNotFound}
+		return nil, &carriers.Error{Carrier: c.code, Op: "track", TrackingNumber: number, Code: "NOT_FOUND", Message: "no such shipment", Err: carriers.ErrNotFound}
 	}
 	return s.at(c.code, now), nil
 }
@@ -249,7 +249,7 @@ type estimateChange struct {
 }
 
 func (s *script) at(code string, now time.Time) *carriers.Tracking {
-	tr := &carriers.Tracking{Carrier: code, Number: s.plan.Number, Service: s.plan.Service}
+	tr := &carriers.Tracking{Carrier: code, TrackingNumber: s.plan.Number, Service: s.plan.Service}
 	for i := len(s.events) - 1; i >= 0; i-- {
 		if !s.events[i].Time.After(now) {
 			tr.Events = append(tr.Events, s.events[i])
