@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/postpurchase/postpurchase/internal/iso4217"
 	"github.com/shopspring/decimal"
 )
 
@@ -195,8 +196,8 @@ func TestMinorUnitCurrencies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.currency+"/"+tt.total, func(t *testing.T) {
-			m, _ := minorUnits(tt.currency)
-			capv := formatMinor(5*pow10[m], m)
+			m, _ := iso4217.MinorUnits(tt.currency)
+			capv := "5.00"
 			if tt.currency != "USD" {
 				capv = "1000000"
 			}

@@ -1,8 +1,11 @@
 package accommodation
 
 import (
+	"errors"
 	"math"
 	"strconv"
+
+	"github.com/postpurchase/postpurchase/internal/iso4217"
 
 	"github.com/shopspring/decimal"
 )
@@ -264,25 +267,25 @@ func intSlotName(i int) string {
 	return [4]string{"days_late", "business_days_stalled", "order_count", "order_accommodations"}[i]
 }
 
+// moneyFact converts a money fact to minor units under the module's one
+// rule (iso4217), refusing negative amounts. It does not allocate.
 func moneyFact(d decimal.Decimal, minor int32) (int64, bool) {
-	v, res := toMinor(d, minor)
-	return v, res == minorOK
+	if d.IsNegative() {
+		return 0, false
+	}
+	v, err := iso4217.ToUnits(d, minor)
+	return v, err == nil
 }
 
 func moneyError(field string, d decimal.Decimal, minor int32, currency string) error {
-	_, res := toMinor(d, minor)
-	return &FactsError{Field: field, Reason: moneyReason(res, currency)}
-}
-
-func moneyReason(r toMinorResult, currency string) string {
-	switch r {
-	case minorNegative:
-		return "negative amount"
-	case minorTooPrecise:
-		return "more decimal places than " + currency + " has minor units"
-	default:
-		return "amount too large (over 10^15 minor units)"
+	if d.IsNegative() {
+		return &FactsError{Field: field, Reason: "negative amount"}
 	}
+	_, err := iso4217.ToUnits(d, minor)
+	if errors.Is(err, iso4217.ErrInexact) {
+		return &FactsError{Field: field, Reason: "more decimal places than " + currency + " has minor units"}
+	}
+	return &FactsError{Field: field, Reason: "amount too large (over 10^15 minor units)"}
 }
 
 func validScore(x float64) bool {

@@ -64,7 +64,7 @@ func runDetection(t testing.TB, n int, seed uint64, rules *Rules) detectionStats
 		pd := cal.AddBusinessDays(DateOf(label), transit+1)
 		promise := time.Date(pd.Year, pd.Month, pd.Day, 23, 59, 59, 0, est)
 		s := NewShipment(rules)
-		s.Carrier, s.Number, s.Service, s.Origin, s.Destination = sim.Code(), num, "Ground", "US-NV", "US-OH"
+		s.Carrier, s.TrackingNumber, s.Service, s.Origin, s.Destination = sim.Code(), num, "Ground", "US-NV", "US-OH"
 		s.LabelCreatedAt, s.PromisedBy = label, promise
 		early, any := false, false
 		seen := map[string]bool{}
@@ -187,7 +187,7 @@ func trainModel(t testing.TB, n int) *TransitModel {
 			t.Fatal(err)
 		}
 		evs, _ := sim.Script(num)
-		s := &Shipment{Carrier: sim.Code(), Number: num, Service: "Ground", Origin: "US-NV", Destination: "US-OH"}
+		s := &Shipment{Carrier: sim.Code(), TrackingNumber: num, Service: "Ground", Origin: "US-NV", Destination: "US-OH"}
 		s.Apply(evs...)
 		if o, ok := s.Observation(); ok {
 			obs = append(obs, o)

@@ -25,7 +25,7 @@ func Example() {
 	}
 	events, _ := sim.Script(number)
 
-	s := &tracking.Shipment{OrderRef: "#1042", Carrier: sim.Code(), Number: number,
+	s := &tracking.Shipment{OrderID: "#1042", Carrier: sim.Code(), TrackingNumber: number,
 		Origin: "US-NV", Destination: "US-OH", LabelCreatedAt: label}
 	for _, e := range events {
 		ch, err := s.Apply(e)
@@ -60,7 +60,7 @@ func Example() {
 // the flag clears at the next scan.
 func ExampleShipment_Check() {
 	reno := time.FixedZone("PST", -8*3600)
-	s := &tracking.Shipment{Carrier: "ups", Number: "1Z999AA10123456784", Origin: "US-NV", Destination: "US-OH"}
+	s := &tracking.Shipment{Carrier: "ups", TrackingNumber: "1Z999AA10123456784", Origin: "US-NV", Destination: "US-OH"}
 	s.Apply(carriers.Event{Time: time.Date(2026, 3, 4, 11, 0, 0, 0, reno), Status: carriers.StatusInTransit, Code: "DP", Description: "Departed facility"})
 
 	for _, day := range []int{6, 9, 10} {
@@ -127,10 +127,10 @@ func ExampleTracker_Refresh() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		ships = append(ships, &tracking.Shipment{Carrier: "sim", Number: n, LabelCreatedAt: label,
+		ships = append(ships, &tracking.Shipment{Carrier: "sim", TrackingNumber: n, LabelCreatedAt: label,
 			PromisedBy: time.Date(2026, 11, 6, 23, 59, 59, 0, time.UTC)})
 	}
-	tr, err := tracking.New(tracking.WithCarriers(sim), tracking.WithConcurrency(4))
+	tr, err := tracking.New(tracking.Options{Carriers: []carriers.Carrier{sim}, Concurrency: 4})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func ExampleTracker_Refresh() {
 		st, _ := r.Shipment.Status()
 		next, _ := r.Shipment.NextPoll()
 		fmt.Printf("%s: %s, %d events, %d new milestones, delays %v, next poll in %v\n",
-			r.Shipment.Number, st, r.Shipment.NumEvents(), len(r.Changes.Milestones), kinds(r.Changes.Delays), next.Sub(now))
+			r.Shipment.TrackingNumber, st, r.Shipment.NumEvents(), len(r.Changes.Milestones), kinds(r.Changes.Delays), next.Sub(now))
 	}
 	// Output:
 	// SIM0000000001: in_transit, 6 events, 2 new milestones, delays [], next poll in 4h0m0s

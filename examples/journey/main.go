@@ -77,7 +77,7 @@ func run(ctx context.Context, w io.Writer, seed uint64, days int, scans bool) er
 			return err
 		}
 		sh := &tracking.Shipment{
-			ID: "ship-" + strings.TrimPrefix(o.id, "#"), OrderRef: o.id, Carrier: sim.Code(), Number: number,
+			ID: "ship-" + strings.TrimPrefix(o.id, "#"), OrderID: o.id, Carrier: sim.Code(), TrackingNumber: number,
 			Origin: "US-NV", Destination: "US-OH", LabelCreatedAt: labelAt,
 			PromisedBy: promise(labelAt, 4, simulator.Columbus.Zone),
 		}
