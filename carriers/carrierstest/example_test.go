@@ -37,7 +37,7 @@ func ExampleRunConformanceTests() {
 // CheckTracking can also vet a parser's output directly.
 func ExampleCheckTracking() {
 	tr := &carriers.Tracking{
-		Carrier: "acme", Number: "A1", Status: carriers.StatusInTransit,
+		Carrier: "acme", TrackingNumber: "A1", Status: carriers.StatusInTransit,
 		Events: []carriers.Event{
 			{Time: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC), Status: carriers.StatusInTransit, Code: "DP"},
 			{Time: time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC), Status: carriers.StatusInTransit, Code: "AR"},

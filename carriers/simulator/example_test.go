@@ -28,7 +28,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(tr.Number, tr.Status)
+	fmt.Println(tr.TrackingNumber, tr.Status)
 	for i := len(tr.Events) - 1; i >= 0; i-- {
 		e := tr.Events[i]
 		fmt.Printf("%s  %-4s %-16s %s\n", e.Time.Format("Mon Jan 2 15:04 MST"), e.Code, e.Status, e.Description)

@@ -405,14 +405,14 @@ func (c *Carrier) Script(number string) ([]carriers.Event, bool) {
 // know, or whose label has not been created yet, is ErrNotFound.
 func (c *Carrier) Track(ctx context.Context, number string) (*carriers.Tracking, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, &carriers.Error{Carrier: c.code, Op: "track", Number: number, Err: err}
+		return nil, &carriers.Error{Carrier: c.code, Op: "track", TrackingNumber: number, Err: err}
 	}
 	c.mu.RLock()
 	s, ok := c.script[strings.TrimSpace(number)]
 	c.mu.RUnlock()
 	now := c.now()
 	if !ok || now.Before(s.plan.LabelCreatedAt) {
-		return nil, &carriers.Error{Carrier: c.code, Op: "track", Number: number, Code: "NOT_FOUND", Message: "no such shipment", Err: carriers.ErrNotFound}
+		return nil, &carriers.Error{Carrier: c.code, Op: "track", TrackingNumber: number, Code: "NOT_FOUND", Message: "no such shipment", Err: carriers.ErrNotFound}
 	}
 	return s.at(c.code, now), nil
 }
@@ -430,7 +430,7 @@ type estimateChange struct {
 }
 
 func (s *script) at(code string, now time.Time) *carriers.Tracking {
-	tr := &carriers.Tracking{Carrier: code, Number: s.plan.TrackingNumber, Service: s.plan.Service}
+	tr := &carriers.Tracking{Carrier: code, TrackingNumber: s.plan.TrackingNumber, Service: s.plan.Service}
 	// Events are in time order: those up to now are a prefix.
 	k := sort.Search(len(s.events), func(i int) bool { return s.events[i].Time.After(now) })
 	if k > 0 {
