@@ -3,11 +3,13 @@ package accommodation
 import (
 	"bytes"
 	_ "embed"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 
+	"github.com/postpurchase/postpurchase/internal/iso4217"
 	"github.com/shopspring/decimal"
 )
 
@@ -193,12 +195,14 @@ func compile(root *node, ps *problems) *Policy {
 		ps.add("$.currency", ErrCurrency, "missing currency (an ISO 4217 code such as \"USD\")")
 	} else if n.kind != jString {
 		ps.add(n.path, ErrCurrency, "must be an ISO 4217 code string, not %s", describeNode(n))
-	} else if m, ok := minorUnits(n.str); !ok {
+	} else if m, ok := iso4217.MinorUnits(n.str); !ok {
 		hint := ""
-		if _, upper := minorUnits(strings.ToUpper(n.str)); upper {
+		if iso4217.Valid(strings.ToUpper(n.str)) {
 			hint = " (codes are upper case)"
 		}
-		ps.add(n.path, ErrCurrency, "%s is not an active ISO 4217 currency with minor units%s", strconv.Quote(n.str), hint)
+		ps.add(n.path, ErrCurrency, "%s is not an ISO 4217 currency with minor units%s", strconv.Quote(iso4217.Clip(n.str)), hint)
+	} else if !iso4217.Active(n.str) {
+		ps.add(n.path, ErrCurrency, "%s is withdrawn from ISO 4217: a policy needs an active currency", n.str)
 	} else {
 		p.currency, p.minor, currencyOK = n.str, m, true
 	}
@@ -340,24 +344,21 @@ func (c *compiler) moneyKind(n *node, typeKind error) (int64, bool) {
 	if !ok {
 		return 0, false
 	}
-	minor := c.minor
+	if d.IsNegative() {
+		c.ps.add(n.path, ErrNegativeAmount, "amount %s is negative", iso4217.ClipDecimal(d))
+		return 0, false
+	}
 	if !c.currencyOK {
-		minor = 18 // precision cannot be judged without a currency
+		return 0, true // precision and size cannot be judged without a currency
 	}
-	v, res := toMinor(d, minor)
-	switch res {
-	case minorNegative:
-		c.ps.add(n.path, ErrNegativeAmount, "amount %s is negative", d.String())
-	case minorTooPrecise:
-		c.ps.add(n.path, ErrPrecision, "amount %s has more decimal places than %s allows (%d)", d.String(), c.currency, c.minor)
-	case minorTooLarge:
-		if c.currencyOK {
-			c.ps.add(n.path, ErrLimit, "amount %s is too large (over 10^15 minor units)", clip(d.String()))
-		} else {
-			return 0, true
-		}
+	v, err := iso4217.ToUnits(d, c.minor)
+	switch {
+	case errors.Is(err, iso4217.ErrInexact):
+		c.ps.add(n.path, ErrPrecision, "amount %s has more decimal places than %s allows (%d)", iso4217.ClipDecimal(d), c.currency, c.minor)
+	case err != nil:
+		c.ps.add(n.path, ErrLimit, "amount %s is too large (over 10^15 minor units)", iso4217.ClipDecimal(d))
 	}
-	return v, res == minorOK
+	return v, err == nil
 }
 
 func plainDecimal(s string) bool {
@@ -609,13 +610,14 @@ func (c *compiler) percent(n *node) (int64, bool) {
 	if !ok {
 		return 0, false
 	}
-	if !d.IsPositive() || d.GreaterThan(decimal.NewFromInt(100)) {
-		c.ps.add(n.path, ErrPercentRange, "percent %s must be more than 0 and at most 100", clip(d.String()))
+	// Convert first: comparing a decimal with a huge exponent would expand it.
+	v, err := iso4217.ToUnits(d, 4)
+	if errors.Is(err, iso4217.ErrInexact) && d.IsPositive() {
+		c.ps.add(n.path, ErrPrecision, "percent %s has more than four decimal places", iso4217.ClipDecimal(d))
 		return 0, false
 	}
-	v, res := toMinor(d, 4)
-	if res != minorOK {
-		c.ps.add(n.path, ErrPrecision, "percent %s has more than four decimal places", clip(d.String()))
+	if err != nil || v <= 0 || v > 100*percentScale {
+		c.ps.add(n.path, ErrPercentRange, "percent %s must be more than 0 and at most 100", iso4217.ClipDecimal(d))
 		return 0, false
 	}
 	return v, true

@@ -117,7 +117,7 @@ func fold(acct Account, entries []Entry, upTo time.Time) (*state, error) {
 
 func (s *state) apply(e *Entry, pos int64) error {
 	bad := func(field, reason string) error {
-		return &CorruptError{Seq: pos, Field: field, Reason: reason}
+		return &CorruptError{Seq: pos, Path: field, Reason: reason}
 	}
 	if e.Seq != pos {
 		return bad("seq", fmt.Sprintf("is %d, want %d", e.Seq, pos))
@@ -126,7 +126,7 @@ func (s *state) apply(e *Entry, pos int64) error {
 		if e.Account.Currency != s.acct.Currency {
 			return bad("currency", "differs from the account's")
 		}
-		return bad("customer", "differs from the account's")
+		return bad("customer_id", "differs from the account's")
 	}
 	if err := e.Validate(); err != nil {
 		return err
@@ -283,7 +283,7 @@ func BalanceOf(acct Account, entries []Entry, t time.Time, window time.Duration)
 		return Balance{}, err
 	}
 	if t.IsZero() {
-		return Balance{}, &FieldError{Field: "at", Reason: "missing"}
+		return Balance{}, &FieldError{Path: "at", Reason: "missing"}
 	}
 	t = t.UTC()
 	s, err := fold(acct, entries, t)

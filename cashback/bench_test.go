@@ -9,7 +9,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/postpurchase/postpurchase/cashback"
-	"github.com/postpurchase/postpurchase/cashback/memstore"
 )
 
 // Benchmarks run on memstore with accounts kept small (opsPerAccount writes
@@ -18,20 +17,23 @@ import (
 const opsPerAccount = 16
 
 func benchAccount(i int) cashback.Account {
-	return cashback.Account{Customer: "bench-" + strconv.Itoa(i/opsPerAccount), Currency: "USD"}
+	return cashback.Account{CustomerID: "bench-" + strconv.Itoa(i/opsPerAccount), Currency: "USD"}
 }
 
 func BenchmarkIssue(b *testing.B) {
 	ctx := context.Background()
-	l, _ := newLedger(b, nil)
+	l, _ := newLedger(b, cashback.Options{})
 	amount := usd("2.50")
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		_, err := l.Issue(ctx, cashback.IssueRequest{
-			Account: benchAccount(i), Amount: amount, Key: strconv.Itoa(i),
-			OrderID: "ord", DelayID: "dl", ExpiresAt: t0.Add(90 * day),
-		}, t0.Add(time.Duration(i)*time.Second))
+		_, err := l.Issue(ctx,
+
+			t0.Add(time.Duration(i)*time.Second), cashback.IssueRequest{
+				Account: benchAccount(i), Amount: amount, Key: strconv.Itoa(i),
+				OrderID: "ord", DelayID: "dl", ExpiresAt: t0.Add(90 * day),
+			})
+
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -41,14 +43,14 @@ func BenchmarkIssue(b *testing.B) {
 
 func BenchmarkIssueReplay(b *testing.B) {
 	ctx := context.Background()
-	l, _ := newLedger(b, nil)
+	l, _ := newLedger(b, cashback.Options{})
 	req := cashback.IssueRequest{Account: benchAccount(0), Amount: usd("2.50"), Key: "k", ExpiresAt: t0.Add(90 * day)}
-	if _, err := l.Issue(ctx, req, t0); err != nil {
+	if _, err := l.Issue(ctx, t0, req); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := l.Issue(ctx, req, t0); err != nil {
+		if _, err := l.Issue(ctx, t0, req); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -56,7 +58,7 @@ func BenchmarkIssueReplay(b *testing.B) {
 
 func BenchmarkRedeem(b *testing.B) {
 	ctx := context.Background()
-	l, _ := newLedger(b, nil)
+	l, _ := newLedger(b, cashback.Options{})
 	amount := usd("1.00")
 	b.ReportAllocs()
 	i := 0
@@ -68,14 +70,15 @@ func BenchmarkRedeem(b *testing.B) {
 			// so redemptions allocate across lots.
 			b.StopTimer()
 			for j := range 4 {
-				if _, err := l.Issue(ctx, cashback.IssueRequest{Account: acct, Amount: usd("5.00"), Key: "fund" + strconv.Itoa(j),
-					ExpiresAt: t0.Add(time.Duration(30+j) * day)}, now); err != nil {
+				if _, err := l.Issue(ctx,
+					now, cashback.IssueRequest{Account: acct, Amount: usd("5.00"), Key: "fund" + strconv.Itoa(j),
+						ExpiresAt: t0.Add(time.Duration(30+j) * day)}); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.StartTimer()
 		}
-		if _, err := l.Redeem(ctx, cashback.RedeemRequest{Account: acct, Amount: amount, Key: strconv.Itoa(i), OrderID: "ord"}, now); err != nil {
+		if _, err := l.Redeem(ctx, now, cashback.RedeemRequest{Account: acct, Amount: amount, Key: strconv.Itoa(i), OrderID: "ord"}); err != nil {
 			b.Fatal(err)
 		}
 		i++
@@ -85,21 +88,21 @@ func BenchmarkRedeem(b *testing.B) {
 // BenchmarkBalance: an account of 40 entries (20 issues, 20 redemptions).
 func BenchmarkBalance(b *testing.B) {
 	ctx := context.Background()
-	l, _ := newLedger(b, nil)
-	acct := cashback.Account{Customer: "c", Currency: "USD"}
+	l, _ := newLedger(b, cashback.Options{})
+	acct := cashback.Account{CustomerID: "c", Currency: "USD"}
 	for j := range 20 {
 		now := t0.Add(time.Duration(j) * time.Hour)
-		if _, err := l.Issue(ctx, cashback.IssueRequest{Account: acct, Amount: usd("3.00"), Key: "i" + strconv.Itoa(j), ExpiresAt: now.Add(time.Duration(j+1) * day)}, now); err != nil {
+		if _, err := l.Issue(ctx, now, cashback.IssueRequest{Account: acct, Amount: usd("3.00"), Key: "i" + strconv.Itoa(j), ExpiresAt: now.Add(time.Duration(j+1) * day)}); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := l.Redeem(ctx, cashback.RedeemRequest{Account: acct, Amount: usd("1.25"), Key: "r" + strconv.Itoa(j), OrderID: "o"}, now); err != nil {
+		if _, err := l.Redeem(ctx, now, cashback.RedeemRequest{Account: acct, Amount: usd("1.25"), Key: "r" + strconv.Itoa(j), OrderID: "o"}); err != nil {
 			b.Fatal(err)
 		}
 	}
 	at := t0.Add(2 * day)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := l.Balance(ctx, acct, at); err != nil {
+		if _, err := l.Balance(ctx, at, acct); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -110,7 +113,7 @@ func BenchmarkBalance(b *testing.B) {
 // prebuilt entry, no validation, folding or hashing.
 func BenchmarkStoreBaseline(b *testing.B) {
 	ctx := context.Background()
-	s := memstore.New(nil)
+	s := newMem(b)
 	amount := decimal.RequireFromString("2.50")
 	b.ReportAllocs()
 	i := 0

@@ -17,22 +17,22 @@ const (
 	MaxReasonLen = 1000 // free-text reasons, in bytes
 )
 
-// Account names one ledger: a customer's credit in one currency. Customer is
+// Account names one ledger: a customer's credit in one currency. CustomerID is
 // the host's opaque customer ID; this package never logs it nor puts it in an
 // error message, so it may be anything the host uses, an email included.
 type Account struct {
-	Customer string `json:"customer"`
-	Currency string `json:"currency"`
+	CustomerID string `json:"customer_id"`
+	Currency   string `json:"currency"`
 }
 
 // Validate checks the customer ID (non-empty, valid UTF-8, at most MaxIDLen
 // bytes) and the currency (known to MinorUnits).
 func (a Account) Validate() error {
-	if err := checkID("account.customer", a.Customer, true); err != nil {
+	if err := checkID("account.customer_id", a.CustomerID, true); err != nil {
 		return err
 	}
 	if _, ok := MinorUnits(a.Currency); !ok {
-		return &FieldError{Field: "account.currency", Reason: fmt.Sprintf("%q is not an ISO 4217 code this package accepts", clipCurrency(a.Currency)), Err: ErrUnknownCurrency}
+		return &FieldError{Path: "account.currency", Reason: fmt.Sprintf("%q is not an ISO 4217 code this package accepts", clipCurrency(a.Currency)), Err: ErrUnknownCurrency}
 	}
 	return nil
 }
@@ -72,7 +72,7 @@ func (k Kind) valid() bool { return k >= KindIssue && k <= KindReverseRedeem }
 // MarshalText encodes the kind's name.
 func (k Kind) MarshalText() ([]byte, error) {
 	if !k.valid() {
-		return nil, &FieldError{Field: "kind", Reason: fmt.Sprintf("invalid kind %d", uint8(k))}
+		return nil, &FieldError{Path: "kind", Reason: fmt.Sprintf("invalid kind %d", uint8(k))}
 	}
 	return []byte(kindNames[k]), nil
 }
@@ -85,7 +85,7 @@ func (k *Kind) UnmarshalText(b []byte) error {
 			return nil
 		}
 	}
-	return &FieldError{Field: "kind", Reason: fmt.Sprintf("unknown kind %q", clip(string(b)))}
+	return &FieldError{Path: "kind", Reason: fmt.Sprintf("unknown kind %q", clip(string(b)))}
 }
 
 // Allocation is the part of a debit (or of a returned redemption) that falls
@@ -159,12 +159,12 @@ func (e Entry) Delta() decimal.Decimal {
 // it reads an account.
 func (e Entry) Validate() error {
 	bad := func(field, reason string) error {
-		return &CorruptError{Seq: e.Seq, Field: field, Reason: reason}
+		return &CorruptError{Seq: e.Seq, Path: field, Reason: reason}
 	}
 	if err := e.Account.Validate(); err != nil {
 		var fe *FieldError
 		if asFieldError(err, &fe) {
-			return bad(fe.Field, fe.Reason)
+			return bad(fe.Path, fe.Reason)
 		}
 		return bad("account", "invalid")
 	}
@@ -267,7 +267,7 @@ func asFieldError(err error, fe **FieldError) bool {
 
 // entryJSON is the wire form of an Entry.
 type entryJSON struct {
-	Customer    string           `json:"customer"`
+	CustomerID  string           `json:"customer_id"`
 	Currency    string           `json:"currency"`
 	Seq         int64            `json:"seq"`
 	Kind        Kind             `json:"kind"`
@@ -294,7 +294,7 @@ type allocationJSON struct {
 // an entry with an invalid Kind.
 func (e Entry) MarshalJSON() ([]byte, error) {
 	w := entryJSON{
-		Customer: e.Account.Customer, Currency: e.Account.Currency,
+		CustomerID: e.Account.CustomerID, Currency: e.Account.Currency,
 		Seq: e.Seq, Kind: e.Kind, Amount: formatAmount(e.Amount, e.Account.Currency),
 		At: e.At, Key: e.Key, Fingerprint: e.Fingerprint, Reason: e.Reason,
 		OrderID: e.OrderID, DelayID: e.DelayID, AvailableAt: e.AvailableAt, ExpiresAt: e.ExpiresAt,
@@ -315,28 +315,28 @@ func (e *Entry) UnmarshalJSON(b []byte) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&w); err != nil {
 		if fe, ok := err.(*FieldError); ok { // from Kind.UnmarshalText
-			return &CorruptError{Field: fe.Field, Reason: fe.Reason}
+			return &CorruptError{Path: fe.Path, Reason: fe.Reason}
 		}
-		return &CorruptError{Field: "entry", Reason: jsonReason(err)}
+		return &CorruptError{Path: "entry", Reason: jsonReason(err)}
 	}
 	if dec.More() {
-		return &CorruptError{Field: "entry", Reason: "trailing data after the object"}
+		return &CorruptError{Path: "entry", Reason: "trailing data after the object"}
 	}
 	v := Entry{
-		Account: Account{Customer: w.Customer, Currency: w.Currency},
+		Account: Account{CustomerID: w.CustomerID, Currency: w.Currency},
 		Seq:     w.Seq, Kind: w.Kind, At: utc(w.At), Key: w.Key, Fingerprint: w.Fingerprint,
 		Reason: w.Reason, OrderID: w.OrderID, DelayID: w.DelayID,
 		AvailableAt: utc(w.AvailableAt), ExpiresAt: utc(w.ExpiresAt), Target: w.Target,
 	}
 	var err error
 	if v.Amount, err = parseAmount("amount", w.Amount, w.Currency); err != nil {
-		return &CorruptError{Seq: w.Seq, Field: "amount", Reason: amountReason(err)}
+		return &CorruptError{Seq: w.Seq, Path: "amount", Reason: amountReason(err)}
 	}
 	for i, a := range w.Allocations {
 		field := fmt.Sprintf("allocations[%d].amount", i)
 		d, err := parseAmount(field, a.Amount, w.Currency)
 		if err != nil {
-			return &CorruptError{Seq: w.Seq, Field: field, Reason: amountReason(err)}
+			return &CorruptError{Seq: w.Seq, Path: field, Reason: amountReason(err)}
 		}
 		v.Allocations = append(v.Allocations, Allocation{Lot: a.Lot, Amount: d})
 	}
@@ -365,15 +365,15 @@ func utc(t time.Time) time.Time {
 func checkID(field, v string, required bool) error {
 	if v == "" {
 		if required {
-			return &FieldError{Field: field, Reason: "missing"}
+			return &FieldError{Path: field, Reason: "missing"}
 		}
 		return nil
 	}
 	if len(v) > MaxIDLen {
-		return &FieldError{Field: field, Reason: fmt.Sprintf("longer than %d bytes", MaxIDLen)}
+		return &FieldError{Path: field, Reason: fmt.Sprintf("longer than %d bytes", MaxIDLen)}
 	}
 	if !utf8.ValidString(v) {
-		return &FieldError{Field: field, Reason: "not valid UTF-8"}
+		return &FieldError{Path: field, Reason: "not valid UTF-8"}
 	}
 	return nil
 }

@@ -22,8 +22,8 @@ var update = flag.Bool("update", false, "rewrite testdata/ledger.jsonl from the 
 func scenario(t *testing.T) (cashback.Account, []cashback.Entry) {
 	t.Helper()
 	ctx := context.Background()
-	l, _ := newLedger(t, nil)
-	acct := cashback.Account{Customer: "cust_8c1f", Currency: "USD"}
+	l, _ := newLedger(t, cashback.Options{})
+	acct := cashback.Account{CustomerID: "cust_8c1f", Currency: "USD"}
 	must := func(e cashback.Entry, err error) cashback.Entry {
 		t.Helper()
 		if err != nil {
@@ -31,19 +31,23 @@ func scenario(t *testing.T) (cashback.Account, []cashback.Entry) {
 		}
 		return e
 	}
-	late := must(l.Issue(ctx, cashback.IssueRequest{
-		Account: acct, Amount: usd("15.00"), Key: "delay:dl_1:cashback", Reason: "Parcel stalled 4 days in transit",
-		OrderID: "ord_1001", DelayID: "dl_1", AvailableAt: t0.Add(2 * day), ExpiresAt: t0.Add(92 * day),
-	}, t0))
-	must(l.Issue(ctx, cashback.IssueRequest{
-		Account: acct, Amount: usd("5.00"), Key: "delay:dl_2:cashback", Reason: "Missed delivery estimate",
-		OrderID: "ord_1002", DelayID: "dl_2", ExpiresAt: t0.Add(10 * day),
-	}, t0.Add(time.Hour)))
-	red := must(l.Redeem(ctx, cashback.RedeemRequest{Account: acct, Amount: usd("12.34"), Key: "checkout:ord_1100", OrderID: "ord_1100"}, t0.Add(3*day)))
-	must(l.Reverse(ctx, cashback.ReverseRequest{Account: acct, Seq: red.Seq, Key: "cancel:ord_1100", Reason: "order cancelled"}, t0.Add(4*day)))
-	must(l.Redeem(ctx, cashback.RedeemRequest{Account: acct, Amount: usd("3.00"), Key: "checkout:ord_1101", OrderID: "ord_1101"}, t0.Add(5*day)))
-	must(l.Reverse(ctx, cashback.ReverseRequest{Account: acct, Seq: late.Seq, Key: "fraud:ord_1001", Reason: "chargeback on the source order", AllowPartial: true}, t0.Add(6*day)))
-	if _, err := l.Expire(ctx, acct, t0.Add(11*day)); err != nil {
+	late := must(l.Issue(ctx,
+
+		t0, cashback.IssueRequest{
+			Account: acct, Amount: usd("15.00"), Key: "delay:dl_1:cashback", Reason: "Parcel stalled 4 days in transit",
+			OrderID: "ord_1001", DelayID: "dl_1", AvailableAt: t0.Add(2 * day), ExpiresAt: t0.Add(92 * day),
+		}))
+	must(l.Issue(ctx,
+
+		t0.Add(time.Hour), cashback.IssueRequest{
+			Account: acct, Amount: usd("5.00"), Key: "delay:dl_2:cashback", Reason: "Missed delivery estimate",
+			OrderID: "ord_1002", DelayID: "dl_2", ExpiresAt: t0.Add(10 * day),
+		}))
+	red := must(l.Redeem(ctx, t0.Add(3*day), cashback.RedeemRequest{Account: acct, Amount: usd("12.34"), Key: "checkout:ord_1100", OrderID: "ord_1100"}))
+	must(l.Reverse(ctx, t0.Add(4*day), cashback.ReverseRequest{Account: acct, Seq: red.Seq, Key: "cancel:ord_1100", Reason: "order cancelled"}))
+	must(l.Redeem(ctx, t0.Add(5*day), cashback.RedeemRequest{Account: acct, Amount: usd("3.00"), Key: "checkout:ord_1101", OrderID: "ord_1101"}))
+	must(l.Reverse(ctx, t0.Add(6*day), cashback.ReverseRequest{Account: acct, Seq: late.Seq, Key: "fraud:ord_1001", Reason: "chargeback on the source order", AllowPartial: true}))
+	if _, err := l.Expire(ctx, t0.Add(11*day), acct); err != nil {
 		t.Fatal(err)
 	}
 	entries, err := l.Entries(ctx, acct)
@@ -105,7 +109,7 @@ func TestEntryJSONGolden(t *testing.T) {
 }
 
 func TestEntryJSONInvalid(t *testing.T) {
-	valid := `{"customer":"c","currency":"USD","seq":2,"kind":"redeem","amount":"1.00","at":"2026-03-02T09:30:00Z","key":"k","order_id":"o","allocations":[{"lot":1,"amount":"1.00"}]}`
+	valid := `{"customer_id":"c","currency":"USD","seq":2,"kind":"redeem","amount":"1.00","at":"2026-03-02T09:30:00Z","key":"k","order_id":"o","allocations":[{"lot":1,"amount":"1.00"}]}`
 	var ok cashback.Entry
 	if err := json.Unmarshal([]byte(valid), &ok); err != nil {
 		t.Fatalf("valid entry rejected: %v", err)
@@ -118,7 +122,7 @@ func TestEntryJSONInvalid(t *testing.T) {
 		{`"amount":"1.00","at"`, `"amount":"0","at"`, "amount"},
 		{`"amount":"1.00","at"`, `"amount":1.00,"at"`, "entry"},
 		{`"currency":"USD"`, `"currency":"XAU"`, "account.currency"},
-		{`"customer":"c"`, `"customer":""`, "account.customer"},
+		{`"customer_id":"c"`, `"customer_id":""`, "account.customer_id"},
 		{`"seq":2`, `"seq":0`, "seq"},
 		{`"at":"2026-03-02T09:30:00Z"`, `"at":"2026-03-02T09:30:00.0000001Z"`, "at"},
 		{`,"at":"2026-03-02T09:30:00Z"`, ``, "at"},
@@ -139,7 +143,7 @@ func TestEntryJSONInvalid(t *testing.T) {
 		var e cashback.Entry
 		err := json.Unmarshal([]byte(in), &e)
 		var ce *cashback.CorruptError
-		if !errors.As(err, &ce) || !errors.Is(err, cashback.ErrCorrupt) || ce.Field != tt.field {
+		if !errors.As(err, &ce) || !errors.Is(err, cashback.ErrCorrupt) || ce.Path != tt.field {
 			t.Errorf("Unmarshal with %s: %v; want *CorruptError on field %q", tt.to, err, tt.field)
 		}
 	}

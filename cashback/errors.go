@@ -28,7 +28,7 @@ var (
 	// ErrNotPositive reports a zero or negative amount.
 	ErrNotPositive = errors.New("cashback: amount not positive")
 
-	// ErrTooLarge reports an amount above MaxAmount.
+	// ErrTooLarge reports an amount of 10^MaxIntegerDigits major units or more.
 	ErrTooLarge = errors.New("cashback: amount too large")
 
 	// ErrMalformedAmount reports text that is not a plain decimal number.
@@ -91,47 +91,50 @@ var (
 )
 
 // FieldError reports a request or entry field that is missing or invalid.
-// Field is the field's name as in JSON (for example "account.customer",
-// "expires_at"). It unwraps to ErrInvalidRequest and, where one applies, a
-// more specific sentinel (ErrUnknownCurrency, ErrCurrencyMismatch).
+// Path is the field's JSON path (for example "account.customer_id",
+// "expires_at"). errors.Is matches ErrInvalidRequest and, through Err, a
+// more specific sentinel where one applies (ErrUnknownCurrency,
+// ErrCurrencyMismatch).
 type FieldError struct {
-	Field  string // JSON-style path of the field
+	Path   string // JSON path of the field
 	Reason string // what is wrong, in words
-	Err    error  // more specific sentinel, or nil
+	Err    error  // more specific cause, or nil
 }
 
 // Error formats the error for logs: the fields concerned, never personal data.
 func (e *FieldError) Error() string {
-	return fmt.Sprintf("cashback: %s: %s", e.Field, e.Reason)
+	return fmt.Sprintf("cashback: %s: %s", e.Path, e.Reason)
 }
 
-// Unwrap returns ErrInvalidRequest and the specific sentinel, if any.
-func (e *FieldError) Unwrap() []error {
-	if e.Err != nil {
-		return []error{ErrInvalidRequest, e.Err}
-	}
-	return []error{ErrInvalidRequest}
-}
+// Is reports whether target is ErrInvalidRequest: every FieldError is one.
+func (e *FieldError) Is(target error) bool { return target == ErrInvalidRequest }
 
-// AmountError reports an amount that cannot be used. It unwraps to
-// ErrInvalidAmount, ErrInvalidRequest, and exactly one of ErrTooPrecise,
-// ErrNotPositive, ErrTooLarge, ErrMalformedAmount or ErrUnknownCurrency.
+// Unwrap returns the specific cause, if any.
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// AmountError reports an amount that cannot be used. errors.Is matches
+// ErrInvalidAmount and ErrInvalidRequest, and through Err exactly one of
+// ErrTooPrecise, ErrNotPositive, ErrTooLarge, ErrMalformedAmount or
+// ErrUnknownCurrency.
 type AmountError struct {
-	Field    string // JSON-style path, e.g. "amount"
-	Value    string // the amount as given (a number, never personal data), truncated to 40 bytes
-	Currency string // the currency it was given in
+	Path     string // JSON path, e.g. "amount"
+	Value    string // the amount as given (a number, never personal data), clipped to 64 bytes
+	Currency string // the currency it was given in (clipped)
 	Err      error  // the specific sentinel
 }
 
 // Error formats the error for logs: the fields concerned, never personal data.
 func (e *AmountError) Error() string {
-	return fmt.Sprintf("cashback: %s: %q %s: %v", e.Field, e.Value, e.Currency, trimPrefix(e.Err))
+	return fmt.Sprintf("cashback: %s: %q %s: %v", e.Path, e.Value, e.Currency, trimPrefix(e.Err))
 }
 
-// Unwrap returns ErrInvalidAmount, ErrInvalidRequest and the specific sentinel.
-func (e *AmountError) Unwrap() []error {
-	return []error{ErrInvalidAmount, ErrInvalidRequest, e.Err}
+// Is reports whether target is ErrInvalidAmount or ErrInvalidRequest.
+func (e *AmountError) Is(target error) bool {
+	return target == ErrInvalidAmount || target == ErrInvalidRequest
 }
+
+// Unwrap returns the specific sentinel.
+func (e *AmountError) Unwrap() error { return e.Err }
 
 // InsufficientFundsError reports a redemption above the available balance.
 type InsufficientFundsError struct {
@@ -185,16 +188,16 @@ func (e *PartiallySpentError) Unwrap() error { return ErrPartiallySpent }
 
 // CorruptError reports an entry read from the Store that breaks the ledger's
 // rules. Seq is its sequence number (or its position, if the sequence number
-// itself is wrong) and Field the JSON-style field at fault.
+// itself is wrong) and Path the JSON path of the field at fault.
 type CorruptError struct {
 	Seq    int64
-	Field  string
+	Path   string
 	Reason string
 }
 
 // Error formats the error for logs: the fields concerned, never personal data.
 func (e *CorruptError) Error() string {
-	return fmt.Sprintf("cashback: corrupt ledger: entry %d: %s: %s", e.Seq, e.Field, e.Reason)
+	return fmt.Sprintf("cashback: corrupt ledger: entry %d: %s: %s", e.Seq, e.Path, e.Reason)
 }
 
 // Unwrap returns ErrCorrupt.

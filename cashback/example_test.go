@@ -15,11 +15,15 @@ import (
 // delivered, then pays part of the next order.
 func Example() {
 	ctx := context.Background()
-	ledger, err := cashback.New(memstore.New(nil), nil)
+	store, err := memstore.New(memstore.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
-	acct := cashback.Account{Customer: "cus_42", Currency: "USD"}
+	ledger, err := cashback.New(store, cashback.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	acct := cashback.Account{CustomerID: "cus_42", Currency: "USD"}
 	placed := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	delivered := placed.Add(4 * 24 * time.Hour)
 
@@ -27,29 +31,32 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	issue, err := ledger.Issue(ctx, cashback.IssueRequest{
-		Account: acct, Amount: amount,
-		Key:    "delay:dl_7:cashback", // one credit per delay, however often the event arrives
-		Reason: "parcel stalled in transit", OrderID: "ord_1001", DelayID: "dl_7",
-		AvailableAt: delivered,
-		ExpiresAt:   delivered.Add(90 * 24 * time.Hour),
-	}, placed.Add(2*24*time.Hour))
+	issue, err := ledger.Issue(ctx,
+
+		placed.Add(2*24*time.Hour), cashback.IssueRequest{
+			Account: acct, Amount: amount,
+			Key:    "delay:dl_7:cashback",
+			Reason: "parcel stalled in transit", OrderID: "ord_1001", DelayID: "dl_7",
+			AvailableAt: delivered,
+			ExpiresAt:   delivered.Add(90 * 24 * time.Hour),
+		})
+
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("issued entry", issue.Seq, issue.Kind)
 
-	b, err := ledger.Balance(ctx, acct, placed.Add(3*24*time.Hour))
+	b, err := ledger.Balance(ctx, placed.Add(3*24*time.Hour), acct)
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("before delivery: available", b.Money(b.Available), "pending", b.Money(b.Pending))
 
 	spend, _ := cashback.ParseMoney("3.50", "USD")
-	if _, err := ledger.Redeem(ctx, cashback.RedeemRequest{Account: acct, Amount: spend, Key: "checkout:ord_1002", OrderID: "ord_1002"}, delivered.Add(time.Hour)); err != nil {
+	if _, err := ledger.Redeem(ctx, delivered.Add(time.Hour), cashback.RedeemRequest{Account: acct, Amount: spend, Key: "checkout:ord_1002", OrderID: "ord_1002"}); err != nil {
 		log.Fatal(err)
 	}
-	b, err = ledger.Balance(ctx, acct, delivered.Add(2*time.Hour))
+	b, err = ledger.Balance(ctx, delivered.Add(2*time.Hour), acct)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -64,11 +71,15 @@ func Example() {
 // request with its key returns the first result.
 func ExampleLedger_Redeem() {
 	ctx := context.Background()
-	ledger, err := cashback.New(memstore.New(nil), nil)
+	store, err := memstore.New(memstore.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
-	acct := cashback.Account{Customer: "cus_42", Currency: "JPY"}
+	ledger, err := cashback.New(store, cashback.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	acct := cashback.Account{CustomerID: "cus_42", Currency: "JPY"}
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	yen := func(s string) cashback.Money {
 		m, err := cashback.ParseMoney(s, "JPY")
@@ -77,29 +88,29 @@ func ExampleLedger_Redeem() {
 		}
 		return m
 	}
-	if _, err := ledger.Issue(ctx, cashback.IssueRequest{Account: acct, Amount: yen("500"), Key: "delay:dl_1"}, now); err != nil {
+	if _, err := ledger.Issue(ctx, now, cashback.IssueRequest{Account: acct, Amount: yen("500"), Key: "delay:dl_1"}); err != nil {
 		log.Fatal(err)
 	}
 
-	_, err = ledger.Redeem(ctx, cashback.RedeemRequest{Account: acct, Amount: yen("800"), Key: "checkout:ord_9", OrderID: "ord_9"}, now)
+	_, err = ledger.Redeem(ctx, now, cashback.RedeemRequest{Account: acct, Amount: yen("800"), Key: "checkout:ord_9", OrderID: "ord_9"})
 	var short *cashback.InsufficientFundsError
 	if errors.As(err, &short) {
 		fmt.Println("refused:", short.Available, "available")
 	}
 
 	req := cashback.RedeemRequest{Account: acct, Amount: yen("300"), Key: "checkout:ord_9", OrderID: "ord_9"}
-	first, err := ledger.Redeem(ctx, req, now)
+	first, err := ledger.Redeem(ctx, now, req)
 	if err != nil {
 		log.Fatal(err)
 	}
-	again, err := ledger.Redeem(ctx, req, now.Add(time.Minute)) // a retry after a timeout
+	again, err := ledger.Redeem(ctx, now.Add(time.Minute), req) // a retry after a timeout
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("entries", first.Seq, again.Seq)
 
 	req.Amount = yen("200")
-	_, err = ledger.Redeem(ctx, req, now)
+	_, err = ledger.Redeem(ctx, now, req)
 	fmt.Println(errors.Is(err, cashback.ErrIdempotencyConflict))
 	// Output:
 	// refused: 500 available
@@ -112,37 +123,41 @@ func ExampleLedger_Redeem() {
 // spent part.
 func ExampleLedger_Reverse() {
 	ctx := context.Background()
-	ledger, err := cashback.New(memstore.New(nil), nil)
+	store, err := memstore.New(memstore.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
-	acct := cashback.Account{Customer: "cus_42", Currency: "EUR"}
+	ledger, err := cashback.New(store, cashback.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	acct := cashback.Account{CustomerID: "cus_42", Currency: "EUR"}
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	eur := func(s string) cashback.Money { m, _ := cashback.ParseMoney(s, "EUR"); return m }
 
-	issue, err := ledger.Issue(ctx, cashback.IssueRequest{Account: acct, Amount: eur("20"), Key: "delay:dl_3"}, now)
+	issue, err := ledger.Issue(ctx, now, cashback.IssueRequest{Account: acct, Amount: eur("20"), Key: "delay:dl_3"})
 	if err != nil {
 		log.Fatal(err)
 	}
-	redeem, err := ledger.Redeem(ctx, cashback.RedeemRequest{Account: acct, Amount: eur("8"), Key: "checkout:ord_5", OrderID: "ord_5"}, now)
+	redeem, err := ledger.Redeem(ctx, now, cashback.RedeemRequest{Account: acct, Amount: eur("8"), Key: "checkout:ord_5", OrderID: "ord_5"})
 	if err != nil {
 		log.Fatal(err)
 	}
 
-	_, err = ledger.Reverse(ctx, cashback.ReverseRequest{Account: acct, Seq: issue.Seq, Key: "clawback:dl_3"}, now)
+	_, err = ledger.Reverse(ctx, now, cashback.ReverseRequest{Account: acct, Seq: issue.Seq, Key: "clawback:dl_3"})
 	fmt.Println(err)
 
-	rev, err := ledger.Reverse(ctx, cashback.ReverseRequest{Account: acct, Seq: issue.Seq, Key: "clawback:dl_3", AllowPartial: true}, now)
+	rev, err := ledger.Reverse(ctx, now, cashback.ReverseRequest{Account: acct, Seq: issue.Seq, Key: "clawback:dl_3", AllowPartial: true})
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(rev.Kind, rev.Amount.StringFixed(2))
 
-	back, err := ledger.Reverse(ctx, cashback.ReverseRequest{Account: acct, Seq: redeem.Seq, Key: "cancel:ord_5"}, now)
+	back, err := ledger.Reverse(ctx, now, cashback.ReverseRequest{Account: acct, Seq: redeem.Seq, Key: "cancel:ord_5"})
 	if err != nil {
 		log.Fatal(err)
 	}
-	b, err := ledger.Balance(ctx, acct, now)
+	b, err := ledger.Balance(ctx, now, acct)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -157,11 +172,15 @@ func ExampleLedger_Reverse() {
 // left after the expiry.
 func ExampleLedger_Expire() {
 	ctx := context.Background()
-	ledger, err := cashback.New(memstore.New(nil), &cashback.Options{ExpiringSoon: 14 * 24 * time.Hour})
+	store, err := memstore.New(memstore.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
-	acct := cashback.Account{Customer: "cus_42", Currency: "KWD"}
+	ledger, err := cashback.New(store, cashback.Options{ExpiringSoon: 14 * 24 * time.Hour})
+	if err != nil {
+		log.Fatal(err)
+	}
+	acct := cashback.Account{CustomerID: "cus_42", Currency: "KWD"}
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	day := 24 * time.Hour
 	kwd := func(s string) cashback.Money { m, _ := cashback.ParseMoney(s, "KWD"); return m }
@@ -170,27 +189,27 @@ func ExampleLedger_Expire() {
 		key, amount string
 		expires     time.Duration
 	}{{"delay:a", "3.000", 60 * day}, {"delay:b", "1.500", 10 * day}} {
-		if _, err := ledger.Issue(ctx, cashback.IssueRequest{Account: acct, Amount: kwd(c.amount), Key: c.key, ExpiresAt: now.Add(c.expires)}, now); err != nil {
+		if _, err := ledger.Issue(ctx, now, cashback.IssueRequest{Account: acct, Amount: kwd(c.amount), Key: c.key, ExpiresAt: now.Add(c.expires)}); err != nil {
 			log.Fatal(err)
 		}
 	}
-	b, _ := ledger.Balance(ctx, acct, now)
+	b, _ := ledger.Balance(ctx, now, acct)
 	fmt.Println("expiring within 14 days:", b.Money(b.ExpiringSoon))
 
-	r, err := ledger.Redeem(ctx, cashback.RedeemRequest{Account: acct, Amount: kwd("1.250"), Key: "checkout:ord_1", OrderID: "ord_1"}, now.Add(day))
+	r, err := ledger.Redeem(ctx, now.Add(day), cashback.RedeemRequest{Account: acct, Amount: kwd("1.250"), Key: "checkout:ord_1", OrderID: "ord_1"})
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Printf("spent from entry %d: %s\n", r.Allocations[0].Lot, r.Allocations[0].Amount.StringFixed(3))
 
-	expired, err := ledger.Expire(ctx, acct, now.Add(11*day))
+	expired, err := ledger.Expire(ctx, now.Add(11*day), acct)
 	if err != nil {
 		log.Fatal(err)
 	}
 	for _, e := range expired {
 		fmt.Printf("expired %s of entry %d\n", e.Amount.StringFixed(3), e.Target)
 	}
-	b, _ = ledger.Balance(ctx, acct, now.Add(11*day))
+	b, _ = ledger.Balance(ctx, now.Add(11*day), acct)
 	fmt.Println("available:", b.Money(b.Available))
 	// Output:
 	// expiring within 14 days: 1.500 KWD

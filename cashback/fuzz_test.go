@@ -58,8 +58,8 @@ func FuzzEntryJSON(f *testing.F) {
 	for _, line := range readLines(f, filepath.Join("testdata", "ledger.jsonl")) {
 		f.Add([]byte(line))
 	}
-	f.Add([]byte(`{"customer":"c","currency":"JPY","seq":1,"kind":"issue","amount":"100","at":"2026-03-02T09:30:00+09:00","key":"k","available_at":"2026-03-02T09:30:00+09:00"}`))
-	f.Add([]byte(`{"customer":"c","currency":"KWD","seq":3,"kind":"expire","amount":"0.005","at":"2026-03-02T09:30:00Z","key":"k","target":1,"allocations":[{"lot":1,"amount":"0.005"}]}`))
+	f.Add([]byte(`{"customer_id":"c","currency":"JPY","seq":1,"kind":"issue","amount":"100","at":"2026-03-02T09:30:00+09:00","key":"k","available_at":"2026-03-02T09:30:00+09:00"}`))
+	f.Add([]byte(`{"customer_id":"c","currency":"KWD","seq":3,"kind":"expire","amount":"0.005","at":"2026-03-02T09:30:00Z","key":"k","target":1,"allocations":[{"lot":1,"amount":"0.005"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var e cashback.Entry
 		if err := json.Unmarshal(data, &e); err != nil {

@@ -19,9 +19,22 @@ func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
 func usd(s string) cashback.Money { return cashback.Money{Amount: dec(s), Currency: "USD"} }
 
-func newLedger(t testing.TB, opts *cashback.Options) (*cashback.Ledger, *memstore.Store) {
+// newMem returns an empty memstore.
+func newMem(t interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}) *memstore.Store {
 	t.Helper()
-	s := memstore.New(nil)
+	s, err := memstore.New(memstore.Options{})
+	if err != nil {
+		t.Fatalf("memstore.New: %v", err)
+	}
+	return s
+}
+
+func newLedger(t testing.TB, opts cashback.Options) (*cashback.Ledger, *memstore.Store) {
+	t.Helper()
+	s := newMem(t)
 	l, err := cashback.New(s, opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)

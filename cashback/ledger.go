@@ -1,6 +1,7 @@
 package cashback
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -28,7 +29,7 @@ const (
 // callers' keys may not use it.
 const reservedKeyPrefix = "cashback:"
 
-// Options configures a Ledger. The zero value (or nil) gives the defaults.
+// Options configures a Ledger. The zero value gives the defaults.
 type Options struct {
 	// ExpiringSoon is the window for Balance.ExpiringSoon: available credit
 	// that lapses within this long after the balance's instant. Zero means
@@ -60,20 +61,17 @@ type Ledger struct {
 	log          *slog.Logger
 }
 
-// New returns a Ledger over store. opts may be nil.
-func New(store Store, opts *Options) (*Ledger, error) {
+// New returns a Ledger over store. The zero Options gives the defaults.
+func New(store Store, opts Options) (*Ledger, error) {
 	if store == nil {
-		return nil, &FieldError{Field: "store", Reason: "missing"}
+		return nil, &FieldError{Path: "store", Reason: "missing"}
 	}
-	var o Options
-	if opts != nil {
-		o = *opts
-	}
+	o := opts
 	if o.ExpiringSoon < 0 {
-		return nil, &FieldError{Field: "options.expiring_soon", Reason: "negative"}
+		return nil, &FieldError{Path: "options.expiring_soon", Reason: "negative"}
 	}
 	if o.MaxAttempts < 0 {
-		return nil, &FieldError{Field: "options.max_attempts", Reason: "negative"}
+		return nil, &FieldError{Path: "options.max_attempts", Reason: "negative"}
 	}
 	if o.ExpiringSoon == 0 {
 		o.ExpiringSoon = DefaultExpiringSoon
@@ -146,7 +144,7 @@ type ReverseRequest struct {
 // that is not a validation error, the credit may or may not have been issued
 // (the store may have committed before failing); retrying with the same Key
 // is always safe.
-func (l *Ledger) Issue(ctx context.Context, req IssueRequest, now time.Time) (Entry, error) {
+func (l *Ledger) Issue(ctx context.Context, now time.Time, req IssueRequest) (Entry, error) {
 	if err := checkCommon(req.Account, req.Key, now); err != nil {
 		return Entry{}, err
 	}
@@ -164,7 +162,7 @@ func (l *Ledger) Issue(ctx context.Context, req IssueRequest, now time.Time) (En
 		return Entry{}, err
 	}
 	availableAt, expiresAt := normTime(req.AvailableAt), normTime(req.ExpiresAt)
-	fp := fingerprint("issue", req.Account.Customer, req.Account.Currency, formatAmount(amount, req.Account.Currency),
+	fp := fingerprint("issue", req.Account.CustomerID, req.Account.Currency, formatAmount(amount, req.Account.Currency),
 		req.Reason, req.OrderID, req.DelayID, timeKey(availableAt), timeKey(expiresAt))
 	out, err := l.write(ctx, req.Account, req.Key, fp, now, func(s *state, at time.Time) ([]Entry, error) {
 		avail := availableAt
@@ -172,7 +170,7 @@ func (l *Ledger) Issue(ctx context.Context, req IssueRequest, now time.Time) (En
 			avail = at
 		}
 		if !expiresAt.IsZero() && !expiresAt.After(avail) {
-			return nil, &FieldError{Field: "expires_at", Reason: "not after the time the credit becomes available"}
+			return nil, &FieldError{Path: "expires_at", Reason: "not after the time the credit becomes available"}
 		}
 		return []Entry{{
 			Account: req.Account, Seq: s.version + 1, Kind: KindIssue, Amount: amount, At: at,
@@ -196,7 +194,7 @@ func (l *Ledger) Issue(ctx context.Context, req IssueRequest, now time.Time) (En
 // *InsufficientFundsError (ErrInsufficientFunds) and writes nothing.
 // Idempotency and retry-safety are as for Issue: a replay returns the first
 // result even if the balance has changed since.
-func (l *Ledger) Redeem(ctx context.Context, req RedeemRequest, now time.Time) (Entry, error) {
+func (l *Ledger) Redeem(ctx context.Context, now time.Time, req RedeemRequest) (Entry, error) {
 	if err := checkCommon(req.Account, req.Key, now); err != nil {
 		return Entry{}, err
 	}
@@ -207,7 +205,7 @@ func (l *Ledger) Redeem(ctx context.Context, req RedeemRequest, now time.Time) (
 	if err := checkID("order_id", req.OrderID, true); err != nil {
 		return Entry{}, err
 	}
-	fp := fingerprint("redeem", req.Account.Customer, req.Account.Currency, formatAmount(amount, req.Account.Currency), req.OrderID)
+	fp := fingerprint("redeem", req.Account.CustomerID, req.Account.Currency, formatAmount(amount, req.Account.Currency), req.OrderID)
 	out, err := l.write(ctx, req.Account, req.Key, fp, now, func(s *state, at time.Time) ([]Entry, error) {
 		var avail []*lot
 		total := decimal.Zero
@@ -257,17 +255,7 @@ func fifo(a, b *lot) int {
 	case !a.availableAt.Equal(b.availableAt):
 		return a.availableAt.Compare(b.availableAt)
 	}
-	return cmpInt(a.seq, b.seq)
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Compare(a.seq, b.seq)
 }
 
 // Reverse undoes an issue or a redemption and returns the reversal entry.
@@ -287,17 +275,17 @@ func cmpInt(a, b int64) int {
 // meantime comes back lapsed. A redemption can be reversed once
 // (ErrAlreadyReversed). Expiries and reversals cannot be reversed
 // (ErrNotReversible). Idempotency and retry-safety are as for Issue.
-func (l *Ledger) Reverse(ctx context.Context, req ReverseRequest, now time.Time) (Entry, error) {
+func (l *Ledger) Reverse(ctx context.Context, now time.Time, req ReverseRequest) (Entry, error) {
 	if err := checkCommon(req.Account, req.Key, now); err != nil {
 		return Entry{}, err
 	}
 	if req.Seq < 1 {
-		return Entry{}, &FieldError{Field: "seq", Reason: "must be at least 1"}
+		return Entry{}, &FieldError{Path: "seq", Reason: "must be at least 1"}
 	}
 	if err := checkText("reason", req.Reason); err != nil {
 		return Entry{}, err
 	}
-	fp := fingerprint("reverse", req.Account.Customer, req.Account.Currency, strconv.FormatInt(req.Seq, 10), req.Reason, strconv.FormatBool(req.AllowPartial))
+	fp := fingerprint("reverse", req.Account.CustomerID, req.Account.Currency, strconv.FormatInt(req.Seq, 10), req.Reason, strconv.FormatBool(req.AllowPartial))
 	out, err := l.write(ctx, req.Account, req.Key, fp, now, func(s *state, at time.Time) ([]Entry, error) {
 		if req.Seq > s.version {
 			return nil, fmt.Errorf("cashback: seq: entry %d: %w", req.Seq, ErrNotFound)
@@ -340,12 +328,12 @@ func (l *Ledger) Reverse(ctx context.Context, req ReverseRequest, now time.Time)
 // derives, "cashback:expire:<issue seq>:<entry seq>". Hosts run it from a
 // periodic job; balances are right without it (lapsed credit is never
 // spendable), it only makes the write-off explicit.
-func (l *Ledger) Expire(ctx context.Context, acct Account, now time.Time) ([]Entry, error) {
+func (l *Ledger) Expire(ctx context.Context, now time.Time, acct Account) ([]Entry, error) {
 	if err := acct.Validate(); err != nil {
 		return nil, err
 	}
 	if now.IsZero() {
-		return nil, &FieldError{Field: "now", Reason: "missing"}
+		return nil, &FieldError{Path: "now", Reason: "missing"}
 	}
 	return l.write(ctx, acct, "", "", now, func(s *state, at time.Time) ([]Entry, error) {
 		var out []Entry
@@ -367,12 +355,12 @@ func (l *Ledger) Expire(ctx context.Context, acct Account, now time.Time) ([]Ent
 
 // Balance returns the account's balance at instant at, counting entries with
 // At not after it. An account with no entries has a zero balance.
-func (l *Ledger) Balance(ctx context.Context, acct Account, at time.Time) (Balance, error) {
+func (l *Ledger) Balance(ctx context.Context, at time.Time, acct Account) (Balance, error) {
 	if err := acct.Validate(); err != nil {
 		return Balance{}, err
 	}
 	if at.IsZero() {
-		return Balance{}, &FieldError{Field: "at", Reason: "missing"}
+		return Balance{}, &FieldError{Path: "at", Reason: "missing"}
 	}
 	entries, err := l.load(ctx, acct)
 	if err != nil {
@@ -485,10 +473,10 @@ func checkCommon(acct Account, key string, now time.Time) error {
 		return err
 	}
 	if strings.HasPrefix(key, reservedKeyPrefix) {
-		return &FieldError{Field: "key", Reason: "the prefix " + reservedKeyPrefix + " is reserved"}
+		return &FieldError{Path: "key", Reason: "the prefix " + reservedKeyPrefix + " is reserved"}
 	}
 	if now.IsZero() {
-		return &FieldError{Field: "now", Reason: "missing"}
+		return &FieldError{Path: "now", Reason: "missing"}
 	}
 	return nil
 }
@@ -497,7 +485,7 @@ func checkCommon(acct Account, key string, now time.Time) error {
 // it with the currency's decimal places.
 func requestAmount(acct Account, m Money) (decimal.Decimal, error) {
 	if m.Currency != acct.Currency {
-		return decimal.Decimal{}, &FieldError{Field: "amount.currency",
+		return decimal.Decimal{}, &FieldError{Path: "amount.currency",
 			Reason: fmt.Sprintf("%s does not match the account's %s", clipCurrency(m.Currency), acct.Currency), Err: ErrCurrencyMismatch}
 	}
 	return checkAmount("amount.amount", m.Amount, m.Currency, true)
@@ -505,10 +493,10 @@ func requestAmount(acct Account, m Money) (decimal.Decimal, error) {
 
 func checkText(field, v string) error {
 	if len(v) > MaxReasonLen {
-		return &FieldError{Field: field, Reason: fmt.Sprintf("longer than %d bytes", MaxReasonLen)}
+		return &FieldError{Path: field, Reason: fmt.Sprintf("longer than %d bytes", MaxReasonLen)}
 	}
 	if !utf8.ValidString(v) {
-		return &FieldError{Field: field, Reason: "not valid UTF-8"}
+		return &FieldError{Path: field, Reason: "not valid UTF-8"}
 	}
 	return nil
 }

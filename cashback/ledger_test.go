@@ -14,20 +14,20 @@ import (
 )
 
 func TestNewOptions(t *testing.T) {
-	s := memstore.New(nil)
-	if _, err := cashback.New(nil, nil); !errors.Is(err, cashback.ErrInvalidRequest) {
+	s := newMem(t)
+	if _, err := cashback.New(nil, cashback.Options{}); !errors.Is(err, cashback.ErrInvalidRequest) {
 		t.Errorf("New(nil store): %v", err)
 	}
 	for _, o := range []cashback.Options{{ExpiringSoon: -1}, {MaxAttempts: -1}} {
-		if _, err := cashback.New(s, &o); !errors.Is(err, cashback.ErrInvalidRequest) {
+		if _, err := cashback.New(s, o); !errors.Is(err, cashback.ErrInvalidRequest) {
 			t.Errorf("New(%+v): %v, want ErrInvalidRequest", o, err)
 		}
 	}
-	l, err := cashback.New(s, nil)
+	l, err := cashback.New(s, cashback.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := l.Balance(context.Background(), cashback.Account{Customer: "c", Currency: "USD"}, t0)
+	b, err := l.Balance(context.Background(), t0, cashback.Account{CustomerID: "c", Currency: "USD"})
 	if err != nil || b.ExpiringSoonWindow != cashback.DefaultExpiringSoon || !b.Available.IsZero() || b.Version != 0 {
 		t.Errorf("empty balance with defaults: %+v, %v", b, err)
 	}
@@ -37,8 +37,8 @@ func TestNewOptions(t *testing.T) {
 // is written.
 func TestRequestValidation(t *testing.T) {
 	ctx := context.Background()
-	l, s := newLedger(t, nil)
-	acct := cashback.Account{Customer: "c", Currency: "USD"}
+	l, s := newLedger(t, cashback.Options{})
+	acct := cashback.Account{CustomerID: "c", Currency: "USD"}
 	good := cashback.IssueRequest{Account: acct, Amount: usd("1.00"), Key: "k"}
 	long := strings.Repeat("x", cashback.MaxIDLen+1)
 	issue := []struct {
@@ -48,9 +48,9 @@ func TestRequestValidation(t *testing.T) {
 		field string
 		is    error
 	}{
-		{"no customer", func(r *cashback.IssueRequest) { r.Account.Customer = "" }, t0, "account.customer", nil},
-		{"long customer", func(r *cashback.IssueRequest) { r.Account.Customer = long }, t0, "account.customer", nil},
-		{"bad utf8 customer", func(r *cashback.IssueRequest) { r.Account.Customer = "\xff" }, t0, "account.customer", nil},
+		{"no customer", func(r *cashback.IssueRequest) { r.Account.CustomerID = "" }, t0, "account.customer_id", nil},
+		{"long customer", func(r *cashback.IssueRequest) { r.Account.CustomerID = long }, t0, "account.customer_id", nil},
+		{"bad utf8 customer", func(r *cashback.IssueRequest) { r.Account.CustomerID = "\xff" }, t0, "account.customer_id", nil},
 		{"unknown currency", func(r *cashback.IssueRequest) {
 			r.Account.Currency = "XAU"
 			r.Amount.Currency = "XAU"
@@ -73,9 +73,9 @@ func TestRequestValidation(t *testing.T) {
 	for _, tt := range issue {
 		r := good
 		tt.edit(&r)
-		_, err := l.Issue(ctx, r, tt.now)
+		_, err := l.Issue(ctx, tt.now, r)
 		var fe *cashback.FieldError
-		if !errors.As(err, &fe) || fe.Field != tt.field || !errors.Is(err, cashback.ErrInvalidRequest) || (tt.is != nil && !errors.Is(err, tt.is)) {
+		if !errors.As(err, &fe) || fe.Path != tt.field || !errors.Is(err, cashback.ErrInvalidRequest) || (tt.is != nil && !errors.Is(err, tt.is)) {
 			t.Errorf("%s: %v; want *FieldError on %q", tt.name, err, tt.field)
 		}
 	}
@@ -93,26 +93,26 @@ func TestRequestValidation(t *testing.T) {
 		r := good
 		r.Amount = tt.amount
 		r.Account.Currency = tt.amount.Currency
-		_, err := l.Issue(ctx, r, t0)
+		_, err := l.Issue(ctx, t0, r)
 		var ae *cashback.AmountError
-		if !errors.As(err, &ae) || !errors.Is(err, tt.is) || !errors.Is(err, cashback.ErrInvalidAmount) || ae.Field != "amount.amount" {
+		if !errors.As(err, &ae) || !errors.Is(err, tt.is) || !errors.Is(err, cashback.ErrInvalidAmount) || ae.Path != "amount.amount" {
 			t.Errorf("Issue of %s: %v; want *AmountError %v", tt.amount, err, tt.is)
 		}
-		_, err = l.Redeem(ctx, cashback.RedeemRequest{Account: r.Account, Amount: tt.amount, Key: "r", OrderID: "o"}, t0)
+		_, err = l.Redeem(ctx, t0, cashback.RedeemRequest{Account: r.Account, Amount: tt.amount, Key: "r", OrderID: "o"})
 		if !errors.Is(err, tt.is) {
 			t.Errorf("Redeem of %s: %v; want %v", tt.amount, err, tt.is)
 		}
 	}
-	if _, err := l.Redeem(ctx, cashback.RedeemRequest{Account: acct, Amount: usd("1"), Key: "r"}, t0); !errors.Is(err, cashback.ErrInvalidRequest) {
+	if _, err := l.Redeem(ctx, t0, cashback.RedeemRequest{Account: acct, Amount: usd("1"), Key: "r"}); !errors.Is(err, cashback.ErrInvalidRequest) {
 		t.Errorf("Redeem without an order: %v", err)
 	}
-	if _, err := l.Reverse(ctx, cashback.ReverseRequest{Account: acct, Key: "v"}, t0); !errors.Is(err, cashback.ErrInvalidRequest) {
+	if _, err := l.Reverse(ctx, t0, cashback.ReverseRequest{Account: acct, Key: "v"}); !errors.Is(err, cashback.ErrInvalidRequest) {
 		t.Errorf("Reverse without a seq: %v", err)
 	}
-	if _, err := l.Expire(ctx, acct, time.Time{}); !errors.Is(err, cashback.ErrInvalidRequest) {
+	if _, err := l.Expire(ctx, time.Time{}, acct); !errors.Is(err, cashback.ErrInvalidRequest) {
 		t.Errorf("Expire without now: %v", err)
 	}
-	if _, err := l.Balance(ctx, cashback.Account{Currency: "USD"}, t0); !errors.Is(err, cashback.ErrInvalidRequest) {
+	if _, err := l.Balance(ctx, t0, cashback.Account{Currency: "USD"}); !errors.Is(err, cashback.ErrInvalidRequest) {
 		t.Errorf("Balance without a customer: %v", err)
 	}
 	if got, _ := s.Load(ctx, acct); len(got) != 0 {
@@ -125,18 +125,18 @@ func TestRequestValidation(t *testing.T) {
 func TestErrorsKeepPersonalData(t *testing.T) {
 	ctx := context.Background()
 	var logs bytes.Buffer
-	l, _ := newLedger(t, &cashback.Options{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	l, _ := newLedger(t, cashback.Options{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	secrets := []string{"jane.doe@example.com", "ORDER-SECRET", "KEY-SECRET", "REASON-SECRET"}
-	acct := cashback.Account{Customer: secrets[0], Currency: "USD"}
+	acct := cashback.Account{CustomerID: secrets[0], Currency: "USD"}
 	var errs []error
 	add := func(_ cashback.Entry, err error) { errs = append(errs, err) }
-	add(l.Issue(ctx, cashback.IssueRequest{Account: acct, Amount: usd("5"), Key: "KEY-SECRET", Reason: "REASON-SECRET", OrderID: "ORDER-SECRET"}, t0))
-	add(l.Issue(ctx, cashback.IssueRequest{Account: acct, Amount: usd("6"), Key: "KEY-SECRET", Reason: "REASON-SECRET", OrderID: "ORDER-SECRET"}, t0))
-	add(l.Redeem(ctx, cashback.RedeemRequest{Account: acct, Amount: usd("50"), Key: "KEY-SECRET-2", OrderID: "ORDER-SECRET"}, t0))
-	add(l.Redeem(ctx, cashback.RedeemRequest{Account: acct, Amount: usd("1"), Key: "KEY-SECRET-3", OrderID: "ORDER-SECRET"}, t0))
-	add(l.Reverse(ctx, cashback.ReverseRequest{Account: acct, Seq: 1, Key: "KEY-SECRET-4", Reason: "REASON-SECRET"}, t0))
-	add(l.Reverse(ctx, cashback.ReverseRequest{Account: acct, Seq: 9, Key: "KEY-SECRET-5"}, t0))
-	add(l.Issue(ctx, cashback.IssueRequest{Account: acct, Amount: cashback.Money{Amount: dec("1"), Currency: "EUR"}, Key: "KEY-SECRET-6"}, t0))
+	add(l.Issue(ctx, t0, cashback.IssueRequest{Account: acct, Amount: usd("5"), Key: "KEY-SECRET", Reason: "REASON-SECRET", OrderID: "ORDER-SECRET"}))
+	add(l.Issue(ctx, t0, cashback.IssueRequest{Account: acct, Amount: usd("6"), Key: "KEY-SECRET", Reason: "REASON-SECRET", OrderID: "ORDER-SECRET"}))
+	add(l.Redeem(ctx, t0, cashback.RedeemRequest{Account: acct, Amount: usd("50"), Key: "KEY-SECRET-2", OrderID: "ORDER-SECRET"}))
+	add(l.Redeem(ctx, t0, cashback.RedeemRequest{Account: acct, Amount: usd("1"), Key: "KEY-SECRET-3", OrderID: "ORDER-SECRET"}))
+	add(l.Reverse(ctx, t0, cashback.ReverseRequest{Account: acct, Seq: 1, Key: "KEY-SECRET-4", Reason: "REASON-SECRET"}))
+	add(l.Reverse(ctx, t0, cashback.ReverseRequest{Account: acct, Seq: 9, Key: "KEY-SECRET-5"}))
+	add(l.Issue(ctx, t0, cashback.IssueRequest{Account: acct, Amount: cashback.Money{Amount: dec("1"), Currency: "EUR"}, Key: "KEY-SECRET-6"}))
 	nonNil := 0
 	for _, err := range errs {
 		if err == nil {
@@ -166,12 +166,12 @@ func TestErrorsKeepPersonalData(t *testing.T) {
 // effect at that entry's time, so entries stay in order.
 func TestClockSkew(t *testing.T) {
 	ctx := context.Background()
-	l, _ := newLedger(t, nil)
-	acct := cashback.Account{Customer: "c", Currency: "USD"}
-	if _, err := l.Issue(ctx, cashback.IssueRequest{Account: acct, Amount: usd("5"), Key: "a"}, t0.Add(time.Hour)); err != nil {
+	l, _ := newLedger(t, cashback.Options{})
+	acct := cashback.Account{CustomerID: "c", Currency: "USD"}
+	if _, err := l.Issue(ctx, t0.Add(time.Hour), cashback.IssueRequest{Account: acct, Amount: usd("5"), Key: "a"}); err != nil {
 		t.Fatal(err)
 	}
-	r, err := l.Redeem(ctx, cashback.RedeemRequest{Account: acct, Amount: usd("5"), Key: "b", OrderID: "o"}, t0)
+	r, err := l.Redeem(ctx, t0, cashback.RedeemRequest{Account: acct, Amount: usd("5"), Key: "b", OrderID: "o"})
 	if err != nil {
 		t.Fatalf("Redeem with a clock an hour behind: %v", err)
 	}
@@ -179,7 +179,7 @@ func TestClockSkew(t *testing.T) {
 		t.Errorf("At = %v, want the previous entry's %v", r.At, t0.Add(time.Hour))
 	}
 	// Times are kept to the microsecond, in UTC.
-	e, err := l.Issue(ctx, cashback.IssueRequest{Account: acct, Amount: usd("1"), Key: "c"}, t0.Add(2*time.Hour+1234567*time.Nanosecond).In(time.FixedZone("X", 3600)))
+	e, err := l.Issue(ctx, t0.Add(2*time.Hour+1234567*time.Nanosecond).In(time.FixedZone("X", 3600)), cashback.IssueRequest{Account: acct, Amount: usd("1"), Key: "c"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,14 +203,14 @@ func (c *corruptStore) LookupKey(context.Context, cashback.Account, string) (cas
 
 func TestCorruptStore(t *testing.T) {
 	ctx := context.Background()
-	acct := cashback.Account{Customer: "c", Currency: "USD"}
+	acct := cashback.Account{CustomerID: "c", Currency: "USD"}
 	issue := cashback.Entry{Account: acct, Seq: 1, Kind: cashback.KindIssue, Amount: dec("5"), At: t0, AvailableAt: t0, Key: "i"}
 	redeem := func(seq int64, amount string, lot int64) cashback.Entry {
 		return cashback.Entry{Account: acct, Seq: seq, Kind: cashback.KindRedeem, Amount: dec(amount), At: t0, Key: "r" + amount,
 			OrderID: "o", Allocations: []cashback.Allocation{{Lot: lot, Amount: dec(amount)}}}
 	}
 	other := issue
-	other.Account.Customer = "someone else"
+	other.Account.CustomerID = "someone else"
 	eur := issue
 	eur.Account.Currency = "EUR"
 	gap := issue
@@ -223,23 +223,23 @@ func TestCorruptStore(t *testing.T) {
 		field   string
 	}{
 		{"gap", []cashback.Entry{gap}, "seq"},
-		{"other customer", []cashback.Entry{other}, "customer"},
+		{"other customer", []cashback.Entry{other}, "customer_id"},
 		{"other currency", []cashback.Entry{eur}, "currency"},
 		{"overdraw", []cashback.Entry{issue, redeem(2, "6", 1)}, "allocations[0].amount"},
 		{"allocation to a redeem", []cashback.Entry{issue, redeem(2, "1", 1), redeem(3, "1", 2)}, "allocations[0].lot"},
 		{"time goes back", []cashback.Entry{issue, early}, "at"},
 	}
 	for _, tt := range tests {
-		l, err := cashback.New(&corruptStore{entries: tt.entries}, nil)
+		l, err := cashback.New(&corruptStore{entries: tt.entries}, cashback.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = l.Balance(ctx, acct, t0.Add(time.Hour))
+		_, err = l.Balance(ctx, t0.Add(time.Hour), acct)
 		var ce *cashback.CorruptError
-		if !errors.As(err, &ce) || ce.Field != tt.field {
+		if !errors.As(err, &ce) || ce.Path != tt.field {
 			t.Errorf("%s: Balance: %v; want *CorruptError on %q", tt.name, err, tt.field)
 		}
-		if _, err := l.Issue(ctx, cashback.IssueRequest{Account: acct, Amount: usd("1"), Key: "n"}, t0.Add(time.Hour)); !errors.Is(err, cashback.ErrCorrupt) {
+		if _, err := l.Issue(ctx, t0.Add(time.Hour), cashback.IssueRequest{Account: acct, Amount: usd("1"), Key: "n"}); !errors.Is(err, cashback.ErrCorrupt) {
 			t.Errorf("%s: Issue on a corrupt account: %v; want ErrCorrupt and no write", tt.name, err)
 		}
 	}
@@ -253,17 +253,17 @@ func (conflictStore) Append(context.Context, cashback.Account, int64, []cashback
 }
 
 func TestGivesUpAfterMaxAttempts(t *testing.T) {
-	l, err := cashback.New(conflictStore{memstore.New(nil)}, &cashback.Options{MaxAttempts: 3})
+	l, err := cashback.New(conflictStore{newMem(t)}, cashback.Options{MaxAttempts: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = l.Issue(context.Background(), cashback.IssueRequest{Account: cashback.Account{Customer: "c", Currency: "USD"}, Amount: usd("1"), Key: "k"}, t0)
+	_, err = l.Issue(context.Background(), t0, cashback.IssueRequest{Account: cashback.Account{CustomerID: "c", Currency: "USD"}, Amount: usd("1"), Key: "k"})
 	if !errors.Is(err, cashback.ErrConflict) || !strings.Contains(err.Error(), "3 attempts") {
 		t.Errorf("Issue on a store that always conflicts: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err = l.Issue(ctx, cashback.IssueRequest{Account: cashback.Account{Customer: "c", Currency: "USD"}, Amount: usd("1"), Key: "k"}, t0)
+	_, err = l.Issue(ctx, t0, cashback.IssueRequest{Account: cashback.Account{CustomerID: "c", Currency: "USD"}, Amount: usd("1"), Key: "k"})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Issue with a cancelled context: %v", err)
 	}
@@ -273,29 +273,29 @@ func TestGivesUpAfterMaxAttempts(t *testing.T) {
 // expired comes back lapsed, and Expire writes it off again.
 func TestReverseRedeemOfExpiredLot(t *testing.T) {
 	ctx := context.Background()
-	l, _ := newLedger(t, nil)
-	acct := cashback.Account{Customer: "c", Currency: "USD"}
-	if _, err := l.Issue(ctx, cashback.IssueRequest{Account: acct, Amount: usd("10"), Key: "i", ExpiresAt: t0.Add(5 * day)}, t0); err != nil {
+	l, _ := newLedger(t, cashback.Options{})
+	acct := cashback.Account{CustomerID: "c", Currency: "USD"}
+	if _, err := l.Issue(ctx, t0, cashback.IssueRequest{Account: acct, Amount: usd("10"), Key: "i", ExpiresAt: t0.Add(5 * day)}); err != nil {
 		t.Fatal(err)
 	}
-	r, err := l.Redeem(ctx, cashback.RedeemRequest{Account: acct, Amount: usd("4"), Key: "r", OrderID: "o"}, t0.Add(day))
+	r, err := l.Redeem(ctx, t0.Add(day), cashback.RedeemRequest{Account: acct, Amount: usd("4"), Key: "r", OrderID: "o"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if exp, err := l.Expire(ctx, acct, t0.Add(6*day)); err != nil || len(exp) != 1 || !exp[0].Amount.Equal(dec("6")) {
+	if exp, err := l.Expire(ctx, t0.Add(6*day), acct); err != nil || len(exp) != 1 || !exp[0].Amount.Equal(dec("6")) {
 		t.Fatalf("Expire: %v, %v", exp, err)
 	}
-	if _, err := l.Reverse(ctx, cashback.ReverseRequest{Account: acct, Seq: r.Seq, Key: "refund"}, t0.Add(7*day)); err != nil {
+	if _, err := l.Reverse(ctx, t0.Add(7*day), cashback.ReverseRequest{Account: acct, Seq: r.Seq, Key: "refund"}); err != nil {
 		t.Fatal(err)
 	}
-	b, err := l.Balance(ctx, acct, t0.Add(7*day))
+	b, err := l.Balance(ctx, t0.Add(7*day), acct)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !b.Available.IsZero() || !b.Lapsed.Equal(dec("4")) {
 		t.Errorf("after returning credit to an expired issue: available %s lapsed %s; want 0 and 4", b.Available, b.Lapsed)
 	}
-	exp, err := l.Expire(ctx, acct, t0.Add(7*day))
+	exp, err := l.Expire(ctx, t0.Add(7*day), acct)
 	if err != nil || len(exp) != 1 || !exp[0].Amount.Equal(dec("4")) {
 		t.Fatalf("second Expire: %v, %v", exp, err)
 	}
@@ -308,19 +308,19 @@ func TestReverseRedeemOfExpiredLot(t *testing.T) {
 // reversed whole (the order never arrived and was refunded instead).
 func TestPendingReversal(t *testing.T) {
 	ctx := context.Background()
-	l, _ := newLedger(t, nil)
-	acct := cashback.Account{Customer: "c", Currency: "USD"}
-	i, err := l.Issue(ctx, cashback.IssueRequest{Account: acct, Amount: usd("8"), Key: "i", AvailableAt: t0.Add(3 * day)}, t0)
+	l, _ := newLedger(t, cashback.Options{})
+	acct := cashback.Account{CustomerID: "c", Currency: "USD"}
+	i, err := l.Issue(ctx, t0, cashback.IssueRequest{Account: acct, Amount: usd("8"), Key: "i", AvailableAt: t0.Add(3 * day)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Redeem(ctx, cashback.RedeemRequest{Account: acct, Amount: usd("1"), Key: "r", OrderID: "o"}, t0.Add(day)); !errors.Is(err, cashback.ErrInsufficientFunds) {
+	if _, err := l.Redeem(ctx, t0.Add(day), cashback.RedeemRequest{Account: acct, Amount: usd("1"), Key: "r", OrderID: "o"}); !errors.Is(err, cashback.ErrInsufficientFunds) {
 		t.Errorf("Redeem of pending credit: %v", err)
 	}
-	if _, err := l.Reverse(ctx, cashback.ReverseRequest{Account: acct, Seq: i.Seq, Key: "v"}, t0.Add(day)); err != nil {
+	if _, err := l.Reverse(ctx, t0.Add(day), cashback.ReverseRequest{Account: acct, Seq: i.Seq, Key: "v"}); err != nil {
 		t.Fatal(err)
 	}
-	b, err := l.Balance(ctx, acct, t0.Add(4*day))
+	b, err := l.Balance(ctx, t0.Add(4*day), acct)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,7 +61,7 @@ func ParseMoney(amount, currency string) (Money, error) {
 // parseAmount parses plain decimal text. field names the JSON field for errors.
 func parseAmount(field, s, currency string) (decimal.Decimal, error) {
 	bad := func() (decimal.Decimal, error) {
-		return decimal.Decimal{}, &AmountError{Field: field, Value: clip(s), Currency: clipCurrency(currency), Err: ErrMalformedAmount}
+		return decimal.Decimal{}, &AmountError{Path: field, Value: clip(s), Currency: clipCurrency(currency), Err: ErrMalformedAmount}
 	}
 	if len(s) == 0 || len(s) > maxAmountText {
 		return bad()
@@ -101,7 +101,7 @@ func parseAmount(field, s, currency string) (decimal.Decimal, error) {
 // amounts are rejected.
 func checkAmount(field string, d decimal.Decimal, currency string, positive bool) (decimal.Decimal, error) {
 	fail := func(err error) (decimal.Decimal, error) {
-		return decimal.Decimal{}, &AmountError{Field: field, Value: clipDecimal(d), Currency: clipCurrency(currency), Err: err}
+		return decimal.Decimal{}, &AmountError{Path: field, Value: clipDecimal(d), Currency: clipCurrency(currency), Err: err}
 	}
 	minor, ok := MinorUnits(currency)
 	if !ok {
@@ -171,7 +171,7 @@ func (m Money) Cmp(o Money) (int, error) {
 }
 
 func mismatch(a, b string) error {
-	return &FieldError{Field: "currency", Reason: fmt.Sprintf("%s and %s", clipCurrency(a), clipCurrency(b)), Err: ErrCurrencyMismatch}
+	return &FieldError{Path: "currency", Reason: fmt.Sprintf("%s and %s", clipCurrency(a), clipCurrency(b)), Err: ErrCurrencyMismatch}
 }
 
 type moneyJSON struct {
@@ -197,11 +197,11 @@ func (m *Money) UnmarshalJSON(b []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&w); err != nil {
-		return &FieldError{Field: "money", Reason: "not a money object: " + jsonReason(err)}
+		return &FieldError{Path: "money", Reason: "not a money object: " + jsonReason(err)}
 	}
 	text, err := amountText(w.Amount)
 	if err != nil {
-		return &FieldError{Field: "amount", Reason: err.Error()}
+		return &FieldError{Path: "amount", Reason: err.Error()}
 	}
 	v, err := ParseMoney(text, w.Currency)
 	if err != nil {
@@ -240,22 +240,21 @@ func formatAmount(d decimal.Decimal, currency string) string {
 	return d.String()
 }
 
-// clip makes outside text fit an error message: at most 40 runes, with
-// control characters, invalid UTF-8 and other non-graphic runes shown as "?".
+// clip makes outside text fit an error message: at most 64 bytes, then
+// "…", with control characters, invalid UTF-8 and other non-graphic runes
+// shown as "?".
 func clip(s string) string {
-	const n = 40
+	const n = 64
 	var b strings.Builder
-	i := 0
 	for _, r := range s {
-		if i == n {
-			b.WriteString("...")
-			break
-		}
 		if r == utf8.RuneError || !unicode.IsGraphic(r) {
 			r = '?'
 		}
+		if b.Len()+utf8.RuneLen(r) > n {
+			b.WriteString("…")
+			break
+		}
 		b.WriteRune(r)
-		i++
 	}
 	return b.String()
 }

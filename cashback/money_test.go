@@ -79,7 +79,7 @@ func TestParseMoney(t *testing.T) {
 		m, err := cashback.ParseMoney(tt.amount, tt.currency)
 		if tt.err != nil {
 			var ae *cashback.AmountError
-			if !errors.Is(err, tt.err) || !errors.Is(err, cashback.ErrInvalidAmount) || !errors.As(err, &ae) || ae.Field != "amount" {
+			if !errors.Is(err, tt.err) || !errors.Is(err, cashback.ErrInvalidAmount) || !errors.As(err, &ae) || ae.Path != "amount" {
 				t.Errorf("ParseMoney(%q, %q) = %v, %v; want *AmountError wrapping %v", tt.amount, tt.currency, m, err, tt.err)
 			}
 			continue

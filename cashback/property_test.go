@@ -12,7 +12,6 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/postpurchase/postpurchase/cashback"
-	"github.com/postpurchase/postpurchase/cashback/memstore"
 )
 
 // model is an independent account model the ledger is checked against.
@@ -110,12 +109,12 @@ func TestLedgerProperties(t *testing.T) {
 		ctx := context.Background()
 		currency := rapid.SampledFrom([]string{"USD", "JPY", "KWD"}).Draw(rt, "currency")
 		minor, _ := cashback.MinorUnits(currency)
-		store := memstore.New(nil)
-		l, err := cashback.New(store, &cashback.Options{ExpiringSoon: 3 * day})
+		store := newMem(rt)
+		l, err := cashback.New(store, cashback.Options{ExpiringSoon: 3 * day})
 		if err != nil {
 			rt.Fatal(err)
 		}
-		acct := cashback.Account{Customer: "prop", Currency: currency}
+		acct := cashback.Account{CustomerID: "prop", Currency: currency}
 		now := t0
 		m := &model{}
 		var done []sent
@@ -156,7 +155,7 @@ func TestLedgerProperties(t *testing.T) {
 					}
 					req.ExpiresAt = from.Add(time.Duration(rapid.IntRange(1, 20*24).Draw(rt, "expiry hours")) * time.Hour)
 				}
-				e, err := l.Issue(ctx, req, now)
+				e, err := l.Issue(ctx, now, req)
 				if err != nil {
 					rt.Fatalf("Issue: %v", err)
 				}
@@ -166,7 +165,7 @@ func TestLedgerProperties(t *testing.T) {
 				req := cashback.RedeemRequest{Account: acct, Amount: amount("redeem"), Key: key(), OrderID: "o"}
 				avail, _, _, lots := m.where(now)
 				before := count()
-				e, err := l.Redeem(ctx, req, now)
+				e, err := l.Redeem(ctx, now, req)
 				if req.Amount.Amount.GreaterThan(avail) {
 					if !errors.Is(err, cashback.ErrInsufficientFunds) {
 						rt.Fatalf("Redeem of %s with %s available: %v, want ErrInsufficientFunds", req.Amount.Amount, avail, err)
@@ -199,7 +198,7 @@ func TestLedgerProperties(t *testing.T) {
 				n := int64(len(m.kinds))
 				req := cashback.ReverseRequest{Account: acct, Seq: rapid.Int64Range(1, n+1).Draw(rt, "seq"), Key: key(), AllowPartial: rapid.Bool().Draw(rt, "partial")}
 				before := count()
-				e, err := l.Reverse(ctx, req, now)
+				e, err := l.Reverse(ctx, now, req)
 				var want error
 				switch {
 				case req.Seq > n:
@@ -234,7 +233,7 @@ func TestLedgerProperties(t *testing.T) {
 			},
 			"expire": func(rt *rapid.T) {
 				_, _, lapsed, _ := m.where(now)
-				es, err := l.Expire(ctx, acct, now)
+				es, err := l.Expire(ctx, now, acct)
 				if err != nil {
 					rt.Fatalf("Expire: %v", err)
 				}
@@ -258,11 +257,11 @@ func TestLedgerProperties(t *testing.T) {
 				var err error
 				switch s.kind {
 				case "issue":
-					e, err = l.Issue(ctx, s.issue, later)
+					e, err = l.Issue(ctx, later, s.issue)
 				case "redeem":
-					e, err = l.Redeem(ctx, s.redeem, later)
+					e, err = l.Redeem(ctx, later, s.redeem)
 				default:
-					e, err = l.Reverse(ctx, s.reverse, later)
+					e, err = l.Reverse(ctx, later, s.reverse)
 				}
 				if err != nil || e.Seq != s.result.Seq || sameEntry(e, s.result) != "" || count() != before {
 					rt.Fatalf("replay of %s %d: %v (seq %d); want the first result and no write", s.kind, s.result.Seq, err, e.Seq)
@@ -275,8 +274,10 @@ func TestLedgerProperties(t *testing.T) {
 				s := rapid.SampledFrom(done).Draw(rt, "request")
 				before := count()
 				// The same key for a redemption of an amount nobody used.
-				_, err := l.Redeem(ctx, cashback.RedeemRequest{Account: acct, Amount: cashback.Money{Amount: decimal.New(999999, -minor), Currency: currency},
-					Key: s.result.Key, OrderID: "other"}, now)
+				_, err := l.Redeem(ctx,
+					now, cashback.RedeemRequest{Account: acct, Amount: cashback.Money{Amount: decimal.New(999999, -minor), Currency: currency},
+						Key: s.result.Key, OrderID: "other"})
+
 				if !errors.Is(err, cashback.ErrIdempotencyConflict) || count() != before {
 					rt.Fatalf("reuse of the key of entry %d: %v, want ErrIdempotencyConflict and no write", s.result.Seq, err)
 				}

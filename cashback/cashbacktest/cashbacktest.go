@@ -101,7 +101,7 @@ func (r *runner) env(t *testing.T) *env {
 	if err != nil {
 		t.Fatalf("making store: %v", err)
 	}
-	l, err := cashback.New(s, &cashback.Options{ExpiringSoon: 7 * 24 * time.Hour, MaxAttempts: 4})
+	l, err := cashback.New(s, cashback.Options{ExpiringSoon: 7 * 24 * time.Hour, MaxAttempts: 4})
 	if err != nil {
 		t.Fatalf("cashback.New: %v", err)
 	}
@@ -110,7 +110,7 @@ func (r *runner) env(t *testing.T) *env {
 
 // account returns an account unique to this run and test.
 func (e *env) account(name, currency string) cashback.Account {
-	return cashback.Account{Customer: e.prefix + "-" + name, Currency: currency}
+	return cashback.Account{CustomerID: e.prefix + "-" + name, Currency: currency}
 }
 
 func money(t *testing.T, amount, currency string) cashback.Money {
@@ -255,7 +255,7 @@ func testAppendAndLoad(t *testing.T, e *env) {
 		}
 	}
 	// The Ledger must accept what the store returns.
-	b, err := e.ledger.Balance(e.ctx, acct, at.Add(72*time.Hour))
+	b, err := e.ledger.Balance(e.ctx, at.Add(72*time.Hour), acct)
 	if err != nil {
 		t.Fatalf("Ledger.Balance over stored entries: %v", err)
 	}
@@ -416,30 +416,33 @@ func testConcurrentAppend(t *testing.T, e *env) {
 func testIssueRedeemBalance(t *testing.T, e *env) {
 	acct := e.account("basic", "USD")
 	l := e.ledger
-	iss, err := l.Issue(e.ctx, cashback.IssueRequest{
-		Account: acct, Amount: money(t, "15.00", "USD"), Key: "delay-1", Reason: "late parcel",
-		OrderID: "o-1", DelayID: "d-1",
-	}, base)
+	iss, err := l.Issue(e.ctx,
+
+		base, cashback.IssueRequest{
+			Account: acct, Amount: money(t, "15.00", "USD"), Key: "delay-1", Reason: "late parcel",
+			OrderID: "o-1", DelayID: "d-1",
+		})
+
 	if err != nil {
 		t.Fatalf("Issue: %v", err)
 	}
 	if iss.Seq != 1 || iss.Kind != cashback.KindIssue || !iss.Amount.Equal(dec("15")) {
 		t.Fatalf("Issue returned seq %d kind %s amount %s", iss.Seq, iss.Kind, iss.Amount)
 	}
-	red, err := l.Redeem(e.ctx, cashback.RedeemRequest{Account: acct, Amount: money(t, "4.25", "USD"), Key: "checkout-2", OrderID: "o-2"}, base.Add(time.Hour))
+	red, err := l.Redeem(e.ctx, base.Add(time.Hour), cashback.RedeemRequest{Account: acct, Amount: money(t, "4.25", "USD"), Key: "checkout-2", OrderID: "o-2"})
 	if err != nil {
 		t.Fatalf("Redeem: %v", err)
 	}
 	if red.Seq != 2 || len(red.Allocations) != 1 || red.Allocations[0].Lot != 1 {
 		t.Fatalf("Redeem returned seq %d allocations %v", red.Seq, red.Allocations)
 	}
-	b, err := l.Balance(e.ctx, acct, base.Add(2*time.Hour))
+	b, err := l.Balance(e.ctx, base.Add(2*time.Hour), acct)
 	if err != nil {
 		t.Fatalf("Balance: %v", err)
 	}
 	wantBalance(t, b, "10.75", "0", "15.00", "4.25")
 	// Before the redemption the balance was whole.
-	b, err = l.Balance(e.ctx, acct, base.Add(time.Minute))
+	b, err = l.Balance(e.ctx, base.Add(time.Minute), acct)
 	if err != nil {
 		t.Fatalf("Balance: %v", err)
 	}
@@ -448,7 +451,7 @@ func testIssueRedeemBalance(t *testing.T, e *env) {
 		t.Errorf("Version as of before the redemption = %d, want 1", b.Version)
 	}
 	// Before anything, nothing.
-	b, err = l.Balance(e.ctx, acct, base.Add(-time.Minute))
+	b, err = l.Balance(e.ctx, base.Add(-time.Minute), acct)
 	if err != nil {
 		t.Fatalf("Balance: %v", err)
 	}
@@ -471,11 +474,11 @@ func testIdempotency(t *testing.T, e *env) {
 	acct := e.account("idem", "EUR")
 	l := e.ledger
 	req := cashback.IssueRequest{Account: acct, Amount: money(t, "5.00", "EUR"), Key: "k", Reason: "r", ExpiresAt: base.Add(30 * 24 * time.Hour)}
-	first, err := l.Issue(e.ctx, req, base)
+	first, err := l.Issue(e.ctx, base, req)
 	if err != nil {
 		t.Fatalf("Issue: %v", err)
 	}
-	again, err := l.Issue(e.ctx, req, base.Add(time.Hour))
+	again, err := l.Issue(e.ctx, base.Add(time.Hour), req)
 	if err != nil {
 		t.Fatalf("replayed Issue: %v", err)
 	}
@@ -485,28 +488,28 @@ func testIdempotency(t *testing.T, e *env) {
 	// "5" and "5.00" are the same amount, so the same request.
 	req2 := req
 	req2.Amount = cashback.Money{Amount: dec("5"), Currency: "EUR"}
-	if _, err := l.Issue(e.ctx, req2, base.Add(time.Hour)); err != nil {
+	if _, err := l.Issue(e.ctx, base.Add(time.Hour), req2); err != nil {
 		t.Errorf("replay with 5 instead of 5.00: %v", err)
 	}
 	changed := req
 	changed.Amount = money(t, "6.00", "EUR")
-	_, err = l.Issue(e.ctx, changed, base.Add(time.Hour))
+	_, err = l.Issue(e.ctx, base.Add(time.Hour), changed)
 	var ce *cashback.IdempotencyConflictError
 	if !errors.Is(err, cashback.ErrIdempotencyConflict) || !errors.As(err, &ce) || ce.Existing.Seq != first.Seq {
 		t.Errorf("Issue with a used key and another amount: %v, want *IdempotencyConflictError naming entry %d", err, first.Seq)
 	}
 	// A key used by an issue cannot be used by a redemption.
-	_, err = l.Redeem(e.ctx, cashback.RedeemRequest{Account: acct, Amount: money(t, "1.00", "EUR"), Key: "k", OrderID: "o"}, base.Add(time.Hour))
+	_, err = l.Redeem(e.ctx, base.Add(time.Hour), cashback.RedeemRequest{Account: acct, Amount: money(t, "1.00", "EUR"), Key: "k", OrderID: "o"})
 	if !errors.Is(err, cashback.ErrIdempotencyConflict) {
 		t.Errorf("Redeem with an issue's key: %v, want ErrIdempotencyConflict", err)
 	}
 	// Redemption replays return the first result even after the balance changed.
 	rreq := cashback.RedeemRequest{Account: acct, Amount: money(t, "5.00", "EUR"), Key: "spend", OrderID: "o-9"}
-	r1, err := l.Redeem(e.ctx, rreq, base.Add(2*time.Hour))
+	r1, err := l.Redeem(e.ctx, base.Add(2*time.Hour), rreq)
 	if err != nil {
 		t.Fatalf("Redeem: %v", err)
 	}
-	r2, err := l.Redeem(e.ctx, rreq, base.Add(3*time.Hour))
+	r2, err := l.Redeem(e.ctx, base.Add(3*time.Hour), rreq)
 	if err != nil {
 		t.Fatalf("replayed Redeem of the whole balance: %v, want the first result", err)
 	}
@@ -517,7 +520,7 @@ func testIdempotency(t *testing.T, e *env) {
 	otherAcct := e.account("idem-2", "EUR")
 	req3 := req
 	req3.Account = otherAcct
-	o, err := l.Issue(e.ctx, req3, base)
+	o, err := l.Issue(e.ctx, base, req3)
 	if err != nil || o.Seq != 1 {
 		t.Errorf("Issue with the same key in another account: seq %d, %v; want a new entry", o.Seq, err)
 	}
@@ -533,14 +536,14 @@ func testIdempotency(t *testing.T, e *env) {
 func testInsufficientFunds(t *testing.T, e *env) {
 	acct := e.account("funds", "JPY")
 	l := e.ledger
-	if _, err := l.Issue(e.ctx, cashback.IssueRequest{Account: acct, Amount: money(t, "1000", "JPY"), Key: "i1"}, base); err != nil {
+	if _, err := l.Issue(e.ctx, base, cashback.IssueRequest{Account: acct, Amount: money(t, "1000", "JPY"), Key: "i1"}); err != nil {
 		t.Fatalf("Issue: %v", err)
 	}
 	// Pending credit is not spendable.
-	if _, err := l.Issue(e.ctx, cashback.IssueRequest{Account: acct, Amount: money(t, "5000", "JPY"), Key: "i2", AvailableAt: base.Add(72 * time.Hour)}, base); err != nil {
+	if _, err := l.Issue(e.ctx, base, cashback.IssueRequest{Account: acct, Amount: money(t, "5000", "JPY"), Key: "i2", AvailableAt: base.Add(72 * time.Hour)}); err != nil {
 		t.Fatalf("Issue: %v", err)
 	}
-	_, err := l.Redeem(e.ctx, cashback.RedeemRequest{Account: acct, Amount: money(t, "1001", "JPY"), Key: "r1", OrderID: "o"}, base.Add(time.Hour))
+	_, err := l.Redeem(e.ctx, base.Add(time.Hour), cashback.RedeemRequest{Account: acct, Amount: money(t, "1001", "JPY"), Key: "r1", OrderID: "o"})
 	var ie *cashback.InsufficientFundsError
 	if !errors.Is(err, cashback.ErrInsufficientFunds) || !errors.As(err, &ie) || !ie.Available.Equal(dec("1000")) || !ie.Requested.Equal(dec("1001")) {
 		t.Fatalf("Redeem above the available balance: %v, want *InsufficientFundsError with 1000 available", err)
@@ -553,7 +556,7 @@ func testInsufficientFunds(t *testing.T, e *env) {
 		t.Fatalf("a failed redemption wrote: %d entries, want 2", len(entries))
 	}
 	// The key of a failed redemption is still free.
-	if _, err := l.Redeem(e.ctx, cashback.RedeemRequest{Account: acct, Amount: money(t, "1000", "JPY"), Key: "r1", OrderID: "o"}, base.Add(time.Hour)); err != nil {
+	if _, err := l.Redeem(e.ctx, base.Add(time.Hour), cashback.RedeemRequest{Account: acct, Amount: money(t, "1000", "JPY"), Key: "r1", OrderID: "o"}); err != nil {
 		t.Fatalf("Redeem of the whole available balance with the failed key: %v", err)
 	}
 }
@@ -568,7 +571,7 @@ func testFIFO(t *testing.T, e *env) {
 		if expires != 0 {
 			req.ExpiresAt = base.Add(expires)
 		}
-		en, err := l.Issue(e.ctx, req, base)
+		en, err := l.Issue(e.ctx, base, req)
 		if err != nil {
 			t.Fatalf("Issue %s: %v", key, err)
 		}
@@ -577,7 +580,7 @@ func testFIFO(t *testing.T, e *env) {
 	never := issue("never", "10.00", 0)    // seq 1
 	late := issue("late", "10.00", 60*day) // seq 2
 	soon := issue("soon", "3.00", 10*day)  // seq 3
-	red, err := l.Redeem(e.ctx, cashback.RedeemRequest{Account: acct, Amount: money(t, "15.50", "USD"), Key: "r", OrderID: "o"}, base.Add(day))
+	red, err := l.Redeem(e.ctx, base.Add(day), cashback.RedeemRequest{Account: acct, Amount: money(t, "15.50", "USD"), Key: "r", OrderID: "o"})
 	if err != nil {
 		t.Fatalf("Redeem: %v", err)
 	}
@@ -596,17 +599,20 @@ func testPendingAndExpiry(t *testing.T, e *env) {
 	acct := e.account("expiry", "GBP")
 	l := e.ledger
 	day := 24 * time.Hour
-	_, err := l.Issue(e.ctx, cashback.IssueRequest{
-		Account: acct, Amount: money(t, "20.00", "GBP"), Key: "pending", AvailableAt: base.Add(3 * day), ExpiresAt: base.Add(33 * day),
-	}, base)
+	_, err := l.Issue(e.ctx,
+
+		base, cashback.IssueRequest{
+			Account: acct, Amount: money(t, "20.00", "GBP"), Key: "pending", AvailableAt: base.Add(3 * day), ExpiresAt: base.Add(33 * day),
+		})
+
 	if err != nil {
 		t.Fatalf("Issue: %v", err)
 	}
-	_, err = l.Issue(e.ctx, cashback.IssueRequest{Account: acct, Amount: money(t, "5.00", "GBP"), Key: "now", ExpiresAt: base.Add(5 * day)}, base)
+	_, err = l.Issue(e.ctx, base, cashback.IssueRequest{Account: acct, Amount: money(t, "5.00", "GBP"), Key: "now", ExpiresAt: base.Add(5 * day)})
 	if err != nil {
 		t.Fatalf("Issue: %v", err)
 	}
-	b, err := l.Balance(e.ctx, acct, base.Add(day))
+	b, err := l.Balance(e.ctx, base.Add(day), acct)
 	if err != nil {
 		t.Fatalf("Balance: %v", err)
 	}
@@ -617,7 +623,7 @@ func testPendingAndExpiry(t *testing.T, e *env) {
 	if !b.NextExpiry.Equal(base.Add(5 * day)) {
 		t.Errorf("NextExpiry = %v, want %v", b.NextExpiry, base.Add(5*day))
 	}
-	b, err = l.Balance(e.ctx, acct, base.Add(6*day))
+	b, err = l.Balance(e.ctx, base.Add(6*day), acct)
 	if err != nil {
 		t.Fatalf("Balance: %v", err)
 	}
@@ -625,28 +631,28 @@ func testPendingAndExpiry(t *testing.T, e *env) {
 	if !b.Lapsed.Equal(dec("5")) || !b.ExpiringSoon.IsZero() {
 		t.Errorf("at day 6 Lapsed = %s, ExpiringSoon = %s; want 5.00 and 0", b.Lapsed, b.ExpiringSoon)
 	}
-	if _, err := l.Redeem(e.ctx, cashback.RedeemRequest{Account: acct, Amount: money(t, "20.01", "GBP"), Key: "r", OrderID: "o"}, base.Add(6*day)); !errors.Is(err, cashback.ErrInsufficientFunds) {
+	if _, err := l.Redeem(e.ctx, base.Add(6*day), cashback.RedeemRequest{Account: acct, Amount: money(t, "20.01", "GBP"), Key: "r", OrderID: "o"}); !errors.Is(err, cashback.ErrInsufficientFunds) {
 		t.Errorf("Redeem of lapsed credit: %v, want ErrInsufficientFunds", err)
 	}
-	exp, err := l.Expire(e.ctx, acct, base.Add(6*day))
+	exp, err := l.Expire(e.ctx, base.Add(6*day), acct)
 	if err != nil {
 		t.Fatalf("Expire: %v", err)
 	}
 	if len(exp) != 1 || exp[0].Kind != cashback.KindExpire || exp[0].Target != 2 || !exp[0].Amount.Equal(dec("5")) {
 		t.Fatalf("Expire wrote %d entries (%v), want one expiring 5.00 of entry 2", len(exp), exp)
 	}
-	again, err := l.Expire(e.ctx, acct, base.Add(6*day))
+	again, err := l.Expire(e.ctx, base.Add(6*day), acct)
 	if err != nil || len(again) != 0 {
 		t.Fatalf("second Expire: %d entries, %v; want none", len(again), err)
 	}
-	b, err = l.Balance(e.ctx, acct, base.Add(6*day))
+	b, err = l.Balance(e.ctx, base.Add(6*day), acct)
 	if err != nil {
 		t.Fatalf("Balance: %v", err)
 	}
 	if !b.Lapsed.IsZero() || !b.Expired.Equal(dec("5")) {
 		t.Errorf("after Expire Lapsed = %s, Expired = %s; want 0 and 5.00", b.Lapsed, b.Expired)
 	}
-	b, err = l.Balance(e.ctx, acct, base.Add(40*day))
+	b, err = l.Balance(e.ctx, base.Add(40*day), acct)
 	if err != nil {
 		t.Fatalf("Balance: %v", err)
 	}
@@ -662,7 +668,7 @@ func testReverse(t *testing.T, e *env) {
 	next := func() time.Time { at = at.Add(time.Minute); return at }
 	issue := func(key, amount string) cashback.Entry {
 		t.Helper()
-		en, err := l.Issue(e.ctx, cashback.IssueRequest{Account: acct, Amount: money(t, amount, "USD"), Key: key}, next())
+		en, err := l.Issue(e.ctx, next(), cashback.IssueRequest{Account: acct, Amount: money(t, amount, "USD"), Key: key})
 		if err != nil {
 			t.Fatalf("Issue: %v", err)
 		}
@@ -670,58 +676,58 @@ func testReverse(t *testing.T, e *env) {
 	}
 	a := issue("a", "10.00") // 1
 	// Untouched issue: reversed whole.
-	rev, err := l.Reverse(e.ctx, cashback.ReverseRequest{Account: acct, Seq: a.Seq, Key: "rev-a", Reason: "order cancelled"}, next())
+	rev, err := l.Reverse(e.ctx, next(), cashback.ReverseRequest{Account: acct, Seq: a.Seq, Key: "rev-a", Reason: "order cancelled"})
 	if err != nil {
 		t.Fatalf("Reverse of an unspent issue: %v", err)
 	}
 	if rev.Kind != cashback.KindReverseIssue || !rev.Amount.Equal(dec("10")) || rev.Target != a.Seq {
 		t.Fatalf("Reverse returned kind %s amount %s target %d", rev.Kind, rev.Amount, rev.Target)
 	}
-	if _, err := l.Reverse(e.ctx, cashback.ReverseRequest{Account: acct, Seq: a.Seq, Key: "rev-a-2"}, next()); !errors.Is(err, cashback.ErrNothingToReverse) {
+	if _, err := l.Reverse(e.ctx, next(), cashback.ReverseRequest{Account: acct, Seq: a.Seq, Key: "rev-a-2"}); !errors.Is(err, cashback.ErrNothingToReverse) {
 		t.Errorf("second Reverse of an issue: %v, want ErrNothingToReverse", err)
 	}
 	b := issue("b", "10.00") // seq 3: the failed reversal wrote nothing
-	red, err := l.Redeem(e.ctx, cashback.RedeemRequest{Account: acct, Amount: money(t, "6.00", "USD"), Key: "spend", OrderID: "o"}, next())
+	red, err := l.Redeem(e.ctx, next(), cashback.RedeemRequest{Account: acct, Amount: money(t, "6.00", "USD"), Key: "spend", OrderID: "o"})
 	if err != nil {
 		t.Fatalf("Redeem: %v", err)
 	}
-	_, err = l.Reverse(e.ctx, cashback.ReverseRequest{Account: acct, Seq: b.Seq, Key: "rev-b"}, next())
+	_, err = l.Reverse(e.ctx, next(), cashback.ReverseRequest{Account: acct, Seq: b.Seq, Key: "rev-b"})
 	var pe *cashback.PartiallySpentError
 	if !errors.Is(err, cashback.ErrPartiallySpent) || !errors.As(err, &pe) || !pe.Remaining.Equal(dec("4")) {
 		t.Fatalf("strict Reverse of a partly spent issue: %v, want *PartiallySpentError with 4.00 left", err)
 	}
-	rb, err := l.Reverse(e.ctx, cashback.ReverseRequest{Account: acct, Seq: b.Seq, Key: "rev-b", AllowPartial: true}, next())
+	rb, err := l.Reverse(e.ctx, next(), cashback.ReverseRequest{Account: acct, Seq: b.Seq, Key: "rev-b", AllowPartial: true})
 	if err != nil {
 		t.Fatalf("partial Reverse: %v", err)
 	}
 	if !rb.Amount.Equal(dec("4")) {
 		t.Errorf("partial Reverse took %s, want 4.00", rb.Amount)
 	}
-	bal, err := l.Balance(e.ctx, acct, next())
+	bal, err := l.Balance(e.ctx, next(), acct)
 	if err != nil {
 		t.Fatalf("Balance: %v", err)
 	}
 	wantBalance(t, bal, "0", "0", "6.00", "6.00")
 	// Undo the redemption: its credit returns to issue b and is spendable.
-	rr, err := l.Reverse(e.ctx, cashback.ReverseRequest{Account: acct, Seq: red.Seq, Key: "refund"}, next())
+	rr, err := l.Reverse(e.ctx, next(), cashback.ReverseRequest{Account: acct, Seq: red.Seq, Key: "refund"})
 	if err != nil {
 		t.Fatalf("Reverse of a redemption: %v", err)
 	}
 	if rr.Kind != cashback.KindReverseRedeem || !rr.Amount.Equal(dec("6")) {
 		t.Errorf("Reverse of a redemption: kind %s amount %s", rr.Kind, rr.Amount)
 	}
-	bal, err = l.Balance(e.ctx, acct, next())
+	bal, err = l.Balance(e.ctx, next(), acct)
 	if err != nil {
 		t.Fatalf("Balance: %v", err)
 	}
 	wantBalance(t, bal, "6.00", "0", "6.00", "0")
-	if _, err := l.Reverse(e.ctx, cashback.ReverseRequest{Account: acct, Seq: red.Seq, Key: "refund-2"}, next()); !errors.Is(err, cashback.ErrAlreadyReversed) {
+	if _, err := l.Reverse(e.ctx, next(), cashback.ReverseRequest{Account: acct, Seq: red.Seq, Key: "refund-2"}); !errors.Is(err, cashback.ErrAlreadyReversed) {
 		t.Errorf("second Reverse of a redemption: %v, want ErrAlreadyReversed", err)
 	}
-	if _, err := l.Reverse(e.ctx, cashback.ReverseRequest{Account: acct, Seq: rr.Seq, Key: "rev-rev"}, next()); !errors.Is(err, cashback.ErrNotReversible) {
+	if _, err := l.Reverse(e.ctx, next(), cashback.ReverseRequest{Account: acct, Seq: rr.Seq, Key: "rev-rev"}); !errors.Is(err, cashback.ErrNotReversible) {
 		t.Errorf("Reverse of a reversal: %v, want ErrNotReversible", err)
 	}
-	if _, err := l.Reverse(e.ctx, cashback.ReverseRequest{Account: acct, Seq: 999, Key: "missing"}, next()); !errors.Is(err, cashback.ErrNotFound) {
+	if _, err := l.Reverse(e.ctx, next(), cashback.ReverseRequest{Account: acct, Seq: 999, Key: "missing"}); !errors.Is(err, cashback.ErrNotFound) {
 		t.Errorf("Reverse of a missing entry: %v, want ErrNotFound", err)
 	}
 }
@@ -753,10 +759,10 @@ func testConcurrentIssueRedeem(t *testing.T, e *env) {
 				for attempt := 0; ; attempt++ {
 					if i%3 == 2 {
 						r = result{key: fmt.Sprintf("redeem-%d-%d", w, i), redeem: true, amount: dec("2.50")}
-						en, err = l.Redeem(e.ctx, cashback.RedeemRequest{Account: acct, Amount: cashback.Money{Amount: r.amount, Currency: "USD"}, Key: r.key, OrderID: r.key}, now)
+						en, err = l.Redeem(e.ctx, now, cashback.RedeemRequest{Account: acct, Amount: cashback.Money{Amount: r.amount, Currency: "USD"}, Key: r.key, OrderID: r.key})
 					} else {
 						r = result{key: fmt.Sprintf("issue-%d-%d", w/2, i), amount: dec("1.25")}
-						en, err = l.Issue(e.ctx, cashback.IssueRequest{Account: acct, Amount: cashback.Money{Amount: r.amount, Currency: "USD"}, Key: r.key}, now)
+						en, err = l.Issue(e.ctx, now, cashback.IssueRequest{Account: acct, Amount: cashback.Money{Amount: r.amount, Currency: "USD"}, Key: r.key})
 					}
 					if !errors.Is(err, cashback.ErrConflict) || attempt > 1000 {
 						break
@@ -806,7 +812,7 @@ func testConcurrentIssueRedeem(t *testing.T, e *env) {
 			}
 		}
 	}
-	b, err := l.Balance(e.ctx, acct, base.Add(time.Hour))
+	b, err := l.Balance(e.ctx, base.Add(time.Hour), acct)
 	if err != nil {
 		t.Fatalf("Balance: %v", err)
 	}
@@ -836,7 +842,7 @@ func testConcurrentSameKey(t *testing.T, e *env) {
 	for w := range concurrentWriters {
 		wg.Go(func() {
 			for {
-				en, err := l.Issue(e.ctx, req, base)
+				en, err := l.Issue(e.ctx, base, req)
 				if errors.Is(err, cashback.ErrConflict) {
 					continue
 				}

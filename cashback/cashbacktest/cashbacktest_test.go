@@ -15,13 +15,15 @@ import (
 
 func TestMemstore(t *testing.T) {
 	cashbacktest.RunConformanceTests(t, func(context.Context, *testing.T) (cashbacktest.Harness, error) {
-		return harness{func() cashback.Store { return memstore.New(nil) }}, nil
+		return harness{func() (cashback.Store, error) { return memstore.New(memstore.Options{}) }}, nil
 	})
 }
 
-type harness struct{ make func() cashback.Store }
+type harness struct {
+	make func() (cashback.Store, error)
+}
 
-func (h harness) MakeStore(context.Context) (cashback.Store, error) { return h.make(), nil }
+func (h harness) MakeStore(context.Context) (cashback.Store, error) { return h.make() }
 func (harness) Close()                                              {}
 
 // lax is a broken store: it appends whatever it is given, ignoring the
@@ -63,7 +65,7 @@ func (s *lax) LookupKey(_ context.Context, a cashback.Account, k string) (cashba
 func TestSuiteCatchesBrokenStore(t *testing.T) {
 	if os.Getenv("CASHBACKTEST_BROKEN_CHILD") == "1" {
 		cashbacktest.RunConformanceTests(t, func(context.Context, *testing.T) (cashbacktest.Harness, error) {
-			return harness{func() cashback.Store { return &lax{m: map[cashback.Account][]cashback.Entry{}} }}, nil
+			return harness{func() (cashback.Store, error) { return &lax{m: map[cashback.Account][]cashback.Entry{}}, nil }}, nil
 		})
 		return
 	}

@@ -17,7 +17,7 @@ type sqlHarness struct{ opened int }
 
 func (h *sqlHarness) MakeStore(context.Context) (cashback.Store, error) {
 	h.opened++
-	return memstore.New(nil), nil
+	return memstore.New(memstore.Options{})
 }
 
 func (h *sqlHarness) Close() {}
@@ -42,7 +42,7 @@ func ExampleHarnessMaker() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	entries, err := store.Load(context.Background(), cashback.Account{Customer: "c", Currency: "USD"})
+	entries, err := store.Load(context.Background(), cashback.Account{CustomerID: "c", Currency: "USD"})
 	fmt.Println(len(entries), err)
 	// Output:
 	// 0 <nil>

@@ -12,15 +12,18 @@ import (
 
 func ExampleNew() {
 	ctx := context.Background()
-	store := memstore.New(nil)
-	ledger, err := cashback.New(store, nil)
+	store, err := memstore.New(memstore.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
-	acct := cashback.Account{Customer: "cus_1", Currency: "GBP"}
+	ledger, err := cashback.New(store, cashback.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	acct := cashback.Account{CustomerID: "cus_1", Currency: "GBP"}
 	amount, _ := cashback.ParseMoney("5.00", "GBP")
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	if _, err := ledger.Issue(ctx, cashback.IssueRequest{Account: acct, Amount: amount, Key: "delay:dl_1"}, now); err != nil {
+	if _, err := ledger.Issue(ctx, now, cashback.IssueRequest{Account: acct, Amount: amount, Key: "delay:dl_1"}); err != nil {
 		log.Fatal(err)
 	}
 	entries, err := store.Load(ctx, acct)

@@ -24,12 +24,13 @@ type account struct {
 	keys    map[string]int // key -> index in entries
 }
 
-// Options configures a Store. It has no fields yet; pass nil.
+// Options configures a Store. It has no fields yet; pass the zero value.
 type Options struct{}
 
-// New returns an empty store. opts may be nil.
-func New(opts *Options) *Store {
-	return &Store{accounts: make(map[cashback.Account]*account)}
+// New returns an empty store. It never fails today; the error is there so
+// that options added later can be validated.
+func New(opts Options) (*Store, error) {
+	return &Store{accounts: make(map[cashback.Account]*account)}, nil
 }
 
 // get returns the account's record, creating it if create is set.

@@ -11,8 +11,10 @@ import (
 
 type harness struct{}
 
-func (harness) MakeStore(context.Context) (cashback.Store, error) { return memstore.New(nil), nil }
-func (harness) Close()                                            {}
+func (harness) MakeStore(context.Context) (cashback.Store, error) {
+	return memstore.New(memstore.Options{})
+}
+func (harness) Close() {}
 
 func TestConformance(t *testing.T) {
 	cashbacktest.RunConformanceTests(t, func(context.Context, *testing.T) (cashbacktest.Harness, error) {
@@ -23,7 +25,10 @@ func TestConformance(t *testing.T) {
 // TestSharedStore runs the suite against one store shared by every test, as
 // a host's database would be: the suite's account names keep tests apart.
 func TestSharedStore(t *testing.T) {
-	s := memstore.New(nil)
+	s, err := memstore.New(memstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	cashbacktest.RunConformanceTests(t, func(context.Context, *testing.T) (cashbacktest.Harness, error) {
 		return sharedHarness{s}, nil
 	})
