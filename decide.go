@@ -203,6 +203,7 @@ func (t *txn) incident(ctx context.Context, i int) error {
 	} else if severity[d.Kind] <= severityOf(inc.Worst) && daysLate <= inc.DaysLate {
 		return nil // nothing got worse
 	}
+	prevWorst := inc.Worst
 	if severity[d.Kind] > severityOf(inc.Worst) {
 		inc.Worst = d.Kind.String()
 	}
@@ -271,29 +272,33 @@ func (t *txn) incident(ctx context.Context, i int) error {
 		actions = append(actions, string(a.Kind))
 		did = append(did, string(kind))
 	}
+	escalated := prevWorst != inc.Worst
+	if !escalated && len(did) == 0 {
+		return nil // re-evaluated: nothing new to decide or say
+	}
 	text := fmt.Sprintf("decision on %s, %d day(s) late, tier %s: rule %q", d.Kind, daysLate, inc.Score.Tier, dec.Rule)
 	if len(did) > 0 {
 		text += " → " + strings.Join(did, ", ")
 	} else {
 		text += " → nothing new"
 	}
-	if !dec.Withheld().IsZero() {
+	if !dec.Withheld().IsZero() && len(did) > 0 {
 		text += "; budgets withheld " + money(dec.Withheld(), dec.Currency)
 	}
 	j := t.journal(JournalDecision, sid, d.ID, text)
 	j.Rule, j.Score = dec.Rule, &inc.Score
 
-	// One delay message per order per day; a day's later changes ride on
-	// the next day's message (or on the credit's own entry in the
-	// journal).
+	// A delay message goes out when something new happened for the
+	// customer: the incident opened or got worse in kind, or a credit or
+	// task was decided. At most one per order per day: a day's later
+	// changes ride on the next one.
 	today := t.now.In(e.loc).Format(time.DateOnly)
-	if t.rec.LastDelayMessage == today || len(actions) == 0 && t.rec.LastDelayMessage != "" && !topUp.IsPositive() {
-		if t.rec.LastDelayMessage == today {
-			t.journal(JournalSkipped, sid, d.ID, "delay message held back: one already sent today")
-		}
+	if t.rec.LastDelayMessage == today {
+		t.journal(JournalSkipped, sid, d.ID, "delay message held back: one already sent today")
 		return nil
 	}
-	m, err := t.base(ctx, i, MessageDelay, "delay:"+d.ID, t.now)
+	inc.Messages++
+	m, err := t.base(ctx, i, MessageDelay, "delay:"+inc.ID+":"+strconv.Itoa(inc.Messages), t.now)
 	if err != nil {
 		return err
 	}

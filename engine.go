@@ -128,16 +128,21 @@ func New(cfg Config) (*Engine, error) {
 		tick: cfg.TickEvery, now: cfg.Now, log: cfg.Logger,
 	}
 	var err error
+	if e.rules == nil && e.tracker != nil {
+		e.rules = e.tracker.Rules()
+	}
+	if e.rules == nil {
+		if e.rules, err = tracking.NewRules(tracking.Config{}); err != nil {
+			return nil, err
+		}
+	}
 	if e.tracker == nil {
 		if len(cfg.Carriers) == 0 {
 			return nil, invalid("new", "Config.Carriers", "no carriers and no Tracker")
 		}
-		if e.tracker, err = tracking.New(tracking.Options{Carriers: cfg.Carriers, Rules: cfg.Rules, Now: cfg.Now, Logger: cfg.Logger}); err != nil {
+		if e.tracker, err = tracking.New(tracking.Options{Carriers: cfg.Carriers, Rules: e.rules, Now: cfg.Now, Logger: cfg.Logger}); err != nil {
 			return nil, &InputError{Op: "new", Field: "Config.Carriers", Reason: err.Error(), Err: err}
 		}
-	}
-	if e.rules == nil {
-		e.rules = e.tracker.Rules()
 	}
 	e.loc = e.rules.Config().Location
 	if e.loc == nil {
