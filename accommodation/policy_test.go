@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -61,6 +62,8 @@ func TestParseErrors(t *testing.T) {
 		{"missing currency", `{"version": "1", "rules": []}`, ErrCurrency, "$.currency"},
 		{"lower-case currency", `{"version": "1", "currency": "usd", "rules": []}`, ErrCurrency, "$.currency"},
 		{"unknown currency", `{"version": "1", "currency": "XAU", "rules": []}`, ErrCurrency, "$.currency"},
+		{"withdrawn currency", `{"version": "1", "currency": "HRK", "rules": []}`, ErrCurrency, "$.currency"},
+		{"withdrawn currency BGN", `{"version": "1", "currency": "BGN", "rules": []}`, ErrCurrency, "$.currency"},
 		{"currency not a string", `{"version": "1", "currency": 840, "rules": []}`, ErrCurrency, "$.currency"},
 		{"missing version", `{"currency": "USD", "rules": []}`, ErrMissingField, "$.version"},
 		{"version number", `{"version": 3, "currency": "USD", "rules": []}`, ErrWrongType, "$.version"},
@@ -127,6 +130,11 @@ func TestParseErrors(t *testing.T) {
 		{"contradiction via not", doc(`{"id": "a", "when": [{"fact": "tier", "eq": "vip"}, {"fact": "tier", "not": {"in": ["vip", "loyal"]}}], "then": [{"action": "nothing"}]}`), ErrUnreachable, "$.rules[0]"},
 		{"integer gap", doc(`{"id": "a", "when": [{"fact": "days_late", "not": {"lte": 2}}, {"fact": "days_late", "lte": 2}], "then": [{"action": "nothing"}]}`), ErrUnreachable, "$.rules[0]"},
 		{"shadowed by union of tiers", doc(`{"id": "not-risky", "when": [{"fact": "tier", "not": {"eq": "risky"}}], "then": [{"action": "nothing"}]}, {"id": "vip", "when": [{"fact": "tier", "in": ["vip", "loyal"]}, {"fact": "first_order", "eq": false}], "then": [{"action": "nothing"}]}`), ErrUnreachable, "$.rules[1]"},
+		{"amount 1e-9999", doc(`{"id": "a", "then": [{"action": "cashback", "amount": 1e-9999, "message": "m"}]}`), ErrPrecision, "$.rules[0].then[0].amount"},
+		{"amount 1e9999", doc(`{"id": "a", "then": [{"action": "cashback", "amount": 1e9999, "message": "m"}]}`), ErrLimit, "$.rules[0].then[0].amount"},
+		{"percent 1e-9999", doc(`{"id": "a", "then": [{"action": "cashback", "percent": 1e-9999, "cap": "10.00", "message": "m"}]}`), ErrPrecision, "$.rules[0].then[0].percent"},
+		{"percent 1e9999", doc(`{"id": "a", "then": [{"action": "cashback", "percent": 1e9999, "cap": "10.00", "message": "m"}]}`), ErrPercentRange, "$.rules[0].then[0].percent"},
+		{"budget -1e-9999", `{"version": "1", "currency": "USD", "budgets": {"per_day": -1e-9999}, "rules": []}`, ErrNegativeAmount, "$.budgets.per_day"},
 		{"too deep", strings.Repeat("[", 40) + strings.Repeat("]", 40), ErrLimit, "$" + strings.Repeat("[0]", 16)},
 	}
 	for _, tt := range tests {
@@ -144,6 +152,9 @@ func TestParseErrors(t *testing.T) {
 			var pe *PolicyError
 			if !errors.As(err, &pe) {
 				t.Fatalf("error %T is not a *PolicyError", err)
+			}
+			if len(err.Error()) > 1024 {
+				t.Errorf("error text is %d bytes, want it clipped: %.200s", len(err.Error()), err.Error())
 			}
 			found := false
 			for _, p := range pe.Problems {
@@ -180,7 +191,7 @@ func TestParseCollectsAllProblems(t *testing.T) {
 	}
 	got := map[string]error{}
 	for _, p := range pe.Problems {
-		got[p.Path] = p.Kind
+		got[p.Path] = p.Err
 	}
 	for path, kind := range want {
 		if got[path] != kind {
@@ -230,7 +241,7 @@ func TestParseLimits(t *testing.T) {
 	}
 	var rules []string
 	for i := 0; i <= MaxRules; i++ {
-		rules = append(rules, `{"id": "r`+itoa(int64(i))+`", "when": [{"fact": "days_late", "eq": `+itoa(int64(i))+`}], "then": [{"action": "nothing"}]}`)
+		rules = append(rules, `{"id": "r`+strconv.Itoa(i)+`", "when": [{"fact": "days_late", "eq": `+strconv.Itoa(i)+`}], "then": [{"action": "nothing"}]}`)
 	}
 	if _, err := Parse([]byte(doc(strings.Join(rules, ",")))); !errors.Is(err, ErrLimit) {
 		t.Errorf("too many rules: got %v, want ErrLimit", err)
@@ -243,7 +254,7 @@ func TestParseLimits(t *testing.T) {
 func TestProblemsAreCapped(t *testing.T) {
 	var rules []string
 	for i := 0; i < 300; i++ {
-		rules = append(rules, `{"id": "r`+itoa(int64(i))+`", "when": [{"fact": "nope", "eq": 1}], "then": [{"action": "nothing"}]}`)
+		rules = append(rules, `{"id": "r`+strconv.Itoa(i)+`", "when": [{"fact": "nope", "eq": 1}], "then": [{"action": "nothing"}]}`)
 	}
 	_, err := Parse([]byte(doc(strings.Join(rules, ","))))
 	var pe *PolicyError

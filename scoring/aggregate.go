@@ -3,9 +3,11 @@ package scoring
 import (
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/postpurchase/postpurchase/internal/iso4217"
 	"github.com/postpurchase/postpurchase/scoring/clv"
 	"github.com/shopspring/decimal"
 )
@@ -132,11 +134,14 @@ func (a *agg) setCurrency(field string, i int, cur string) error {
 		return nil
 	}
 	if a.currency == "" {
+		if _, ok := iso4217.MinorUnits(cur); !ok {
+			return histErr(field, i, "currency", "is not an ISO 4217 currency code")
+		}
 		a.currency = cur
 		return nil
 	}
 	if cur != a.currency {
-		return histErr(field, i, "currency", "differs from the history's currency "+truncate(a.currency, 8))
+		return histErr(field, i, "currency", "differs from the history's currency "+a.currency)
 	}
 	return nil
 }
@@ -281,7 +286,7 @@ func (a *agg) orders(h *History, sc *scratch) error {
 		if o.ID != "" {
 			if ids != nil {
 				if j, dup := ids[o.ID]; dup {
-					return histErr("orders", i, "id", "duplicates orders["+itoa(j)+"].id")
+					return histErr("orders", i, "id", "duplicates orders["+strconv.Itoa(j)+"].id")
 				}
 				ids[o.ID] = i
 			} else {
@@ -289,7 +294,7 @@ func (a *agg) orders(h *History, sc *scratch) error {
 				sc.orderKeys[i] = k
 				for j, kj := range sc.orderKeys[:i] {
 					if kj == k && h.Orders[j].ID == o.ID {
-						return histErr("orders", i, "id", "duplicates orders["+itoa(j)+"].id")
+						return histErr("orders", i, "id", "duplicates orders["+strconv.Itoa(j)+"].id")
 					}
 				}
 			}
@@ -572,18 +577,4 @@ func (a *agg) predict(m *clv.Model) {
 	}
 	a.pred = p
 	a.hasPred = true
-}
-
-func itoa(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	var b [20]byte
-	n := len(b)
-	for i > 0 {
-		n--
-		b[n] = byte('0' + i%10)
-		i /= 10
-	}
-	return string(b[n:])
 }

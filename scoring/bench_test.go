@@ -25,13 +25,13 @@ func benchModel() *clv.Model {
 // engagement, risk inputs), all signals including the model predictions.
 // Target (issue 5): under 3 µs and at most 2 allocations.
 func BenchmarkScore(b *testing.B) {
-	s := mustScorer(b, WithModel(benchModel()))
+	s := mustScorer(b, Options{Model: benchModel()})
 	h := loyalHistory()
 	b.ReportAllocs()
 	c0 := cpuTime()
 	defer reportCPU(b, c0)
 	for b.Loop() {
-		if _, err := s.Score(h, testNow); err != nil {
+		if _, err := s.Score(testNow, h); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -46,7 +46,7 @@ func BenchmarkScoreNoModel(b *testing.B) {
 	c0 := cpuTime()
 	defer reportCPU(b, c0)
 	for b.Loop() {
-		if _, err := s.Score(h, testNow); err != nil {
+		if _, err := s.Score(testNow, h); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -64,7 +64,7 @@ func BenchmarkSignalsOneByOne(b *testing.B) {
 	var sink float64
 	for b.Loop() {
 		for _, s := range sigs {
-			v, _ := s.Compute(h, testNow)
+			v, _ := s.Compute(testNow, h)
 			sink += v
 		}
 	}
@@ -118,7 +118,7 @@ func syntheticHistories(n int) []*History {
 // issue's one million customers. It reports customers per second of wall
 // time.
 func BenchmarkScoreParallel(b *testing.B) {
-	s := mustScorer(b, WithModel(benchModel()))
+	s := mustScorer(b, Options{Model: benchModel()})
 	hs := syntheticHistories(4096)
 	b.ReportAllocs()
 	c0 := cpuTime()
@@ -128,7 +128,7 @@ func BenchmarkScoreParallel(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		i := rand.IntN(len(hs))
 		for pb.Next() {
-			if _, err := s.Score(hs[i%len(hs)], testNow); err != nil {
+			if _, err := s.Score(testNow, hs[i%len(hs)]); err != nil {
 				b.Error(err)
 				return
 			}

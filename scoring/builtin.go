@@ -1,6 +1,9 @@
 package scoring
 
-import "math"
+import (
+	"math"
+	"strconv"
+)
 
 // builtin is a built-in signal: its public description, where agg.values
 // writes its value, its reason text and default weights.
@@ -424,7 +427,7 @@ func builtins() []builtin {
 			Definition: "The payment processor's risk score, 0–100."},
 			idx: sigProcessorRiskScore,
 			describe: func(v float64, vs Values) string {
-				return "payment risk score " + itoa(int(math.Round(v))) + "/100"
+				return "payment risk score " + strconv.Itoa(int(math.Round(v))) + "/100"
 			}, riskW: 0.6},
 		{Signal: Signal{Name: "disposable_email", Group: GroupRisk, Unit: UnitFlag, Direction: MoreRisk,
 			Definition: "1 if the email address is from a disposable-email provider."},

@@ -8,6 +8,8 @@ import (
 	"math"
 	"slices"
 	"strconv"
+
+	"github.com/shopspring/decimal"
 )
 
 // Limits checked by ParseConfig and New.
@@ -345,7 +347,7 @@ func (c *Config) check(known func(string) bool) error {
 		return &ConfigError{Path: "min_contribution", Reason: "must be from 0 to 100 points"}
 	}
 	if !c.Tiers.Default.Valid() {
-		return &ConfigError{Path: "tiers.default", Reason: fmt.Sprintf("unknown tier %q", truncate(string(c.Tiers.Default), 40))}
+		return &ConfigError{Path: "tiers.default", Reason: fmt.Sprintf("unknown tier %q", clip(string(c.Tiers.Default)))}
 	}
 	if len(c.Tiers.Rules) > maxConfigRules {
 		return &ConfigError{Path: "tiers.rules", Reason: fmt.Sprintf("more than %d rules", maxConfigRules)}
@@ -353,7 +355,7 @@ func (c *Config) check(known func(string) bool) error {
 	for i, r := range c.Tiers.Rules {
 		rp := "tiers.rules[" + strconv.Itoa(i) + "]"
 		if !r.Tier.Valid() {
-			return &ConfigError{Path: rp + ".tier", Reason: fmt.Sprintf("unknown tier %q", truncate(string(r.Tier), 40))}
+			return &ConfigError{Path: rp + ".tier", Reason: fmt.Sprintf("unknown tier %q", clip(string(r.Tier)))}
 		}
 		if len(r.When) > maxConfigCondition {
 			return &ConfigError{Path: rp + ".when", Reason: fmt.Sprintf("more than %d conditions", maxConfigCondition)}
@@ -408,19 +410,19 @@ func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 func fmtNum(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
 
 // quoteKey appends a key to a JSON path, bracket-quoting keys that are not
-// plain identifiers.
+// plain identifiers. The key is clipped (see clip): a path never repeats
+// more than 64 bytes of any one key.
 func quoteKey(path, k string) string {
-	plain := k != ""
-	for i := 0; i < len(k); i++ {
+	plain := k != "" && len(k) <= maxEcho
+	for i := 0; i < len(k) && plain; i++ {
 		c := k[i]
 		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
 			plain = false
-			break
 		}
 	}
 	seg := "." + k
 	if !plain {
-		seg = "[" + strconv.Quote(truncate(k, 64)) + "]"
+		seg = "[" + strconv.Quote(clip(k)) + "]"
 	}
 	if path == "" {
 		return seg[len("."):]
@@ -493,14 +495,35 @@ func duplicateKeys(raw json.RawMessage, path string) error {
 	return nil
 }
 
+// maxNumberLen bounds the text of one configuration number: a float64
+// needs 17 significant digits and an exponent, far less than this.
+const maxNumberLen = 64
+
+// number decodes a JSON number that float64 holds without changing its
+// meaning: the decimal written must equal the float64 it parses to, as
+// that float's shortest decimal form ("0.1" is fine: 0.1 is what the
+// nearest float64 prints as). Out-of-range and inexact numbers are
+// *ConfigError values (ErrInexactNumber for the latter).
 func number(raw json.RawMessage, path string) (float64, error) {
 	t := bytes.TrimSpace(raw)
 	if len(t) == 0 || !(t[0] == '-' || t[0] >= '0' && t[0] <= '9') {
 		return 0, &ConfigError{Path: path, Reason: "must be a number"}
 	}
-	var f float64
-	if err := json.Unmarshal(t, &f); err != nil {
+	if len(t) > maxNumberLen {
+		return 0, &ConfigError{Path: path, Reason: fmt.Sprintf("number longer than %d characters", maxNumberLen), Err: ErrInexactNumber}
+	}
+	f, err := strconv.ParseFloat(string(t), 64)
+	if err != nil || !finite(f) {
 		return 0, &ConfigError{Path: path, Reason: "must be a number within float64 range"}
+	}
+	// The text is a valid JSON number (object checked it), so decimal
+	// fails only on exponents beyond its range: far from any float64. A
+	// non-zero d with an exponent below -450 is smaller than
+	// 10^64·10^-450, under the smallest float64; checking it first keeps
+	// Equal from scaling by 10^(huge).
+	d, err := decimal.NewFromString(string(t))
+	if err != nil || d.Sign() != 0 && (d.Exponent() < -450 || !d.Equal(decimal.NewFromFloat(f))) {
+		return 0, &ConfigError{Path: path, Reason: "cannot be represented exactly as a float64 (it would become " + fmtNum(f) + ")", Err: ErrInexactNumber}
 	}
 	return f, nil
 }
@@ -527,7 +550,7 @@ func tier(raw json.RawMessage, path string) (Tier, error) {
 	}
 	t := Tier(s)
 	if !t.Valid() {
-		return "", &ConfigError{Path: path, Reason: fmt.Sprintf("unknown tier %q (want vip, loyal, regular, new or risky)", truncate(s, 40))}
+		return "", &ConfigError{Path: path, Reason: fmt.Sprintf("unknown tier %q (want vip, loyal, regular, new or risky)", clip(s))}
 	}
 	return t, nil
 }

@@ -15,23 +15,24 @@
 // Signals are computed as of an injected now, never the wall clock. A
 // signal whose inputs are absent from the History (nil pointer or nil
 // slice) is missing, not zero: it leaves the score entirely. Hosts add
-// their own signals (a function over History) with WithSignals and weight
-// them in the configuration.
+// their own signals (a function over History) in Options.Signals and
+// weight them in the configuration.
 //
 // # Score
 //
 // Config holds weights, scales, tier rules and reason settings; it loads
 // from JSON with ParseConfig, which lays the document over DefaultConfig,
 // and is validated once by New: unknown signal names, weights out of
-// range, empty or overlapping tier rules are *ConfigError values carrying
-// the JSON path. Value is 50 ± 50 times the weighted mean of each present
+// range, numbers float64 cannot hold exactly (ErrInexactNumber), empty or
+// overlapping tier rules are *ConfigError values carrying the JSON path;
+// error texts repeat at most 64 bytes of any input. Value is 50 ± 50 times the weighted mean of each present
 // signal's strength relative to its neutral point; Risk is a noisy-OR of
 // risk evidence, damped by reassuring signals. Reason contributions are in
 // points of the score they moved; risk contributions add up to Risk.
 //
 // # Predicted value
 //
-// With WithModel and a clv.Model fitted on the host's own order history
+// With Options.Model, a clv.Model fitted on the host's own order history
 // (see package clv: BG/NBD, Gamma-Gamma, discounted 12-month value) the
 // predicted signals — probability_alive, expected_purchases_90_days,
 // expected_purchases_12_months, expected_average_order_value,
@@ -41,8 +42,10 @@
 // # Bad input
 //
 // Negative amounts, times in the future (beyond MaxClockSkew), duplicate
-// order IDs, mixed currencies, NaN or out-of-range numbers make Score
-// return a *HistoryError naming the field ("orders[3].total"); a Score
+// order IDs, a currency that is not an ISO 4217 code (the module's one
+// table, internal/iso4217), mixed currencies, NaN or out-of-range numbers
+// make Score return a *HistoryError whose Path names the field
+// ("orders[3].total"); a Score
 // never holds NaN. Errors never carry identifiers, addresses or amounts.
 //
 // # Performance

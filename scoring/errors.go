@@ -2,7 +2,8 @@ package scoring
 
 import (
 	"errors"
-	"fmt"
+	"strconv"
+	"unicode/utf8"
 )
 
 // Sentinel errors, usable with errors.Is.
@@ -13,52 +14,87 @@ var (
 	// ErrInvalidConfig marks a configuration that cannot be used; the error
 	// is a *ConfigError naming the JSON path.
 	ErrInvalidConfig = errors.New("scoring: invalid config")
+	// ErrInexactNumber marks a configuration number that float64 cannot
+	// hold exactly enough to keep its meaning: written with more digits
+	// than a float64 carries (10.0000000000000000001 would become 10 and
+	// pass a maximum of 10), or too small to be anything but 0 (a weight of
+	// 1e-400 would silently switch its signal off). It is the Err of a
+	// *ConfigError and matches ErrInvalidConfig too.
+	ErrInexactNumber = errors.New("scoring: number not representable as float64")
 	// ErrInvalidSignal marks a custom signal that cannot be registered, or
 	// that returned a non-finite value while scoring.
 	ErrInvalidSignal = errors.New("scoring: invalid signal")
 )
 
-// HistoryError reports one unusable value in a History: Field is a path
+// HistoryError reports one unusable value in a History: Path names it,
 // such as "orders[3].total". It matches ErrInvalidHistory. Messages never
 // contain identifiers, addresses or amounts.
 type HistoryError struct {
-	Field  string
+	Path   string
 	Reason string
+	// Err is the cause when there is one beyond the Reason (for example
+	// the currency check's error), else nil.
+	Err error
 }
 
-func (e *HistoryError) Error() string { return "scoring: history: " + e.Field + ": " + e.Reason }
+func (e *HistoryError) Error() string {
+	s := "scoring: history: " + e.Path + ": " + e.Reason
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the cause, if any.
+func (e *HistoryError) Unwrap() error { return e.Err }
 
 // Is reports whether target is ErrInvalidHistory.
 func (e *HistoryError) Is(target error) bool { return target == ErrInvalidHistory }
 
 // ConfigError reports one problem in a scoring configuration: Path is a
-// JSON path such as "value_weights.order_count" or "tiers.rules[2].when.risk".
-// It matches ErrInvalidConfig.
+// JSON path such as "value_weights.order_count" or "tiers.rules[2].when.risk"
+// (keys from the input are clipped to 64 bytes). It matches
+// ErrInvalidConfig.
 type ConfigError struct {
 	Path   string
 	Reason string
+	// Err is a more specific cause (ErrInexactNumber), or nil.
+	Err error
 }
 
 func (e *ConfigError) Error() string {
-	if e.Path == "" {
-		return "scoring: config: " + e.Reason
+	s := "scoring: config: "
+	if e.Path != "" {
+		s += e.Path + ": "
 	}
-	return "scoring: config: " + e.Path + ": " + e.Reason
+	return s + e.Reason
 }
+
+// Unwrap returns the specific cause, if any.
+func (e *ConfigError) Unwrap() error { return e.Err }
 
 // Is reports whether target is ErrInvalidConfig.
 func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
 
-// SignalError reports a custom signal problem: Signal names it. It matches
-// ErrInvalidSignal.
+// SignalError reports a custom signal problem: Signal names it (clipped
+// to 64 bytes). It matches ErrInvalidSignal.
 type SignalError struct {
 	Signal string
 	Reason string
+	// Err is the cause beyond the Reason, or nil.
+	Err error
 }
 
 func (e *SignalError) Error() string {
-	return fmt.Sprintf("scoring: signal %q: %s", truncate(e.Signal, 64), e.Reason)
+	s := "scoring: signal " + strconv.Quote(clip(e.Signal)) + ": " + e.Reason
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
 }
+
+// Unwrap returns the cause, if any.
+func (e *SignalError) Unwrap() error { return e.Err }
 
 // Is reports whether target is ErrInvalidSignal.
 func (e *SignalError) Is(target error) bool { return target == ErrInvalidSignal }
@@ -66,10 +102,27 @@ func (e *SignalError) Is(target error) bool { return target == ErrInvalidSignal 
 func histErr(field string, idx int, sub, reason string) error {
 	f := field
 	if idx >= 0 {
-		f = fmt.Sprintf("%s[%d]", field, idx)
+		f += "[" + strconv.Itoa(idx) + "]"
 	}
 	if sub != "" {
 		f += "." + sub
 	}
-	return &HistoryError{Field: f, Reason: reason}
+	return &HistoryError{Path: f, Reason: reason}
+}
+
+// maxEcho is the most bytes of an input value an error text repeats.
+const maxEcho = 64
+
+// clip returns s cut to at most maxEcho bytes (on a UTF-8 boundary) and
+// "…" when it was longer: every input value an error text repeats goes
+// through it.
+func clip(s string) string {
+	if len(s) <= maxEcho {
+		return s
+	}
+	n := maxEcho
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

@@ -15,7 +15,7 @@ var now = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 // A customer with two item-not-received claims right after a first order,
 // and a payment processor that flags the order.
 func Example() {
-	s, err := scoring.New(scoring.DefaultConfig())
+	s, err := scoring.New(scoring.DefaultConfig(), scoring.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func Example() {
 		},
 		Risk: &scoring.RiskInputs{ProcessorRiskScore: new(71.0)},
 	}
-	sc, err := s.Score(h, now)
+	sc, err := s.Score(now, h)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func Example_customSignal() {
 	months := scoring.Signal{
 		Name: "subscription_months", Group: scoring.GroupValue, Unit: scoring.UnitCount,
 		Direction: scoring.MoreValue, Scale: 6, Definition: "Months on the coffee subscription.",
-		Compute: func(h *scoring.History, now time.Time) (float64, bool) {
+		Compute: func(now time.Time, h *scoring.History) (float64, bool) {
 			if h.Profile == nil {
 				return 0, false
 			}
@@ -63,7 +63,7 @@ func Example_customSignal() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	s, err := scoring.New(cfg, scoring.WithSignals(months))
+	s, err := scoring.New(cfg, scoring.Options{Signals: []scoring.Signal{months}})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func Example_customSignal() {
 			{ID: "b", PlacedAt: now.AddDate(0, -1, 0), Total: decimal.RequireFromString("24.00"), Currency: "EUR"},
 		},
 	}
-	sc, err := s.Score(h, now)
+	sc, err := s.Score(now, h)
 	if err != nil {
 		log.Fatal(err)
 	}

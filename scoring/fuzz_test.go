@@ -35,7 +35,7 @@ func FuzzParseConfig(f *testing.F) {
 			}
 			return
 		}
-		s, err := New(cfg)
+		s, err := New(cfg, Options{})
 		if err != nil {
 			var ce *ConfigError
 			if !errors.As(err, &ce) {
@@ -44,7 +44,7 @@ func FuzzParseConfig(f *testing.F) {
 			return
 		}
 		for _, h := range hs {
-			sc, err := s.Score(h, testNow)
+			sc, err := s.Score(testNow, h)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -289,7 +289,7 @@ func goldenCases(t *testing.T) []goldenCase {
 	eur := benchModel()
 	eur.Currency = "EUR"
 	custom := Signal{Name: "orders_on_weekends", Group: GroupValue, Unit: UnitCount, Direction: MoreValue, Scale: 2,
-		Compute: func(h *History, now time.Time) (float64, bool) {
+		Compute: func(now time.Time, h *History) (float64, bool) {
 			if h.Orders == nil {
 				return 0, false
 			}
@@ -309,21 +309,21 @@ func goldenCases(t *testing.T) []goldenCase {
 	fixed := []*History{loyalHistory(), riskyHistory(), {}, {Orders: []Order{}}}
 	synth := syntheticHistories(300)
 	all := append(append(fixed, synth...), corpus...)
-	mk := func(cfg Config, opts ...Option) *Scorer {
-		s, err := New(cfg, opts...)
+	mk := func(cfg Config, opts Options) *Scorer {
+		s, err := New(cfg, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return s
 	}
 	return []goldenCase{
-		{"default", mk(DefaultConfig()), all},
-		{"model", mk(DefaultConfig(), WithModel(benchModel())), all},
-		{"weekly", mk(DefaultConfig(), WithModel(weekly)), corpus[:500]},
-		{"nospend", mk(DefaultConfig(), WithModel(noSpend)), corpus[:500]},
-		{"largeab", mk(DefaultConfig(), WithModel(largeAB)), corpus[:500]},
-		{"eur", mk(DefaultConfig(), WithModel(eur)), corpus[:300]},
-		{"custom", mk(cfg, WithSignals(custom), WithModel(benchModel())), corpus[:500]},
+		{"default", mk(DefaultConfig(), Options{}), all},
+		{"model", mk(DefaultConfig(), Options{Model: benchModel()}), all},
+		{"weekly", mk(DefaultConfig(), Options{Model: weekly}), corpus[:500]},
+		{"nospend", mk(DefaultConfig(), Options{Model: noSpend}), corpus[:500]},
+		{"largeab", mk(DefaultConfig(), Options{Model: largeAB}), corpus[:500]},
+		{"eur", mk(DefaultConfig(), Options{Model: eur}), corpus[:300]},
+		{"custom", mk(cfg, Options{Signals: []Signal{custom}, Model: benchModel()}), corpus[:500]},
 	}
 }
 
@@ -337,7 +337,7 @@ func TestScoreGolden(t *testing.T) {
 	lines := []string{mathProbe()}
 	for _, c := range goldenCases(t) {
 		for i, h := range c.hs {
-			sc, err := c.s.Score(h, testNow)
+			sc, err := c.s.Score(testNow, h)
 			sum := sha256.Sum256([]byte(scoreDigest(sc, err)))
 			lines = append(lines, fmt.Sprintf("%s/%d %s", c.name, i, hex.EncodeToString(sum[:8])))
 		}

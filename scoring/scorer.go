@@ -38,11 +38,11 @@ func newRegistry(custom []Signal) (*registry, error) {
 		case s.Compute == nil:
 			return nil, &SignalError{Signal: s.Name, Reason: "Compute is nil"}
 		case !s.Group.valid():
-			return nil, &SignalError{Signal: s.Name, Reason: "unknown group " + strconv.Quote(truncate(string(s.Group), 40))}
+			return nil, &SignalError{Signal: s.Name, Reason: "unknown group " + strconv.Quote(clip(string(s.Group)))}
 		case !s.Unit.valid():
-			return nil, &SignalError{Signal: s.Name, Reason: "unknown unit " + strconv.Quote(truncate(string(s.Unit), 40))}
+			return nil, &SignalError{Signal: s.Name, Reason: "unknown unit " + strconv.Quote(clip(string(s.Unit)))}
 		case !s.Direction.valid():
-			return nil, &SignalError{Signal: s.Name, Reason: "unknown direction " + strconv.Quote(truncate(string(s.Direction), 40))}
+			return nil, &SignalError{Signal: s.Name, Reason: "unknown direction " + strconv.Quote(clip(string(s.Direction)))}
 		case !(s.Scale >= 0 && s.Scale < 1e15):
 			return nil, &SignalError{Signal: s.Name, Reason: "scale must be a finite number >= 0"}
 		}
@@ -73,7 +73,7 @@ func Signals() []Signal {
 	for i, b := range bs {
 		s := b.Signal
 		idx := b.idx
-		s.Compute = func(h *History, now time.Time) (float64, bool) {
+		s.Compute = func(now time.Time, h *History) (float64, bool) {
 			var a agg
 			var sc scratch
 			if h == nil || a.aggregate(h, now.UTC(), nil, &sc) != nil {
@@ -89,30 +89,18 @@ func Signals() []Signal {
 	return out
 }
 
-// Option configures a Scorer.
-type Option interface{ apply(*options) }
-
-type options struct {
-	custom []Signal
-	model  *clv.Model
-}
-
-type optionFunc func(*options)
-
-func (f optionFunc) apply(o *options) { f(o) }
-
-// WithSignals registers host-defined signals. Their names may then appear
-// in the Config's weights, scales and tier rules.
-func WithSignals(signals ...Signal) Option {
-	return optionFunc(func(o *options) { o.custom = append(o.custom, signals...) })
-}
-
-// WithModel attaches a fitted purchase/spend model (see package clv); the
-// predicted-value signals are missing without one. The model's time unit
-// converts order dates; its Currency, when set, must match a history's
-// for the money predictions to be used.
-func WithModel(m *clv.Model) Option {
-	return optionFunc(func(o *options) { o.model = m })
+// Options are the optional parts of a Scorer. The zero value is the
+// default: the built-in signals only, and no model (the predicted-value
+// signals are then missing).
+type Options struct {
+	// Model is a fitted purchase/spend model (see package clv and
+	// FitModel); the predicted-value signals are missing without one. Its
+	// Unit converts order dates; its Currency, when set, must match a
+	// history's for the money predictions to be used. New validates it.
+	Model *clv.Model
+	// Signals are host-defined signals, computed after the built-ins. Their
+	// names may then appear in the Config's weights, scales and tier rules.
+	Signals []Signal
 }
 
 // Scorer computes signals and scores. It is immutable after New and safe
@@ -164,25 +152,22 @@ const (
 	dimRisk  = -2
 )
 
-// New validates cfg (and the options) once and returns a Scorer. Errors:
+// New validates cfg and opts once and returns a Scorer. Errors:
 // *ConfigError (ErrInvalidConfig) with the JSON path of the problem,
 // *SignalError (ErrInvalidSignal) for a bad custom signal, or the model's
 // validation error.
-func New(cfg Config, opts ...Option) (*Scorer, error) {
-	var o options
-	for _, op := range opts {
-		if op != nil {
-			op.apply(&o)
-		}
-	}
-	reg, err := newRegistry(o.custom)
+func New(cfg Config, opts Options) (*Scorer, error) {
+	reg, err := newRegistry(opts.Signals)
 	if err != nil {
 		return nil, err
 	}
-	if o.model != nil {
-		if err := o.model.Validate(); err != nil {
+	var model *clv.Model
+	if opts.Model != nil {
+		if err := opts.Model.Validate(); err != nil {
 			return nil, err
 		}
+		m := *opts.Model // the host may reuse its value
+		model = &m
 	}
 	cfg = cfg.clone()
 	if err := cfg.check(func(n string) bool { _, ok := reg.index[n]; return ok }); err != nil {
@@ -190,7 +175,7 @@ func New(cfg Config, opts ...Option) (*Scorer, error) {
 	}
 	s := &Scorer{
 		reg: reg, cfg: cfg,
-		def: cfg.Tiers.Default, nReasons: cfg.Reasons, minContrib: cfg.MinContribution, model: o.model,
+		def: cfg.Tiers.Default, nReasons: cfg.Reasons, minContrib: cfg.MinContribution, model: model,
 	}
 	for i, sig := range reg.sigs {
 		u := weighted{idx: i, vw: cfg.ValueWeights[sig.Name], rw: cfg.RiskWeights[sig.Name], scale: sig.Scale, good: sig.Direction.good()}
@@ -311,13 +296,14 @@ type candidate struct {
 	contrib float64
 }
 
-// Score computes all signals of h as of now and scores them. It is
+// Score computes all signals of h as of now and scores them; a nil h is
+// an empty History. It is
 // deterministic (no clock or randomness) and, for histories of up to 64
 // orders, shipments and returns, allocates only the signal vector and the
 // reasons. Errors: *HistoryError (ErrInvalidHistory) for invalid input,
 // *SignalError (ErrInvalidSignal) when a custom signal returns a
 // non-finite value. A Score never holds NaN.
-func (s *Scorer) Score(h *History, now time.Time) (Score, error) {
+func (s *Scorer) Score(now time.Time, h *History) (Score, error) {
 	if h == nil {
 		h = &History{}
 	}
@@ -334,7 +320,7 @@ func (s *Scorer) Score(h *History, now time.Time) (Score, error) {
 	vals := make([]float64, len(s.reg.sigs))
 	a.values(h, (*[nBuiltin]float64)(vals))
 	for i := nBuiltin; i < len(vals); i++ {
-		v, ok := s.reg.sigs[i].Compute(h, now)
+		v, ok := s.reg.sigs[i].Compute(now, h)
 		switch {
 		case !ok:
 			vals[i] = math.NaN()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -13,9 +14,13 @@ import (
 	"github.com/postpurchase/postpurchase/scoring/clv"
 )
 
-func mustScorer(t testing.TB, opts ...Option) *Scorer {
+func mustScorer(t testing.TB, opts ...Options) *Scorer {
 	t.Helper()
-	s, err := New(DefaultConfig(), opts...)
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	s, err := New(DefaultConfig(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,12 +77,12 @@ func TestRegistry(t *testing.T) {
 	}
 	// Standalone Compute agrees with the scorer's one-pass values.
 	h := loyalHistory()
-	sc, err := mustScorer(t).Score(h, testNow)
+	sc, err := mustScorer(t).Score(testNow, h)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range sigs {
-		v, ok := s.Compute(h, testNow)
+		v, ok := s.Compute(testNow, h)
 		w, ok2 := sc.Signals.Get(s.Name)
 		if ok != ok2 || (ok && v != w) {
 			t.Errorf("%s: Compute = %v,%v; Score = %v,%v", s.Name, v, ok, w, ok2)
@@ -121,11 +126,11 @@ func TestBuiltinIndices(t *testing.T) {
 
 func TestScoreLoyalAndRisky(t *testing.T) {
 	s := mustScorer(t)
-	loyal, err := s.Score(loyalHistory(), testNow)
+	loyal, err := s.Score(testNow, loyalHistory())
 	if err != nil {
 		t.Fatal(err)
 	}
-	risky, err := s.Score(riskyHistory(), testNow)
+	risky, err := s.Score(testNow, riskyHistory())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,11 +168,11 @@ func TestScoreLoyalAndRisky(t *testing.T) {
 	var sum float64
 	cfg := DefaultConfig()
 	cfg.Reasons, cfg.MinContribution = MaxReasons, 0
-	all, err := New(cfg)
+	all, err := New(cfg, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	full, _ := all.Score(riskyHistory(), testNow)
+	full, _ := all.Score(testNow, riskyHistory())
 	for _, r := range full.Reasons {
 		if r.Effect == EffectRisk {
 			sum += r.Contribution
@@ -185,7 +190,7 @@ func TestVIPCustomer(t *testing.T) {
 		h.Orders[i].Total = usd("260.00")
 	}
 	h.Engagement.Referrals = 3
-	sc, err := mustScorer(t).Score(h, testNow)
+	sc, err := mustScorer(t).Score(testNow, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +203,7 @@ func TestVIPCustomer(t *testing.T) {
 func TestOnlyOrdersAndMissing(t *testing.T) {
 	s := mustScorer(t)
 	h := &History{Orders: loyalHistory().Orders}
-	sc, err := s.Score(h, testNow)
+	sc, err := s.Score(testNow, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +218,7 @@ func TestOnlyOrdersAndMissing(t *testing.T) {
 	}
 	// Known-empty returns: return_rate is 0, not missing, and the score moves.
 	h.Returns = []Return{}
-	sc2, _ := s.Score(h, testNow)
+	sc2, _ := s.Score(testNow, h)
 	if v, ok := sc2.Signals.Get("return_rate"); !ok || v != 0 {
 		t.Errorf("return_rate with no returns = %v, %v; want 0, true", v, ok)
 	}
@@ -221,21 +226,21 @@ func TestOnlyOrdersAndMissing(t *testing.T) {
 		t.Error("a known zero return rate should count, a missing one not")
 	}
 	// Empty history: neutral, default tier, no reasons.
-	sc3, err := s.Score(&History{}, testNow)
+	sc3, err := s.Score(testNow, &History{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if sc3.Value != 50 || sc3.Risk != 0 || sc3.Tier != TierRegular || len(sc3.Reasons) != 0 || len(sc3.Signals.Present()) != 0 {
 		t.Errorf("empty history: %+v", sc3)
 	}
-	if sc4, err := s.Score(nil, testNow); err != nil || sc4.Value != 50 {
+	if sc4, err := s.Score(testNow, nil); err != nil || sc4.Value != 50 {
 		t.Errorf("nil history: %+v %v", sc4, err)
 	}
 }
 
 func TestFirstOrderIsNew(t *testing.T) {
 	h := &History{Orders: []Order{{ID: "1", PlacedAt: testNow.Add(-3 * time.Hour), Total: usd("35"), Currency: "EUR"}}}
-	sc, err := mustScorer(t).Score(h, testNow)
+	sc, err := mustScorer(t).Score(testNow, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,6 +263,9 @@ func TestHistoryErrors(t *testing.T) {
 		{"orders[1].placed_at", func(h *History) { h.Orders[1].PlacedAt = time.Time{} }},
 		{"orders[4].id", func(h *History) { h.Orders[4].ID = h.Orders[0].ID }},
 		{"orders[3].currency", func(h *History) { h.Orders[3].Currency = "EUR" }},
+		{"orders[0].currency", func(h *History) { h.Orders[0].Currency = "usd" }},
+		{"orders[0].currency", func(h *History) { h.Orders[0].Currency = "XAU" }},
+		{"orders[0].currency", func(h *History) { h.Orders[0].Currency = strings.Repeat("U", 1000) }},
 		{"orders[0].discount", func(h *History) { h.Orders[0].Discount = usd("-5") }},
 		{"orders[0].items", func(h *History) { h.Orders[0].Items = -2 }},
 		{"risk.processor_risk_score", func(h *History) { h.Risk.ProcessorRiskScore = new(math.NaN()) }},
@@ -278,9 +286,9 @@ func TestHistoryErrors(t *testing.T) {
 	for _, c := range cases {
 		h := loyalHistory()
 		c.mut(h)
-		_, err := s.Score(h, testNow)
+		_, err := s.Score(testNow, h)
 		var he *HistoryError
-		if !errors.As(err, &he) || !errors.Is(err, ErrInvalidHistory) || he.Field != c.field {
+		if !errors.As(err, &he) || !errors.Is(err, ErrInvalidHistory) || he.Path != c.field {
 			t.Errorf("%s: err = %v", c.field, err)
 			continue
 		}
@@ -291,23 +299,23 @@ func TestHistoryErrors(t *testing.T) {
 	// Many orders (heap path) still find duplicates.
 	h := &History{}
 	for i := range 100 {
-		h.Orders = append(h.Orders, Order{ID: itoa(i), PlacedAt: testNow.AddDate(0, 0, -i), Total: usd("1")})
+		h.Orders = append(h.Orders, Order{ID: strconv.Itoa(i), PlacedAt: testNow.AddDate(0, 0, -i), Total: usd("1")})
 	}
 	h.Orders[77].ID = "5"
-	if _, err := s.Score(h, testNow); err == nil || !strings.Contains(err.Error(), "orders[77].id") {
+	if _, err := s.Score(testNow, h); err == nil || !strings.Contains(err.Error(), "orders[77].id") {
 		t.Errorf("duplicate among 100 orders: %v", err)
 	}
 	// Within the clock-skew allowance is fine.
 	h2 := loyalHistory()
 	h2.Orders[9].PlacedAt = testNow.Add(MaxClockSkew / 2)
-	if _, err := s.Score(h2, testNow); err != nil {
+	if _, err := s.Score(testNow, h2); err != nil {
 		t.Errorf("order within clock skew: %v", err)
 	}
 }
 
 func TestDeterministicAndConcurrent(t *testing.T) {
 	s := mustScorer(t)
-	want, err := s.Score(loyalHistory(), testNow)
+	want, err := s.Score(testNow, loyalHistory())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +331,7 @@ func TestDeterministicAndConcurrent(t *testing.T) {
 				if i%2 == 0 {
 					h = riskyHistory()
 				}
-				sc, err := s.Score(h, testNow)
+				sc, err := s.Score(testNow, h)
 				if err != nil {
 					errs <- err.Error()
 					return
@@ -344,14 +352,14 @@ func TestDeterministicAndConcurrent(t *testing.T) {
 		t.Error(e)
 	}
 	// The result does not depend on the time zone of now.
-	other, _ := s.Score(loyalHistory(), testNow.In(time.FixedZone("x", -7*3600)))
+	other, _ := s.Score(testNow.In(time.FixedZone("x", -7*3600)), loyalHistory())
 	if other.Value != want.Value || other.Risk != want.Risk {
 		t.Error("now's time zone changed the score")
 	}
 }
 
 func TestScoreJSON(t *testing.T) {
-	sc, err := mustScorer(t).Score(riskyHistory(), testNow)
+	sc, err := mustScorer(t).Score(testNow, riskyHistory())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,7 +409,7 @@ func TestCustomSignal(t *testing.T) {
 	subscription := Signal{
 		Name: "subscription_months", Group: GroupValue, Unit: UnitCount, Direction: MoreValue, Scale: 6, Neutral: 0,
 		Definition: "Months on the coffee subscription.",
-		Compute: func(h *History, now time.Time) (float64, bool) {
+		Compute: func(now time.Time, h *History) (float64, bool) {
 			if h.Profile == nil {
 				return 0, false
 			}
@@ -417,14 +425,14 @@ func TestCustomSignal(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.ValueWeights["subscription_months"] = 8
 	cfg.Reasons = 1
-	s, err := New(cfg, WithSignals(subscription))
+	s, err := New(cfg, Options{Signals: []Signal{subscription}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := loyalHistory()
-	base, _ := s.Score(h, testNow)
+	base, _ := s.Score(testNow, h)
 	h.Profile.Tags = append(h.Profile.Tags, "subscriber")
-	sc, err := s.Score(h, testNow)
+	sc, err := s.Score(testNow, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -432,7 +440,7 @@ func TestCustomSignal(t *testing.T) {
 		t.Errorf("custom signal: %.1f vs %.1f, %v", sc.Value, base.Value, reasonTexts(sc))
 	}
 	// Unknown in the config without registration.
-	if _, err := New(cfg); !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "value_weights.subscription_months") {
+	if _, err := New(cfg, Options{}); !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "value_weights.subscription_months") {
 		t.Errorf("unregistered signal in config: %v", err)
 	}
 	bad := []Signal{
@@ -444,18 +452,18 @@ func TestCustomSignal(t *testing.T) {
 		{Name: "x", Group: GroupValue, Unit: UnitCount, Direction: MoreValue, Scale: math.NaN(), Compute: subscription.Compute},
 	}
 	for _, b := range bad {
-		if _, err := New(DefaultConfig(), WithSignals(b)); !errors.Is(err, ErrInvalidSignal) {
+		if _, err := New(DefaultConfig(), Options{Signals: []Signal{b}}); !errors.Is(err, ErrInvalidSignal) {
 			t.Errorf("signal %q accepted: %v", b.Name, err)
 		}
 	}
 	nanSig := Signal{Name: "broken", Group: GroupRisk, Unit: UnitCount, Direction: MoreRisk,
-		Compute: func(*History, time.Time) (float64, bool) { return math.NaN(), true }}
-	s2, err := New(DefaultConfig(), WithSignals(nanSig))
+		Compute: func(time.Time, *History) (float64, bool) { return math.NaN(), true }}
+	s2, err := New(DefaultConfig(), Options{Signals: []Signal{nanSig}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var se *SignalError
-	if _, err := s2.Score(loyalHistory(), testNow); !errors.As(err, &se) || se.Signal != "broken" {
+	if _, err := s2.Score(testNow, loyalHistory()); !errors.As(err, &se) || se.Signal != "broken" {
 		t.Errorf("NaN custom signal: %v", err)
 	}
 }
@@ -522,7 +530,7 @@ func TestConfigErrors(t *testing.T) {
 	for _, c := range cases {
 		cfg, err := ParseConfig([]byte(c.json))
 		if err == nil {
-			_, err = New(cfg)
+			_, err = New(cfg, Options{})
 		}
 		var ce *ConfigError
 		if !errors.As(err, &ce) || !errors.Is(err, ErrInvalidConfig) || ce.Path != c.path {
@@ -538,8 +546,68 @@ func TestConfigErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := New(cfg); err != nil {
+	if _, err := New(cfg, Options{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestConfigNumbersExact: numbers float64 would change are refused with
+// ErrInexactNumber; ordinary decimals such as 0.1 are accepted.
+func TestConfigNumbersExact(t *testing.T) {
+	for _, c := range []struct {
+		json, path string
+		ok         bool
+	}{
+		{`{"value_weights": {"order_count": 1e-400}}`, "value_weights.order_count", false},
+		{`{"value_weights": {"order_count": 10.0000000000000000001}}`, "value_weights.order_count", false},
+		{`{"value_weights": {"order_count": 0.30000000000000001}}`, "value_weights.order_count", false},
+		{`{"scales": {"total_spent": 123456789012345678901}}`, "scales.total_spent", false},
+		{`{"tiers": {"rules": [{"tier": "vip", "when": {"value": {"at_least": 1e-99999999}}}]}}`, "tiers.rules[0].when.value.at_least", false},
+		{`{"min_contribution": 0.` + strings.Repeat("0", 70) + `1}`, "min_contribution", false},
+		{`{"value_weights": {"order_count": 0.1}}`, "", true},
+		{`{"value_weights": {"order_count": 1e-3, "tenure_days": 2.5E0, "total_spent": 0.30000000000000004}}`, "", true},
+		{`{"value_weights": {"order_count": 0e-500}}`, "", true},
+	} {
+		cfg, err := ParseConfig([]byte(c.json))
+		if c.ok {
+			if err != nil {
+				t.Errorf("%s: %v", c.json, err)
+			}
+			continue
+		}
+		var ce *ConfigError
+		if !errors.As(err, &ce) || !errors.Is(err, ErrInexactNumber) || !errors.Is(err, ErrInvalidConfig) || ce.Path != c.path {
+			t.Errorf("%s: err = %v (path %q), want ErrInexactNumber at %q", c.json, err, pathOf(ce), c.path)
+		}
+		_ = cfg
+	}
+}
+
+// TestConfigErrorClipped: a document just under the size limit whose
+// problem is a 900 KB key gives an error text of a few hundred bytes.
+func TestConfigErrorClipped(t *testing.T) {
+	long := strings.Repeat("a", 900<<10)
+	for _, doc := range []string{
+		`{"value_weights": {"` + long + `": 1}}`,
+		`{"value_weights": {"` + long + `é": 1}}`,
+		`{"tiers": {"rules": [{"tier": "vip", "when": {"` + long + `": {"at_least": 1}}}]}}`,
+		`{"` + long + `": 1}`,
+		`{"tiers": {"default": "` + long + `", "rules": []}}`,
+	} {
+		cfg, err := ParseConfig([]byte(doc))
+		if err == nil {
+			_, err = New(cfg, Options{})
+		}
+		if !errors.Is(err, ErrInvalidConfig) {
+			t.Fatalf("err = %v", err)
+		}
+		if n := len(err.Error()); n > 300 {
+			t.Errorf("error text is %d bytes", n)
+		}
+	}
+	sig := Signal{Name: long, Group: GroupValue, Unit: UnitCount, Direction: MoreValue, Compute: func(time.Time, *History) (float64, bool) { return 0, false }}
+	if _, err := New(DefaultConfig(), Options{Signals: []Signal{sig}}); !errors.Is(err, ErrInvalidSignal) || len(err.Error()) > 300 {
+		t.Errorf("signal error: %d bytes", len(err.Error()))
 	}
 }
 
@@ -557,26 +625,26 @@ func TestTierRuleOnSignal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(cfg)
+	s, err := New(cfg, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := loyalHistory()
 	h.Profile.Tags = []string{"vip"}
-	if sc, _ := s.Score(h, testNow); sc.Tier != TierVIP {
+	if sc, _ := s.Score(testNow, h); sc.Tier != TierVIP {
 		t.Errorf("tagged: %s", sc.Tier)
 	}
 	h.Risk.Chargebacks = new(1)
-	if sc, _ := s.Score(h, testNow); sc.Tier != TierRisky {
+	if sc, _ := s.Score(testNow, h); sc.Tier != TierRisky {
 		t.Errorf("chargeback: %s", sc.Tier)
 	}
 	h.Risk = nil // chargebacks missing: neither rule holds
-	if sc, _ := s.Score(h, testNow); sc.Tier != TierRegular {
+	if sc, _ := s.Score(testNow, h); sc.Tier != TierRegular {
 		t.Errorf("missing signal: %s", sc.Tier)
 	}
 }
 
-func TestWithModel(t *testing.T) {
+func TestModelOption(t *testing.T) {
 	week := 7 * 24 * time.Hour
 	m := &clv.Model{
 		Unit:      week,
@@ -584,9 +652,9 @@ func TestWithModel(t *testing.T) {
 		Spend:     clv.GammaGamma{P: 6.248803, Q: 3.744588, V: 15.447747},
 		Currency:  "USD",
 	}
-	s := mustScorer(t, WithModel(m))
+	s := mustScorer(t, Options{Model: m})
 	h := loyalHistory()
-	sc, err := s.Score(h, testNow)
+	sc, err := s.Score(testNow, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -611,7 +679,7 @@ func TestWithModel(t *testing.T) {
 		h.Orders[i].Currency = "EUR"
 	}
 	h.Returns[0].Currency = "EUR"
-	sc2, err := s.Score(h, testNow)
+	sc2, err := s.Score(testNow, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -621,7 +689,7 @@ func TestWithModel(t *testing.T) {
 	if _, ok := sc2.Signals.Get("probability_alive"); !ok {
 		t.Error("probability_alive missing")
 	}
-	if _, err := New(DefaultConfig(), WithModel(&clv.Model{Unit: week})); err == nil {
+	if _, err := New(DefaultConfig(), Options{Model: &clv.Model{Unit: week}}); err == nil {
 		t.Error("unfitted model accepted")
 	}
 }

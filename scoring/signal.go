@@ -85,7 +85,7 @@ func (d Direction) good() bool { return d == MoreValue || d == LessRisk }
 
 // Signal describes one named feature of a customer's History. Built-in
 // signals are listed by Signals and documented in SIGNALS.md; hosts add
-// their own with WithSignals.
+// their own in Options.Signals.
 type Signal struct {
 	Name       string // lower_snake_case, unique
 	Group      Group
@@ -103,7 +103,7 @@ type Signal struct {
 	// its inputs are absent (the signal is then missing, not zero). It must
 	// be safe for concurrent use and must not retain h. A non-finite value
 	// with true makes Scorer.Score fail with ErrInvalidSignal.
-	Compute func(h *History, now time.Time) (float64, bool)
+	Compute func(now time.Time, h *History) (float64, bool)
 	// Describe renders a value for a Reason ("3 referrals"). Optional;
 	// the default is "<name>: <value>".
 	Describe func(v float64) string

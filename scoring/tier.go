@@ -44,15 +44,8 @@ func (t Tier) MarshalText() ([]byte, error) {
 func (t *Tier) UnmarshalText(b []byte) error {
 	v := Tier(b)
 	if !v.Valid() {
-		return fmt.Errorf("scoring: unknown tier %q (want vip, loyal, regular, new or risky)", truncate(string(b), 40))
+		return fmt.Errorf("scoring: unknown tier %q (want vip, loyal, regular, new or risky)", clip(string(b)))
 	}
 	*t = v
 	return nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

@@ -43,7 +43,7 @@ func twentyEvents() []carriers.Event {
 
 func benchShipment(b *testing.B, rules *Rules) *Shipment {
 	s := NewShipment(rules)
-	s.Carrier, s.Number, s.Service, s.Origin, s.Destination = "ups", "1Z999AA10123456784", "Ground", "US-NV", "US-OH"
+	s.Carrier, s.TrackingNumber, s.Service, s.Origin, s.Destination = "ups", "1Z999AA10123456784", "Ground", "US-NV", "US-OH"
 	s.PromisedBy = time.Date(2026, 3, 13, 23, 59, 59, 0, est)
 	if _, err := s.Apply(twentyEvents()...); err != nil {
 		b.Fatal(err)

@@ -145,10 +145,10 @@ type Evidence struct {
 	Threshold string `json:"threshold,omitempty"`
 	// PromisedDate is the promised delivery day (late, at risk).
 	PromisedDate Date `json:"promised_date,omitzero"`
-	// EstimatedDate is the estimate that was compared, and EstimateSource
+	// EstimatedDate is the estimate that was compared, and EstimateBasis
 	// where it came from (at risk, slipped).
-	EstimatedDate  Date           `json:"estimated_date,omitzero"`
-	EstimateSource EstimateSource `json:"estimate_source,omitempty"`
+	EstimatedDate Date          `json:"estimated_date,omitzero"`
+	EstimateBasis EstimateBasis `json:"estimate_basis,omitempty"`
 	// PreviousEstimate is the carrier's first estimated day (slipped).
 	PreviousEstimate Date `json:"previous_estimate,omitzero"`
 }
@@ -169,7 +169,7 @@ type candidate struct {
 	laneGap   bool
 	promised  Date
 	est       Date
-	estSrc    EstimateSource
+	estSrc    EstimateBasis
 	prev      Date
 }
 
@@ -252,7 +252,7 @@ func (s *Shipment) detect(asOf time.Time, ch *Changes) {
 func (s *Shipment) evidence(c *candidate) Evidence {
 	ev := Evidence{
 		ElapsedBusinessDays: c.elapsed, ThresholdBusinessDays: c.threshold, Threshold: c.from,
-		PromisedDate: c.promised, EstimatedDate: c.est, EstimateSource: c.estSrc, PreviousEstimate: c.prev,
+		PromisedDate: c.promised, EstimatedDate: c.est, EstimateBasis: c.estSrc, PreviousEstimate: c.prev,
 	}
 	if c.laneGap {
 		ev.Threshold = "lane " + c.lane.String()
@@ -360,14 +360,13 @@ func (s *Shipment) evaluate(r *Rules, asOf time.Time, out *[maxCandidates]candid
 	}
 
 	// The promise.
-	if !s.PromisedBy.IsZero() && undelivered && (r.enabled(DelayLate) || r.enabled(DelayAtRisk)) {
-		promised := DateOf(s.PromisedBy)
-		if asOf.After(s.PromisedBy) {
-			add(candidate{kind: DelayLate, anchor: s.PromisedBy, ev: none, promised: promised})
+	if deadline, promised, ok := s.promise(r); ok && undelivered && (r.enabled(DelayLate) || r.enabled(DelayAtRisk)) {
+		if asOf.After(deadline) {
+			add(candidate{kind: DelayLate, anchor: deadline, ev: none, promised: promised})
 		} else if r.enabled(DelayAtRisk) {
 			// The current estimate, as Estimate combines them: the
 			// carrier's while its day has not passed, else the model's.
-			c := candidate{kind: DelayAtRisk, anchor: s.PromisedBy, ev: none, promised: promised}
+			c := candidate{kind: DelayAtRisk, anchor: deadline, ev: none, promised: promised}
 			fresh := false
 			if s.estimate != nil {
 				_, end := carrierDates(s.estimate)
@@ -381,7 +380,7 @@ func (s *Shipment) evaluate(r *Rules, asOf time.Time, out *[maxCandidates]candid
 			// says the promise was optimistic for the lane, not that this
 			// parcel is in trouble.
 			if !fresh && f.shipped >= 0 {
-				if cur, atShip, _, _, ok := s.modelDays(r, asOf, d.AtRiskQuantile); ok && cur > dayOf(s.PromisedBy) && cur > atShip {
+				if cur, atShip, _, _, ok := s.modelDays(r, asOf, d.AtRiskQuantile); ok && cur > promised.days() && cur > atShip {
 					c.est, c.estSrc = fromDays(cur), EstimateFromModel
 				}
 			}

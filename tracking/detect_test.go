@@ -117,20 +117,20 @@ func TestLateAndAtRiskFromCarrier(t *testing.T) {
 		return &carriers.Estimate{Start: x, End: x, DateOnly: true, Source: carriers.EstimateScheduled}
 	}
 	j := journey()
-	ch, err := s.Update(at(0, 9), &carriers.Tracking{Carrier: "ups", Number: s.Number, Events: j[:2], Estimate: day(5)})
+	ch, err := s.Update(at(0, 9), &carriers.Tracking{Carrier: "ups", TrackingNumber: s.TrackingNumber, Events: j[:2], Estimate: day(5)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	eq(t, "on time", len(ch.Delays), 0)
 	// The carrier moves it to Friday: slipped, and at risk.
-	ch, _ = s.Update(at(1, 9), &carriers.Tracking{Carrier: "ups", Number: s.Number, Events: j[:3], Estimate: day(6)})
+	ch, _ = s.Update(at(1, 9), &carriers.Tracking{Carrier: "ups", TrackingNumber: s.TrackingNumber, Events: j[:3], Estimate: day(6)})
 	eqs(t, "slip", delayKinds(ch.Delays), []string{"at_risk", "estimate_slipped"})
 	risk := ch.Delays[0]
-	eq(t, "risk source", risk.Evidence.EstimateSource, EstimateFromCarrier)
+	eq(t, "risk source", risk.Evidence.EstimateBasis, EstimateFromCarrier)
 	eq(t, "risk estimate", risk.Evidence.EstimatedDate, MakeDate(2026, 3, 6))
 	eq(t, "risk promised", risk.Evidence.PromisedDate, MakeDate(2026, 3, 5))
 	eq(t, "slip previous", ch.Delays[1].Evidence.PreviousEstimate, MakeDate(2026, 3, 5))
-	eq(t, "estimate", s.Estimate(at(1, 9)).Source, EstimateFromCarrier)
+	eq(t, "estimate", s.Estimate(at(1, 9)).Basis, EstimateFromCarrier)
 	// Friday morning Eastern: the promise has passed: late; at risk clears.
 	ch = s.Check(time.Date(2026, 3, 6, 0, 0, 1, 0, est))
 	eqs(t, "late", delayKinds(ch.Delays), []string{"late"})
@@ -211,11 +211,11 @@ func TestAtRiskFromModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := NewShipment(r)
-	s.Carrier, s.Number, s.Service, s.Origin, s.Destination = "ups", "1Z1", "Ground", "US-NV", "US-OH"
+	s.Carrier, s.TrackingNumber, s.Service, s.Origin, s.Destination = "ups", "1Z1", "Ground", "US-NV", "US-OH"
 	s.PromisedBy = time.Date(2026, 3, 6, 23, 59, 59, 0, est) // Friday: shipped Monday + 4
 	s.Apply(journey()[:3]...)                                // picked up Monday 17:00
 	e := s.Estimate(at(1, 0))
-	eq(t, "source", e.Source, EstimateFromModel)
+	eq(t, "source", e.Basis, EstimateFromModel)
 	eq(t, "date", e.Date, MakeDate(2026, 3, 5)) // Monday + 3
 	eq(t, "latest", e.Latest, MakeDate(2026, 3, 9))
 	eq(t, "no risk Tuesday", len(s.Check(at(1, 0)).Delays), 0)
@@ -228,7 +228,7 @@ func TestAtRiskFromModel(t *testing.T) {
 	s.UseRules(r2)
 	ch := s.Check(at(4, 1))
 	eqs(t, "at risk with P80 on Friday", delayKinds(ch.Delays), []string{"at_risk"})
-	eq(t, "source", ch.Delays[0].Evidence.EstimateSource, EstimateFromModel)
+	eq(t, "source", ch.Delays[0].Evidence.EstimateBasis, EstimateFromModel)
 }
 
 func TestDisabledDetectors(t *testing.T) {

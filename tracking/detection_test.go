@@ -34,7 +34,10 @@ type detectionStats struct {
 
 func runDetection(t testing.TB, n int, seed uint64, rules *Rules) detectionStats {
 	clk := &simClock{}
-	sim := simulator.New(simulator.Options{Seed: seed, Clock: clk.Now})
+	sim, err := simulator.New(simulator.Options{Seed: seed, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
 	rng := rand.New(rand.NewPCG(seed, 99))
 	st := detectionStats{
 		total: map[simulator.Trouble]int{}, flaggedEarly: map[simulator.Trouble]int{}, flaggedAny: map[simulator.Trouble]int{},
@@ -61,7 +64,7 @@ func runDetection(t testing.TB, n int, seed uint64, rules *Rules) detectionStats
 		pd := cal.AddBusinessDays(DateOf(label), transit+1)
 		promise := time.Date(pd.Year, pd.Month, pd.Day, 23, 59, 59, 0, est)
 		s := NewShipment(rules)
-		s.Carrier, s.Number, s.Service, s.Origin, s.Destination = sim.Code(), num, "Ground", "US-NV", "US-OH"
+		s.Carrier, s.TrackingNumber, s.Service, s.Origin, s.Destination = sim.Code(), num, "Ground", "US-NV", "US-OH"
 		s.LabelCreatedAt, s.PromisedBy = label, promise
 		early, any := false, false
 		seen := map[string]bool{}
@@ -165,7 +168,10 @@ func pct(a, b int) float64 {
 // shipments of every kind, as a host would have them.
 func trainModel(t testing.TB, n int) *TransitModel {
 	clk := &simClock{now: time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)}
-	sim := simulator.New(simulator.Options{Seed: 1234, Clock: clk.Now})
+	sim, err := simulator.New(simulator.Options{Seed: 1234, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
 	rng := rand.New(rand.NewPCG(7, 7))
 	base := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 	troubles := simulator.Troubles()
@@ -181,7 +187,7 @@ func trainModel(t testing.TB, n int) *TransitModel {
 			t.Fatal(err)
 		}
 		evs, _ := sim.Script(num)
-		s := &Shipment{Carrier: sim.Code(), Number: num, Service: "Ground", Origin: "US-NV", Destination: "US-OH"}
+		s := &Shipment{Carrier: sim.Code(), TrackingNumber: num, Service: "Ground", Origin: "US-NV", Destination: "US-OH"}
 		s.Apply(evs...)
 		if o, ok := s.Observation(); ok {
 			obs = append(obs, o)

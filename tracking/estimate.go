@@ -6,27 +6,36 @@ import (
 	"github.com/postpurchase/postpurchase/carriers"
 )
 
-// EstimateSource says where a delivery estimate came from.
-type EstimateSource string
+// EstimateBasis says what a shipment's current delivery estimate
+// (Estimate) is based on: the carrier's estimate, the transit model, or the
+// delivery itself. It is not carriers.EstimateSource, which qualifies a
+// carrier's own estimate (scheduled, rescheduled, guaranteed); that one is
+// in Estimate.Carrier.Source.
+type EstimateBasis string
 
-// Sources of a shipment's current delivery estimate.
+// Bases of a shipment's current delivery estimate.
 const (
 	// EstimateNone: neither the carrier nor the model can say.
-	EstimateNone EstimateSource = "none"
+	EstimateNone EstimateBasis = "none"
 	// EstimateFromCarrier: the carrier's own estimate, still in the future
 	// (or today).
-	EstimateFromCarrier EstimateSource = "carrier"
+	EstimateFromCarrier EstimateBasis = "carrier"
 	// EstimateFromModel: the transit-time model, conditioned on how long
 	// the parcel has already been travelling.
-	EstimateFromModel EstimateSource = "model"
+	EstimateFromModel EstimateBasis = "model"
 	// EstimateDelivered: it was delivered; Date is the delivery day.
-	EstimateDelivered EstimateSource = "delivered"
+	EstimateDelivered EstimateBasis = "delivered"
 )
 
 // Estimate is the current expected delivery of a shipment.
+//
+// A delivery estimate is a calendar date, not an instant: "by Friday" is a
+// day in the place the parcel is delivered, and an instant would invent a
+// time of day and a zone nobody gave. Date and Latest are therefore Dates;
+// the carrier's own window, which may carry times, stays in Carrier.
 type Estimate struct {
-	// Source says which estimate was used.
-	Source EstimateSource `json:"source"`
+	// Basis says which estimate was used.
+	Basis EstimateBasis `json:"basis"`
 	// Date is the expected delivery day; Latest the latest likely day
 	// (the end of the carrier's window, or the model's P95).
 	Date   Date `json:"date,omitzero"`
@@ -38,7 +47,7 @@ type Estimate struct {
 	// the parcel is not delivered: the carrier's date was missed, so the
 	// model is used when it can be.
 	CarrierStale bool `json:"carrier_stale,omitempty"`
-	// Lane and Samples describe the model data used (Source model).
+	// Lane and Samples describe the model data used (Basis EstimateFromModel).
 	Lane    Lane `json:"lane,omitzero"`
 	Samples int  `json:"samples,omitempty"`
 }
@@ -57,9 +66,9 @@ type Estimate struct {
 //   - otherwise a missed carrier estimate (CarrierStale) or none.
 func (s *Shipment) Estimate(now time.Time) Estimate {
 	s.ensure()
-	out := Estimate{Source: EstimateNone, Carrier: cloneEstimate(s.estimate)}
+	out := Estimate{Basis: EstimateNone, Carrier: cloneEstimate(s.estimate)}
 	if s.f.status == carriers.StatusDelivered {
-		out.Source = EstimateDelivered
+		out.Basis = EstimateDelivered
 		out.Date = DateOf(s.at(s.f.delivered))
 		out.Latest = out.Date
 		return out
@@ -67,7 +76,7 @@ func (s *Shipment) Estimate(now time.Time) Estimate {
 	if s.estimate != nil {
 		start, end := carrierDates(s.estimate)
 		if !end.Before(s.estimateToday(now)) {
-			out.Source, out.Date, out.Latest = EstimateFromCarrier, start, end
+			out.Basis, out.Date, out.Latest = EstimateFromCarrier, start, end
 			return out
 		}
 		out.CarrierStale = true
@@ -75,11 +84,11 @@ func (s *Shipment) Estimate(now time.Time) Estimate {
 	r := s.r()
 	if d, lane, n, ok := s.modelDate(r, now, 0.5); ok {
 		p95, _, _, _ := s.modelDate(r, now, 0.95)
-		out.Source, out.Date, out.Latest, out.Lane, out.Samples = EstimateFromModel, d, p95, lane, n
+		out.Basis, out.Date, out.Latest, out.Lane, out.Samples = EstimateFromModel, d, p95, lane, n
 		return out
 	}
 	if s.estimate != nil {
-		out.Source = EstimateFromCarrier
+		out.Basis = EstimateFromCarrier
 		out.Date, out.Latest = carrierDates(s.estimate)
 	}
 	return out

@@ -15,14 +15,17 @@ import (
 // and a failed delivery attempt opens a delay that clears on delivery.
 func Example() {
 	label := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
-	sim := simulator.New(simulator.Options{Seed: 1})
+	sim, err := simulator.New(simulator.Options{Seed: 1})
+	if err != nil {
+		log.Fatal(err)
+	}
 	number, err := sim.Ship(simulator.Plan{LabelCreatedAt: label, Trouble: simulator.FailedAttempt})
 	if err != nil {
 		log.Fatal(err)
 	}
 	events, _ := sim.Script(number)
 
-	s := &tracking.Shipment{OrderRef: "#1042", Carrier: sim.Code(), Number: number,
+	s := &tracking.Shipment{OrderID: "#1042", Carrier: sim.Code(), TrackingNumber: number,
 		Origin: "US-NV", Destination: "US-OH", LabelCreatedAt: label}
 	for _, e := range events {
 		ch, err := s.Apply(e)
@@ -57,7 +60,7 @@ func Example() {
 // the flag clears at the next scan.
 func ExampleShipment_Check() {
 	reno := time.FixedZone("PST", -8*3600)
-	s := &tracking.Shipment{Carrier: "ups", Number: "1Z999AA10123456784", Origin: "US-NV", Destination: "US-OH"}
+	s := &tracking.Shipment{Carrier: "ups", TrackingNumber: "1Z999AA10123456784", Origin: "US-NV", Destination: "US-OH"}
 	s.Apply(carriers.Event{Time: time.Date(2026, 3, 4, 11, 0, 0, 0, reno), Status: carriers.StatusInTransit, Code: "DP", Description: "Departed facility"})
 
 	for _, day := range []int{6, 9, 10} {
@@ -114,17 +117,20 @@ func ExampleFitTransitModel() {
 func ExampleTracker_Refresh() {
 	label := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
 	now := label.Add(50 * time.Hour)
-	sim := simulator.New(simulator.Options{Seed: 2, Clock: func() time.Time { return now }})
+	sim, err := simulator.New(simulator.Options{Seed: 2, Now: func() time.Time { return now }})
+	if err != nil {
+		log.Fatal(err)
+	}
 	var ships []*tracking.Shipment
 	for _, tb := range []simulator.Trouble{simulator.NoTrouble, simulator.WeatherDelay} {
 		n, err := sim.Ship(simulator.Plan{LabelCreatedAt: label, Trouble: tb, TransitDays: 3})
 		if err != nil {
 			log.Fatal(err)
 		}
-		ships = append(ships, &tracking.Shipment{Carrier: "sim", Number: n, LabelCreatedAt: label,
+		ships = append(ships, &tracking.Shipment{Carrier: "sim", TrackingNumber: n, LabelCreatedAt: label,
 			PromisedBy: time.Date(2026, 11, 6, 23, 59, 59, 0, time.UTC)})
 	}
-	tr, err := tracking.New(tracking.WithCarriers(sim), tracking.WithConcurrency(4))
+	tr, err := tracking.New(tracking.Options{Carriers: []carriers.Carrier{sim}, Concurrency: 4})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -136,7 +142,7 @@ func ExampleTracker_Refresh() {
 		st, _ := r.Shipment.Status()
 		next, _ := r.Shipment.NextPoll()
 		fmt.Printf("%s: %s, %d events, %d new milestones, delays %v, next poll in %v\n",
-			r.Shipment.Number, st, r.Shipment.NumEvents(), len(r.Changes.Milestones), kinds(r.Changes.Delays), next.Sub(now))
+			r.Shipment.TrackingNumber, st, r.Shipment.NumEvents(), len(r.Changes.Milestones), kinds(r.Changes.Delays), next.Sub(now))
 	}
 	// Output:
 	// SIM0000000001: in_transit, 6 events, 2 new milestones, delays [], next poll in 4h0m0s

@@ -50,12 +50,15 @@ func writeStoredShipments(t *testing.T) {
 	start := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
 	for _, tb := range []simulator.Trouble{simulator.NoTrouble, simulator.WeatherDelay, simulator.ReturnedToSender, simulator.EstimateSlipped, simulator.Lost} {
 		now := start
-		sim := simulator.New(simulator.Options{Seed: 5, Clock: func() time.Time { return now }})
+		sim, err := simulator.New(simulator.Options{Seed: 5, Now: func() time.Time { return now }})
+		if err != nil {
+			t.Fatal(err)
+		}
 		num, err := sim.Ship(simulator.Plan{LabelCreatedAt: start, Trouble: tb, TransitDays: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := &Shipment{ID: "shp_" + tb.String(), OrderRef: "#1042", CustomerRef: "cus_7", Carrier: sim.Code(), Number: num,
+		s := &Shipment{ID: "shp_" + tb.String(), OrderID: "#1042", CustomerID: "cus_7", Carrier: sim.Code(), TrackingNumber: num,
 			Origin: "US-NV", Destination: "US-OH", LabelCreatedAt: start, PromisedBy: time.Date(2026, 11, 6, 23, 59, 59, 0, est)}
 		for ; now.Before(start.AddDate(0, 0, 20)) && !s.Terminal(); now = now.Add(4 * time.Hour) {
 			tr, err := sim.Track(t.Context(), num)
@@ -92,7 +95,7 @@ func FuzzShipmentJSON(f *testing.F) {
 	f.Add([]byte(`{}`))
 	f.Add([]byte(`{"format":1,"events":[{"time":"2026-03-02T09:00:00-08:00","status":"in_transit"}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		s := &Shipment{Number: "SENTINEL"}
+		s := &Shipment{TrackingNumber: "SENTINEL"}
 		err := json.Unmarshal(b, s)
 		if err != nil {
 			var de *DecodeError
@@ -100,7 +103,7 @@ func FuzzShipmentJSON(f *testing.F) {
 			if !errors.As(err, &de) && !errors.As(err, &se) {
 				t.Fatalf("error is neither *DecodeError nor a JSON syntax error: %T %v", err, err)
 			}
-			if s.Number != "SENTINEL" || s.NumEvents() != 0 {
+			if s.TrackingNumber != "SENTINEL" || s.NumEvents() != 0 {
 				t.Fatal("failed decode modified the shipment")
 			}
 			return

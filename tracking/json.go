@@ -26,14 +26,15 @@ type shipmentJSON struct {
 	Format         int       `json:"format"`
 	Version        int64     `json:"version"`
 	ID             string    `json:"id,omitempty"`
-	OrderRef       string    `json:"order_ref,omitempty"`
-	CustomerRef    string    `json:"customer_ref,omitempty"`
+	OrderID        string    `json:"order_id,omitempty"`
+	CustomerID     string    `json:"customer_id,omitempty"`
 	Carrier        string    `json:"carrier,omitempty"`
-	Number         string    `json:"number,omitempty"`
+	TrackingNumber string    `json:"tracking_number,omitempty"`
 	Service        string    `json:"service,omitempty"`
 	Origin         string    `json:"origin,omitempty"`
 	Destination    string    `json:"destination,omitempty"`
 	PromisedBy     time.Time `json:"promised_by,omitzero"`
+	PromisedOn     Date      `json:"promised_on,omitzero"`
 	LabelCreatedAt time.Time `json:"label_created_at,omitzero"`
 	// Derived, written for hosts that index them; recomputed on read.
 	Status      *carriers.Status `json:"status,omitempty"`
@@ -63,9 +64,9 @@ func (s *Shipment) MarshalJSON() ([]byte, error) {
 		Delays     []Delay          `json:"delays,omitempty"`
 	}{
 		shipmentJSON: shipmentJSON{
-			Format: FormatVersion, Version: s.Version, ID: s.ID, OrderRef: s.OrderRef, CustomerRef: s.CustomerRef,
-			Carrier: s.Carrier, Number: s.Number, Service: s.Service, Origin: s.Origin, Destination: s.Destination,
-			PromisedBy: s.PromisedBy, LabelCreatedAt: s.LabelCreatedAt,
+			Format: FormatVersion, Version: s.Version, ID: s.ID, OrderID: s.OrderID, CustomerID: s.CustomerID,
+			Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, Service: s.Service, Origin: s.Origin, Destination: s.Destination,
+			PromisedBy: s.PromisedBy, PromisedOn: s.PromisedOn, LabelCreatedAt: s.LabelCreatedAt,
 			Estimate: s.estimate, FirstEstimate: s.firstEst, NextPollAt: s.nextPoll, PollDone: s.pollDone, CheckedAt: s.checkedAt,
 		},
 		Events: s.events, Milestones: s.milestones, Delays: s.delays,
@@ -99,8 +100,8 @@ func (s *Shipment) UnmarshalJSON(b []byte) error {
 		return &DecodeError{Path: "events", Reason: "more than " + strconv.Itoa(maxStoredEvents) + " events"}
 	}
 	n := Shipment{
-		ID: w.ID, OrderRef: w.OrderRef, CustomerRef: w.CustomerRef, Carrier: w.Carrier, Number: w.Number,
-		Service: w.Service, Origin: w.Origin, Destination: w.Destination, PromisedBy: w.PromisedBy,
+		ID: w.ID, OrderID: w.OrderID, CustomerID: w.CustomerID, Carrier: w.Carrier, TrackingNumber: w.TrackingNumber,
+		Service: w.Service, Origin: w.Origin, Destination: w.Destination, PromisedBy: w.PromisedBy, PromisedOn: w.PromisedOn,
 		LabelCreatedAt: w.LabelCreatedAt, Version: w.Version, nextPoll: w.NextPollAt, pollDone: w.PollDone, checkedAt: w.CheckedAt,
 		rules: s.rules,
 	}

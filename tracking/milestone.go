@@ -106,8 +106,8 @@ func milestoneOf(s carriers.Status) MilestoneKind {
 // notifying and before saving will see the milestone again on retry, with
 // the same ID, so receivers de-duplicate on ID.
 type Milestone struct {
-	// ID is stable: derived from the shipment (ID, Carrier, Number,
-	// OrderRef) and the kind only, so recomputing it anywhere gives the
+	// ID is stable: derived from the shipment (ID, Carrier, TrackingNumber,
+	// OrderID) and the kind only, so recomputing it anywhere gives the
 	// same value.
 	ID string `json:"id"`
 	// Kind is which milestone.

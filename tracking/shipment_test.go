@@ -40,7 +40,7 @@ func journey() []carriers.Event {
 }
 
 func newShip() *Shipment {
-	return &Shipment{Carrier: "ups", Number: "1Z999AA10123456784", OrderRef: "#1001", Origin: "US-NV", Destination: "US-OH"}
+	return &Shipment{Carrier: "ups", TrackingNumber: "1Z999AA10123456784", OrderID: "#1001", Origin: "US-NV", Destination: "US-OH"}
 }
 
 func kinds(ms []Milestone) []string {
@@ -124,7 +124,7 @@ func TestApplyJourney(t *testing.T) {
 		seen[m.ID] = true
 	}
 	s3 := newShip()
-	s3.Number = "1Z999AA10123456785"
+	s3.TrackingNumber = "1Z999AA10123456785"
 	s3.Apply(j...)
 	m3, _ := s3.Milestone(MilestoneDelivered)
 	m1, _ := s.Milestone(MilestoneDelivered)
@@ -249,12 +249,12 @@ func TestTooManyEvents(t *testing.T) {
 
 func TestUpdate(t *testing.T) {
 	s := newShip()
-	tr := &carriers.Tracking{Carrier: "fedex", Number: s.Number, Events: journey()}
+	tr := &carriers.Tracking{Carrier: "fedex", TrackingNumber: s.TrackingNumber, Events: journey()}
 	if _, err := s.Update(mon.AddDate(0, 0, 7), tr); !errors.Is(err, ErrWrongShipment) {
 		t.Errorf("other carrier: err = %v", err)
 	}
-	tr.Carrier, tr.Number = "UPS", "1z999aa1 0123456784"
-	if _, err := s.Update(mon.AddDate(0, 0, 1), &carriers.Tracking{Carrier: "ups", Number: "1Z999AA10123456785"}); !errors.Is(err, ErrWrongShipment) {
+	tr.Carrier, tr.TrackingNumber = "UPS", "1z999aa1 0123456784"
+	if _, err := s.Update(mon.AddDate(0, 0, 1), &carriers.Tracking{Carrier: "ups", TrackingNumber: "1Z999AA10123456785"}); !errors.Is(err, ErrWrongShipment) {
 		t.Errorf("other number: err = %v", err)
 	}
 	eq(t, "events after refusals", s.NumEvents(), 0)
@@ -270,18 +270,18 @@ func TestUpdate(t *testing.T) {
 	if latest == nil || first == nil {
 		t.Fatal("estimate not recorded")
 	}
-	eq(t, "Estimate source", s.Estimate(mon.AddDate(0, 0, 7)).Source, EstimateDelivered)
+	eq(t, "Estimate source", s.Estimate(mon.AddDate(0, 0, 7)).Basis, EstimateDelivered)
 }
 
 func TestJSONRoundTrip(t *testing.T) {
 	s := newShip()
-	s.CustomerRef = "cus_42"
+	s.CustomerID = "cus_42"
 	s.PromisedBy = time.Date(2026, 3, 4, 23, 59, 59, 0, est)
 	s.LabelCreatedAt = mon.Add(-time.Hour)
 	j := journey()
 	j[3].ZoneUnknown = true
 	j[3].Time = time.Date(2026, 3, 4, 11, 0, 0, 0, time.UTC)
-	s.Update(mon.Add(60*time.Hour), &carriers.Tracking{Carrier: "ups", Number: s.Number, Events: j[:4],
+	s.Update(mon.Add(60*time.Hour), &carriers.Tracking{Carrier: "ups", TrackingNumber: s.TrackingNumber, Events: j[:4],
 		Estimate: &carriers.Estimate{Start: time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC), DateOnly: true, Source: carriers.EstimateScheduled}})
 	s.Check(mon.AddDate(0, 0, 4))
 	if len(s.Delays()) == 0 {
@@ -323,7 +323,7 @@ func TestDecodeErrors(t *testing.T) {
 		{`{"milestones":[{"id":"m1","kind":"shipped","at":"2026-03-02T09:00:00Z"},{"id":"m1","kind":"shipped","at":"2026-03-02T09:00:00Z"}]}`, "milestones[1].kind"},
 		{`{"delays":[{"id":"d1","kind":"late"}]}`, "delays[0].detected_at"},
 		{`{"estimate":{"start":"2026-03-05T00:00:00Z","end":"2026-03-04T00:00:00Z"}}`, "estimate.end"},
-		{`{"number":17}`, "number"},
+		{`{"tracking_number":17}`, "tracking_number"},
 		{`[1,2]`, ""},
 	} {
 		s := newShip()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -85,6 +87,7 @@ type Tracker struct {
 	cadence  Cadence
 	log      *slog.Logger
 	batch    int
+	now      func() time.Time
 
 	flight singleflight.Group
 
@@ -97,108 +100,102 @@ type backoffState struct {
 	hits  int
 }
 
-// Option configures a Tracker.
-type Option func(*Tracker) error
-
-// WithCarriers adds carriers, looked up by their Code (case-insensitive).
-// A carrier added twice, or two with the same code, is an error.
-func WithCarriers(cs ...carriers.Carrier) Option {
-	return func(t *Tracker) error {
-		for i, c := range cs {
-			if c == nil {
-				return &ConfigError{Field: "WithCarriers[" + itoa(i) + "]", Reason: "nil carrier"}
-			}
-			code := strings.ToLower(c.Code())
-			if _, dup := t.carriers[code]; dup || code == "" {
-				return &ConfigError{Field: "WithCarriers[" + itoa(i) + "]", Reason: "empty or duplicate code " + quote(code)}
-			}
-			t.carriers[code] = c
-		}
-		return nil
-	}
+// Options configures a Tracker. Every zero value means the default in
+// brackets; New validates the whole struct once.
+type Options struct {
+	// Carriers are the carriers the tracker polls, looked up by their
+	// Code (case-insensitive). Two carriers with the same code, a nil
+	// carrier or an empty code is an error. [none: every shipment gets
+	// ErrNoCarrier]
+	Carriers []carriers.Carrier
+	// Rules are applied to every refreshed shipment. [nil: the defaults]
+	Rules *Rules
+	// Cadence says how often a shipment is polled in each state; its zero
+	// fields keep their defaults.
+	Cadence Cadence
+	// Concurrency bounds the carrier requests in flight at once [8].
+	Concurrency int
+	// RateLimits limits the requests to a carrier, by carrier code
+	// (case-insensitive). A carrier without one is limited only by
+	// Concurrency. [none]
+	RateLimits map[string]RateLimit
+	// BatchSize is how many due shipments Run asks the Store for on each
+	// tick [500].
+	BatchSize int
+	// Logger receives warnings (rate-limit back-off) and Run's store
+	// errors. Tracking numbers are logged; nothing personal is.
+	// [slog.Default()]
+	Logger *slog.Logger
+	// Now is the clock Run reads on each tick. [nil: time.Now] Refresh,
+	// Due and Schedule never read it: they take the instant as an
+	// argument.
+	Now func() time.Time
 }
 
-// WithRules sets the rules applied to every refreshed shipment (nil means
-// the defaults).
-func WithRules(r *Rules) Option {
-	return func(t *Tracker) error { t.rules = r; return nil }
+// RateLimit is a token bucket: PerSecond requests a second on average,
+// bursts of up to Burst.
+type RateLimit struct {
+	// PerSecond must be positive.
+	PerSecond float64
+	// Burst must be at least 1.
+	Burst int
 }
 
-// WithConcurrency bounds the carrier requests in flight at once [8].
-func WithConcurrency(n int) Option {
-	return func(t *Tracker) error {
-		if n < 1 {
-			return &ConfigError{Field: "WithConcurrency", Reason: "must be at least 1"}
-		}
-		t.limit = n
-		return nil
-	}
-}
-
-// WithRateLimit limits requests to one carrier to perSecond, with bursts
-// of burst. Without it a carrier is limited only by the concurrency.
-func WithRateLimit(carrier string, perSecond float64, burst int) Option {
-	return func(t *Tracker) error {
-		if perSecond <= 0 || burst < 1 {
-			return &ConfigError{Field: "WithRateLimit(" + quote(carrier) + ")", Reason: "rate must be positive and burst at least 1"}
-		}
-		t.limiters[strings.ToLower(carrier)] = rate.NewLimiter(rate.Limit(perSecond), burst)
-		return nil
-	}
-}
-
-// WithCadence sets the polling cadence; zero fields keep their defaults.
-func WithCadence(c Cadence) Option {
-	return func(t *Tracker) error {
-		if err := c.fill(); err != nil {
-			return err
-		}
-		t.cadence = c
-		return nil
-	}
-}
-
-// WithLogger sets the logger [slog.Default()]. Tracking numbers are logged;
-// nothing personal is.
-func WithLogger(l *slog.Logger) Option {
-	return func(t *Tracker) error {
-		if l == nil {
-			return &ConfigError{Field: "WithLogger", Reason: "nil logger"}
-		}
-		t.log = l
-		return nil
-	}
-}
-
-// WithBatchSize sets how many due shipments Run asks the Store for on each
-// tick [500].
-func WithBatchSize(n int) Option {
-	return func(t *Tracker) error {
-		if n < 1 {
-			return &ConfigError{Field: "WithBatchSize", Reason: "must be at least 1"}
-		}
-		t.batch = n
-		return nil
-	}
-}
-
-// New returns a Tracker. Options are validated here, once.
-func New(opts ...Option) (*Tracker, error) {
+// New returns a Tracker configured by opts, which are validated here,
+// once: a value out of range is a *ConfigError naming the field.
+func New(opts Options) (*Tracker, error) {
 	t := &Tracker{
 		carriers: map[string]carriers.Carrier{},
+		rules:    opts.Rules,
 		limit:    8,
 		limiters: map[string]*rate.Limiter{},
+		cadence:  opts.Cadence,
 		log:      slog.Default(),
 		batch:    500,
+		now:      time.Now,
 		backoff:  map[string]backoffState{},
+	}
+	for i, c := range opts.Carriers {
+		field := "Carriers[" + strconv.Itoa(i) + "]"
+		if c == nil {
+			return nil, &ConfigError{Field: field, Reason: "nil carrier"}
+		}
+		code := strings.ToLower(c.Code())
+		if _, dup := t.carriers[code]; dup || code == "" {
+			return nil, &ConfigError{Field: field, Reason: "empty or duplicate code " + quote(code)}
+		}
+		t.carriers[code] = c
 	}
 	if err := t.cadence.fill(); err != nil {
 		return nil, err
 	}
-	for _, o := range opts {
-		if err := o(t); err != nil {
-			return nil, err
+	switch {
+	case opts.Concurrency < 0:
+		return nil, &ConfigError{Field: "Concurrency", Reason: "must not be negative"}
+	case opts.Concurrency > 0:
+		t.limit = opts.Concurrency
+	}
+	for code, rl := range opts.RateLimits {
+		if rl.PerSecond <= 0 || rl.Burst < 1 || math.IsInf(rl.PerSecond, 0) || math.IsNaN(rl.PerSecond) {
+			return nil, &ConfigError{Field: "RateLimits[" + quote(code) + "]", Reason: "PerSecond must be positive and finite, Burst at least 1"}
 		}
+		key := strings.ToLower(code)
+		if _, dup := t.limiters[key]; dup {
+			return nil, &ConfigError{Field: "RateLimits[" + quote(code) + "]", Reason: "duplicate carrier code (codes are case-insensitive)"}
+		}
+		t.limiters[key] = rate.NewLimiter(rate.Limit(rl.PerSecond), rl.Burst)
+	}
+	switch {
+	case opts.BatchSize < 0:
+		return nil, &ConfigError{Field: "BatchSize", Reason: "must not be negative"}
+	case opts.BatchSize > 0:
+		t.batch = opts.BatchSize
+	}
+	if opts.Logger != nil {
+		t.log = opts.Logger
+	}
+	if opts.Now != nil {
+		t.now = opts.Now
 	}
 	return t, nil
 }
@@ -212,13 +209,13 @@ func (t *Tracker) Rules() *Rules { return t.rules }
 func (s *Shipment) NextPoll() (at time.Time, polling bool) { return s.nextPoll, !s.pollDone }
 
 // Due reports whether s should be polled at now.
-func (t *Tracker) Due(s *Shipment, now time.Time) bool {
+func (t *Tracker) Due(now time.Time, s *Shipment) bool {
 	return !s.pollDone && !now.Before(s.nextPoll)
 }
 
 // Schedule sets when s is next polled, from its state and the cadence, as
 // of now. Refresh calls it for every shipment it polled.
-func (t *Tracker) Schedule(s *Shipment, now time.Time) {
+func (t *Tracker) Schedule(now time.Time, s *Shipment) {
 	at, ok := t.next(s, now)
 	if at.Equal(s.nextPoll) && s.pollDone == !ok {
 		return
@@ -308,7 +305,7 @@ func (t *Tracker) Refresh(ctx context.Context, now time.Time, list []*Shipment) 
 	var due []*Shipment
 	seen := make(map[*Shipment]bool, len(list))
 	for _, s := range list {
-		if s == nil || seen[s] || !t.Due(s, now) {
+		if s == nil || seen[s] || !t.Due(now, s) {
 			continue
 		}
 		seen[s] = true
@@ -331,7 +328,7 @@ func (t *Tracker) Refresh(ctx context.Context, now time.Time, list []*Shipment) 
 			s.Version++
 			continue
 		}
-		num := NormalizeNumber(s.Number)
+		num := carriers.NormalizeNumber(s.TrackingNumber)
 		if byCarrier[code] == nil {
 			byCarrier[code] = map[string][]int{}
 		}
@@ -345,7 +342,7 @@ func (t *Tracker) Refresh(ctx context.Context, now time.Time, list []*Shipment) 
 		}
 		var cur *task
 		for _, s := range due {
-			num := NormalizeNumber(s.Number)
+			num := carriers.NormalizeNumber(s.TrackingNumber)
 			idx, ok := nums[num]
 			if !ok || strings.ToLower(s.Carrier) != code {
 				continue
@@ -379,7 +376,7 @@ func (t *Tracker) Refresh(ctx context.Context, now time.Time, list []*Shipment) 
 			results[i].Err = nil
 			if cerr != nil {
 				s := results[i].Shipment
-				results[i].Err = t.wrap(strings.ToLower(s.Carrier), NormalizeNumber(s.Number), cerr)
+				results[i].Err = t.wrap(strings.ToLower(s.Carrier), carriers.NormalizeNumber(s.TrackingNumber), cerr)
 			}
 		}
 	}
@@ -417,7 +414,7 @@ func (t *Tracker) run(ctx context.Context, now time.Time, tk *task, due []*Shipm
 			s := due[i]
 			ch, err := s.Update(now, tr)
 			results[i].Changes, results[i].Err = ch, err
-			t.Schedule(s, now)
+			t.Schedule(now, s)
 		}
 	}
 	if until, limited := t.limited(tk.code, now); limited {
@@ -446,7 +443,7 @@ func (t *Tracker) run(ctx context.Context, now time.Time, tk *task, due []*Shipm
 		t.noteOK(tk.code)
 		got := map[string]bool{}
 		for _, r := range res {
-			num := NormalizeNumber(r.Number)
+			num := carriers.NormalizeNumber(r.TrackingNumber)
 			if _, ours := tk.ships[num]; !ours || got[num] {
 				continue
 			}
@@ -557,7 +554,7 @@ func (t *Tracker) wrap(code, num string, err error) error {
 	if errors.As(err, &ce) {
 		return err
 	}
-	return &carriers.Error{Carrier: code, Op: "track", Number: num, Err: err}
+	return &carriers.Error{Carrier: code, Op: "track", TrackingNumber: num, Err: err}
 }
 
 func (t *Tracker) limited(code string, now time.Time) (time.Time, bool) {
@@ -612,9 +609,9 @@ type Store interface {
 }
 
 // Run polls until ctx ends or ticks is closed. On every value received
-// from ticks (the host's clock: a time.Ticker's channel, or a test's
-// channel) it asks the store for shipments due at that instant, refreshes
-// them and saves each. Store errors are logged and the loop goes on. Run
+// from ticks (a time.Ticker's channel, or a test's channel) it reads the
+// clock (Options.Now; the value received is only a signal), asks the
+// store for shipments due at that instant, refreshes them and saves each. Store errors are logged and the loop goes on. Run
 // returns ctx's error, or nil when ticks is closed; no goroutine it started
 // outlives it.
 func (t *Tracker) Run(ctx context.Context, ticks <-chan time.Time, st Store) error {
@@ -622,10 +619,11 @@ func (t *Tracker) Run(ctx context.Context, ticks <-chan time.Time, st Store) err
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case now, ok := <-ticks:
+		case _, ok := <-ticks:
 			if !ok {
 				return nil
 			}
+			now := t.now()
 			list, err := st.Due(ctx, now, t.batch)
 			if err != nil {
 				if ctx.Err() != nil {
@@ -637,7 +635,7 @@ func (t *Tracker) Run(ctx context.Context, ticks <-chan time.Time, st Store) err
 			results, err := t.Refresh(ctx, now, list)
 			for _, r := range results {
 				if serr := st.Save(ctx, r.Shipment, r.Changes); serr != nil && ctx.Err() == nil {
-					t.log.Error("tracking: store save", "carrier", r.Shipment.Carrier, "number", r.Shipment.Number, "err", serr)
+					t.log.Error("tracking: store save", "carrier", r.Shipment.Carrier, "number", r.Shipment.TrackingNumber, "err", serr)
 				}
 			}
 			if err != nil {

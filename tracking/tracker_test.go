@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -63,13 +64,13 @@ func (f *fakeCarrier) Track(ctx context.Context, number string) (*carriers.Track
 	runtime.Gosched()
 	if f.limited.Load() > 0 {
 		f.limited.Add(-1)
-		return nil, &carriers.Error{Carrier: f.code, Op: "track", Number: number, HTTPStatus: 429, Err: carriers.ErrRateLimited}
+		return nil, &carriers.Error{Carrier: f.code, Op: "track", TrackingNumber: number, StatusCode: 429, Err: carriers.ErrRateLimited}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	tr, ok := f.answers[number]
 	if !ok {
-		return nil, &carriers.Error{Carrier: f.code, Op: "track", Number: number, Err: carriers.ErrNotFound}
+		return nil, &carriers.Error{Carrier: f.code, Op: "track", TrackingNumber: number, Err: carriers.ErrNotFound}
 	}
 	return tr, nil
 }
@@ -93,7 +94,7 @@ func (b *batchFake) TrackBatch(ctx context.Context, numbers []string) ([]carrier
 		b.mu.Lock()
 		tr, ok := b.answers[n]
 		b.mu.Unlock()
-		out[i].Number = n
+		out[i].TrackingNumber = n
 		if ok {
 			out[i].Tracking = tr
 		} else {
@@ -109,20 +110,20 @@ func fakeShipments(f *fakeCarrier, n int) []*Shipment {
 	var out []*Shipment
 	for i := range n {
 		num := fmt.Sprintf("FK%04d", i)
-		f.answers[num] = &carriers.Tracking{Carrier: f.code, Number: num, Events: journey()[:3]}
-		out = append(out, &Shipment{Carrier: f.code, Number: num})
+		f.answers[num] = &carriers.Tracking{Carrier: f.code, TrackingNumber: num, Events: journey()[:3]}
+		out = append(out, &Shipment{Carrier: f.code, TrackingNumber: num})
 	}
 	return out
 }
 
 func TestRefreshConcurrencyAndSchedule(t *testing.T) {
 	f := newFake("fake")
-	tr, err := New(WithCarriers(f), WithConcurrency(3), WithLogger(quiet))
+	tr, err := New(Options{Carriers: []carriers.Carrier{f}, Concurrency: 3, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ships := fakeShipments(f, 40)
-	ships = append(ships, &Shipment{Carrier: "fake", Number: "UNKNOWN"}, &Shipment{Carrier: "nosuch", Number: "X"}, ships[0])
+	ships = append(ships, &Shipment{Carrier: "fake", TrackingNumber: "UNKNOWN"}, &Shipment{Carrier: "nosuch", TrackingNumber: "X"}, ships[0])
 	now := mon.AddDate(0, 0, 1)
 	res, err := tr.Refresh(context.Background(), now, ships)
 	if err != nil {
@@ -137,7 +138,7 @@ func TestRefreshConcurrencyAndSchedule(t *testing.T) {
 	eq(t, "calls", f.calls.Load(), int64(41))
 	for _, r := range res[:40] {
 		if r.Err != nil || len(r.Changes.Milestones) != 2 {
-			t.Fatalf("%s: err %v, milestones %v", r.Shipment.Number, r.Err, kinds(r.Changes.Milestones))
+			t.Fatalf("%s: err %v, milestones %v", r.Shipment.TrackingNumber, r.Err, kinds(r.Changes.Milestones))
 		}
 		at, polling := r.Shipment.NextPoll()
 		if !polling || !at.Equal(now.Add(4*time.Hour)) {
@@ -162,9 +163,9 @@ func TestRefreshConcurrencyAndSchedule(t *testing.T) {
 
 func TestRefreshSameNumberOnce(t *testing.T) {
 	f := newFake("fake")
-	tr, _ := New(WithCarriers(f), WithLogger(quiet))
+	tr, _ := New(Options{Carriers: []carriers.Carrier{f}, Logger: quiet})
 	ships := fakeShipments(f, 1)
-	twin := &Shipment{Carrier: "FAKE", Number: "fk-0000"}
+	twin := &Shipment{Carrier: "FAKE", TrackingNumber: "fk-0000"}
 	res, err := tr.Refresh(context.Background(), mon, append(ships, twin))
 	if err != nil {
 		t.Fatal(err)
@@ -177,7 +178,7 @@ func TestRefreshSameNumberOnce(t *testing.T) {
 func TestRefreshRateLimited(t *testing.T) {
 	f := newFake("fake")
 	f.limited.Store(1)
-	tr, _ := New(WithCarriers(f), WithConcurrency(1), WithLogger(quiet), WithRateLimit("fake", 1e6, 10))
+	tr, _ := New(Options{Carriers: []carriers.Carrier{f}, Concurrency: 1, Logger: quiet, RateLimits: map[string]RateLimit{"fake": {1e6, 10}}})
 	ships := fakeShipments(f, 5)
 	now := mon
 	res, err := tr.Refresh(context.Background(), now, ships)
@@ -187,7 +188,7 @@ func TestRefreshRateLimited(t *testing.T) {
 	eq(t, "calls", f.calls.Load(), int64(1))
 	for _, r := range res {
 		if !errors.Is(r.Err, carriers.ErrRateLimited) {
-			t.Fatalf("%s: %v, want rate limited", r.Shipment.Number, r.Err)
+			t.Fatalf("%s: %v, want rate limited", r.Shipment.TrackingNumber, r.Err)
 		}
 		if at, _ := r.Shipment.NextPoll(); !at.Equal(now.Add(time.Minute)) {
 			t.Errorf("rescheduled at %v, want after the back-off", at)
@@ -201,14 +202,14 @@ func TestRefreshRateLimited(t *testing.T) {
 	eq(t, "calls after back-off", f.calls.Load(), int64(6))
 	for _, r := range res {
 		if r.Err != nil {
-			t.Errorf("%s: %v", r.Shipment.Number, r.Err)
+			t.Errorf("%s: %v", r.Shipment.TrackingNumber, r.Err)
 		}
 	}
 }
 
 func TestRefreshBatch(t *testing.T) {
 	b := &batchFake{fakeCarrier: newFake("batch"), max: 3}
-	tr, _ := New(WithCarriers(b), WithLogger(quiet))
+	tr, _ := New(Options{Carriers: []carriers.Carrier{b}, Logger: quiet})
 	ships := fakeShipments(b.fakeCarrier, 7)
 	res, err := tr.Refresh(context.Background(), mon, ships)
 	if err != nil {
@@ -219,13 +220,13 @@ func TestRefreshBatch(t *testing.T) {
 	eq(t, "single calls", b.calls.Load(), int64(1))
 	for _, r := range res {
 		if r.Err != nil || r.Shipment.NumEvents() != 3 {
-			t.Errorf("%s: %v, %d events", r.Shipment.Number, r.Err, r.Shipment.NumEvents())
+			t.Errorf("%s: %v, %d events", r.Shipment.TrackingNumber, r.Err, r.Shipment.NumEvents())
 		}
 	}
 }
 
 func TestCadence(t *testing.T) {
-	tr, _ := New(WithLogger(quiet))
+	tr, _ := New(Options{Logger: quiet})
 	j := journey()
 	for _, tc := range []struct {
 		events []carriers.Event
@@ -242,7 +243,7 @@ func TestCadence(t *testing.T) {
 	} {
 		s := newShip()
 		s.Apply(tc.events...)
-		tr.Schedule(s, tc.now)
+		tr.Schedule(tc.now, s)
 		at, polling := s.NextPoll()
 		if tc.want == 0 {
 			if polling {
@@ -258,14 +259,31 @@ func TestCadence(t *testing.T) {
 
 func TestNewValidates(t *testing.T) {
 	f := newFake("fake")
-	for _, o := range []Option{
-		WithConcurrency(0), WithCarriers(f, f), WithCarriers(nil), WithRateLimit("fake", 0, 1),
-		WithCadence(Cadence{InTransit: -1}), WithBatchSize(0), WithLogger(nil),
+	for _, tc := range []struct {
+		o     Options
+		field string
+	}{
+		{Options{Concurrency: -1}, "Concurrency"},
+		{Options{Carriers: []carriers.Carrier{f, f}}, "Carriers[1]"},
+		{Options{Carriers: []carriers.Carrier{nil}}, "Carriers[0]"},
+		{Options{RateLimits: map[string]RateLimit{"fake": {0, 1}}}, `RateLimits["fake"]`},
+		{Options{RateLimits: map[string]RateLimit{"fake": {1, 0}}}, `RateLimits["fake"]`},
+		{Options{RateLimits: map[string]RateLimit{"fake": {math.Inf(1), 1}}}, `RateLimits["fake"]`},
+		{Options{Cadence: Cadence{InTransit: -1}}, "Cadence.InTransit"},
+		{Options{BatchSize: -1}, "BatchSize"},
 	} {
-		if _, err := New(o); !errors.Is(err, ErrInvalidConfig) {
-			t.Errorf("err = %v, want ErrInvalidConfig", err)
+		_, err := New(tc.o)
+		var ce *ConfigError
+		if !errors.Is(err, ErrInvalidConfig) || !errors.As(err, &ce) || ce.Field != tc.field {
+			t.Errorf("%+v: err = %v, want a ConfigError for %s", tc.o, err, tc.field)
 		}
 	}
+	tr, err := New(Options{})
+	if err != nil {
+		t.Fatalf("zero Options: %v", err)
+	}
+	eq(t, "default concurrency", tr.limit, 8)
+	eq(t, "default batch", tr.batch, 500)
 }
 
 // memStore is a Store over a slice.
@@ -301,7 +319,7 @@ func TestRunCancelNoLeak(t *testing.T) {
 	f := newFake("fake")
 	f.block = make(chan struct{}) // never released
 	f.entered = make(chan struct{}, 1)
-	tr, _ := New(WithCarriers(f), WithConcurrency(4), WithLogger(quiet))
+	tr, _ := New(Options{Carriers: []carriers.Carrier{f}, Concurrency: 4, Logger: quiet})
 	st := &memStore{ships: fakeShipments(f, 20)}
 	ctx, cancel := context.WithCancel(context.Background())
 	ticks := make(chan time.Time, 1)
@@ -334,27 +352,37 @@ func TestRunSimulator(t *testing.T) {
 	var clock atomic.Int64
 	start := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
 	clock.Store(start.UnixNano())
-	sim := simulator.New(simulator.Options{Seed: 3, Clock: func() time.Time { return time.Unix(0, clock.Load()).UTC() }})
+	sim, err := simulator.New(simulator.Options{Seed: 3, Now: func() time.Time { return time.Unix(0, clock.Load()).UTC() }})
+	if err != nil {
+		t.Fatal(err)
+	}
 	st := &memStore{}
 	for i, tb := range simulator.Troubles() {
 		num, err := sim.Ship(simulator.Plan{LabelCreatedAt: start, Trouble: tb})
 		if err != nil {
 			t.Fatal(err)
 		}
-		st.ships = append(st.ships, &Shipment{Carrier: sim.Code(), Number: num, OrderRef: fmt.Sprint("#", i), LabelCreatedAt: start,
+		st.ships = append(st.ships, &Shipment{Carrier: sim.Code(), TrackingNumber: num, OrderID: fmt.Sprint("#", i), LabelCreatedAt: start,
 			PromisedBy: time.Date(2026, 11, 10, 23, 59, 59, 0, est)})
 	}
-	tr, err := New(WithCarriers(sim), WithLogger(quiet))
+	// Run reads Now once per tick: each read advances the simulated
+	// clock by an hour, so the instants do not depend on scheduling.
+	hour := -1
+	now := func() time.Time {
+		hour++
+		t := start.Add(time.Duration(hour) * time.Hour)
+		clock.Store(t.UnixNano())
+		return t
+	}
+	tr, err := New(Options{Carriers: []carriers.Carrier{sim}, Logger: quiet, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ticks := make(chan time.Time)
 	done := make(chan error)
 	go func() { done <- tr.Run(context.Background(), ticks, st) }()
-	for h := 0; h < 24*40; h++ {
-		now := start.Add(time.Duration(h) * time.Hour)
-		clock.Store(now.UnixNano())
-		ticks <- now
+	for range 24 * 40 {
+		ticks <- time.Time{}
 	}
 	close(ticks)
 	if err := <-done; err != nil {
@@ -398,9 +426,9 @@ func TestRefreshSharedFetchNotCancelledByOther(t *testing.T) {
 	f := newFake("fake")
 	f.block = make(chan struct{})
 	f.entered = make(chan struct{}, 4)
-	tr, _ := New(WithCarriers(f), WithLogger(quiet))
+	tr, _ := New(Options{Carriers: []carriers.Carrier{f}, Logger: quiet})
 	a := fakeShipments(f, 1)
-	b := []*Shipment{{Carrier: "fake", Number: a[0].Number}}
+	b := []*Shipment{{Carrier: "fake", TrackingNumber: a[0].TrackingNumber}}
 
 	ctxA, cancelA := context.WithCancel(context.Background())
 	defer cancelA()
@@ -446,7 +474,7 @@ func TestRateLimitBurstBacksOffOnce(t *testing.T) {
 	f.limited.Store(4)
 	f.block = make(chan struct{})
 	f.entered = make(chan struct{}, 4)
-	tr, _ := New(WithCarriers(f), WithConcurrency(4), WithLogger(quiet))
+	tr, _ := New(Options{Carriers: []carriers.Carrier{f}, Concurrency: 4, Logger: quiet})
 	ships := fakeShipments(f, 4)
 	done := make(chan []Result, 1)
 	go func() { res, _ := tr.Refresh(context.Background(), mon, ships); done <- res }()
@@ -456,10 +484,10 @@ func TestRateLimitBurstBacksOffOnce(t *testing.T) {
 	close(f.block)
 	for _, r := range <-done {
 		if !errors.Is(r.Err, carriers.ErrRateLimited) {
-			t.Fatalf("%s: %v, want rate limited", r.Shipment.Number, r.Err)
+			t.Fatalf("%s: %v, want rate limited", r.Shipment.TrackingNumber, r.Err)
 		}
 		if at, _ := r.Shipment.NextPoll(); !at.Equal(mon.Add(time.Minute)) {
-			t.Errorf("%s rescheduled at %v, want %v (one back-off step)", r.Shipment.Number, at, mon.Add(time.Minute))
+			t.Errorf("%s rescheduled at %v, want %v (one back-off step)", r.Shipment.TrackingNumber, at, mon.Add(time.Minute))
 		}
 	}
 	// Refused again after the back-off: that is consecutive, it doubles.
@@ -476,7 +504,7 @@ func TestRateLimitBurstBacksOffOnce(t *testing.T) {
 // (nil Err, no changes), and Run would otherwise save them as polled.
 func TestRefreshCancelledResultsSayso(t *testing.T) {
 	f := newFake("fake")
-	tr, _ := New(WithCarriers(f), WithLogger(quiet))
+	tr, _ := New(Options{Carriers: []carriers.Carrier{f}, Logger: quiet})
 	ships := fakeShipments(f, 3)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -487,7 +515,7 @@ func TestRefreshCancelledResultsSayso(t *testing.T) {
 	eq(t, "results", len(res), 3)
 	for _, r := range res {
 		if !errors.Is(r.Err, context.Canceled) {
-			t.Errorf("%s: Err %v, want context.Canceled (not polled)", r.Shipment.Number, r.Err)
+			t.Errorf("%s: Err %v, want context.Canceled (not polled)", r.Shipment.TrackingNumber, r.Err)
 		}
 	}
 	eq(t, "calls", f.calls.Load(), int64(0))
@@ -498,8 +526,8 @@ func TestRefreshCancelledResultsSayso(t *testing.T) {
 // failing); otherwise it would be polled every few hours forever.
 func TestMaxAgeStopsFailingShipments(t *testing.T) {
 	f := newFake("fake")
-	tr, _ := New(WithCarriers(f), WithLogger(quiet))
-	s := &Shipment{Carrier: "fake", Number: "NOSUCH1", LabelCreatedAt: mon.AddDate(0, 0, -91)}
+	tr, _ := New(Options{Carriers: []carriers.Carrier{f}, Logger: quiet})
+	s := &Shipment{Carrier: "fake", TrackingNumber: "NOSUCH1", LabelCreatedAt: mon.AddDate(0, 0, -91)}
 	res, _ := tr.Refresh(context.Background(), mon, []*Shipment{s})
 	if len(res) != 1 || !errors.Is(res[0].Err, carriers.ErrNotFound) {
 		t.Fatalf("results %+v, want one not-found", res)
@@ -508,7 +536,7 @@ func TestMaxAgeStopsFailingShipments(t *testing.T) {
 		t.Errorf("still polling (next at %v) 91 days after the label, past MaxAge", at)
 	}
 	// A young shipment with the same failure keeps polling.
-	y := &Shipment{Carrier: "fake", Number: "NOSUCH2", LabelCreatedAt: mon.AddDate(0, 0, -1)}
+	y := &Shipment{Carrier: "fake", TrackingNumber: "NOSUCH2", LabelCreatedAt: mon.AddDate(0, 0, -1)}
 	tr.Refresh(context.Background(), mon, []*Shipment{y})
 	if _, polling := y.NextPoll(); !polling {
 		t.Error("a one-day-old shipment stopped polling after one not-found")

@@ -58,7 +58,10 @@ func run(ctx context.Context, w io.Writer, seed uint64, days int, scans bool) er
 	placed := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC) // a Monday
 	end := placed.AddDate(0, 0, days)
 	now := placed
-	sim := simulator.New(simulator.Options{Seed: seed, Clock: func() time.Time { return now }})
+	sim, err := simulator.New(simulator.Options{Seed: seed, Now: func() time.Time { return now }})
+	if err != nil {
+		return err
+	}
 	orders := []order{
 		{"#1001", simulator.NoTrouble},
 		{"#1002", simulator.WeatherDelay},
@@ -74,7 +77,7 @@ func run(ctx context.Context, w io.Writer, seed uint64, days int, scans bool) er
 			return err
 		}
 		sh := &tracking.Shipment{
-			ID: "ship-" + strings.TrimPrefix(o.id, "#"), OrderRef: o.id, Carrier: sim.Code(), Number: number,
+			ID: "ship-" + strings.TrimPrefix(o.id, "#"), OrderID: o.id, Carrier: sim.Code(), TrackingNumber: number,
 			Origin: "US-NV", Destination: "US-OH", LabelCreatedAt: labelAt,
 			PromisedBy: promise(labelAt, 4, simulator.Columbus.Zone),
 		}

@@ -34,14 +34,22 @@ type InputError struct {
 	Index  int    // position of the record in the input slice, or -1
 	Field  string // field name, e.g. "recency" or "options.end"
 	Reason string // what is wrong, in lower case
+	Err    error  // the cause beyond Reason, or nil
 }
 
 func (e *InputError) Error() string {
+	s := fmt.Sprintf("clv: [%d].%s: %s", e.Index, e.Field, e.Reason)
 	if e.Index < 0 {
-		return fmt.Sprintf("clv: %s: %s", e.Field, e.Reason)
+		s = fmt.Sprintf("clv: %s: %s", e.Field, e.Reason)
 	}
-	return fmt.Sprintf("clv: [%d].%s: %s", e.Index, e.Field, e.Reason)
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
 }
+
+// Unwrap returns the cause, if any.
+func (e *InputError) Unwrap() error { return e.Err }
 
 // Is reports whether target is ErrInvalidInput.
 func (e *InputError) Is(target error) bool { return target == ErrInvalidInput }

@@ -1,0 +1,105 @@
+package postpurchase
+
+import (
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+)
+
+// Sentinel errors, usable with errors.Is.
+var (
+	// ErrNotFound: an unknown order, shipment, tracking number or case.
+	ErrNotFound = errors.New("postpurchase: not found")
+	// ErrConflict: a concurrent writer changed the order first (Store
+	// implementations return it on a version mismatch), or an order was
+	// registered again with different content.
+	ErrConflict = errors.New("postpurchase: conflict")
+	// ErrInvalid: input the Engine refuses; the *InputError says which
+	// field and why.
+	ErrInvalid = errors.New("postpurchase: invalid input")
+	// ErrUnauthorized: a webhook whose signature or credential does not
+	// verify.
+	ErrUnauthorized = errors.New("postpurchase: unauthorized")
+	// ErrOutsideWindow: a claim or return outside its window; the
+	// *WindowError says which window.
+	ErrOutsideWindow = errors.New("postpurchase: outside the window")
+	// ErrCaseExists: a claim or return of the same reason already exists
+	// for the shipment with other content; the *CaseExistsError names it.
+	ErrCaseExists = errors.New("postpurchase: case exists")
+)
+
+// maxEcho bounds how much of an input an error repeats.
+const maxEcho = 64
+
+// clip returns s cut to maxEcho bytes on a rune boundary, with "…" when
+// cut, and quoted.
+func clip(s string) string {
+	if len(s) > maxEcho {
+		cut := maxEcho
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// InputError is input the Engine refuses: which field, and why. It
+// matches ErrInvalid, or ErrNotFound when the input names something
+// unknown.
+type InputError struct {
+	// Op is the operation ("register", "ingest", "claim", ...).
+	Op string
+	// Field is the field at fault ("order.shipments[1].carrier").
+	Field string
+	// Reason says why.
+	Reason string
+	// Err is ErrInvalid or ErrNotFound, or a cause from another package.
+	Err error
+}
+
+func (e *InputError) Error() string {
+	return "postpurchase: " + e.Op + ": " + e.Field + ": " + e.Reason
+}
+
+// Unwrap returns the cause.
+func (e *InputError) Unwrap() error { return e.Err }
+
+func invalid(op, field, reason string) error {
+	return &InputError{Op: op, Field: field, Reason: reason, Err: ErrInvalid}
+}
+
+func notFound(op, field, value string) error {
+	return &InputError{Op: op, Field: field, Reason: "unknown " + clip(value), Err: ErrNotFound}
+}
+
+// WindowError is a claim or return filed outside its window.
+type WindowError struct {
+	Reason CaseReason
+	// Opens and Closes bound the window; a zero Opens means it has not
+	// opened yet and cannot be known (for example, not delivered).
+	Opens, Closes time.Time
+	// Why says in words why it is not open now.
+	Why string
+}
+
+func (e *WindowError) Error() string {
+	return "postpurchase: " + string(e.Reason) + ": " + e.Why
+}
+
+// Unwrap returns ErrOutsideWindow.
+func (e *WindowError) Unwrap() error { return ErrOutsideWindow }
+
+// CaseExistsError is a second, different case of the same reason for one
+// shipment.
+type CaseExistsError struct {
+	Existing Case
+}
+
+func (e *CaseExistsError) Error() string {
+	return "postpurchase: a " + string(e.Existing.Reason) + " case already exists for shipment " + clip(e.Existing.ShipmentID)
+}
+
+// Unwrap returns ErrCaseExists.
+func (e *CaseExistsError) Unwrap() error { return ErrCaseExists }

@@ -1,0 +1,308 @@
+package postpurchase
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/shopspring/decimal"
+)
+
+// Store is where the Engine keeps its state: orders with their shipments,
+// claims and returns and the Engine's own bookkeeping (one OrderRecord per
+// order), the pending side effects (the outbox) and the journal.
+//
+// The Engine decides once and records before it acts: everything one
+// change implies is written by one Commit, atomically, with optimistic
+// concurrency on the order's version. A SQL store implements Commit as one
+// transaction. Draining executes the pending effects afterwards, at least
+// once each; every effect carries a stable ID its executor de-duplicates on
+// (a ledger idempotency key, a Klaviyo unique_id), so the customer sees
+// each exactly once.
+//
+// Implementations must be safe for concurrent use, also by several
+// processes sharing one database. MemoryStore is the in-memory
+// implementation; package postpurchasetest checks any implementation with
+// one call.
+type Store interface {
+	// LoadOrder returns the order's current record, or an error matching
+	// ErrNotFound. The record belongs to the caller.
+	LoadOrder(ctx context.Context, orderID string) (*OrderRecord, error)
+
+	// FindShipment returns the order and shipment that carry a tracking
+	// number with a carrier (the number as carriers.NormalizeNumber gives
+	// it), or an error matching ErrNotFound.
+	FindShipment(ctx context.Context, carrier, trackingNumber string) (ShipmentRef, error)
+
+	// Due returns up to limit shipments whose NextCheck is set and at or
+	// before now, earliest NextCheck first.
+	Due(ctx context.Context, now time.Time, limit int) ([]ShipmentRef, error)
+
+	// Commit writes c atomically: the order record (created when
+	// c.Order.Version is 1 and no record exists, else replacing the
+	// stored record only if its version is c.Order.Version-1), the
+	// journal entries (appended) and the effects (added as pending; an
+	// effect whose ID is already stored is left as it is). If the version
+	// does not match, or the order exists when creating, Commit writes
+	// nothing and returns an error matching ErrConflict. Either all of c
+	// is stored or none of it.
+	//
+	// If Commit returns any other error the write may or may not have
+	// happened (a lost acknowledgement): the Engine reloads and decides
+	// again from what is stored, so nothing is duplicated.
+	Commit(ctx context.Context, c *Commit) error
+
+	// ClaimEffects leases up to limit pending effects whose next attempt
+	// is due at now, oldest first, until now+lease: until then no other
+	// caller gets them. Each PendingEffect carries a Token that
+	// CompleteEffect and RetryEffect must present.
+	ClaimEffects(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]PendingEffect, error)
+
+	// CompleteEffect marks a leased effect done. A token that no longer
+	// holds the lease (it expired and another caller claimed the effect)
+	// gets an error matching ErrConflict; the effect stays as the other
+	// caller leaves it.
+	CompleteEffect(ctx context.Context, now time.Time, id, token string) error
+
+	// RetryEffect returns a leased effect to pending, due again at retryAt,
+	// and records the error text of the failed attempt (already free of
+	// secrets and personal data).
+	RetryEffect(ctx context.Context, now time.Time, id, token string, retryAt time.Time, errText string) error
+
+	// Effects returns the order's effects, pending and done, in the order
+	// they were committed.
+	Effects(ctx context.Context, orderID string) ([]EffectRecord, error)
+
+	// Journal returns the order's journal in Seq order.
+	Journal(ctx context.Context, orderID string) ([]JournalEntry, error)
+
+	// CreditTotal sums the amounts of credit effects decided at or after
+	// since, paid or not, for one customer, or for all when customerID is
+	// empty. Budgets count credit decided but not yet paid.
+	CreditTotal(ctx context.Context, customerID string, since time.Time) (decimal.Decimal, error)
+}
+
+// ShipmentRef names a stored shipment.
+type ShipmentRef struct {
+	OrderID    string    `json:"order_id"`
+	ShipmentID string    `json:"shipment_id"`
+	NextCheck  time.Time `json:"next_check,omitzero"`
+}
+
+// OrderRecord is what the Store keeps per order. The Engine builds it; a
+// store keeps it as given (it round-trips through encoding/json, so a SQL
+// store may keep it in one JSON column) and indexes the shipments'
+// carrier, tracking number and NextCheck.
+type OrderRecord struct {
+	// Order is what the host registered.
+	Order Order `json:"order"`
+	// Version is 1 when created and grows by one on every commit.
+	Version int64 `json:"version"`
+	// Shipments holds the state of each of Order.Shipments, same order.
+	Shipments []ShipmentState `json:"shipments"`
+	// Cases are the order's claims and returns, oldest first.
+	Cases []Case `json:"cases,omitempty"`
+	// Incident is the order's delay incident: one make-good per order per
+	// incident, topped up if it gets worse. Nil before the first delay.
+	Incident *Incident `json:"incident,omitempty"`
+	// JournalSeq is the Seq of the order's last journal entry.
+	JournalSeq int64 `json:"journal_seq"`
+	// LastDelayMessage is the day (in the brand's time zone, "2006-01-02")
+	// of the last delay message sent for the order.
+	LastDelayMessage string `json:"last_delay_message,omitempty"`
+}
+
+// ShipmentState is the stored state of one shipment.
+type ShipmentState struct {
+	// ID, Carrier and TrackingNumber repeat the registered shipment's
+	// (TrackingNumber normalized) so that stores can index them.
+	ID             string `json:"id"`
+	Carrier        string `json:"carrier"`
+	TrackingNumber string `json:"tracking_number"`
+	// Status is the shipment's normalized status.
+	Status carriers.Status `json:"status"`
+	// NextCheck is when the Engine next refreshes or checks the shipment;
+	// zero when it never will (delivered or returned and settled).
+	NextCheck time.Time `json:"next_check,omitzero"`
+	// Tracking is the tracking.Shipment, as its MarshalJSON encodes it.
+	Tracking json.RawMessage `json:"tracking"`
+}
+
+// Incident is an order's delay incident as the Engine decided it.
+type Incident struct {
+	// ID is the ID of the delay episode that opened it; every key of the
+	// incident derives from it.
+	ID string `json:"id"`
+	// OpenedAt is when it opened.
+	OpenedAt time.Time `json:"opened_at"`
+	// Score is the customer's score taken when it opened, without this
+	// order; it is used for the whole incident.
+	Score ScoreSnapshot `json:"score"`
+	// Worst is the most severe delay kind seen in the incident, and
+	// DaysLate the most days late.
+	Worst    string `json:"worst"`
+	DaysLate int    `json:"days_late"`
+	// Credited is the credit decided for the incident so far; Credits the
+	// number of credit effects (the next top-up's key number).
+	Credited decimal.Decimal `json:"credited"`
+	Credits  int             `json:"credits"`
+	// Messages counts the delay messages sent for the incident.
+	Messages int `json:"messages,omitempty"`
+	// Tasks are the task kinds already decided for the incident.
+	Tasks []TaskKind `json:"tasks,omitempty"`
+	// Rule is the policy rule of the last decision.
+	Rule string `json:"rule,omitempty"`
+}
+
+// ScoreSnapshot is the score a decision used.
+type ScoreSnapshot struct {
+	Value   float64  `json:"value"`
+	Risk    float64  `json:"risk"`
+	Tier    string   `json:"tier"`
+	Reasons []string `json:"reasons,omitempty"`
+	// Orders is the number of orders the customer had placed before this
+	// one (the one being made good is excluded).
+	Orders int `json:"orders"`
+}
+
+// Commit is one atomic write of the Engine: see Store.Commit.
+type Commit struct {
+	Order   *OrderRecord
+	Journal []JournalEntry
+	Effects []Effect
+}
+
+// EffectKind says what an effect does.
+type EffectKind string
+
+// The effect kinds.
+const (
+	// EffectCredit issues CashBack credit (Effect.Credit).
+	EffectCredit EffectKind = "credit"
+	// EffectRelease releases pending credit (Effect.Release).
+	EffectRelease EffectKind = "release"
+	// EffectMessage sends a message to the customer's ESP (Effect.Message).
+	EffectMessage EffectKind = "message"
+	// EffectTask hands a task to the host (Effect.Task).
+	EffectTask EffectKind = "task"
+)
+
+// Effect is one finished side effect the Engine decided: everything needed
+// to carry it out is in it (amounts, keys, times), so executing it again
+// after a crash repeats the same request and never decides anew.
+type Effect struct {
+	// ID is stable and unique: the idempotency key its executor
+	// de-duplicates on. It derives from stable IDs (milestone, delay
+	// episode, case), never from the time.
+	ID string `json:"id"`
+	// OrderID and CustomerID say whose it is.
+	OrderID    string `json:"order_id"`
+	CustomerID string `json:"customer_id"`
+	// Kind says which of the fields below is set.
+	Kind EffectKind `json:"kind"`
+	// At is when it was decided.
+	At time.Time `json:"at"`
+
+	Credit  *Credit  `json:"credit,omitempty"`
+	Release *Release `json:"release,omitempty"`
+	Message *Message `json:"message,omitempty"`
+	Task    *Task    `json:"task,omitempty"`
+}
+
+// Credit is a CashBack credit to issue.
+type Credit struct {
+	// Key is the ledger's idempotency key (the effect's ID).
+	Key        string          `json:"key"`
+	CustomerID string          `json:"customer_id"`
+	Amount     decimal.Decimal `json:"amount"`
+	Currency   string          `json:"currency"`
+	Reason     string          `json:"reason,omitempty"`
+	OrderID    string          `json:"order_id,omitempty"`
+	DelayID    string          `json:"delay_id,omitempty"`
+	// At is the instant the ledger records (fixed when decided).
+	At time.Time `json:"at"`
+	// Pending is true when the credit waits for a Release (at delivery).
+	Pending bool `json:"pending,omitempty"`
+	// AvailableAt and ExpiresAt are fixed when decided; zero AvailableAt
+	// means at once (or at release when Pending), zero ExpiresAt never.
+	AvailableAt time.Time `json:"available_at,omitzero"`
+	ExpiresAt   time.Time `json:"expires_at,omitzero"`
+}
+
+// Release makes pending credit spendable.
+type Release struct {
+	// Key is the ledger's idempotency key of the release; CreditKey the
+	// key of the pending credit it releases.
+	Key        string    `json:"key"`
+	CreditKey  string    `json:"credit_key"`
+	CustomerID string    `json:"customer_id"`
+	Currency   string    `json:"currency"`
+	At         time.Time `json:"at"`
+}
+
+// PendingEffect is an effect leased for execution.
+type PendingEffect struct {
+	Effect Effect `json:"effect"`
+	// Attempts counts earlier attempts (0 on the first).
+	Attempts int `json:"attempts"`
+	// Token proves the lease to CompleteEffect and RetryEffect.
+	Token string `json:"token"`
+}
+
+// EffectState is where an effect is in its life.
+type EffectState string
+
+// The effect states.
+const (
+	EffectPending EffectState = "pending"
+	EffectDone    EffectState = "done"
+)
+
+// EffectRecord is a stored effect with its execution state.
+type EffectRecord struct {
+	Effect    Effect      `json:"effect"`
+	State     EffectState `json:"state"`
+	Attempts  int         `json:"attempts"`
+	LastError string      `json:"last_error,omitempty"`
+	DoneAt    time.Time   `json:"done_at,omitzero"`
+}
+
+// JournalKind classifies journal entries.
+type JournalKind string
+
+// The journal kinds.
+const (
+	JournalRegistered JournalKind = "registered"
+	JournalEvents     JournalKind = "events"
+	JournalMilestone  JournalKind = "milestone"
+	JournalDelay      JournalKind = "delay"
+	JournalCleared    JournalKind = "cleared"
+	JournalScore      JournalKind = "score"
+	JournalDecision   JournalKind = "decision"
+	JournalEffect     JournalKind = "effect"
+	JournalCase       JournalKind = "case"
+	JournalSkipped    JournalKind = "skipped"
+)
+
+// JournalEntry is one line of an order's journal, written in the same
+// commit as the change it describes: what happened, which delay, which
+// score and reasons, which rule, which actions and amounts, what was sent.
+type JournalEntry struct {
+	OrderID string `json:"order_id"`
+	// Seq numbers the order's entries from 1.
+	Seq int64 `json:"seq"`
+	// At is the Engine's clock when the entry was written.
+	At         time.Time   `json:"at"`
+	Kind       JournalKind `json:"kind"`
+	ShipmentID string      `json:"shipment_id,omitempty"`
+	// Text is one line a support lead reads.
+	Text string `json:"text"`
+	// Ref is the stable ID the entry is about (milestone, delay, effect,
+	// case), if any.
+	Ref string `json:"ref,omitempty"`
+	// Score is the score used, on score and decision entries.
+	Score *ScoreSnapshot `json:"score,omitempty"`
+	// Rule is the policy rule that decided, on decision entries.
+	Rule string `json:"rule,omitempty"`
+}
