@@ -26,6 +26,11 @@
 //
 // Amounts are shopspring/decimal values in an ISO 4217 currency (Money,
 // ParseMoney, MinorUnits: USD 2 decimals, JPY 0, KWD 3, CLF 4; 170 codes).
+// The module's one money rule applies (internal/iso4217, shared with
+// accommodation): an amount must be exact in its currency's minor units
+// and at most MaxMinorUnits (10^15) minor units in magnitude (ErrTooLarge);
+// withdrawn codes such as HRK stay readable and spendable, but new credit
+// only goes to active codes (ErrWithdrawnCurrency).
 // An amount with more decimals than its currency allows is rejected with
 // ErrTooPrecise, never rounded; zero and negative amounts are ErrNotPositive;
 // money in one currency used with an account in another is

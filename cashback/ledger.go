@@ -17,6 +17,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/postpurchase/postpurchase/internal/iso4217"
 )
 
 // Defaults for Options' zero values.
@@ -183,6 +185,9 @@ func (l *Ledger) Issue(ctx context.Context, now time.Time, req IssueRequest) (En
 	amount, err := requestAmount(req.Account, req.Amount)
 	if err != nil {
 		return Entry{}, err
+	}
+	if !iso4217.Active(req.Account.Currency) {
+		return Entry{}, &FieldError{Path: "account.currency", Reason: req.Account.Currency + " is withdrawn: no new credit in it", Err: ErrWithdrawnCurrency}
 	}
 	if err := checkText("reason", req.Reason); err != nil {
 		return Entry{}, err

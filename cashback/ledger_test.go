@@ -54,6 +54,10 @@ func TestRequestValidation(t *testing.T) {
 		{"NUL in key", func(r *cashback.IssueRequest) { r.Key = "a\x00b" }, t0, "key", nil},
 		{"NUL in reason", func(r *cashback.IssueRequest) { r.Reason = "a\x00b" }, t0, "reason", nil},
 		{"held with a time", func(r *cashback.IssueRequest) { r.Held = true; r.AvailableAt = t0.Add(time.Hour) }, t0, "available_at", nil},
+		{"withdrawn currency", func(r *cashback.IssueRequest) {
+			r.Account.Currency = "HRK"
+			r.Amount.Currency = "HRK"
+		}, t0, "account.currency", cashback.ErrWithdrawnCurrency},
 		{"unknown currency", func(r *cashback.IssueRequest) {
 			r.Account.Currency = "XAU"
 			r.Amount.Currency = "XAU"
