@@ -352,7 +352,10 @@ func TestRunSimulator(t *testing.T) {
 	var clock atomic.Int64
 	start := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
 	clock.Store(start.UnixNano())
-	sim := simulator.New(simulator.Options{Seed: 3, Clock: func() time.Time { return time.Unix(0, clock.Load()).UTC() }})
+	sim, err := simulator.New(simulator.Options{Seed: 3, Now: func() time.Time { return time.Unix(0, clock.Load()).UTC() }})
+	if err != nil {
+		t.Fatal(err)
+	}
 	st := &memStore{}
 	for i, tb := range simulator.Troubles() {
 		num, err := sim.Ship(simulator.Plan{LabelCreatedAt: start, Trouble: tb})

@@ -17,8 +17,11 @@ type simHarness struct{}
 
 func (simHarness) MakeCarrier(ctx context.Context, t *testing.T) (carriers.Carrier, error) {
 	labelAt := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
-	sim := simulator.New(simulator.Options{Clock: func() time.Time { return labelAt.AddDate(0, 0, 3) }})
-	_, err := sim.Ship(simulator.Plan{Number: "KNOWN", LabelCreatedAt: labelAt})
+	sim, err := simulator.New(simulator.Options{Now: func() time.Time { return labelAt.AddDate(0, 0, 3) }})
+	if err != nil {
+		return nil, err
+	}
+	_, err = sim.Ship(simulator.Plan{TrackingNumber: "KNOWN", LabelCreatedAt: labelAt})
 	return sim, err
 }
 func (simHarness) KnownNumber() string   { return "KNOWN" }

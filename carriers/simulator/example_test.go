@@ -13,10 +13,13 @@ import (
 // label was created.
 func Example() {
 	labelAt := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
-	sim := simulator.New(simulator.Options{
-		Seed:  1,
-		Clock: func() time.Time { return labelAt.AddDate(0, 0, 10) },
+	sim, err := simulator.New(simulator.Options{
+		Seed: 1,
+		Now:  func() time.Time { return labelAt.AddDate(0, 0, 10) },
 	})
+	if err != nil {
+		log.Fatal(err)
+	}
 	number, err := sim.Ship(simulator.Plan{LabelCreatedAt: labelAt, Trouble: simulator.FailedAttempt})
 	if err != nil {
 		log.Fatal(err)
