@@ -264,4 +264,3 @@ func (c *CashbackStore) Entries(ctx context.Context, acct cashback.Account) ([]c
 	}
 	return out, nil
 }
-
