@@ -250,7 +250,7 @@ func (c *TokenCache) tokenError(ctx context.Context, err error) error {
 	if !errors.As(err, &re) {
 		e := TransportError(c.cfg.Carrier, "token", "", err)
 		if strings.HasPrefix(err.Error(), "oauth2: cannot parse") || strings.Contains(err.Error(), "missing access_token") {
-			e.Err = &carriers.DecodeError{Path: "access_token", Err: errors.New(strings.TrimPrefix(err.Error(), "oauth2: "))}
+			e.Err = &carriers.DecodeError{Path: "access_token", Err: err}
 		}
 		return e
 	}
@@ -276,8 +276,6 @@ func (c *TokenCache) tokenError(ctx context.Context, err error) error {
 	default:
 		e.Err = SentinelForStatus(status)
 	}
-	if len(e.Message) > 256 {
-		e.Message = e.Message[:256]
-	}
+	e.Message = Clip(e.Message, 256)
 	return e
 }
