@@ -10,12 +10,13 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Tier is the customer's tier as the scorer names it. The policy compares
-// it with the documented set below; the empty Tier means "not scored" and
-// equals no listed tier.
+// Tier is the customer's tier: exactly the names of package scoring's
+// Tier, which this package may not import; a root-package test keeps the
+// two sets equal. The empty Tier means "not scored" and equals no listed
+// tier; any other name outside the set is refused by Evaluate.
 type Tier string
 
-// The tiers a policy may name.
+// The tiers a policy may name, in scoring's order.
 const (
 	TierVIP     Tier = "vip"
 	TierLoyal   Tier = "loyal"
@@ -24,29 +25,33 @@ const (
 	TierRisky   Tier = "risky"
 )
 
-// Tiers returns the tiers a policy may name, in a fixed order.
+// Tiers returns the tiers a policy may name, in scoring's order.
 func Tiers() []Tier { return []Tier{TierVIP, TierLoyal, TierRegular, TierNew, TierRisky} }
 
-// DelayKind is the kind of delay the tracker detected. The empty DelayKind
-// means "unknown" and equals no listed kind.
+// DelayKind is the kind of delay the tracker detected: exactly the names
+// of package tracking's DelayKind (tracking.DelayKind.String), which this
+// package may not import; a root-package test keeps the two sets equal. The
+// empty DelayKind means "unknown" and equals no listed kind; any other name
+// outside the set is refused by Evaluate.
 type DelayKind string
 
-// The delay kinds a policy may name.
+// The delay kinds a policy may name, in tracking's order.
 const (
-	DelayException          DelayKind = "exception"           // carrier exception (weather, customs, address, damage, ...)
-	DelayFailedAttempt      DelayKind = "failed_attempt"      // delivery attempted and failed
-	DelayReturnedToSender   DelayKind = "returned_to_sender"  // on its way back to the brand
+	DelayException          DelayKind = "exception"           // the carrier reported an exception (weather, customs, address, damage, ...)
+	DelayAttemptFailed      DelayKind = "attempt_failed"      // a delivery attempt failed
+	DelayReturnedToSender   DelayKind = "returned_to_sender"  // going or gone back to the shipper
 	DelayFulfillmentStalled DelayKind = "fulfillment_stalled" // label created, no carrier scan within N business days
 	DelayShipmentStalled    DelayKind = "shipment_stalled"    // no new scan for longer than the lane's usual gap
-	DelayAtRisk             DelayKind = "at_risk"             // the estimate moved past the promise, which has not passed yet
-	DelayLate               DelayKind = "late"                // the promised date passed without delivery
-	DelayEstimateSlipped    DelayKind = "estimate_slipped"    // the carrier moved its estimate later
-	DelayLost               DelayKind = "lost"                // stalled beyond the long threshold, or the carrier says so
+	DelayAtRisk             DelayKind = "at_risk"             // the estimate is after the promise, which has not passed yet
+	DelayLate               DelayKind = "late"                // the promised time passed without delivery
+	DelayEstimateSlipped    DelayKind = "estimate_slipped"    // the carrier moved its estimate later than its first one
+	DelayLost               DelayKind = "lost"                // the carrier says lost, or no scan beyond the lost threshold
 )
 
-// DelayKinds returns the delay kinds a policy may name, in a fixed order.
+// DelayKinds returns the delay kinds a policy may name, in tracking's
+// order.
 func DelayKinds() []DelayKind {
-	return []DelayKind{DelayException, DelayFailedAttempt, DelayReturnedToSender,
+	return []DelayKind{DelayException, DelayAttemptFailed, DelayReturnedToSender,
 		DelayFulfillmentStalled, DelayShipmentStalled, DelayAtRisk, DelayLate,
 		DelayEstimateSlipped, DelayLost}
 }
@@ -68,9 +73,14 @@ type Facts struct {
 	ValueScore float64 // value_score, 0–100
 	RiskScore  float64 // risk_score, 0–100
 
-	DelayKind           DelayKind // delay_kind
-	DaysLate            int       // days_late: whole days past the promised date
-	BusinessDaysStalled int       // business_days_stalled: business days without a new scan
+	DelayKind DelayKind // delay_kind
+	// DaysLate (days_late) is whole calendar days from the promised date
+	// to the delivery date, or to today while undelivered, both dates taken
+	// in the brand's time zone; 0 when on time or without a promise. It is
+	// defined once, in package tracking, and the Engine fills it from
+	// there; do not count it another way (business days, 24-hour periods).
+	DaysLate            int // days_late
+	BusinessDaysStalled int // business_days_stalled: business days without a new scan
 
 	OrderTotal         decimal.Decimal // order_total
 	OrderCount         int             // order_count: orders by this customer, this one included
@@ -132,7 +142,7 @@ type factInfo struct {
 }
 
 var tierNames = []string{"vip", "loyal", "regular", "new", "risky"}
-var delayNames = []string{"exception", "failed_attempt", "returned_to_sender",
+var delayNames = []string{"exception", "attempt_failed", "returned_to_sender",
 	"fulfillment_stalled", "shipment_stalled", "at_risk", "late",
 	"estimate_slipped", "lost"}
 
@@ -209,29 +219,29 @@ func convert(f *Facts, currency string, minor int32) (vals, error) {
 	var v vals
 	if f.Currency != currency {
 		if f.Currency == "" {
-			return v, &FactsError{Field: "currency", Reason: "missing; the policy is in " + currency}
+			return v, &FactsError{Path: "currency", Reason: "missing; the policy is in " + currency, Err: ErrCurrency}
 		}
-		return v, &FactsError{Field: "currency", Reason: strconv.Quote(f.Currency) + " does not match the policy currency " + currency}
+		return v, &FactsError{Path: "currency", Reason: strconv.Quote(iso4217.Clip(f.Currency)) + " does not match the policy currency " + currency, Err: ErrCurrency}
 	}
 	t := enumIndex(tierNames, string(f.Tier))
 	if t < 0 {
-		return v, &FactsError{Field: "tier", Reason: "unknown tier " + strconv.Quote(string(f.Tier))}
+		return v, &FactsError{Path: "tier", Reason: "unknown tier " + strconv.Quote(iso4217.Clip(string(f.Tier))), Err: ErrInvalidValue}
 	}
 	d := enumIndex(delayNames, string(f.DelayKind))
 	if d < 0 {
-		return v, &FactsError{Field: "delay_kind", Reason: "unknown delay kind " + strconv.Quote(string(f.DelayKind))}
+		return v, &FactsError{Path: "delay_kind", Reason: "unknown delay kind " + strconv.Quote(iso4217.Clip(string(f.DelayKind))), Err: ErrInvalidValue}
 	}
 	v.n[factTier], v.n[factDelayKind] = int64(t), int64(d)
 	if !validScore(f.ValueScore) {
-		return v, &FactsError{Field: "value_score", Reason: "must be a number from 0 to 100"}
+		return v, &FactsError{Path: "value_score", Reason: "must be a number from 0 to 100", Err: ErrInvalidValue}
 	}
 	if !validScore(f.RiskScore) {
-		return v, &FactsError{Field: "risk_score", Reason: "must be a number from 0 to 100"}
+		return v, &FactsError{Path: "risk_score", Reason: "must be a number from 0 to 100", Err: ErrInvalidValue}
 	}
 	v.score = [2]float64{f.ValueScore, f.RiskScore}
 	for i, n := range [4]int{f.DaysLate, f.BusinessDaysStalled, f.OrderCount, f.OrderAccommodations} {
 		if n < 0 {
-			return v, &FactsError{Field: intSlotName(i), Reason: "must not be negative"}
+			return v, &FactsError{Path: intSlotName(i), Reason: "must not be negative", Err: ErrInvalidValue}
 		}
 		v.n[[4]factID{factDaysLate, factBusinessDaysStalled, factOrderCount, factOrderAccommodations}[i]] = int64(n)
 	}
@@ -239,11 +249,11 @@ func convert(f *Facts, currency string, minor int32) (vals, error) {
 		v.n[factFirstOrder] = 1
 	}
 	if len(f.Carrier) > maxStringLen {
-		return v, &FactsError{Field: "carrier", Reason: "longer than 64 bytes"}
+		return v, &FactsError{Path: "carrier", Reason: "longer than 64 bytes", Err: ErrInvalidValue}
 	}
 	v.str[0] = f.Carrier
 	if c := f.DestinationCountry; c != "" && !isCountry(c) {
-		return v, &FactsError{Field: "destination_country", Reason: "not an ISO 3166-1 alpha-2 code"}
+		return v, &FactsError{Path: "destination_country", Reason: "not an ISO 3166-1 alpha-2 code", Err: ErrInvalidValue}
 	}
 	v.str[1] = f.DestinationCountry
 	var ok bool
@@ -279,13 +289,13 @@ func moneyFact(d decimal.Decimal, minor int32) (int64, bool) {
 
 func moneyError(field string, d decimal.Decimal, minor int32, currency string) error {
 	if d.IsNegative() {
-		return &FactsError{Field: field, Reason: "negative amount"}
+		return &FactsError{Path: field, Reason: "negative amount", Err: ErrNegativeAmount}
 	}
 	_, err := iso4217.ToUnits(d, minor)
 	if errors.Is(err, iso4217.ErrInexact) {
-		return &FactsError{Field: field, Reason: "more decimal places than " + currency + " has minor units"}
+		return &FactsError{Path: field, Reason: "more decimal places than " + currency + " has minor units", Err: ErrPrecision}
 	}
-	return &FactsError{Field: field, Reason: "amount too large (over 10^15 minor units)"}
+	return &FactsError{Path: field, Reason: "amount too large (over 10^15 minor units)", Err: ErrLimit}
 }
 
 func validScore(x float64) bool {

@@ -1,8 +1,8 @@
 // Package carriers is the normalized model of parcel tracking that the rest
 // of postpurchase stands on: the status taxonomy (Status, Reason), carrier
 // events and trackings (Event, Tracking), tracking-number detection
-// (Detect), the Carrier contract that adapters implement, typed errors, and
-// an optional registry.
+// (Detect, NormalizeNumber), the Carrier contract that adapters implement,
+// and typed errors.
 //
 // # Adapters
 //
@@ -27,14 +27,27 @@
 // Adapters return *Error, which unwraps to a sentinel (ErrNotFound,
 // ErrInvalidNumber, ErrUnauthorized, ErrRateLimited, ErrUnavailable,
 // ErrMalformedResponse, ErrUnsupported) for errors.Is and keeps the carrier's
-// HTTP status, code, message and request ID for errors.As. Malformed input
-// is described by a *DecodeError naming the JSON path.
+// HTTP status (StatusCode), code, message and request ID for errors.As.
+// Malformed input is described by a *DecodeError naming the JSON path
+// (Path).
+//
+// # Constructors
+//
+// Every adapter's New takes its required credentials as arguments and the
+// rest in one Options struct, passed by value, whose zero value means the
+// documented defaults and which New validates once; Options.Now is the
+// injected clock (nil means time.Now) used wherever the adapter reads the
+// time.
 //
 // # Detection
 //
 // Detect recognises UPS (1Z and waybill), FedEx (Express 12, Ground 15,
 // SSCC-18, Ground 96, Express 34, ASTRA 32, GSN 34), USPS (IMpb 20–34 digits
-// with or without the 420+ZIP routing prefix, USPS 20), UPU S10, DHL Express,
-// Amazon Logistics, OnTrac and LaserShip numbers by format and check digit.
-// See Detect for the benchmark figures.
+// with or without the 420+ZIP routing prefix; USPS 20 under Publication 91,
+// whose check digit covers the implied application identifier "91", and
+// Publication 109), UPU S10, DHL (Express waybills by check digit; piece IDs
+// JJD… and JVGL…, eCommerce GM… and 14-digit numbers by format), Amazon
+// Logistics, OnTrac and LaserShip numbers by format and check digit (see
+// Match.Format). Benchmark figures are in BENCHMARKS.md at the repository
+// root.
 package carriers

@@ -3,6 +3,7 @@ package carriers_test
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,7 +52,7 @@ func TestStatusTolerant(t *testing.T) {
 	var s carriers.Status
 	err := json.Unmarshal([]byte(`42`), &s)
 	var de *carriers.DecodeError
-	if !errors.As(err, &de) || de.Field != "status" || !errors.Is(err, carriers.ErrMalformedResponse) {
+	if !errors.As(err, &de) || de.Path != "status" || !errors.Is(err, carriers.ErrMalformedResponse) {
 		t.Errorf("Unmarshal(42) error = %v, want a *DecodeError for field status", err)
 	}
 	if carriers.Status(200).String() != "unknown" || carriers.Status(200).Valid() {
@@ -62,7 +63,7 @@ func TestStatusTolerant(t *testing.T) {
 func TestTrackingJSONRoundTrip(t *testing.T) {
 	ny := time.FixedZone("EST", -5*3600)
 	in := carriers.Tracking{
-		Carrier: "ups", Number: "1Z5R89390357567127", Service: "Ground",
+		Carrier: "ups", TrackingNumber: "1Z5R89390357567127", Service: "Ground",
 		Status: carriers.StatusException, Reason: carriers.ReasonWeather,
 		Events: []carriers.Event{
 			{Time: time.Date(2026, 11, 3, 9, 30, 0, 0, ny), Status: carriers.StatusException, Reason: carriers.ReasonWeather, Code: "X", Description: "Weather", Location: carriers.Location{City: "Louisville", State: "KY", Country: "US"}},
@@ -88,7 +89,7 @@ func TestTrackingJSONRoundTrip(t *testing.T) {
 }
 
 func TestErrorFormatting(t *testing.T) {
-	err := error(&carriers.Error{Carrier: "ups", Op: "track", Number: "1Z", HTTPStatus: 200, Code: "TW0001", Message: "Tracking Information Not Found", RequestID: "r-1", Err: carriers.ErrNotFound})
+	err := error(&carriers.Error{Carrier: "ups", Op: "track", TrackingNumber: "1Z", StatusCode: 200, Code: "TW0001", Message: "Tracking Information Not Found", RequestID: "r-1", Err: carriers.ErrNotFound})
 	want := "carriers: ups track 1Z: HTTP 200 TW0001 Tracking Information Not Found (request r-1): carriers: tracking number not found"
 	if err.Error() != want {
 		t.Errorf("Error() = %q\nwant     %q", err.Error(), want)
@@ -98,39 +99,24 @@ func TestErrorFormatting(t *testing.T) {
 	}
 }
 
-func TestRegistry(t *testing.T) {
-	// The registry is process-global; use names no other test uses.
-	c := fakeCarrier("zz-registry-b")
-	carriers.Register("zz-registry-b", c)
-	carriers.Register("zz-registry-a", fakeCarrier("zz-registry-a"))
-	if got, ok := carriers.Lookup("zz-registry-b"); !ok || got != c {
-		t.Error("Lookup did not return the registered carrier")
+func TestErrorTextsAreClipped(t *testing.T) {
+	long := strings.Repeat("9", 10000)
+	e := &carriers.Error{Carrier: "ups", Op: "track", TrackingNumber: long, StatusCode: 400, Code: long, Message: long, RequestID: long, Err: carriers.ErrInvalidNumber}
+	if n := len(e.Error()); n > 700 {
+		t.Errorf("Error() has %d bytes for 40 KB of fields", n)
 	}
-	names := carriers.Names()
-	ia, ib := -1, -1
-	for i, n := range names {
-		switch n {
-		case "zz-registry-a":
-			ia = i
-		case "zz-registry-b":
-			ib = i
-		}
+	if !strings.Contains(e.Error(), strings.Repeat("9", 64)+"…") || strings.Contains(e.Error(), strings.Repeat("9", 257)) {
+		t.Errorf("Error() = %.200q…, want each field clipped with …", e.Error())
 	}
-	if ia < 0 || ib < 0 || ia > ib {
-		t.Errorf("Names() = %v, want both names, sorted", names)
+	d := &carriers.DecodeError{Path: strings.Repeat("a.", 5000), Value: long, Err: errors.New("bad")}
+	if n := len(d.Error()); n > 400 || !strings.Contains(d.Error(), strings.Repeat("9", 64)+"…") {
+		t.Errorf("DecodeError.Error() has %d bytes: %.100q", n, d.Error())
 	}
-	for name, f := range map[string]func(){
-		"duplicate": func() { carriers.Register("zz-registry-a", c) },
-		"nil":       func() { carriers.Register("zz-registry-c", nil) },
-		"empty":     func() { carriers.Register("", c) },
-	} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("Register %s did not panic", name)
-				}
-			}()
-			f()
-		}()
+	if !errors.Is(d, carriers.ErrMalformedResponse) || errors.Unwrap(d).Error() != "bad" {
+		t.Error("DecodeError lost its cause or sentinel")
+	}
+	o := &carriers.OptionError{Carrier: "ups", Option: "Options.BaseURL", Err: carriers.ErrUnsupported}
+	if o.Error() != "ups: Options.BaseURL: "+carriers.ErrUnsupported.Error() || !errors.Is(o, carriers.ErrUnsupported) {
+		t.Errorf("OptionError: %v", o)
 	}
 }

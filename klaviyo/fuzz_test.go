@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // FuzzParseErrorBody: any error body (JSON:API, other JSON, HTML, garbage)
@@ -26,7 +25,7 @@ func FuzzParseErrorBody(f *testing.F) {
 	f.Add(500, "", []byte(""))
 	f.Add(400, "application/json", []byte(`{"errors":[{"status":"400","source":{"pointer":7},"meta":[]}]}`))
 	f.Fuzz(func(t *testing.T, status int, ct string, body []byte) {
-		e := &APIError{Method: "POST", Path: "/api/events", StatusCode: status}
+		e := &APIError{Method: "POST", Endpoint: EndpointEvents, StatusCode: status}
 		e.parseErrorBody(ct, body)
 		msg := e.Error()
 		if !strings.HasPrefix(msg, "klaviyo: POST /api/events: status ") {
@@ -38,29 +37,11 @@ func FuzzParseErrorBody(f *testing.F) {
 		if len(e.Body) > maxRawBody {
 			t.Fatalf("kept %d raw bytes", len(e.Body))
 		}
-		for _, s := range []error{ErrRateLimited, ErrUnauthorized, ErrInvalid, ErrDuplicateProfile, ErrServer} {
+		for _, s := range []error{ErrRateLimited, ErrUnauthorized, ErrInvalid, ErrDuplicateProfile, ErrUnavailable} {
 			_ = e.Is(s)
 		}
 		_ = e.DuplicateProfileID()
 		_ = isJSONContentType(ct)
-	})
-}
-
-// FuzzParseRetryAfter: never panics, never negative, capped at a day (a
-// far-future HTTP date once meant a wait of 174 years).
-func FuzzParseRetryAfter(f *testing.F) {
-	for _, s := range []string{"1", "0", "120", "-3", "Wed, 21 Oct 2015 07:28:00 GMT", "", "1e3", "99999999999999999999"} {
-		f.Add(s)
-	}
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	f.Fuzz(func(t *testing.T, v string) {
-		d, ok := parseRetryAfter(v, now)
-		if ok && (d < 0 || d > 24*time.Hour) {
-			t.Fatalf("%q -> %v", v, d)
-		}
-		if !ok && d != 0 {
-			t.Fatalf("%q -> %v without ok", v, d)
-		}
 	})
 }
 
@@ -84,7 +65,7 @@ func FuzzEncodeProperties(f *testing.F) {
 		out, err := appendProperties(nil, &st, m, MaxEventProperties)
 		if err != nil {
 			ve, ok := err.(*ValidationError)
-			if !ok || !strings.HasPrefix(ve.Field, "properties") || ve.Reason == "" {
+			if !ok || !strings.HasPrefix(ve.Path, "properties") || ve.Reason == "" {
 				t.Fatalf("error %v", err)
 			}
 			return

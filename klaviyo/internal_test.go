@@ -3,7 +3,6 @@ package klaviyo
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -24,7 +23,7 @@ func TestParseErrorFixtures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e := &APIError{Method: "POST", Path: "/api/events", StatusCode: tc.status, RequestID: "req-1"}
+		e := &APIError{Method: "POST", Endpoint: EndpointEvents, StatusCode: tc.status, RequestID: "req-1"}
 		e.parseErrorBody("application/vnd.api+json", body)
 		if len(e.Errors) != 1 {
 			t.Fatalf("%s: %d error objects", tc.file, len(e.Errors))
@@ -61,7 +60,7 @@ func TestParseErrorNonJSON(t *testing.T) {
 		{"application/vnd.api+json", `{"errors":[{"status":"403","code":"permission_denied","title":7,"detail":null,"source":"x"}]}`, 403, true},
 		{"application/json", `{"errors": [1, "x", null]}`, 400, false},
 	} {
-		e := &APIError{Method: "POST", Path: "/api/events", StatusCode: tc.status}
+		e := &APIError{Method: "POST", Endpoint: EndpointEvents, StatusCode: tc.status}
 		e.parseErrorBody(tc.ct, []byte(tc.body))
 		if len(e.Body) > maxRawBody {
 			t.Errorf("raw body kept %d bytes", len(e.Body))
@@ -71,38 +70,6 @@ func TestParseErrorNonJSON(t *testing.T) {
 		}
 		if strings.Contains(e.Error(), "<html") {
 			t.Errorf("message shows body: %s", e.Error())
-		}
-	}
-}
-
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for in, want := range map[string]time.Duration{
-		"1": time.Second, " 30 ": 30 * time.Second, "0": 0,
-		now.Add(5 * time.Second).Format(http.TimeFormat):  5 * time.Second,
-		now.Add(-5 * time.Second).Format(http.TimeFormat): 0,
-	} {
-		if got, ok := parseRetryAfter(in, now); !ok || got != want {
-			t.Errorf("%q: %v %v, want %v", in, got, ok, want)
-		}
-	}
-	for _, in := range []string{"", "-1", "soon", "1.5"} {
-		if _, ok := parseRetryAfter(in, now); ok {
-			t.Errorf("%q parsed", in)
-		}
-	}
-}
-
-func TestJitteredBackoff(t *testing.T) {
-	lo := func(n int64) int64 { return 0 }
-	hi := func(n int64) int64 { return n - 1 }
-	for attempt, want := range []time.Duration{500, 1000, 2000, 4000, 8000, 8000} {
-		want *= time.Millisecond
-		if got := jitteredBackoff(500*time.Millisecond, 8*time.Second, attempt, lo); got != want/2 {
-			t.Errorf("attempt %d low: %v want %v", attempt, got, want/2)
-		}
-		if got := jitteredBackoff(500*time.Millisecond, 8*time.Second, attempt, hi); got != want {
-			t.Errorf("attempt %d high: %v want %v", attempt, got, want)
 		}
 	}
 }
@@ -167,7 +134,7 @@ func TestLimiterShape(t *testing.T) {
 }
 
 func TestPlanBulk(t *testing.T) {
-	c, err := New("k", WithClock(func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }))
+	c, err := New("k", Options{Now: func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +154,10 @@ func TestPlanBulk(t *testing.T) {
 	ends := planBulk(items, MaxBulkEvents, 20<<10)
 	start := 0
 	for _, end := range ends {
-		body := appendBulkBody(nil, items[start:end])
+		body, err := appendBulkBody(nil, items[start:end])
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(body) > 20<<10 {
 			t.Fatalf("body %d bytes", len(body))
 		}

@@ -274,9 +274,9 @@ func (s *Shipment) Update(now time.Time, t *carriers.Tracking) (Changes, error) 
 		return Changes{Status: s.f.status}, nil
 	}
 	if (s.Carrier != "" && t.Carrier != "" && !strings.EqualFold(s.Carrier, t.Carrier)) ||
-		(s.TrackingNumber != "" && t.Number != "" && NormalizeNumber(s.TrackingNumber) != NormalizeNumber(t.Number)) {
+		(s.TrackingNumber != "" && t.TrackingNumber != "" && carriers.NormalizeNumber(s.TrackingNumber) != carriers.NormalizeNumber(t.TrackingNumber)) {
 		return Changes{Status: s.f.status}, fmt.Errorf("%w: result is %s %s, shipment is %s %s",
-			ErrWrongShipment, quote(t.Carrier), quote(t.Number), quote(s.Carrier), quote(s.TrackingNumber))
+			ErrWrongShipment, quote(t.Carrier), quote(t.TrackingNumber), quote(s.Carrier), quote(s.TrackingNumber))
 	}
 	estChanged, outside := false, false
 	var estErr error
@@ -318,33 +318,6 @@ func (s *Shipment) Check(now time.Time) Changes {
 		s.Version++
 	}
 	return ch
-}
-
-// NormalizeNumber returns a tracking number in the form used to compare
-// numbers: upper case, without spaces or dashes.
-func NormalizeNumber(n string) string {
-	clean := true
-	for i := 0; i < len(n); i++ {
-		if c := n[i]; c == ' ' || c == '-' || ('a' <= c && c <= 'z') {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return n
-	}
-	var b strings.Builder
-	for i := 0; i < len(n); i++ {
-		c := n[i]
-		switch {
-		case c == ' ' || c == '-':
-		case 'a' <= c && c <= 'z':
-			b.WriteByte(c - 'a' + 'A')
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
 }
 
 var (
@@ -767,7 +740,7 @@ func (s *Shipment) milestonesUpdate(ch *Changes) {
 // short stable ID with a one-letter prefix.
 func (s *Shipment) hashID(prefix byte, parts ...string) string {
 	h := fnv.New64a()
-	for _, p := range [...]string{s.ID, strings.ToLower(s.Carrier), NormalizeNumber(s.TrackingNumber), s.OrderID} {
+	for _, p := range [...]string{s.ID, strings.ToLower(s.Carrier), carriers.NormalizeNumber(s.TrackingNumber), s.OrderID} {
 		h.Write([]byte(p))
 		h.Write([]byte{0})
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/internal/httpretry"
 )
 
 // DefaultMaxBody is the body size limit adapters use unless they have a
@@ -54,7 +55,7 @@ type Response struct {
 // body cut short or too large) is returned as the error; a non-2xx status is
 // not an error here, it is the caller's to map (see StatusError).
 func Do(c *retryablehttp.Client, req *retryablehttp.Request, limit int64) (*Response, error) {
-	resp, err := c.Do(req)
+	resp, err := httpretry.Do(c, req)
 	if err != nil {
 		return nil, RedactError(err)
 	}
@@ -119,12 +120,12 @@ func sanitizeID(v string) string {
 }
 
 // StatusError returns the *carriers.Error for a non-2xx response: Carrier,
-// Op and Number as given, HTTPStatus, RequestID from the headers names (see
+// Op and Number as given, StatusCode, RequestID from the headers names (see
 // RequestID) and Err from SentinelForStatus. The adapter fills Code and
 // Message from the body and may replace Err when the carrier's code says
 // more than the status.
 func StatusError(carrier, op, number string, resp *Response, requestIDHeaders ...string) *carriers.Error {
-	e := &carriers.Error{Carrier: carrier, Op: op, Number: number, HTTPStatus: resp.StatusCode, Err: SentinelForStatus(resp.StatusCode)}
+	e := &carriers.Error{Carrier: carrier, Op: op, TrackingNumber: number, StatusCode: resp.StatusCode, Err: SentinelForStatus(resp.StatusCode)}
 	if resp.Header != nil {
 		e.RequestID = RequestID(resp.Header, requestIDHeaders...)
 	}
@@ -138,7 +139,7 @@ func StatusError(carrier, op, number string, resp *Response, requestIDHeaders ..
 // timeout) is carriers.ErrUnavailable, with the transport error still
 // reachable through errors.Is/As.
 func TransportError(carrier, op, number string, err error) *carriers.Error {
-	e := &carriers.Error{Carrier: carrier, Op: op, Number: number}
+	e := &carriers.Error{Carrier: carrier, Op: op, TrackingNumber: number}
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		if errors.Is(err, context.DeadlineExceeded) {

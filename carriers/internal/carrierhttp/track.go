@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/carriers/internal/clip"
 )
 
 // Answer says how an adapter reads its carrier's answer to a request for
@@ -52,12 +53,12 @@ func (a Answer) Tracking(resp *Response, number, requestID string) (*carriers.Tr
 	if err != nil {
 		var ce *carriers.Error
 		if errors.As(err, &ce) {
-			ce.Op, ce.Number, ce.HTTPStatus, ce.RequestID = "track", number, resp.StatusCode, requestID
+			ce.Op, ce.TrackingNumber, ce.StatusCode, ce.RequestID = "track", number, resp.StatusCode, requestID
 		}
 		return nil, err
 	}
 	if len(trs) == 0 {
-		return nil, &carriers.Error{Carrier: a.Carrier, Op: "track", Number: number, HTTPStatus: resp.StatusCode,
+		return nil, &carriers.Error{Carrier: a.Carrier, Op: "track", TrackingNumber: number, StatusCode: resp.StatusCode,
 			RequestID: requestID, Message: "response holds no tracking", Err: carriers.ErrNotFound}
 	}
 	return PickTracking(trs, number), nil
@@ -67,7 +68,7 @@ func (a Answer) Tracking(resp *Response, number, requestID string) (*carriers.Tr
 // without white space and case), else the first. trs must not be empty.
 func PickTracking(trs []carriers.Tracking, number string) *carriers.Tracking {
 	for i := range trs {
-		if strings.EqualFold(strings.Join(strings.Fields(trs[i].Number), ""), number) {
+		if strings.EqualFold(strings.Join(strings.Fields(trs[i].TrackingNumber), ""), number) {
 			return &trs[i]
 		}
 	}
@@ -104,13 +105,9 @@ func CleanNumber(number string, min, max int) (string, bool) {
 	return n, true
 }
 
-// Clip cuts s to at most n bytes, for carrier text put into errors.
-func Clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
-}
+// Clip cuts s to at most n bytes (on a UTF-8 boundary) followed by "…", for
+// carrier text and input put into errors; see clip.String.
+func Clip(s string, n int) string { return clip.String(s, n) }
 
 // RandomID returns n random bytes in hex: a request or transaction ID for
 // carriers that want one per request (UPS's transId, FedEx's
