@@ -112,7 +112,7 @@ func TestApplyRefusesUnencodableOffset(t *testing.T) {
 	// Update: the same through a carrier result, and for the estimate.
 	s := newShip()
 	bad := time.Date(2026, 3, 5, 0, 0, 0, 0, time.FixedZone("bad", 24*3600+1800))
-	ch, err := s.Update(mon.Add(time.Hour), &carriers.Tracking{Carrier: "ups", Number: s.TrackingNumber,
+	ch, err := s.Update(mon.Add(time.Hour), &carriers.Tracking{Carrier: "ups", TrackingNumber: s.TrackingNumber,
 		Events:   []carriers.Event{ev(mon, carriers.StatusInTransit, "PU", "Picked up")},
 		Estimate: &carriers.Estimate{Start: bad, End: bad}})
 	var ee *EventError
@@ -156,7 +156,7 @@ func TestErrorTextsBounded(t *testing.T) {
 	}
 	// A result for another shipment echoes at most 64 bytes of each value.
 	huge := strings.Repeat("9", 1<<20)
-	_, err = newShip().Update(mon, &carriers.Tracking{Carrier: huge, Number: huge})
+	_, err = newShip().Update(mon, &carriers.Tracking{Carrier: huge, TrackingNumber: huge})
 	if !errors.Is(err, ErrWrongShipment) || len(err.Error()) > 400 {
 		t.Errorf("wrong shipment: %d bytes", len(err.Error()))
 	}
