@@ -60,8 +60,9 @@ import (
 // in place of the invalid bytes, as JSON would store them.
 type Shipment struct {
 	// ID is the host's identifier for the shipment, optional. Milestone
-	// and delay IDs are derived from ID, Carrier, TrackingNumber and OrderID, so
-	// set them before the first Apply and do not change them.
+	// and delay IDs are derived from ID, Carrier, TrackingNumber and
+	// OrderID (the identity fields), so set them before the first Apply
+	// and do not change them.
 	ID string
 	// OrderID and CustomerID are the host's order and customer
 	// references.
@@ -213,7 +214,14 @@ func (s *Shipment) at(i int) time.Time {
 	return s.events[i].Time
 }
 
-// Changes is what one Apply, ApplyAt, Update or Check changed.
+// Changes is what one Apply, ApplyAt, Update or Check changed. It is a
+// report, not state: it has no ID of its own. What it carries that a host
+// acts on has a stable ID — each Milestone's ID (from the shipment's
+// identity fields and the kind) and each Delay's ID (from the identity
+// fields, kind, reason, anchor and Seq) — so a host that crashes after
+// acting and before saving, and sees the same Changes again on retry, can
+// de-duplicate on those IDs. Cleared holds the same IDs as the episodes
+// Delays reported when they opened.
 type Changes struct {
 	// Added is the number of new events stored; Duplicates the number of
 	// events that were already known.
