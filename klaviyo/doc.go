@@ -39,10 +39,10 @@
 //
 // # Retries and rate limits
 //
-// Requests go through hashicorp/go-retryablehttp. A 429 waits exactly as
-// long as its Retry-After header says (seconds or an HTTP date, read with
-// Options.Now) and holds back every other request to that endpoint for as
-// long; 5xx (except 501) and transport errors such as connection resets
+// Requests go through hashicorp/go-retryablehttp. A 429 or 503 waits at
+// least as long as its Retry-After header says (seconds or an HTTP date,
+// read with Options.Now, capped at a day), and a 429 holds back every
+// other request to that endpoint for as long; 5xx (except 501) and transport errors such as connection resets
 // wait an exponential backoff with a floor and full jitter (RetryPolicy);
 // other 4xx are not retried. Every wait is at least RetryPolicy.MinWait, so
 // "Retry-After: 0" (Klaviyo's "Expected available in 0 seconds") does not
