@@ -17,7 +17,10 @@ func Example() {
 	fmt.Println(carriers.Detect("1Z5R89390357567127")[0].Carrier)
 
 	labelAt := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
-	sim := simulator.New(simulator.Options{Seed: 1, Clock: func() time.Time { return labelAt.AddDate(0, 0, 10) }})
+	sim, err := simulator.New(simulator.Options{Seed: 1, Now: func() time.Time { return labelAt.AddDate(0, 0, 10) }})
+	if err != nil {
+		log.Fatal(err)
+	}
 	number, err := sim.Ship(simulator.Plan{LabelCreatedAt: labelAt, Trouble: simulator.WeatherDelay})
 	if err != nil {
 		log.Fatal(err)
@@ -29,5 +32,5 @@ func Example() {
 	fmt.Println(tr.Status, len(tr.Events), "events")
 	// Output:
 	// ups
-	// delivered 14 events
+	// delivered 15 events
 }

@@ -7,22 +7,27 @@
 // have cost before it is turned on.
 //
 // The package reads plain facts, not the scorer, the tracker or the
-// ledger: the host builds a Facts value (tier and delay kind are strings
-// from the documented sets Tiers and DelayKinds) and records the resulting
-// cashback itself.
+// ledger: the host builds a Facts value and records the resulting cashback
+// itself. Tier and delay kind are strings from the module's one vocabulary:
+// Tiers are package scoring's tiers, DelayKinds package tracking's delay
+// kinds, with exactly the same names (a root-package test keeps them
+// equal), and a name outside them is refused.
 //
 // # The default policy, in plain words
 //
 // Default (the embedded document DefaultJSON returns) treats customers
 // according to who they are:
 //
-//   - A VIP whose order is late, stalled or held up gets, without having
+//   - A VIP whose order is late, stalled (before or after the carrier's
+//     first scan) or held up by a carrier exception gets, without having
 //     to ask, 15% of the order back as store credit (up to $30), free
 //     upgraded shipping on their next order and the priority support line.
-//     If the parcel is lost or coming back to the brand, a replacement goes
-//     out at once by expedited shipping, with 20% credit (up to $40). A VIP
-//     whose parcel is only at risk hears about it first, with free upgraded
-//     shipping on the next order.
+//     If the parcel is lost or returned to sender, a replacement goes out at
+//     once by expedited shipping, with 20% credit (up to $40) and priority
+//     support. A VIP whose parcel is only at risk, whose carrier estimate
+//     slipped (the promise may still hold) or who missed a delivery attempt
+//     hears about it first, with free upgraded shipping on the next order
+//     and priority support; credit follows if the order turns late.
 //   - A risky first order (a first order with a risk score of 60 or more),
 //     any order with a risk score of 75 or more, and any customer the
 //     scorer marks risky get a sincere apology and the normal claim path:
@@ -32,7 +37,10 @@
 //     order is two or more days late. Any low-risk customer (risk score 40
 //     or less) whose parcel is lost gets an expedited replacement. An order
 //     of $25 or more that is five or more days late earns $5 credit when
-//     the budgets allow it in full. Everyone else gets a prompt apology.
+//     the budgets allow it in full. Everyone else, whatever the delay kind,
+//     gets a prompt apology (a parcel returned to sender of a customer who
+//     is not a VIP takes the claim path, since the cause is often the
+//     address).
 //   - A parcel stuck for five business days puts any customer with a risk
 //     score of 50 or less in the priority support queue, on top of the rest.
 //   - Budgets: at most $50 of credit per order, $75 per customer in any 90
@@ -51,14 +59,14 @@
 //	    {"id": "vip-delayed",
 //	     "description": "...",
 //	     "when": [{"fact": "tier", "eq": "vip"},
-//	              {"fact": "delay_kind", "not": {"in": ["at_risk"]}}],
+//	              {"fact": "delay_kind", "in": ["late", "shipment_stalled"]}],
 //	     "then": [{"action": "cashback", "percent": "15", "cap": "30.00", "message": "delay.vip.cashback"},
 //	              {"action": "shipping_upgrade", "on": "next_order", "message": "delay.vip.upgrade", "cost": "9.00"}]}
 //	  ]
 //	}
 //
-// version (a string) and currency (an active ISO 4217 code with minor
-// units) are required; description is free text. Rules are tried in
+// version (a string) and currency (an ISO 4217 code with minor units that
+// is still active: withdrawn codes such as HRK are refused) are required; description is free text. Rules are tried in
 // order; all conditions of a rule must hold (a rule without "when" matches
 // everything). The first matching rule decides, unless it has
 // "continue": true, in which case its actions are kept and the next rules
@@ -68,12 +76,14 @@
 // Facts and their operators (any operator may be wrapped in "not": {...}):
 //
 //	tier                       enum: vip loyal regular new risky         eq in
-//	delay_kind                 enum: exception failed_attempt returned_to_sender
+//	delay_kind                 enum: exception attempt_failed returned_to_sender
 //	                           fulfillment_stalled shipment_stalled at_risk late
 //	                           estimate_slipped lost                     eq in
 //	value_score, risk_score    number 0–100                              eq gte lte between
 //	days_late, business_days_stalled, order_count, order_accommodations
 //	                           whole number ≥ 0                          eq in gte lte between
+//	                           (days_late: whole calendar days past the promised
+//	                           date in the brand's time zone, as tracking counts)
 //	order_total, customer_cashback_90_days, order_cashback
 //	                           money in the policy currency              eq gte lte between
 //	first_order                true or false                             eq
@@ -82,8 +92,10 @@
 //
 // An empty tier or delay kind in Facts means unknown and equals no listed
 // value (so it satisfies "not"). between takes [low, high], both included.
-// Money is written as a decimal string ("12.50") or a JSON number and must
-// be exact in the currency's minor units.
+// Money is written as a decimal string ("12.50") or a JSON number and
+// follows the module's one rule for money (internal/iso4217): exact in the
+// currency's minor units, at most 10^15 minor units, and here never
+// negative.
 //
 // Actions ("action" plus a "message" key for the notification, optional
 // for nothing):
@@ -134,24 +146,5 @@
 // demand (Decision.Trace) because evaluation is deterministic, and each
 // rule is compiled to a plan (its tier, delay-kind and first-order
 // conditions folded into one 64-bit mask test, ranges into compact
-// checks).
-//
-//	go test -run '^$' -bench 'Evaluate|Parse|Simulate' -benchmem ./accommodation
-//
-// Figures from one run on the project's shared 2-core AMD EPYC build
-// machine (Go 1.26.8) while other jobs kept its load average near 12, so
-// they are upper bounds; three runs each:
-//
-//	BenchmarkEvaluate         50 rules, facts that fail 49 rules on their
-//	                          4th condition and match the last: 832–2199 ns/op
-//	                          (median 884), 0 B/op, 0 allocs/op
-//	BenchmarkEvaluateDefault  baseline, the 12-rule default policy:
-//	                          425–495 ns/op, 0 allocs/op
-//	BenchmarkEvaluateTrace    the same 50-rule evaluation plus the trace in
-//	                          words: 35–44 µs/op, 203 allocs/op
-//	BenchmarkParse            49-rule document (8 KB) with validation and the
-//	                          reachability analysis: 1.1–1.4 ms/op
-//	BenchmarkSimulate         1,000,000 cases, 200,000 customers, default
-//	                          policy: 2.6 s/op, about 387,000 cases/s,
-//	                          0.07 allocs per case
+// checks). Measured figures are in BENCHMARKS.md at the repository root.
 package accommodation

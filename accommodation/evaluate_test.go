@@ -63,7 +63,15 @@ func TestEvaluateDefaultPolicy(t *testing.T) {
 		{"vip lost", with(func(f *Facts) { f.Tier, f.DelayKind = TierVIP, DelayLost }),
 			got{Rule: "vip-lost", Actions: []string{"expedited_replacement", "cashback:16.00", "priority_support"}, Withheld: "0.00"}},
 		{"vip at risk", with(func(f *Facts) { f.Tier, f.DelayKind = TierVIP, DelayAtRisk }),
-			got{Rule: "vip-heads-up", Actions: []string{"shipping_upgrade"}, Withheld: "0.00"}},
+			got{Rule: "vip-heads-up", Actions: []string{"shipping_upgrade", "priority_support"}, Withheld: "0.00"}},
+		{"vip estimate slipped", with(func(f *Facts) { f.Tier, f.DelayKind = TierVIP, DelayEstimateSlipped }),
+			got{Rule: "vip-heads-up", Actions: []string{"shipping_upgrade", "priority_support"}, Withheld: "0.00"}},
+		{"vip attempt failed", with(func(f *Facts) { f.Tier, f.DelayKind = TierVIP, DelayAttemptFailed }),
+			got{Rule: "vip-heads-up", Actions: []string{"shipping_upgrade", "priority_support"}, Withheld: "0.00"}},
+		{"vip returned to sender", with(func(f *Facts) { f.Tier, f.DelayKind = TierVIP, DelayReturnedToSender }),
+			got{Rule: "vip-lost", Actions: []string{"expedited_replacement", "cashback:16.00", "priority_support"}, Withheld: "0.00"}},
+		{"vip exception", with(func(f *Facts) { f.Tier, f.DelayKind = TierVIP, DelayException }),
+			got{Rule: "vip-delayed", Actions: []string{"cashback:12.00", "shipping_upgrade", "priority_support"}, Withheld: "0.00"}},
 		{"risky first order", with(func(f *Facts) {
 			f.Tier, f.DelayKind, f.DaysLate, f.FirstOrder, f.OrderCount, f.RiskScore = TierNew, DelayLate, 6, true, 1, 72
 		}), got{Rule: "risky-first-order-apology", Actions: []string{"apology_only"}, Withheld: "0.00"}},

@@ -10,12 +10,13 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Tier is the customer's tier as the scorer names it. The policy compares
-// it with the documented set below; the empty Tier means "not scored" and
-// equals no listed tier.
+// Tier is the customer's tier: exactly the names of package scoring's
+// Tier, which this package may not import; a root-package test keeps the
+// two sets equal. The empty Tier means "not scored" and equals no listed
+// tier; any other name outside the set is refused by Evaluate.
 type Tier string
 
-// The tiers a policy may name.
+// The tiers a policy may name, in scoring's order.
 const (
 	TierVIP     Tier = "vip"
 	TierLoyal   Tier = "loyal"
@@ -24,29 +25,33 @@ const (
 	TierRisky   Tier = "risky"
 )
 
-// Tiers returns the tiers a policy may name, in a fixed order.
+// Tiers returns the tiers a policy may name, in scoring's order.
 func Tiers() []Tier { return []Tier{TierVIP, TierLoyal, TierRegular, TierNew, TierRisky} }
 
-// DelayKind is the kind of delay the tracker detected. The empty DelayKind
-// means "unknown" and equals no listed kind.
+// DelayKind is the kind of delay the tracker detected: exactly the names
+// of package tracking's DelayKind (tracking.DelayKind.String), which this
+// package may not import; a root-package test keeps the two sets equal. The
+// empty DelayKind means "unknown" and equals no listed kind; any other name
+// outside the set is refused by Evaluate.
 type DelayKind string
 
-// The delay kinds a policy may name.
+// The delay kinds a policy may name, in tracking's order.
 const (
-	DelayException          DelayKind = "exception"           // carrier exception (weather, customs, address, damage, ...)
-	DelayFailedAttempt      DelayKind = "failed_attempt"      // delivery attempted and failed
-	DelayReturnedToSender   DelayKind = "returned_to_sender"  // on its way back to the brand
+	DelayException          DelayKind = "exception"           // the carrier reported an exception (weather, customs, address, damage, ...)
+	DelayAttemptFailed      DelayKind = "attempt_failed"      // a delivery attempt failed
+	DelayReturnedToSender   DelayKind = "returned_to_sender"  // going or gone back to the shipper
 	DelayFulfillmentStalled DelayKind = "fulfillment_stalled" // label created, no carrier scan within N business days
 	DelayShipmentStalled    DelayKind = "shipment_stalled"    // no new scan for longer than the lane's usual gap
-	DelayAtRisk             DelayKind = "at_risk"             // the estimate moved past the promise, which has not passed yet
-	DelayLate               DelayKind = "late"                // the promised date passed without delivery
-	DelayEstimateSlipped    DelayKind = "estimate_slipped"    // the carrier moved its estimate later
-	DelayLost               DelayKind = "lost"                // stalled beyond the long threshold, or the carrier says so
+	DelayAtRisk             DelayKind = "at_risk"             // the estimate is after the promise, which has not passed yet
+	DelayLate               DelayKind = "late"                // the promised time passed without delivery
+	DelayEstimateSlipped    DelayKind = "estimate_slipped"    // the carrier moved its estimate later than its first one
+	DelayLost               DelayKind = "lost"                // the carrier says lost, or no scan beyond the lost threshold
 )
 
-// DelayKinds returns the delay kinds a policy may name, in a fixed order.
+// DelayKinds returns the delay kinds a policy may name, in tracking's
+// order.
 func DelayKinds() []DelayKind {
-	return []DelayKind{DelayException, DelayFailedAttempt, DelayReturnedToSender,
+	return []DelayKind{DelayException, DelayAttemptFailed, DelayReturnedToSender,
 		DelayFulfillmentStalled, DelayShipmentStalled, DelayAtRisk, DelayLate,
 		DelayEstimateSlipped, DelayLost}
 }
@@ -68,9 +73,14 @@ type Facts struct {
 	ValueScore float64 // value_score, 0–100
 	RiskScore  float64 // risk_score, 0–100
 
-	DelayKind           DelayKind // delay_kind
-	DaysLate            int       // days_late: whole days past the promised date
-	BusinessDaysStalled int       // business_days_stalled: business days without a new scan
+	DelayKind DelayKind // delay_kind
+	// DaysLate (days_late) is whole calendar days from the promised date
+	// to the delivery date, or to today while undelivered, both dates taken
+	// in the brand's time zone; 0 when on time or without a promise. It is
+	// defined once, in package tracking, and the Engine fills it from
+	// there; do not count it another way (business days, 24-hour periods).
+	DaysLate            int // days_late
+	BusinessDaysStalled int // business_days_stalled: business days without a new scan
 
 	OrderTotal         decimal.Decimal // order_total
 	OrderCount         int             // order_count: orders by this customer, this one included
@@ -132,7 +142,7 @@ type factInfo struct {
 }
 
 var tierNames = []string{"vip", "loyal", "regular", "new", "risky"}
-var delayNames = []string{"exception", "failed_attempt", "returned_to_sender",
+var delayNames = []string{"exception", "attempt_failed", "returned_to_sender",
 	"fulfillment_stalled", "shipment_stalled", "at_risk", "late",
 	"estimate_slipped", "lost"}
 

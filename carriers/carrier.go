@@ -1,16 +1,12 @@
 package carriers
 
-import (
-	"context"
-	"slices"
-	"sync"
-)
+import "context"
 
 // Carrier is the contract every carrier adapter implements: ours in the
 // sub-packages ups, fedex, usps and dhl, the simulator, and any third
 // party's. It is deliberately small; what only some carriers can do is
-// offered through the optional interfaces BatchTracker, WebhookParser and
-// Subscriber, which callers discover with a type assertion.
+// offered through the optional interfaces BatchTracker and WebhookParser,
+// which callers discover with a type assertion.
 //
 // Implementations must be safe for concurrent use. Run
 // carrierstest.RunConformanceTests against a new adapter.
@@ -46,9 +42,12 @@ type BatchTracker interface {
 // TrackResult is the outcome for one number of a TrackBatch call: exactly
 // one of Tracking and Err is set.
 type TrackResult struct {
-	Number   string
+	// TrackingNumber is the number as it was passed to TrackBatch.
+	TrackingNumber string
+	// Tracking is what the carrier knows, nil when Err is set.
 	Tracking *Tracking
-	Err      error
+	// Err is why this number could not be tracked.
+	Err error
 }
 
 // WebhookParser is implemented by carriers that push tracking updates to a
@@ -64,59 +63,31 @@ type WebhookParser interface {
 	ParseWebhook(body []byte) ([]Tracking, error)
 }
 
-// Subscriber is implemented by carriers whose pushes must be subscribed to
-// per tracking number.
-type Subscriber interface {
-	Carrier
-	// Subscribe asks the carrier to push updates for numbers to the
-	// host's endpoint configured on the adapter. Subscribing again to a
-	// number already subscribed is not an error.
-	Subscribe(ctx context.Context, numbers []string) error
-}
-
-// The registry is optional: hosts are encouraged to pass carriers to the
-// code that needs them (injection). It exists for hosts that configure
-// carriers in one place and look them up by code elsewhere, as database/sql
-// does with drivers.
-var (
-	registryMu sync.RWMutex
-	registry   = map[string]Carrier{}
-)
-
-// Register makes a carrier available by name to Lookup. It panics if c is
-// nil, name is empty, or name is already registered: these are programming
-// errors, found at start-up.
-func Register(name string, c Carrier) {
-	if c == nil {
-		panic("carriers: Register carrier is nil")
+// NormalizeNumber returns a tracking number in the form used to compare
+// numbers: upper case, without spaces or dashes. It does not check
+// the number (see Detect). It does not allocate when n is already in that
+// form.
+func NormalizeNumber(n string) string {
+	clean := true
+	for i := 0; i < len(n); i++ {
+		if c := n[i]; c == ' ' || c == '-' || ('a' <= c && c <= 'z') {
+			clean = false
+			break
+		}
 	}
-	if name == "" {
-		panic("carriers: Register name is empty")
+	if clean {
+		return n
 	}
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	if _, dup := registry[name]; dup {
-		panic("carriers: Register called twice for " + name)
+	b := make([]byte, 0, len(n))
+	for i := 0; i < len(n); i++ {
+		c := n[i]
+		switch {
+		case c == ' ' || c == '-':
+		case 'a' <= c && c <= 'z':
+			b = append(b, c-'a'+'A')
+		default:
+			b = append(b, c)
+		}
 	}
-	registry[name] = c
-}
-
-// Lookup returns the carrier registered under name.
-func Lookup(name string) (Carrier, bool) {
-	registryMu.RLock()
-	defer registryMu.RUnlock()
-	c, ok := registry[name]
-	return c, ok
-}
-
-// Names returns the registered names, sorted.
-func Names() []string {
-	registryMu.RLock()
-	defer registryMu.RUnlock()
-	names := make([]string, 0, len(registry))
-	for n := range registry {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
+	return string(b)
 }

@@ -1,8 +1,8 @@
 // Package carriers is the normalized model of parcel tracking that the rest
 // of postpurchase stands on: the status taxonomy (Status, Reason), carrier
 // events and trackings (Event, Tracking), tracking-number detection
-// (Detect), the Carrier contract that adapters implement, typed errors, and
-// an optional registry.
+// (Detect, NormalizeNumber), the Carrier contract that adapters implement,
+// and typed errors.
 //
 // # Adapters
 //
@@ -27,8 +27,17 @@
 // Adapters return *Error, which unwraps to a sentinel (ErrNotFound,
 // ErrInvalidNumber, ErrUnauthorized, ErrRateLimited, ErrUnavailable,
 // ErrMalformedResponse, ErrUnsupported) for errors.Is and keeps the carrier's
-// HTTP status, code, message and request ID for errors.As. Malformed input
-// is described by a *DecodeError naming the JSON path.
+// HTTP status (StatusCode), code, message and request ID for errors.As.
+// Malformed input is described by a *DecodeError naming the JSON path
+// (Path).
+//
+// # Constructors
+//
+// Every adapter's New takes its required credentials as arguments and the
+// rest in one Options struct, passed by value, whose zero value means the
+// documented defaults and which New validates once; Options.Now is the
+// injected clock (nil means time.Now) used wherever the adapter reads the
+// time.
 //
 // # Detection
 //

@@ -39,10 +39,11 @@ type Error struct {
 	Carrier string
 	// Op is the operation that failed ("track", "webhook", "token").
 	Op string
-	// Number is the tracking number concerned, if any.
-	Number string
-	// HTTPStatus is the HTTP status code, 0 if not an HTTP failure.
-	HTTPStatus int
+	// TrackingNumber is the tracking number concerned, if any, clipped
+	// to 64 bytes.
+	TrackingNumber string
+	// StatusCode is the HTTP status code, 0 if not an HTTP failure.
+	StatusCode int
 	// Code and Message are the carrier's own error code and text.
 	Code    string
 	Message string
@@ -63,15 +64,15 @@ func (e *Error) Error() string {
 		b = append(b, ' ')
 		b = append(b, e.Op...)
 	}
-	if e.Number != "" {
+	if e.TrackingNumber != "" {
 		b = append(b, ' ')
-		b = append(b, e.Number...)
+		b = append(b, e.TrackingNumber...)
 	}
 	sep := ": "
-	if e.HTTPStatus != 0 {
+	if e.StatusCode != 0 {
 		b = append(b, sep...)
 		b = append(b, "HTTP "...)
-		b = strconv.AppendInt(b, int64(e.HTTPStatus), 10)
+		b = strconv.AppendInt(b, int64(e.StatusCode), 10)
 		sep = " "
 	}
 	if e.Code != "" {
@@ -103,9 +104,9 @@ func (e *Error) Unwrap() error { return e.Err }
 // why. Adapters wrap it in a *Error whose Err is ErrMalformedResponse and
 // which unwraps further to the DecodeError; use errors.As to reach it.
 type DecodeError struct {
-	// Field is the JSON path or field name that failed; empty for the
+	// Path is the JSON path or field name that failed; empty for the
 	// document as a whole.
-	Field string
+	Path string
 	// Value is a short excerpt of the offending value (at most 64 bytes),
 	// if useful. Never personal data.
 	Value string
@@ -116,8 +117,8 @@ type DecodeError struct {
 // Error formats the error as "carriers: decode FIELD (VALUE): CAUSE".
 func (e *DecodeError) Error() string {
 	s := "carriers: decode"
-	if e.Field != "" {
-		s += " " + e.Field
+	if e.Path != "" {
+		s += " " + e.Path
 	}
 	if e.Value != "" {
 		v := e.Value

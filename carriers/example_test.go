@@ -38,8 +38,12 @@ func ExampleFromAfterShip() {
 // not-found apart from other failures.
 func ExampleCarrier() {
 	labelAt := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
-	var c carriers.Carrier = simulator.New(simulator.Options{Seed: 3, Clock: func() time.Time { return labelAt.AddDate(0, 0, 2) }})
-	n, err := c.(*simulator.Carrier).Ship(simulator.Plan{LabelCreatedAt: labelAt})
+	sim, err := simulator.New(simulator.Options{Seed: 3, Now: func() time.Time { return labelAt.AddDate(0, 0, 2) }})
+	if err != nil {
+		log.Fatal(err)
+	}
+	var c carriers.Carrier = sim
+	n, err := sim.Ship(simulator.Plan{LabelCreatedAt: labelAt})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -96,8 +96,8 @@ type Estimate struct {
 type Tracking struct {
 	// Carrier is the Code of the carrier that produced this result.
 	Carrier string `json:"carrier"`
-	// Number is the tracking number as the carrier reports it.
-	Number string `json:"number"`
+	// TrackingNumber is the tracking number as the carrier reports it.
+	TrackingNumber string `json:"tracking_number"`
 	// Service is the carrier's service or product name, if known.
 	Service string `json:"service,omitempty"`
 	// Status and Reason are the current normalized state. Adapters set them

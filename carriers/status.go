@@ -300,7 +300,7 @@ func unmarshalEnumJSON(b []byte, what string, set func([]byte) error) error {
 	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return &DecodeError{Field: what, Err: err}
+		return &DecodeError{Path: what, Err: err}
 	}
 	return set([]byte(s))
 }

@@ -51,7 +51,7 @@ func TestStatusTolerant(t *testing.T) {
 	var s carriers.Status
 	err := json.Unmarshal([]byte(`42`), &s)
 	var de *carriers.DecodeError
-	if !errors.As(err, &de) || de.Field != "status" || !errors.Is(err, carriers.ErrMalformedResponse) {
+	if !errors.As(err, &de) || de.Path != "status" || !errors.Is(err, carriers.ErrMalformedResponse) {
 		t.Errorf("Unmarshal(42) error = %v, want a *DecodeError for field status", err)
 	}
 	if carriers.Status(200).String() != "unknown" || carriers.Status(200).Valid() {
@@ -62,7 +62,7 @@ func TestStatusTolerant(t *testing.T) {
 func TestTrackingJSONRoundTrip(t *testing.T) {
 	ny := time.FixedZone("EST", -5*3600)
 	in := carriers.Tracking{
-		Carrier: "ups", Number: "1Z5R89390357567127", Service: "Ground",
+		Carrier: "ups", TrackingNumber: "1Z5R89390357567127", Service: "Ground",
 		Status: carriers.StatusException, Reason: carriers.ReasonWeather,
 		Events: []carriers.Event{
 			{Time: time.Date(2026, 11, 3, 9, 30, 0, 0, ny), Status: carriers.StatusException, Reason: carriers.ReasonWeather, Code: "X", Description: "Weather", Location: carriers.Location{City: "Louisville", State: "KY", Country: "US"}},
@@ -88,49 +88,12 @@ func TestTrackingJSONRoundTrip(t *testing.T) {
 }
 
 func TestErrorFormatting(t *testing.T) {
-	err := error(&carriers.Error{Carrier: "ups", Op: "track", Number: "1Z", HTTPStatus: 200, Code: "TW0001", Message: "Tracking Information Not Found", RequestID: "r-1", Err: carriers.ErrNotFound})
+	err := error(&carriers.Error{Carrier: "ups", Op: "track", TrackingNumber: "1Z", StatusCode: 200, Code: "TW0001", Message: "Tracking Information Not Found", RequestID: "r-1", Err: carriers.ErrNotFound})
 	want := "carriers: ups track 1Z: HTTP 200 TW0001 Tracking Information Not Found (request r-1): carriers: tracking number not found"
 	if err.Error() != want {
 		t.Errorf("Error() = %q\nwant     %q", err.Error(), want)
 	}
 	if !errors.Is(err, carriers.ErrNotFound) {
 		t.Error("errors.Is(ErrNotFound) false")
-	}
-}
-
-func TestRegistry(t *testing.T) {
-	// The registry is process-global; use names no other test uses.
-	c := fakeCarrier("zz-registry-b")
-	carriers.Register("zz-registry-b", c)
-	carriers.Register("zz-registry-a", fakeCarrier("zz-registry-a"))
-	if got, ok := carriers.Lookup("zz-registry-b"); !ok || got != c {
-		t.Error("Lookup did not return the registered carrier")
-	}
-	names := carriers.Names()
-	ia, ib := -1, -1
-	for i, n := range names {
-		switch n {
-		case "zz-registry-a":
-			ia = i
-		case "zz-registry-b":
-			ib = i
-		}
-	}
-	if ia < 0 || ib < 0 || ia > ib {
-		t.Errorf("Names() = %v, want both names, sorted", names)
-	}
-	for name, f := range map[string]func(){
-		"duplicate": func() { carriers.Register("zz-registry-a", c) },
-		"nil":       func() { carriers.Register("zz-registry-c", nil) },
-		"empty":     func() { carriers.Register("", c) },
-	} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("Register %s did not panic", name)
-				}
-			}()
-			f()
-		}()
 	}
 }

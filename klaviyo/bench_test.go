@@ -19,7 +19,7 @@ import (
 // reused buffer as CreateEvent does. Baseline: encoding/json marshalling an
 // equivalent struct/map document.
 func BenchmarkEncodeEvent(b *testing.B) {
-	c, err := klaviyo.New(testKey)
+	c, err := klaviyo.New(testKey, klaviyo.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func BenchmarkEncodeEvent(b *testing.B) {
 		doc := map[string]any{"data": map[string]any{"type": "event", "attributes": map[string]any{
 			"properties": e.Properties, "time": e.Time, "value": json.Number(e.Value.String()), "value_currency": e.ValueCurrency,
 			"unique_id": e.UniqueID, "metric": metric{},
-			"profile": map[string]any{"data": map[string]any{"type": "profile", "attributes": map[string]string{"email": e.Profile.Email, "external_id": e.Profile.ExternalID}}},
+			"profile": map[string]any{"data": map[string]any{"type": "profile", "attributes": map[string]string{"email": e.Profile.Email, "external_id": e.Profile.CustomerID}}},
 		}}}
 		b.ReportAllocs()
 		b.SetBytes(int64(len(buf)))
@@ -81,8 +81,7 @@ func BenchmarkSustainedThroughput(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer srv.Close()
-	c, err := klaviyo.New(testKey, klaviyo.WithBaseURL(srv.URL),
-		klaviyo.WithRateLimit(klaviyo.EndpointEvents, klaviyo.Limit{Burst: lim.Burst, BurstWindow: lim.BurstWindow, Steady: lim.Steady, SteadyWindow: lim.SteadyWindow}))
+	c, err := klaviyo.New(testKey, klaviyo.Options{BaseURL: srv.URL, RateLimits: map[klaviyo.Endpoint]klaviyo.Limit{klaviyo.EndpointEvents: klaviyo.Limit{Burst: lim.Burst, BurstWindow: lim.BurstWindow, Steady: lim.Steady, SteadyWindow: lim.SteadyWindow}}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -100,7 +99,7 @@ func BenchmarkSustainedThroughput(b *testing.B) {
 				if i > int64(b.N) {
 					return
 				}
-				e := klaviyo.Event{Metric: "Bench", Profile: klaviyo.Identifiers{ExternalID: fmt.Sprint("c", i%100)},
+				e := klaviyo.Event{Metric: "Bench", Profile: klaviyo.Identifiers{CustomerID: fmt.Sprint("c", i%100)},
 					Properties: map[string]any{"i": i}, Time: t0, UniqueID: fmt.Sprint("b", i)}
 				if err := c.CreateEvent(context.Background(), e); err != nil {
 					firstErr.CompareAndSwap(nil, err)

@@ -1,7 +1,7 @@
 package klaviyo
 
 import (
-	"strconv"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -23,6 +23,9 @@ type Catalog struct {
 	// Prefix starts every metric name and profile property name. Empty
 	// means DefaultPrefix. At most 40 characters, no control characters.
 	Prefix string
+	// Words are the status words and date format sent for the customer,
+	// in the brand's language (zero: English).
+	Words Words
 }
 
 func (c Catalog) prefix() string {
@@ -36,11 +39,11 @@ func (c Catalog) prefix() string {
 func (c Catalog) Validate() error {
 	p := c.prefix()
 	if !utf8.ValidString(p) || utf8.RuneCountInString(p) > 40 || strings.TrimSpace(p) != p {
-		return &ValidationError{Field: "Catalog.Prefix", Reason: "must be valid UTF-8, at most 40 characters, without surrounding space"}
+		return &ValidationError{Path: "Catalog.Prefix", Reason: "must be valid UTF-8, at most 40 characters, without surrounding space"}
 	}
 	for _, r := range p {
 		if r < 0x20 || r == 0x7f {
-			return &ValidationError{Field: "Catalog.Prefix", Reason: "has control characters"}
+			return &ValidationError{Path: "Catalog.Prefix", Reason: "has control characters"}
 		}
 	}
 	return nil
@@ -48,60 +51,201 @@ func (c Catalog) Validate() error {
 
 // Metric base names (without prefix).
 const (
-	BasePackageShipped          = "Package Shipped"
-	BasePackageInTransit        = "Package In Transit"
-	BasePackageOutForDelivery   = "Package Out For Delivery"
-	BasePackageDelivered        = "Package Delivered"
-	BasePackageReadyForPickup   = "Package Ready For Pickup"
-	BasePackageReturnedToSender = "Package Returned To Sender"
-	BasePackageException        = "Package Exception"
-	BasePackageDelayed          = "Package Delayed"
-	BaseCashbackIssued          = "Cashback Issued"
-	BaseCashbackRedeemed        = "Cashback Redeemed"
-	BaseCashbackExpiring        = "Cashback Expiring"
-	BaseClaimStarted            = "Claim Started"
-	BaseReturnStarted           = "Return Started"
+	BasePackageShipped            = "Package Shipped"
+	BasePackageInTransit          = "Package In Transit"
+	BasePackageOutForDelivery     = "Package Out For Delivery"
+	BasePackageAttemptFailed      = "Package Delivery Attempt Failed"
+	BasePackageAvailableForPickup = "Package Available For Pickup"
+	BasePackageDelivered          = "Package Delivered"
+	BasePackageException          = "Package Exception"
+	BasePackageReturnedToSender   = "Package Returned To Sender"
+	BasePackageDelayed            = "Package Delayed"
+	BaseCashbackIssued            = "Cashback Issued"
+	BaseCashbackRedeemed          = "Cashback Redeemed"
+	BaseCashbackExpiring          = "Cashback Expiring"
+	BaseClaimStarted              = "Claim Started"
+	BaseReturnStarted             = "Return Started"
 )
 
 // MetricName returns the full metric name for a base name.
 func (c Catalog) MetricName(base string) string { return c.prefix() + ": " + base }
 
-// Milestone is a shipment milestone. Its value is sent as the Status property.
-type Milestone string
+// MilestoneKind is a step of a shipment's journey, with exactly the names
+// of package tracking's MilestoneKind (this package does not import
+// tracking; a test of the root package keeps the two sets equal). Each is
+// reached once per shipment. Its value is sent as the Status property.
+type MilestoneKind string
 
-// The milestones.
+// The milestone kinds, in journey order.
 const (
-	MilestoneShipped          Milestone = "shipped"
-	MilestoneInTransit        Milestone = "in_transit"
-	MilestoneOutForDelivery   Milestone = "out_for_delivery"
-	MilestoneDelivered        Milestone = "delivered"
-	MilestoneReadyForPickup   Milestone = "available_for_pickup"
-	MilestoneReturnedToSender Milestone = "returned_to_sender"
-	MilestoneException        Milestone = "exception"
+	MilestoneShipped            MilestoneKind = "shipped"
+	MilestoneInTransit          MilestoneKind = "in_transit"
+	MilestoneOutForDelivery     MilestoneKind = "out_for_delivery"
+	MilestoneAttemptFailed      MilestoneKind = "attempt_failed"
+	MilestoneAvailableForPickup MilestoneKind = "available_for_pickup"
+	MilestoneDelivered          MilestoneKind = "delivered"
+	MilestoneException          MilestoneKind = "exception"
+	MilestoneReturnedToSender   MilestoneKind = "returned_to_sender"
 )
 
-var milestoneBase = map[Milestone]string{
-	MilestoneShipped:          BasePackageShipped,
-	MilestoneInTransit:        BasePackageInTransit,
-	MilestoneOutForDelivery:   BasePackageOutForDelivery,
-	MilestoneDelivered:        BasePackageDelivered,
-	MilestoneReadyForPickup:   BasePackageReadyForPickup,
-	MilestoneReturnedToSender: BasePackageReturnedToSender,
-	MilestoneException:        BasePackageException,
+// MilestoneKinds returns every milestone kind, in journey order.
+func MilestoneKinds() []MilestoneKind {
+	return []MilestoneKind{MilestoneShipped, MilestoneInTransit, MilestoneOutForDelivery, MilestoneAttemptFailed,
+		MilestoneAvailableForPickup, MilestoneDelivered, MilestoneException, MilestoneReturnedToSender}
 }
 
-// DelayKind says how a delay was detected. Its value is sent as DelayKind.
+// Valid reports whether k is one of MilestoneKinds.
+func (k MilestoneKind) Valid() bool { _, ok := milestoneBase[k]; return ok }
+
+var milestoneBase = map[MilestoneKind]string{
+	MilestoneShipped:            BasePackageShipped,
+	MilestoneInTransit:          BasePackageInTransit,
+	MilestoneOutForDelivery:     BasePackageOutForDelivery,
+	MilestoneAttemptFailed:      BasePackageAttemptFailed,
+	MilestoneAvailableForPickup: BasePackageAvailableForPickup,
+	MilestoneDelivered:          BasePackageDelivered,
+	MilestoneException:          BasePackageException,
+	MilestoneReturnedToSender:   BasePackageReturnedToSender,
+}
+
+// DelayKind says how a delay was detected, with exactly the names of
+// package tracking's DelayKind (a root-package test keeps them equal). Its
+// value is sent as the DelayKind property.
 type DelayKind string
 
 // The delay kinds.
 const (
-	DelayException       DelayKind = "exception"
-	DelayStalled         DelayKind = "stalled"
-	DelayEstimateSlipped DelayKind = "estimate_slipped"
-	DelayEstimateMissed  DelayKind = "estimate_missed"
-	DelayFailedAttempt   DelayKind = "failed_attempt"
-	DelayLost            DelayKind = "lost"
+	DelayException          DelayKind = "exception"
+	DelayAttemptFailed      DelayKind = "attempt_failed"
+	DelayReturnedToSender   DelayKind = "returned_to_sender"
+	DelayFulfillmentStalled DelayKind = "fulfillment_stalled"
+	DelayShipmentStalled    DelayKind = "shipment_stalled"
+	DelayAtRisk             DelayKind = "at_risk"
+	DelayLate               DelayKind = "late"
+	DelayEstimateSlipped    DelayKind = "estimate_slipped"
+	DelayLost               DelayKind = "lost"
 )
+
+// DelayKinds returns every delay kind, in tracking's order.
+func DelayKinds() []DelayKind {
+	return []DelayKind{DelayException, DelayAttemptFailed, DelayReturnedToSender, DelayFulfillmentStalled,
+		DelayShipmentStalled, DelayAtRisk, DelayLate, DelayEstimateSlipped, DelayLost}
+}
+
+// Valid reports whether k is one of DelayKinds.
+func (k DelayKind) Valid() bool { return slices.Contains(DelayKinds(), k) }
+
+// Tier is a customer tier, with exactly the names of package scoring's
+// Tier (a root-package test keeps them equal).
+type Tier string
+
+// The tiers, from most to least favoured.
+const (
+	TierVIP     Tier = "vip"
+	TierLoyal   Tier = "loyal"
+	TierRegular Tier = "regular"
+	TierNew     Tier = "new"
+	TierRisky   Tier = "risky"
+)
+
+// Tiers returns every tier, in scoring's order.
+func Tiers() []Tier { return []Tier{TierVIP, TierLoyal, TierRegular, TierNew, TierRisky} }
+
+// Valid reports whether t is one of Tiers.
+func (t Tier) Valid() bool { return slices.Contains(Tiers(), t) }
+
+// Date is a calendar day with no time zone, such as a promised or
+// estimated delivery day in the brand's time zone. It has the shape of
+// package tracking's Date, so klaviyo.Date(d) converts one. It is sent as
+// "2006-01-02": a date-based flow then fires on that day, where a
+// midnight-UTC instant would fire a day early or late in other zones.
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// DateOf returns the calendar day of t in t's location.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{y, m, d}
+}
+
+// IsZero reports whether d is the zero Date (no date).
+func (d Date) IsZero() bool { return d == Date{} }
+
+// String formats d as "2006-01-02", or "" for the zero Date.
+func (d Date) String() string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.time().Format(time.DateOnly)
+}
+
+func (d Date) time() time.Time { return time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC) }
+
+// valid reports whether d names a real day in years 1..9999.
+func (d Date) valid() bool {
+	return d.Year >= 1 && d.Year <= 9999 && DateOf(d.time()) == d
+}
+
+// Words are the texts sent for the customer to read: status words and
+// dates, in the brand's language. Zero fields fall back to English
+// (EnglishWords).
+type Words struct {
+	// Milestones maps a milestone kind to its status words ("Out for
+	// delivery"); kinds missing from the map use English.
+	Milestones map[MilestoneKind]string
+	// Delayed is the status words of a delayed shipment ("Delayed").
+	Delayed string
+	// FormatDate formats a date for display ("Tuesday, December 8").
+	FormatDate func(Date) string
+}
+
+// EnglishWords returns the default Words.
+func EnglishWords() Words {
+	return Words{
+		Milestones: map[MilestoneKind]string{
+			MilestoneShipped:            "Shipped",
+			MilestoneInTransit:          "In transit",
+			MilestoneOutForDelivery:     "Out for delivery",
+			MilestoneAttemptFailed:      "Delivery attempted",
+			MilestoneAvailableForPickup: "Ready for pickup",
+			MilestoneDelivered:          "Delivered",
+			MilestoneException:          "Delivery problem",
+			MilestoneReturnedToSender:   "Returned to sender",
+		},
+		Delayed:    "Delayed",
+		FormatDate: func(d Date) string { return d.time().Format("Monday, January 2") },
+	}
+}
+
+var english = EnglishWords()
+
+func (c Catalog) milestoneWords(k MilestoneKind) string {
+	if s := c.Words.Milestones[k]; s != "" {
+		return s
+	}
+	return english.Milestones[k]
+}
+
+func (c Catalog) delayedWords() string {
+	if c.Words.Delayed != "" {
+		return c.Words.Delayed
+	}
+	return english.Delayed
+}
+
+func (c Catalog) formatDate(d Date) string {
+	if c.Words.FormatDate != nil {
+		return c.Words.FormatDate(d)
+	}
+	return english.FormatDate(d)
+}
+
+// carrierNames are the display names of the carriers package carriers
+// supports, by code.
+var carrierNames = map[string]string{"ups": "UPS", "fedex": "FedEx", "usps": "USPS", "dhl": "DHL"}
 
 // LineItem is an order line, sent in the Items property for product blocks.
 type LineItem struct {
@@ -122,16 +266,22 @@ type Shipment struct {
 	OrderID    string
 	ShipmentID string
 	// OrderNumber is the order name the customer knows ("#1001").
-	OrderNumber    string
-	Carrier        string
+	OrderNumber string
+	// Carrier is the carrier's code, as package carriers names it ("ups").
+	Carrier string
+	// CarrierName is the carrier's name for the customer ("UPS"). Empty
+	// means the name of a known code (ups, fedex, usps, dhl), else Carrier.
+	CarrierName    string
 	TrackingNumber string
 	// TrackingURL is the brand's own tracking page for this shipment.
 	TrackingURL string
 	// StatusDetail is the carrier's latest status text.
 	StatusDetail string
-	// EstimatedDelivery is the current delivery estimate (zero: unknown).
-	EstimatedDelivery time.Time
-	// OrderValue and Currency, when Currency is set, are the event's value.
+	// EstimatedDelivery is the current delivery estimate, a day in the
+	// brand's time zone (zero: unknown).
+	EstimatedDelivery Date
+	// OrderValue and Currency, when Currency is set, are the order's value,
+	// sent as the value of the Package Shipped event only.
 	OrderValue decimal.Decimal
 	Currency   string
 	Items      []LineItem
@@ -139,9 +289,12 @@ type Shipment struct {
 
 // MilestoneEvent is a shipment reaching a milestone.
 type MilestoneEvent struct {
-	Customer  Identifiers
-	Shipment  Shipment
-	Milestone Milestone
+	Profile  Identifiers
+	Shipment Shipment
+	Kind     MilestoneKind
+	// MilestoneID is the milestone's stable ID (tracking's Milestone.ID);
+	// required. The event's unique_id derives from it.
+	MilestoneID string
 	// At is when the milestone happened (carrier scan time).
 	At time.Time
 }
@@ -153,32 +306,36 @@ type Accommodation struct {
 	Kind string
 	// Description is a sentence a flow can show.
 	Description string
-	// Amount and Currency, when Currency is set, are a credit's value.
+	// Amount and Currency, when Currency is set, are a credit's amount
+	// (sent as properties; the credit's value is on Cashback Issued).
 	Amount   decimal.Decimal
 	Currency string
 }
 
 // DelayEvent is a detected delay.
 type DelayEvent struct {
-	Customer Identifiers
+	Profile  Identifiers
 	Shipment Shipment
-	Kind     DelayKind
-	// DaysLate is how late the package is against the promise (0 if unknown).
+	// Kind is one of DelayKinds; another is refused (ErrUnknownKind).
+	Kind DelayKind
+	// DelayID is the delay episode's stable ID (tracking's Delay.ID);
+	// required. The event's unique_id derives from it.
+	DelayID string
+	// DaysLate is how late the package is against the promise (tracking's
+	// definition; 0 if on time or unknown).
 	DaysLate int
 	// Accommodation, when Kind is set, is what was done about it.
 	Accommodation Accommodation
-	// DelayID identifies this delay; empty means Kind plus the estimate it
-	// missed (Shipment.EstimatedDelivery's date).
-	DelayID string
 	// At is when the delay was detected.
 	At time.Time
 }
 
 // CashbackEvent is a change of a customer's cashback.
 type CashbackEvent struct {
-	Customer Identifiers
-	// EntryID is the ledger entry's ID or idempotency key (required).
-	EntryID string
+	Profile Identifiers
+	// EntryKey is the ledger entry's idempotency key (cashback's
+	// Entry.Key); required. The event's unique_id derives from it.
+	EntryKey string
 	// Amount is the amount issued, redeemed or expiring; Balance the new
 	// balance. Both are in Currency (required).
 	Amount   decimal.Decimal
@@ -187,14 +344,23 @@ type CashbackEvent struct {
 	OrderID  string
 	// ExpiresAt is when the credit expires (zero: never or unknown).
 	ExpiresAt time.Time
-	// Reason is free text ("delay: estimate_missed").
+	// NextExpiry, when set, is the day the customer's next credit lapses
+	// (brand time zone), kept on the profile as "<prefix> Next Cashback
+	// Expiry" for campaigns.
+	NextExpiry Date
+	// Reminder names which reminder of an expiring credit this is ("30d",
+	// "7d"): CashbackExpiring's unique_id carries it, so each reminder is
+	// one event and a retry of it is recorded once. Empty: one reminder
+	// per entry.
+	Reminder string
+	// Reason is free text ("delay: late").
 	Reason string
 	At     time.Time
 }
 
 // CaseEvent is a claim or a return the customer started.
 type CaseEvent struct {
-	Customer Identifiers
+	Profile Identifiers
 	// CaseID is the claim's or return's ID (required).
 	CaseID     string
 	OrderID    string
@@ -208,7 +374,7 @@ type CaseEvent struct {
 
 func required(field, v string) error {
 	if v == "" {
-		return &ValidationError{Field: field, Reason: "required"}
+		return &ValidationError{Path: field, Reason: "required"}
 	}
 	return nil
 }
@@ -218,7 +384,7 @@ func (c Catalog) base(metric string, id Identifiers, at time.Time) (Event, error
 		return Event{}, err
 	}
 	if at.IsZero() {
-		return Event{}, &ValidationError{Field: "At", Reason: "required (when it happened)"}
+		return Event{}, &ValidationError{Path: "At", Reason: "required (when it happened)"}
 	}
 	return Event{Metric: c.MetricName(metric), Profile: id, Time: at.UTC(), Properties: map[string]any{}}, nil
 }
@@ -248,7 +414,7 @@ func putString(m map[string]any, k, v string) {
 	}
 }
 
-func shipmentProperties(m map[string]any, s Shipment) error {
+func (c Catalog) shipmentProperties(m map[string]any, s Shipment) error {
 	if err := required("Shipment.OrderID", s.OrderID); err != nil {
 		return err
 	}
@@ -259,97 +425,150 @@ func shipmentProperties(m map[string]any, s Shipment) error {
 	m["ShipmentID"] = s.ShipmentID
 	putString(m, "OrderNumber", s.OrderNumber)
 	putString(m, "Carrier", s.Carrier)
+	name := s.CarrierName
+	if name == "" {
+		name = carrierNames[strings.ToLower(s.Carrier)]
+	}
+	if name == "" {
+		name = s.Carrier
+	}
+	putString(m, "CarrierName", name)
 	putString(m, "TrackingNumber", s.TrackingNumber)
 	putString(m, "TrackingURL", s.TrackingURL)
 	putString(m, "StatusDetail", s.StatusDetail)
 	if !s.EstimatedDelivery.IsZero() {
-		m["EstimatedDelivery"] = s.EstimatedDelivery.UTC()
+		if !s.EstimatedDelivery.valid() {
+			return &ValidationError{Path: "Shipment.EstimatedDelivery", Reason: "not a calendar day"}
+		}
+		m["EstimatedDelivery"] = s.EstimatedDelivery.String()
+		m["EstimatedDeliveryText"] = c.formatDate(s.EstimatedDelivery)
 	}
 	if len(s.Items) > 0 {
 		m["Items"], m["ItemNames"] = itemsProperties(s.Items, s.Currency)
 		m["ItemCount"] = len(s.Items)
 	}
 	if s.Currency != "" {
+		if !isCurrency(s.Currency) {
+			return &ValidationError{Path: "Shipment.Currency", Reason: "not an ISO 4217 code"}
+		}
 		m["Currency"] = s.Currency
 	}
 	return nil
 }
 
-// ShipmentMilestone builds the event for a milestone. Unique ID:
-// "shipment:<ShipmentID>:<milestone>" (exceptions add the time, as a
-// shipment can have several).
-func (c Catalog) ShipmentMilestone(in MilestoneEvent) (Event, error) {
-	baseName, ok := milestoneBase[in.Milestone]
-	if !ok {
-		return Event{}, &ValidationError{Field: "Milestone", Reason: "unknown milestone"}
+// shipmentProfile returns the profile properties a shipment event keeps:
+// the last status (words and code) and the tracking URL of the open
+// shipment, cleared (null) when the shipment reaches delivered or
+// returned_to_sender.
+func (c Catalog) shipmentProfile(s Shipment, code, words string, closed bool) map[string]any {
+	p := map[string]any{
+		c.ProfilePropertyName(PropLastShipmentStatus):     words,
+		c.ProfilePropertyName(PropLastShipmentStatusCode): code,
 	}
-	e, err := c.base(baseName, in.Customer, in.At)
+	switch {
+	case closed:
+		p[c.ProfilePropertyName(PropOpenShipmentTrackingURL)] = nil
+	case s.TrackingURL != "":
+		p[c.ProfilePropertyName(PropOpenShipmentTrackingURL)] = s.TrackingURL
+	}
+	return p
+}
+
+// ShipmentMilestone builds the event for a milestone: metric "Package
+// <milestone>", unique_id "milestone:<MilestoneID>". Properties Status
+// (the kind) and StatusText (its words), CarrierName, EstimatedDelivery
+// ("2006-01-02") and EstimatedDeliveryText (display), and the shipment's.
+// Only Package Shipped carries the order value. The profile gets "<prefix>
+// Last Shipment Status" and "... Code" and "<prefix> Open Shipment
+// Tracking URL" (null once delivered or returned to sender).
+func (c Catalog) ShipmentMilestone(in MilestoneEvent) (Event, error) {
+	baseName, ok := milestoneBase[in.Kind]
+	if !ok {
+		return Event{}, &ValidationError{Path: "Kind", Reason: "unknown milestone kind", Err: ErrUnknownKind}
+	}
+	if err := required("MilestoneID", in.MilestoneID); err != nil {
+		return Event{}, err
+	}
+	e, err := c.base(baseName, in.Profile, in.At)
 	if err != nil {
 		return Event{}, err
 	}
-	if err := shipmentProperties(e.Properties, in.Shipment); err != nil {
+	if err := c.shipmentProperties(e.Properties, in.Shipment); err != nil {
 		return Event{}, err
 	}
-	e.Properties["Status"] = string(in.Milestone)
-	e.UniqueID = "shipment:" + in.Shipment.ShipmentID + ":" + string(in.Milestone)
-	if in.Milestone == MilestoneException {
-		e.UniqueID += ":" + strconv.FormatInt(in.At.Unix(), 10)
+	words := c.milestoneWords(in.Kind)
+	e.Properties["Status"] = string(in.Kind)
+	e.Properties["StatusText"] = words
+	e.UniqueID = "milestone:" + in.MilestoneID
+	if in.Kind == MilestoneShipped && in.Shipment.Currency != "" {
+		e.Value, e.ValueCurrency = in.Shipment.OrderValue, in.Shipment.Currency
 	}
-	e.Value, e.ValueCurrency = in.Shipment.OrderValue, in.Shipment.Currency
+	closed := in.Kind == MilestoneDelivered || in.Kind == MilestoneReturnedToSender
+	e.ProfileProperties = c.shipmentProfile(in.Shipment, string(in.Kind), words, closed)
 	return e, nil
 }
 
 // ShipmentDelayed builds the "Package Delayed" event: the shipment, the
-// delay kind, days late and the accommodation made. Its value is the
-// accommodation's amount when it has one.
+// delay kind, days late and the accommodation made; unique_id
+// "delay:<DelayID>". A kind outside DelayKinds is refused
+// (ErrUnknownKind). It carries no value (a credit's value is on Cashback
+// Issued). The profile's last shipment status becomes "delayed".
 func (c Catalog) ShipmentDelayed(in DelayEvent) (Event, error) {
 	if in.Kind == "" {
-		return Event{}, &ValidationError{Field: "Kind", Reason: "required"}
+		return Event{}, &ValidationError{Path: "Kind", Reason: "required"}
+	}
+	if !in.Kind.Valid() {
+		return Event{}, &ValidationError{Path: "Kind", Reason: "unknown delay kind", Err: ErrUnknownKind}
+	}
+	if err := required("DelayID", in.DelayID); err != nil {
+		return Event{}, err
 	}
 	if in.DaysLate < 0 {
-		return Event{}, &ValidationError{Field: "DaysLate", Reason: "negative"}
+		return Event{}, &ValidationError{Path: "DaysLate", Reason: "negative"}
 	}
-	e, err := c.base(BasePackageDelayed, in.Customer, in.At)
+	e, err := c.base(BasePackageDelayed, in.Profile, in.At)
 	if err != nil {
 		return Event{}, err
 	}
-	if err := shipmentProperties(e.Properties, in.Shipment); err != nil {
+	if err := c.shipmentProperties(e.Properties, in.Shipment); err != nil {
 		return Event{}, err
 	}
+	words := c.delayedWords()
 	e.Properties["Status"] = "delayed"
+	e.Properties["StatusText"] = words
 	e.Properties["DelayKind"] = string(in.Kind)
+	e.Properties["DelayID"] = in.DelayID
 	e.Properties["DaysLate"] = in.DaysLate
 	if a := in.Accommodation; a.Kind != "" {
 		e.Properties["Accommodation"] = a.Kind
 		putString(e.Properties, "AccommodationDetail", a.Description)
 		if a.Currency != "" {
+			if !isCurrency(a.Currency) {
+				return Event{}, &ValidationError{Path: "Accommodation.Currency", Reason: "not an ISO 4217 code"}
+			}
 			e.Properties["AccommodationAmount"] = a.Amount
 			e.Properties["AccommodationCurrency"] = a.Currency
-			e.Value, e.ValueCurrency = a.Amount, a.Currency
 		}
 	}
-	id := in.DelayID
-	if id == "" {
-		id = string(in.Kind)
-		if !in.Shipment.EstimatedDelivery.IsZero() {
-			id += ":" + in.Shipment.EstimatedDelivery.UTC().Format(time.DateOnly)
-		}
-	}
-	e.UniqueID = "shipment:" + in.Shipment.ShipmentID + ":delayed:" + id
+	e.UniqueID = "delay:" + in.DelayID
+	e.ProfileProperties = c.shipmentProfile(in.Shipment, "delayed", words, false)
 	return e, nil
 }
 
 func (c Catalog) cashback(base, verb string, in CashbackEvent) (Event, error) {
-	if err := required("EntryID", in.EntryID); err != nil {
+	if err := required("EntryKey", in.EntryKey); err != nil {
 		return Event{}, err
 	}
 	if !isCurrency(in.Currency) {
-		return Event{}, &ValidationError{Field: "Currency", Reason: "required ISO 4217 code"}
+		return Event{}, &ValidationError{Path: "Currency", Reason: "required ISO 4217 code"}
 	}
 	if in.Amount.IsNegative() {
-		return Event{}, &ValidationError{Field: "Amount", Reason: "negative"}
+		return Event{}, &ValidationError{Path: "Amount", Reason: "negative"}
 	}
-	e, err := c.base(base, in.Customer, in.At)
+	if !in.NextExpiry.IsZero() && !in.NextExpiry.valid() {
+		return Event{}, &ValidationError{Path: "NextExpiry", Reason: "not a calendar day"}
+	}
+	e, err := c.base(base, in.Profile, in.At)
 	if err != nil {
 		return Event{}, err
 	}
@@ -357,43 +576,49 @@ func (c Catalog) cashback(base, verb string, in CashbackEvent) (Event, error) {
 	p["CashbackAmount"] = in.Amount
 	p["CashbackBalance"] = in.Balance
 	p["Currency"] = in.Currency
-	p["EntryID"] = in.EntryID
+	p["EntryKey"] = in.EntryKey
 	putString(p, "OrderID", in.OrderID)
 	putString(p, "Reason", in.Reason)
 	if !in.ExpiresAt.IsZero() {
 		p["ExpiresAt"] = in.ExpiresAt.UTC()
 	}
 	e.Value, e.ValueCurrency = in.Amount, in.Currency
-	e.UniqueID = "cashback:" + in.EntryID + ":" + verb
+	e.UniqueID = "cashback:" + in.EntryKey + ":" + verb
 	// The balance rides along as a profile property, so profile-based
-	// segments see it without a separate profile import.
+	// segments and campaigns see it without a separate profile import.
 	e.ProfileProperties = map[string]any{c.ProfilePropertyName(PropCashbackBalance): in.Balance, c.ProfilePropertyName(PropCashbackCurrency): in.Currency}
+	if !in.NextExpiry.IsZero() {
+		e.ProfileProperties[c.ProfilePropertyName(PropNextCashbackExpiry)] = in.NextExpiry.String()
+	}
 	return e, nil
 }
 
-// CashbackIssued builds the event for credit issued to a customer.
+// CashbackIssued builds the event for credit issued to a customer;
+// unique_id "cashback:<EntryKey>:issued", value the amount.
 func (c Catalog) CashbackIssued(in CashbackEvent) (Event, error) {
 	return c.cashback(BaseCashbackIssued, "issued", in)
 }
 
-// CashbackRedeemed builds the event for credit spent.
+// CashbackRedeemed builds the event for credit spent; unique_id
+// "cashback:<EntryKey>:redeemed", value the amount.
 func (c Catalog) CashbackRedeemed(in CashbackEvent) (Event, error) {
 	return c.cashback(BaseCashbackRedeemed, "redeemed", in)
 }
 
 // CashbackExpiring builds the reminder event for credit about to expire
-// (ExpiresAt required). A credit may be reminded about more than once (30
-// days and 7 days before it lapses, say): the unique_id includes the UTC day
-// of At, so reminders on different days are distinct events while a retry of
-// the same day's reminder is de-duplicated. With At zero there is one
-// reminder per entry.
+// (ExpiresAt required); unique_id "cashback:<EntryKey>:expiring", plus
+// ":<Reminder>" when set, so the 30-day and 7-day reminders of one credit
+// are distinct events while a retry of either is recorded once.
 func (c Catalog) CashbackExpiring(in CashbackEvent) (Event, error) {
 	if in.ExpiresAt.IsZero() {
-		return Event{}, &ValidationError{Field: "ExpiresAt", Reason: "required for an expiring credit"}
+		return Event{}, &ValidationError{Path: "ExpiresAt", Reason: "required for an expiring credit"}
 	}
 	verb := "expiring"
-	if !in.At.IsZero() {
-		verb += ":" + in.At.UTC().Format("2006-01-02")
+	if in.Reminder != "" {
+		if r := idProblem(in.Reminder); r != "" || len(in.Reminder) > 64 {
+			return Event{}, &ValidationError{Path: "Reminder", Reason: "must be at most 64 bytes of printable text"}
+		}
+		verb += ":" + in.Reminder
 	}
 	return c.cashback(BaseCashbackExpiring, verb, in)
 }
@@ -405,7 +630,7 @@ func (c Catalog) caseEvent(base, kind string, in CaseEvent) (Event, error) {
 	if err := required("OrderID", in.OrderID); err != nil {
 		return Event{}, err
 	}
-	e, err := c.base(base, in.Customer, in.At)
+	e, err := c.base(base, in.Profile, in.At)
 	if err != nil {
 		return Event{}, err
 	}
@@ -424,13 +649,14 @@ func (c Catalog) caseEvent(base, kind string, in CaseEvent) (Event, error) {
 }
 
 // ClaimStarted builds the event for a claim (lost or damaged package) the
-// customer started. Properties ClaimID, ClaimURL.
+// customer started; unique_id "claim:<CaseID>:started". Properties
+// ClaimID, ClaimURL.
 func (c Catalog) ClaimStarted(in CaseEvent) (Event, error) {
 	return c.caseEvent(BaseClaimStarted, "Claim", in)
 }
 
-// ReturnStarted builds the event for a return the customer started.
-// Properties ReturnID, ReturnURL.
+// ReturnStarted builds the event for a return the customer started;
+// unique_id "return:<CaseID>:started". Properties ReturnID, ReturnURL.
 func (c Catalog) ReturnStarted(in CaseEvent) (Event, error) {
 	return c.caseEvent(BaseReturnStarted, "Return", in)
 }
@@ -440,29 +666,48 @@ const (
 	PropCashbackBalance    = "Cashback Balance"
 	PropCashbackCurrency   = "Cashback Currency"
 	PropLifetimeCashback   = "Lifetime Cashback"
+	PropNextCashbackExpiry = "Next Cashback Expiry"
 	PropCustomerTier       = "Customer Tier"
 	PropShipmentsDelivered = "Shipments Delivered"
 	PropShipmentsDelayed   = "Shipments Delayed"
 	PropLastDeliveredAt    = "Last Delivered At"
+	// PropLastShipmentStatus holds the status words ("Out for delivery"),
+	// PropLastShipmentStatusCode the code ("out_for_delivery", "delayed").
+	PropLastShipmentStatus     = "Last Shipment Status"
+	PropLastShipmentStatusCode = "Last Shipment Status Code"
+	// PropOpenShipmentTrackingURL is the brand tracking page of the
+	// shipment on its way (null when none).
+	PropOpenShipmentTrackingURL = "Open Shipment Tracking URL"
 )
 
 // ProfilePropertyName returns "<Prefix> <name>", the key under which the
 // post-purchase journey keeps a value on the profile.
 func (c Catalog) ProfilePropertyName(name string) string { return c.prefix() + " " + name }
 
-// ProfileStats are the values the journey keeps on a profile. Nil or empty
-// fields are left out (unchanged on the profile).
+// ProfileStats are the values the journey keeps on a profile, for
+// campaigns (event properties reach only flows). Nil or empty fields are
+// left out (unchanged on the profile).
 type ProfileStats struct {
 	// CashbackBalance and LifetimeCashback are in CashbackCurrency, which
 	// is required when either is set.
 	CashbackBalance  *decimal.Decimal
 	LifetimeCashback *decimal.Decimal
 	CashbackCurrency string
-	// CustomerTier is the scoring tier's name ("gold").
-	CustomerTier       string
+	// NextCashbackExpiry is the day the next credit lapses (brand time
+	// zone), sent as "2006-01-02".
+	NextCashbackExpiry Date
+	// CustomerTier is the scoring tier (vip, loyal, regular, new, risky);
+	// another is refused (ErrUnknownKind).
+	CustomerTier       Tier
 	ShipmentsDelivered *int
 	ShipmentsDelayed   *int
 	LastDeliveredAt    time.Time
+	// LastShipmentStatus is a milestone kind or "delayed"; its words (in
+	// the catalog's language) and code are sent.
+	LastShipmentStatus string
+	// OpenShipmentTrackingURL is the brand tracking page of the shipment
+	// on its way.
+	OpenShipmentTrackingURL string
 }
 
 // ProfileProperties returns the custom properties for Profile.Properties.
@@ -473,7 +718,7 @@ func (c Catalog) ProfileProperties(s ProfileStats) (map[string]any, error) {
 	m := map[string]any{}
 	if s.CashbackBalance != nil || s.LifetimeCashback != nil {
 		if !isCurrency(s.CashbackCurrency) {
-			return nil, &ValidationError{Field: "CashbackCurrency", Reason: "required ISO 4217 code when an amount is set"}
+			return nil, &ValidationError{Path: "CashbackCurrency", Reason: "required ISO 4217 code when an amount is set"}
 		}
 		m[c.ProfilePropertyName(PropCashbackCurrency)] = s.CashbackCurrency
 	}
@@ -483,23 +728,44 @@ func (c Catalog) ProfileProperties(s ProfileStats) (map[string]any, error) {
 	if s.LifetimeCashback != nil {
 		m[c.ProfilePropertyName(PropLifetimeCashback)] = *s.LifetimeCashback
 	}
+	if !s.NextCashbackExpiry.IsZero() {
+		if !s.NextCashbackExpiry.valid() {
+			return nil, &ValidationError{Path: "NextCashbackExpiry", Reason: "not a calendar day"}
+		}
+		m[c.ProfilePropertyName(PropNextCashbackExpiry)] = s.NextCashbackExpiry.String()
+	}
 	if s.CustomerTier != "" {
-		m[c.ProfilePropertyName(PropCustomerTier)] = s.CustomerTier
+		if !s.CustomerTier.Valid() {
+			return nil, &ValidationError{Path: "CustomerTier", Reason: "unknown tier", Err: ErrUnknownKind}
+		}
+		m[c.ProfilePropertyName(PropCustomerTier)] = string(s.CustomerTier)
 	}
 	if s.ShipmentsDelivered != nil {
 		if *s.ShipmentsDelivered < 0 {
-			return nil, &ValidationError{Field: "ShipmentsDelivered", Reason: "negative"}
+			return nil, &ValidationError{Path: "ShipmentsDelivered", Reason: "negative"}
 		}
 		m[c.ProfilePropertyName(PropShipmentsDelivered)] = *s.ShipmentsDelivered
 	}
 	if s.ShipmentsDelayed != nil {
 		if *s.ShipmentsDelayed < 0 {
-			return nil, &ValidationError{Field: "ShipmentsDelayed", Reason: "negative"}
+			return nil, &ValidationError{Path: "ShipmentsDelayed", Reason: "negative"}
 		}
 		m[c.ProfilePropertyName(PropShipmentsDelayed)] = *s.ShipmentsDelayed
 	}
 	if !s.LastDeliveredAt.IsZero() {
 		m[c.ProfilePropertyName(PropLastDeliveredAt)] = s.LastDeliveredAt.UTC()
 	}
+	switch k := s.LastShipmentStatus; {
+	case k == "":
+	case k == "delayed":
+		m[c.ProfilePropertyName(PropLastShipmentStatus)] = c.delayedWords()
+		m[c.ProfilePropertyName(PropLastShipmentStatusCode)] = k
+	case MilestoneKind(k).Valid():
+		m[c.ProfilePropertyName(PropLastShipmentStatus)] = c.milestoneWords(MilestoneKind(k))
+		m[c.ProfilePropertyName(PropLastShipmentStatusCode)] = k
+	default:
+		return nil, &ValidationError{Path: "LastShipmentStatus", Reason: "not a milestone kind or \"delayed\"", Err: ErrUnknownKind}
+	}
+	putString(m, c.ProfilePropertyName(PropOpenShipmentTrackingURL), s.OpenShipmentTrackingURL)
 	return m, nil
 }

@@ -22,7 +22,7 @@ var shopifyMetrics = []string{
 
 func TestCatalogNamesDoNotCollide(t *testing.T) {
 	events := catalogEvents(t)
-	if len(events) != 13 {
+	if len(events) != 14 {
 		t.Fatalf("%d catalog events", len(events))
 	}
 	doc, err := os.ReadFile("doc.go")
@@ -65,13 +65,26 @@ func TestCatalogEvents(t *testing.T) {
 			t.Errorf("%s: time %v", e.Metric, e.Time)
 		}
 	}
-	delayed := events[7]
-	if delayed.Metric != "Acme: Package Delayed" || delayed.UniqueID != "shipment:s1:delayed:estimate_missed:2026-03-04" ||
+	// The order value is on Package Shipped only.
+	for i, e := range events[:8] {
+		if hasValue := e.ValueCurrency != ""; hasValue != (i == 0) {
+			t.Errorf("%s: value %v %q", e.Metric, e.Value, e.ValueCurrency)
+		}
+		if e.UniqueID != "milestone:ms-"+e.Properties["Status"].(string) {
+			t.Errorf("%s: unique_id %q", e.Metric, e.UniqueID)
+		}
+	}
+	if !events[0].Value.Equal(decimal.RequireFromString("42")) || events[0].ValueCurrency != "USD" {
+		t.Errorf("shipped value %v %s", events[0].Value, events[0].ValueCurrency)
+	}
+	delayed := events[8]
+	if delayed.Metric != "Acme: Package Delayed" || delayed.UniqueID != "delay:dl-1" ||
 		delayed.Properties["DaysLate"] != 2 || delayed.Properties["Accommodation"] != "cashback" ||
-		delayed.ValueCurrency != "USD" || !delayed.Value.Equal(decimal.NewFromInt(5)) {
+		delayed.Properties["DelayKind"] != "late" || delayed.Properties["StatusText"] != "Delayed" ||
+		delayed.ValueCurrency != "" || !delayed.Value.IsZero() {
 		t.Errorf("delayed = %+v", delayed)
 	}
-	issued := events[8]
+	issued := events[9]
 	if issued.ProfileProperties["Acme Cashback Balance"] == nil || issued.Properties["CashbackBalance"] == nil {
 		t.Errorf("cashback issued = %+v", issued)
 	}
@@ -92,35 +105,48 @@ func TestCatalogRejects(t *testing.T) {
 		field string
 	}{
 		"no shipment id": {func() error {
-			_, err := cat.ShipmentMilestone(klaviyo.MilestoneEvent{Customer: cust, Milestone: klaviyo.MilestoneShipped, At: t0, Shipment: klaviyo.Shipment{OrderID: "o"}})
+			_, err := cat.ShipmentMilestone(klaviyo.MilestoneEvent{Profile: cust, Kind: klaviyo.MilestoneShipped, MilestoneID: "m", At: t0, Shipment: klaviyo.Shipment{OrderID: "o"}})
 			return err
 		}(), "Shipment.ShipmentID"},
 		"unknown milestone": {func() error {
-			_, err := cat.ShipmentMilestone(klaviyo.MilestoneEvent{Customer: cust, Milestone: "teleported", At: t0})
+			_, err := cat.ShipmentMilestone(klaviyo.MilestoneEvent{Profile: cust, Kind: "teleported", MilestoneID: "m", At: t0})
 			return err
-		}(), "Milestone"},
+		}(), "Kind"},
+		"no milestone id": {func() error {
+			_, err := cat.ShipmentMilestone(klaviyo.MilestoneEvent{Profile: cust, Kind: klaviyo.MilestoneShipped, At: t0})
+			return err
+		}(), "MilestoneID"},
 		"no time": {func() error {
-			_, err := cat.ShipmentMilestone(klaviyo.MilestoneEvent{Customer: cust, Milestone: klaviyo.MilestoneShipped})
+			_, err := cat.ShipmentMilestone(klaviyo.MilestoneEvent{Profile: cust, Kind: klaviyo.MilestoneShipped, MilestoneID: "m"})
 			return err
 		}(), "At"},
 		"no delay kind": {func() error {
-			_, err := cat.ShipmentDelayed(klaviyo.DelayEvent{Customer: cust, At: t0})
+			_, err := cat.ShipmentDelayed(klaviyo.DelayEvent{Profile: cust, At: t0})
 			return err
 		}(), "Kind"},
+		"no delay id": {func() error {
+			_, err := cat.ShipmentDelayed(klaviyo.DelayEvent{Profile: cust, Kind: klaviyo.DelayLate, At: t0})
+			return err
+		}(), "DelayID"},
+		"bad estimate": {func() error {
+			_, err := cat.ShipmentMilestone(klaviyo.MilestoneEvent{Profile: cust, Kind: klaviyo.MilestoneShipped, MilestoneID: "m", At: t0,
+				Shipment: klaviyo.Shipment{OrderID: "o", ShipmentID: "s", EstimatedDelivery: klaviyo.Date{Year: 2026, Month: 2, Day: 30}}})
+			return err
+		}(), "Shipment.EstimatedDelivery"},
 		"cashback currency": {func() error {
-			_, err := cat.CashbackIssued(klaviyo.CashbackEvent{Customer: cust, EntryID: "e", At: t0})
+			_, err := cat.CashbackIssued(klaviyo.CashbackEvent{Profile: cust, EntryKey: "e", At: t0})
 			return err
 		}(), "Currency"},
 		"expiring without date": {func() error {
-			_, err := cat.CashbackExpiring(klaviyo.CashbackEvent{Customer: cust, EntryID: "e", Currency: "USD", At: t0})
+			_, err := cat.CashbackExpiring(klaviyo.CashbackEvent{Profile: cust, EntryKey: "e", Currency: "USD", At: t0})
 			return err
 		}(), "ExpiresAt"},
 		"claim id": {func() error {
-			_, err := cat.ClaimStarted(klaviyo.CaseEvent{Customer: cust, OrderID: "o", At: t0})
+			_, err := cat.ClaimStarted(klaviyo.CaseEvent{Profile: cust, OrderID: "o", At: t0})
 			return err
 		}(), "CaseID"},
 		"bad prefix": {func() error {
-			_, err := klaviyo.Catalog{Prefix: " x"}.ReturnStarted(klaviyo.CaseEvent{Customer: cust, CaseID: "c", OrderID: "o", At: t0})
+			_, err := klaviyo.Catalog{Prefix: " x"}.ReturnStarted(klaviyo.CaseEvent{Profile: cust, CaseID: "c", OrderID: "o", At: t0})
 			return err
 		}(), "Catalog.Prefix"},
 		"profile stats currency": {func() error {
@@ -130,33 +156,82 @@ func TestCatalogRejects(t *testing.T) {
 		}(), "CashbackCurrency"},
 	} {
 		var ve *klaviyo.ValidationError
-		if !errors.As(tc.err, &ve) || ve.Field != tc.field {
+		if !errors.As(tc.err, &ve) || ve.Path != tc.field || !errors.Is(tc.err, klaviyo.ErrInvalid) {
 			t.Errorf("%s: err %v, want field %s", name, tc.err, tc.field)
 		}
 	}
 }
 
-func TestCashbackExpiringRemindersAreDistinctPerDay(t *testing.T) {
+// Every kind outside the shared vocabulary is refused with ErrUnknownKind;
+// every kind inside it is accepted.
+func TestCatalogVocabulary(t *testing.T) {
+	cat := klaviyo.Catalog{}
+	cust := klaviyo.Identifiers{Email: "a@b.co"}
+	s := klaviyo.Shipment{OrderID: "o", ShipmentID: "s"}
+	for _, k := range []klaviyo.DelayKind{"stalled", "estimate_missed", "failed_attempt", "Late", ""} {
+		_, err := cat.ShipmentDelayed(klaviyo.DelayEvent{Profile: cust, Shipment: s, Kind: k, DelayID: "d", At: t0})
+		if err == nil || (k != "" && !errors.Is(err, klaviyo.ErrUnknownKind)) || !errors.Is(err, klaviyo.ErrInvalid) {
+			t.Errorf("delay kind %q: %v", k, err)
+		}
+	}
+	for _, k := range klaviyo.DelayKinds() {
+		if _, err := cat.ShipmentDelayed(klaviyo.DelayEvent{Profile: cust, Shipment: s, Kind: k, DelayID: "d", At: t0}); err != nil {
+			t.Errorf("delay kind %q: %v", k, err)
+		}
+	}
+	for _, k := range []klaviyo.MilestoneKind{"ready_for_pickup", "failed_attempt", "label_created"} {
+		_, err := cat.ShipmentMilestone(klaviyo.MilestoneEvent{Profile: cust, Shipment: s, Kind: k, MilestoneID: "m", At: t0})
+		if !errors.Is(err, klaviyo.ErrUnknownKind) {
+			t.Errorf("milestone %q: %v", k, err)
+		}
+	}
+	seen := map[string]bool{}
+	for _, k := range klaviyo.MilestoneKinds() {
+		e, err := cat.ShipmentMilestone(klaviyo.MilestoneEvent{Profile: cust, Shipment: s, Kind: k, MilestoneID: "m-" + string(k), At: t0})
+		if err != nil || seen[e.Metric] || e.Properties["StatusText"] == "" {
+			t.Errorf("milestone %q: %v %+v", k, err, e)
+		}
+		seen[e.Metric] = true
+	}
+	for _, tier := range []klaviyo.Tier{"gold", "VIP"} {
+		if _, err := cat.ProfileProperties(klaviyo.ProfileStats{CustomerTier: tier}); !errors.Is(err, klaviyo.ErrUnknownKind) {
+			t.Errorf("tier %q: %v", tier, err)
+		}
+	}
+	for _, tier := range klaviyo.Tiers() {
+		if _, err := cat.ProfileProperties(klaviyo.ProfileStats{CustomerTier: tier}); err != nil {
+			t.Errorf("tier %q: %v", tier, err)
+		}
+	}
+	if _, err := cat.ProfileProperties(klaviyo.ProfileStats{LastShipmentStatus: "stalled"}); !errors.Is(err, klaviyo.ErrUnknownKind) {
+		t.Errorf("last status: %v", err)
+	}
+}
+
+func TestCashbackExpiringRemindersAreDistinct(t *testing.T) {
 	var c klaviyo.Catalog
 	in := klaviyo.CashbackEvent{
-		Customer: klaviyo.Identifiers{ExternalID: "cust-1"}, EntryID: "e-1",
+		Profile: klaviyo.Identifiers{CustomerID: "cust-1"}, EntryKey: "e-1",
 		Amount: decimal.RequireFromString("5.00"), Balance: decimal.RequireFromString("5.00"), Currency: "USD",
 		ExpiresAt: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC),
 	}
 	ids := map[string]bool{}
-	for _, at := range []time.Time{
-		time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC),  // 30 days before
-		time.Date(2026, 12, 1, 17, 0, 0, 0, time.UTC), // a retry the same day
-		time.Date(2026, 12, 24, 9, 0, 0, 0, time.UTC), // 7 days before
+	for _, r := range []struct {
+		reminder string
+		at       time.Time
+	}{
+		{"30d", time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)},
+		{"30d", time.Date(2026, 12, 2, 0, 1, 0, 0, time.UTC)}, // a retry after midnight: same event
+		{"7d", time.Date(2026, 12, 24, 9, 0, 0, 0, time.UTC)},
 	} {
-		in.At = at
+		in.Reminder, in.At = r.reminder, r.at
 		e, err := c.CashbackExpiring(in)
 		if err != nil {
 			t.Fatal(err)
 		}
 		ids[e.UniqueID] = true
 	}
-	if len(ids) != 2 {
-		t.Errorf("unique_ids %v: want one per reminder day (2)", ids)
+	if len(ids) != 2 || !ids["cashback:e-1:expiring:30d"] {
+		t.Errorf("unique_ids %v: want one per reminder (2)", ids)
 	}
 }

@@ -20,9 +20,9 @@ const (
 	// DefaultBaseURL is Klaviyo's production API host.
 	DefaultBaseURL = "https://a.klaviyo.com"
 	// DefaultRevision is the API revision this package is tested against
-	// (the OpenAPI spec in testdata/). Override with WithRevision.
+	// (the OpenAPI spec in testdata/). Override with Options.Revision.
 	DefaultRevision = "2026-07-15"
-	// DefaultUserAgent is sent unless WithUserAgent says otherwise.
+	// DefaultUserAgent is sent unless Options.UserAgent says otherwise.
 	DefaultUserAgent = "postpurchase-klaviyo-go/1"
 )
 
@@ -107,68 +107,40 @@ func DefaultLimit(e Endpoint) Limit {
 	return Limit{}
 }
 
-type config struct {
-	baseURL       string
-	revision      string
-	userAgent     string
-	httpClient    *http.Client
-	logger        *slog.Logger
-	retry         RetryPolicy
-	limits        map[Endpoint]Limit
-	noLimits      bool
-	now           func() time.Time
-	bulkMaxEvents int
-	bulkMaxBytes  int
-}
-
-// Option configures a Client.
-type Option func(*config)
-
-// WithBaseURL sets the API host (default DefaultBaseURL), e.g. a
-// klaviyotest.Server's URL.
-func WithBaseURL(u string) Option { return func(c *config) { c.baseURL = u } }
-
-// WithRevision sets the revision header (default DefaultRevision). The
-// format is YYYY-MM-DD with an optional ".suffix".
-func WithRevision(r string) Option { return func(c *config) { c.revision = r } }
-
-// WithUserAgent sets the User-Agent header.
-func WithUserAgent(ua string) Option { return func(c *config) { c.userAgent = ua } }
-
-// WithHTTPClient sets the HTTP client whose Transport and Timeout the
-// client uses (default: a client with a 30s timeout over a clone of
-// http.DefaultTransport keeping up to 64 idle connections). The given
-// client is not modified.
-func WithHTTPClient(hc *http.Client) Option { return func(c *config) { c.httpClient = hc } }
-
-// WithLogger sets the logger (default: discard). Requests are logged at
-// Debug, retries at Warn; the API key, headers and bodies never are.
-func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
-
-// WithRetry sets the retry policy.
-func WithRetry(p RetryPolicy) Option { return func(c *config) { c.retry = p } }
-
-// WithRateLimit replaces the limit the client paces an endpoint with.
-func WithRateLimit(e Endpoint, l Limit) Option {
-	return func(c *config) {
-		if c.limits == nil {
-			c.limits = map[Endpoint]Limit{}
-		}
-		c.limits[e] = l
-	}
-}
-
-// WithoutRateLimit turns client-side pacing off (429s are still retried).
-func WithoutRateLimit() Option { return func(c *config) { c.noLimits = true } }
-
-// WithClock sets the clock used for default event times and the time
-// range check (default time.Now). Pacing and retry waits use real time.
-func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
-
-// WithBulkLimits lowers the per-request limits CreateEvents splits by
-// (defaults MaxBulkEvents and MaxBulkPayloadBytes; zero keeps a default).
-func WithBulkLimits(maxEvents, maxBytes int) Option {
-	return func(c *config) { c.bulkMaxEvents, c.bulkMaxBytes = maxEvents, maxBytes }
+// Options configures a Client. The zero value means every documented
+// default; New validates the fields.
+type Options struct {
+	// BaseURL is the API host (zero: DefaultBaseURL), e.g. a
+	// klaviyotest.Server's URL. An absolute http(s) URL without query.
+	BaseURL string
+	// HTTPClient supplies the Transport and Timeout the client uses (nil: a
+	// client with a 30s timeout over a clone of http.DefaultTransport
+	// keeping up to 64 idle connections). It is copied, not modified.
+	HTTPClient *http.Client
+	// Revision is the revision header (zero: DefaultRevision), YYYY-MM-DD
+	// with an optional ".suffix".
+	Revision string
+	// Retry is the retry policy (zero fields: its documented defaults).
+	Retry RetryPolicy
+	// RateLimits replaces the limit the client paces the listed endpoints
+	// with (others: DefaultLimit). Processes sharing a key should split
+	// Klaviyo's limits between them.
+	RateLimits map[Endpoint]Limit
+	// NoRateLimits turns client-side pacing off (429s are still retried).
+	NoRateLimits bool
+	// BulkMaxEvents and BulkMaxBytes lower the per-request limits
+	// CreateEvents splits by (zero: MaxBulkEvents and MaxBulkPayloadBytes).
+	BulkMaxEvents int
+	BulkMaxBytes  int
+	// Logger receives request records at Debug and retries at Warn (nil:
+	// discard); the API key, headers and bodies never reach it.
+	Logger *slog.Logger
+	// UserAgent is the User-Agent header (zero: DefaultUserAgent).
+	UserAgent string
+	// Now is the clock (nil: time.Now): default event times, the time
+	// range check, and turning a Retry-After HTTP date into a wait. Pacing
+	// and retry waits themselves use real time.
+	Now func() time.Time
 }
 
 // credential holds the Authorization header value behind a pointer, so that
@@ -183,7 +155,7 @@ func (*credential) LogValue() slog.Value { return slog.StringValue("[redacted]")
 
 // Client talks to Klaviyo's REST API. It is safe for concurrent use. One
 // Client per API key: Klaviyo's limits are per account, so every process
-// sharing a key shares them (lower the limits with WithRateLimit then).
+// sharing a key shares them (lower the limits with Options.RateLimits then).
 type Client struct {
 	baseURL       string
 	revision      string
@@ -206,7 +178,7 @@ func (c *Client) GoString() string { return c.String() }
 
 // New returns a client for the private API key. It checks the key's shape
 // (not its validity: that needs a request) and the options.
-func New(apiKey string, opts ...Option) (*Client, error) {
+func New(apiKey string, opts Options) (*Client, error) {
 	if apiKey == "" {
 		return nil, errors.New("klaviyo: empty API key")
 	}
@@ -215,29 +187,30 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 			return nil, errors.New("klaviyo: API key has spaces, control or non-ASCII characters")
 		}
 	}
-	cfg := config{
-		baseURL:   DefaultBaseURL,
-		revision:  DefaultRevision,
-		userAgent: DefaultUserAgent,
-		now:       time.Now,
+	cfg := opts
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
 	}
-	for _, o := range opts {
-		o(&cfg)
+	if cfg.Revision == "" {
+		cfg.Revision = DefaultRevision
 	}
-	u, err := url.Parse(cfg.baseURL)
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = DefaultUserAgent
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	u, err := url.Parse(cfg.BaseURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" {
 		return nil, errors.New("klaviyo: base URL must be an absolute http(s) URL without query")
 	}
-	if !validRevision(cfg.revision) {
-		return nil, fmt.Errorf("klaviyo: revision %q is not YYYY-MM-DD[.suffix]", cfg.revision)
+	if !validRevision(cfg.Revision) {
+		return nil, fmt.Errorf("klaviyo: revision %q is not YYYY-MM-DD[.suffix]", cfg.Revision)
 	}
-	if strings.ContainsAny(cfg.userAgent, "\r\n") {
+	if strings.ContainsAny(cfg.UserAgent, "\r\n") {
 		return nil, errors.New("klaviyo: user agent has line breaks")
 	}
-	if cfg.now == nil {
-		return nil, errors.New("klaviyo: nil clock")
-	}
-	r := cfg.retry
+	r := cfg.Retry
 	switch {
 	case r.MaxRetries == 0:
 		r.MaxRetries = 4
@@ -253,38 +226,38 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	if r.MinWait < 0 || r.MaxWait < r.MinWait {
 		return nil, errors.New("klaviyo: retry waits must satisfy 0 <= MinWait <= MaxWait")
 	}
-	if cfg.bulkMaxEvents == 0 {
-		cfg.bulkMaxEvents = MaxBulkEvents
+	if cfg.BulkMaxEvents == 0 {
+		cfg.BulkMaxEvents = MaxBulkEvents
 	}
-	if cfg.bulkMaxBytes == 0 {
-		cfg.bulkMaxBytes = MaxBulkPayloadBytes
+	if cfg.BulkMaxBytes == 0 {
+		cfg.BulkMaxBytes = MaxBulkPayloadBytes
 	}
-	if cfg.bulkMaxEvents < 1 || cfg.bulkMaxEvents > MaxBulkEvents {
+	if cfg.BulkMaxEvents < 1 || cfg.BulkMaxEvents > MaxBulkEvents {
 		return nil, fmt.Errorf("klaviyo: bulk events per request must be in 1..%d", MaxBulkEvents)
 	}
-	if cfg.bulkMaxBytes < 4<<10 || cfg.bulkMaxBytes > MaxBulkPayloadBytes {
+	if cfg.BulkMaxBytes < 4<<10 || cfg.BulkMaxBytes > MaxBulkPayloadBytes {
 		return nil, fmt.Errorf("klaviyo: bulk bytes per request must be in 4 KiB..%d", MaxBulkPayloadBytes)
 	}
-	logger := cfg.logger
+	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	c := &Client{
-		baseURL:       strings.TrimRight(cfg.baseURL, "/"),
-		revision:      cfg.revision,
-		userAgent:     cfg.userAgent,
+		baseURL:       strings.TrimRight(cfg.BaseURL, "/"),
+		revision:      cfg.Revision,
+		userAgent:     cfg.UserAgent,
 		cred:          &credential{header: "Klaviyo-API-Key " + apiKey},
 		log:           logger,
-		now:           cfg.now,
+		now:           cfg.Now,
 		eps:           map[Endpoint]*endpointState{},
-		bulkMaxEvents: cfg.bulkMaxEvents,
-		bulkMaxBytes:  cfg.bulkMaxBytes,
-		allowBackfill: cfg.revision >= "2026-04-15",
+		bulkMaxEvents: cfg.BulkMaxEvents,
+		bulkMaxBytes:  cfg.BulkMaxBytes,
+		allowBackfill: cfg.Revision >= "2026-04-15",
 	}
 	for _, e := range endpoints {
 		st := &endpointState{name: e}
-		if !cfg.noLimits {
-			l, ok := cfg.limits[e]
+		if !cfg.NoRateLimits {
+			l, ok := cfg.RateLimits[e]
 			if !ok {
 				l = DefaultLimit(e)
 			}
@@ -295,15 +268,15 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 		}
 		c.eps[e] = st
 	}
-	for e := range cfg.limits {
+	for e := range cfg.RateLimits {
 		if _, ok := c.eps[e]; !ok {
 			return nil, fmt.Errorf("klaviyo: rate limit for unknown endpoint %q", e)
 		}
 	}
 
 	var hc http.Client
-	if cfg.httpClient != nil {
-		hc = *cfg.httpClient
+	if cfg.HTTPClient != nil {
+		hc = *cfg.HTTPClient
 	} else {
 		hc.Timeout = 30 * time.Second
 	}
@@ -315,7 +288,7 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 		tr.MaxIdleConnsPerHost = 64
 		base = tr
 	}
-	hc.Transport = &pacingTransport{base: base, log: logger}
+	hc.Transport = &pacingTransport{base: base, log: logger, now: cfg.Now}
 	c.rc = &retryablehttp.Client{
 		HTTPClient:   &hc,
 		Logger:       nil,
@@ -323,7 +296,7 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 		RetryWaitMax: r.MaxWait,
 		RetryMax:     r.MaxRetries,
 		CheckRetry:   checkRetry,
-		Backoff:      backoff,
+		Backoff:      backoff(cfg.Now),
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
 	return c, nil
@@ -380,7 +353,7 @@ func (c *Client) post(ctx context.Context, ep Endpoint, body []byte, maxRead int
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("klaviyo: POST %s: %w", ep, ctx.Err())
 		}
-		return nil, fmt.Errorf("klaviyo: POST %s: giving up after %d attempt(s): %w", ep, attempts, unwrapURLError(err))
+		return nil, &NetworkError{Method: http.MethodPost, Endpoint: ep, Attempts: attempts, Err: unwrapURLError(err)}
 	}
 	defer resp.Body.Close()
 	out := &response{status: resp.StatusCode, header: resp.Header, attempts: attempts}
@@ -396,12 +369,12 @@ func (c *Client) post(ctx context.Context, ep Endpoint, body []byte, maxRead int
 	}
 	ae := &APIError{
 		Method:     http.MethodPost,
-		Path:       string(ep),
+		Endpoint:   ep,
 		StatusCode: resp.StatusCode,
 		RequestID:  resp.Header.Get("X-Klaviyo-Req-Id"),
 		Attempts:   attempts,
 	}
-	ae.RetryAfter, _ = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	ae.RetryAfter, _ = parseRetryAfter(resp.Header.Get("Retry-After"), c.now())
 	ae.parseErrorBody(resp.Header.Get("Content-Type"), out.body)
 	return out, ae
 }
@@ -431,13 +404,15 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 
 // backoff: Retry-After exactly on 429 and 503; otherwise capped
 // exponential with jitter in [d/2, d].
-func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
-	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-			return d
+func backoff(now func() time.Time) retryablehttp.Backoff {
+	return func(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+		if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+			if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now()); ok {
+				return d
+			}
 		}
+		return jitteredBackoff(minWait, maxWait, attempt, randInt64N)
 	}
-	return jitteredBackoff(minWait, maxWait, attempt, randInt64N)
 }
 
 func jitteredBackoff(minWait, maxWait time.Duration, attempt int, randN func(int64) int64) time.Duration {

@@ -26,14 +26,15 @@ import (
 func deliveredEvent(t testing.TB, shipmentID string) klaviyo.Event {
 	t.Helper()
 	e, err := klaviyo.Catalog{}.ShipmentMilestone(klaviyo.MilestoneEvent{
-		Customer:  klaviyo.Identifiers{Email: "ada@example.com", ExternalID: "cust-1"},
-		Milestone: klaviyo.MilestoneDelivered,
-		At:        t0,
+		Profile:     klaviyo.Identifiers{Email: "ada@example.com", CustomerID: "cust-1"},
+		Kind:        klaviyo.MilestoneDelivered,
+		MilestoneID: "m-" + shipmentID + "-delivered",
+		At:          t0,
 		Shipment: klaviyo.Shipment{
 			OrderID: "ord-1", ShipmentID: shipmentID, OrderNumber: "#1001",
 			Carrier: "UPS", TrackingNumber: "1Z999AA10123456784",
 			TrackingURL:       "https://shop.example.com/track/abc",
-			EstimatedDelivery: t0.Add(-24 * time.Hour),
+			EstimatedDelivery: klaviyo.DateOf(t0.Add(-24 * time.Hour)),
 			OrderValue:        decimal.RequireFromString("59.90"), Currency: "EUR",
 			Items: []klaviyo.LineItem{{ProductID: "p1", SKU: "SKU-1", Name: "Mug", Quantity: 2, Price: decimal.RequireFromString("19.95")}},
 		},
@@ -55,11 +56,14 @@ func TestCreateEventAccepted(t *testing.T) {
 		t.Fatalf("fake accepted %d events, want 1", len(evs))
 	}
 	got := evs[0]
-	if got.Metric != "Postpurchase: Package Delivered" || got.UniqueID != "shipment:shp-1:delivered" ||
-		!got.Time.Equal(t0) || got.Value != "59.9" || got.ValueCurrency != "EUR" || got.Email != "ada@example.com" {
+	// Only Package Shipped carries the order value.
+	if got.Metric != "Postpurchase: Package Delivered" || got.UniqueID != "milestone:m-shp-1-delivered" ||
+		!got.Time.Equal(t0) || got.Value != "" || got.ValueCurrency != "" || got.Email != "ada@example.com" {
 		t.Errorf("accepted event = %+v", got)
 	}
-	if got.Properties["TrackingURL"] != "https://shop.example.com/track/abc" || got.Properties["Status"] != "delivered" {
+	if got.Properties["TrackingURL"] != "https://shop.example.com/track/abc" || got.Properties["Status"] != "delivered" ||
+		got.Properties["StatusText"] != "Delivered" || got.Properties["CarrierName"] != "UPS" ||
+		got.Properties["EstimatedDelivery"] != "2026-03-01" || got.Properties["EstimatedDeliveryText"] != "Sunday, March 1" {
 		t.Errorf("properties = %v", got.Properties)
 	}
 	items := got.Properties["Items"].([]any)
@@ -102,7 +106,7 @@ func TestHeaders(t *testing.T) {
 		w.WriteHeader(http.StatusAccepted)
 	}))
 	defer ts.Close()
-	c, err := klaviyo.New(testKey, klaviyo.WithBaseURL(ts.URL), klaviyo.WithUserAgent("shop/2"))
+	c, err := klaviyo.New(testKey, klaviyo.Options{BaseURL: ts.URL, UserAgent: "shop/2"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,20 +130,20 @@ func TestHeaders(t *testing.T) {
 func TestNewRejectsBadConfig(t *testing.T) {
 	for name, tc := range map[string]struct {
 		key  string
-		opts []klaviyo.Option
+		opts klaviyo.Options
 	}{
 		"empty key":      {key: ""},
 		"key with space": {key: "pk_ abc"},
 		"key newline":    {key: "pk_abc\n"},
-		"bad revision":   {key: "k", opts: []klaviyo.Option{klaviyo.WithRevision("July 2026")}},
-		"bad url":        {key: "k", opts: []klaviyo.Option{klaviyo.WithBaseURL("a.klaviyo.com")}},
-		"bad limit":      {key: "k", opts: []klaviyo.Option{klaviyo.WithRateLimit(klaviyo.EndpointEvents, klaviyo.Limit{})}},
-		"unknown ep":     {key: "k", opts: []klaviyo.Option{klaviyo.WithRateLimit("/api/x", klaviyo.Limit{Burst: 1, Steady: 1})}},
-		"bulk limits":    {key: "k", opts: []klaviyo.Option{klaviyo.WithBulkLimits(1001, 0)}},
-		"retry waits":    {key: "k", opts: []klaviyo.Option{klaviyo.WithRetry(klaviyo.RetryPolicy{MinWait: time.Second, MaxWait: time.Millisecond})}},
+		"bad revision":   {key: "k", opts: klaviyo.Options{Revision: "July 2026"}},
+		"bad url":        {key: "k", opts: klaviyo.Options{BaseURL: "a.klaviyo.com"}},
+		"bad limit":      {key: "k", opts: klaviyo.Options{RateLimits: map[klaviyo.Endpoint]klaviyo.Limit{klaviyo.EndpointEvents: klaviyo.Limit{}}}},
+		"unknown ep":     {key: "k", opts: klaviyo.Options{RateLimits: map[klaviyo.Endpoint]klaviyo.Limit{"/api/x": klaviyo.Limit{Burst: 1, Steady: 1}}}},
+		"bulk limits":    {key: "k", opts: klaviyo.Options{BulkMaxEvents: 1001, BulkMaxBytes: 0}},
+		"retry waits":    {key: "k", opts: klaviyo.Options{Retry: klaviyo.RetryPolicy{MinWait: time.Second, MaxWait: time.Millisecond}}},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := klaviyo.New(tc.key, tc.opts...)
+			_, err := klaviyo.New(tc.key, tc.opts)
 			if err == nil {
 				t.Fatal("New succeeded")
 			}
@@ -204,23 +208,24 @@ func TestClientErrorsNotRetried(t *testing.T) {
 
 func TestRetriesExhausted(t *testing.T) {
 	srv := newFake(t, klaviyotest.Config{Faults: func(klaviyotest.RequestInfo) klaviyotest.Fault { return klaviyotest.FaultServerError }})
-	c := newClient(t, srv, klaviyo.WithRetry(klaviyo.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond}))
+	c := newClient(t, srv, klaviyo.Options{Retry: klaviyo.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond}})
 	err := c.CreateEvent(context.Background(), deliveredEvent(t, "s1"))
 	var ae *klaviyo.APIError
-	if !errors.As(err, &ae) || !errors.Is(err, klaviyo.ErrServer) || ae.Attempts != 3 || ae.StatusCode != 500 {
+	if !errors.As(err, &ae) || !errors.Is(err, klaviyo.ErrUnavailable) || ae.Attempts != 3 || ae.StatusCode != 500 {
 		t.Fatalf("err = %v (%+v)", err, ae)
 	}
 	resets := klaviyotest.Config{Faults: func(klaviyotest.RequestInfo) klaviyotest.Fault { return klaviyotest.FaultReset }}
-	c = newClient(t, newFake(t, resets), klaviyo.WithRetry(klaviyo.RetryPolicy{MaxRetries: 1, MinWait: time.Millisecond, MaxWait: time.Millisecond}))
+	c = newClient(t, newFake(t, resets), klaviyo.Options{Retry: klaviyo.RetryPolicy{MaxRetries: 1, MinWait: time.Millisecond, MaxWait: time.Millisecond}})
 	err = c.CreateEvent(context.Background(), deliveredEvent(t, "s1"))
-	if err == nil || !strings.Contains(err.Error(), "giving up after 2 attempt(s)") {
-		t.Fatalf("err = %v", err)
+	var ne *klaviyo.NetworkError
+	if !errors.As(err, &ne) || !errors.Is(err, klaviyo.ErrUnavailable) || ne.Attempts != 2 || ne.Endpoint != klaviyo.EndpointEvents || ne.Err == nil {
+		t.Fatalf("err = %v, want a *NetworkError matching ErrUnavailable after 2 attempts", err)
 	}
 }
 
 func TestContextHonouredDuringBackoff(t *testing.T) {
 	srv := newFake(t, klaviyotest.Config{Faults: func(klaviyotest.RequestInfo) klaviyotest.Fault { return klaviyotest.FaultServerError }})
-	c := newClient(t, srv, klaviyo.WithRetry(klaviyo.RetryPolicy{MaxRetries: 5, MinWait: time.Hour, MaxWait: time.Hour}))
+	c := newClient(t, srv, klaviyo.Options{Retry: klaviyo.RetryPolicy{MaxRetries: 5, MinWait: time.Hour, MaxWait: time.Hour}})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	err := c.CreateEvent(ctx, deliveredEvent(t, "s1"))
@@ -283,11 +288,11 @@ func TestValidationRejectsLocally(t *testing.T) {
 			if !errors.As(err, &ve) || !errors.Is(err, klaviyo.ErrInvalid) {
 				t.Fatalf("err = %v, want ValidationError", err)
 			}
-			if ve.Field != tc.field {
-				t.Errorf("field = %q, want %q (%v)", ve.Field, tc.field, err)
+			if ve.Path != tc.field {
+				t.Errorf("field = %q, want %q (%v)", ve.Path, tc.field, err)
 			}
 			berr := c.CreateEvents(context.Background(), []klaviyo.Event{good(), e})
-			if !errors.As(berr, &ve) || !strings.HasPrefix(ve.Field, "events[1].") {
+			if !errors.As(berr, &ve) || !strings.HasPrefix(ve.Path, "events[1].") {
 				t.Errorf("bulk err = %v", berr)
 			}
 		})
@@ -297,7 +302,7 @@ func TestValidationRejectsLocally(t *testing.T) {
 	}
 	e := good()
 	e.Backfill = true
-	c2 := newClient(t, srv, klaviyo.WithRevision("2026-01-15"))
+	c2 := newClient(t, srv, klaviyo.Options{Revision: "2026-01-15"})
 	if err := c2.Validate(e); err == nil || !strings.Contains(err.Error(), "backfill") {
 		t.Errorf("backfill on 2026-01-15: %v", err)
 	}
@@ -335,7 +340,7 @@ func TestDerivedUniqueIDDeterministic(t *testing.T) {
 		t.Fatalf("events %+v stats %+v", evs, srv.Stats())
 	}
 	// A zero time becomes the client clock's now, fixed before sending.
-	c = newClient(t, srv, klaviyo.WithClock(func() time.Time { return t0 }))
+	c = newClient(t, srv, klaviyo.Options{Now: func() time.Time { return t0 }})
 	e.Time = time.Time{}
 	body, err := c.EncodeEvent(nil, e)
 	if err != nil || !bytes.Contains(body, []byte(`"time":"2026-03-02T15:04:05Z"`)) || !bytes.Contains(body, []byte(id1)) {
@@ -348,8 +353,8 @@ func TestDerivedUniqueIDDeterministic(t *testing.T) {
 // call stands for its own "now", as the Event.UniqueID doc says.
 func TestDerivedUniqueIDAcrossProcesses(t *testing.T) {
 	srv := newFake(t, klaviyotest.Config{NoRateLimits: true})
-	a := newClient(t, srv, klaviyo.WithClock(func() time.Time { return t0.Add(time.Minute) }))
-	b := newClient(t, srv, klaviyo.WithClock(func() time.Time { return t0.Add(time.Hour) }))
+	a := newClient(t, srv, klaviyo.Options{Now: func() time.Time { return t0.Add(time.Minute) }})
+	b := newClient(t, srv, klaviyo.Options{Now: func() time.Time { return t0.Add(time.Hour) }})
 	e := klaviyo.Event{Metric: "Shipped", Profile: klaviyo.Identifiers{Email: "a@b.co"}, Time: t0,
 		Properties: map[string]any{"order": "1001"}}
 	for _, c := range []*klaviyo.Client{a, b, a} {
@@ -373,7 +378,7 @@ func TestDerivedUniqueIDAcrossProcesses(t *testing.T) {
 
 func TestCreateEventsSplits(t *testing.T) {
 	srv := newFake(t, klaviyotest.Config{NoRateLimits: true})
-	c := newClient(t, srv, klaviyo.WithBulkLimits(100, 0))
+	c := newClient(t, srv, klaviyo.Options{BulkMaxEvents: 100, BulkMaxBytes: 0})
 	var events []klaviyo.Event
 	for i := range 250 {
 		events = append(events, klaviyo.Event{
@@ -404,7 +409,7 @@ func TestCreateEventsSplits(t *testing.T) {
 
 	// The byte limit splits too.
 	srv3 := newFake(t, klaviyotest.Config{NoRateLimits: true})
-	c3 := newClient(t, srv3, klaviyo.WithBulkLimits(0, 8<<10))
+	c3 := newClient(t, srv3, klaviyo.Options{BulkMaxEvents: 0, BulkMaxBytes: 8 << 10})
 	if err := c3.CreateEvents(context.Background(), events[:200]); err != nil {
 		t.Fatal(err)
 	}
@@ -425,10 +430,10 @@ func TestCreateEventsPartialFailure(t *testing.T) {
 		}
 		return nil
 	}})
-	c := newClient(t, srv, klaviyo.WithBulkLimits(10, 0))
+	c := newClient(t, srv, klaviyo.Options{BulkMaxEvents: 10, BulkMaxBytes: 0})
 	var events []klaviyo.Event
 	for i := range 35 {
-		events = append(events, klaviyo.Event{Metric: "M", Profile: klaviyo.Identifiers{ExternalID: "x"}, Properties: map[string]any{}, Time: t0, UniqueID: fmt.Sprint(i)})
+		events = append(events, klaviyo.Event{Metric: "M", Profile: klaviyo.Identifiers{CustomerID: "x"}, Properties: map[string]any{}, Time: t0, UniqueID: fmt.Sprint(i)})
 	}
 	err := c.CreateEvents(context.Background(), events)
 	var be *klaviyo.BatchError
@@ -443,17 +448,17 @@ func TestUpsertProfile(t *testing.T) {
 	c := newClient(t, srv)
 	ctx := context.Background()
 	bal := decimal.RequireFromString("12.50")
-	props, err := klaviyo.Catalog{}.ProfileProperties(klaviyo.ProfileStats{CashbackBalance: &bal, CashbackCurrency: "USD", CustomerTier: "gold"})
+	props, err := klaviyo.Catalog{}.ProfileProperties(klaviyo.ProfileStats{CashbackBalance: &bal, CashbackCurrency: "USD", CustomerTier: klaviyo.TierVIP})
 	if err != nil {
 		t.Fatal(err)
 	}
 	res, err := c.UpsertProfile(ctx, klaviyo.Profile{Email: "ada@example.com", FirstName: "Ada", Title: "Engineer", Properties: props})
-	if err != nil || !res.Created || res.ID == "" {
+	if err != nil || !res.Created || res.ProfileID == "" {
 		t.Fatalf("create: %+v %v", res, err)
 	}
 	res2, err := c.UpsertProfile(ctx, klaviyo.Profile{Email: "ada@example.com", LastName: "Lovelace", Clear: []string{"title"},
 		Properties: map[string]any{"Note": nil}, UnsetProperties: []string{"Postpurchase Customer Tier"}})
-	if err != nil || res2.Created || res2.ID != res.ID {
+	if err != nil || res2.Created || res2.ProfileID != res.ProfileID {
 		t.Fatalf("update: %+v %v", res2, err)
 	}
 	p, _ := srv.ProfileByEmail("ada@example.com")
@@ -489,7 +494,7 @@ func TestUpsertProfile(t *testing.T) {
 	}
 	_, err = c.UpsertProfile(ctx, klaviyo.Profile{Email: "ada@example.com", PhoneNumber: "+15005550006"})
 	var ae *klaviyo.APIError
-	if !errors.As(err, &ae) || !errors.Is(err, klaviyo.ErrDuplicateProfile) || ae.DuplicateProfileID() != other.ID {
+	if !errors.As(err, &ae) || !errors.Is(err, klaviyo.ErrDuplicateProfile) || ae.DuplicateProfileID() != other.ProfileID {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -510,7 +515,7 @@ func TestProfileValidation(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			_, err := klaviyo.EncodeProfile(nil, tc.p)
 			var ve *klaviyo.ValidationError
-			if !errors.As(err, &ve) || ve.Field != tc.field {
+			if !errors.As(err, &ve) || ve.Path != tc.field {
 				t.Fatalf("err = %v, want field %q", err, tc.field)
 			}
 		})
@@ -519,7 +524,7 @@ func TestProfileValidation(t *testing.T) {
 
 func TestBodiesMatchSpec(t *testing.T) {
 	v := spec(t)
-	c, err := klaviyo.New(testKey, klaviyo.WithClock(func() time.Time { return t0 }))
+	c, err := klaviyo.New(testKey, klaviyo.Options{Now: func() time.Time { return t0 }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -551,11 +556,11 @@ func TestBodiesMatchSpec(t *testing.T) {
 	}
 	for _, p := range []klaviyo.Profile{
 		{Email: "a@b.co"},
-		{ID: "01GDDKASAP8TKDDA2GRZDSVP4H", PhoneNumber: "+15005550006", ExternalID: "x", FirstName: "A", LastName: "B",
+		{ProfileID: "01GDDKASAP8TKDDA2GRZDSVP4H", PhoneNumber: "+15005550006", CustomerID: "x", FirstName: "A", LastName: "B",
 			Organization: "O", Locale: "en-US", Title: "T", Image: "https://x/i.png",
 			Location:   &klaviyo.Location{City: "Paris", Country: "France", Latitude: "48.8566", Longitude: "2.3522", Timezone: "Europe/Paris"},
 			Properties: map[string]any{"a": 1, "b": nil}, UnsetProperties: []string{"c", "d"}},
-		{ExternalID: "x", Clear: []string{"first_name", "location"}},
+		{CustomerID: "x", Clear: []string{"first_name", "location"}},
 	} {
 		body, err := klaviyo.EncodeProfile(nil, p)
 		if err != nil {
@@ -573,7 +578,7 @@ func catalogEvents(t testing.TB) []klaviyo.Event {
 	cat := klaviyo.Catalog{Prefix: "Acme"}
 	cust := klaviyo.Identifiers{Email: "ada@example.com", PhoneNumber: "+15005550006"}
 	s := klaviyo.Shipment{OrderID: "o1", ShipmentID: "s1", Carrier: "DHL", TrackingNumber: "JD0002", TrackingURL: "https://acme.example/t/1",
-		EstimatedDelivery: t0.Add(48 * time.Hour), Items: []klaviyo.LineItem{{Name: "Tea", Quantity: 1}}}
+		EstimatedDelivery: klaviyo.DateOf(t0.Add(48 * time.Hour)), OrderValue: decimal.RequireFromString("42.00"), Currency: "USD", Items: []klaviyo.LineItem{{Name: "Tea", Quantity: 1}}}
 	var out []klaviyo.Event
 	add := func(e klaviyo.Event, err error) {
 		t.Helper()
@@ -582,18 +587,18 @@ func catalogEvents(t testing.TB) []klaviyo.Event {
 		}
 		out = append(out, e)
 	}
-	for _, m := range []klaviyo.Milestone{klaviyo.MilestoneShipped, klaviyo.MilestoneInTransit, klaviyo.MilestoneOutForDelivery,
-		klaviyo.MilestoneDelivered, klaviyo.MilestoneReadyForPickup, klaviyo.MilestoneReturnedToSender, klaviyo.MilestoneException} {
-		add(cat.ShipmentMilestone(klaviyo.MilestoneEvent{Customer: cust, Shipment: s, Milestone: m, At: t0}))
+	for _, m := range klaviyo.MilestoneKinds() {
+		add(cat.ShipmentMilestone(klaviyo.MilestoneEvent{Profile: cust, Shipment: s, Kind: m, MilestoneID: "ms-" + string(m), At: t0}))
 	}
-	add(cat.ShipmentDelayed(klaviyo.DelayEvent{Customer: cust, Shipment: s, Kind: klaviyo.DelayEstimateMissed, DaysLate: 2, At: t0,
+	add(cat.ShipmentDelayed(klaviyo.DelayEvent{Profile: cust, Shipment: s, Kind: klaviyo.DelayLate, DelayID: "dl-1", DaysLate: 2, At: t0,
 		Accommodation: klaviyo.Accommodation{Kind: "cashback", Description: "5 USD credit", Amount: decimal.NewFromInt(5), Currency: "USD"}}))
-	cb := klaviyo.CashbackEvent{Customer: cust, EntryID: "e1", Amount: decimal.NewFromInt(5), Balance: decimal.RequireFromString("12.5"),
+	cb := klaviyo.CashbackEvent{Profile: cust, EntryKey: "e1", Amount: decimal.NewFromInt(5), Balance: decimal.RequireFromString("12.5"),
 		Currency: "USD", OrderID: "o1", ExpiresAt: t0.AddDate(0, 3, 0), At: t0}
 	add(cat.CashbackIssued(cb))
 	add(cat.CashbackRedeemed(cb))
+	cb.Reminder, cb.NextExpiry = "7d", klaviyo.Date{Year: 2026, Month: 6, Day: 2}
 	add(cat.CashbackExpiring(cb))
-	cs := klaviyo.CaseEvent{Customer: cust, CaseID: "c1", OrderID: "o1", ShipmentID: "s1", Reason: "damaged", URL: "https://acme.example/hub", At: t0}
+	cs := klaviyo.CaseEvent{Profile: cust, CaseID: "c1", OrderID: "o1", ShipmentID: "s1", Reason: "damaged", URL: "https://acme.example/hub", At: t0}
 	add(cat.ClaimStarted(cs))
 	add(cat.ReturnStarted(cs))
 	return out
@@ -605,15 +610,15 @@ func TestAPIKeyNeverLogged(t *testing.T) {
 	logger := slog.New(slog.NewJSONHandler(lockedWriter{&buf, &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv := newFake(t, klaviyotest.Config{Faults: klaviyotest.FaultSequence(
 		klaviyotest.FaultThrottle, klaviyotest.FaultServerError, klaviyotest.FaultReset)})
-	c := newClient(t, srv, klaviyo.WithLogger(logger))
+	c := newClient(t, srv, klaviyo.Options{Logger: logger})
 	var errs []error
 	errs = append(errs, c.CreateEvent(context.Background(), deliveredEvent(t, "s1")))
 	// 401 path (wrong key at the fake) and exhausted retries.
 	bad := newFake(t, klaviyotest.Config{APIKey: "pk_someone_else"})
-	c2 := newClient(t, bad, klaviyo.WithLogger(logger))
+	c2 := newClient(t, bad, klaviyo.Options{Logger: logger})
 	errs = append(errs, c2.CreateEvent(context.Background(), deliveredEvent(t, "s1")))
 	dead := newFake(t, klaviyotest.Config{Faults: func(klaviyotest.RequestInfo) klaviyotest.Fault { return klaviyotest.FaultReset }})
-	c3 := newClient(t, dead, klaviyo.WithLogger(logger), klaviyo.WithRetry(klaviyo.RetryPolicy{MaxRetries: 1, MinWait: time.Millisecond, MaxWait: time.Millisecond}))
+	c3 := newClient(t, dead, klaviyo.Options{Logger: logger, Retry: klaviyo.RetryPolicy{MaxRetries: 1, MinWait: time.Millisecond, MaxWait: time.Millisecond}})
 	errs = append(errs, c3.CreateEvent(context.Background(), deliveredEvent(t, "s1")))
 	_, err := c3.UpsertProfile(context.Background(), klaviyo.Profile{Email: "a@b.co"})
 	errs = append(errs, err)
@@ -649,4 +654,49 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// Events of one profile that set profile properties are applied in input
+// order: issued → balance 5, issued → 10, redeemed → 5 leaves 5 (grouping
+// by identical profile entries once left 10). Other profiles' events in
+// between do not change that.
+func TestCreateEventsLastProfileUpdateWins(t *testing.T) {
+	srv := newFake(t, klaviyotest.Config{})
+	c := newClient(t, srv)
+	ada := klaviyo.Identifiers{Email: "ada@example.com"}
+	bob := klaviyo.Identifiers{Email: "bob@example.com"}
+	cat := klaviyo.Catalog{}
+	build := func(f func(klaviyo.CashbackEvent) (klaviyo.Event, error), who klaviyo.Identifiers, key, amount, balance string, at time.Time) klaviyo.Event {
+		t.Helper()
+		e, err := f(klaviyo.CashbackEvent{Profile: who, EntryKey: key, Amount: decimal.RequireFromString(amount),
+			Balance: decimal.RequireFromString(balance), Currency: "USD", At: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	events := []klaviyo.Event{
+		build(cat.CashbackIssued, ada, "e1", "5", "5", t0),
+		build(cat.CashbackIssued, bob, "b1", "3", "3", t0),
+		build(cat.CashbackIssued, ada, "e2", "5", "10", t0.Add(time.Hour)),
+		build(cat.CashbackRedeemed, ada, "e3", "5", "5", t0.Add(2*time.Hour)),
+	}
+	if err := c.CreateEvents(context.Background(), events); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Stats().Requests; n != 1 {
+		t.Fatalf("%d requests, want 1", n)
+	}
+	for who, want := range map[string]string{"ada@example.com": "5", "bob@example.com": "3"} {
+		p, ok := srv.ProfileByEmail(who)
+		if !ok {
+			t.Fatalf("no profile %s", who)
+		}
+		if got := p.Properties["Postpurchase Cashback Balance"]; got != json.Number(want) {
+			t.Errorf("%s: balance %v, want %s", who, got, want)
+		}
+	}
+	if n := len(srv.Events()); n != 4 {
+		t.Errorf("%d events accepted, want 4", n)
+	}
 }

@@ -59,7 +59,7 @@ func (st *encodeState) field() string {
 }
 
 func (st *encodeState) fail(reason string) error {
-	return &ValidationError{Field: st.field(), Reason: reason}
+	return &ValidationError{Path: st.field(), Reason: reason}
 }
 
 // appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD;

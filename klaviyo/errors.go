@@ -28,10 +28,19 @@ var (
 	// different profiles (409 duplicate_profile). APIError.DuplicateProfileID
 	// names the existing profile.
 	ErrDuplicateProfile = errors.New("klaviyo: duplicate profile")
-	// ErrServer: Klaviyo answered 5xx and the retries did not get through.
-	// The request may or may not have taken effect; resending the same
-	// events is safe because they carry a unique_id.
-	ErrServer = errors.New("klaviyo: server error")
+	// ErrUnavailable: Klaviyo answered 5xx, or the network failed
+	// (connection refused or reset, timeout of an attempt), and the retries
+	// did not get through. The request may or may not have taken effect;
+	// resending the same events is safe because they carry a unique_id.
+	// The same condition has the same name in package carriers.
+	ErrUnavailable = errors.New("klaviyo: unavailable")
+	// ErrMalformedResponse: a success status came with a body that is not
+	// what the endpoint returns.
+	ErrMalformedResponse = errors.New("klaviyo: malformed response")
+	// ErrUnknownKind: a catalog input names a milestone, delay kind or tier
+	// outside the shared vocabulary (see MilestoneKinds, DelayKinds, Tiers).
+	// The *ValidationError carrying it also matches ErrInvalid.
+	ErrUnknownKind = errors.New("klaviyo: unknown kind")
 )
 
 // maxErrorBody bounds how much of an error response body is read.
@@ -42,10 +51,11 @@ const maxRawBody = 512
 
 // APIError is a non-success answer from Klaviyo. Use errors.As to reach it and
 // errors.Is with the sentinels (ErrRateLimited, ErrUnauthorized, ErrInvalid,
-// ErrDuplicateProfile, ErrServer) to classify it.
+// ErrDuplicateProfile, ErrUnavailable) to classify it.
 type APIError struct {
-	// Method and Path of the request ("POST", "/api/events").
-	Method, Path string
+	// Method and Endpoint of the request ("POST", "/api/events").
+	Method   string
+	Endpoint Endpoint
 	// StatusCode is the HTTP status of the last attempt.
 	StatusCode int
 	// RequestID is the X-Klaviyo-Req-Id response header, when present.
@@ -127,7 +137,7 @@ func (e *APIError) Error() string {
 	b.WriteString("klaviyo: ")
 	b.WriteString(e.Method)
 	b.WriteByte(' ')
-	b.WriteString(e.Path)
+	b.WriteString(string(e.Endpoint))
 	b.WriteString(": status ")
 	b.WriteString(strconv.Itoa(e.StatusCode))
 	if len(e.Errors) > 0 {
@@ -196,7 +206,7 @@ func (e *APIError) Is(target error) bool {
 			}
 		}
 		return false
-	case ErrServer:
+	case ErrUnavailable:
 		return e.StatusCode >= 500
 	}
 	return false
@@ -320,23 +330,55 @@ func isJSONContentType(ct string) bool {
 	return mt == "application/json" || mt == "application/vnd.api+json" || strings.HasSuffix(mt, "+json")
 }
 
-// ValidationError reports an event or profile rejected locally, before
-// anything was sent. It matches ErrInvalid.
+// ValidationError reports an event, profile or catalog input rejected
+// locally, before anything was sent. It matches ErrInvalid, and Err when
+// set (ErrUnknownKind for a kind outside the shared vocabulary).
 type ValidationError struct {
-	// Field is the JSON path of the offending field in Klaviyo's terms,
-	// e.g. "metric.name", "properties.Items[2].Name", "events[3].time".
-	Field string
+	// Path is the JSON path of the offending field in Klaviyo's terms
+	// ("metric.name", "properties.Items[2].Name", "events[3].time"), or the
+	// Go field of a catalog input ("Shipment.ShipmentID", "Kind").
+	Path string
 	// Reason says what is wrong with it. It never quotes the value.
 	Reason string
+	// Err is the cause beyond ErrInvalid, or nil.
+	Err error
 }
 
 // Error implements error.
 func (e *ValidationError) Error() string {
-	return "klaviyo: invalid " + e.Field + ": " + e.Reason
+	return "klaviyo: invalid " + e.Path + ": " + e.Reason
 }
 
-// Unwrap makes a ValidationError match ErrInvalid.
-func (e *ValidationError) Unwrap() error { return ErrInvalid }
+// Is makes every ValidationError match ErrInvalid.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
+
+// Unwrap returns Err.
+func (e *ValidationError) Unwrap() error { return e.Err }
+
+// NetworkError reports a request that got no answer from Klaviyo after
+// its retries ran out: connections refused or reset, attempts timing out.
+// It matches ErrUnavailable. Whether Klaviyo recorded the request is
+// unknown; resending the same events is safe (unique_id).
+type NetworkError struct {
+	// Method and Endpoint of the request.
+	Method   string
+	Endpoint Endpoint
+	// Attempts is how many times the request was sent.
+	Attempts int
+	// Err is the last attempt's transport error.
+	Err error
+}
+
+// Error implements error.
+func (e *NetworkError) Error() string {
+	return fmt.Sprintf("klaviyo: %s %s: no answer after %d attempt(s): %v", e.Method, e.Endpoint, e.Attempts, e.Err)
+}
+
+// Is makes a NetworkError match ErrUnavailable.
+func (e *NetworkError) Is(target error) bool { return target == ErrUnavailable }
+
+// Unwrap returns Err.
+func (e *NetworkError) Unwrap() error { return e.Err }
 
 // BatchError reports a CreateEvents call that stopped part-way. Events
 // [0, Accepted) were accepted by Klaviyo; the rest were not sent or not

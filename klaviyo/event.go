@@ -20,13 +20,14 @@ type Identifiers struct {
 	Email string
 	// PhoneNumber is in E.164 format ("+15005550006").
 	PhoneNumber string
-	// ExternalID is the host's own customer ID.
-	ExternalID string
+	// CustomerID is the host's own customer ID, sent as Klaviyo's
+	// external_id.
+	CustomerID string
 }
 
 // IsZero reports whether no identifier is set.
 func (id Identifiers) IsZero() bool {
-	return id.ProfileID == "" && id.Email == "" && id.PhoneNumber == "" && id.ExternalID == ""
+	return id.ProfileID == "" && id.Email == "" && id.PhoneNumber == "" && id.CustomerID == ""
 }
 
 // Event is one Klaviyo event (POST /api/events, or one entry of a bulk job).
@@ -81,24 +82,24 @@ var minEventTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // validateIdentifiers checks the identifiers under the JSON path prefix.
 func validateIdentifiers(prefix string, id Identifiers) error {
 	if id.IsZero() {
-		return &ValidationError{Field: prefix, Reason: "needs at least one identifier (email, phone_number, external_id or id)"}
+		return &ValidationError{Path: prefix, Reason: "needs at least one identifier (email, phone_number, external_id or id)"}
 	}
 	if id.Email != "" {
 		if r := emailProblem(id.Email); r != "" {
-			return &ValidationError{Field: prefix + ".email", Reason: r}
+			return &ValidationError{Path: prefix + ".email", Reason: r}
 		}
 	}
 	if id.PhoneNumber != "" && !isE164(id.PhoneNumber) {
-		return &ValidationError{Field: prefix + ".phone_number", Reason: "not in E.164 format (+ and 8 to 15 digits)"}
+		return &ValidationError{Path: prefix + ".phone_number", Reason: "not in E.164 format (+ and 8 to 15 digits)"}
 	}
-	if id.ExternalID != "" {
-		if r := idProblem(id.ExternalID); r != "" {
-			return &ValidationError{Field: prefix + ".external_id", Reason: r}
+	if id.CustomerID != "" {
+		if r := idProblem(id.CustomerID); r != "" {
+			return &ValidationError{Path: prefix + ".external_id", Reason: r}
 		}
 	}
 	if id.ProfileID != "" {
 		if r := idProblem(id.ProfileID); r != "" {
-			return &ValidationError{Field: prefix + ".id", Reason: r}
+			return &ValidationError{Path: prefix + ".id", Reason: r}
 		}
 	}
 	return nil
@@ -174,38 +175,38 @@ func isCurrency(s string) bool {
 func validateEventHead(e *Event, cfg encodeConfig) error {
 	name := e.Metric
 	if strings.TrimSpace(name) == "" {
-		return &ValidationError{Field: "metric.name", Reason: "empty"}
+		return &ValidationError{Path: "metric.name", Reason: "empty"}
 	}
 	if !utf8.ValidString(name) {
-		return &ValidationError{Field: "metric.name", Reason: "not valid UTF-8"}
+		return &ValidationError{Path: "metric.name", Reason: "not valid UTF-8"}
 	}
 	if n := utf8.RuneCountInString(name); n > MaxMetricNameLength {
-		return &ValidationError{Field: "metric.name", Reason: "has " + strconv.Itoa(n) + " characters; Klaviyo needs fewer than 128"}
+		return &ValidationError{Path: "metric.name", Reason: "has " + strconv.Itoa(n) + " characters; Klaviyo needs fewer than 128"}
 	}
 	if err := validateIdentifiers("profile", e.Profile); err != nil {
 		return err
 	}
 	if !e.Time.IsZero() {
 		if e.Time.Before(minEventTime) {
-			return &ValidationError{Field: "time", Reason: "before 2000-01-01"}
+			return &ValidationError{Path: "time", Reason: "before 2000-01-01"}
 		}
 		if e.Time.After(cfg.now.AddDate(1, 0, 0)) {
-			return &ValidationError{Field: "time", Reason: "more than one year in the future"}
+			return &ValidationError{Path: "time", Reason: "more than one year in the future"}
 		}
 	}
 	if e.ValueCurrency != "" && !isCurrency(e.ValueCurrency) {
-		return &ValidationError{Field: "value_currency", Reason: "not an ISO 4217 code (three upper-case letters)"}
+		return &ValidationError{Path: "value_currency", Reason: "not an ISO 4217 code (three upper-case letters)"}
 	}
 	if e.ValueCurrency == "" && !e.Value.IsZero() {
-		return &ValidationError{Field: "value_currency", Reason: "required when value is set"}
+		return &ValidationError{Path: "value_currency", Reason: "required when value is set"}
 	}
 	if e.UniqueID != "" {
 		if r := idProblem(e.UniqueID); r != "" {
-			return &ValidationError{Field: "unique_id", Reason: r}
+			return &ValidationError{Path: "unique_id", Reason: r}
 		}
 	}
 	if e.Backfill && !cfg.allowBackfill {
-		return &ValidationError{Field: "backfill", Reason: "needs revision 2026-04-15 or later"}
+		return &ValidationError{Path: "backfill", Reason: "needs revision 2026-04-15 or later"}
 	}
 	return nil
 }
@@ -231,12 +232,12 @@ func appendProfileObject(b []byte, id Identifiers, props map[string]any) ([]byte
 		b = append(b, `"phone_number":`...)
 		b = appendJSONString(b, id.PhoneNumber)
 	}
-	if id.ExternalID != "" {
+	if id.CustomerID != "" {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, `"external_id":`...)
-		b = appendJSONString(b, id.ExternalID)
+		b = appendJSONString(b, id.CustomerID)
 	}
 	if len(props) > 0 {
 		if len(b) > n {
@@ -341,7 +342,7 @@ func appendDerivedUniqueID(b []byte, e *Event, timeJSON, propsJSON []byte) []byt
 	h.Write(sep)
 	h.Write([]byte(e.Profile.PhoneNumber))
 	h.Write(sep)
-	h.Write([]byte(e.Profile.ExternalID))
+	h.Write([]byte(e.Profile.CustomerID))
 	h.Write(sep)
 	h.Write(timeJSON)
 	h.Write(sep)
@@ -371,7 +372,7 @@ func appendEventBody(b []byte, e *Event, cfg encodeConfig) ([]byte, error) {
 	}
 	b = append(b, "}}}}"...)
 	if len(b) > MaxEventPayloadBytes {
-		return b, &ValidationError{Field: "data", Reason: "event payload larger than 5 MB"}
+		return b, &ValidationError{Path: "data", Reason: "event payload larger than 5 MB"}
 	}
 	return b, nil
 }

@@ -21,16 +21,17 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer fake.Close()
-	client, err := klaviyo.New("pk_example", klaviyo.WithBaseURL(fake.URL))
+	client, err := klaviyo.New("pk_example", klaviyo.Options{BaseURL: fake.URL})
 	if err != nil {
 		log.Fatal(err)
 	}
 
 	at := time.Date(2026, 3, 2, 15, 4, 5, 0, time.UTC)
 	event, err := klaviyo.Catalog{}.ShipmentMilestone(klaviyo.MilestoneEvent{
-		Customer:  klaviyo.Identifiers{Email: "ada@example.com"},
-		Milestone: klaviyo.MilestoneDelivered,
-		At:        at,
+		Profile:     klaviyo.Identifiers{Email: "ada@example.com"},
+		Kind:        klaviyo.MilestoneDelivered,
+		MilestoneID: "ms_shp_1_delivered",
+		At:          at,
 		Shipment: klaviyo.Shipment{
 			OrderID: "1001", ShipmentID: "shp_1", Carrier: "UPS", TrackingNumber: "1Z999AA10123456784",
 			TrackingURL: "https://shop.example.com/track/shp_1",
@@ -46,7 +47,7 @@ func Example() {
 		fmt.Println(e.Metric, e.UniqueID, e.Properties["TrackingURL"])
 	}
 	// Output:
-	// Postpurchase: Package Delivered shipment:shp_1:delivered https://shop.example.com/track/shp_1
+	// Postpurchase: Package Delivered milestone:ms_shp_1_delivered https://shop.example.com/track/shp_1
 }
 
 // A retry after a reset that hit an already-accepted request is recorded
@@ -59,13 +60,12 @@ func Example_retries() {
 		log.Fatal(err)
 	}
 	defer fake.Close()
-	client, err := klaviyo.New("pk_example", klaviyo.WithBaseURL(fake.URL),
-		klaviyo.WithRetry(klaviyo.RetryPolicy{MinWait: time.Millisecond, MaxWait: 10 * time.Millisecond}))
+	client, err := klaviyo.New("pk_example", klaviyo.Options{BaseURL: fake.URL, Retry: klaviyo.RetryPolicy{MinWait: time.Millisecond, MaxWait: 10 * time.Millisecond}})
 	if err != nil {
 		log.Fatal(err)
 	}
 	event, err := klaviyo.Catalog{Prefix: "Acme"}.CashbackIssued(klaviyo.CashbackEvent{
-		Customer: klaviyo.Identifiers{ExternalID: "cust_42"}, EntryID: "ledger_7",
+		Profile: klaviyo.Identifiers{CustomerID: "cust_42"}, EntryKey: "ledger_7",
 		Amount: decimal.RequireFromString("5.00"), Balance: decimal.RequireFromString("12.50"), Currency: "USD",
 		At: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC),
 	})
@@ -92,14 +92,14 @@ func ExampleClient_UpsertProfile() {
 		log.Fatal(err)
 	}
 	defer fake.Close()
-	client, err := klaviyo.New("pk_example", klaviyo.WithBaseURL(fake.URL))
+	client, err := klaviyo.New("pk_example", klaviyo.Options{BaseURL: fake.URL})
 	if err != nil {
 		log.Fatal(err)
 	}
 	balance := decimal.RequireFromString("12.50")
 	delivered := 3
 	props, err := klaviyo.Catalog{}.ProfileProperties(klaviyo.ProfileStats{
-		CashbackBalance: &balance, CashbackCurrency: "USD", CustomerTier: "gold", ShipmentsDelivered: &delivered,
+		CashbackBalance: &balance, CashbackCurrency: "USD", CustomerTier: klaviyo.TierLoyal, ShipmentsDelivered: &delivered,
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -117,12 +117,12 @@ func ExampleClient_UpsertProfile() {
 	fmt.Println("created:", res.Created, "first name:", p.Attributes["first_name"], "tier:", p.Properties["Postpurchase Customer Tier"])
 	// Output:
 	// created: true
-	// created: false first name: <nil> tier: gold
+	// created: false first name: <nil> tier: loyal
 }
 
 // Invalid events are rejected before sending, with the field named.
 func ExampleValidationError() {
-	client, err := klaviyo.New("pk_example")
+	client, err := klaviyo.New("pk_example", klaviyo.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func ExampleValidationError() {
 		Profile: klaviyo.Identifiers{PhoneNumber: "555-0100"},
 	})
 	var ve *klaviyo.ValidationError
-	fmt.Println(errors.As(err, &ve), errors.Is(err, klaviyo.ErrInvalid), ve.Field)
+	fmt.Println(errors.As(err, &ve), errors.Is(err, klaviyo.ErrInvalid), ve.Path)
 	fmt.Println(err)
 	// Output:
 	// true true profile.phone_number
@@ -145,7 +145,7 @@ func ExampleAPIError() {
 		log.Fatal(err)
 	}
 	defer fake.Close()
-	client, err := klaviyo.New("pk_wrong", klaviyo.WithBaseURL(fake.URL))
+	client, err := klaviyo.New("pk_wrong", klaviyo.Options{BaseURL: fake.URL})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -163,9 +163,9 @@ func ExampleAPIError() {
 func ExampleCatalog() {
 	cat := klaviyo.Catalog{Prefix: "Acme"}
 	e, err := cat.ShipmentDelayed(klaviyo.DelayEvent{
-		Customer: klaviyo.Identifiers{Email: "ada@example.com"},
-		Shipment: klaviyo.Shipment{OrderID: "1001", ShipmentID: "shp_1", EstimatedDelivery: time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC)},
-		Kind:     klaviyo.DelayEstimateMissed, DaysLate: 2,
+		Profile:  klaviyo.Identifiers{Email: "ada@example.com"},
+		Shipment: klaviyo.Shipment{OrderID: "1001", ShipmentID: "shp_1", Carrier: "ups", EstimatedDelivery: klaviyo.Date{Year: 2026, Month: time.March, Day: 6}},
+		Kind:     klaviyo.DelayLate, DelayID: "dly_9", DaysLate: 2,
 		Accommodation: klaviyo.Accommodation{Kind: "cashback", Amount: decimal.NewFromInt(5), Currency: "USD"},
 		At:            time.Date(2026, 3, 5, 9, 0, 0, 0, time.UTC),
 	})
@@ -175,8 +175,10 @@ func ExampleCatalog() {
 	fmt.Println(e.Metric)
 	fmt.Println(e.UniqueID)
 	fmt.Println(e.Properties["DelayKind"], e.Properties["DaysLate"], e.Properties["Accommodation"])
+	fmt.Println(e.Properties["StatusText"], "·", e.Properties["CarrierName"], "·", e.Properties["EstimatedDelivery"], "·", e.Properties["EstimatedDeliveryText"])
 	// Output:
 	// Acme: Package Delayed
-	// shipment:shp_1:delayed:estimate_missed:2026-03-04
-	// estimate_missed 2 cashback
+	// delay:dly_9
+	// late 2 cashback
+	// Delayed · UPS · 2026-03-06 · Friday, March 6
 }

@@ -26,7 +26,7 @@ func FuzzParseErrorBody(f *testing.F) {
 	f.Add(500, "", []byte(""))
 	f.Add(400, "application/json", []byte(`{"errors":[{"status":"400","source":{"pointer":7},"meta":[]}]}`))
 	f.Fuzz(func(t *testing.T, status int, ct string, body []byte) {
-		e := &APIError{Method: "POST", Path: "/api/events", StatusCode: status}
+		e := &APIError{Method: "POST", Endpoint: EndpointEvents, StatusCode: status}
 		e.parseErrorBody(ct, body)
 		msg := e.Error()
 		if !strings.HasPrefix(msg, "klaviyo: POST /api/events: status ") {
@@ -38,7 +38,7 @@ func FuzzParseErrorBody(f *testing.F) {
 		if len(e.Body) > maxRawBody {
 			t.Fatalf("kept %d raw bytes", len(e.Body))
 		}
-		for _, s := range []error{ErrRateLimited, ErrUnauthorized, ErrInvalid, ErrDuplicateProfile, ErrServer} {
+		for _, s := range []error{ErrRateLimited, ErrUnauthorized, ErrInvalid, ErrDuplicateProfile, ErrUnavailable} {
 			_ = e.Is(s)
 		}
 		_ = e.DuplicateProfileID()
@@ -84,7 +84,7 @@ func FuzzEncodeProperties(f *testing.F) {
 		out, err := appendProperties(nil, &st, m, MaxEventProperties)
 		if err != nil {
 			ve, ok := err.(*ValidationError)
-			if !ok || !strings.HasPrefix(ve.Field, "properties") || ve.Reason == "" {
+			if !ok || !strings.HasPrefix(ve.Path, "properties") || ve.Reason == "" {
 				t.Fatalf("error %v", err)
 			}
 			return

@@ -41,13 +41,21 @@ func newFake(t testing.TB, cfg klaviyotest.Config) *klaviyotest.Server {
 }
 
 // newClient returns a client for srv with short backoff steps.
-func newClient(t testing.TB, srv *klaviyotest.Server, opts ...klaviyo.Option) *klaviyo.Client {
+// Zero fields of opts (at most one) get the test defaults: srv's URL and
+// millisecond backoff steps.
+func newClient(t testing.TB, srv *klaviyotest.Server, opts ...klaviyo.Options) *klaviyo.Client {
 	t.Helper()
-	base := []klaviyo.Option{
-		klaviyo.WithBaseURL(srv.URL),
-		klaviyo.WithRetry(klaviyo.RetryPolicy{MaxRetries: 4, MinWait: time.Millisecond, MaxWait: 20 * time.Millisecond}),
+	var o klaviyo.Options
+	if len(opts) > 0 {
+		o = opts[0]
 	}
-	c, err := klaviyo.New(testKey, append(base, opts...)...)
+	if o.BaseURL == "" {
+		o.BaseURL = srv.URL
+	}
+	if o.Retry == (klaviyo.RetryPolicy{}) {
+		o.Retry = klaviyo.RetryPolicy{MaxRetries: 4, MinWait: time.Millisecond, MaxWait: 20 * time.Millisecond}
+	}
+	c, err := klaviyo.New(testKey, o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func TestParseErrorFixtures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e := &APIError{Method: "POST", Path: "/api/events", StatusCode: tc.status, RequestID: "req-1"}
+		e := &APIError{Method: "POST", Endpoint: EndpointEvents, StatusCode: tc.status, RequestID: "req-1"}
 		e.parseErrorBody("application/vnd.api+json", body)
 		if len(e.Errors) != 1 {
 			t.Fatalf("%s: %d error objects", tc.file, len(e.Errors))
@@ -61,7 +61,7 @@ func TestParseErrorNonJSON(t *testing.T) {
 		{"application/vnd.api+json", `{"errors":[{"status":"403","code":"permission_denied","title":7,"detail":null,"source":"x"}]}`, 403, true},
 		{"application/json", `{"errors": [1, "x", null]}`, 400, false},
 	} {
-		e := &APIError{Method: "POST", Path: "/api/events", StatusCode: tc.status}
+		e := &APIError{Method: "POST", Endpoint: EndpointEvents, StatusCode: tc.status}
 		e.parseErrorBody(tc.ct, []byte(tc.body))
 		if len(e.Body) > maxRawBody {
 			t.Errorf("raw body kept %d bytes", len(e.Body))
@@ -167,7 +167,7 @@ func TestLimiterShape(t *testing.T) {
 }
 
 func TestPlanBulk(t *testing.T) {
-	c, err := New("k", WithClock(func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }))
+	c, err := New("k", Options{Now: func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,10 @@ func TestPlanBulk(t *testing.T) {
 	ends := planBulk(items, MaxBulkEvents, 20<<10)
 	start := 0
 	for _, end := range ends {
-		body := appendBulkBody(nil, items[start:end])
+		body, err := appendBulkBody(nil, items[start:end])
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(body) > 20<<10 {
 			t.Fatalf("body %d bytes", len(body))
 		}

@@ -59,6 +59,7 @@ func newLimiters(l Limit, u float64) []*rate.Limiter {
 type pacingTransport struct {
 	base http.RoundTripper
 	log  *slog.Logger
+	now  func() time.Time // reads Retry-After HTTP dates
 }
 
 func (t *pacingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -94,7 +95,7 @@ func (t *pacingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
 		level = slog.LevelWarn
-		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), t.now()); ok {
 			attrs = append(attrs, slog.Duration("retry_after", d))
 			if resp.StatusCode == http.StatusTooManyRequests {
 				ep.pause(time.Now().Add(d))

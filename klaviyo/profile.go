@@ -17,13 +17,15 @@ import (
 // entry with a nil value is sent as null; UnsetProperties removes keys
 // entirely (meta.patch_properties.unset).
 type Profile struct {
-	// ID is Klaviyo's profile ID; with it the import updates that profile.
-	ID string
-	// Email, PhoneNumber (E.164) and ExternalID identify the profile; at
-	// least one of them or ID is required.
+	// ProfileID is Klaviyo's profile ID; with it the import updates that
+	// profile.
+	ProfileID string
+	// Email, PhoneNumber (E.164) and CustomerID (the host's customer ID,
+	// sent as external_id) identify the profile; at least one of them or
+	// ProfileID is required.
 	Email       string
 	PhoneNumber string
-	ExternalID  string
+	CustomerID  string
 
 	FirstName    string
 	LastName     string
@@ -59,8 +61,8 @@ type Location struct {
 
 // ProfileResult is Klaviyo's answer to an upsert.
 type ProfileResult struct {
-	// ID is the profile's Klaviyo ID.
-	ID string
+	// ProfileID is the profile's Klaviyo ID.
+	ProfileID string
 	// Created is true when the profile was new (201), false when an
 	// existing one was updated (200).
 	Created bool
@@ -79,9 +81,9 @@ func appendAttr(b []byte, n0 int, key, val string) []byte {
 
 // appendProfileImportBody appends a ProfileUpsertQuery body, validating p.
 func appendProfileImportBody(b []byte, p *Profile) ([]byte, error) {
-	if err := validateIdentifiers("data.attributes", Identifiers{ProfileID: p.ID, Email: p.Email, PhoneNumber: p.PhoneNumber, ExternalID: p.ExternalID}); err != nil {
-		if ve, ok := err.(*ValidationError); ok && ve.Field == "data.attributes.id" {
-			ve.Field = "data.id"
+	if err := validateIdentifiers("data.attributes", Identifiers{ProfileID: p.ProfileID, Email: p.Email, PhoneNumber: p.PhoneNumber, CustomerID: p.CustomerID}); err != nil {
+		if ve, ok := err.(*ValidationError); ok && ve.Path == "data.attributes.id" {
+			ve.Path = "data.id"
 		}
 		return b, err
 	}
@@ -91,30 +93,30 @@ func appendProfileImportBody(b []byte, p *Profile) ([]byte, error) {
 	}
 	for i, name := range p.Clear {
 		if !slices.Contains(clearable, name) {
-			return b, &ValidationError{Field: "Clear[" + strconv.Itoa(i) + "]", Reason: "not a clearable attribute (" + fmt.Sprint(clearable) + ")"}
+			return b, &ValidationError{Path: "Clear[" + strconv.Itoa(i) + "]", Reason: "not a clearable attribute (" + fmt.Sprint(clearable) + ")"}
 		}
 		if set[name] != "" || (name == "location" && p.Location != nil) {
-			return b, &ValidationError{Field: "data.attributes." + name, Reason: "both set and cleared"}
+			return b, &ValidationError{Path: "data.attributes." + name, Reason: "both set and cleared"}
 		}
 		if slices.Contains(p.Clear[:i], name) {
-			return b, &ValidationError{Field: "Clear[" + strconv.Itoa(i) + "]", Reason: "cleared twice (the body would repeat the key)"}
+			return b, &ValidationError{Path: "Clear[" + strconv.Itoa(i) + "]", Reason: "cleared twice (the body would repeat the key)"}
 		}
 	}
 	for k, v := range set {
 		if len(v) > MaxStringBytes {
-			return b, &ValidationError{Field: "data.attributes." + k, Reason: "string longer than 100 KB"}
+			return b, &ValidationError{Path: "data.attributes." + k, Reason: "string longer than 100 KB"}
 		}
 	}
 	b = append(b, `{"data":{"type":"profile",`...)
-	if p.ID != "" {
+	if p.ProfileID != "" {
 		b = append(b, `"id":`...)
-		b = appendJSONString(b, p.ID)
+		b = appendJSONString(b, p.ProfileID)
 		b = append(b, ',')
 	}
 	b = append(b, `"attributes":{`...)
 	n0 := len(b)
 	for _, kv := range [...][2]string{
-		{"email", p.Email}, {"phone_number", p.PhoneNumber}, {"external_id", p.ExternalID},
+		{"email", p.Email}, {"phone_number", p.PhoneNumber}, {"external_id", p.CustomerID},
 		{"first_name", p.FirstName}, {"last_name", p.LastName}, {"organization", p.Organization},
 		{"locale", p.Locale}, {"title", p.Title}, {"image", p.Image},
 	} {
@@ -167,10 +169,10 @@ func appendProfileImportBody(b []byte, p *Profile) ([]byte, error) {
 	if len(p.UnsetProperties) > 0 {
 		for i, k := range p.UnsetProperties {
 			if k == "" {
-				return b, &ValidationError{Field: "data.meta.patch_properties.unset[" + strconv.Itoa(i) + "]", Reason: "empty property name"}
+				return b, &ValidationError{Path: "data.meta.patch_properties.unset[" + strconv.Itoa(i) + "]", Reason: "empty property name"}
 			}
 			if _, ok := p.Properties[k]; ok {
-				return b, &ValidationError{Field: "data.meta.patch_properties.unset[" + strconv.Itoa(i) + "]", Reason: "property is both set and unset"}
+				return b, &ValidationError{Path: "data.meta.patch_properties.unset[" + strconv.Itoa(i) + "]", Reason: "property is both set and unset"}
 			}
 		}
 		b = append(b, `,"meta":{"patch_properties":{"unset":[`...)
@@ -184,13 +186,13 @@ func appendProfileImportBody(b []byte, p *Profile) ([]byte, error) {
 	}
 	b = append(b, "}}"...)
 	if len(b) > MaxProfilePayloadBytes {
-		return b, &ValidationError{Field: "data", Reason: "profile payload larger than 100 KB"}
+		return b, &ValidationError{Path: "data", Reason: "profile payload larger than 100 KB"}
 	}
 	return b, nil
 }
 
-// EncodeProfile returns the profile-import request body for p, validating it.
-func EncodeProfile(dst []byte, p Profile) ([]byte, error) {
+// encodeProfile returns the profile-import request body for p, validating it.
+func encodeProfile(dst []byte, p Profile) ([]byte, error) {
 	return appendProfileImportBody(dst, &p)
 }
 
@@ -198,7 +200,7 @@ func EncodeProfile(dst []byte, p Profile) ([]byte, error) {
 // (POST /api/profile-import). A profile whose identifiers belong to two
 // existing profiles fails with an *APIError matching ErrDuplicateProfile;
 // its DuplicateProfileID names the existing profile, so the caller may
-// retry with Profile.ID set to it.
+// retry with Profile.ProfileID set to it.
 //
 // Retry safety: an upsert sets the same values when repeated, so resending
 // after an error is safe (Properties that append, which this type cannot
@@ -221,7 +223,7 @@ func (c *Client) UpsertProfile(ctx context.Context, p Profile) (ProfileResult, e
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(resp.body, &doc); err != nil || doc.Data.ID == "" {
-		return ProfileResult{}, fmt.Errorf("klaviyo: POST %s: status %d with a body that is not a profile document", EndpointProfileImport, resp.status)
+		return ProfileResult{}, fmt.Errorf("klaviyo: POST %s: status %d with a body that is not a profile document: %w", EndpointProfileImport, resp.status, ErrMalformedResponse)
 	}
-	return ProfileResult{ID: doc.Data.ID, Created: resp.status == http.StatusCreated}, nil
+	return ProfileResult{ProfileID: doc.Data.ID, Created: resp.status == http.StatusCreated}, nil
 }

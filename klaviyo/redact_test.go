@@ -6,7 +6,7 @@ import (
 )
 
 func TestAPIErrorRedactsEchoedIdentifiers(t *testing.T) {
-	e := &APIError{Method: "POST", Path: "/api/events", StatusCode: 400, Errors: []ErrorObject{{
+	e := &APIError{Method: "POST", Endpoint: EndpointEvents, StatusCode: 400, Errors: []ErrorObject{{
 		Code:   "invalid",
 		Detail: `Invalid email address 'jane.doe+vip@example.com' or phone number "+1 555-010-9999" for profile 01HXYZ; quantity 3`,
 	}}}

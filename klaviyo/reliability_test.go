@@ -50,7 +50,7 @@ func TestReliability(t *testing.T) {
 			UniqueID:   fmt.Sprintf("evt-%05d", i),
 		}
 	}
-	run := func(t *testing.T, path string, events []klaviyo.Event, faults klaviyotest.FaultRates, fakeLimit klaviyotest.Limit, send func(c *klaviyo.Client, events []klaviyo.Event) error, opts ...klaviyo.Option) {
+	run := func(t *testing.T, path string, events []klaviyo.Event, faults klaviyotest.FaultRates, fakeLimit klaviyotest.Limit, send func(c *klaviyo.Client, events []klaviyo.Event) error, opts klaviyo.Options) {
 		n := len(events)
 		srv := newFake(t, klaviyotest.Config{
 			Faults:     klaviyotest.RandomFaults(7, faults),
@@ -59,10 +59,9 @@ func TestReliability(t *testing.T) {
 			Limits:     map[string]klaviyotest.Limit{path: fakeLimit},
 			Validate:   func(_ *http.Request, _ []byte) error { return nil }, // bodies are spec-checked elsewhere; keep this fast
 		})
-		opts = append(opts,
-			klaviyo.WithRateLimit(klaviyo.Endpoint(path), klaviyo.Limit{Burst: fakeLimit.Burst, BurstWindow: fakeLimit.BurstWindow, Steady: fakeLimit.Steady, SteadyWindow: fakeLimit.SteadyWindow}),
-			klaviyo.WithRetry(klaviyo.RetryPolicy{MaxRetries: 10, MinWait: time.Millisecond, MaxWait: 50 * time.Millisecond}))
-		c := newClient(t, srv, opts...)
+		opts.RateLimits = map[klaviyo.Endpoint]klaviyo.Limit{klaviyo.Endpoint(path): {Burst: fakeLimit.Burst, BurstWindow: fakeLimit.BurstWindow, Steady: fakeLimit.Steady, SteadyWindow: fakeLimit.SteadyWindow}}
+		opts.Retry = klaviyo.RetryPolicy{MaxRetries: 10, MinWait: time.Millisecond, MaxWait: 50 * time.Millisecond}
+		c := newClient(t, srv, opts)
 		start := time.Now()
 		if err := send(c, events); err != nil {
 			t.Fatal(err)
@@ -123,12 +122,12 @@ func TestReliability(t *testing.T) {
 				wg.Wait()
 				close(errs)
 				return <-errs
-			})
+			}, klaviyo.Options{})
 	})
 	t.Run("CreateEvents", func(t *testing.T) {
 		run(t, klaviyotest.PathBulkEvents, events, bulkFaults, klaviyotest.Limit{Burst: 10, BurstWindow: 100 * time.Millisecond, Steady: 150, SteadyWindow: 2 * time.Second},
 			func(c *klaviyo.Client, events []klaviyo.Event) error {
 				return c.CreateEvents(context.Background(), events)
-			}, klaviyo.WithBulkLimits(100, 0))
+			}, klaviyo.Options{BulkMaxEvents: 100})
 	})
 }

@@ -3,6 +3,7 @@ package klaviyo
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 	"sync"
@@ -22,9 +23,9 @@ func (c *Client) Validate(e Event) error {
 	return err
 }
 
-// EncodeEvent returns the Create Event request body the client would send
-// for e (for tests and benchmarks; it holds personal data). It validates e.
-func (c *Client) EncodeEvent(dst []byte, e Event) ([]byte, error) {
+// encodeEvent returns the Create Event request body the client would send
+// for e (it holds personal data). It validates e.
+func (c *Client) encodeEvent(dst []byte, e Event) ([]byte, error) {
 	return appendEventBody(dst, &e, c.encodeConfig())
 }
 
@@ -50,7 +51,7 @@ func (c *Client) CreateEvent(ctx context.Context, e Event) error {
 		return err
 	}
 	if resp.status != http.StatusAccepted && resp.status != http.StatusOK && resp.status != http.StatusCreated && resp.status != http.StatusNoContent {
-		return fmt.Errorf("klaviyo: POST %s: unexpected status %d", EndpointEvents, resp.status)
+		return fmt.Errorf("klaviyo: POST %s: unexpected status %d: %w", EndpointEvents, resp.status, ErrMalformedResponse)
 	}
 	return nil
 }
@@ -58,7 +59,9 @@ func (c *Client) CreateEvent(ctx context.Context, e Event) error {
 // bulkItem is one pre-encoded event of a bulk call.
 type bulkItem struct {
 	entry   []byte // {"type":"event","attributes":{…}}
-	profile []byte // {"type":"profile",…}
+	profile []byte // {"type":"profile",…} with the event's own profile properties
+	id      Identifiers
+	props   map[string]any // the event's ProfileProperties
 	uid     string
 }
 
@@ -98,37 +101,43 @@ func (c *Client) encodeBulkItems(events []Event) ([]bulkItem, error) {
 		}
 		sp.p1 = len(arena)
 		if need := len(bulkHead) + len(bulkTail) + groupOverhead + (sp.e1 - sp.e0) + (sp.p1 - sp.p0); need > c.bulkMaxBytes {
-			return nil, &ValidationError{Field: "events[" + strconv.Itoa(i) + "]", Reason: "event larger than the bulk payload limit"}
+			return nil, &ValidationError{Path: "events[" + strconv.Itoa(i) + "]", Reason: "event larger than the bulk payload limit"}
 		}
 		spans[i] = sp
 	}
 	for i, sp := range spans {
-		items[i] = bulkItem{entry: arena[sp.e0:sp.e1], profile: arena[sp.p0:sp.p1], uid: string(arena[sp.u0:sp.u1])}
+		items[i] = bulkItem{entry: arena[sp.e0:sp.e1], profile: arena[sp.p0:sp.p1], id: events[i].Profile,
+			props: events[i].ProfileProperties, uid: string(arena[sp.u0:sp.u1])}
 	}
 	return items, nil
 }
 
 func prefixField(err error, prefix string) error {
 	if ve, ok := err.(*ValidationError); ok {
-		return &ValidationError{Field: prefix + "." + ve.Field, Reason: ve.Reason}
+		return &ValidationError{Path: prefix + "." + ve.Path, Reason: ve.Reason, Err: ve.Err}
 	}
 	return err
 }
 
 // planBulk splits items into requests: contiguous runs of at most maxEvents
 // events and maxBytes bytes with no unique_id twice. It returns the end
-// index of each run.
+// index of each run. A profile's entry is counted once per run, plus the
+// full size of every later event of it with profile properties (a bound on
+// what merging them adds).
 func planBulk(items []bulkItem, maxEvents, maxBytes int) []int {
 	var ends []int
 	size := len(bulkHead) + len(bulkTail)
 	n := 0
 	uids := map[string]struct{}{}
-	profiles := map[string]struct{}{}
+	profiles := map[Identifiers]struct{}{}
 	for i, it := range items {
 		add := len(it.entry) + 1
-		_, seenProfile := profiles[string(it.profile)]
-		if !seenProfile {
+		_, seenProfile := profiles[it.id]
+		switch {
+		case !seenProfile:
 			add += len(it.profile) + groupOverhead
+		case len(it.props) > 0:
+			add += len(it.profile)
 		}
 		_, dup := uids[it.uid]
 		if n > 0 && (n+1 > maxEvents || size+add > maxBytes || dup) {
@@ -141,7 +150,7 @@ func planBulk(items []bulkItem, maxEvents, maxBytes int) []int {
 		size += add
 		n++
 		uids[it.uid] = struct{}{}
-		profiles[string(it.profile)] = struct{}{}
+		profiles[it.id] = struct{}{}
 	}
 	if n > 0 {
 		ends = append(ends, len(items))
@@ -149,27 +158,33 @@ func planBulk(items []bulkItem, maxEvents, maxBytes int) []int {
 	return ends
 }
 
-// appendBulkBody appends the body for items, grouped per profile in order
-// of first appearance, events in input order within a group.
-func appendBulkBody(b []byte, items []bulkItem) []byte {
+// appendBulkBody appends the body for items: one group per profile (same
+// identifiers) in order of first appearance, its events in input order.
+// Klaviyo takes one profile object per group, so when the events of a
+// profile carry different profile properties the group's object merges
+// them in input order: the last update of each property wins, as if the
+// events had been sent one by one.
+func appendBulkBody(b []byte, items []bulkItem) ([]byte, error) {
 	b = append(b, bulkHead...)
-	groups := map[string][]int{}
-	var order []string
+	groups := map[Identifiers][]int{}
+	var order []Identifiers
 	for i, it := range items {
-		k := string(it.profile)
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
+		if _, ok := groups[it.id]; !ok {
+			order = append(order, it.id)
 		}
-		groups[k] = append(groups[k], i)
+		groups[it.id] = append(groups[it.id], i)
 	}
-	for gi, k := range order {
+	for gi, id := range order {
 		if gi > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, groupHead...)
-		b = append(b, k...)
+		var err error
+		if b, err = appendGroupProfile(b, items, groups[id]); err != nil {
+			return b, err
+		}
 		b = append(b, groupMid...)
-		for j, i := range groups[k] {
+		for j, i := range groups[id] {
 			if j > 0 {
 				b = append(b, ',')
 			}
@@ -177,7 +192,35 @@ func appendBulkBody(b []byte, items []bulkItem) []byte {
 		}
 		b = append(b, groupTail...)
 	}
-	return append(b, bulkTail...)
+	return append(b, bulkTail...), nil
+}
+
+// appendGroupProfile appends the profile object of one group: the events'
+// own when they agree (the usual case, no work), else their profile
+// properties merged in order.
+func appendGroupProfile(b []byte, items []bulkItem, group []int) ([]byte, error) {
+	last := -1 // last event with profile properties
+	same := true
+	for _, i := range group {
+		if len(items[i].props) == 0 {
+			continue
+		}
+		if last >= 0 && string(items[last].profile) != string(items[i].profile) {
+			same = false
+		}
+		last = i
+	}
+	if last < 0 {
+		return append(b, items[group[0]].profile...), nil
+	}
+	if same {
+		return append(b, items[last].profile...), nil
+	}
+	merged := map[string]any{}
+	for _, i := range group {
+		maps.Copy(merged, items[i].props)
+	}
+	return appendProfileObject(b, items[last].id, merged)
 }
 
 // CreateEvents sends events through Bulk Create Events (POST
@@ -185,6 +228,10 @@ func appendBulkBody(b []byte, items []bulkItem) []byte {
 // events and 5 MB, never with the same unique_id twice in one request
 // (Klaviyo would fail the whole request). Requests go out one after the
 // other, in input order; all events are validated before the first is sent.
+// Events of one profile share one profile entry per request; when they set
+// profile properties, the entry merges them in input order, so the last
+// update of each property wins (issued → balance 5, issued → 10, redeemed
+// → 5 leaves 5).
 //
 // On failure the error is a *BatchError whose Accepted counts the leading
 // events Klaviyo accepted. Retry safety: every event carries a unique_id,
@@ -204,7 +251,9 @@ func (c *Client) CreateEvents(ctx context.Context, events []Event) error {
 	defer func() { *bp = body[:0]; bufPool.Put(bp) }()
 	start := 0
 	for _, end := range ends {
-		body = appendBulkBody(body[:0], items[start:end])
+		if body, err = appendBulkBody(body[:0], items[start:end]); err != nil {
+			return &BatchError{Accepted: start, Total: len(events), Err: err}
+		}
 		if _, err := c.post(ctx, EndpointBulkEvents, body, 4<<10); err != nil {
 			return &BatchError{Accepted: start, Total: len(events), Err: err}
 		}

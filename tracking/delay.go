@@ -360,14 +360,13 @@ func (s *Shipment) evaluate(r *Rules, asOf time.Time, out *[maxCandidates]candid
 	}
 
 	// The promise.
-	if !s.PromisedBy.IsZero() && undelivered && (r.enabled(DelayLate) || r.enabled(DelayAtRisk)) {
-		promised := DateOf(s.PromisedBy)
-		if asOf.After(s.PromisedBy) {
-			add(candidate{kind: DelayLate, anchor: s.PromisedBy, ev: none, promised: promised})
+	if deadline, promised, ok := s.promise(r); ok && undelivered && (r.enabled(DelayLate) || r.enabled(DelayAtRisk)) {
+		if asOf.After(deadline) {
+			add(candidate{kind: DelayLate, anchor: deadline, ev: none, promised: promised})
 		} else if r.enabled(DelayAtRisk) {
 			// The current estimate, as Estimate combines them: the
 			// carrier's while its day has not passed, else the model's.
-			c := candidate{kind: DelayAtRisk, anchor: s.PromisedBy, ev: none, promised: promised}
+			c := candidate{kind: DelayAtRisk, anchor: deadline, ev: none, promised: promised}
 			fresh := false
 			if s.estimate != nil {
 				_, end := carrierDates(s.estimate)
@@ -381,7 +380,7 @@ func (s *Shipment) evaluate(r *Rules, asOf time.Time, out *[maxCandidates]candid
 			// says the promise was optimistic for the lane, not that this
 			// parcel is in trouble.
 			if !fresh && f.shipped >= 0 {
-				if cur, atShip, _, _, ok := s.modelDays(r, asOf, d.AtRiskQuantile); ok && cur > dayOf(s.PromisedBy) && cur > atShip {
+				if cur, atShip, _, _, ok := s.modelDays(r, asOf, d.AtRiskQuantile); ok && cur > promised.days() && cur > atShip {
 					c.est, c.estSrc = fromDays(cur), EstimateFromModel
 				}
 			}

@@ -117,13 +117,13 @@ func TestLateAndAtRiskFromCarrier(t *testing.T) {
 		return &carriers.Estimate{Start: x, End: x, DateOnly: true, Source: carriers.EstimateScheduled}
 	}
 	j := journey()
-	ch, err := s.Update(at(0, 9), &carriers.Tracking{Carrier: "ups", Number: s.TrackingNumber, Events: j[:2], Estimate: day(5)})
+	ch, err := s.Update(at(0, 9), &carriers.Tracking{Carrier: "ups", TrackingNumber: s.TrackingNumber, Events: j[:2], Estimate: day(5)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	eq(t, "on time", len(ch.Delays), 0)
 	// The carrier moves it to Friday: slipped, and at risk.
-	ch, _ = s.Update(at(1, 9), &carriers.Tracking{Carrier: "ups", Number: s.TrackingNumber, Events: j[:3], Estimate: day(6)})
+	ch, _ = s.Update(at(1, 9), &carriers.Tracking{Carrier: "ups", TrackingNumber: s.TrackingNumber, Events: j[:3], Estimate: day(6)})
 	eqs(t, "slip", delayKinds(ch.Delays), []string{"at_risk", "estimate_slipped"})
 	risk := ch.Delays[0]
 	eq(t, "risk source", risk.Evidence.EstimateBasis, EstimateFromCarrier)

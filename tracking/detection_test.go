@@ -34,7 +34,10 @@ type detectionStats struct {
 
 func runDetection(t testing.TB, n int, seed uint64, rules *Rules) detectionStats {
 	clk := &simClock{}
-	sim := simulator.New(simulator.Options{Seed: seed, Clock: clk.Now})
+	sim, err := simulator.New(simulator.Options{Seed: seed, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
 	rng := rand.New(rand.NewPCG(seed, 99))
 	st := detectionStats{
 		total: map[simulator.Trouble]int{}, flaggedEarly: map[simulator.Trouble]int{}, flaggedAny: map[simulator.Trouble]int{},
@@ -165,7 +168,10 @@ func pct(a, b int) float64 {
 // shipments of every kind, as a host would have them.
 func trainModel(t testing.TB, n int) *TransitModel {
 	clk := &simClock{now: time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)}
-	sim := simulator.New(simulator.Options{Seed: 1234, Clock: clk.Now})
+	sim, err := simulator.New(simulator.Options{Seed: 1234, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
 	rng := rand.New(rand.NewPCG(7, 7))
 	base := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 	troubles := simulator.Troubles()

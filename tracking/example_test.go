@@ -15,7 +15,10 @@ import (
 // and a failed delivery attempt opens a delay that clears on delivery.
 func Example() {
 	label := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
-	sim := simulator.New(simulator.Options{Seed: 1})
+	sim, err := simulator.New(simulator.Options{Seed: 1})
+	if err != nil {
+		log.Fatal(err)
+	}
 	number, err := sim.Ship(simulator.Plan{LabelCreatedAt: label, Trouble: simulator.FailedAttempt})
 	if err != nil {
 		log.Fatal(err)
@@ -114,7 +117,10 @@ func ExampleFitTransitModel() {
 func ExampleTracker_Refresh() {
 	label := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
 	now := label.Add(50 * time.Hour)
-	sim := simulator.New(simulator.Options{Seed: 2, Clock: func() time.Time { return now }})
+	sim, err := simulator.New(simulator.Options{Seed: 2, Now: func() time.Time { return now }})
+	if err != nil {
+		log.Fatal(err)
+	}
 	var ships []*tracking.Shipment
 	for _, tb := range []simulator.Trouble{simulator.NoTrouble, simulator.WeatherDelay} {
 		n, err := sim.Ship(simulator.Plan{LabelCreatedAt: label, Trouble: tb, TransitDays: 3})

@@ -50,7 +50,10 @@ func writeStoredShipments(t *testing.T) {
 	start := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
 	for _, tb := range []simulator.Trouble{simulator.NoTrouble, simulator.WeatherDelay, simulator.ReturnedToSender, simulator.EstimateSlipped, simulator.Lost} {
 		now := start
-		sim := simulator.New(simulator.Options{Seed: 5, Clock: func() time.Time { return now }})
+		sim, err := simulator.New(simulator.Options{Seed: 5, Now: func() time.Time { return now }})
+		if err != nil {
+			t.Fatal(err)
+		}
 		num, err := sim.Ship(simulator.Plan{LabelCreatedAt: start, Trouble: tb, TransitDays: 3})
 		if err != nil {
 			t.Fatal(err)

@@ -34,6 +34,7 @@ type shipmentJSON struct {
 	Origin         string    `json:"origin,omitempty"`
 	Destination    string    `json:"destination,omitempty"`
 	PromisedBy     time.Time `json:"promised_by,omitzero"`
+	PromisedOn     Date      `json:"promised_on,omitzero"`
 	LabelCreatedAt time.Time `json:"label_created_at,omitzero"`
 	// Derived, written for hosts that index them; recomputed on read.
 	Status      *carriers.Status `json:"status,omitempty"`
@@ -65,7 +66,7 @@ func (s *Shipment) MarshalJSON() ([]byte, error) {
 		shipmentJSON: shipmentJSON{
 			Format: FormatVersion, Version: s.Version, ID: s.ID, OrderID: s.OrderID, CustomerID: s.CustomerID,
 			Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, Service: s.Service, Origin: s.Origin, Destination: s.Destination,
-			PromisedBy: s.PromisedBy, LabelCreatedAt: s.LabelCreatedAt,
+			PromisedBy: s.PromisedBy, PromisedOn: s.PromisedOn, LabelCreatedAt: s.LabelCreatedAt,
 			Estimate: s.estimate, FirstEstimate: s.firstEst, NextPollAt: s.nextPoll, PollDone: s.pollDone, CheckedAt: s.checkedAt,
 		},
 		Events: s.events, Milestones: s.milestones, Delays: s.delays,
@@ -100,7 +101,7 @@ func (s *Shipment) UnmarshalJSON(b []byte) error {
 	}
 	n := Shipment{
 		ID: w.ID, OrderID: w.OrderID, CustomerID: w.CustomerID, Carrier: w.Carrier, TrackingNumber: w.TrackingNumber,
-		Service: w.Service, Origin: w.Origin, Destination: w.Destination, PromisedBy: w.PromisedBy,
+		Service: w.Service, Origin: w.Origin, Destination: w.Destination, PromisedBy: w.PromisedBy, PromisedOn: w.PromisedOn,
 		LabelCreatedAt: w.LabelCreatedAt, Version: w.Version, nextPoll: w.NextPollAt, pollDone: w.PollDone, checkedAt: w.CheckedAt,
 		rules: s.rules,
 	}

@@ -24,7 +24,7 @@ func TestPropertyJSONRoundTrip(t *testing.T) {
 		}
 		for len(evs) > 0 {
 			k := rapid.IntRange(1, len(evs)).Draw(t, "batch")
-			tr := &carriers.Tracking{Carrier: s.Carrier, Number: s.TrackingNumber, Events: evs[:k]}
+			tr := &carriers.Tracking{Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, Events: evs[:k]}
 			if rapid.Bool().Draw(t, "estimate") {
 				d := hour("est")
 				tr.Estimate = &carriers.Estimate{Start: d, End: d.Add(4 * time.Hour), Source: carriers.EstimateCarrier}

@@ -28,6 +28,10 @@ type Config struct {
 	// hours (carriers stamp local times; a clock or zone error of a few
 	// hours is common, a day is not).
 	MaxClockSkew time.Duration
+	// Location is the brand's time zone: the zone in which DaysLate takes
+	// the delivery date and today, and in which a date-only promise
+	// (Shipment.PromisedOn) ends. Nil means UTC.
+	Location *time.Location
 }
 
 // Detectors configures the delay detectors. Thresholds are in business
@@ -112,6 +116,9 @@ func NewRules(cfg Config) (*Rules, error) {
 	}
 	if cfg.MaxClockSkew == 0 {
 		cfg.MaxClockSkew = 24 * time.Hour
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
 	}
 	if cfg.Calendar == nil && cfg.Model != nil {
 		cfg.Calendar = cfg.Model.Calendar()

@@ -74,10 +74,16 @@ type Shipment struct {
 	Origin      string
 	Destination string
 	// PromisedBy is the end of the delivery promise given at checkout, as
-	// an instant: usually the end of the promised day in the
-	// destination's time zone. Its calendar day in its own offset is the
-	// promised date. Zero means no promise (no late or at-risk detection).
+	// an instant: usually the end of the promised day in the brand's time
+	// zone (Config.Location). Its calendar day in its own offset is the
+	// promised date. Zero means no promise unless PromisedOn is set.
 	PromisedBy time.Time
+	// PromisedOn is the promised delivery date for a promise that is a
+	// day, not an instant ("by Friday"). It is used when PromisedBy is
+	// zero: the promise then ends with that day in the brand's time zone
+	// (Config.Location). Both zero means no promise (no late or at-risk
+	// detection, DaysLate 0).
+	PromisedOn Date
 	// LabelCreatedAt is when the label was bought (fulfillment), used by
 	// the fulfillment-stalled detector when the carrier sent no
 	// info_received event. Zero means unknown.
@@ -258,9 +264,9 @@ func (s *Shipment) Update(now time.Time, t *carriers.Tracking) (Changes, error) 
 		return Changes{Status: s.f.status}, nil
 	}
 	if (s.Carrier != "" && t.Carrier != "" && !strings.EqualFold(s.Carrier, t.Carrier)) ||
-		(s.TrackingNumber != "" && t.Number != "" && NormalizeNumber(s.TrackingNumber) != NormalizeNumber(t.Number)) {
+		(s.TrackingNumber != "" && t.TrackingNumber != "" && carriers.NormalizeNumber(s.TrackingNumber) != carriers.NormalizeNumber(t.TrackingNumber)) {
 		return Changes{Status: s.f.status}, fmt.Errorf("%w: result is %s %s, shipment is %s %s",
-			ErrWrongShipment, quote(t.Carrier), quote(t.Number), quote(s.Carrier), quote(s.TrackingNumber))
+			ErrWrongShipment, quote(t.Carrier), quote(t.TrackingNumber), quote(s.Carrier), quote(s.TrackingNumber))
 	}
 	estChanged, outside := false, false
 	if e := t.Estimate; e != nil && !e.Start.IsZero() && !e.End.IsZero() && !e.End.Before(e.Start) {
@@ -292,33 +298,6 @@ func (s *Shipment) Check(now time.Time) Changes {
 		s.Version++
 	}
 	return ch
-}
-
-// NormalizeNumber returns a tracking number in the form used to compare
-// numbers: upper case, without spaces or dashes.
-func NormalizeNumber(n string) string {
-	clean := true
-	for i := 0; i < len(n); i++ {
-		if c := n[i]; c == ' ' || c == '-' || ('a' <= c && c <= 'z') {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return n
-	}
-	var b strings.Builder
-	for i := 0; i < len(n); i++ {
-		c := n[i]
-		switch {
-		case c == ' ' || c == '-':
-		case 'a' <= c && c <= 'z':
-			b.WriteByte(c - 'a' + 'A')
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
 }
 
 var (
@@ -684,7 +663,7 @@ func (s *Shipment) milestonesUpdate(ch *Changes) {
 // short stable ID with a one-letter prefix.
 func (s *Shipment) hashID(prefix byte, parts ...string) string {
 	h := fnv.New64a()
-	for _, p := range [...]string{s.ID, strings.ToLower(s.Carrier), NormalizeNumber(s.TrackingNumber), s.OrderID} {
+	for _, p := range [...]string{s.ID, strings.ToLower(s.Carrier), carriers.NormalizeNumber(s.TrackingNumber), s.OrderID} {
 		h.Write([]byte(p))
 		h.Write([]byte{0})
 	}

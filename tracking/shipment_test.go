@@ -249,12 +249,12 @@ func TestTooManyEvents(t *testing.T) {
 
 func TestUpdate(t *testing.T) {
 	s := newShip()
-	tr := &carriers.Tracking{Carrier: "fedex", Number: s.TrackingNumber, Events: journey()}
+	tr := &carriers.Tracking{Carrier: "fedex", TrackingNumber: s.TrackingNumber, Events: journey()}
 	if _, err := s.Update(mon.AddDate(0, 0, 7), tr); !errors.Is(err, ErrWrongShipment) {
 		t.Errorf("other carrier: err = %v", err)
 	}
-	tr.Carrier, tr.Number = "UPS", "1z999aa1 0123456784"
-	if _, err := s.Update(mon.AddDate(0, 0, 1), &carriers.Tracking{Carrier: "ups", Number: "1Z999AA10123456785"}); !errors.Is(err, ErrWrongShipment) {
+	tr.Carrier, tr.TrackingNumber = "UPS", "1z999aa1 0123456784"
+	if _, err := s.Update(mon.AddDate(0, 0, 1), &carriers.Tracking{Carrier: "ups", TrackingNumber: "1Z999AA10123456785"}); !errors.Is(err, ErrWrongShipment) {
 		t.Errorf("other number: err = %v", err)
 	}
 	eq(t, "events after refusals", s.NumEvents(), 0)
@@ -281,7 +281,7 @@ func TestJSONRoundTrip(t *testing.T) {
 	j := journey()
 	j[3].ZoneUnknown = true
 	j[3].Time = time.Date(2026, 3, 4, 11, 0, 0, 0, time.UTC)
-	s.Update(mon.Add(60*time.Hour), &carriers.Tracking{Carrier: "ups", Number: s.TrackingNumber, Events: j[:4],
+	s.Update(mon.Add(60*time.Hour), &carriers.Tracking{Carrier: "ups", TrackingNumber: s.TrackingNumber, Events: j[:4],
 		Estimate: &carriers.Estimate{Start: time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 3, 6, 0, 0, 0, 0, time.UTC), DateOnly: true, Source: carriers.EstimateScheduled}})
 	s.Check(mon.AddDate(0, 0, 4))
 	if len(s.Delays()) == 0 {

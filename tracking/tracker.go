@@ -328,7 +328,7 @@ func (t *Tracker) Refresh(ctx context.Context, now time.Time, list []*Shipment) 
 			s.Version++
 			continue
 		}
-		num := NormalizeNumber(s.TrackingNumber)
+		num := carriers.NormalizeNumber(s.TrackingNumber)
 		if byCarrier[code] == nil {
 			byCarrier[code] = map[string][]int{}
 		}
@@ -342,7 +342,7 @@ func (t *Tracker) Refresh(ctx context.Context, now time.Time, list []*Shipment) 
 		}
 		var cur *task
 		for _, s := range due {
-			num := NormalizeNumber(s.TrackingNumber)
+			num := carriers.NormalizeNumber(s.TrackingNumber)
 			idx, ok := nums[num]
 			if !ok || strings.ToLower(s.Carrier) != code {
 				continue
@@ -376,7 +376,7 @@ func (t *Tracker) Refresh(ctx context.Context, now time.Time, list []*Shipment) 
 			results[i].Err = nil
 			if cerr != nil {
 				s := results[i].Shipment
-				results[i].Err = t.wrap(strings.ToLower(s.Carrier), NormalizeNumber(s.TrackingNumber), cerr)
+				results[i].Err = t.wrap(strings.ToLower(s.Carrier), carriers.NormalizeNumber(s.TrackingNumber), cerr)
 			}
 		}
 	}
@@ -443,7 +443,7 @@ func (t *Tracker) run(ctx context.Context, now time.Time, tk *task, due []*Shipm
 		t.noteOK(tk.code)
 		got := map[string]bool{}
 		for _, r := range res {
-			num := NormalizeNumber(r.Number)
+			num := carriers.NormalizeNumber(r.TrackingNumber)
 			if _, ours := tk.ships[num]; !ours || got[num] {
 				continue
 			}
@@ -554,7 +554,7 @@ func (t *Tracker) wrap(code, num string, err error) error {
 	if errors.As(err, &ce) {
 		return err
 	}
-	return &carriers.Error{Carrier: code, Op: "track", Number: num, Err: err}
+	return &carriers.Error{Carrier: code, Op: "track", TrackingNumber: num, Err: err}
 }
 
 func (t *Tracker) limited(code string, now time.Time) (time.Time, bool) {

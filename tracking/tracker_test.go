@@ -64,13 +64,13 @@ func (f *fakeCarrier) Track(ctx context.Context, number string) (*carriers.Track
 	runtime.Gosched()
 	if f.limited.Load() > 0 {
 		f.limited.Add(-1)
-		return nil, &carriers.Error{Carrier: f.code, Op: "track", Number: number, HTTPStatus: 429, Err: carriers.ErrRateLimited}
+		return nil, &carriers.Error{Carrier: f.code, Op: "track", TrackingNumber: number, StatusCode: 429, Err: carriers.ErrRateLimited}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	tr, ok := f.answers[number]
 	if !ok {
-		return nil, &carriers.Error{Carrier: f.code, Op: "track", Number: number, Err: carriers.ErrNotFound}
+		return nil, &carriers.Error{Carrier: f.code, Op: "track", TrackingNumber: number, Err: carriers.ErrNotFound}
 	}
 	return tr, nil
 }
@@ -94,7 +94,7 @@ func (b *batchFake) TrackBatch(ctx context.Context, numbers []string) ([]carrier
 		b.mu.Lock()
 		tr, ok := b.answers[n]
 		b.mu.Unlock()
-		out[i].Number = n
+		out[i].TrackingNumber = n
 		if ok {
 			out[i].Tracking = tr
 		} else {
@@ -110,7 +110,7 @@ func fakeShipments(f *fakeCarrier, n int) []*Shipment {
 	var out []*Shipment
 	for i := range n {
 		num := fmt.Sprintf("FK%04d", i)
-		f.answers[num] = &carriers.Tracking{Carrier: f.code, Number: num, Events: journey()[:3]}
+		f.answers[num] = &carriers.Tracking{Carrier: f.code, TrackingNumber: num, Events: journey()[:3]}
 		out = append(out, &Shipment{Carrier: f.code, TrackingNumber: num})
 	}
 	return out
@@ -352,7 +352,10 @@ func TestRunSimulator(t *testing.T) {
 	var clock atomic.Int64
 	start := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
 	clock.Store(start.UnixNano())
-	sim := simulator.New(simulator.Options{Seed: 3, Clock: func() time.Time { return time.Unix(0, clock.Load()).UTC() }})
+	sim, err := simulator.New(simulator.Options{Seed: 3, Now: func() time.Time { return time.Unix(0, clock.Load()).UTC() }})
+	if err != nil {
+		t.Fatal(err)
+	}
 	st := &memStore{}
 	for i, tb := range simulator.Troubles() {
 		num, err := sim.Ship(simulator.Plan{LabelCreatedAt: start, Trouble: tb})

@@ -17,8 +17,11 @@ type simHarness struct{}
 
 func (simHarness) MakeCarrier(ctx context.Context, t *testing.T) (carriers.Carrier, error) {
 	labelAt := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
-	sim := simulator.New(simulator.Options{Clock: func() time.Time { return labelAt.AddDate(0, 0, 3) }})
-	_, err := sim.Ship(simulator.Plan{Number: "KNOWN", LabelCreatedAt: labelAt})
+	sim, err := simulator.New(simulator.Options{Now: func() time.Time { return labelAt.AddDate(0, 0, 3) }})
+	if err != nil {
+		return nil, err
+	}
+	_, err = sim.Ship(simulator.Plan{TrackingNumber: "KNOWN", LabelCreatedAt: labelAt})
 	return sim, err
 }
 func (simHarness) KnownNumber() string   { return "KNOWN" }
@@ -34,7 +37,7 @@ func ExampleRunConformanceTests() {
 // CheckTracking can also vet a parser's output directly.
 func ExampleCheckTracking() {
 	tr := &carriers.Tracking{
-		Carrier: "acme", Number: "A1", Status: carriers.StatusInTransit,
+		Carrier: "acme", TrackingNumber: "A1", Status: carriers.StatusInTransit,
 		Events: []carriers.Event{
 			{Time: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC), Status: carriers.StatusInTransit, Code: "DP"},
 			{Time: time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC), Status: carriers.StatusInTransit, Code: "AR"},

@@ -76,8 +76,8 @@ func CheckTracking(code string, tr *carriers.Tracking) error {
 	if tr.Carrier != code {
 		add("Tracking.Carrier = %q, want the carrier's Code %q", tr.Carrier, code)
 	}
-	if tr.Number == "" {
-		add("Tracking.Number is empty")
+	if tr.TrackingNumber == "" {
+		add("Tracking.TrackingNumber is empty")
 	}
 	if !tr.Status.Valid() {
 		add("Tracking.Status %d is not a defined Status", tr.Status)
@@ -239,8 +239,8 @@ func testStatusMapping(t *testing.T, h HTTPHarness) {
 			if !errors.As(err, &ce) {
 				t.Fatalf("HTTP %d: error %T is not a *carriers.Error", tc.status, err)
 			}
-			if ce.HTTPStatus != tc.status {
-				t.Errorf("HTTP %d: *carriers.Error.HTTPStatus = %d", tc.status, ce.HTTPStatus)
+			if ce.StatusCode != tc.status {
+				t.Errorf("HTTP %d: *carriers.Error.StatusCode = %d", tc.status, ce.StatusCode)
 			}
 		})
 	}

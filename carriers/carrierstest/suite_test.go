@@ -13,7 +13,7 @@ func TestCheckTracking(t *testing.T) {
 	t0 := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
 	good := func() *carriers.Tracking {
 		return &carriers.Tracking{
-			Carrier: "x", Number: "1", Status: carriers.StatusDelivered, DeliveredAt: t0.Add(time.Hour),
+			Carrier: "x", TrackingNumber: "1", Status: carriers.StatusDelivered, DeliveredAt: t0.Add(time.Hour),
 			Events: []carriers.Event{
 				{Time: t0.Add(time.Hour), Status: carriers.StatusDelivered, Code: "DL"},
 				{Time: t0, Status: carriers.StatusInTransit, Code: "IT"},
@@ -28,7 +28,7 @@ func TestCheckTracking(t *testing.T) {
 		want   string
 	}{
 		"wrong carrier":   {func(tr *carriers.Tracking) { tr.Carrier = "y" }, "Tracking.Carrier"},
-		"no number":       {func(tr *carriers.Tracking) { tr.Number = "" }, "Number is empty"},
+		"no number":       {func(tr *carriers.Tracking) { tr.TrackingNumber = "" }, "TrackingNumber is empty"},
 		"oldest first":    {func(tr *carriers.Tracking) { tr.Events[0], tr.Events[1] = tr.Events[1], tr.Events[0] }, "newest first"},
 		"zero time":       {func(tr *carriers.Tracking) { tr.Events[1].Time = time.Time{} }, "zero Time"},
 		"contradiction":   {func(tr *carriers.Tracking) { tr.Status = carriers.StatusInTransit; tr.DeliveredAt = time.Time{} }, "contradicts"},

@@ -31,12 +31,9 @@ const (
 // trackPath is the tracking endpoint below the base URL.
 const trackPath = "/track/shipments"
 
-// Config configures a Carrier. Zero values are documented per field; New
-// validates the whole once.
-type Config struct {
-	// APIKey is the app's consumer key from the DHL Developer Portal, sent
-	// as the DHL-API-Key header. Required; never logged.
-	APIKey string
+// Options are the optional settings of New. The zero value is usable:
+// every field has a documented default, and New validates them once.
+type Options struct {
 	// BaseURL is the API host. Empty means ProductionBaseURL; use
 	// SandboxBaseURL for a test key, or any absolute http(s) URL (an
 	// httptest server) in tests.
@@ -70,11 +67,15 @@ type Config struct {
 	RetryWaitMin time.Duration
 	RetryWaitMax time.Duration
 	// MaxRetryAfter is the longest Retry-After the adapter waits for; a
-	// longer one fails at once with carriers.ErrRateLimited. Zero means
-	// 60 s.
+	// longer one fails at once with carriers.ErrRateLimited or
+	// ErrUnavailable. Zero means 60 s.
 	MaxRetryAfter time.Duration
-	// MaxBodyBytes caps the size of a response body. Zero means 16 MiB.
+	// MaxBodyBytes caps the size of a response body. Zero means 16 MiB;
+	// negative is refused.
 	MaxBodyBytes int64
+	// Now returns the current time (Retry-After dates); nil means
+	// time.Now.
+	Now func() time.Time
 }
 
 // Carrier tracks DHL shipments through Shipment Tracking – Unified. It
@@ -94,61 +95,55 @@ type Carrier struct {
 // Compile-time check of the interface Carrier implements.
 var _ carriers.Carrier = (*Carrier)(nil)
 
-// New validates cfg and returns a Carrier. It does no I/O.
-func New(cfg Config) (*Carrier, error) {
-	if strings.TrimSpace(cfg.APIKey) == "" {
-		return nil, errors.New("dhl: Config.APIKey is empty")
+// New returns an adapter for the DHL Developer Portal app whose consumer
+// key is apiKey (required; sent as the DHL-API-Key header and never
+// logged). It checks opts and does no I/O.
+func New(apiKey string, opts Options) (*Carrier, error) {
+	if err := carrierhttp.Required(Code, "apiKey", apiKey); err != nil {
+		return nil, err
 	}
-	if strings.ContainsAny(cfg.APIKey, "\r\n") {
-		return nil, errors.New("dhl: Config.APIKey contains a line break")
-	}
-	base := cfg.BaseURL
-	if base == "" {
-		base = ProductionBaseURL
-	}
-	if _, err := carrierhttp.CheckURL(base); err != nil {
-		return nil, errors.New("dhl: Config.BaseURL is not an absolute http(s) URL")
-	}
-	if cfg.MaxBodyBytes < 0 {
-		return nil, errors.New("dhl: Config.MaxBodyBytes is negative")
+	ep, err := carrierhttp.ResolveEndpoint(Code, opts.BaseURL, ProductionBaseURL, opts.MaxBodyBytes)
+	if err != nil {
+		return nil, err
 	}
 	params := url.Values{}
 	for name, v := range map[string]string{
-		"service":              cfg.Service,
-		"language":             cfg.Language,
-		"requesterCountryCode": cfg.RequesterCountryCode,
-		"originCountryCode":    cfg.OriginCountryCode,
-		"recipientPostalCode":  cfg.RecipientPostalCode,
+		"service":              opts.Service,
+		"language":             opts.Language,
+		"requesterCountryCode": opts.RequesterCountryCode,
+		"originCountryCode":    opts.OriginCountryCode,
+		"recipientPostalCode":  opts.RecipientPostalCode,
 	} {
 		if v = strings.TrimSpace(v); v != "" {
 			params.Set(name, v)
 		}
 	}
-	for _, cc := range []string{cfg.RequesterCountryCode, cfg.OriginCountryCode} {
+	for name, cc := range map[string]string{"Options.RequesterCountryCode": opts.RequesterCountryCode, "Options.OriginCountryCode": opts.OriginCountryCode} {
 		if cc != "" && len(strings.TrimSpace(cc)) != 2 {
-			return nil, fmt.Errorf("dhl: country code %q is not ISO 3166-1 alpha-2", cc)
+			return nil, carrierhttp.OptionError(Code, name, fmt.Sprintf("%q is not ISO 3166-1 alpha-2", carrierhttp.Clip(cc, 16)))
 		}
 	}
-	log := cfg.Logger
+	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	hc, err := carrierhttp.NewClient(carrierhttp.Options{
-		HTTPClient:    cfg.HTTPClient,
-		RetryMax:      cfg.RetryMax,
-		RetryWaitMin:  cfg.RetryWaitMin,
-		RetryWaitMax:  cfg.RetryWaitMax,
-		MaxRetryAfter: cfg.MaxRetryAfter,
-		Logger:        cfg.Logger,
+		HTTPClient:    opts.HTTPClient,
+		RetryMax:      opts.RetryMax,
+		RetryWaitMin:  opts.RetryWaitMin,
+		RetryWaitMax:  opts.RetryWaitMax,
+		MaxRetryAfter: opts.MaxRetryAfter,
+		Logger:        opts.Logger,
+		Now:           opts.Now,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("dhl: %w", err)
+		return nil, carrierhttp.NewError(Code, err)
 	}
 	return &Carrier{
-		trackURL: strings.TrimRight(base, "/") + trackPath,
+		trackURL: ep.Base + trackPath,
 		params:   params,
-		apiKey:   cfg.APIKey,
-		maxBody:  cfg.MaxBodyBytes,
+		apiKey:   apiKey,
+		maxBody:  ep.MaxBody,
 		http:     hc,
 		log:      log,
 		answer:   carrierhttp.Answer{Carrier: Code, Parse: parseBody, ErrorBody: problemDocument},
@@ -171,10 +166,10 @@ func (c *Carrier) Code() string { return Code }
 func (c *Carrier) Track(ctx context.Context, number string) (*carriers.Tracking, error) {
 	n, err := cleanNumber(number)
 	if err != nil {
-		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: carrierhttp.Clip(number, 64), Message: err.Error(), Err: carriers.ErrInvalidNumber}
+		return nil, &carriers.Error{Carrier: Code, Op: "track", TrackingNumber: carrierhttp.Clip(number, 64), Message: err.Error(), Err: carriers.ErrInvalidNumber}
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: n, Err: err}
+		return nil, &carriers.Error{Carrier: Code, Op: "track", TrackingNumber: n, Err: err}
 	}
 	q := url.Values{}
 	for k, v := range c.params {
@@ -183,7 +178,7 @@ func (c *Carrier) Track(ctx context.Context, number string) (*carriers.Tracking,
 	q.Set("trackingNumber", n)
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, c.trackURL+"?"+q.Encode(), nil)
 	if err != nil {
-		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: n, Err: err}
+		return nil, &carriers.Error{Carrier: Code, Op: "track", TrackingNumber: n, Err: err}
 	}
 	req.Header.Set("DHL-API-Key", c.apiKey)
 	req.Header.Set("Accept", "application/json")

@@ -83,9 +83,8 @@ func (f *fakeDHL) answer(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (f *fakeDHL) config() Config {
-	return Config{
-		APIKey:       testAPIKey,
+func (f *fakeDHL) config() Options {
+	return Options{
 		BaseURL:      f.srv.URL,
 		RetryMax:     2,
 		RetryWaitMin: time.Millisecond,
@@ -95,7 +94,7 @@ func (f *fakeDHL) config() Config {
 
 func (f *fakeDHL) carrier(t testing.TB) *Carrier {
 	t.Helper()
-	c, err := New(f.config())
+	c, err := New(testAPIKey, f.config())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,24 +108,28 @@ func TestConformance(t *testing.T) {
 		Make: func(t *testing.T, track http.Handler) (carriers.Carrier, error) {
 			f := newFake(t)
 			f.track = track // nil: answer from the fixtures
-			return New(f.config())
+			return New(testAPIKey, f.config())
 		},
 	})
 }
 
 func TestNewValidates(t *testing.T) {
-	if c, err := New(Config{APIKey: "k"}); err != nil || c.trackURL != ProductionBaseURL+trackPath {
+	if c, err := New("k", Options{}); err != nil || c.trackURL != ProductionBaseURL+trackPath {
 		t.Fatalf("New(defaults) = %v, %v", c, err)
 	}
-	for name, cfg := range map[string]Config{
-		"no key":       {},
-		"key with CR":  {APIKey: "k\r\nX-Evil: 1"},
-		"relative URL": {APIKey: "k", BaseURL: "api-eu.dhl.com"},
-		"country":      {APIKey: "k", RequesterCountryCode: "DEU"},
-		"waits":        {APIKey: "k", RetryWaitMin: time.Second, RetryWaitMax: time.Millisecond},
-		"body":         {APIKey: "k", MaxBodyBytes: -1},
+	for name, tc := range map[string]struct {
+		key  string
+		opts Options
+	}{
+		"no key":       {"", Options{}},
+		"blank key":    {" ", Options{}},
+		"key with CR":  {"k\r\nX-Evil: 1", Options{}},
+		"relative URL": {"k", Options{BaseURL: "api-eu.dhl.com"}},
+		"country":      {"k", Options{RequesterCountryCode: "DEU"}},
+		"waits":        {"k", Options{RetryWaitMin: time.Second, RetryWaitMax: time.Millisecond}},
+		"body":         {"k", Options{MaxBodyBytes: -1}},
 	} {
-		if _, err := New(cfg); err == nil || !strings.HasPrefix(err.Error(), "dhl: ") {
+		if _, err := New(tc.key, tc.opts); err == nil || !strings.HasPrefix(err.Error(), "dhl: ") || strings.Contains(err.Error(), "X-Evil") {
 			t.Errorf("%s: New error = %v, want a dhl: error", name, err)
 		}
 	}
@@ -138,7 +141,7 @@ func TestRequest(t *testing.T) {
 	cfg.Service = "parcel-de"
 	cfg.Language = "de"
 	cfg.RecipientPostalCode = "53113"
-	c, err := New(cfg)
+	c, err := New(testAPIKey, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,8 +149,8 @@ func TestRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tr.Number != "00340434292135100186" {
-		t.Errorf("Number %q", tr.Number)
+	if tr.TrackingNumber != "00340434292135100186" {
+		t.Errorf("Number %q", tr.TrackingNumber)
 	}
 	q := f.queries[0]
 	for _, want := range []string{"trackingNumber=00340434292135100186", "service=parcel-de", "language=de", "recipientPostalCode=53113"} {
@@ -162,13 +165,11 @@ func TestErrors(t *testing.T) {
 	c := f.carrier(t)
 	_, err := c.Track(t.Context(), unknownNumber)
 	var ce *carriers.Error
-	if !errors.Is(err, carriers.ErrNotFound) || !errors.As(err, &ce) || ce.HTTPStatus != 404 || ce.Code != "No result found" || ce.Message == "" || ce.Number != unknownNumber {
+	if !errors.Is(err, carriers.ErrNotFound) || !errors.As(err, &ce) || ce.StatusCode != 404 || ce.Code != "No result found" || ce.Message == "" || ce.TrackingNumber != unknownNumber {
 		t.Errorf("404: %#v", err)
 	}
 
-	cfg := f.config()
-	cfg.APIKey = "wrong-key"
-	bad, err := New(cfg)
+	bad, err := New("wrong-key", f.config())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,8 +257,8 @@ func TestSeveralShipments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tr.Number != "1234567890" || tr.Status != carriers.StatusDelivered {
-		t.Errorf("picked %s (%s), want the shipment whose id is the number", tr.Number, tr.Status)
+	if tr.TrackingNumber != "1234567890" || tr.Status != carriers.StatusDelivered {
+		t.Errorf("picked %s (%s), want the shipment whose id is the number", tr.TrackingNumber, tr.Status)
 	}
 }
 
@@ -267,7 +268,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 	cfg := f.config()
 	cfg.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg.RecipientPostalCode = "53113"
-	c, err := New(cfg)
+	c, err := New(testAPIKey, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,5 +282,31 @@ func TestNoSecretsInLogs(t *testing.T) {
 		if strings.Contains(buf.String(), secret) {
 			t.Errorf("log contains %q:\n%s", secret, buf.String())
 		}
+	}
+}
+
+// TestClock checks that Options.Now is the clock the adapter reads: a
+// Retry-After HTTP date one day after the injected now is longer than
+// MaxRetryAfter and fails at once (by the wall clock the date is years
+// past and would be retried at once).
+func TestClock(t *testing.T) {
+	f := newFake(t)
+	var n atomic.Int32
+	f.track = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			w.Header().Set("Retry-After", "Thu, 02 Jan 2020 00:00:00 GMT")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		f.answer(w, r)
+	})
+	opts := f.config()
+	opts.Now = adaptertest.NewClock(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)).Now
+	c, err := New(testAPIKey, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Track(t.Context(), knownNumber); !errors.Is(err, carriers.ErrRateLimited) || n.Load() != 1 {
+		t.Errorf("Track: %v after %d requests, want ErrRateLimited after 1", err, n.Load())
 	}
 }

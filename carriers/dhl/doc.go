@@ -5,10 +5,10 @@
 //
 // # Use
 //
-//	c, err := dhl.New(dhl.Config{APIKey: key})
+//	c, err := dhl.New(key, dhl.Options{})
 //	tr, err := c.Track(ctx, "00340434292135100186")
 //
-// Config can narrow the search (Service, OriginCountryCode,
+// Options can narrow the search (Service, OriginCountryCode,
 // RequesterCountryCode), choose the language, and pass RecipientPostalCode,
 // which DHL requires for full parcel-de details. Requests go through a
 // retrying client: 429 and 5xx except 501 are retried with jittered

@@ -44,8 +44,7 @@ func Example() {
 	srv := fakeDHL()
 	defer srv.Close()
 
-	c, err := dhl.New(dhl.Config{
-		APIKey:  "your-dhl-api-key",
+	c, err := dhl.New("your-dhl-api-key", dhl.Options{
 		BaseURL: srv.URL, // leave empty for production, or dhl.SandboxBaseURL
 		Service: "parcel-de",
 	})
@@ -57,12 +56,12 @@ func Example() {
 		log.Fatal(err)
 	}
 	e, _ := tr.Latest()
-	fmt.Println(tr.Number, tr.Service, tr.Status)
+	fmt.Println(tr.TrackingNumber, tr.Service, tr.Status)
 	fmt.Println(e.Code, e.Time.Format("2006-01-02 15:04"), "zone unknown:", e.ZoneUnknown)
 
 	_, err = c.Track(context.Background(), "8264715546")
 	var ce *carriers.Error
-	fmt.Println(errors.Is(err, carriers.ErrNotFound), errors.As(err, &ce) && ce.HTTPStatus == 404)
+	fmt.Println(errors.Is(err, carriers.ErrNotFound), errors.As(err, &ce) && ce.StatusCode == 404)
 	// Output:
 	// 00340434292135100186 DHL PAKET (parcel) info_received
 	// pre-transit 2022-06-27 19:30 zone unknown: true

@@ -42,25 +42,25 @@ func ParseTrackResponse(body []byte) ([]carriers.Tracking, error) {
 func parseBody(body []byte, requested string) ([]carriers.Tracking, error) {
 	var resp response
 	if err := carrierjson.Unmarshal(body, &resp); err != nil {
-		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: requested, Err: err}
+		return nil, &carriers.Error{Carrier: Code, Op: "track", TrackingNumber: requested, Err: err}
 	}
 	if resp.Shipments == nil {
 		if p, ok := asProblem(body); ok {
 			return nil, problemError(p, 0, requested)
 		}
-		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: requested,
-			Err: &carriers.DecodeError{Field: "shipments", Err: errMissing}}
+		return nil, &carriers.Error{Carrier: Code, Op: "track", TrackingNumber: requested,
+			Err: &carriers.DecodeError{Path: "shipments", Err: errMissing}}
 	}
 	shipments := *resp.Shipments
 	if len(shipments) == 0 {
-		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: requested,
+		return nil, &carriers.Error{Carrier: Code, Op: "track", TrackingNumber: requested,
 			Message: "no shipments", Err: carriers.ErrNotFound}
 	}
 	out := make([]carriers.Tracking, 0, len(shipments))
 	for i := range shipments {
 		t, err := normalize(&shipments[i], requested, "shipments["+strconv.Itoa(i)+"]")
 		if err != nil {
-			return nil, &carriers.Error{Carrier: Code, Op: "track", Number: requested, Err: err}
+			return nil, &carriers.Error{Carrier: Code, Op: "track", TrackingNumber: requested, Err: err}
 		}
 		out = append(out, *t)
 	}
@@ -83,7 +83,7 @@ func problemError(p problem, httpStatus int, number string) *carriers.Error {
 	if status == 0 {
 		status, _ = strconv.Atoi(p.Status.Trim())
 	}
-	e := &carriers.Error{Carrier: Code, Op: "track", Number: number, HTTPStatus: httpStatus,
+	e := &carriers.Error{Carrier: Code, Op: "track", TrackingNumber: number, StatusCode: httpStatus,
 		Code: carrierhttp.Clip(p.Title.Trim(), 128), Message: carrierhttp.Clip(p.Detail.Trim(), 256)}
 	switch {
 	case status == 404 || status == 410:
@@ -102,12 +102,12 @@ func problemError(p problem, httpStatus int, number string) *carriers.Error {
 
 // normalize turns one shipment into a Tracking; path is its JSON path.
 func normalize(s *shipment, requested, path string) (*carriers.Tracking, error) {
-	t := &carriers.Tracking{Carrier: Code, Number: s.ID.Trim(), Raw: s.raw}
-	if t.Number == "" {
-		t.Number = requested
+	t := &carriers.Tracking{Carrier: Code, TrackingNumber: s.ID.Trim(), Raw: s.raw}
+	if t.TrackingNumber == "" {
+		t.TrackingNumber = requested
 	}
-	if t.Number == "" {
-		return nil, &carriers.DecodeError{Field: path + ".id", Err: errMissing}
+	if t.TrackingNumber == "" {
+		return nil, &carriers.DecodeError{Path: path + ".id", Err: errMissing}
 	}
 	if d := s.Details; d != nil && d.Product != nil {
 		t.Service = d.Product.ProductName.Trim()

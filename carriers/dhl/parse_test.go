@@ -32,8 +32,8 @@ func TestSpecExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr := got[0]
-	if tr.Number != "7777777770" {
-		t.Errorf("Number %q: the numeric id must decode to its digits", tr.Number)
+	if tr.TrackingNumber != "7777777770" {
+		t.Errorf("Number %q: the numeric id must decode to its digits", tr.TrackingNumber)
 	}
 	if tr.Status != carriers.StatusInfoReceived {
 		t.Errorf("Status %s: statusCode pre-transit decides, not the free text DELIVERED", tr.Status)
@@ -213,8 +213,8 @@ func TestWrongTypes(t *testing.T) {
 			if !errors.Is(err, carriers.ErrMalformedResponse) || !errors.As(err, &de) {
 				t.Fatalf("error %v: want a DecodeError matching ErrMalformedResponse", err)
 			}
-			if tc.field != "" && de.Field != tc.field {
-				t.Errorf("DecodeError.Field = %q, want %q", de.Field, tc.field)
+			if tc.field != "" && de.Path != tc.field {
+				t.Errorf("DecodeError.Path = %q, want %q", de.Path, tc.field)
 			}
 		})
 	}

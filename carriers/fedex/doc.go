@@ -5,7 +5,7 @@
 //
 // # Use
 //
-//	c, err := fedex.New(fedex.Config{ClientID: key, ClientSecret: secret})
+//	c, err := fedex.New(key, secret, fedex.Options{})
 //	tr, err := c.Track(ctx, "123456789012")
 //
 // New takes the project's API key and secret key; the adapter gets OAuth 2

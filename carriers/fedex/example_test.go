@@ -34,10 +34,8 @@ func Example() {
 	srv := fakeFedEx()
 	defer srv.Close()
 
-	c, err := fedex.New(fedex.Config{
-		ClientID:     "your-api-key",
-		ClientSecret: "your-secret-key",
-		BaseURL:      srv.URL, // leave empty for production, or fedex.SandboxBaseURL
+	c, err := fedex.New("your-api-key", "your-secret-key", fedex.Options{
+		BaseURL: srv.URL, // leave empty for production, or fedex.SandboxBaseURL
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -46,7 +44,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(tr.Number, tr.Service, tr.Status)
+	fmt.Println(tr.TrackingNumber, tr.Service, tr.Status)
 	fmt.Println("delivered at", tr.DeliveredAt)
 	latest, _ := tr.Latest()
 	fmt.Println("latest:", latest.Code, latest.Description, "in", latest.Location)

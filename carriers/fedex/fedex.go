@@ -40,14 +40,9 @@ const (
 // Track API request.
 const MaxBatch = 30
 
-// Config configures a Carrier. Zero values are documented per field; New
-// validates the whole once.
-type Config struct {
-	// ClientID and ClientSecret are the project's API key and secret key
-	// from the FedEx Developer Portal (OAuth 2 client credentials). Both are
-	// required. They are sent only to TokenURL and never logged.
-	ClientID     string
-	ClientSecret string
+// Options are the optional settings of New. The zero value is usable:
+// every field has a documented default, and New validates them once.
+type Options struct {
 	// BaseURL is the API host. Empty means ProductionBaseURL; use
 	// SandboxBaseURL for sandbox credentials, or any absolute http(s) URL
 	// (an httptest server) in tests.
@@ -55,6 +50,9 @@ type Config struct {
 	// TokenURL is the OAuth token endpoint. Empty means BaseURL +
 	// "/oauth/token".
 	TokenURL string
+	// Locale is sent as the x-locale header and selects the language of
+	// descriptions. Empty means "en_US".
+	Locale string
 	// HTTPClient sends the requests (tracking and token). Nil means a new
 	// client with a 30 s timeout per attempt.
 	HTTPClient *http.Client
@@ -67,19 +65,19 @@ type Config struct {
 	// no retries.
 	RetryMax int
 	// RetryWaitMin and RetryWaitMax bound the jittered exponential backoff
-	// between attempts (a Retry-After header takes precedence). Zero means
-	// 500 ms and 30 s.
+	// (a Retry-After header takes precedence). Zero means 500 ms and 30 s.
 	RetryWaitMin time.Duration
 	RetryWaitMax time.Duration
 	// MaxRetryAfter is the longest Retry-After the adapter waits for;
 	// a longer one fails at once with carriers.ErrRateLimited or
 	// ErrUnavailable. Zero means 60 s.
 	MaxRetryAfter time.Duration
-	// Locale is sent as the x-locale header and selects the language of
-	// descriptions. Empty means "en_US".
-	Locale string
-	// MaxBodyBytes caps the size of a response body. Zero means 16 MiB.
+	// MaxBodyBytes caps the size of a response body. Zero means 16 MiB;
+	// negative is refused.
 	MaxBodyBytes int64
+	// Now returns the current time (token expiry, Retry-After dates); nil
+	// means time.Now.
+	Now func() time.Time
 }
 
 // Carrier tracks FedEx parcels through the FedEx Track API v1. It
@@ -101,67 +99,58 @@ var (
 	_ carriers.WebhookParser = (*Carrier)(nil)
 )
 
-// New validates cfg and returns a Carrier. It does no I/O: the first token
-// is fetched by the first Track.
-func New(cfg Config) (*Carrier, error) {
-	if strings.TrimSpace(cfg.ClientID) == "" {
-		return nil, errors.New("fedex: Config.ClientID is empty")
+// New returns an adapter for the FedEx Developer Portal project whose API
+// key and secret key are clientID and clientSecret (OAuth 2 client
+// credentials, required; sent only to the token endpoint and never
+// logged). It checks opts and does no I/O: the first Track fetches the
+// token.
+func New(clientID, clientSecret string, opts Options) (*Carrier, error) {
+	if err := carrierhttp.Required(Code, "clientID", clientID, "clientSecret", clientSecret); err != nil {
+		return nil, err
 	}
-	if strings.TrimSpace(cfg.ClientSecret) == "" {
-		return nil, errors.New("fedex: Config.ClientSecret is empty")
+	ep, err := carrierhttp.ResolveEndpoint(Code, opts.BaseURL, ProductionBaseURL, opts.MaxBodyBytes)
+	if err != nil {
+		return nil, err
 	}
-	base := cfg.BaseURL
-	if base == "" {
-		base = ProductionBaseURL
+	tokenURL, err := carrierhttp.ResolveTokenURL(Code, opts.TokenURL, ep.Base+tokenPath)
+	if err != nil {
+		return nil, err
 	}
-	if _, err := carrierhttp.CheckURL(base); err != nil {
-		return nil, fmt.Errorf("fedex: Config.BaseURL: %w", err)
-	}
-	base = strings.TrimRight(base, "/")
-	tokenURL := cfg.TokenURL
-	if tokenURL == "" {
-		tokenURL = base + tokenPath
-	}
-	if _, err := carrierhttp.CheckURL(tokenURL); err != nil {
-		return nil, fmt.Errorf("fedex: Config.TokenURL: %w", err)
-	}
-	if cfg.MaxBodyBytes < 0 {
-		return nil, errors.New("fedex: Config.MaxBodyBytes is negative")
-	}
-	locale := cfg.Locale
+	locale := opts.Locale
 	if locale == "" {
 		locale = "en_US"
 	}
-	if strings.ContainsAny(locale, "\r\n") {
-		return nil, errors.New("fedex: Config.Locale contains a line break")
+	if err := carrierhttp.HeaderSafe(Code, "Options.Locale", locale); err != nil {
+		return nil, err
 	}
-	log := cfg.Logger
+	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	hc, tokens, err := carrierhttp.NewOAuth(carrierhttp.Options{
-		HTTPClient:    cfg.HTTPClient,
-		RetryMax:      cfg.RetryMax,
-		RetryWaitMin:  cfg.RetryWaitMin,
-		RetryWaitMax:  cfg.RetryWaitMax,
-		MaxRetryAfter: cfg.MaxRetryAfter,
-		Logger:        cfg.Logger,
+		HTTPClient:    opts.HTTPClient,
+		RetryMax:      opts.RetryMax,
+		RetryWaitMin:  opts.RetryWaitMin,
+		RetryWaitMax:  opts.RetryWaitMax,
+		MaxRetryAfter: opts.MaxRetryAfter,
+		Logger:        opts.Logger,
+		Now:           opts.Now,
 	}, carrierhttp.TokenConfig{
 		Carrier:      Code,
 		TokenURL:     tokenURL,
-		ClientID:     cfg.ClientID,
-		ClientSecret: cfg.ClientSecret,
+		ClientID:     clientID,
+		ClientSecret: clientSecret,
 		// FedEx takes client_id and client_secret as form fields.
 		AuthStyle:  oauth2.AuthStyleInParams,
 		ParseError: parseTokenError,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("fedex: %w", err)
+		return nil, carrierhttp.NewError(Code, err)
 	}
 	return &Carrier{
-		trackURL: base + trackPath,
+		trackURL: ep.Base + trackPath,
 		locale:   locale,
-		maxBody:  cfg.MaxBodyBytes,
+		maxBody:  ep.MaxBody,
 		http:     hc,
 		tokens:   tokens,
 		log:      log,
@@ -227,10 +216,10 @@ func (c *Carrier) TrackBatch(ctx context.Context, numbers []string) ([]carriers.
 	index := make(map[query]int, len(numbers)) // query → position in qs
 	perNumber := make([]int, len(numbers))     // number → position in qs, -1 if invalid
 	for i, n := range numbers {
-		out[i].Number = n
+		out[i].TrackingNumber = n
 		q, err := parseNumber(n)
 		if err != nil {
-			out[i].Err = &carriers.Error{Carrier: Code, Op: "track", Number: carrierhttp.Clip(n, 64), Message: err.Error(), Err: carriers.ErrInvalidNumber}
+			out[i].Err = &carriers.Error{Carrier: Code, Op: "track", TrackingNumber: carrierhttp.Clip(n, 64), Message: err.Error(), Err: carriers.ErrInvalidNumber}
 			perNumber[i] = -1
 			continue
 		}
@@ -246,7 +235,7 @@ func (c *Carrier) TrackBatch(ctx context.Context, numbers []string) ([]carriers.
 		return out, nil
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: single(numbers), Err: err}
+		return nil, &carriers.Error{Carrier: Code, Op: "track", TrackingNumber: single(numbers), Err: err}
 	}
 	results, err := c.send(ctx, qs, single(numbers))
 	if err != nil {
@@ -257,7 +246,7 @@ func (c *Carrier) TrackBatch(ctx context.Context, numbers []string) ([]carriers.
 			for i := range out {
 				if out[i].Err == nil {
 					e := *ce
-					e.Number = out[i].Number
+					e.TrackingNumber = out[i].TrackingNumber
 					out[i].Err = &e
 				}
 			}
@@ -350,11 +339,11 @@ func pick(results []result, q query) (*carriers.Tracking, error) {
 	case firstErr != nil:
 		return nil, firstErr
 	case matched:
-		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: q.number,
+		return nil, &carriers.Error{Carrier: Code, Op: "track", TrackingNumber: q.number,
 			Message: "no shipment with trackingNumberUniqueId " + carrierhttp.Clip(q.uniqueID, 64), Err: carriers.ErrNotFound}
 	default:
-		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: q.number,
-			Err: &carriers.DecodeError{Field: "output.completeTrackResults", Value: q.number, Err: errors.New("no result for the requested number")}}
+		return nil, &carriers.Error{Carrier: Code, Op: "track", TrackingNumber: q.number,
+			Err: &carriers.DecodeError{Path: "output.completeTrackResults", Value: q.number, Err: errors.New("no result for the requested number")}}
 	}
 }
 
@@ -389,7 +378,7 @@ func (c *Carrier) send(ctx context.Context, qs []query, number string) ([]result
 	}
 	body, err := json.Marshal(req)
 	if err != nil {
-		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: number, Err: err}
+		return nil, &carriers.Error{Carrier: Code, Op: "track", TrackingNumber: number, Err: err}
 	}
 	var results []result
 	first := true
@@ -414,7 +403,7 @@ func (c *Carrier) send(ctx context.Context, qs []query, number string) ([]result
 func (c *Carrier) post(ctx context.Context, tok *oauth2.Token, body []byte, number string) ([]result, error) {
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, c.trackURL, body)
 	if err != nil {
-		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: number, Err: err}
+		return nil, &carriers.Error{Carrier: Code, Op: "track", TrackingNumber: number, Err: err}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
@@ -436,9 +425,9 @@ func (c *Carrier) post(ctx context.Context, tok *oauth2.Token, body []byte, numb
 	if err != nil {
 		var ce *carriers.Error
 		if errors.As(err, &ce) {
-			ce.HTTPStatus = resp.StatusCode
-			if ce.Number == "" {
-				ce.Number = number
+			ce.StatusCode = resp.StatusCode
+			if ce.TrackingNumber == "" {
+				ce.TrackingNumber = number
 			}
 			if ce.RequestID == "" {
 				ce.RequestID = carrierhttp.RequestID(resp.Header)
@@ -448,7 +437,7 @@ func (c *Carrier) post(ctx context.Context, tok *oauth2.Token, body []byte, numb
 	}
 	for i := range results {
 		if e := results[i].err; e != nil {
-			e.HTTPStatus = resp.StatusCode
+			e.StatusCode = resp.StatusCode
 		}
 	}
 	return results, nil

@@ -126,10 +126,8 @@ func (f *fakeFedEx) answer(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(body)
 }
 
-func (f *fakeFedEx) config() Config {
-	return Config{
-		ClientID:     testClientID,
-		ClientSecret: testClientSecret,
+func (f *fakeFedEx) config() Options {
+	return Options{
 		BaseURL:      f.srv.URL,
 		RetryMax:     2,
 		RetryWaitMin: time.Millisecond,
@@ -139,7 +137,7 @@ func (f *fakeFedEx) config() Config {
 
 func (f *fakeFedEx) carrier(t testing.TB) *Carrier {
 	t.Helper()
-	c, err := New(f.config())
+	c, err := New(testClientID, testClientSecret, f.config())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,28 +151,30 @@ func TestConformance(t *testing.T) {
 		Make: func(t *testing.T, track http.Handler) (carriers.Carrier, error) {
 			f := newFake(t)
 			f.track = track // nil: answer from the fixtures
-			return New(f.config())
+			return New(testClientID, testClientSecret, f.config())
 		},
 	})
 }
 
 func TestNewValidates(t *testing.T) {
-	good := Config{ClientID: "a", ClientSecret: "b"}
-	if c, err := New(good); err != nil || c.trackURL != ProductionBaseURL+trackPath {
+	if c, err := New("a", "b", Options{}); err != nil || c.trackURL != ProductionBaseURL+trackPath {
 		t.Fatalf("New(defaults) = %v, %v", c, err)
 	}
-	bad := map[string]Config{
-		"no id":        {ClientSecret: "b"},
-		"no secret":    {ClientID: "a"},
-		"relative URL": {ClientID: "a", ClientSecret: "b", BaseURL: "apis.fedex.com"},
-		"ftp URL":      {ClientID: "a", ClientSecret: "b", BaseURL: "ftp://apis.fedex.com"},
-		"bad token":    {ClientID: "a", ClientSecret: "b", TokenURL: "/oauth"},
-		"waits":        {ClientID: "a", ClientSecret: "b", RetryWaitMin: time.Second, RetryWaitMax: time.Millisecond},
-		"body":         {ClientID: "a", ClientSecret: "b", MaxBodyBytes: -1},
-		"locale":       {ClientID: "a", ClientSecret: "b", Locale: "en_US\r\nX-Evil: 1"},
+	bad := map[string]struct {
+		id, secret string
+		opts       Options
+	}{
+		"no id":        {"", "b", Options{}},
+		"no secret":    {"a", "", Options{}},
+		"relative URL": {"a", "b", Options{BaseURL: "apis.fedex.com"}},
+		"ftp URL":      {"a", "b", Options{BaseURL: "ftp://apis.fedex.com"}},
+		"bad token":    {"a", "b", Options{TokenURL: "/oauth"}},
+		"waits":        {"a", "b", Options{RetryWaitMin: time.Second, RetryWaitMax: time.Millisecond}},
+		"body":         {"a", "b", Options{MaxBodyBytes: -1}},
+		"locale":       {"a", "b", Options{Locale: "en_US\r\nX-Evil: 1"}},
 	}
-	for name, cfg := range bad {
-		if _, err := New(cfg); err == nil || !strings.HasPrefix(err.Error(), "fedex: ") {
+	for name, tc := range bad {
+		if _, err := New(tc.id, tc.secret, tc.opts); err == nil || !strings.HasPrefix(err.Error(), "fedex: ") || strings.Contains(err.Error(), "X-Evil") {
 			t.Errorf("%s: New error = %v, want a fedex: error", name, err)
 		}
 	}
@@ -214,9 +214,7 @@ func TestTokenRefreshedWhenRefused(t *testing.T) {
 
 func TestBadCredentials(t *testing.T) {
 	f := newFake(t)
-	cfg := f.config()
-	cfg.ClientSecret = "wrong-secret"
-	c, err := New(cfg)
+	c, err := New(testClientID, "wrong-secret", f.config())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +223,7 @@ func TestBadCredentials(t *testing.T) {
 		t.Fatalf("error %v, want ErrUnauthorized", err)
 	}
 	var ce *carriers.Error
-	if !errors.As(err, &ce) || ce.Op != "token" || ce.Carrier != Code || ce.HTTPStatus != http.StatusUnauthorized || ce.Code != "NOT.AUTHORIZED.ERROR" {
+	if !errors.As(err, &ce) || ce.Op != "token" || ce.Carrier != Code || ce.StatusCode != http.StatusUnauthorized || ce.Code != "NOT.AUTHORIZED.ERROR" {
 		t.Errorf("error %#v: want the token failure with FedEx's code", err)
 	}
 	if strings.Contains(err.Error(), "wrong-secret") {
@@ -241,7 +239,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 	var buf bytes.Buffer
 	cfg := f.config()
 	cfg.Logger = slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c, err := New(cfg)
+	c, err := New(testClientID, testClientSecret, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +339,7 @@ func TestErrorResponses(t *testing.T) {
 			})
 			cfg := f.config()
 			cfg.RetryMax = -1
-			c, err := New(cfg)
+			c, err := New(testClientID, testClientSecret, cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -350,7 +348,7 @@ func TestErrorResponses(t *testing.T) {
 				t.Fatalf("error %v, want %v", err, tc.want)
 			}
 			var ce *carriers.Error
-			if !errors.As(err, &ce) || ce.Code != tc.code || ce.HTTPStatus != tc.status || ce.RequestID == "" || ce.Number != unknownNumber {
+			if !errors.As(err, &ce) || ce.Code != tc.code || ce.StatusCode != tc.status || ce.RequestID == "" || ce.TrackingNumber != unknownNumber {
 				t.Errorf("error %#v: want code %s, HTTP %d, the transactionId and the number", ce, tc.code, tc.status)
 			}
 		})
@@ -369,8 +367,8 @@ func TestTrackBatch(t *testing.T) {
 		t.Fatalf("%d results for %d numbers", len(res), len(numbers))
 	}
 	for i, r := range res {
-		if r.Number != numbers[i] {
-			t.Errorf("result %d is for %q, want %q", i, r.Number, numbers[i])
+		if r.TrackingNumber != numbers[i] {
+			t.Errorf("result %d is for %q, want %q", i, r.TrackingNumber, numbers[i])
 		}
 		if (r.Tracking == nil) == (r.Err == nil) {
 			t.Errorf("result %d: exactly one of Tracking and Err must be set: %+v", i, r)
@@ -385,7 +383,7 @@ func TestTrackBatch(t *testing.T) {
 	if !errors.Is(res[2].Err, carriers.ErrInvalidNumber) {
 		t.Errorf("malformed number: %v, want ErrInvalidNumber", res[2].Err)
 	}
-	if res[3].Tracking == nil || res[3].Tracking.Number != knownNumber {
+	if res[3].Tracking == nil || res[3].Tracking.TrackingNumber != knownNumber {
 		t.Errorf("known number with spaces: %+v", res[3])
 	}
 	if res[3].Tracking == res[0].Tracking {
@@ -421,7 +419,7 @@ func TestTrackBatchNotFoundForAll(t *testing.T) {
 	}
 	for _, r := range res {
 		var ce *carriers.Error
-		if !errors.As(r.Err, &ce) || !errors.Is(r.Err, carriers.ErrNotFound) || ce.Number != r.Number {
+		if !errors.As(r.Err, &ce) || !errors.Is(r.Err, carriers.ErrNotFound) || ce.TrackingNumber != r.TrackingNumber {
 			t.Errorf("result %+v, want ErrNotFound naming its number", r)
 		}
 	}
@@ -507,7 +505,7 @@ func TestWebhook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || got[0].Number != knownNumber || got[0].Status != carriers.StatusDelivered {
+	if len(got) != 1 || got[0].TrackingNumber != knownNumber || got[0].Status != carriers.StatusDelivered {
 		t.Fatalf("ParseWebhook = %+v", got)
 	}
 	if err := carrierstest.CheckTracking(Code, &got[0]); err != nil {
@@ -533,7 +531,7 @@ func TestInvalidJWTIsUnauthorized(t *testing.T) {
 	})
 	cfg := f.config()
 	cfg.RetryMax = -1
-	c, err := New(cfg)
+	c, err := New(testClientID, testClientSecret, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -543,5 +541,36 @@ func TestInvalidJWTIsUnauthorized(t *testing.T) {
 	}
 	if n := f.tokens.Requests(); n != 2 {
 		t.Errorf("%d token requests, want 2 (a fresh token after the refusal)", n)
+	}
+}
+
+// TestClock checks that Options.Now is the clock token expiry reads: the
+// token (expires_in 3599) is reused until the injected clock passes its
+// expiry, then fetched anew.
+func TestClock(t *testing.T) {
+	f := newFake(t)
+	clk := adaptertest.NewClock(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
+	opts := f.config()
+	opts.Now = clk.Now
+	c, err := New(testClientID, testClientSecret, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	track := func() {
+		t.Helper()
+		if _, err := c.Track(t.Context(), knownNumber); err != nil {
+			t.Fatal(err)
+		}
+	}
+	track()
+	clk.Add(50 * time.Minute)
+	track()
+	if n := f.tokens.Requests(); n != 1 {
+		t.Errorf("%d token requests within the token's life, want 1", n)
+	}
+	clk.Add(time.Hour)
+	track()
+	if n := f.tokens.Requests(); n != 2 {
+		t.Errorf("%d token requests after the injected clock passed expiry, want 2", n)
 	}
 }

@@ -49,7 +49,7 @@ func ParseTrackResults(body []byte) ([]carriers.TrackResult, error) {
 	}
 	out := make([]carriers.TrackResult, len(results))
 	for i, r := range results {
-		out[i] = carriers.TrackResult{Number: r.requested, Tracking: r.tracking}
+		out[i] = carriers.TrackResult{TrackingNumber: r.requested, Tracking: r.tracking}
 		if r.err != nil {
 			out[i].Err = r.err
 		}
@@ -97,11 +97,11 @@ func parseBody(body []byte, op string) ([]result, error) {
 		}
 		if resp.Output == nil {
 			return nil, &carriers.Error{Carrier: Code, Op: op, RequestID: reqID,
-				Err: &carriers.DecodeError{Field: "output", Err: errMissing}}
+				Err: &carriers.DecodeError{Path: "output", Err: errMissing}}
 		}
 		if resp.Output.CompleteTrackResults == nil {
 			return nil, &carriers.Error{Carrier: Code, Op: op, RequestID: reqID,
-				Err: &carriers.DecodeError{Field: "output.completeTrackResults", Err: errMissing}}
+				Err: &carriers.DecodeError{Path: "output.completeTrackResults", Err: errMissing}}
 		}
 		return nil, &carriers.Error{Carrier: Code, Op: op, RequestID: reqID,
 			Message: "no results", Err: carriers.ErrNotFound}
@@ -111,7 +111,7 @@ func parseBody(body []byte, op string) ([]result, error) {
 		requested := ctr.TrackingNumber.Trim()
 		if len(ctr.TrackResults) == 0 {
 			results = append(results, result{requested: requested, err: &carriers.Error{
-				Carrier: Code, Op: op, Number: requested, RequestID: reqID,
+				Carrier: Code, Op: op, TrackingNumber: requested, RequestID: reqID,
 				Message: "no trackResults for the number", Err: carriers.ErrNotFound}})
 			continue
 		}
@@ -127,7 +127,7 @@ func parseBody(body []byte, op string) ([]result, error) {
 			} else {
 				t, err := normalize(tr, requested, path)
 				if err != nil {
-					return nil, &carriers.Error{Carrier: Code, Op: op, Number: r.requested, RequestID: reqID, Err: err}
+					return nil, &carriers.Error{Carrier: Code, Op: op, TrackingNumber: r.requested, RequestID: reqID, Err: err}
 				}
 				r.tracking = t
 			}
@@ -151,7 +151,7 @@ func apiErr(op, number, reqID string, e apiError, fallback error) *carriers.Erro
 	if !ok {
 		sentinel = fallback
 	}
-	return &carriers.Error{Carrier: Code, Op: op, Number: number, RequestID: reqID,
+	return &carriers.Error{Carrier: Code, Op: op, TrackingNumber: number, RequestID: reqID,
 		Code: e.Code.Trim(), Message: carrierhttp.Clip(e.Message.Trim(), 256), Err: sentinel}
 }
 
@@ -159,15 +159,15 @@ func apiErr(op, number, reqID string, e apiError, fallback error) *carriers.Erro
 // as the request named it; path is the JSON path of tr, for errors.
 func normalize(tr *trackResult, requested, path string) (*carriers.Tracking, error) {
 	t := &carriers.Tracking{
-		Carrier: Code,
-		Number:  tr.TrackingNumberInfo.TrackingNumber.Trim(),
-		Raw:     tr.raw,
+		Carrier:        Code,
+		TrackingNumber: tr.TrackingNumberInfo.TrackingNumber.Trim(),
+		Raw:            tr.raw,
 	}
-	if t.Number == "" {
-		t.Number = requested
+	if t.TrackingNumber == "" {
+		t.TrackingNumber = requested
 	}
-	if t.Number == "" {
-		return nil, &carriers.DecodeError{Field: path + ".trackingNumberInfo.trackingNumber", Err: errMissing}
+	if t.TrackingNumber == "" {
+		return nil, &carriers.DecodeError{Path: path + ".trackingNumberInfo.trackingNumber", Err: errMissing}
 	}
 	if sd := tr.ServiceDetail; sd != nil {
 		t.Service = sd.Description.Trim()

@@ -98,10 +98,10 @@ func TestParseTrackResultsKeepsPerNumberErrors(t *testing.T) {
 	if len(res) != 2 {
 		t.Fatalf("got %d results, want 2", len(res))
 	}
-	if res[0].Tracking == nil || res[0].Err != nil || res[0].Number != "123456789012" {
+	if res[0].Tracking == nil || res[0].Err != nil || res[0].TrackingNumber != "123456789012" {
 		t.Errorf("result 0 = %+v, want the example package under the requested number", res[0])
 	}
-	if res[1].Tracking != nil || !errors.Is(res[1].Err, carriers.ErrNotFound) || res[1].Number != "39936862321" {
+	if res[1].Tracking != nil || !errors.Is(res[1].Err, carriers.ErrNotFound) || res[1].TrackingNumber != "39936862321" {
 		t.Errorf("result 1 = %+v, want not found for 39936862321", res[1])
 	}
 	if id := UniqueID(res[0].Tracking); id != "245822~123456789012~FDEG" {
@@ -257,8 +257,8 @@ func TestWrongTypes(t *testing.T) {
 			if !errors.As(err, &de) {
 				t.Fatalf("error %v has no *carriers.DecodeError", err)
 			}
-			if tc.field != "" && de.Field != tc.field {
-				t.Errorf("DecodeError.Field = %q, want %q (%v)", de.Field, tc.field, err)
+			if tc.field != "" && de.Path != tc.field {
+				t.Errorf("DecodeError.Path = %q, want %q (%v)", de.Path, tc.field, err)
 			}
 		})
 	}

@@ -13,10 +13,13 @@ import (
 // label was created.
 func Example() {
 	labelAt := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
-	sim := simulator.New(simulator.Options{
-		Seed:  1,
-		Clock: func() time.Time { return labelAt.AddDate(0, 0, 10) },
+	sim, err := simulator.New(simulator.Options{
+		Seed: 1,
+		Now:  func() time.Time { return labelAt.AddDate(0, 0, 10) },
 	})
+	if err != nil {
+		log.Fatal(err)
+	}
 	number, err := sim.Ship(simulator.Plan{LabelCreatedAt: labelAt, Trouble: simulator.FailedAttempt})
 	if err != nil {
 		log.Fatal(err)
@@ -25,7 +28,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(tr.Number, tr.Status)
+	fmt.Println(tr.TrackingNumber, tr.Status)
 	for i := len(tr.Events) - 1; i >= 0; i-- {
 		e := tr.Events[i]
 		fmt.Printf("%s  %-4s %-16s %s\n", e.Time.Format("Mon Jan 2 15:04 MST"), e.Code, e.Status, e.Description)

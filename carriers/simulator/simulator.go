@@ -5,10 +5,19 @@
 // shipment stalled in transit, a failed delivery attempt, a lost or damaged
 // parcel, a return to sender, a slipped delivery estimate.
 //
-// Everything is a function of the seed, the plan and the simulated clock:
-// the same inputs give the same events on every machine and in any order of
-// calls. Track returns what a real carrier would have said at the instant
-// the Clock reports, so advancing the clock replays a shipment's life.
+// It also behaves like the carriers real data shows (Options): lanes whose
+// scheduled transit grows with the distance between origin and
+// destination (Places), clean parcels that arrive silently late with a
+// heavy right tail (LateShare), surges that slow a destination region for
+// weeks (Surges), Saturday deliveries (WeekendDelivery), carriers that
+// give no estimate (NoEstimates) and carriers that scan rarely or only at
+// pickup and delivery (Scans). Thin lanes are the caller's choice of
+// volumes.
+//
+// Everything is a function of the seed, the options, the plan and the
+// simulated clock: the same inputs give the same events on every machine
+// and in any order of calls. Track returns what a real carrier would have said at the instant
+// Options.Now reports, so advancing the clock replays a shipment's life.
 package simulator
 
 import (
@@ -16,7 +25,9 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -87,38 +98,102 @@ type Place struct {
 
 // Plan describes one simulated shipment.
 type Plan struct {
-	// Number is the tracking number; Ship assigns one when it is empty.
-	Number string
+	// TrackingNumber is the tracking number; Ship assigns one when it is
+	// empty.
+	TrackingNumber string
 	// LabelCreatedAt is when the label was created: the carrier knows
 	// nothing about the number before this instant. Required.
 	LabelCreatedAt time.Time
-	// Origin and Destination default to Reno, NV and Columbus, OH.
+	// Origin and Destination default to Reno, NV and Columbus, OH. The
+	// scheduled transit depends on how far apart they are (see
+	// TransitDays); Places lists the places whose position the simulator
+	// knows.
 	Origin, Destination Place
 	// Service is reported in Tracking.Service; default "Ground".
 	Service string
 	// TransitDays is the number of business days from pickup to the
-	// scheduled delivery; 0 draws 2–5 from the seed.
+	// scheduled delivery. 0 draws it from the lane: uniformly from
+	// lo to 2·lo+1 business days, where lo is 1 within about 12° of
+	// longitude, 2 up to about 37° (Reno to Columbus: 2–5), 3 coast to
+	// coast; 2–5 when a place is not one the simulator knows. Options
+	// LateShare and Surges add days beyond the schedule.
 	TransitDays int
 	// Trouble is the problem to inject, if any.
 	Trouble Trouble
 }
 
 // Options configures a simulator. The zero value is usable: seed 0, code
-// "sim", and the wall clock.
+// "sim", the wall clock, a carrier that scans at every hub and gives
+// estimates, every clean parcel on its scheduled day, no weekend deliveries
+// and no surges. New validates it.
 type Options struct {
 	// Seed makes runs differ; the same seed gives the same events.
 	Seed uint64
 	// Code overrides the carrier code ("sim").
 	Code string
-	// Clock returns the simulated present. Nil means time.Now.
-	Clock func() time.Time
+	// Now returns the simulated present. Nil means time.Now.
+	Now func() time.Time
+	// Scans is how often the carrier scans a parcel between pickup and
+	// delivery [ScansFull].
+	Scans Scans
+	// NoEstimates makes the carrier give no delivery estimate, as many
+	// marketplace and regional carriers do.
+	NoEstimates bool
+	// LateShare is the share (0 to 1) of parcels that arrive after the
+	// carrier's scheduled day without any trouble being reported: one or
+	// more business days late, with a heavy right tail (most by one or
+	// two days, a few by a week or more). Zero means none.
+	LateShare float64
+	// WeekendDelivery is the probability (0 to 1) that a parcel due on a
+	// Monday is delivered on the Saturday before instead. Zero means the
+	// carrier never delivers on weekends; about 0.35 gives the 6–7 % of
+	// weekend deliveries seen on real marketplace data.
+	WeekendDelivery float64
+	// Surges slow the parcels bound for a region for a stretch of time.
+	Surges []Surge
 }
+
+// Scans says how often a carrier scans a parcel between pickup and
+// delivery.
+type Scans int
+
+// The scan levels.
+const (
+	// ScansFull: arrival and departure at every facility, a scan on each
+	// business day a parcel waits at the destination facility, and out
+	// for delivery.
+	ScansFull Scans = iota
+	// ScansRare: pickup, about one facility scan in five, out for
+	// delivery and delivery.
+	ScansRare
+	// ScansSparse: pickup and delivery only (and exceptions, failed
+	// attempts and returns, which every carrier reports).
+	ScansSparse
+)
+
+// Surge slows every parcel bound for Region that is picked up in
+// [Start, End): each takes ExtraDays more business days on average
+// (exponentially distributed, so some take much longer), with no exception
+// scan and no change to the carrier's estimate.
+type Surge struct {
+	// Region is the destination region, "US-OH" (country and state of
+	// the destination Place).
+	Region     string
+	Start, End time.Time
+	// ExtraDays is the mean delay in business days, greater than 0 and
+	// at most 20.
+	ExtraDays float64
+}
+
+// ErrInvalidOptions is returned by New for options it cannot use.
+var ErrInvalidOptions = errors.New("simulator: invalid options")
 
 // Carrier is the simulated carrier. It is safe for concurrent use.
 type Carrier struct {
-	seed  uint64
-	code  string
-	clock func() time.Time
+	seed uint64
+	code string
+	now  func() time.Time
+	opts Options
 
 	mu     sync.RWMutex
 	next   int
@@ -127,16 +202,36 @@ type Carrier struct {
 
 var _ carriers.Carrier = (*Carrier)(nil)
 
-// New returns a simulator with no shipments.
-func New(opts Options) *Carrier {
-	c := &Carrier{seed: opts.Seed, code: opts.Code, clock: opts.Clock, script: map[string]*script{}}
+// New validates opts and returns a simulator with no shipments.
+func New(opts Options) (*Carrier, error) {
+	if opts.Scans < ScansFull || opts.Scans > ScansSparse {
+		return nil, fmt.Errorf("%w: Scans %d is not a scan level", ErrInvalidOptions, int(opts.Scans))
+	}
+	if !(opts.LateShare >= 0 && opts.LateShare <= 1) {
+		return nil, fmt.Errorf("%w: LateShare %v is not in [0, 1]", ErrInvalidOptions, opts.LateShare)
+	}
+	if !(opts.WeekendDelivery >= 0 && opts.WeekendDelivery <= 1) {
+		return nil, fmt.Errorf("%w: WeekendDelivery %v is not in [0, 1]", ErrInvalidOptions, opts.WeekendDelivery)
+	}
+	for i, sg := range opts.Surges {
+		switch {
+		case sg.Region == "":
+			return nil, fmt.Errorf("%w: Surges[%d].Region is empty", ErrInvalidOptions, i)
+		case sg.Start.IsZero() || !sg.End.After(sg.Start):
+			return nil, fmt.Errorf("%w: Surges[%d] needs a Start before its End", ErrInvalidOptions, i)
+		case !(sg.ExtraDays > 0 && sg.ExtraDays <= 20):
+			return nil, fmt.Errorf("%w: Surges[%d].ExtraDays %v is not in (0, 20]", ErrInvalidOptions, i, sg.ExtraDays)
+		}
+	}
+	opts.Surges = slices.Clone(opts.Surges)
+	c := &Carrier{seed: opts.Seed, code: opts.Code, now: opts.Now, opts: opts, script: map[string]*script{}}
 	if c.code == "" {
 		c.code = Code
 	}
-	if c.clock == nil {
-		c.clock = time.Now
+	if c.now == nil {
+		c.now = time.Now
 	}
-	return c
+	return c, nil
 }
 
 // Code returns the carrier code ("sim" unless Options.Code was set).
@@ -157,14 +252,89 @@ var (
 	Indianapolis = Place{carriers.Location{City: "Indianapolis", State: "IN", PostalCode: "46241", Country: "US"}, time.FixedZone("EST", -5*3600)}
 	// Columbus is the default destination: Columbus, OH (UTC-5).
 	Columbus = Place{carriers.Location{City: "Columbus", State: "OH", PostalCode: "43215", Country: "US"}, time.FixedZone("EST", -5*3600)}
+	// Seattle: Seattle, WA (UTC-8).
+	Seattle = Place{carriers.Location{City: "Seattle", State: "WA", PostalCode: "98108", Country: "US"}, time.FixedZone("PST", -8*3600)}
+	// LosAngeles: Los Angeles, CA (UTC-8).
+	LosAngeles = Place{carriers.Location{City: "Los Angeles", State: "CA", PostalCode: "90021", Country: "US"}, time.FixedZone("PST", -8*3600)}
+	// Phoenix: Phoenix, AZ (UTC-7).
+	Phoenix = Place{carriers.Location{City: "Phoenix", State: "AZ", PostalCode: "85043", Country: "US"}, time.FixedZone("MST", -7*3600)}
+	// Dallas: Dallas, TX (UTC-6).
+	Dallas = Place{carriers.Location{City: "Dallas", State: "TX", PostalCode: "75241", Country: "US"}, time.FixedZone("CST", -6*3600)}
+	// Atlanta: Atlanta, GA (UTC-5).
+	Atlanta = Place{carriers.Location{City: "Atlanta", State: "GA", PostalCode: "30336", Country: "US"}, time.FixedZone("EST", -5*3600)}
+	// Miami: Miami, FL (UTC-5).
+	Miami = Place{carriers.Location{City: "Miami", State: "FL", PostalCode: "33166", Country: "US"}, time.FixedZone("EST", -5*3600)}
+	// NewYork: New York, NY (UTC-5).
+	NewYork = Place{carriers.Location{City: "New York", State: "NY", PostalCode: "10001", Country: "US"}, time.FixedZone("EST", -5*3600)}
 )
+
+// Places returns the places whose position the simulator knows, west to
+// east: their lanes get a transit time that grows with the distance.
+func Places() []Place {
+	return []Place{Seattle, LosAngeles, Reno, Phoenix, SaltLakeCity, Denver, Dallas, Chicago, Indianapolis, Atlanta, Columbus, Miami, NewYork}
+}
+
+// Region returns the place's region as package tracking names it:
+// country, "-", state ("US-OH"), or the country alone.
+func (p Place) Region() string {
+	if p.State == "" {
+		return p.Country
+	}
+	return p.Country + "-" + p.State
+}
+
+// longitude returns the longitude of a known place.
+func longitude(p Place) (float64, bool) {
+	if p.Country != "US" {
+		return 0, false
+	}
+	switch p.State {
+	case "WA":
+		return -122.3, true
+	case "CA":
+		return -118.2, true
+	case "NV":
+		return -119.8, true
+	case "AZ":
+		return -112.1, true
+	case "UT":
+		return -111.9, true
+	case "CO":
+		return -105.0, true
+	case "TX":
+		return -96.8, true
+	case "IL":
+		return -87.6, true
+	case "IN":
+		return -86.2, true
+	case "GA":
+		return -84.4, true
+	case "OH":
+		return -83.0, true
+	case "FL":
+		return -80.2, true
+	case "NY":
+		return -74.0, true
+	}
+	return 0, false
+}
+
+// laneMin returns the fewest scheduled business days on the lane o→d.
+func laneMin(o, d Place) int {
+	a, ok1 := longitude(o)
+	b, ok2 := longitude(d)
+	if !ok1 || !ok2 {
+		return 2
+	}
+	return 1 + int(math.Abs(a-b)/25+0.5)
+}
 
 var hubs = []Place{SaltLakeCity, Denver, Chicago, Indianapolis}
 
 // ErrInvalidPlan is returned by Ship for a plan it cannot simulate.
 var ErrInvalidPlan = errors.New("simulator: invalid plan")
 
-// Ship adds a shipment and returns its tracking number (Plan.Number, or a
+// Ship adds a shipment and returns its tracking number (Plan.TrackingNumber, or a
 // generated "SIM…" number). Adding a number twice is an error.
 func (c *Carrier) Ship(p Plan) (string, error) {
 	if p.LabelCreatedAt.IsZero() {
@@ -178,24 +348,35 @@ func (c *Carrier) Ship(p Plan) (string, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if p.Number == "" {
+	if p.TrackingNumber == "" {
 		for {
 			c.next++
-			p.Number = fmt.Sprintf("SIM%010d", c.next)
-			if _, taken := c.script[p.Number]; !taken {
+			p.TrackingNumber = simNumber(c.next)
+			if _, taken := c.script[p.TrackingNumber]; !taken {
 				break
 			}
 		}
 	}
-	if _, dup := c.script[p.Number]; dup {
-		return "", fmt.Errorf("%w: number %s already shipped", ErrInvalidPlan, p.Number)
+	if _, dup := c.script[p.TrackingNumber]; dup {
+		return "", fmt.Errorf("%w: number %s already shipped", ErrInvalidPlan, p.TrackingNumber)
 	}
-	c.script[p.Number] = build(c.seed, p)
-	return p.Number, nil
+	c.script[p.TrackingNumber] = build(c.seed, &c.opts, p)
+	return p.TrackingNumber, nil
 }
 
-// Numbers returns the numbers of all shipments, sorted.
-func (c *Carrier) Numbers() []string {
+// simNumber formats "SIM" and n in ten digits.
+func simNumber(n int) string {
+	var b [13]byte
+	copy(b[:], "SIM")
+	for i := 12; i >= 3; i-- {
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[:])
+}
+
+// TrackingNumbers returns the tracking numbers of all shipments, sorted.
+func (c *Carrier) TrackingNumbers() []string {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	ns := make([]string, 0, len(c.script))
@@ -219,19 +400,19 @@ func (c *Carrier) Script(number string) ([]carriers.Event, bool) {
 }
 
 // Track returns the shipment as the carrier would describe it at the
-// instant Options.Clock reports: the events that have happened, newest
+// instant Options.Now reports: the events that have happened, newest
 // first, and the estimate then in force. A number the simulator does not
 // know, or whose label has not been created yet, is ErrNotFound.
 func (c *Carrier) Track(ctx context.Context, number string) (*carriers.Tracking, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, &carriers.Error{Carrier: c.code, Op: "track", Number: number, Err: err}
+		return nil, &carriers.Error{Carrier: c.code, Op: "track", TrackingNumber: number, Err: err}
 	}
 	c.mu.RLock()
 	s, ok := c.script[strings.TrimSpace(number)]
 	c.mu.RUnlock()
-	now := c.clock()
+	now := c.now()
 	if !ok || now.Before(s.plan.LabelCreatedAt) {
-		return nil, &carriers.Error{Carrier: c.code, Op: "track", Number: number, Code: "NOT_FOUND", Message: "no such shipment", Err: carriers.ErrNotFound}
+		return nil, &carriers.Error{Carrier: c.code, Op: "track", TrackingNumber: number, Code: "NOT_FOUND", Message: "no such shipment", Err: carriers.ErrNotFound}
 	}
 	return s.at(c.code, now), nil
 }
@@ -249,10 +430,13 @@ type estimateChange struct {
 }
 
 func (s *script) at(code string, now time.Time) *carriers.Tracking {
-	tr := &carriers.Tracking{Carrier: code, Number: s.plan.Number, Service: s.plan.Service}
-	for i := len(s.events) - 1; i >= 0; i-- {
-		if !s.events[i].Time.After(now) {
-			tr.Events = append(tr.Events, s.events[i])
+	tr := &carriers.Tracking{Carrier: code, TrackingNumber: s.plan.TrackingNumber, Service: s.plan.Service}
+	// Events are in time order: those up to now are a prefix.
+	k := sort.Search(len(s.events), func(i int) bool { return s.events[i].Time.After(now) })
+	if k > 0 {
+		tr.Events = make([]carriers.Event, k)
+		for i := range k {
+			tr.Events[i] = s.events[k-1-i]
 		}
 	}
 	if len(tr.Events) > 0 {
@@ -276,9 +460,11 @@ func (s *script) at(code string, now time.Time) *carriers.Tracking {
 
 // builder accumulates a script.
 type builder struct {
-	rng *rand.Rand
-	s   *script
-	t   time.Time // time of the last event
+	rng   *rand.Rand // the plan's timings (the stream of the first versions)
+	extra *rand.Rand // lateness, surges, weekends and scan sampling
+	opts  *Options
+	s     *script
+	t     time.Time // time of the last event
 }
 
 func (b *builder) add(after time.Duration, p Place, st carriers.Status, r carriers.Reason, code, desc string) {
@@ -313,6 +499,9 @@ func (b *builder) atLocal(p Place, hour, minute int, min time.Duration) time.Dur
 }
 
 func (b *builder) estimate(at time.Time, day time.Time, src carriers.EstimateSource) {
+	if b.opts.NoEstimates {
+		return
+	}
 	d := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
 	b.s.estimates = append(b.s.estimates, estimateChange{at: at, est: carriers.Estimate{
 		Start: d, End: d.Add(24*time.Hour - time.Second), DateOnly: true, Source: src,
@@ -332,10 +521,15 @@ func addBusinessDays(t time.Time, n int) time.Time {
 	return t
 }
 
-func build(seed uint64, p Plan) *script {
+func build(seed uint64, opts *Options, p Plan) *script {
 	h := fnv.New64a()
-	h.Write([]byte(p.Number))
-	b := &builder{rng: rand.New(rand.NewPCG(seed, h.Sum64())), s: &script{}, t: p.LabelCreatedAt}
+	h.Write([]byte(p.TrackingNumber))
+	key := h.Sum64()
+	b := &builder{
+		rng:   rand.New(rand.NewPCG(seed, key)),
+		extra: rand.New(rand.NewPCG(seed^0x9e3779b97f4a7c15, key)),
+		opts:  opts, s: &script{events: make([]carriers.Event, 0, 16)}, t: p.LabelCreatedAt,
+	}
 	if p.Origin.Location.IsZero() {
 		p.Origin = Reno
 	}
@@ -346,7 +540,8 @@ func build(seed uint64, p Plan) *script {
 		p.Service = "Ground"
 	}
 	if p.TransitDays == 0 {
-		p.TransitDays = 2 + b.rng.IntN(4)
+		lo := laneMin(p.Origin, p.Destination)
+		p.TransitDays = lo + b.rng.IntN(lo+2)
 	}
 	b.s.plan = p
 	o, d := p.Origin, p.Destination
@@ -359,11 +554,14 @@ func build(seed uint64, p Plan) *script {
 	b.add(b.hours(2, 5), o, carriers.StatusInTransit, carriers.ReasonNone, "AR", "Arrived at origin facility")
 	b.add(b.hours(3, 8), o, carriers.StatusInTransit, carriers.ReasonNone, "DP", "Departed origin facility")
 
+	// Silent lateness: the carrier's schedule is missed with no
+	// exception scan (a heavy right tail), and surges at the destination.
+	delayDays := b.lateDays(pickup, d)
+
 	// One to three hubs between origin and destination, in route order.
 	n := 1 + b.rng.IntN(3)
 	start := b.rng.IntN(len(hubs) - n + 1)
 	route := hubs[start : start+n]
-	delayDays := 0
 	for i, hub := range route {
 		b.add(b.hours(8, 20), hub, carriers.StatusInTransit, carriers.ReasonNone, "AR", "Arrived at hub")
 		if i == 0 {
@@ -394,15 +592,24 @@ func build(seed uint64, p Plan) *script {
 				b.t = b.t.Add(7 * 24 * time.Hour)
 			case Lost:
 				b.add(10*24*time.Hour+b.hours(0, 8), hub, carriers.StatusException, carriers.ReasonLost, "LS", "Package lost; claim can be filed")
+				b.thin()
 				return b.s
 			}
 		}
 	}
 	b.add(b.hours(8, 16), d, carriers.StatusInTransit, carriers.ReasonNone, "AR", "Arrived at destination facility")
 	due := addBusinessDays(scheduled, delayDays)
+	// Some carriers deliver on Saturdays what would otherwise wait for
+	// Monday.
+	if b.opts.WeekendDelivery > 0 && due.Weekday() == time.Monday && b.extra.Float64() < b.opts.WeekendDelivery {
+		if sat := due.AddDate(0, 0, -2); sat.Sub(b.t) > 24*time.Hour {
+			due = sat
+		}
+	}
 	// Out for delivery at 07:xx on the due date (or the next business
 	// morning if the parcel arrives later).
 	dueMorning := time.Date(due.Year(), due.Month(), due.Day(), 7, b.rng.IntN(60), 0, 0, zoneOf(d))
+	b.holdScans(d, dueMorning)
 	wait := dueMorning.Sub(b.t)
 	if wait < time.Hour {
 		wait = b.atLocal(d, 7, b.rng.IntN(60), time.Hour)
@@ -418,10 +625,84 @@ func build(seed uint64, p Plan) *script {
 		b.add(b.hours(2, 9), d, carriers.StatusAttemptFail, carriers.ReasonAddressProblem, "AF", "Delivery attempted: address incomplete")
 		b.add(b.hours(12, 30), d, carriers.StatusReturnToSender, carriers.ReasonReturning, "RS", "Returning to sender: undeliverable as addressed")
 		b.add(b.hours(48, 96), o, carriers.StatusReturnToSender, carriers.ReasonReturned, "RD", "Returned to sender")
+		b.thin()
 		return b.s
 	}
 	b.add(b.hours(2, 10), d, carriers.StatusDelivered, carriers.ReasonNone, "DL", "Delivered, front door")
+	b.thin()
 	return b.s
+}
+
+// lateDays draws the business days a clean parcel picked up at pickup
+// and bound for d arrives after its schedule: LateShare of them are late
+// by 1 + a geometric number of days, one in six of those by a further
+// Pareto-distributed stretch (the heavy tail); a surge at d adds an
+// exponential number of days with mean ExtraDays.
+func (b *builder) lateDays(pickup time.Time, d Place) int {
+	days := 0
+	if b.opts.LateShare > 0 && b.extra.Float64() < b.opts.LateShare {
+		days = 1
+		for days < 10 && b.extra.IntN(2) == 0 {
+			days++
+		}
+		if b.extra.IntN(6) == 0 {
+			days += int(2 / math.Pow(1-b.extra.Float64(), 0.8)) // Pareto, α = 1.25, from 2
+		}
+	}
+	if len(b.opts.Surges) > 0 {
+		region := d.Region()
+		for _, sg := range b.opts.Surges {
+			if sg.Region == region && !pickup.Before(sg.Start) && pickup.Before(sg.End) {
+				days += int(sg.ExtraDays*b.extra.ExpFloat64() + 0.5)
+			}
+		}
+	}
+	return min(days, 30)
+}
+
+// holdScans adds, for a carrier that scans fully, a scan early on each
+// business day the parcel waits at the destination facility before the
+// day of dueMorning.
+func (b *builder) holdScans(d Place, dueMorning time.Time) {
+	zone := zoneOf(d)
+	day := b.t.In(zone)
+	last := time.Date(dueMorning.Year(), dueMorning.Month(), dueMorning.Day(), 0, 0, 0, 0, zone)
+	for i := 0; i < 60; i++ {
+		day = day.AddDate(0, 0, 1)
+		at := time.Date(day.Year(), day.Month(), day.Day(), 5, b.extra.IntN(60), 0, 0, zone)
+		if !at.Before(last) {
+			return
+		}
+		if isWeekend(at) {
+			continue
+		}
+		b.add(at.Sub(b.t), d, carriers.StatusInTransit, carriers.ReasonNone, "IT", "In transit: at destination facility")
+	}
+}
+
+// thin drops the scans a carrier with fewer scans does not make:
+// arrivals, departures and in-transit scans (all of them for ScansSparse,
+// about four in five for ScansRare), and out-for-delivery for
+// ScansSparse. Label, pickup, exceptions, attempts, returns and the
+// delivery are always kept.
+func (b *builder) thin() {
+	if b.opts.Scans == ScansFull {
+		return
+	}
+	evs := b.s.events[:0]
+	for _, e := range b.s.events {
+		drop := false
+		switch e.Code {
+		case "AR", "DP", "IT":
+			drop = b.opts.Scans == ScansSparse || b.extra.IntN(5) != 0
+		case "OD":
+			drop = b.opts.Scans == ScansSparse
+		}
+		if !drop {
+			evs = append(evs, e)
+		}
+	}
+	b.s.events = evs
 }
 
 func zoneOf(p Place) *time.Location {

@@ -18,8 +18,11 @@ var monday = time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
 type harness struct{}
 
 func (harness) MakeCarrier(ctx context.Context, t *testing.T) (carriers.Carrier, error) {
-	sim := simulator.New(simulator.Options{Seed: 7, Clock: func() time.Time { return monday.AddDate(0, 0, 30) }})
-	if _, err := sim.Ship(simulator.Plan{Number: "SIMKNOWN", LabelCreatedAt: monday, Trouble: simulator.FailedAttempt}); err != nil {
+	sim, err := simulator.New(simulator.Options{Seed: 7, Now: func() time.Time { return monday.AddDate(0, 0, 30) }})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := sim.Ship(simulator.Plan{TrackingNumber: "SIMKNOWN", LabelCreatedAt: monday, Trouble: simulator.FailedAttempt}); err != nil {
 		return nil, err
 	}
 	return sim, nil
@@ -31,7 +34,7 @@ func TestConformance(t *testing.T) { carrierstest.RunConformanceTests(t, harness
 
 func script(t *testing.T, seed uint64, p simulator.Plan) []carriers.Event {
 	t.Helper()
-	sim := simulator.New(simulator.Options{Seed: seed})
+	sim := newSim(t, simulator.Options{Seed: seed})
 	n, err := sim.Ship(p)
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +47,7 @@ func script(t *testing.T, seed uint64, p simulator.Plan) []carriers.Event {
 }
 
 func TestDeterministic(t *testing.T) {
-	p := simulator.Plan{Number: "SIM1", LabelCreatedAt: monday, Trouble: simulator.WeatherDelay}
+	p := simulator.Plan{TrackingNumber: "SIM1", LabelCreatedAt: monday, Trouble: simulator.WeatherDelay}
 	a, b := script(t, 42, p), script(t, 42, p)
 	if diff := cmp.Diff(a, b); diff != "" {
 		t.Errorf("same seed and plan gave different scripts (-first +second):\n%s", diff)
@@ -83,7 +86,7 @@ func TestTroubles(t *testing.T) {
 	}
 	for _, tr := range simulator.Troubles() {
 		for seed := range uint64(20) {
-			ev := script(t, seed, simulator.Plan{Number: "SIMX", LabelCreatedAt: monday, Trouble: tr})
+			ev := script(t, seed, simulator.Plan{TrackingNumber: "SIMX", LabelCreatedAt: monday, Trouble: tr})
 			if diff := cmp.Diff(want[tr], signature(ev)); diff != "" {
 				t.Fatalf("%v seed %d: status sequence (-want +got):\n%s", tr, seed, diff)
 			}
@@ -109,7 +112,7 @@ func maxGap(ev []carriers.Event) time.Duration {
 
 func TestTrackFollowsClock(t *testing.T) {
 	now := monday
-	sim := simulator.New(simulator.Options{Seed: 1, Clock: func() time.Time { return now }})
+	sim := newSim(t, simulator.Options{Seed: 1, Now: func() time.Time { return now }})
 	n, err := sim.Ship(simulator.Plan{LabelCreatedAt: monday.Add(time.Hour), Trouble: simulator.EstimateSlipped})
 	if err != nil {
 		t.Fatal(err)
@@ -142,7 +145,7 @@ func TestTrackFollowsClock(t *testing.T) {
 }
 
 func TestShipRejectsBadPlans(t *testing.T) {
-	sim := simulator.New(simulator.Options{})
+	sim := newSim(t, simulator.Options{})
 	for name, p := range map[string]simulator.Plan{
 		"no label time": {},
 		"bad trouble":   {LabelCreatedAt: monday, Trouble: 99},
@@ -152,13 +155,217 @@ func TestShipRejectsBadPlans(t *testing.T) {
 			t.Errorf("%s: err = %v, want ErrInvalidPlan", name, err)
 		}
 	}
-	if _, err := sim.Ship(simulator.Plan{Number: "A", LabelCreatedAt: monday}); err != nil {
+	if _, err := sim.Ship(simulator.Plan{TrackingNumber: "A", LabelCreatedAt: monday}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sim.Ship(simulator.Plan{Number: "A", LabelCreatedAt: monday}); !errors.Is(err, simulator.ErrInvalidPlan) {
+	if _, err := sim.Ship(simulator.Plan{TrackingNumber: "A", LabelCreatedAt: monday}); !errors.Is(err, simulator.ErrInvalidPlan) {
 		t.Errorf("duplicate number: err = %v, want ErrInvalidPlan", err)
 	}
-	if got := sim.Numbers(); !slices.Equal(got, []string{"A"}) {
-		t.Errorf("Numbers() = %v", got)
+	if got := sim.TrackingNumbers(); !slices.Equal(got, []string{"A"}) {
+		t.Errorf("TrackingNumbers() = %v", got)
 	}
+}
+
+func newSim(t *testing.T, o simulator.Options) *simulator.Carrier {
+	t.Helper()
+	sim, err := simulator.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sim
+}
+
+func TestNewRejectsBadOptions(t *testing.T) {
+	for name, o := range map[string]simulator.Options{
+		"scans":          {Scans: 7},
+		"late share":     {LateShare: 1.5},
+		"weekend":        {WeekendDelivery: -0.1},
+		"surge region":   {Surges: []simulator.Surge{{Start: monday, End: monday.Add(time.Hour), ExtraDays: 1}}},
+		"surge interval": {Surges: []simulator.Surge{{Region: "US-OH", Start: monday, End: monday, ExtraDays: 1}}},
+		"surge days":     {Surges: []simulator.Surge{{Region: "US-OH", Start: monday, End: monday.Add(time.Hour)}}},
+	} {
+		if _, err := simulator.New(o); !errors.Is(err, simulator.ErrInvalidOptions) {
+			t.Errorf("%s: err = %v, want ErrInvalidOptions", name, err)
+		}
+	}
+}
+
+// deliveries ships n clean parcels on lane o→d with options opts, one per
+// business day from monday, and returns their scripts.
+func deliveries(t *testing.T, opts simulator.Options, n int, o, d simulator.Place) [][]carriers.Event {
+	t.Helper()
+	sim := newSim(t, opts)
+	var out [][]carriers.Event
+	day := monday
+	for range n {
+		num, err := sim.Ship(simulator.Plan{LabelCreatedAt: day, Origin: o, Destination: d})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, _ := sim.Script(num)
+		out = append(out, ev)
+		day = day.AddDate(0, 0, 1)
+		if day.Weekday() == time.Saturday {
+			day = day.AddDate(0, 0, 2)
+		}
+	}
+	return out
+}
+
+// transitDays returns the calendar days from pickup to delivery.
+func transitDays(ev []carriers.Event) float64 {
+	var pu, dl time.Time
+	for _, e := range ev {
+		switch e.Code {
+		case "PU":
+			pu = e.Time
+		case "DL":
+			dl = e.Time
+		}
+	}
+	return dl.Sub(pu).Hours() / 24
+}
+
+func meanTransit(scripts [][]carriers.Event) float64 {
+	s := 0.0
+	for _, ev := range scripts {
+		s += transitDays(ev)
+	}
+	return s / float64(len(scripts))
+}
+
+func TestLanesDifferByDistance(t *testing.T) {
+	near := meanTransit(deliveries(t, simulator.Options{Seed: 1}, 300, simulator.Chicago, simulator.Indianapolis))
+	far := meanTransit(deliveries(t, simulator.Options{Seed: 1}, 300, simulator.Seattle, simulator.Miami))
+	if !(far > near+2) {
+		t.Errorf("mean transit Chicago→Indianapolis %.1f days, Seattle→Miami %.1f: want the far lane clearly slower", near, far)
+	}
+}
+
+func TestSparseScans(t *testing.T) {
+	for _, ev := range deliveries(t, simulator.Options{Seed: 2, Scans: simulator.ScansSparse, LateShare: 0.3}, 200, simulator.Reno, simulator.Columbus) {
+		var codes []string
+		for _, e := range ev {
+			codes = append(codes, e.Code)
+		}
+		if !slices.Equal(codes, []string{"LC", "PU", "DL"}) {
+			t.Fatalf("sparse carrier scanned %v, want LC PU DL", codes)
+		}
+	}
+	rare := 0
+	for _, ev := range deliveries(t, simulator.Options{Seed: 2, Scans: simulator.ScansRare}, 200, simulator.Reno, simulator.Columbus) {
+		rare += len(ev)
+	}
+	full := 0
+	for _, ev := range deliveries(t, simulator.Options{Seed: 2}, 200, simulator.Reno, simulator.Columbus) {
+		full += len(ev)
+	}
+	if !(rare < full/2) {
+		t.Errorf("rare scans: %d events, full: %d", rare, full)
+	}
+}
+
+func TestLateShareAndTail(t *testing.T) {
+	const n = 2000
+	base := deliveries(t, simulator.Options{Seed: 3}, n, simulator.Reno, simulator.Columbus)
+	late := deliveries(t, simulator.Options{Seed: 3, LateShare: 0.2}, n, simulator.Reno, simulator.Columbus)
+	slower, weekPlus := 0, 0
+	for i := range base {
+		d := transitDays(late[i]) - transitDays(base[i])
+		if d > 0.5 {
+			slower++
+		}
+		if d > 7 {
+			weekPlus++
+		}
+	}
+	if share := float64(slower) / n; share < 0.15 || share > 0.25 {
+		t.Errorf("%.1f %% slower than scheduled, want about 20 %%", 100*share)
+	}
+	if weekPlus == 0 {
+		t.Error("no parcel more than a week late: no heavy tail")
+	}
+}
+
+func TestSurgeSlowsRegion(t *testing.T) {
+	surge := simulator.Surge{Region: "US-OH", Start: monday.AddDate(0, 0, 14), End: monday.AddDate(0, 0, 42), ExtraDays: 3}
+	opts := simulator.Options{Seed: 4, Surges: []simulator.Surge{surge}}
+	scripts := deliveries(t, opts, 60, simulator.Reno, simulator.Columbus) // 12 weeks of business days
+	var in, out float64
+	var nin, nout int
+	for _, ev := range scripts {
+		if pu := ev[1].Time; !pu.Before(surge.Start) && pu.Before(surge.End) {
+			in += transitDays(ev)
+			nin++
+		} else {
+			out += transitDays(ev)
+			nout++
+		}
+	}
+	if in/float64(nin) < out/float64(nout)+2 {
+		t.Errorf("mean transit during the surge %.1f days, outside %.1f", in/float64(nin), out/float64(nout))
+	}
+	other := meanTransit(deliveries(t, opts, 60, simulator.Reno, simulator.Atlanta))
+	plain := meanTransit(deliveries(t, simulator.Options{Seed: 4}, 60, simulator.Reno, simulator.Atlanta))
+	if other != plain {
+		t.Errorf("a surge in US-OH changed the Atlanta lane: %.2f vs %.2f", other, plain)
+	}
+}
+
+func TestWeekendDelivery(t *testing.T) {
+	count := func(o simulator.Options) int {
+		n := 0
+		for _, ev := range deliveries(t, o, 1000, simulator.Reno, simulator.Columbus) {
+			if wd := ev[len(ev)-1].Time.Weekday(); wd == time.Saturday || wd == time.Sunday {
+				n++
+			}
+		}
+		return n
+	}
+	if n := count(simulator.Options{Seed: 5}); n != 0 {
+		t.Errorf("%d weekend deliveries with WeekendDelivery 0", n)
+	}
+	if n := count(simulator.Options{Seed: 5, WeekendDelivery: 0.35}); n < 30 || n > 150 {
+		t.Errorf("%d of 1000 delivered on a weekend with WeekendDelivery 0.35, want 3–15 %%", n)
+	}
+}
+
+func TestDeterministicWithOptions(t *testing.T) {
+	opts := simulator.Options{Seed: 9, Scans: simulator.ScansRare, LateShare: 0.3, WeekendDelivery: 0.5,
+		Surges: []simulator.Surge{{Region: "US-OH", Start: monday, End: monday.AddDate(0, 1, 0), ExtraDays: 2}}}
+	a := deliveries(t, opts, 50, simulator.Reno, simulator.Columbus)
+	b := deliveries(t, opts, 50, simulator.Reno, simulator.Columbus)
+	if diff := cmp.Diff(a, b); diff != "" {
+		t.Errorf("same seed and options gave different scripts:\n%s", diff)
+	}
+}
+
+// BenchmarkShipTrack: one shipment added and then tracked once after
+// delivery (the events of a whole life), the cost per shipment of driving
+// the simulator.
+func BenchmarkShipTrack(b *testing.B) {
+	now := monday.AddDate(1, 0, 0)
+	sim, err := simulator.New(simulator.Options{Seed: 1, LateShare: 0.1, WeekendDelivery: 0.3, Now: func() time.Time { return now }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	places := simulator.Places()
+	ctx := context.Background()
+	events := 0
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		num, err := sim.Ship(simulator.Plan{LabelCreatedAt: monday.Add(time.Duration(i%1000) * time.Hour),
+			Origin: places[i%len(places)], Destination: places[(i/7)%len(places)]})
+		if err != nil {
+			b.Fatal(err)
+		}
+		tr, err := sim.Track(ctx, num)
+		if err != nil {
+			b.Fatal(err)
+		}
+		events += len(tr.Events)
+		i++
+	}
+	b.ReportMetric(float64(events)/float64(b.N), "events/op")
 }

@@ -86,7 +86,7 @@ func TestConformance(t *testing.T) {
 				track = fixtures(t)
 			}
 			s := newUPSServer(t, `"14399"`, track)
-			return ups.New(ups.Config{ClientID: "id", ClientSecret: "secret", BaseURL: s.srv,
+			return ups.New("id", "secret", ups.Options{BaseURL: s.srv,
 				RetryMax: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond})
 		},
 	})

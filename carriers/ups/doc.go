@@ -2,7 +2,7 @@
 // (GET /api/track/v1/details/{inquiryNumber}) with OAuth 2 client
 // credentials, and the Track Alert webhook payload.
 //
-//	c, err := ups.New(ups.Config{ClientID: id, ClientSecret: secret})
+//	c, err := ups.New(id, secret, ups.Options{})
 //	tr, err := c.Track(ctx, "1Z023E2X0214323462")
 //
 // ParseTrackResponse and ParseWebhook are pure functions usable on stored

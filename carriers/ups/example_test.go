@@ -29,7 +29,7 @@ func Example() {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
-	c, err := ups.New(ups.Config{ClientID: "id", ClientSecret: "secret", BaseURL: srv.URL + "/api"})
+	c, err := ups.New("id", "secret", ups.Options{BaseURL: srv.URL + "/api"})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(tr.Number, tr.Status, tr.DeliveredAt.Format("2006-01-02 15:04 -07:00"))
+	fmt.Println(tr.TrackingNumber, tr.Status, tr.DeliveredAt.Format("2006-01-02 15:04 -07:00"))
 	for _, e := range tr.Events {
 		fmt.Printf("%s %-16s %-4s zoneUnknown=%v\n", e.Time.Format("01-02 15:04 -07:00"), e.Status, e.Code, e.ZoneUnknown)
 	}
@@ -59,7 +59,7 @@ func ExampleParseWebhook() {
 		log.Fatal(err)
 	}
 	tr := trs[0]
-	fmt.Println(tr.Number, tr.Status, tr.Events[0].Time.Format("2006-01-02T15:04:05-07:00"))
+	fmt.Println(tr.TrackingNumber, tr.Status, tr.Events[0].Time.Format("2006-01-02T15:04:05-07:00"))
 	fmt.Println("estimate by", tr.Estimate.End.Format("2006-01-02 15:04"), "zone unknown:", tr.Estimate.ZoneUnknown)
 	// Output:
 	// 1Z204W4R0308071865 out_for_delivery 2024-04-23T09:15:19-04:00

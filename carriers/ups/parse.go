@@ -148,10 +148,10 @@ func ParseTrackResponse(body []byte) ([]carriers.Tracking, error) {
 			m := doc.Response.Errors[0]
 			return nil, codeError(0, string(m.Code), string(m.Message))
 		}
-		return nil, parseError(&carriers.DecodeError{Field: "trackResponse", Err: errors.New("missing")})
+		return nil, parseError(&carriers.DecodeError{Path: "trackResponse", Err: errors.New("missing")})
 	}
 	if doc.TrackResponse.Shipment == nil {
-		return nil, parseError(&carriers.DecodeError{Field: "trackResponse.shipment", Err: errors.New("missing")})
+		return nil, parseError(&carriers.DecodeError{Path: "trackResponse.shipment", Err: errors.New("missing")})
 	}
 	var out []carriers.Tracking
 	var warning *apiMessage
@@ -184,7 +184,7 @@ func parseError(err error) *carriers.Error {
 
 // codeError is the *carriers.Error for a UPS error code found in a body.
 func codeError(status int, code, message string) *carriers.Error {
-	return &carriers.Error{Carrier: Code, Op: "parse", HTTPStatus: status, Code: code, Message: carrierhttp.Clip(message, 256), Err: sentinelForCode(status, code)}
+	return &carriers.Error{Carrier: Code, Op: "parse", StatusCode: status, Code: code, Message: carrierhttp.Clip(message, 256), Err: sentinelForCode(status, code)}
 }
 
 // sentinelForCode maps a UPS body error code (in any case), falling back on
@@ -204,15 +204,15 @@ func validNumber(n string) bool {
 
 // normalize turns one raw package into a Tracking.
 func (p *rawPackage) normalize(path, inquiry string) (carriers.Tracking, error) {
-	tr := carriers.Tracking{Carrier: Code, Number: strings.TrimSpace(string(p.TrackingNumber)), Raw: p.raw}
+	tr := carriers.Tracking{Carrier: Code, TrackingNumber: strings.TrimSpace(string(p.TrackingNumber)), Raw: p.raw}
 	// Prefer the package's own number; fall back on the shipment's inquiry
 	// number when the package's is missing or cannot be a UPS number (UPS's
 	// published example has "string").
-	if inq := strings.TrimSpace(inquiry); inq != "" && !validNumber(strings.ToUpper(tr.Number)) {
-		tr.Number = inq
+	if inq := strings.TrimSpace(inquiry); inq != "" && !validNumber(strings.ToUpper(tr.TrackingNumber)) {
+		tr.TrackingNumber = inq
 	}
-	if tr.Number == "" {
-		return tr, &carriers.DecodeError{Field: path + ".trackingNumber", Err: errors.New("missing (and no inquiryNumber)")}
+	if tr.TrackingNumber == "" {
+		return tr, &carriers.DecodeError{Path: path + ".trackingNumber", Err: errors.New("missing (and no inquiryNumber)")}
 	}
 	if p.Service != nil {
 		tr.Service = string(p.Service.Description)
@@ -374,15 +374,15 @@ func activityTime(dateField, timeField, date, clock, gmtDate, gmtTime, gmtOffset
 	day, ok := parseDate(date)
 	if !ok {
 		if strings.TrimSpace(date) == "" {
-			return time.Time{}, false, &carriers.DecodeError{Field: dateField, Err: errors.New("missing")}
+			return time.Time{}, false, &carriers.DecodeError{Path: dateField, Err: errors.New("missing")}
 		}
-		return time.Time{}, false, &carriers.DecodeError{Field: dateField, Value: date, Err: errors.New("not a YYYYMMDD date")}
+		return time.Time{}, false, &carriers.DecodeError{Path: dateField, Value: date, Err: errors.New("not a YYYYMMDD date")}
 	}
 	local := day
 	if strings.TrimSpace(clock) != "" {
 		c, ok := carriertime.ParseClock(clock)
 		if !ok {
-			return time.Time{}, false, &carriers.DecodeError{Field: timeField, Value: clock, Err: errors.New("not an HHMMSS time")}
+			return time.Time{}, false, &carriers.DecodeError{Path: timeField, Value: clock, Err: errors.New("not an HHMMSS time")}
 		}
 		local = day.Add(c)
 	}

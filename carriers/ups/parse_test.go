@@ -150,7 +150,7 @@ func TestDecodeErrorPaths(t *testing.T) {
 	} {
 		_, err := ParseTrackResponse([]byte(tt.body))
 		var de *carriers.DecodeError
-		if !errors.As(err, &de) || de.Field != tt.field {
+		if !errors.As(err, &de) || de.Path != tt.field {
 			t.Errorf("%s:\n  error %v\n  want DecodeError at %s", tt.body, err, tt.field)
 		}
 		if !errors.Is(err, carriers.ErrMalformedResponse) {
@@ -170,7 +170,7 @@ func TestWrongTypesTolerated(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr := got[0]
-	if tr.Number != "1234567" || tr.Status != carriers.StatusDelivered || tr.Events[0].Code != "11" ||
+	if tr.TrackingNumber != "1234567" || tr.Status != carriers.StatusDelivered || tr.Events[0].Code != "11" ||
 		tr.Events[0].Location.PostalCode != "30303" || tr.Events[0].Location.City != "" ||
 		tr.Events[0].Time.Format(time.RFC3339) != "2024-03-01T09:30:00-05:00" {
 		t.Errorf("%+v", tr)
@@ -228,7 +228,7 @@ func TestWebhookErrors(t *testing.T) {
 	}
 	_, err := ParseWebhook([]byte(`{"trackingNumber":"1Z","localActivityDate":"2024x"}`))
 	var de *carriers.DecodeError
-	if !errors.As(err, &de) || de.Field != "localActivityDate" {
+	if !errors.As(err, &de) || de.Path != "localActivityDate" {
 		t.Errorf("field: %v", err)
 	}
 	// An array of alerts yields one tracking each.

@@ -24,7 +24,7 @@ func serveFixture(t *testing.T) http.Handler {
 func TestTrackTokenReuseAndRefresh(t *testing.T) {
 	s := newUPSServer(t, `"14399"`, serveFixture(t))
 	clk := adaptertest.NewClock(time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC))
-	c, err := ups.New(ups.Config{ClientID: "id", ClientSecret: "secret", BaseURL: s.srv, Now: clk.Now,
+	c, err := ups.New("id", "secret", ups.Options{BaseURL: s.srv, Now: clk.Now,
 		TransactionSrc: "shop", RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -55,14 +55,14 @@ func TestTrackTokenReuseAndRefresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.tokens.Issued() != 3 || tr.Number != knownNumber {
-		t.Errorf("after revocation: %d token requests, number %q", s.tokens.Issued(), tr.Number)
+	if s.tokens.Issued() != 3 || tr.TrackingNumber != knownNumber {
+		t.Errorf("after revocation: %d token requests, number %q", s.tokens.Issued(), tr.TrackingNumber)
 	}
 }
 
 func TestMerchantIDOnTokenRequests(t *testing.T) {
 	s := newUPSServer(t, `"3600"`, serveFixture(t))
-	c, err := ups.New(ups.Config{ClientID: "id", ClientSecret: "secret", BaseURL: s.srv, MerchantID: "A1B2C3"})
+	c, err := ups.New("id", "secret", ups.Options{BaseURL: s.srv, MerchantID: "A1B2C3"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestMerchantIDOnTokenRequests(t *testing.T) {
 
 func TestTrackSelectsPackageOfMultiPackageResponse(t *testing.T) {
 	s := newUPSServer(t, `3600`, serveFixture(t))
-	c, err := ups.New(ups.Config{ClientID: "id", ClientSecret: "secret", BaseURL: s.srv})
+	c, err := ups.New("id", "secret", ups.Options{BaseURL: s.srv})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,8 +89,8 @@ func TestTrackSelectsPackageOfMultiPackageResponse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tr.Number != "1Z12345E0205271699" || tr.Status != carriers.StatusInTransit {
-		t.Errorf("got %s %v", tr.Number, tr.Status)
+	if tr.TrackingNumber != "1Z12345E0205271699" || tr.Status != carriers.StatusInTransit {
+		t.Errorf("got %s %v", tr.TrackingNumber, tr.Status)
 	}
 }
 
@@ -115,7 +115,7 @@ func TestTrackErrors(t *testing.T) {
 				w.WriteHeader(tt.status)
 				fmt.Fprint(w, tt.body)
 			}))
-			c, err := ups.New(ups.Config{ClientID: "id", ClientSecret: "secret", BaseURL: s.srv, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
+			c, err := ups.New("id", "secret", ups.Options{BaseURL: s.srv, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,7 +124,7 @@ func TestTrackErrors(t *testing.T) {
 			if !errors.Is(err, tt.want) || !errors.As(err, &ce) || tr != nil {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
-			if ce.Code != tt.code || ce.HTTPStatus != tt.status || ce.RequestID != "ups-side-id" || ce.Number != knownNumber || ce.Op != "track" {
+			if ce.Code != tt.code || ce.StatusCode != tt.status || ce.RequestID != "ups-side-id" || ce.TrackingNumber != knownNumber || ce.Op != "track" {
 				t.Errorf("%+v", ce)
 			}
 			if tt.status == 501 && s.tracks.Load() != 1 {
@@ -136,7 +136,7 @@ func TestTrackErrors(t *testing.T) {
 
 func TestTrackBadCredentials(t *testing.T) {
 	s := newUPSServer(t, `"3600"`, serveFixture(t))
-	c, err := ups.New(ups.Config{ClientID: "id", ClientSecret: "wrong-SECRET", BaseURL: s.srv})
+	c, err := ups.New("id", "wrong-SECRET", ups.Options{BaseURL: s.srv})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestTrackBadCredentials(t *testing.T) {
 
 func TestTrackInvalidNumberNoRequest(t *testing.T) {
 	s := newUPSServer(t, `"3600"`, serveFixture(t))
-	c, err := ups.New(ups.Config{ClientID: "id", ClientSecret: "secret", BaseURL: s.srv})
+	c, err := ups.New("id", "secret", ups.Options{BaseURL: s.srv})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +179,7 @@ func TestTrackRetries(t *testing.T) {
 			_, _ = w.Write(adaptertest.ReadFile(t, "constructed_two_packages_zones.json"))
 		}
 	}))
-	c, err := ups.New(ups.Config{ClientID: "id", ClientSecret: "secret", BaseURL: s.srv, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
+	c, err := ups.New("id", "secret", ups.Options{BaseURL: s.srv, RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,18 +192,23 @@ func TestTrackRetries(t *testing.T) {
 }
 
 func TestNewValidation(t *testing.T) {
-	for _, cfg := range []ups.Config{
-		{},
-		{ClientID: "id"},
-		{ClientID: "id", ClientSecret: "s", BaseURL: "ftp://x"},
-		{ClientID: "id", ClientSecret: "s", BaseURL: "not a url"},
-		{ClientID: "id", ClientSecret: "s", RetryWaitMin: time.Hour, RetryWaitMax: time.Second},
+	for _, tc := range []struct {
+		id, secret string
+		opts       ups.Options
+	}{
+		{"", "", ups.Options{}},
+		{"id", "", ups.Options{}},
+		{"id", "s", ups.Options{BaseURL: "ftp://x"}},
+		{"id", "s", ups.Options{BaseURL: "not a url"}},
+		{"id", "s", ups.Options{RetryWaitMin: time.Hour, RetryWaitMax: time.Second}},
+		{"id", "s", ups.Options{MerchantID: "A1\r\nX-Evil: 1"}},
+		{"id", "s", ups.Options{MaxBodyBytes: -1}},
 	} {
-		if _, err := ups.New(cfg); err == nil {
-			t.Errorf("%+v accepted", cfg)
+		if _, err := ups.New(tc.id, tc.secret, tc.opts); err == nil || !strings.HasPrefix(err.Error(), "ups: ") {
+			t.Errorf("%+v: error %v, want a ups: error", tc, err)
 		}
 	}
-	if _, err := ups.New(ups.Config{ClientID: "id", ClientSecret: "s", BaseURL: ups.TestURL}); err != nil {
+	if _, err := ups.New("id", "s", ups.Options{BaseURL: ups.TestURL}); err != nil {
 		t.Error(err)
 	}
 }

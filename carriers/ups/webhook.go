@@ -77,12 +77,12 @@ func ParseWebhook(body []byte) ([]carriers.Tracking, error) {
 		if err := carrierjson.Unmarshal(raw, &a); err != nil {
 			var de *carriers.DecodeError
 			if errors.As(err, &de) && path != "" {
-				de.Field = strings.TrimSuffix(path+"."+de.Field, ".")
+				de.Path = strings.TrimSuffix(path+"."+de.Path, ".")
 			}
 			return nil, webhookError(err)
 		}
 		if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) || len(raw) == 0 || raw[0] != '{' {
-			return nil, webhookError(&carriers.DecodeError{Field: path, Err: errors.New("expected a TrackingEventRequest object")})
+			return nil, webhookError(&carriers.DecodeError{Path: path, Err: errors.New("expected a TrackingEventRequest object")})
 		}
 		a.raw = append(json.RawMessage(nil), raw...)
 		tr, err := a.normalize(path)
@@ -104,9 +104,9 @@ func (a *trackAlert) normalize(path string) (carriers.Tracking, error) {
 	if prefix != "" {
 		prefix += "."
 	}
-	tr := carriers.Tracking{Carrier: Code, Number: strings.TrimSpace(string(a.TrackingNumber)), Raw: a.raw}
-	if tr.Number == "" {
-		return tr, &carriers.DecodeError{Field: prefix + "trackingNumber", Err: errors.New("missing")}
+	tr := carriers.Tracking{Carrier: Code, TrackingNumber: strings.TrimSpace(string(a.TrackingNumber)), Raw: a.raw}
+	if tr.TrackingNumber == "" {
+		return tr, &carriers.DecodeError{Path: prefix + "trackingNumber", Err: errors.New("missing")}
 	}
 	t, unknown, err := activityTime(prefix+"localActivityDate", prefix+"localActivityTime", string(a.LocalActivityDate), string(a.LocalActivityTime),
 		string(a.GMTActivityDate), string(a.GMTActivityTime), string(a.GMTOffset))

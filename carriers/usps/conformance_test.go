@@ -75,7 +75,7 @@ func TestConformance(t *testing.T) {
 				})
 			}
 			s := newUSPSServer(t, track)
-			return usps.New(usps.Config{ClientID: "id", ClientSecret: "secret", BaseURL: s.srv,
+			return usps.New("id", "secret", usps.Options{BaseURL: s.srv,
 				RetryMax: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond})
 		},
 	})

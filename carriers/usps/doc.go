@@ -2,7 +2,7 @@
 // (GET /tracking/v3/tracking/{trackingNumber}?expand=DETAIL) with OAuth 2
 // client credentials.
 //
-//	c, err := usps.New(usps.Config{ClientID: key, ClientSecret: secret})
+//	c, err := usps.New(key, secret, usps.Options{})
 //	tr, err := c.Track(ctx, "9400109104250532908587")
 //
 // ParseTrackResponse is a pure function usable on stored bodies without a

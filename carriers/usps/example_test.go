@@ -29,7 +29,7 @@ func Example() {
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
-	c, err := usps.New(usps.Config{ClientID: "id", ClientSecret: "secret", BaseURL: srv.URL + "/tracking/v3"})
+	c, err := usps.New("id", "secret", usps.Options{BaseURL: srv.URL + "/tracking/v3"})
 	if err != nil {
 		log.Fatal(err)
 	}

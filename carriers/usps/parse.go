@@ -190,7 +190,7 @@ func parseError(err error) *carriers.Error {
 }
 
 func codeError(status int, code, message string) *carriers.Error {
-	return &carriers.Error{Carrier: Code, Op: "parse", HTTPStatus: status, Code: carrierhttp.Clip(code, 256), Message: carrierhttp.Clip(message, 256), Err: sentinelForCode(status, code)}
+	return &carriers.Error{Carrier: Code, Op: "parse", StatusCode: status, Code: carrierhttp.Clip(code, 256), Message: carrierhttp.Clip(message, 256), Err: sentinelForCode(status, code)}
 }
 
 // sentinelForCode maps a USPS body error code, falling back on the HTTP
@@ -214,9 +214,9 @@ func cleanText(s string) string {
 
 // normalize turns one tracking object into a Tracking.
 func (d *rawTracking) normalize(prefix string) (carriers.Tracking, error) {
-	tr := carriers.Tracking{Carrier: Code, Number: strings.TrimSpace(string(d.TrackingNumber)), Service: cleanText(string(d.MailClass)), Raw: d.raw}
-	if tr.Number == "" {
-		return tr, &carriers.DecodeError{Field: prefix + "trackingNumber", Err: errors.New("missing")}
+	tr := carriers.Tracking{Carrier: Code, TrackingNumber: strings.TrimSpace(string(d.TrackingNumber)), Service: cleanText(string(d.MailClass)), Raw: d.raw}
+	if tr.TrackingNumber == "" {
+		return tr, &carriers.DecodeError{Path: prefix + "trackingNumber", Err: errors.New("missing")}
 	}
 	if len(d.TrackingEvents) > 0 {
 		tr.Events = make([]carriers.Event, 0, len(d.TrackingEvents))
@@ -343,9 +343,9 @@ func (e *event) normalize(path string) (carriers.Event, error) {
 	t, hasOffset, ok := parseTimestamp(raw)
 	if !ok {
 		if raw == "" {
-			return ev, &carriers.DecodeError{Field: path + ".eventTimestamp", Err: errors.New("missing")}
+			return ev, &carriers.DecodeError{Path: path + ".eventTimestamp", Err: errors.New("missing")}
 		}
-		return ev, &carriers.DecodeError{Field: path + ".eventTimestamp", Value: raw, Err: errors.New("not a timestamp")}
+		return ev, &carriers.DecodeError{Path: path + ".eventTimestamp", Value: raw, Err: errors.New("not a timestamp")}
 	}
 	wall := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
 	switch off, okOff := parseOffset(string(e.GMTOffset)); {

@@ -139,7 +139,7 @@ func TestDecodeErrorPaths(t *testing.T) {
 	} {
 		_, err := ParseTrackResponse([]byte(tt.body))
 		var de *carriers.DecodeError
-		if !errors.As(err, &de) || de.Field != tt.field || !errors.Is(err, carriers.ErrMalformedResponse) {
+		if !errors.As(err, &de) || de.Path != tt.field || !errors.Is(err, carriers.ErrMalformedResponse) {
 			t.Errorf("%s:\n  error %v\n  want DecodeError at %s", tt.body, err, tt.field)
 		}
 	}

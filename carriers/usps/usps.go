@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -28,16 +27,11 @@ const (
 	TestURL = "https://apis-tem.usps.com/tracking/v3"
 )
 
-// Config configures New. ClientID and ClientSecret are required; every other
-// field has a documented zero value.
-type Config struct {
-	// ClientID and ClientSecret are the consumer key and secret of the
-	// USPS developer app. They are sent only to the token endpoint, as
-	// form parameters, and never logged.
-	ClientID     string
-	ClientSecret string
+// Options are the optional settings of New. The zero value is usable:
+// every field has a documented default, and New validates them once.
+type Options struct {
 	// BaseURL is the Tracking API base, ProductionURL when empty; TestURL
-	// selects the TEM test host; any absolute URL works (tests).
+	// selects the TEM test host; any absolute http(s) URL works (tests).
 	BaseURL string
 	// TokenURL overrides the OAuth token endpoint; empty means BaseURL's
 	// host + "/oauth2/v3/token".
@@ -48,12 +42,21 @@ type Config struct {
 	// Logger receives debug records of requests and retries (no
 	// credentials, tokens or query strings). Nil means no logging.
 	Logger *slog.Logger
-	// RetryMax, RetryWaitMin and RetryWaitMax bound retries of 429 and
-	// 5xx (except 501) answers; zero values mean 3, 500 ms and 30 s, a
-	// negative RetryMax means no retries. See carrierhttp.Options.
-	RetryMax     int
+	// RetryMax is the number of retries after the first attempt on 429,
+	// 5xx (except 501) and connection errors. Zero means 3; negative
+	// means no retries.
+	RetryMax int
+	// RetryWaitMin and RetryWaitMax bound the jittered exponential backoff
+	// (a Retry-After header takes precedence). Zero means 500 ms and 30 s.
 	RetryWaitMin time.Duration
 	RetryWaitMax time.Duration
+	// MaxRetryAfter is the longest Retry-After the adapter waits for; a
+	// longer one fails at once with carriers.ErrRateLimited or
+	// ErrUnavailable. Zero means 60 s.
+	MaxRetryAfter time.Duration
+	// MaxBodyBytes caps the size of a response body. Zero means 16 MiB;
+	// negative is refused.
+	MaxBodyBytes int64
 	// Now returns the current time (token expiry, Retry-After dates); nil
 	// means time.Now.
 	Now func() time.Time
@@ -72,45 +75,44 @@ type Carrier struct {
 
 var _ carriers.Carrier = (*Carrier)(nil)
 
-// New checks cfg and returns an adapter. It does no I/O: the first Track
-// fetches the token.
-func New(cfg Config) (*Carrier, error) {
-	if cfg.ClientID == "" || cfg.ClientSecret == "" {
-		return nil, errors.New("usps: ClientID and ClientSecret are required")
+// New returns an adapter for the USPS developer app whose consumer key and
+// secret are clientID and clientSecret (required; sent only to the token
+// endpoint, as form parameters, and never logged). It checks opts and does
+// no I/O: the first Track fetches the token.
+func New(clientID, clientSecret string, opts Options) (*Carrier, error) {
+	if err := carrierhttp.Required(Code, "clientID", clientID, "clientSecret", clientSecret); err != nil {
+		return nil, err
 	}
-	base := strings.TrimRight(cfg.BaseURL, "/")
-	if base == "" {
-		base = ProductionURL
-	}
-	u, err := carrierhttp.CheckURL(base)
+	ep, err := carrierhttp.ResolveEndpoint(Code, opts.BaseURL, ProductionURL, opts.MaxBodyBytes)
 	if err != nil {
-		return nil, errors.New("usps: BaseURL must be an absolute http(s) URL")
+		return nil, err
 	}
-	tokenURL := cfg.TokenURL
-	if tokenURL == "" {
-		tokenURL = u.Scheme + "://" + u.Host + "/oauth2/v3/token"
+	tokenURL, err := carrierhttp.ResolveTokenURL(Code, opts.TokenURL, ep.Origin()+"/oauth2/v3/token")
+	if err != nil {
+		return nil, err
 	}
 	client, tokens, err := carrierhttp.NewOAuth(carrierhttp.Options{
-		HTTPClient:   cfg.HTTPClient,
-		RetryMax:     cfg.RetryMax,
-		RetryWaitMin: cfg.RetryWaitMin,
-		RetryWaitMax: cfg.RetryWaitMax,
-		Logger:       cfg.Logger,
-		Now:          cfg.Now,
+		HTTPClient:    opts.HTTPClient,
+		RetryMax:      opts.RetryMax,
+		RetryWaitMin:  opts.RetryWaitMin,
+		RetryWaitMax:  opts.RetryWaitMax,
+		MaxRetryAfter: opts.MaxRetryAfter,
+		Logger:        opts.Logger,
+		Now:           opts.Now,
 	}, carrierhttp.TokenConfig{
 		Carrier:      Code,
 		TokenURL:     tokenURL,
-		ClientID:     cfg.ClientID,
-		ClientSecret: cfg.ClientSecret,
+		ClientID:     clientID,
+		ClientSecret: clientSecret,
 		Scopes:       []string{"tracking"},
 		AuthStyle:    oauth2.AuthStyleInParams,
 		ParseError:   parseErrorBody,
 	})
 	if err != nil {
-		return nil, errors.New("usps: " + strings.TrimPrefix(err.Error(), "carrierhttp: "))
+		return nil, carrierhttp.NewError(Code, err)
 	}
 	return &Carrier{
-		base: base, client: client, tokens: tokens, maxBody: carrierhttp.DefaultMaxBody,
+		base: ep.Base, client: client, tokens: tokens, maxBody: ep.MaxBody,
 		answer: carrierhttp.Answer{
 			Carrier:      Code,
 			Parse:        func(body []byte, _ string) ([]carriers.Tracking, error) { return ParseTrackResponse(body) },
@@ -135,17 +137,17 @@ func (c *Carrier) Code() string { return Code }
 func (c *Carrier) Track(ctx context.Context, number string) (*carriers.Tracking, error) {
 	n, ok := carrierhttp.CleanNumber(number, 10, 40)
 	if !ok {
-		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: carrierhttp.Clip(number, 256), Message: "not 10-40 letters and digits", Err: carriers.ErrInvalidNumber}
+		return nil, &carriers.Error{Carrier: Code, Op: "track", TrackingNumber: carrierhttp.Clip(number, 256), Message: "not 10-40 letters and digits", Err: carriers.ErrInvalidNumber}
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, &carriers.Error{Carrier: Code, Op: "track", Number: n, Err: err}
+		return nil, &carriers.Error{Carrier: Code, Op: "track", TrackingNumber: n, Err: err}
 	}
 	endpoint := c.base + "/tracking/" + url.PathEscape(n) + "?expand=DETAIL"
 	var resp *carrierhttp.Response
 	err := c.tokens.WithToken(ctx, func(tok *oauth2.Token) (refused bool, err error) {
 		req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
 		if err != nil {
-			return false, &carriers.Error{Carrier: Code, Op: "track", Number: n, Err: err}
+			return false, &carriers.Error{Carrier: Code, Op: "track", TrackingNumber: n, Err: err}
 		}
 		req.Header.Set("Accept", "application/json")
 		tok.SetAuthHeader(req.Request)
@@ -158,7 +160,7 @@ func (c *Carrier) Track(ctx context.Context, number string) (*carriers.Tracking,
 	if err != nil {
 		var ce *carriers.Error
 		if errors.As(err, &ce) {
-			ce.Number = n
+			ce.TrackingNumber = n
 		}
 		return nil, err
 	}

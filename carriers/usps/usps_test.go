@@ -15,7 +15,7 @@ import (
 )
 
 func newCarrier(t *testing.T, s *uspsServer, secret string) *usps.Carrier {
-	c, err := usps.New(usps.Config{ClientID: "id", ClientSecret: secret, BaseURL: s.srv,
+	c, err := usps.New("id", secret, usps.Options{BaseURL: s.srv,
 		RetryWaitMin: time.Millisecond, RetryWaitMax: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +81,7 @@ func TestTrackErrors(t *testing.T) {
 			if !errors.Is(err, tt.want) || !errors.As(err, &ce) || tr != nil {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
-			if ce.Code != tt.code || ce.HTTPStatus != tt.status || ce.RequestID != "req-1" || ce.Number != knownNumber {
+			if ce.Code != tt.code || ce.StatusCode != tt.status || ce.RequestID != "req-1" || ce.TrackingNumber != knownNumber {
 				t.Errorf("%+v", ce)
 			}
 			if tt.status == 501 && s.tracks.Load() != 1 {
@@ -120,12 +120,21 @@ func TestTrackInvalidNumber(t *testing.T) {
 }
 
 func TestNewValidation(t *testing.T) {
-	for _, cfg := range []usps.Config{{}, {ClientID: "id"}, {ClientID: "id", ClientSecret: "s", BaseURL: "ftp://x"}} {
-		if _, err := usps.New(cfg); err == nil {
-			t.Errorf("%+v accepted", cfg)
+	for _, tc := range []struct {
+		id, secret string
+		opts       usps.Options
+	}{
+		{"", "", usps.Options{}},
+		{"id", "", usps.Options{}},
+		{"id", "s", usps.Options{BaseURL: "ftp://x"}},
+		{"id", "s", usps.Options{MaxBodyBytes: -1}},
+		{"id", "s", usps.Options{RetryWaitMin: time.Hour, RetryWaitMax: time.Second}},
+	} {
+		if _, err := usps.New(tc.id, tc.secret, tc.opts); err == nil || !strings.HasPrefix(err.Error(), "usps: ") {
+			t.Errorf("%+v: error %v, want a usps: error", tc, err)
 		}
 	}
-	if _, err := usps.New(usps.Config{ClientID: "id", ClientSecret: "s", BaseURL: usps.TestURL}); err != nil {
+	if _, err := usps.New("id", "s", usps.Options{BaseURL: usps.TestURL}); err != nil {
 		t.Error(err)
 	}
 }

@@ -58,7 +58,10 @@ func run(ctx context.Context, w io.Writer, seed uint64, days int, scans bool) er
 	placed := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC) // a Monday
 	end := placed.AddDate(0, 0, days)
 	now := placed
-	sim := simulator.New(simulator.Options{Seed: seed, Clock: func() time.Time { return now }})
+	sim, err := simulator.New(simulator.Options{Seed: seed, Now: func() time.Time { return now }})
+	if err != nil {
+		return err
+	}
 	orders := []order{
 		{"#1001", simulator.NoTrouble},
 		{"#1002", simulator.WeatherDelay},

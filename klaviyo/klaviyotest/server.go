@@ -46,8 +46,9 @@ type Event struct {
 	Path      string
 	ProfileID string
 	Metric    string
-	// Email, PhoneNumber and ExternalID are the identifiers sent with it.
-	Email, PhoneNumber, ExternalID string
+	// Email, PhoneNumber and CustomerID (sent as external_id) are the
+	// identifiers sent with it.
+	Email, PhoneNumber, CustomerID string
 	// Properties as decoded from JSON (numbers as json.Number).
 	Properties map[string]any
 	// Time is the event time, or the receive time when none was sent.
@@ -62,7 +63,7 @@ type Event struct {
 
 // Profile is a profile as the fake stores it.
 type Profile struct {
-	ID         string
+	ProfileID  string
 	Attributes map[string]any // standard attributes, nulls removed
 	Properties map[string]any
 	Created    time.Time

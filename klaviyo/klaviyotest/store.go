@@ -21,7 +21,7 @@ func (s *Server) duplicateInBulk(events []parsedEvent) (int, bool) {
 	claimed := map[[2]string]string{} // {attribute, value} -> profile key, for links made by this request
 	holder := func(attr, v string, idx map[string]*Profile) (string, bool) {
 		if p, ok := idx[v]; ok {
-			return p.ID, true
+			return p.ProfileID, true
 		}
 		k, ok := claimed[[2]string{attr, v}]
 		return k, ok
@@ -34,7 +34,7 @@ func (s *Server) duplicateInBulk(events []parsedEvent) (int, bool) {
 		}{{"email", ev.email, s.byEmail}, {"phone_number", ev.phone, s.byPhone}, {"external_id", ev.external, s.byExternal}}
 		key := ""
 		if p, ok := s.byID[ev.profileID]; ok && ev.profileID != "" {
-			key = p.ID
+			key = p.ProfileID
 		}
 		for _, id := range ids {
 			if key != "" {
@@ -85,14 +85,14 @@ func (s *Server) resolve(id, email, phone, external string, now time.Time) (*Pro
 	created := false
 	if p == nil {
 		p = &Profile{
-			ID:         fmt.Sprintf("01KFAKE%019d", len(s.profiles)+1),
+			ProfileID:  fmt.Sprintf("01KFAKE%019d", len(s.profiles)+1),
 			Attributes: map[string]any{},
 			Properties: map[string]any{},
 			Created:    now,
 			Updated:    now,
 		}
 		s.profiles = append(s.profiles, p)
-		s.byID[p.ID] = p
+		s.byID[p.ProfileID] = p
 		created = true
 	}
 	s.link(p, "email", email, s.byEmail)
@@ -132,7 +132,7 @@ func (s *Server) recordEvents(path string, events []parsedEvent, now time.Time) 
 		if !ev.hasUniqueID {
 			uid = "time:" + t.Format(time.RFC3339)
 		}
-		k := dedupeKey{profile: p.ID, metric: ev.metric, uid: uid}
+		k := dedupeKey{profile: p.ProfileID, metric: ev.metric, uid: uid}
 		if _, dup := s.seen[k]; dup {
 			s.stats.Duplicates++
 			continue
@@ -140,8 +140,8 @@ func (s *Server) recordEvents(path string, events []parsedEvent, now time.Time) 
 		s.seen[k] = struct{}{}
 		s.stats.Accepted++
 		s.events = append(s.events, Event{
-			Seq: len(s.events) + 1, Path: path, ProfileID: p.ID, Metric: ev.metric,
-			Email: ev.email, PhoneNumber: ev.phone, ExternalID: ev.external,
+			Seq: len(s.events) + 1, Path: path, ProfileID: p.ProfileID, Metric: ev.metric,
+			Email: ev.email, PhoneNumber: ev.phone, CustomerID: ev.external,
 			Properties: ev.properties, Time: t, Value: ev.value, ValueCurrency: ev.currency,
 			UniqueID: ev.uniqueID, Backfill: ev.backfill, ReceivedAt: now,
 		})
@@ -179,7 +179,7 @@ func (s *Server) upsert(pp *parsedProfile, now time.Time) (int, []byte, string, 
 	}
 	for _, h := range holders {
 		if h != holders[0] {
-			return 0, nil, h.ID, nil
+			return 0, nil, h.ProfileID, nil
 		}
 	}
 	var p *Profile
@@ -254,11 +254,11 @@ func profileDocument(p *Profile) []byte {
 	for k, v := range p.Attributes {
 		attrs[k] = v
 	}
-	self := "https://a.klaviyo.com/api/profiles/" + p.ID + "/"
+	self := "https://a.klaviyo.com/api/profiles/" + p.ProfileID + "/"
 	doc := map[string]any{
 		"data": map[string]any{
 			"type":       "profile",
-			"id":         p.ID,
+			"id":         p.ProfileID,
 			"attributes": attrs,
 			"links":      map[string]any{"self": self},
 		},

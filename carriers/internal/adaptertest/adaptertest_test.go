@@ -20,7 +20,7 @@ import (
 func sample(t *testing.T) carriers.Tracking {
 	raw := ReadFile(t, "sample.json")
 	at := time.Date(2024, 3, 26, 14, 30, 12, 0, time.FixedZone("", -4*3600))
-	return carriers.Tracking{Carrier: "demo", Number: "1Z999", Status: carriers.StatusDelivered, DeliveredAt: at, Raw: raw,
+	return carriers.Tracking{Carrier: "demo", TrackingNumber: "1Z999", Status: carriers.StatusDelivered, DeliveredAt: at, Raw: raw,
 		Events: []carriers.Event{{Time: at, Status: carriers.StatusDelivered, Code: "DL"}}}
 }
 

@@ -57,7 +57,7 @@ func CheckParsed(t *testing.T, code string, got []carriers.Tracking, err error) 
 	}
 	for i := range got {
 		tr := &got[i]
-		if tr.Carrier != code || tr.Number == "" || !tr.Status.Valid() || !tr.Reason.Valid() {
+		if tr.Carrier != code || tr.TrackingNumber == "" || !tr.Status.Valid() || !tr.Reason.Valid() {
 			t.Fatalf("tracking %d breaks invariants: %+v", i, tr)
 		}
 		for j, e := range tr.Events {

@@ -74,7 +74,7 @@ func Golden(t *testing.T, name string, got []carriers.Tracking) {
 
 // CheckTrackings reports every tracking of got that breaks the
 // carriers.Tracking contract for carrier code (carrierstest.CheckTracking)
-// or whose Raw is not JSON. (Raw need not mention Number: UPS's published
+// or whose Raw is not JSON. (Raw need not mention TrackingNumber: UPS's published
 // example has the placeholder "string" as the package's number, and the
 // adapter takes the shipment's inquiry number instead.)
 func CheckTrackings(t *testing.T, code string, got []carriers.Tracking) {
@@ -85,7 +85,7 @@ func CheckTrackings(t *testing.T, code string, got []carriers.Tracking) {
 			t.Errorf("tracking %d breaks the contract: %v", i, err)
 		}
 		if len(tr.Raw) == 0 || !json.Valid(tr.Raw) {
-			t.Errorf("tracking %d (%s): Raw is not the package's JSON", i, tr.Number)
+			t.Errorf("tracking %d (%s): Raw is not the package's JSON", i, tr.TrackingNumber)
 		}
 	}
 }
@@ -114,8 +114,8 @@ func (fx Fixtures) TestGolden(t *testing.T, names ...string) {
 			}
 			CheckTrackings(t, fx.Code, got)
 			for i := range got {
-				if fx.RawHasNumber && !bytes.Contains(got[i].Raw, []byte(got[i].Number)) {
-					t.Errorf("tracking %d (%s): Raw is not the package's JSON", i, got[i].Number)
+				if fx.RawHasNumber && !bytes.Contains(got[i].Raw, []byte(got[i].TrackingNumber)) {
+					t.Errorf("tracking %d (%s): Raw is not the package's JSON", i, got[i].TrackingNumber)
 				}
 			}
 			Golden(t, name, got)

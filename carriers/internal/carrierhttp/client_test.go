@@ -293,7 +293,7 @@ func TestSentinelForStatus(t *testing.T) {
 func TestStatusErrorRequestID(t *testing.T) {
 	resp := &Response{StatusCode: 429, Header: http.Header{"Transid": {"abc\n123"}, "X-Request-Id": {"zzz"}}}
 	e := StatusError("ups", "track", "1Z", resp, "transId")
-	if e.RequestID != "abc123" || !errors.Is(e, carriers.ErrRateLimited) || e.HTTPStatus != 429 {
+	if e.RequestID != "abc123" || !errors.Is(e, carriers.ErrRateLimited) || e.StatusCode != 429 {
 		t.Errorf("%+v", e)
 	}
 	e = StatusError("usps", "track", "94", resp)

@@ -119,12 +119,12 @@ func sanitizeID(v string) string {
 }
 
 // StatusError returns the *carriers.Error for a non-2xx response: Carrier,
-// Op and Number as given, HTTPStatus, RequestID from the headers names (see
+// Op and Number as given, StatusCode, RequestID from the headers names (see
 // RequestID) and Err from SentinelForStatus. The adapter fills Code and
 // Message from the body and may replace Err when the carrier's code says
 // more than the status.
 func StatusError(carrier, op, number string, resp *Response, requestIDHeaders ...string) *carriers.Error {
-	e := &carriers.Error{Carrier: carrier, Op: op, Number: number, HTTPStatus: resp.StatusCode, Err: SentinelForStatus(resp.StatusCode)}
+	e := &carriers.Error{Carrier: carrier, Op: op, TrackingNumber: number, StatusCode: resp.StatusCode, Err: SentinelForStatus(resp.StatusCode)}
 	if resp.Header != nil {
 		e.RequestID = RequestID(resp.Header, requestIDHeaders...)
 	}
@@ -138,7 +138,7 @@ func StatusError(carrier, op, number string, resp *Response, requestIDHeaders ..
 // timeout) is carriers.ErrUnavailable, with the transport error still
 // reachable through errors.Is/As.
 func TransportError(carrier, op, number string, err error) *carriers.Error {
-	e := &carriers.Error{Carrier: carrier, Op: op, Number: number}
+	e := &carriers.Error{Carrier: carrier, Op: op, TrackingNumber: number}
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		if errors.Is(err, context.DeadlineExceeded) {

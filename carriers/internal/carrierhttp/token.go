@@ -250,7 +250,7 @@ func (c *TokenCache) tokenError(ctx context.Context, err error) error {
 	if !errors.As(err, &re) {
 		e := TransportError(c.cfg.Carrier, "token", "", err)
 		if strings.HasPrefix(err.Error(), "oauth2: cannot parse") || strings.Contains(err.Error(), "missing access_token") {
-			e.Err = &carriers.DecodeError{Field: "access_token", Err: errors.New(strings.TrimPrefix(err.Error(), "oauth2: "))}
+			e.Err = &carriers.DecodeError{Path: "access_token", Err: errors.New(strings.TrimPrefix(err.Error(), "oauth2: "))}
 		}
 		return e
 	}
@@ -258,7 +258,7 @@ func (c *TokenCache) tokenError(ctx context.Context, err error) error {
 	status := 0
 	if re.Response != nil {
 		status = re.Response.StatusCode
-		e.HTTPStatus = status
+		e.StatusCode = status
 		e.RequestID = RequestID(re.Response.Header)
 	}
 	if c.cfg.ParseError != nil && e.Code == "" {

@@ -121,7 +121,7 @@ func TestTokenInvalidClient(t *testing.T) {
 	if !errors.As(err, &ce) || !errors.Is(err, carriers.ErrUnauthorized) {
 		t.Fatalf("err = %v", err)
 	}
-	if ce.Code != "invalid_client" || ce.HTTPStatus != 401 || ce.Op != "token" {
+	if ce.Code != "invalid_client" || ce.StatusCode != 401 || ce.Op != "token" {
 		t.Errorf("%+v", ce)
 	}
 	if strings.Contains(err.Error(), "SECRET") {

@@ -52,12 +52,12 @@ func (a Answer) Tracking(resp *Response, number, requestID string) (*carriers.Tr
 	if err != nil {
 		var ce *carriers.Error
 		if errors.As(err, &ce) {
-			ce.Op, ce.Number, ce.HTTPStatus, ce.RequestID = "track", number, resp.StatusCode, requestID
+			ce.Op, ce.TrackingNumber, ce.StatusCode, ce.RequestID = "track", number, resp.StatusCode, requestID
 		}
 		return nil, err
 	}
 	if len(trs) == 0 {
-		return nil, &carriers.Error{Carrier: a.Carrier, Op: "track", Number: number, HTTPStatus: resp.StatusCode,
+		return nil, &carriers.Error{Carrier: a.Carrier, Op: "track", TrackingNumber: number, StatusCode: resp.StatusCode,
 			RequestID: requestID, Message: "response holds no tracking", Err: carriers.ErrNotFound}
 	}
 	return PickTracking(trs, number), nil
@@ -67,7 +67,7 @@ func (a Answer) Tracking(resp *Response, number, requestID string) (*carriers.Tr
 // without white space and case), else the first. trs must not be empty.
 func PickTracking(trs []carriers.Tracking, number string) *carriers.Tracking {
 	for i := range trs {
-		if strings.EqualFold(strings.Join(strings.Fields(trs[i].Number), ""), number) {
+		if strings.EqualFold(strings.Join(strings.Fields(trs[i].TrackingNumber), ""), number) {
 			return &trs[i]
 		}
 	}

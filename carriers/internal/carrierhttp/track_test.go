@@ -16,11 +16,11 @@ func TestAnswerTracking(t *testing.T) {
 		Parse: func(body []byte, number string) ([]carriers.Tracking, error) {
 			switch string(body) {
 			case "bad":
-				return nil, &carriers.Error{Carrier: "demo", Op: "parse", Err: &carriers.DecodeError{Field: "x"}}
+				return nil, &carriers.Error{Carrier: "demo", Op: "parse", Err: &carriers.DecodeError{Path: "x"}}
 			case "none":
 				return nil, nil
 			}
-			return []carriers.Tracking{{Carrier: "demo", Number: "OTHER"}, {Carrier: "demo", Number: " 1z 999 "}}, nil
+			return []carriers.Tracking{{Carrier: "demo", TrackingNumber: "OTHER"}, {Carrier: "demo", TrackingNumber: " 1z 999 "}}, nil
 		},
 		ErrorBody: func(body []byte) (string, string, bool) {
 			code, msg, ok := strings.Cut(string(body), ":")
@@ -33,29 +33,29 @@ func TestAnswerTracking(t *testing.T) {
 	}
 
 	tr, err := a.Tracking(resp(200, "ok"), "1Z999", "req")
-	if err != nil || tr.Number != " 1z 999 " {
+	if err != nil || tr.TrackingNumber != " 1z 999 " {
 		t.Errorf("pick: %+v, %v", tr, err)
 	}
 	tr, err = a.Tracking(resp(200, "ok"), "UNKNOWN", "req")
-	if err != nil || tr.Number != "OTHER" {
+	if err != nil || tr.TrackingNumber != "OTHER" {
 		t.Errorf("first: %+v, %v", tr, err)
 	}
 
 	_, err = a.Tracking(resp(200, "bad"), "1Z999", "req")
 	var ce *carriers.Error
-	if !errors.As(err, &ce) || ce.Op != "track" || ce.Number != "1Z999" || ce.HTTPStatus != 200 || ce.RequestID != "req" ||
+	if !errors.As(err, &ce) || ce.Op != "track" || ce.TrackingNumber != "1Z999" || ce.StatusCode != 200 || ce.RequestID != "req" ||
 		!errors.Is(err, carriers.ErrMalformedResponse) {
 		t.Errorf("parse error: %#v", err)
 	}
 	_, err = a.Tracking(resp(200, "none"), "1Z999", "req")
-	if !errors.Is(err, carriers.ErrNotFound) || !errors.As(err, &ce) || ce.HTTPStatus != 200 {
+	if !errors.Is(err, carriers.ErrNotFound) || !errors.As(err, &ce) || ce.StatusCode != 200 {
 		t.Errorf("no tracking: %v", err)
 	}
 
 	// The carrier's code says more than the status.
 	_, err = a.Tracking(resp(400, "NF:"+strings.Repeat("m", 300)), "1Z999", "req")
 	if !errors.Is(err, carriers.ErrNotFound) || !errors.As(err, &ce) || ce.Code != "NF" || len(ce.Message) != 256 ||
-		ce.HTTPStatus != 400 || ce.RequestID != "req" || ce.Op != "track" || ce.Number != "1Z999" {
+		ce.StatusCode != 400 || ce.RequestID != "req" || ce.Op != "track" || ce.TrackingNumber != "1Z999" {
 		t.Errorf("code: %#v", err)
 	}
 	// An unknown code follows the status; a body that is no error

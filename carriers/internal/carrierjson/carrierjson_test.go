@@ -106,8 +106,8 @@ func TestUnmarshalPaths(t *testing.T) {
 			if !errors.As(err, &de) || !errors.Is(err, carriers.ErrMalformedResponse) {
 				t.Fatalf("error %v: want a *carriers.DecodeError", err)
 			}
-			if de.Field != tc.field || !strings.Contains(de.Err.Error(), tc.cause) {
-				t.Errorf("Field %q cause %q; want %q, %q", de.Field, de.Err, tc.field, tc.cause)
+			if de.Path != tc.field || !strings.Contains(de.Err.Error(), tc.cause) {
+				t.Errorf("Field %q cause %q; want %q, %q", de.Path, de.Err, tc.field, tc.cause)
 			}
 			if de.Value != "" {
 				t.Errorf("Value %q: values are never copied into errors", de.Value)
@@ -132,7 +132,7 @@ func TestUnmarshalEmpty(t *testing.T) {
 		var d doc
 		err := Unmarshal([]byte(body), &d)
 		var de *carriers.DecodeError
-		if !errors.As(err, &de) || de.Err.Error() != "empty body" || de.Field != "" {
+		if !errors.As(err, &de) || de.Err.Error() != "empty body" || de.Path != "" {
 			t.Errorf("%q: %v", body, err)
 		}
 	}
@@ -152,8 +152,8 @@ func TestPathCap(t *testing.T) {
 	if !errors.As(err, &de) {
 		t.Fatalf("error %v", err)
 	}
-	if len(de.Field) != MaxPath+len("...") || !strings.HasPrefix(de.Field, "...") || !strings.HasSuffix(de.Field, "abcdefgh[1]") {
-		t.Errorf("Field has %d bytes: %.80q...", len(de.Field), de.Field)
+	if len(de.Path) != MaxPath+len("...") || !strings.HasPrefix(de.Path, "...") || !strings.HasSuffix(de.Path, "abcdefgh[1]") {
+		t.Errorf("Field has %d bytes: %.80q...", len(de.Path), de.Path)
 	}
 	if got := shortPath("a.b"); got != "a.b" {
 		t.Errorf("short path changed: %q", got)
@@ -163,7 +163,7 @@ func TestPathCap(t *testing.T) {
 func TestDecodeErrorOther(t *testing.T) {
 	cause := errors.New("boom")
 	de := DecodeError([]byte(`{}`), cause)
-	if de.Field != "" || !errors.Is(de, cause) {
+	if de.Path != "" || !errors.Is(de, cause) {
 		t.Errorf("%#v", de)
 	}
 }
@@ -182,8 +182,8 @@ func FuzzUnmarshal(f *testing.F) {
 		if !errors.As(err, &de) {
 			t.Fatalf("error %T %v is not a *carriers.DecodeError", err, err)
 		}
-		if len(de.Field) > MaxPath+3 {
-			t.Fatalf("path of %d bytes", len(de.Field))
+		if len(de.Path) > MaxPath+3 {
+			t.Fatalf("path of %d bytes", len(de.Path))
 		}
 	})
 }

@@ -48,13 +48,13 @@ func DecodeError(body []byte, err error) *carriers.DecodeError {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		return &carriers.DecodeError{
-			Field: shortPath(locate(body, te.Field, te.Value, te.Offset)),
-			Err:   errors.New("expected " + jsonKind(te.Type) + ", got " + te.Value),
+			Path: shortPath(locate(body, te.Field, te.Value, te.Offset)),
+			Err:  errors.New("expected " + jsonKind(te.Type) + ", got " + te.Value),
 		}
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return &carriers.DecodeError{Field: shortPath(locate(body, "", "", se.Offset)), Err: err}
+		return &carriers.DecodeError{Path: shortPath(locate(body, "", "", se.Offset)), Err: err}
 	}
 	return &carriers.DecodeError{Err: err}
 }

@@ -30,7 +30,7 @@ func Example() {
 	}
 	err := carrierjson.Unmarshal([]byte(`{"shipments":[{"events":[{"timestamp":"2024-05-01T10:00:00Z"},{"timestamp":{}}]}]}`), &bad)
 	var de *carriers.DecodeError
-	fmt.Println(errors.As(err, &de), de.Field)
+	fmt.Println(errors.As(err, &de), de.Path)
 	fmt.Println(errors.Is(err, carriers.ErrMalformedResponse))
 	// Output:
 	// 7777777770

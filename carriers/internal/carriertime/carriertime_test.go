@@ -225,7 +225,7 @@ func TestParseISOField(t *testing.T) {
 	} {
 		_, err := ParseISOField("shipments[0].events[2].timestamp", tc.value, tc.required)
 		var de *carriers.DecodeError
-		if !errors.As(err, &de) || de.Field != "shipments[0].events[2].timestamp" || de.Value != tc.want || !errors.Is(err, tc.cause) {
+		if !errors.As(err, &de) || de.Path != "shipments[0].events[2].timestamp" || de.Value != tc.want || !errors.Is(err, tc.cause) {
 			t.Errorf("ParseISOField(%q, %v) = %#v", tc.value, tc.required, err)
 		}
 	}

@@ -233,7 +233,7 @@ func ParseISOField(field, s string, required bool) (Local, error) {
 		if len(v) > 64 {
 			v = v[:64]
 		}
-		return Local{}, &carriers.DecodeError{Field: field, Value: v, Err: err}
+		return Local{}, &carriers.DecodeError{Path: field, Value: v, Err: err}
 	}
 	return l, nil
 }
