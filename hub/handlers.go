@@ -41,7 +41,8 @@ func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) {
 	if len(orderID) > MaxOrderIDLen {
 		orderID = ""
 	}
-	p.LookupOrder = orderID
+	// The order number is not echoed: a failed lookup answers the same
+	// bytes whatever was typed.
 	if !h.limiter.allow(h.opts.ClientKey(r), now) {
 		w.Header().Set("Retry-After", "60")
 		p.Notice = &notice{Error: true, Text: h.t("ratelimited")}

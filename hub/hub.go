@@ -149,6 +149,7 @@ func New(src Source, opts Options) (*Handler, error) {
 	}
 	opts.Keys = nil // keep the copies only
 	b := &opts.Brand
+	b.Name = clean(b.Name)
 	for _, c := range []struct {
 		name string
 		v    *string
@@ -264,6 +265,21 @@ func (h *Handler) Link(now time.Time, orderID string) (string, error) {
 		return "", &OptionError{"orderID", fmt.Sprintf("must be 1 to %d bytes", MaxOrderIDLen)}
 	}
 	return h.opts.BaseURL + "track/" + h.sig.sign(purposeLink, orderID, now.Add(h.opts.LinkTTL)), nil
+}
+
+// TrackingURL returns Link(Options.Now(), orderID), or "" for an order ID
+// Link refuses. It has the shape of postpurchase.Config.TrackingURL, so
+// the Engine's messages carry the hub's links:
+//
+//	var h *hub.Handler
+//	eng, _ := postpurchase.New(postpurchase.Config{..., TrackingURL: func(id string) string { return h.TrackingURL(id) }})
+//	h, _ = hub.New(eng, hub.Options{...})
+func (h *Handler) TrackingURL(orderID string) string {
+	u, err := h.Link(h.now(), orderID)
+	if err != nil {
+		return ""
+	}
+	return u
 }
 
 const sessionCookie = "pphub"

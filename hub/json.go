@@ -16,35 +16,35 @@ import (
 // customer ID and case notes appear only after verification.
 
 type jsonOrder struct {
-	OrderID         string                 `json:"order_id"`
-	PlacedAt        time.Time              `json:"placed_at,omitzero"`
-	Verified        bool                   `json:"verified"`
-	Currency        string                 `json:"currency,omitempty"`
-	Total           *decimal.Decimal       `json:"total,omitempty"`
-	ShippingAddress *postpurchase.Address  `json:"shipping_address,omitempty"`
-	Place           string                 `json:"place,omitempty"`
-	Shipments       []jsonShipment         `json:"shipments"`
-	Cases           []jsonCase             `json:"cases,omitempty"`
+	OrderID         string                     `json:"order_id"`
+	PlacedAt        time.Time                  `json:"placed_at,omitzero"`
+	Verified        bool                       `json:"verified"`
+	Currency        string                     `json:"currency,omitempty"`
+	Total           *decimal.Decimal           `json:"total,omitempty"`
+	ShippingAddress *postpurchase.Address      `json:"shipping_address,omitempty"`
+	Place           string                     `json:"place,omitempty"`
+	Shipments       []jsonShipment             `json:"shipments"`
+	Cases           []jsonCase                 `json:"cases,omitempty"`
 	Cashback        *postpurchase.CashbackView `json:"cashback,omitempty"`
-	Products        []postpurchase.Product `json:"products,omitempty"`
+	Products        []postpurchase.Product     `json:"products,omitempty"`
 }
 
 type jsonShipment struct {
-	ShipmentID     string                    `json:"shipment_id"`
-	Carrier        string                    `json:"carrier,omitempty"`
-	CarrierName    string                    `json:"carrier_name,omitempty"`
-	TrackingNumber string                    `json:"tracking_number,omitempty"`
-	Status         carriers.Status           `json:"status"`
-	Reason         carriers.Reason           `json:"reason,omitempty"`
-	StatusText     string                    `json:"status_text"`
-	Step           int                       `json:"step"`
-	Steps          []string                  `json:"steps"`
-	Estimate       jsonEstimate              `json:"estimate"`
-	DaysLate       int                       `json:"days_late,omitempty"`
-	Delays         []string                  `json:"delays,omitempty"`
-	DeliveredAt    time.Time                 `json:"delivered_at,omitzero"`
-	Events         []jsonEvent               `json:"events,omitempty"`
-	Items          []jsonItem                `json:"items,omitempty"`
+	ShipmentID     string                     `json:"shipment_id"`
+	Carrier        string                     `json:"carrier,omitempty"`
+	CarrierName    string                     `json:"carrier_name,omitempty"`
+	TrackingNumber string                     `json:"tracking_number,omitempty"`
+	Status         carriers.Status            `json:"status"`
+	Reason         carriers.Reason            `json:"reason,omitempty"`
+	StatusText     string                     `json:"status_text"`
+	Step           int                        `json:"step"`
+	Steps          []string                   `json:"steps"`
+	Estimate       jsonEstimate               `json:"estimate"`
+	DaysLate       int                        `json:"days_late,omitempty"`
+	Delays         []string                   `json:"delays,omitempty"`
+	DeliveredAt    time.Time                  `json:"delivered_at,omitzero"`
+	Events         []jsonEvent                `json:"events,omitempty"`
+	Items          []jsonItem                 `json:"items,omitempty"`
 	Claims         []postpurchase.ClaimOption `json:"claims,omitempty"`
 	Return         *postpurchase.ClaimOption  `json:"return,omitempty"`
 }

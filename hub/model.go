@@ -22,9 +22,7 @@ type page struct {
 	Brand   *Brand
 	LogoAlt string
 	Notice  *notice
-	// LookupOrder refills the lookup form's order number.
-	LookupOrder string
-	Order       *orderModel
+	Order   *orderModel
 }
 
 type notice struct {
@@ -148,18 +146,18 @@ func defaultStep(s carriers.Status) int {
 // recommendations to show.
 func (h *Handler) orderModel(v *postpurchase.OrderView, products []postpurchase.Product, verified bool) *page {
 	o := &v.Order
-	p := h.basePage(fill(h.str["order.heading"], "order", o.ID))
-	m := &orderModel{ID: o.ID, Heading: fill(h.str["order.heading"], "order", o.ID), Verified: verified}
+	p := h.basePage(fill(h.str["order.heading"], "order", clean(o.ID)))
+	m := &orderModel{ID: o.ID, Heading: fill(h.str["order.heading"], "order", clean(o.ID)), Verified: verified}
 	if !o.PlacedAt.IsZero() {
 		m.Placed = fill(h.str["order.placed"], "date", o.PlacedAt.In(h.opts.Location).Format("Mon, Jan 2, 2006"))
 	}
 	a := o.ShippingAddress
 	if verified {
-		m.Address = nonEmpty(a.Name, a.Line1, a.Line2, joinNonEmpty(" ", joinNonEmpty(", ", a.City, a.Region), a.Postcode), a.Country)
+		m.Address = nonEmpty(clean(a.Name), clean(a.Line1), clean(a.Line2), clean(joinNonEmpty(" ", joinNonEmpty(", ", a.City, a.Region), a.Postcode)), clean(a.Country))
 		if !o.Total.IsZero() {
 			m.Total = money(o.Total, o.Currency)
 		}
-	} else if place := joinNonEmpty(", ", a.City, a.Region); place != "" {
+	} else if place := clean(joinNonEmpty(", ", a.City, a.Region)); place != "" {
 		m.Place = fill(h.str["order.city"], "place", place)
 	}
 	names := make(map[string]*postpurchase.LineItem, len(o.Items))
@@ -177,8 +175,8 @@ func (h *Handler) orderModel(v *postpurchase.OrderView, products []postpurchase.
 		if cb.Pending.IsPositive() {
 			c.Pending = fill(h.str["cashback.pending"], "amount", money(cb.Pending, cb.Currency))
 		}
-		if !cb.NextExpiry.IsZero() && cb.NextExpiryAmount.IsPositive() {
-			c.Expiry = fill(h.str["cashback.expiry"], "amount", money(cb.NextExpiryAmount, cb.Currency), "date", cb.NextExpiry.In(h.opts.Location).Format("Mon, Jan 2"))
+		if !cb.NextExpiry.IsZero() {
+			c.Expiry = fill(h.str["cashback.expiry"], "date", cb.NextExpiry.In(h.opts.Location).Format("Mon, Jan 2"))
 		}
 		m.Cashback = c
 	}
@@ -187,7 +185,7 @@ func (h *Handler) orderModel(v *postpurchase.OrderView, products []postpurchase.
 		if cur == "" {
 			cur = o.Currency
 		}
-		pm := productModel{Name: pr.Name, URL: pr.URL, ImageURL: pr.ImageURL}
+		pm := productModel{Name: clean(pr.Name), URL: pr.URL, ImageURL: pr.ImageURL}
 		if pm.Name == "" {
 			pm.Name = pr.SKU
 		}
@@ -211,14 +209,14 @@ func (h *Handler) shipmentModel(v *postpurchase.OrderView, i int, names map[stri
 		carrier = sv.Shipment.Carrier
 	}
 	if carrier != "" {
-		s.Carrier = fill(h.str["shipment.carrier"], "carrier", carrier)
+		s.Carrier = fill(h.str["shipment.carrier"], "carrier", clean(carrier))
 	}
 	if verified {
-		s.TrackingNumber = sv.Shipment.TrackingNumber
+		s.TrackingNumber = clean(sv.Shipment.TrackingNumber)
 	}
 	s.Status = h.str["status."+sv.Status.String()]
 	if sv.Status == carriers.StatusUnknown && sv.StatusText != "" {
-		s.Status = sv.StatusText
+		s.Status = clean(sv.StatusText)
 	}
 	switch sv.Status {
 	case carriers.StatusDelivered:
@@ -232,7 +230,7 @@ func (h *Handler) shipmentModel(v *postpurchase.OrderView, i int, names map[stri
 		steps, step = defaultSteps, defaultStep(sv.Status)
 	}
 	for j, name := range steps {
-		label, ok := h.str["step."+name]
+		label, ok := h.str["step."+stepKey(name)]
 		if !ok {
 			label = name
 		}
@@ -254,6 +252,9 @@ func (h *Handler) shipmentModel(v *postpurchase.OrderView, i int, names map[stri
 		s.Estimate = fill(h.str["estimate.delivered"], "date", sv.DeliveredAt.In(h.opts.Location).Format("Mon, Jan 2, 3:04 PM"))
 	case sv.Estimate.Date.IsZero():
 		s.Estimate = h.str["estimate.none"]
+	case !v.At.IsZero() && lastDay(sv.Estimate).Before(tracking.DateOf(v.At.In(h.opts.Location))):
+		// A date that has passed is no estimate: say so.
+		s.Estimate = fill(h.str["estimate.overdue"], "date", fmtDate(lastDay(sv.Estimate)))
 	case sv.Estimate.Latest.IsZero() || sv.Estimate.Latest == sv.Estimate.Date:
 		s.Estimate = fill(h.str["estimate.day"], "date", fmtDate(sv.Estimate.Date))
 	default:
@@ -293,10 +294,10 @@ func (h *Handler) shipmentModel(v *postpurchase.OrderView, i int, names map[stri
 		if strings.TrimSpace(text) == "" {
 			text = h.str["status."+e.Status.String()]
 		}
-		evs = append(evs, eventModel{When: eventTime(e), DateTime: e.Time.Format(time.RFC3339), Text: text,
+		evs = append(evs, eventModel{When: eventTime(e), DateTime: e.Time.Format(time.RFC3339), Text: clean(text),
 			// Never the postal code: a delivery scan's is the
 			// customer's, which the lookup form accepts as proof.
-			Place: joinNonEmpty(", ", e.Location.City, e.Location.State, e.Location.Country)})
+			Place: clean(joinNonEmpty(", ", e.Location.City, e.Location.State, e.Location.Country))})
 	}
 	if n := h.opts.TimelineShown; len(evs) > n+1 {
 		s.Events, s.More = evs[:n], evs[n:]
@@ -323,7 +324,7 @@ func (h *Handler) shipmentModel(v *postpurchase.OrderView, i int, names map[stri
 			if it, ok := names[sku]; ok {
 				out = append(out, h.item(it))
 			} else {
-				out = append(out, itemModel{SKU: sku, Name: sku})
+				out = append(out, itemModel{SKU: sku, Name: clean(sku)})
 			}
 		}
 		return out
@@ -348,6 +349,12 @@ func (h *Handler) shipmentModel(v *postpurchase.OrderView, i int, names map[stri
 	return s
 }
 
+// stepKey turns a step name ("In transit", "in_transit") into its key
+// ("in_transit").
+func stepKey(name string) string {
+	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(name)), " ", "_")
+}
+
 func (h *Handler) item(it *postpurchase.LineItem) itemModel {
 	name := it.Name
 	if strings.TrimSpace(name) == "" {
@@ -357,7 +364,7 @@ func (h *Handler) item(it *postpurchase.LineItem) itemModel {
 	if q < 1 {
 		q = 1
 	}
-	return itemModel{SKU: it.SKU, Name: name, ImageURL: it.ImageURL, URL: it.URL, Qty: fill(h.str["items.qty"], "n", strconv.Itoa(q))}
+	return itemModel{SKU: it.SKU, Name: clean(name), ImageURL: it.ImageURL, URL: it.URL, Qty: fill(h.str["items.qty"], "n", strconv.Itoa(q))}
 }
 
 func (h *Handler) caseModel(c *postpurchase.Case, names map[string]*postpurchase.LineItem, verified bool) caseModel {
@@ -366,23 +373,40 @@ func (h *Handler) caseModel(c *postpurchase.Case, names map[string]*postpurchase
 		Title:      h.t("case.reason." + string(c.Reason)),
 		State:      h.t("case.state." + string(c.State)),
 		Review:     c.State == postpurchase.CaseInReview,
-		Resolution: c.Resolution,
-		Ref:        fill(h.str["case.ref"], "id", c.ID),
+		Resolution: clean(c.Resolution),
+		Ref:        fill(h.str["case.ref"], "id", clean(c.ID)),
 	}
 	if !c.OpenedAt.IsZero() {
 		m.Opened = fill(h.str["case.opened"], "date", c.OpenedAt.In(h.opts.Location).Format("Mon, Jan 2"))
 	}
 	for _, sku := range c.Items {
 		if it, ok := names[sku]; ok && it.Name != "" {
-			m.Items = append(m.Items, it.Name)
+			m.Items = append(m.Items, clean(it.Name))
 		} else {
-			m.Items = append(m.Items, sku)
+			m.Items = append(m.Items, clean(sku))
 		}
 	}
 	if verified {
-		m.Note = c.Note
+		m.Note = clean(c.Note)
 	}
 	return m
+}
+
+// clean drops the Unicode bidirectional embedding, override and isolate
+// controls from text that carriers, hosts or customers supply: escaping
+// makes such text inert as markup, and this keeps it from reordering the
+// page around it (where an element cannot isolate it, as in the title).
+// Right-to-left text itself needs no controls and is kept.
+func clean(s string) string {
+	if !strings.ContainsAny(s, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069") {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // eventTime formats a scan's time in the carrier's local time.
@@ -391,6 +415,14 @@ func eventTime(e *carriers.Event) string {
 		return e.Time.Format("Mon, Jan 2, 3:04 PM")
 	}
 	return e.Time.Format("Mon, Jan 2, 3:04 PM MST")
+}
+
+// lastDay is the last day of an estimate's window.
+func lastDay(e tracking.Estimate) tracking.Date {
+	if e.Latest.After(e.Date) {
+		return e.Latest
+	}
+	return e.Date
 }
 
 func fmtDate(d tracking.Date) string {

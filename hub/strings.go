@@ -80,6 +80,7 @@ var defaultStrings = map[string]string{
 	"estimate.window":    "Expected {from} – {to}",
 	"estimate.day":       "Expected {date}",
 	"estimate.none":      "We'll show a delivery date as soon as the carrier gives one.",
+	"estimate.overdue":   "It was due {date}. We'll show a new date as soon as the carrier gives one.",
 	"estimate.delivered": "Delivered {date}",
 	"late.one":           "1 day later than we promised",
 	"late.many":          "{n} days later than we promised",
@@ -117,7 +118,7 @@ var defaultStrings = map[string]string{
 	"return.note":    "Why are you returning them? (optional)",
 	"return.submit":  "Start return",
 
-	"cases.heading":      "Your requests",
+	"cases.heading":                      "Your requests",
 	"case.reason.not_received":           "Package not received",
 	"case.reason.delivered_not_received": "Delivered but not received",
 	"case.reason.damaged":                "Damaged items",
@@ -138,7 +139,7 @@ var defaultStrings = map[string]string{
 	"cashback.heading":   "Your CashBack",
 	"cashback.available": "{amount} to spend",
 	"cashback.pending":   "{amount} on its way: yours once your order arrives",
-	"cashback.expiry":    "{amount} expires {date}",
+	"cashback.expiry":    "Some of it expires {date}: spend it before then.",
 
 	"recs.heading": "You might also like",
 }
