@@ -191,7 +191,7 @@ func TestParseCollectsAllProblems(t *testing.T) {
 	}
 	got := map[string]error{}
 	for _, p := range pe.Problems {
-		got[p.Path] = p.Kind
+		got[p.Path] = p.Err
 	}
 	for path, kind := range want {
 		if got[path] != kind {

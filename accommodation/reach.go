@@ -352,6 +352,11 @@ func covers(a, b *ruleSets, universes *[numFacts]fset) (bool, int) {
 }
 
 // checkReachability reports every unreachable rule of a compiled policy.
+// rulePath is the JSON path of rules[j]. Reachability runs only on
+// documents without other problems, so every rule compiled and j is also
+// the rule's index in the document.
+func rulePath(j int) string { return "$.rules[" + strconv.Itoa(j) + "]" }
+
 func checkReachability(p *Policy, ps *problems) {
 	sets := make([]ruleSets, len(p.rules))
 	live := make([]bool, len(p.rules))
@@ -362,10 +367,9 @@ func checkReachability(p *Policy, ps *problems) {
 	work := 0
 	for j := range p.rules {
 		r := &p.rules[j]
-		path := "$.rules[" + strconv.Itoa(j) + "]"
 		rs, f, ok := setsOf(r)
 		if !ok {
-			ps.add(path, ErrUnreachable, "rule %s can never match: its conditions on %s contradict each other", strconv.Quote(r.id), facts[f].name)
+			ps.add(rulePath(j), ErrUnreachable, "rule %s can never match: its conditions on %s contradict each other", strconv.Quote(r.id), facts[f].name)
 			continue
 		}
 		sets[j], live[j] = rs, true
@@ -383,7 +387,7 @@ func checkReachability(p *Policy, ps *problems) {
 				if len(p.rules[i].conds) == 0 {
 					why = "has no conditions and matches everything"
 				}
-				ps.add(path, ErrUnreachable, "rule %s is never reached: the earlier rule %s (rules[%d]) %s and always decides",
+				ps.add(rulePath(j), ErrUnreachable, "rule %s is never reached: the earlier rule %s (rules[%d]) %s and always decides",
 					strconv.Quote(r.id), strconv.Quote(p.rules[i].id), i, why)
 				break
 			}
