@@ -176,7 +176,7 @@ func (h *Handler) orderModel(v *postpurchase.OrderView, products []postpurchase.
 			c.Pending = fill(h.str["cashback.pending"], "amount", money(cb.Pending, cb.Currency))
 		}
 		if !cb.NextExpiry.IsZero() {
-			c.Expiry = fill(h.str["cashback.expiry"], "date", cb.NextExpiry.In(h.opts.Location).Format("Mon, Jan 2"))
+			c.Expiry = fill(h.str["cashback.expiry"], "date", dayIn(cb.NextExpiry, v.At, h.opts.Location))
 		}
 		m.Cashback = c
 	}
@@ -215,6 +215,9 @@ func (h *Handler) shipmentModel(v *postpurchase.OrderView, i int, names map[stri
 		s.TrackingNumber = clean(sv.Shipment.TrackingNumber)
 	}
 	s.Status = h.str["status."+sv.Status.String()]
+	if sv.Status == carriers.StatusException && sv.Reason == carriers.ReasonLost {
+		s.Status = h.str["status.lost"]
+	}
 	if sv.Status == carriers.StatusUnknown && sv.StatusText != "" {
 		s.Status = clean(sv.StatusText)
 	}
@@ -332,7 +335,7 @@ func (h *Handler) shipmentModel(v *postpurchase.OrderView, i int, names map[stri
 	for _, c := range sv.Claims {
 		cm := claimModel{Reason: string(c.Reason), Label: h.t("claim.reason." + string(c.Reason))}
 		if !c.Until.IsZero() {
-			cm.Until = fill(h.str["claim.until"], "date", c.Until.In(h.opts.Location).Format("Mon, Jan 2"))
+			cm.Until = fill(h.str["claim.until"], "date", dayIn(c.Until, v.At, h.opts.Location))
 		}
 		if c.Reason == postpurchase.ReasonDamaged || c.Reason == postpurchase.ReasonMissingItems {
 			cm.Items = pick(c.Items)
@@ -342,7 +345,7 @@ func (h *Handler) shipmentModel(v *postpurchase.OrderView, i int, names map[stri
 	if r := sv.Return; r != nil {
 		cm := claimModel{Reason: string(postpurchase.ReasonReturn), Label: h.str["return.heading"], Items: pick(r.Items)}
 		if !r.Until.IsZero() {
-			cm.Until = fill(h.str["return.until"], "date", r.Until.In(h.opts.Location).Format("Mon, Jan 2"))
+			cm.Until = fill(h.str["return.until"], "date", dayIn(r.Until, v.At, h.opts.Location))
 		}
 		s.Return = &cm
 	}
@@ -410,11 +413,23 @@ func clean(s string) string {
 }
 
 // eventTime formats a scan's time in the carrier's local time.
+// A zone without a name (a bare offset, as times read back from JSON
+// have) is not shown: the time is the place's local time either way.
 func eventTime(e *carriers.Event) string {
-	if e.ZoneUnknown {
+	if name, _ := e.Time.Zone(); e.ZoneUnknown || name == "" || name[0] == '+' || name[0] == '-' {
 		return e.Time.Format("Mon, Jan 2, 3:04 PM")
 	}
 	return e.Time.Format("Mon, Jan 2, 3:04 PM MST")
+}
+
+// dayIn formats an instant's day in loc, with the year when it is not
+// the year of ref.
+func dayIn(t, ref time.Time, loc *time.Location) string {
+	t = t.In(loc)
+	if t.Year() != ref.In(loc).Year() {
+		return t.Format("Mon, Jan 2, 2006")
+	}
+	return t.Format("Mon, Jan 2")
 }
 
 // lastDay is the last day of an estimate's window.

@@ -70,6 +70,7 @@ var defaultStrings = map[string]string{
 	"status.exception":            "Delayed",
 	"status.return_to_sender":     "Returning to us",
 	"status.expired":              "No recent updates",
+	"status.lost":                 "Lost by the carrier",
 
 	"step.ordered":          "Ordered",
 	"step.shipped":          "Shipped",

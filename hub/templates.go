@@ -13,7 +13,7 @@ body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif
 .top{display:flex;align-items:center;gap:.75rem;padding:.75rem 1rem;background:#fff;border-bottom:3px solid var(--primary)}
 .logo{max-height:40px;max-width:160px}
 .brand{font-weight:700;font-size:1.125rem}
-main{max-width:40rem;margin:0 auto;padding:1rem}
+main{max-width:40rem;margin:0 auto;padding:1rem;overflow-wrap:anywhere}
 h1{font-size:1.5rem;margin:.5rem 0}
 h2{font-size:1.25rem;margin:0 0 .5rem}
 h3{font-size:1rem;margin:1.25rem 0 .5rem}
