@@ -165,12 +165,13 @@ type demo struct {
 var plans = []struct {
 	id, story, customer string
 	labelAgo            time.Duration
+	transitDays         int // 0 means 3
 	trouble             simulator.Trouble
 	hostile             bool
 	after               func(ctx context.Context, e *postpurchase.Engine, now time.Time, o *postpurchase.Order) error
 }{
 	{id: "#1001", story: "on time, in transit", customer: "c-loyal", labelAgo: 30 * time.Hour},
-	{id: "#1002", story: "delayed (no scan for days), VIP make-good", customer: "c-vip", labelAgo: 7 * 24 * time.Hour, trouble: simulator.Stalled},
+	{id: "#1002", story: "delayed (no scan for days), VIP make-good", customer: "c-vip", labelAgo: 7 * 24 * time.Hour, transitDays: 1, trouble: simulator.Stalled},
 	{id: "#1003", story: "delivered, a return open", customer: "c-new", labelAgo: 9 * 24 * time.Hour,
 		after: func(ctx context.Context, e *postpurchase.Engine, now time.Time, o *postpurchase.Order) error {
 			_, err := e.StartReturn(ctx, now, postpurchase.ReturnRequest{OrderID: o.ID, ShipmentID: o.Shipments[0].ID, Items: []string{o.Items[0].SKU}, Note: "Too small"})
@@ -227,7 +228,11 @@ func newDemo(ctx context.Context) (*demo, error) {
 		if p.hostile {
 			c = odd
 		}
-		number, err := c.Ship(simulator.Plan{LabelCreatedAt: label, Trouble: p.trouble, TransitDays: 3})
+		days := p.transitDays
+		if days == 0 {
+			days = 3
+		}
+		number, err := c.Ship(simulator.Plan{LabelCreatedAt: label, Trouble: p.trouble, TransitDays: days})
 		if err != nil {
 			return nil, err
 		}
