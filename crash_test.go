@@ -139,6 +139,8 @@ type outside struct {
 	w        *world
 	orders   []postpurchase.Order
 	lastTick time.Time
+	// esp, when set, replaces notifier as the ESP the engines send to.
+	esp postpurchase.Notifier
 }
 
 func newOutside(t tb) *outside {
@@ -160,9 +162,12 @@ func newOutside(t tb) *outside {
 func (o *outside) engine(t tb, c *crasher) *postpurchase.Engine {
 	var store postpurchase.Store = o.store
 	var notifier postpurchase.Notifier = o.notifier
+	if o.esp != nil {
+		notifier = o.esp
+	}
 	var tasks postpurchase.TaskHandler = o.tasks
 	if c != nil {
-		store, notifier, tasks = crashStore{o.store, c}, crashNotifier{o.notifier, c}, crashTasks{o.tasks, c}
+		store, notifier, tasks = crashStore{o.store, c}, crashNotifier{notifier, c}, crashTasks{o.tasks, c}
 	}
 	e, err := postpurchase.New(postpurchase.Config{
 		Carriers: []carriers.Carrier{o.w.sim}, Store: store, Ledger: o.ledger, Notifier: notifier, Tasks: tasks,
