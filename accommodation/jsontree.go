@@ -269,14 +269,13 @@ func (p *treeParser) object(n *node, depth int) bool {
 		if child == nil {
 			return false
 		}
-		if seen == nil {
-			seen = make(map[string]bool)
-		}
-		if seen[k] {
+		if n.has(k, &seen) {
 			p.ps.add(child.path(), ErrDuplicate, "key %s appears more than once", strconv.Quote(iso4217.Clip(k)))
 		} else {
-			seen[k] = true
 			n.vals = append(n.vals, child)
+			if seen != nil {
+				seen[k] = true
+			}
 		}
 		p.skipSpace()
 		if p.pos >= len(p.src) {
@@ -494,6 +493,22 @@ func hex4(s string) rune {
 		r = r<<4 | rune(c)
 	}
 	return r
+}
+
+// has reports whether object n already has a member named k. Small
+// objects (all the schema's) are scanned; from 8 members on, a set is
+// built once in *seen and kept up to date by the caller.
+func (n *node) has(k string, seen *map[string]bool) bool {
+	if *seen == nil && len(n.vals) < 8 {
+		return n.get(k) != nil
+	}
+	if *seen == nil {
+		*seen = make(map[string]bool, 2*len(n.vals))
+		for _, v := range n.vals {
+			(*seen)[v.key] = true
+		}
+	}
+	return (*seen)[k]
 }
 
 // get returns the member named key of an object node, or nil.

@@ -71,6 +71,7 @@ func TestParseErrors(t *testing.T) {
 		{"rules object", `{"version": "1", "currency": "USD", "rules": {}}`, ErrWrongType, "$.rules"},
 		{"unknown top-level field", `{"version": "1", "currency": "USD", "rules": [], "rulez": []}`, ErrUnknownField, "$.rulez"},
 		{"duplicate key", `{"version": "1", "version": "2", "currency": "USD", "rules": []}`, ErrDuplicate, "$.version"},
+		{"duplicate key in a large object", `{"version": "1", "currency": "USD", "rules": [], "a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7, "b": 8}`, ErrDuplicate, "$.b"},
 		{"bad rounding", `{"version": "1", "currency": "USD", "rounding": "up", "rules": []}`, ErrInvalidValue, "$.rounding"},
 		{"negative budget", `{"version": "1", "currency": "USD", "budgets": {"per_day": "-1.00"}, "rules": []}`, ErrNegativeAmount, "$.budgets.per_day"},
 		{"budget too precise", `{"version": "1", "currency": "USD", "budgets": {"per_order": "1.005"}, "rules": []}`, ErrPrecision, "$.budgets.per_order"},
