@@ -92,8 +92,8 @@
 //
 // An empty tier or delay kind in Facts means unknown and equals no listed
 // value (so it satisfies "not"). between takes [low, high], both included.
-// Money is written as a decimal string ("12.50") or a JSON number and
-// follows the module's one rule for money (internal/iso4217): exact in the
+// Money is written as a decimal string ("12.50", at most 40 characters) or
+// a JSON number (at most 64 characters) and follows the module's one rule for money (internal/iso4217): exact in the
 // currency's minor units, at most 10^15 minor units, and here never
 // negative.
 //

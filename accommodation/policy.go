@@ -25,6 +25,7 @@ const (
 	maxDescriptionLen  = 1024
 	maxRuleIDLen       = 64
 	maxVersionLen      = 64
+	maxNumberLen       = 64 // characters of a money or percent literal
 	maxActionsPerRule  = numActionKinds
 	defaultPolicyLabel = "default"
 )
@@ -312,9 +313,15 @@ func (c *compiler) overMode(n *node) (overMode, bool) {
 func (c *compiler) decimalOf(n *node, kind error, what string) (decimal.Decimal, bool) {
 	switch n.kind {
 	case jNumber:
+		if len(n.str) > maxNumberLen {
+			// Decimal parsing is superlinear in the digits: a long
+			// literal is refused before it is parsed.
+			c.ps.add(n.path(), ErrLimit, "%s %s is longer than %d characters", what, clip(n.str), maxNumberLen)
+			return decimal.Decimal{}, false
+		}
 		d, err := decimal.NewFromString(n.str)
 		if err != nil {
-			c.ps.add(n.path(), ErrInvalidValue, "%s %s cannot be represented exactly", what, n.str)
+			c.ps.add(n.path(), ErrInvalidValue, "%s %s cannot be represented exactly", what, clip(n.str))
 			return decimal.Decimal{}, false
 		}
 		return d, true
