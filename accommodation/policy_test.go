@@ -136,6 +136,8 @@ func TestParseErrors(t *testing.T) {
 		{"percent 1e-9999", doc(`{"id": "a", "then": [{"action": "cashback", "percent": 1e-9999, "cap": "10.00", "message": "m"}]}`), ErrPrecision, "$.rules[0].then[0].percent"},
 		{"percent 1e9999", doc(`{"id": "a", "then": [{"action": "cashback", "percent": 1e9999, "cap": "10.00", "message": "m"}]}`), ErrPercentRange, "$.rules[0].then[0].percent"},
 		{"budget -1e-9999", `{"version": "1", "currency": "USD", "budgets": {"per_day": -1e-9999}, "rules": []}`, ErrNegativeAmount, "$.budgets.per_day"},
+		{"amount of 100,000 digits", `{"version": "1", "currency": "USD", "budgets": {"per_day": ` + strings.Repeat("7", 100_000) + `}, "rules": []}`, ErrLimit, "$.budgets.per_day"},
+		{"amount with 100,000 decimals", `{"version": "1", "currency": "USD", "budgets": {"per_day": 0.` + strings.Repeat("7", 100_000) + `}, "rules": []}`, ErrLimit, "$.budgets.per_day"},
 		{"too deep", strings.Repeat("[", 40) + strings.Repeat("]", 40), ErrLimit, "$" + strings.Repeat("[0]", 16)},
 	}
 	for _, tt := range tests {
