@@ -28,8 +28,8 @@ type MemoryStore struct {
 	due      map[string]ShipmentRef // shipment ID → ref with NextCheck set
 	journal  map[string][]JournalEntry
 	effects  map[string]*memEffect
-	byOrder  map[string][]string // order ID → effect IDs in commit order
-	pending  []string // effect IDs that may be pending, in commit order
+	byOrder  map[string][]string    // order ID → effect IDs in commit order
+	pending  []string               // effect IDs that may be pending, in commit order
 	credits  map[string][]memCredit // customer ID → credits
 	all      []memCredit
 }
