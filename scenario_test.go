@@ -88,7 +88,7 @@ func newWorld(seed uint64) *world {
 
 // orders ships the plans on the simulator and returns the orders to
 // register.
-func (w *world) orders(t testing.TB, plans []plan) []postpurchase.Order {
+func (w *world) orders(t tb, plans []plan) []postpurchase.Order {
 	t.Helper()
 	var out []postpurchase.Order
 	for i, p := range plans {
@@ -189,4 +189,11 @@ func TestJourneyEndToEnd(t *testing.T) {
 	if view.Cashback == nil || !view.Cashback.Available.IsPositive() {
 		t.Fatalf("#1005 view: cashback %+v, want the VIP's credit available", view.Cashback)
 	}
+}
+
+// tb is what the scenario helpers need of *testing.T and *rapid.T.
+type tb interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
 }

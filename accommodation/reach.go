@@ -1,6 +1,7 @@
 package accommodation
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strconv"
@@ -37,6 +38,13 @@ type fset struct {
 type ival struct {
 	lo, hi         float64
 	loOpen, hiOpen bool
+}
+
+func openRank(open bool) int {
+	if open {
+		return 1
+	}
+	return 0
 }
 
 func universe(f factID) fset {
@@ -261,18 +269,10 @@ func (s fset) normalize() fset {
 		}
 		out = append(out, iv)
 	}
+	// By lower bound, a closed bound before an open one at the same value
+	// (bounds are never NaN: literals and facts are checked).
 	slices.SortFunc(out, func(a, b ival) int {
-		switch {
-		case a.lo < b.lo:
-			return -1
-		case a.lo > b.lo:
-			return 1
-		case !a.loOpen && b.loOpen:
-			return -1
-		case a.loOpen && !b.loOpen:
-			return 1
-		}
-		return 0
+		return cmp.Or(cmp.Compare(a.lo, b.lo), cmp.Compare(openRank(a.loOpen), openRank(b.loOpen)))
 	})
 	merged := out[:0:0]
 	for _, iv := range out {

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/internal/httpretry"
 )
 
 // DefaultEarlyExpiry is how long before its stated expiry a cached token is
@@ -39,8 +40,8 @@ type TokenConfig struct {
 	// FedEx). The zero value lets x/oauth2 try both.
 	AuthStyle oauth2.AuthStyle
 	// HTTPClient sends the token requests. Nil means http.DefaultClient;
-	// adapters pass their retrying client's StandardClient() (NewOAuth
-	// does).
+	// NewOAuth passes the adapter's retrying client (through
+	// httpretry.RoundTripper).
 	HTTPClient *http.Client
 	// Header holds extra headers sent with every token request (UPS's
 	// x-merchant-id); nil means none.
@@ -210,7 +211,7 @@ func NewOAuth(o Options, tc TokenConfig) (*retryablehttp.Client, *TokenCache, er
 		return nil, nil, err
 	}
 	if tc.HTTPClient == nil {
-		tc.HTTPClient = client.StandardClient()
+		tc.HTTPClient = &http.Client{Transport: httpretry.RoundTripper(client)}
 	}
 	if tc.Now == nil {
 		tc.Now = o.Now
