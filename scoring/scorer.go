@@ -96,7 +96,8 @@ type Options struct {
 	// Model is a fitted purchase/spend model (see package clv and
 	// FitModel); the predicted-value signals are missing without one. Its
 	// Unit converts order dates; its Currency, when set, must match a
-	// history's for the money predictions to be used. New validates it.
+	// history's for the money predictions to be used. New validates it and
+	// keeps a copy, so the host may reuse its value.
 	Model *clv.Model
 	// Signals are host-defined signals, computed after the built-ins. Their
 	// names may then appear in the Config's weights, scales and tier rules.
