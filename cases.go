@@ -98,6 +98,10 @@ func (e *Engine) openCase(ctx context.Context, now time.Time, kind CaseKind, ord
 		case kind == CaseReturn:
 			c.State, c.Resolution = CaseResolved, "return accepted: refund when the items arrive back"
 			task.Kind = TaskRefund
+		case (reason == ReasonNotReceived || reason == ReasonDeliveredNotReceived) && t.rec.Incident != nil && slices.Contains(t.rec.Incident.Tasks, TaskReplacement):
+			// The delay's make-good already sends a replacement.
+			c.State, c.Resolution = CaseResolved, "a replacement is already on its way"
+			task.Kind = ""
 		case snap.Tier == "vip" || snap.Tier != "risky" && snap.Risk <= claimReviewRisk:
 			c.State = CaseResolved
 			task.Kind, task.Expedited = TaskReplacement, snap.Tier == "vip"
@@ -122,7 +126,9 @@ func (e *Engine) openCase(ctx context.Context, now time.Time, kind CaseKind, ord
 			return err
 		}
 		m.CaseID, m.CaseReason, m.CaseState, m.Tier = id, string(reason), string(c.State), snap.Tier
-		t.effect(Effect{ID: task.ID, Kind: EffectTask, Task: &task})
+		if task.Kind != "" {
+			t.effect(Effect{ID: task.ID, Kind: EffectTask, Task: &task})
+		}
 		t.effect(Effect{ID: m.ID, Kind: EffectMessage, Message: &m})
 		j := t.journal(JournalCase, shipmentID, id, fmt.Sprintf("%s %s filed; tier %s, risk %.0f → %s: %s", kind, reason, snap.Tier, snap.Risk, c.State, c.Resolution))
 		j.Score = &snap

@@ -221,9 +221,9 @@ func (t *txn) incident(ctx context.Context, i int) error {
 
 	// Credit: the rule's level for the incident as it is now, less what
 	// was already credited, within what the budgets allow now.
-	topUp := decimal.Zero
+	topUp, want := decimal.Zero, decimal.Zero
 	if a, ok := dec.Action(accommodation.ActionCashback); ok {
-		want := a.Requested().Sub(inc.Credited)
+		want = a.Requested().Sub(inc.Credited)
 		topUp = decimal.Min(want, a.Amount())
 		if topUp.IsNegative() {
 			topUp = decimal.Zero
@@ -282,8 +282,8 @@ func (t *txn) incident(ctx context.Context, i int) error {
 	} else {
 		text += " → nothing new"
 	}
-	if !dec.Withheld().IsZero() && len(did) > 0 {
-		text += "; budgets withheld " + money(dec.Withheld(), dec.Currency)
+	if held := want.Sub(topUp); held.IsPositive() {
+		text += "; budgets withheld " + money(held, dec.Currency)
 	}
 	j := t.journal(JournalDecision, sid, d.ID, text)
 	j.Rule, j.Score = dec.Rule, &inc.Score

@@ -46,6 +46,23 @@ func TestParseHostileAllocation(t *testing.T) {
 	}
 }
 
+// TestParseManyObjectsAllocation bounds what Parse allocates for a
+// document of many small objects (a node per value, no map per object).
+func TestParseManyObjectsAllocation(t *testing.T) {
+	doc := []byte(`{"version": "1", "currency": "USD", "rules": [], "x": [` +
+		strings.TrimSuffix(strings.Repeat(`{"a":0,"b":0},`, 60_000), ",") + `]}`)
+	var err error
+	allocated := allocatedBy(func() { _, err = Parse(doc) })
+	if !errors.Is(err, ErrUnknownField) {
+		t.Fatalf("Parse = %v, want ErrUnknownField", err)
+	}
+	if limit := uint64(50 * len(doc)); allocated > limit {
+		t.Errorf("Parse allocated %d bytes for a %d-byte document (%.0f per byte); want at most %d",
+			allocated, len(doc), float64(allocated)/float64(len(doc)), limit)
+	}
+	t.Logf("%d bytes allocated for %d bytes of input", allocated, len(doc))
+}
+
 // TestParseDeepPathsClipped checks that a problem deep under long keys
 // names a clipped path.
 func TestParseDeepPathsClipped(t *testing.T) {

@@ -107,7 +107,8 @@ const maxDepth = 16
 // invalid UTF-8 in strings becomes U+FFFD, as encoding/json does; a test
 // compares the two): the input is copied to a string once and every string
 // without escapes and every number is a substring of it, so parsing costs a
-// node per value and nothing per byte beyond the copy.
+// node per value and nothing per byte beyond the copy. (The compiled Policy
+// clones the few strings it keeps, so it does not hold on to the document.)
 func parseTree(data []byte, ps *problems) *node {
 	p := treeParser{src: string(data), ps: ps}
 	p.skipSpace()
@@ -269,14 +270,13 @@ func (p *treeParser) object(n *node, depth int) bool {
 		if child == nil {
 			return false
 		}
-		if seen == nil {
-			seen = make(map[string]bool)
-		}
-		if seen[k] {
+		if n.has(k, &seen) {
 			p.ps.add(child.path(), ErrDuplicate, "key %s appears more than once", strconv.Quote(iso4217.Clip(k)))
 		} else {
-			seen[k] = true
 			n.vals = append(n.vals, child)
+			if seen != nil {
+				seen[k] = true
+			}
 		}
 		p.skipSpace()
 		if p.pos >= len(p.src) {
@@ -494,6 +494,22 @@ func hex4(s string) rune {
 		r = r<<4 | rune(c)
 	}
 	return r
+}
+
+// has reports whether object n already has a member named k. Small
+// objects (all the schema's) are scanned; from 8 members on, a set is
+// built once in *seen and kept up to date by the caller.
+func (n *node) has(k string, seen *map[string]bool) bool {
+	if *seen == nil && len(n.vals) < 8 {
+		return n.get(k) != nil
+	}
+	if *seen == nil {
+		*seen = make(map[string]bool, 2*len(n.vals))
+		for _, v := range n.vals {
+			(*seen)[v.key] = true
+		}
+	}
+	return (*seen)[k]
 }
 
 // get returns the member named key of an object node, or nil.
