@@ -23,7 +23,7 @@ type agg struct {
 	currency string
 	minor    int32   // minor units of currency
 	fastMax  float64 // amounts below this (in units) are well within 10^15 minor units
-	counts         // no pointers: resetting it needs no write barriers
+	counts           // no pointers: resetting it needs no write barriers
 }
 
 type counts struct {
