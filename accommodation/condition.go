@@ -312,7 +312,7 @@ func (c *compiler) literal(cd *cond, n *node, name string, list bool) bool {
 			}
 			s = strings.ToLower(s)
 		}
-		cd.strs = append(cd.strs, s)
+		cd.strs = append(cd.strs, strings.Clone(s)) // not a view of the whole document
 	case kindInt:
 		if n.kind != jNumber {
 			return wrong("a whole number")

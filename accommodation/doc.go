@@ -10,8 +10,8 @@
 // ledger: the host builds a Facts value and records the resulting cashback
 // itself. Tier and delay kind are strings from the module's one vocabulary:
 // Tiers are package scoring's tiers, DelayKinds package tracking's delay
-// kinds, with exactly the same names (a root-package test keeps them
-// equal), and a name outside them is refused.
+// kinds, with exactly the same names (this package may import neither;
+// its tests pin the names), and a name outside them is refused.
 //
 // # The default policy, in plain words
 //
@@ -137,7 +137,15 @@
 // giving way to a budget) matches every case it would: the analysis is
 // exact for single rules, over sets of values per fact. A policy that
 // parses cannot fail during evaluation; Evaluate only rejects facts (wrong
-// currency, a score above 100, a negative count) with a *FactsError.
+// currency, a score above 100, a negative count, a tier or delay kind
+// outside the vocabulary) with a *FactsError.
+//
+// Errors follow the module's idiom: each *Problem and *FactsError has a
+// Path (where), a Reason (why, in words) and an Err (the kind) returned by
+// Unwrap. Input echoed in them (member names, literals) is clipped to 64
+// bytes. Parsing costs time and memory linear in the document: the JSON
+// tree is the package's own (strict like encoding/json, and checked against
+// it), and paths are built only for the problems reported.
 //
 // # Performance
 //

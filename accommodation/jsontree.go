@@ -107,7 +107,8 @@ const maxDepth = 16
 // invalid UTF-8 in strings becomes U+FFFD, as encoding/json does; a test
 // compares the two): the input is copied to a string once and every string
 // without escapes and every number is a substring of it, so parsing costs a
-// node per value and nothing per byte beyond the copy.
+// node per value and nothing per byte beyond the copy. (The compiled Policy
+// clones the few strings it keeps, so it does not hold on to the document.)
 func parseTree(data []byte, ps *problems) *node {
 	p := treeParser{src: string(data), ps: ps}
 	p.skipSpace()

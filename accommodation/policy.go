@@ -205,7 +205,7 @@ func compile(root *node, ps *problems) *Policy {
 	} else if !iso4217.Active(n.str) {
 		ps.add(n.path(), ErrCurrency, "%s is withdrawn from ISO 4217: a policy needs an active currency", n.str)
 	} else {
-		p.currency, p.minor, currencyOK = n.str, m, true
+		p.currency, p.minor, currencyOK = strings.Clone(n.str), m, true
 	}
 	c := compiler{ps: ps, minor: p.minor, currencyOK: currencyOK, currency: p.currency}
 
@@ -215,7 +215,7 @@ func compile(root *node, ps *problems) *Policy {
 		if s == "" || len(s) > maxVersionLen {
 			ps.add(n.path(), ErrInvalidValue, "version must be 1 to %d characters", maxVersionLen)
 		}
-		p.version = s
+		p.version = strings.Clone(s)
 	}
 	if n := root.get("description"); n != nil {
 		if s, ok := c.str(n); ok && len(s) > maxDescriptionLen {
@@ -433,14 +433,14 @@ func (c *compiler) rule(n *node, defaultOver overMode) (rule, bool) {
 		if !validRuleID(s) {
 			c.ps.add(m.path(), ErrInvalidValue, "rule id %s must be 1 to %d letters, digits, '-', '_' or '.', starting with a letter or digit", strconv.Quote(clip(s)), maxRuleIDLen)
 		}
-		r.id = s
+		r.id = strings.Clone(s)
 	}
 	if m := n.get("description"); m != nil {
 		if s, ok := c.str(m); ok {
 			if len(s) > maxDescriptionLen {
 				c.ps.add(m.path(), ErrLimit, "description longer than %d bytes", maxDescriptionLen)
 			}
-			r.description = s
+			r.description = strings.Clone(s)
 		}
 	}
 	if m := n.get("continue"); m != nil {
@@ -533,7 +533,7 @@ func (c *compiler) action(n *node) (actionSpec, bool) {
 		if !validMessageKey(s) {
 			c.ps.add(m.path(), ErrInvalidValue, "message key must be 1 to %d printable characters without spaces", maxMessageKeyLen)
 		}
-		a.message = s
+		a.message = strings.Clone(s)
 	}
 	only := func(field string, kinds ...ActionKind) *node {
 		m := n.get(field)
@@ -587,7 +587,7 @@ func (c *compiler) action(n *node) (actionSpec, bool) {
 		} else if s, ok := c.str(on); ok {
 			switch UpgradeTarget(s) {
 			case UpgradeReplacement, UpgradeNextOrder:
-				a.upgrade = UpgradeTarget(s)
+				a.upgrade = UpgradeTarget(strings.Clone(s))
 			default:
 				c.ps.add(on.path(), ErrInvalidValue, "unknown target %s (known: replacement, next_order)", strconv.Quote(clip(s)))
 			}
