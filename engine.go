@@ -2,10 +2,12 @@ package postpurchase
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -26,6 +28,10 @@ import (
 type Config struct {
 	// Carriers are the carriers shipments are tracked with, by Code.
 	Carriers []carriers.Carrier
+	// Pushed names carriers whose updates arrive only by push (Ingest or
+	// WebhookHandler): their shipments are never polled, only checked
+	// for delays every CheckEvery.
+	Pushed []string
 	// Tracker, if set, is used instead of one built from Carriers (to set
 	// the cadence, concurrency and rate limits).
 	Tracker *tracking.Tracker
@@ -115,6 +121,50 @@ type Engine struct {
 	now       func() time.Time
 	log       *slog.Logger
 	loc       *time.Location
+	pushed    map[string]bool
+
+	// cache keeps the decoded shipments of the Engine's own last commits,
+	// keyed by shipment ID with the JSON they were committed as: a store
+	// that hands back the very same bytes (MemoryStore) then needs no
+	// decoding. Anything else decodes.
+	cacheMu sync.Mutex
+	cache   map[string]cached
+}
+
+type cached struct {
+	raw  json.RawMessage
+	ship *tracking.Shipment
+}
+
+// maxCache bounds the decoded-shipment cache.
+const maxCache = 1 << 18
+
+func (e *Engine) take(st *ShipmentState) *tracking.Shipment {
+	if len(st.Tracking) == 0 {
+		return nil
+	}
+	e.cacheMu.Lock()
+	defer e.cacheMu.Unlock()
+	c, ok := e.cache[st.ID]
+	if !ok || len(c.raw) != len(st.Tracking) || &c.raw[0] != &st.Tracking[0] {
+		return nil
+	}
+	delete(e.cache, st.ID)
+	return c.ship
+}
+
+func (e *Engine) keep(t *txn) {
+	e.cacheMu.Lock()
+	defer e.cacheMu.Unlock()
+	for i, s := range t.ships {
+		if len(e.cache) >= maxCache {
+			for k := range e.cache { // evict an arbitrary entry
+				delete(e.cache, k)
+				break
+			}
+		}
+		e.cache[t.rec.Shipments[i].ID] = cached{raw: t.rec.Shipments[i].Tracking, ship: s}
+	}
 }
 
 // New validates cfg and returns an Engine.
@@ -126,6 +176,11 @@ func New(cfg Config) (*Engine, error) {
 		windows: cfg.Windows.withDefaults(), stale: cfg.StaleAfter, every: cfg.CheckEvery,
 		onDeliver: cfg.CreditOnDelivery, expiry: cfg.CreditExpiry, batch: cfg.BatchSize,
 		tick: cfg.TickEvery, now: cfg.Now, log: cfg.Logger,
+	}
+	e.cache = map[string]cached{}
+	e.pushed = map[string]bool{}
+	for _, c := range cfg.Pushed {
+		e.pushed[strings.ToLower(c)] = true
 	}
 	var err error
 	if e.rules == nil && e.tracker != nil {
@@ -233,6 +288,7 @@ type txn struct {
 	now   time.Time
 	rec   *OrderRecord
 	ships []*tracking.Shipment
+	vers  []int64 // the shipments' versions as loaded
 	c     Commit
 }
 
@@ -281,6 +337,7 @@ func (e *Engine) update(ctx context.Context, now time.Time, orderID string, fn f
 		t.c.Order = rec
 		err = e.store.Commit(ctx, &t.c)
 		if err == nil {
+			e.keep(t)
 			return nil
 		}
 		if !errors.Is(err, ErrConflict) || attempt >= maxCommitAttempts {
@@ -294,19 +351,28 @@ var errSkip = errors.New("postpurchase: nothing to commit")
 
 func (t *txn) decode() error {
 	t.ships = make([]*tracking.Shipment, len(t.rec.Shipments))
-	for i, st := range t.rec.Shipments {
-		s := tracking.NewShipment(t.e.rules)
-		if err := s.UnmarshalJSON(st.Tracking); err != nil {
-			return fmt.Errorf("postpurchase: stored shipment %s of order %s: %w", clip(st.ID), clip(t.rec.Order.ID), err)
+	t.vers = make([]int64, len(t.rec.Shipments))
+	for i := range t.rec.Shipments {
+		st := &t.rec.Shipments[i]
+		s := t.e.take(st)
+		if s == nil {
+			s = tracking.NewShipment(t.e.rules)
+			if err := s.UnmarshalJSON(st.Tracking); err != nil {
+				return fmt.Errorf("postpurchase: stored shipment %s of order %s: %w", clip(st.ID), clip(t.rec.Order.ID), err)
+			}
 		}
 		s.UseRules(t.e.rules)
 		t.ships[i] = s
+		t.vers[i] = s.Version
 	}
 	return nil
 }
 
 func (t *txn) encode() error {
 	for i, s := range t.ships {
+		if i < len(t.vers) && s.Version == t.vers[i] && len(t.rec.Shipments[i].Tracking) > 0 {
+			continue // unchanged: keep the stored JSON
+		}
 		b, err := s.MarshalJSON()
 		if err != nil {
 			return fmt.Errorf("postpurchase: shipment %s: %w", clip(t.rec.Shipments[i].ID), err)
@@ -440,6 +506,9 @@ func (e *Engine) validateOrder(o *Order) error {
 // delay check while it is in flight; zero when it is settled.
 func (e *Engine) nextCheck(now time.Time, s *tracking.Shipment) time.Time {
 	poll, polling := s.NextPoll()
+	if e.pushed[strings.ToLower(s.Carrier)] {
+		polling = false
+	}
 	if s.Terminal() {
 		if polling && !poll.IsZero() {
 			return poll
@@ -548,7 +617,7 @@ func (e *Engine) process(ctx context.Context, now time.Time, refs []ShipmentRef,
 			continue
 		}
 		l.idx = append(l.idx, i)
-		if s := l.tx.ships[i]; e.tracker.Due(now, s) {
+		if s := l.tx.ships[i]; !e.pushed[strings.ToLower(s.Carrier)] && e.tracker.Due(now, s) {
 			poll = append(poll, s)
 		}
 	}
@@ -593,6 +662,7 @@ func (e *Engine) process(ctx context.Context, now time.Time, refs []ShipmentRef,
 		if err != nil {
 			return err
 		}
+		e.keep(tx)
 	}
 	return nil
 }
