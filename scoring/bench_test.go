@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/postpurchase/postpurchase/internal/benchcpu"
 	"github.com/postpurchase/postpurchase/scoring/clv"
 	"github.com/shopspring/decimal"
 )
@@ -28,8 +29,7 @@ func BenchmarkScore(b *testing.B) {
 	s := mustScorer(b, Options{Model: benchModel()})
 	h := loyalHistory()
 	b.ReportAllocs()
-	c0 := cpuTime()
-	defer reportCPU(b, c0)
+	defer benchcpu.Start(b)()
 	for b.Loop() {
 		if _, err := s.Score(testNow, h); err != nil {
 			b.Fatal(err)
@@ -54,8 +54,7 @@ func BenchmarkScoreAllWeighted(b *testing.B) {
 	}
 	h := loyalHistory()
 	b.ReportAllocs()
-	c0 := cpuTime()
-	defer reportCPU(b, c0)
+	defer benchcpu.Start(b)()
 	for b.Loop() {
 		if _, err := s.Score(testNow, h); err != nil {
 			b.Fatal(err)
@@ -69,8 +68,7 @@ func BenchmarkScoreNoModel(b *testing.B) {
 	s := mustScorer(b)
 	h := loyalHistory()
 	b.ReportAllocs()
-	c0 := cpuTime()
-	defer reportCPU(b, c0)
+	defer benchcpu.Start(b)()
 	for b.Loop() {
 		if _, err := s.Score(testNow, h); err != nil {
 			b.Fatal(err)
@@ -85,8 +83,7 @@ func BenchmarkSignalsOneByOne(b *testing.B) {
 	sigs := Signals()
 	h := loyalHistory()
 	b.ReportAllocs()
-	c0 := cpuTime()
-	defer reportCPU(b, c0)
+	defer benchcpu.Start(b)()
 	var sink float64
 	for b.Loop() {
 		for _, s := range sigs {
@@ -147,8 +144,7 @@ func BenchmarkScoreParallel(b *testing.B) {
 	s := mustScorer(b, Options{Model: benchModel()})
 	hs := syntheticHistories(4096)
 	b.ReportAllocs()
-	c0 := cpuTime()
-	defer reportCPU(b, c0)
+	defer benchcpu.Start(b)()
 	start := time.Now()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
