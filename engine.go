@@ -71,9 +71,13 @@ type Config struct {
 	// CheckEvery is how often an in-flight shipment's delays are checked
 	// when it is not polled sooner. Zero means 6 hours.
 	CheckEvery time.Duration
-	// CreditOnDelivery makes delay credits pending until the shipment is
-	// delivered (released then). False pays them at once.
+	// CreditOnDelivery issues delay credits held (pending, not spendable)
+	// until the shipment is delivered, and releases them then, spendable
+	// ReleaseDelay after the delivery. False pays them at once.
 	CreditOnDelivery bool
+	// ReleaseDelay is how long after the delivery held credit becomes
+	// spendable (the return window, say). Zero means at once.
+	ReleaseDelay time.Duration
 	// CreditExpiry is how long delay and claim credit stays spendable.
 	// Zero means 365 days; negative means never.
 	CreditExpiry time.Duration
@@ -115,6 +119,7 @@ type Engine struct {
 	stale     time.Duration
 	every     time.Duration
 	onDeliver bool
+	release   time.Duration
 	expiry    time.Duration
 	batch     int
 	tick      time.Duration
@@ -174,7 +179,7 @@ func New(cfg Config) (*Engine, error) {
 		scorer: cfg.Scorer, policy: cfg.Policy, ledger: cfg.Ledger, notifier: cfg.Notifier,
 		tasks: cfg.Tasks, recommend: cfg.Recommender, trackURL: cfg.TrackingURL, reviewURL: cfg.ReviewURL,
 		windows: cfg.Windows.withDefaults(), stale: cfg.StaleAfter, every: cfg.CheckEvery,
-		onDeliver: cfg.CreditOnDelivery, expiry: cfg.CreditExpiry, batch: cfg.BatchSize,
+		onDeliver: cfg.CreditOnDelivery, release: cfg.ReleaseDelay, expiry: cfg.CreditExpiry, batch: cfg.BatchSize,
 		tick: cfg.TickEvery, now: cfg.Now, log: cfg.Logger,
 	}
 	e.cache = map[string]cached{}
@@ -255,6 +260,8 @@ func New(cfg Config) (*Engine, error) {
 		return nil, invalid("new", "Config.StaleAfter", "negative")
 	case e.every < 0:
 		return nil, invalid("new", "Config.CheckEvery", "negative")
+	case e.release < 0:
+		return nil, invalid("new", "Config.ReleaseDelay", "negative")
 	case e.batch < 0:
 		return nil, invalid("new", "Config.BatchSize", "negative")
 	case e.tick < 0:
@@ -727,7 +734,17 @@ func (e *Engine) execute(ctx context.Context, ef *Effect) error {
 		_, err = e.ledger.Issue(ctx, c.At, cashback.IssueRequest{
 			Account: cashback.Account{CustomerID: c.CustomerID, Currency: c.Currency},
 			Amount:  amt, Key: c.Key, Reason: c.Reason, OrderID: c.OrderID, DelayID: c.DelayID,
-			AvailableAt: c.AvailableAt, ExpiresAt: c.ExpiresAt,
+			Held: c.Pending, AvailableAt: c.AvailableAt, ExpiresAt: c.ExpiresAt,
+		})
+		return err
+	case EffectRelease:
+		r := ef.Release
+		if r == nil {
+			return fmt.Errorf("postpurchase: release effect %s without a release", clip(ef.ID))
+		}
+		_, err := e.ledger.Release(ctx, r.At, cashback.ReleaseRequest{
+			Account:  cashback.Account{CustomerID: r.CustomerID, Currency: r.Currency},
+			IssueKey: r.CreditKey, Key: r.Key, AvailableAt: r.AvailableAt,
 		})
 		return err
 	case EffectMessage:
@@ -740,8 +757,6 @@ func (e *Engine) execute(ctx context.Context, ef *Effect) error {
 			return fmt.Errorf("postpurchase: task effect %s without a task", clip(ef.ID))
 		}
 		return e.tasks.Handle(ctx, *ef.Task)
-	case EffectRelease:
-		return fmt.Errorf("postpurchase: release effect %s: releasing pending credit is not supported by this ledger yet", clip(ef.ID))
 	}
 	return fmt.Errorf("postpurchase: effect %s of unknown kind %s", clip(ef.ID), clip(string(ef.Kind)))
 }

@@ -323,6 +323,7 @@ func (r *OrderRecord) clone() *OrderRecord {
 		inc := *r.Incident
 		inc.Score.Reasons = slices.Clone(inc.Score.Reasons)
 		inc.Tasks = slices.Clone(inc.Tasks)
+		inc.Held = slices.Clone(inc.Held)
 		cp.Incident = &inc
 	}
 	return &cp
