@@ -73,18 +73,25 @@ func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) {
 
 // find looks an order up as typed, then with or without a leading "#".
 func (h *Handler) find(r *http.Request, now time.Time, orderID string) (*postpurchase.OrderView, error) {
-	v, err := h.src.OrderView(r.Context(), now, orderID)
-	if !errors.Is(err, postpurchase.ErrNotFound) {
-		return v, err
-	}
 	alt := "#" + orderID
 	if strings.HasPrefix(orderID, "#") {
 		alt = orderID[1:]
 	}
-	if alt == "" {
+	// Both are always asked for, so an unknown order costs the same
+	// store reads as a known one.
+	v, err := h.src.OrderView(r.Context(), now, orderID)
+	var v2 *postpurchase.OrderView
+	err2 := postpurchase.ErrNotFound
+	if alt != "" {
+		v2, err2 = h.src.OrderView(r.Context(), now, alt)
+	}
+	switch {
+	case err == nil:
+		return v, nil
+	case !errors.Is(err, postpurchase.ErrNotFound):
 		return nil, err
 	}
-	return h.src.OrderView(r.Context(), now, alt)
+	return v2, err2
 }
 
 // contactMatches reports, in time independent of the values, whether

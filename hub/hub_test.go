@@ -656,9 +656,11 @@ func TestJSONView(t *testing.T) {
 }
 
 func TestStringsOverride(t *testing.T) {
-	e := newEnv(t, hub.Options{Strings: map[string]string{"status.in_transit": "Unterwegs", "lang": "de", "late.many": "{n} Tage später als versprochen"}})
+	e := newEnv(t, hub.Options{Strings: map[string]string{"status.in_transit": "Unterwegs", "lang": "de", "late.many": "{n} Tage später als versprochen",
+		"timeline.heading": `}}{{.Order.ID}}<script>x</script>"`, "shipment.progress": `"><b>`}})
 	r := e.do("GET", e.link("#1001"), nil)
-	mustContain(t, r.body, `<html lang="de">`, "Unterwegs", "Tage später als versprochen")
+	mustContain(t, r.body, `<html lang="de">`, "Unterwegs", "Tage später als versprochen",
+		"}}{{.Order.ID}}&lt;script&gt;x&lt;/script&gt;&#34;", `aria-label="&#34;&gt;&lt;b&gt;"`)
 }
 
 func TestNewRefusesBadOptions(t *testing.T) {
@@ -704,3 +706,6 @@ func TestLinkBaseURL(t *testing.T) {
 		t.Errorf("TrackingURL %q", u)
 	}
 }
+
+// The Engine is a Source.
+var _ hub.Source = (*postpurchase.Engine)(nil)
