@@ -43,7 +43,7 @@ func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) {
 	}
 	// The order number is not echoed: a failed lookup answers the same
 	// bytes whatever was typed.
-	if !h.limiter.allow(h.opts.ClientKey(r), now) {
+	if !h.allowVerify(r, orderID, now) {
 		w.Header().Set("Retry-After", "60")
 		p.Notice = &notice{Error: true, Text: h.t("ratelimited")}
 		h.render(w, http.StatusTooManyRequests, "lookup", p)
@@ -211,7 +211,7 @@ func (h *Handler) orderPost(w http.ResponseWriter, r *http.Request, tok string) 
 	f := r.PostForm
 	verified := h.verifiedFor(r, id, now)
 	if !verified {
-		if !h.limiter.allow(h.opts.ClientKey(r), now) {
+		if !h.allowVerify(r, id, now) {
 			w.Header().Set("Retry-After", "60")
 			again(http.StatusTooManyRequests, "ratelimited", nil, false)
 			return
