@@ -3,6 +3,7 @@ package tracking
 import (
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -173,5 +174,43 @@ func TestErrorTextsBounded(t *testing.T) {
 	var k MilestoneKind
 	if err := k.UnmarshalText([]byte(huge)); err == nil || len(err.Error()) > 400 {
 		t.Errorf("milestone kind: %v", err)
+	}
+}
+
+// TestStrictCheckAllocs: the strict pre-scan of a stored shipment costs no
+// allocation, so strictness adds only a pass over the bytes.
+func TestStrictCheckAllocs(t *testing.T) {
+	b, err := os.ReadFile("testdata/shipment_returned_to_sender.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := strictCheck(b); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(10, func() { _ = strictCheck(b) }); n != 0 {
+		t.Errorf("strictCheck: %.0f allocations", n)
+	}
+}
+
+// TestSchemaDepth: the strict scanner's fixed path stack is deep enough
+// for the stored layout.
+func TestSchemaDepth(t *testing.T) {
+	var depth func(s *schema) int
+	depth = func(s *schema) int {
+		d := 0
+		for _, f := range s.fields {
+			d = max(d, depth(f.s))
+		}
+		if s.elem != nil {
+			d = max(d, depth(s.elem))
+		}
+		if s.fields != nil || s.elem != nil {
+			d++
+		}
+		return d
+	}
+	var sc strictScanner
+	if d := depth(shipmentSchema); d > len(sc.path) || d < 7 {
+		t.Errorf("stored layout nests %d deep; the scanner holds %d", d, len(sc.path))
 	}
 }
