@@ -85,6 +85,12 @@ type Options struct {
 	// confirm forms) per client. Defaults: 10 per minute, burst 5.
 	VerifyRate  rate.Limit
 	VerifyBurst int
+	// OrderRate and OrderBurst limit verification attempts per order
+	// number, from any client: a postcode has few values, and many
+	// addresses must not make guessing one cheap. Defaults: 20 per hour,
+	// burst 10.
+	OrderRate  rate.Limit
+	OrderBurst int
 	// ClientKey names the client a request comes from, for the rate limit.
 	// Default: the remote IP (IPv6 by /64). Behind a proxy, return the
 	// address the proxy reports.
@@ -123,7 +129,8 @@ type Handler struct {
 	tmpl    *template.Template
 	css     template.CSS
 	csp     string
-	limiter *limiter
+	limiter *limiter // per client
+	orders  *limiter // per order number
 	inner   http.Handler
 	log     *slog.Logger
 
@@ -191,8 +198,8 @@ func New(src Source, opts Options) (*Handler, error) {
 		}
 		str[k] = v
 	}
-	if opts.LinkTTL < 0 || opts.SessionTTL < 0 || opts.TimelineShown < 0 || opts.VerifyRate < 0 || opts.VerifyBurst < 0 {
-		return nil, &OptionError{"LinkTTL, SessionTTL, TimelineShown, VerifyRate, VerifyBurst", "must not be negative"}
+	if opts.LinkTTL < 0 || opts.SessionTTL < 0 || opts.TimelineShown < 0 || opts.VerifyRate < 0 || opts.VerifyBurst < 0 || opts.OrderRate < 0 || opts.OrderBurst < 0 {
+		return nil, &OptionError{"LinkTTL, SessionTTL, TimelineShown, VerifyRate, VerifyBurst, OrderRate, OrderBurst", "must not be negative"}
 	}
 	if opts.LinkTTL == 0 {
 		opts.LinkTTL = 120 * 24 * time.Hour
@@ -209,6 +216,12 @@ func New(src Source, opts Options) (*Handler, error) {
 	if opts.VerifyBurst == 0 {
 		opts.VerifyBurst = 5
 	}
+	if opts.OrderRate == 0 {
+		opts.OrderRate = rate.Every(3 * time.Minute)
+	}
+	if opts.OrderBurst == 0 {
+		opts.OrderBurst = 10
+	}
 	if opts.ClientKey == nil {
 		opts.ClientKey = remoteKey
 	}
@@ -223,6 +236,7 @@ func New(src Source, opts Options) (*Handler, error) {
 		h.log = slog.Default()
 	}
 	h.limiter = newLimiter(opts.VerifyRate, opts.VerifyBurst)
+	h.orders = newLimiter(opts.OrderRate, opts.OrderBurst)
 
 	css := fmt.Sprintf(":root{--primary:%s;--bg:%s;--text:%s}\n%s", b.Primary, b.Background, b.Text, baseCSS)
 	h.css = template.CSS(css)
@@ -390,6 +404,18 @@ func mountPath(r *http.Request) string {
 	}
 	return strings.TrimSuffix(prefix, "/") + "/"
 }
+
+// allowVerify takes one verification attempt from the client's and the
+// order number's budgets.
+func (h *Handler) allowVerify(r *http.Request, orderID string, now time.Time) bool {
+	c := h.limiter.allow(h.opts.ClientKey(r), now)
+	o := h.orders.allow(normOrder(orderID), now)
+	return c && o
+}
+
+// normOrder is the order number as the per-order limit counts it: "#1001"
+// and "1001" are one.
+func normOrder(id string) string { return strings.TrimPrefix(strings.TrimSpace(id), "#") }
 
 // verifiedFor reports whether the request carries a session cookie for
 // orderID.

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -322,7 +323,7 @@ func TestLookup(t *testing.T) {
 }
 
 func TestLookupRateLimit(t *testing.T) {
-	e := newEnv(t, hub.Options{VerifyRate: rate.Every(10 * time.Second), VerifyBurst: 3})
+	e := newEnv(t, hub.Options{VerifyRate: rate.Every(10 * time.Second), VerifyBurst: 3, OrderRate: rate.Inf})
 	try := func(addr string) int {
 		r := httptest.NewRequest("POST", "/", strings.NewReader("order=1001&contact=nope"))
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -361,6 +362,38 @@ func TestLookupRateLimit(t *testing.T) {
 	e.clk.t = e.clk.t.Add(10 * time.Second)
 	if c := try("192.0.2.7:4000"); c != http.StatusNotFound {
 		t.Errorf("after refill: %d", c)
+	}
+}
+
+func TestVerifyLimitPerOrder(t *testing.T) {
+	e := newEnv(t, hub.Options{OrderRate: rate.Every(time.Hour), OrderBurst: 4})
+	attempt := func(i int, order, contact string) int {
+		r := httptest.NewRequest("POST", "/", strings.NewReader(url.Values{"order": {order}, "contact": {contact}}.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.RemoteAddr = fmt.Sprintf("198.51.100.%d:1", i) // a new address each time
+		w := httptest.NewRecorder()
+		e.h.ServeHTTP(w, r)
+		return w.Code
+	}
+	// Guesses at one order's postcode from many addresses, with and
+	// without the "#".
+	for i, o := range []string{"#1001", "1001", "#1001", " 1001"} {
+		if c := attempt(i, o, fmt.Sprintf("4321%d", i)); c != http.StatusNotFound {
+			t.Fatalf("guess %d: %d", i, c)
+		}
+	}
+	if c := attempt(9, "1001", "43215"); c != http.StatusTooManyRequests {
+		t.Fatalf("5th attempt on the order: %d", c)
+	}
+	// Another order is not affected, known or not (no enumeration).
+	if c := attempt(10, "#1002", "43215"); c != http.StatusSeeOther {
+		t.Errorf("another order: %d", c)
+	}
+	// On the order's page too.
+	page := e.link("#1001")
+	r := e.do("POST", page, url.Values{"action": {"verify"}, "contact": {"43215"}})
+	if r.code != http.StatusTooManyRequests {
+		t.Errorf("page verify while the order is limited: %d", r.code)
 	}
 }
 
@@ -656,9 +689,11 @@ func TestJSONView(t *testing.T) {
 }
 
 func TestStringsOverride(t *testing.T) {
-	e := newEnv(t, hub.Options{Strings: map[string]string{"status.in_transit": "Unterwegs", "lang": "de", "late.many": "{n} Tage später als versprochen"}})
+	e := newEnv(t, hub.Options{Strings: map[string]string{"status.in_transit": "Unterwegs", "lang": "de", "late.many": "{n} Tage später als versprochen",
+		"timeline.heading": `}}{{.Order.ID}}<script>x</script>"`, "shipment.progress": `"><b>`}})
 	r := e.do("GET", e.link("#1001"), nil)
-	mustContain(t, r.body, `<html lang="de">`, "Unterwegs", "Tage später als versprochen")
+	mustContain(t, r.body, `<html lang="de">`, "Unterwegs", "Tage später als versprochen",
+		"}}{{.Order.ID}}&lt;script&gt;x&lt;/script&gt;&#34;", `aria-label="&#34;&gt;&lt;b&gt;"`)
 }
 
 func TestNewRefusesBadOptions(t *testing.T) {
@@ -704,3 +739,6 @@ func TestLinkBaseURL(t *testing.T) {
 		t.Errorf("TrackingURL %q", u)
 	}
 }
+
+// The Engine is a Source.
+var _ hub.Source = (*postpurchase.Engine)(nil)
