@@ -49,7 +49,8 @@ func BenchmarkEncodeEvent(b *testing.B) {
 		doc := map[string]any{"data": map[string]any{"type": "event", "attributes": map[string]any{
 			"properties": e.Properties, "time": e.Time, "value": json.Number(e.Value.String()), "value_currency": e.ValueCurrency,
 			"unique_id": e.UniqueID, "metric": metric{},
-			"profile": map[string]any{"data": map[string]any{"type": "profile", "attributes": map[string]string{"email": e.Profile.Email, "external_id": e.Profile.CustomerID}}},
+			"profile": map[string]any{"data": map[string]any{"type": "profile", "attributes": map[string]any{
+				"email": e.Profile.Email, "external_id": e.Profile.CustomerID, "properties": e.ProfileProperties}}},
 		}}}
 		b.ReportAllocs()
 		b.SetBytes(int64(len(buf)))

@@ -110,7 +110,7 @@ func TestConformance(t *testing.T) {
 			f.track = track // nil: answer from the fixtures
 			return New(testAPIKey, f.config())
 		},
-	})
+	}.Maker())
 }
 
 func TestNewValidates(t *testing.T) {

@@ -153,7 +153,7 @@ func TestConformance(t *testing.T) {
 			f.track = track // nil: answer from the fixtures
 			return New(testClientID, testClientSecret, f.config())
 		},
-	})
+	}.Maker())
 }
 
 func TestNewValidates(t *testing.T) {
