@@ -73,7 +73,7 @@ type Profile struct {
 // Server is a local fake of Klaviyo's event and profile-import endpoints.
 // It is safe for concurrent use.
 type Server struct {
-	// URL is the base URL to give the client (klaviyo.WithBaseURL).
+	// URL is the base URL to give the client (klaviyo.Options.BaseURL).
 	URL string
 
 	ts  *httptest.Server
