@@ -77,7 +77,7 @@ func BenchmarkSustainedThroughput(b *testing.B) {
 	scale := *timescale()
 	lim := klaviyotest.Limit{Burst: 350, BurstWindow: time.Duration(float64(time.Second) / scale),
 		Steady: 3500, SteadyWindow: time.Duration(float64(time.Minute) / scale)}
-	srv, err := klaviyotest.NewServer(klaviyotest.Config{APIKey: testKey, Limits: map[string]klaviyotest.Limit{klaviyotest.PathEvents: lim}})
+	srv, err := klaviyotest.NewServer(klaviyotest.Options{APIKey: testKey, Limits: map[string]klaviyotest.Limit{klaviyotest.PathEvents: lim}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -46,17 +46,20 @@ func newEncodeState() *encodeState { return &encodeState{path: make([]string, 0,
 func (st *encodeState) push(seg string) { st.path = append(st.path, seg) }
 func (st *encodeState) pop()            { st.path = st.path[:len(st.path)-1] }
 
+// field joins the path. Property names are the caller's input: each
+// segment is clipped to 64 bytes ("…"), so a hostile key cannot make an
+// error text unbounded.
 func (st *encodeState) field() string {
 	n := 0
 	for _, s := range st.path {
-		n += len(s) + 1
+		n += min(len(s), maxEcho+4) + 1
 	}
 	b := make([]byte, 0, n)
 	for i, s := range st.path {
 		if i > 0 && (s == "" || s[0] != '[') {
 			b = append(b, '.')
 		}
-		b = append(b, s...)
+		b = append(b, clip(s, maxEcho)...)
 	}
 	return string(b)
 }
