@@ -742,3 +742,21 @@ func TestLinkBaseURL(t *testing.T) {
 
 // The Engine is a Source.
 var _ hub.Source = (*postpurchase.Engine)(nil)
+
+func TestTimelineDropsNoise(t *testing.T) {
+	st := storyStalled
+	st.edit = func(v *postpurchase.OrderView) {
+		sv := &v.Shipments[0]
+		top := sv.Events[0]
+		dup := top
+		dup.Time = dup.Time.Add(-time.Minute) // the same scan sent twice
+		empty := carriers.Event{Time: top.Time.Add(-2 * time.Minute), Status: carriers.StatusUnknown, Code: "ZZ"}
+		sv.Events = append([]carriers.Event{top, dup, empty}, sv.Events[1:]...)
+	}
+	e := newEnv(t, hub.Options{TimelineShown: 50}, st)
+	r := e.do("GET", e.link("#1001"), nil)
+	v, _ := e.src.OrderView(context.Background(), time.Time{}, "#1001")
+	if got, want := strings.Count(r.body, "<time datetime="), len(v.Shipments[0].Events)-2; got != want {
+		t.Errorf("%d events shown, want %d (duplicate and empty scans dropped)", got, want)
+	}
+}
