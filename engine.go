@@ -71,9 +71,13 @@ type Config struct {
 	// CheckEvery is how often an in-flight shipment's delays are checked
 	// when it is not polled sooner. Zero means 6 hours.
 	CheckEvery time.Duration
-	// CreditOnDelivery makes delay credits pending until the shipment is
-	// delivered (released then). False pays them at once.
+	// CreditOnDelivery issues delay credits held (pending, not spendable)
+	// until the shipment is delivered, and releases them then, spendable
+	// ReleaseDelay after the delivery. False pays them at once.
 	CreditOnDelivery bool
+	// ReleaseDelay is how long after the delivery held credit becomes
+	// spendable (the return window, say). Zero means at once.
+	ReleaseDelay time.Duration
 	// CreditExpiry is how long delay and claim credit stays spendable.
 	// Zero means 365 days; negative means never.
 	CreditExpiry time.Duration
@@ -115,6 +119,7 @@ type Engine struct {
 	stale     time.Duration
 	every     time.Duration
 	onDeliver bool
+	release   time.Duration
 	expiry    time.Duration
 	batch     int
 	tick      time.Duration
@@ -174,7 +179,7 @@ func New(cfg Config) (*Engine, error) {
 		scorer: cfg.Scorer, policy: cfg.Policy, ledger: cfg.Ledger, notifier: cfg.Notifier,
 		tasks: cfg.Tasks, recommend: cfg.Recommender, trackURL: cfg.TrackingURL, reviewURL: cfg.ReviewURL,
 		windows: cfg.Windows.withDefaults(), stale: cfg.StaleAfter, every: cfg.CheckEvery,
-		onDeliver: cfg.CreditOnDelivery, expiry: cfg.CreditExpiry, batch: cfg.BatchSize,
+		onDeliver: cfg.CreditOnDelivery, release: cfg.ReleaseDelay, expiry: cfg.CreditExpiry, batch: cfg.BatchSize,
 		tick: cfg.TickEvery, now: cfg.Now, log: cfg.Logger,
 	}
 	e.cache = map[string]cached{}
@@ -255,6 +260,8 @@ func New(cfg Config) (*Engine, error) {
 		return nil, invalid("new", "Config.StaleAfter", "negative")
 	case e.every < 0:
 		return nil, invalid("new", "Config.CheckEvery", "negative")
+	case e.release < 0:
+		return nil, invalid("new", "Config.ReleaseDelay", "negative")
 	case e.batch < 0:
 		return nil, invalid("new", "Config.BatchSize", "negative")
 	case e.tick < 0:
@@ -667,6 +674,51 @@ func (e *Engine) process(ctx context.Context, now time.Time, refs []ShipmentRef,
 	return nil
 }
 
+// Refresh does Tick's work for the given shipments only (refresh from the
+// carrier if due, check delays, commit), without draining. A job queue
+// that runs one job per shipment (River) calls it; refs come from
+// Store.Due.
+func (e *Engine) Refresh(ctx context.Context, now time.Time, refs []ShipmentRef) (TickStats, error) {
+	var st TickStats
+	err := e.process(ctx, now, refs, &st)
+	return st, err
+}
+
+// Execute carries out one pending effect by ID, if it is due and no one
+// else holds it: done is true when it was carried out now, false when
+// there was nothing to do (already done, leased elsewhere, not due). A
+// failure is recorded for a retry with back-off and returned. A job queue
+// that carries effect IDs (River) calls it.
+func (e *Engine) Execute(ctx context.Context, now time.Time, effectID string) (done bool, err error) {
+	p, ok, err := e.store.ClaimEffect(ctx, now, effectID, 5*time.Minute)
+	if err != nil || !ok {
+		return false, err
+	}
+	if err := e.run(ctx, now, p); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// run executes a leased effect and records the outcome.
+func (e *Engine) run(ctx context.Context, now time.Time, p PendingEffect) error {
+	if err := e.execute(ctx, &p.Effect); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		wait := time.Minute << min(p.Attempts, 8)
+		e.log.Warn("postpurchase: effect failed", "effect", p.Effect.ID, "kind", p.Effect.Kind, "attempt", p.Attempts+1, "retry_in", wait, "err", err)
+		if rerr := e.store.RetryEffect(ctx, now, p.Effect.ID, p.Token, now.Add(wait), safeErrText(err)); rerr != nil && !errors.Is(rerr, ErrConflict) {
+			return rerr
+		}
+		return &EffectError{ID: p.Effect.ID, Kind: p.Effect.Kind, Attempt: p.Attempts + 1, RetryAt: now.Add(wait), Err: err}
+	}
+	if err := e.store.CompleteEffect(ctx, now, p.Effect.ID, p.Token); err != nil && !errors.Is(err, ErrConflict) {
+		return err
+	}
+	return nil
+}
+
 // Drain carries out the pending effects due at now, until none is left or
 // ctx ends. It returns how many it carried out. An effect that fails is
 // retried later with back-off; it never blocks the others.
@@ -681,18 +733,12 @@ func (e *Engine) Drain(ctx context.Context, now time.Time) (int, error) {
 			return done, nil
 		}
 		for _, p := range batch {
-			if err := e.execute(ctx, &p.Effect); err != nil {
-				if ctx.Err() != nil {
-					return done, ctx.Err()
-				}
-				wait := time.Minute << min(p.Attempts, 8)
-				e.log.Warn("postpurchase: effect failed", "effect", p.Effect.ID, "kind", p.Effect.Kind, "attempt", p.Attempts+1, "retry_in", wait, "err", err)
-				if rerr := e.store.RetryEffect(ctx, now, p.Effect.ID, p.Token, now.Add(wait), safeErrText(err)); rerr != nil && !errors.Is(rerr, ErrConflict) {
-					return done, rerr
-				}
-				continue
-			}
-			if err := e.store.CompleteEffect(ctx, now, p.Effect.ID, p.Token); err != nil && !errors.Is(err, ErrConflict) {
+			err := e.run(ctx, now, p)
+			var ee *EffectError
+			switch {
+			case errors.As(err, &ee):
+				continue // recorded for a retry; the others go on
+			case err != nil:
 				return done, err
 			}
 			done++
@@ -727,7 +773,17 @@ func (e *Engine) execute(ctx context.Context, ef *Effect) error {
 		_, err = e.ledger.Issue(ctx, c.At, cashback.IssueRequest{
 			Account: cashback.Account{CustomerID: c.CustomerID, Currency: c.Currency},
 			Amount:  amt, Key: c.Key, Reason: c.Reason, OrderID: c.OrderID, DelayID: c.DelayID,
-			AvailableAt: c.AvailableAt, ExpiresAt: c.ExpiresAt,
+			Held: c.Pending, AvailableAt: c.AvailableAt, ExpiresAt: c.ExpiresAt,
+		})
+		return err
+	case EffectRelease:
+		r := ef.Release
+		if r == nil {
+			return fmt.Errorf("postpurchase: release effect %s without a release", clip(ef.ID))
+		}
+		_, err := e.ledger.Release(ctx, r.At, cashback.ReleaseRequest{
+			Account:  cashback.Account{CustomerID: r.CustomerID, Currency: r.Currency},
+			IssueKey: r.CreditKey, Key: r.Key, AvailableAt: r.AvailableAt,
 		})
 		return err
 	case EffectMessage:
@@ -740,8 +796,6 @@ func (e *Engine) execute(ctx context.Context, ef *Effect) error {
 			return fmt.Errorf("postpurchase: task effect %s without a task", clip(ef.ID))
 		}
 		return e.tasks.Handle(ctx, *ef.Task)
-	case EffectRelease:
-		return fmt.Errorf("postpurchase: release effect %s: releasing pending credit is not supported by this ledger yet", clip(ef.ID))
 	}
 	return fmt.Errorf("postpurchase: effect %s of unknown kind %s", clip(ef.ID), clip(string(ef.Kind)))
 }

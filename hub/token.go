@@ -16,20 +16,25 @@ import (
 // The MAC covers a domain-separation label and everything before it, so a
 // link token cannot be replayed as a session cookie or the other way round.
 const (
+	// MaxOrderIDLen bounds the order IDs the hub signs and accepts.
+	MaxOrderIDLen = 200
+	// MinKeyLen is the shortest signing key New accepts.
+	MinKeyLen = 32
+)
+
+const (
 	tokenVersion   = 1
 	purposeLink    = 'L'
 	purposeSession = 'S'
 	tokenHeader    = 1 + 1 + 8
 	macLen         = sha256.Size
-	// MaxOrderIDLen bounds the order IDs the hub signs and accepts.
-	MaxOrderIDLen = 200
 	// maxTokenLen bounds the encoded tokens the hub decodes.
 	maxTokenLen = (tokenHeader + MaxOrderIDLen + macLen + 2) / 3 * 4
-	// MinKeyLen is the shortest signing key New accepts.
-	MinKeyLen = 32
 )
 
 var macLabel = []byte("postpurchase/hub/v1\x00")
+
+var strictB64 = base64.RawURLEncoding.Strict()
 
 var errBadToken = errors.New("hub: invalid token")
 
@@ -61,7 +66,14 @@ func (s *signer) verify(purpose byte, token string, now time.Time) (string, erro
 	if len(token) == 0 || len(token) > maxTokenLen {
 		return "", errBadToken
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(token)
+	// Only the URL alphabet: the decoder would skip line breaks, and a
+	// token has one spelling.
+	for i := 0; i < len(token); i++ {
+		if c := token[i]; !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return "", errBadToken
+		}
+	}
+	raw, err := strictB64.DecodeString(token)
 	if err != nil || len(raw) < tokenHeader+1+macLen {
 		return "", errBadToken
 	}
