@@ -109,12 +109,16 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// OptionError is an invalid Options field.
+// OptionError is an invalid Options field given to New, or an invalid
+// argument to Link.
 type OptionError struct {
-	Field  string
+	// Field names the field or argument ("Brand.Primary", "Keys[1]").
+	Field string
+	// Reason says what is wrong with it.
 	Reason string
 }
 
+// Error returns "hub: Options.<Field>: <Reason>".
 func (e *OptionError) Error() string { return "hub: Options." + e.Field + ": " + e.Reason }
 
 // Handler serves the hub: the lookup form at the mount point, an order's
@@ -371,7 +375,8 @@ func lastSegment(p string) string {
 	if i := strings.LastIndexByte(p, '/'); i >= 0 {
 		p = p[i+1:]
 	}
-	if p == "" {
+	if p == "" || strings.ContainsAny(p, "\\:") {
+		// Never a Location a browser could read as another host.
 		return "."
 	}
 	return p

@@ -214,3 +214,30 @@ func TestSchemaDepth(t *testing.T) {
 		t.Errorf("stored layout nests %d deep; the scanner holds %d", d, len(sc.path))
 	}
 }
+
+// TestInvalidUTF8StoredAsJSONReadsIt: a carrier text that is not valid
+// UTF-8 is stored as JSON would read it back, so the same event sent
+// again after a reload is a duplicate, not a second event.
+func TestInvalidUTF8StoredAsJSONReadsIt(t *testing.T) {
+	raw := ev(mon, carriers.StatusInTransit, "PU", "Picked up \xc9")
+	raw.Location.City = "Reno\xff"
+	s := newShip()
+	if ch, err := s.Apply(raw); err != nil || ch.Added != 1 {
+		t.Fatalf("apply: %v, %+v", err, ch)
+	}
+	eq(t, "stored description", s.Events()[0].Description, "Picked up \uFFFD")
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Shipment
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := back.Apply(raw)
+	if err != nil || ch.Added != 0 || ch.Duplicates != 1 {
+		t.Errorf("re-applied after reload: %v, added %d, duplicates %d", err, ch.Added, ch.Duplicates)
+	}
+	ch, _ = s.Apply(raw)
+	eq(t, "re-applied before reload: added", ch.Added, 0)
+}

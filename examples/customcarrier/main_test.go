@@ -16,27 +16,30 @@ import (
 // harness runs carrierstest against the Acme adapter, with the stand-in
 // API for the known and unknown numbers and the suite's own handlers for
 // hostile answers.
-type harness struct{}
+type harness struct{ t *testing.T }
 
 func (harness) KnownNumber() string   { return "AC00001000" }
 func (harness) UnknownNumber() string { return "AC99999999" }
+func (harness) Close()                {}
 
-func (harness) MakeCarrier(ctx context.Context, t *testing.T) (carriers.Carrier, error) {
+func (h harness) MakeCarrier(ctx context.Context) (carriers.Carrier, error) {
 	api := &backend{now: func() time.Time { return time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC) }, parcels: map[string][]scan{}}
 	api.ship("AC00001000", time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC), true)
 	srv := httptest.NewServer(api)
-	t.Cleanup(srv.Close)
+	h.t.Cleanup(srv.Close)
 	return NewAcme(srv.URL, srv.Client())
 }
 
-func (harness) MakeCarrierWithHandler(ctx context.Context, t *testing.T, h http.Handler) (carriers.Carrier, error) {
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
+func (h harness) MakeCarrierWithHandler(ctx context.Context, handler http.Handler) (carriers.Carrier, error) {
+	srv := httptest.NewServer(handler)
+	h.t.Cleanup(srv.Close)
 	return NewAcme(srv.URL, srv.Client())
 }
 
 func TestAcmeConformance(t *testing.T) {
-	carrierstest.RunConformanceTests(t, harness{})
+	carrierstest.RunConformanceTests(t, func(_ context.Context, t *testing.T) (carrierstest.Harness, error) {
+		return harness{t: t}, nil
+	})
 }
 
 func TestRun(t *testing.T) {

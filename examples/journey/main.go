@@ -125,7 +125,7 @@ func story(ctx context.Context, w io.Writer, seed uint64, klaviyoKey string) err
 	var fake *klaviyotest.Server
 	where := "Klaviyo (the real account)"
 	if klaviyoKey == "" {
-		if fake, err = klaviyotest.NewServer(klaviyotest.Config{}); err != nil {
+		if fake, err = klaviyotest.NewServer(klaviyotest.Options{}); err != nil {
 			return err
 		}
 		defer fake.Close()
