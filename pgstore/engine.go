@@ -331,3 +331,26 @@ func (s *Store) CreditTotal(ctx context.Context, customerID string, since time.T
 	}
 	return d, nil
 }
+
+// ClaimEffect implements postpurchase.Store: one guarded UPDATE, so of
+// concurrent callers at most one gets the lease.
+func (s *Store) ClaimEffect(ctx context.Context, now time.Time, id string, lease time.Duration) (postpurchase.PendingEffect, bool, error) {
+	var p postpurchase.PendingEffect
+	var doc []byte
+	err := s.pool.QueryRow(ctx, `UPDATE effects SET token = gen_random_uuid()::text, lease_until = $3
+		WHERE effect_id = $1 AND state = 'pending' AND due_at <= $2 AND (lease_until IS NULL OR lease_until <= $2)
+		RETURNING effect::text, attempts, token`, id, now, now.Add(lease)).Scan(&doc, &p.Attempts, &p.Token)
+	if errors.Is(err, pgx.ErrNoRows) {
+		if err := s.leaseLost(ctx, id); errors.Is(err, postpurchase.ErrNotFound) || !errors.Is(err, postpurchase.ErrConflict) {
+			return p, false, err
+		}
+		return p, false, nil
+	}
+	if err != nil {
+		return p, false, wrap("claim effect", err)
+	}
+	if err := json.Unmarshal(doc, &p.Effect); err != nil {
+		return p, false, fmt.Errorf("pgstore: claim effect: stored effect: %w", err)
+	}
+	return p, true, nil
+}

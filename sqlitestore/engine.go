@@ -366,3 +366,26 @@ func (s *Store) CreditTotal(ctx context.Context, customerID string, since time.T
 	}
 	return total, wrap("credit total", rows.Err())
 }
+
+// ClaimEffect implements postpurchase.Store: one guarded UPDATE, so of
+// concurrent callers at most one gets the lease.
+func (s *Store) ClaimEffect(ctx context.Context, now time.Time, id string, lease time.Duration) (postpurchase.PendingEffect, bool, error) {
+	p := postpurchase.PendingEffect{Token: newToken()}
+	var doc string
+	err := s.db.QueryRowContext(ctx, `UPDATE effects SET token = ?, lease_until = ?
+		WHERE effect_id = ? AND state = 'pending' AND due_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+		RETURNING effect, attempts`, p.Token, now.Add(lease).UnixMicro(), id, now.UnixMicro(), now.UnixMicro()).Scan(&doc, &p.Attempts)
+	if errors.Is(err, sql.ErrNoRows) {
+		if err := s.leaseLost(ctx, id); errors.Is(err, postpurchase.ErrNotFound) || !errors.Is(err, postpurchase.ErrConflict) {
+			return postpurchase.PendingEffect{}, false, err
+		}
+		return postpurchase.PendingEffect{}, false, nil
+	}
+	if err != nil {
+		return postpurchase.PendingEffect{}, false, wrap("claim effect", err)
+	}
+	if err := json.Unmarshal([]byte(doc), &p.Effect); err != nil {
+		return postpurchase.PendingEffect{}, false, fmt.Errorf("sqlitestore: claim effect: stored effect: %w", err)
+	}
+	return p, true, nil
+}
