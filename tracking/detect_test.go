@@ -158,7 +158,7 @@ func fitLane(t *testing.T, days []int, n int) *TransitModel {
 			DeliveredAt: time.Date(del.Year, del.Month, del.Day, 14, 0, 0, 0, est),
 		})
 	}
-	m, err := FitTransitModel(obs, nil)
+	m, err := FitTransitModel(obs, &ModelOptions{HalfLife: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,11 +175,15 @@ func TestModelQuantilesAndBackoff(t *testing.T) {
 	eq(t, "P80", q.P80, 4)
 	eq(t, "P95", q.P95, 5)
 	eq(t, "samples", q.Samples, 100)
-	// An unseen destination in the same country backs off to the
-	// country lane, then to carrier+service.
+	// An unseen destination backs off to the destination region (unknown
+	// here), then to the origin region.
 	q, ok = m.Quantiles(Lane{Carrier: "ups", Service: "Ground", Origin: "US-NV", Destination: "US-TX"})
 	eq(t, "backoff ok", ok, true)
-	eq(t, "backoff lane", q.Lane, Lane{Carrier: "ups", Service: "Ground", Origin: "US", Destination: "US"})
+	eq(t, "backoff lane", q.Lane, Lane{Carrier: "ups", Service: "Ground", Origin: "US-NV"})
+	q, _ = m.Quantiles(Lane{Carrier: "ups", Service: "Ground", Origin: "US-CA", Destination: "US-OH"})
+	eq(t, "destination first", q.Lane, Lane{Carrier: "ups", Service: "Ground", Destination: "US-OH"})
+	q, _ = m.Quantiles(Lane{Carrier: "ups", Service: "Ground", Origin: "US-CA", Destination: "US-TX"})
+	eq(t, "then the countries", q.Lane, Lane{Carrier: "ups", Service: "Ground", Origin: "US", Destination: "US"})
 	q, _ = m.Quantiles(Lane{Carrier: "ups", Service: "Ground", Destination: "DE"})
 	eq(t, "intl backoff lane", q.Lane, Lane{Carrier: "ups", Service: "Ground"})
 	q, _ = m.Quantiles(Lane{Carrier: "fedex"})
@@ -218,17 +222,37 @@ func TestAtRiskFromModel(t *testing.T) {
 	eq(t, "source", e.Basis, EstimateFromModel)
 	eq(t, "date", e.Date, MakeDate(2026, 3, 5)) // Monday + 3
 	eq(t, "latest", e.Latest, MakeDate(2026, 3, 9))
+	eq(t, "likely", e.Likely, MakeDate(2026, 3, 6))
 	eq(t, "no risk Tuesday", len(s.Check(at(1, 0)).Delays), 0)
-	// Still not delivered on Friday morning: conditional median moves
-	// past Friday? Elapsed 4 → median of {4,5} given >= 4 is 4 = Friday:
-	// not yet. On Friday the model says Friday; at risk only once the
-	// estimate passes the promise — which a Saturday check sees.
+	// Still not delivered on Friday morning (4 business days elapsed):
+	// of the parcels that took 4 days or more, half came on the 4th
+	// (Friday), so delivery by Friday is 50 % likely: not below the
+	// default 0.5.
 	eq(t, "no risk Friday", len(s.Check(at(4, 0)).Delays), 0)
-	r2, _ := NewRules(Config{Model: m, Detectors: Detectors{AtRiskQuantile: 0.8}})
+	r2, _ := NewRules(Config{Model: m, Detectors: Detectors{AtRiskProbability: 0.6}})
 	s.UseRules(r2)
 	ch := s.Check(at(4, 1))
-	eqs(t, "at risk with P80 on Friday", delayKinds(ch.Delays), []string{"at_risk"})
+	eqs(t, "at risk below 0.6 on Friday", delayKinds(ch.Delays), []string{"at_risk"})
 	eq(t, "source", ch.Delays[0].Evidence.EstimateBasis, EstimateFromModel)
+	eq(t, "probability", ch.Delays[0].Evidence.OnTimeProbability, 0.5)
+}
+
+// A promise that is already unlikely at pickup is warned at once, and
+// one that is likely is not.
+func TestAtRiskAtPickup(t *testing.T) {
+	m := fitLane(t, []int{2, 3, 3, 4, 5}, 100)
+	r, _ := NewRules(Config{Model: m})
+	s := NewShipment(r)
+	s.Carrier, s.TrackingNumber, s.Service, s.Origin, s.Destination = "ups", "1Z1", "Ground", "US-NV", "US-OH"
+	s.PromisedBy = time.Date(2026, 3, 4, 23, 59, 59, 0, est) // Wednesday: shipped Monday + 2, 20 % likely
+	ch, _ := s.Apply(journey()[:3]...)
+	eqs(t, "at risk at pickup", delayKinds(ch.Delays), []string{"at_risk"})
+	eq(t, "probability", ch.Delays[0].Evidence.OnTimeProbability, 0.2)
+	s2 := NewShipment(r)
+	s2.Carrier, s2.TrackingNumber, s2.Service, s2.Origin, s2.Destination = "ups", "1Z2", "Ground", "US-NV", "US-OH"
+	s2.PromisedBy = time.Date(2026, 3, 5, 23, 59, 59, 0, est) // Thursday: 60 % likely
+	ch, _ = s2.Apply(journey()[:3]...)
+	eq(t, "Thursday promise not at risk", len(ch.Delays), 0)
 }
 
 func TestDisabledDetectors(t *testing.T) {
@@ -242,7 +266,7 @@ func TestDisabledDetectors(t *testing.T) {
 	if _, err := NewRules(Config{Detectors: Detectors{Disabled: []DelayKind{42}}}); !errors.Is(err, ErrInvalidConfig) {
 		t.Errorf("unknown kind: %v", err)
 	}
-	if _, err := NewRules(Config{Detectors: Detectors{AtRiskQuantile: 1}}); !errors.Is(err, ErrInvalidConfig) {
-		t.Errorf("quantile 1: %v", err)
+	if _, err := NewRules(Config{Detectors: Detectors{AtRiskProbability: 1}}); !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("probability 1: %v", err)
 	}
 }
