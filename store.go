@@ -147,6 +147,8 @@ type Incident struct {
 	// number of credit effects (the next top-up's key number).
 	Credited decimal.Decimal `json:"credited"`
 	Credits  int             `json:"credits"`
+	// Messages counts the delay messages sent for the incident.
+	Messages int `json:"messages,omitempty"`
 	// Tasks are the task kinds already decided for the incident.
 	Tasks []TaskKind `json:"tasks,omitempty"`
 	// Rule is the policy rule of the last decision.

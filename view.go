@@ -76,8 +76,6 @@ type CashbackView struct {
 	Currency  string          `json:"currency"`
 	Available decimal.Decimal `json:"available"`
 	Pending   decimal.Decimal `json:"pending"`
-	// NextExpiry is when the next available credit lapses, and how much;
-	// zero when nothing expires.
-	NextExpiry       time.Time       `json:"next_expiry,omitzero"`
-	NextExpiryAmount decimal.Decimal `json:"next_expiry_amount,omitzero"`
+	// NextExpiry is when the next credit lapses; zero when none expires.
+	NextExpiry time.Time `json:"next_expiry,omitzero"`
 }

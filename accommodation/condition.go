@@ -139,7 +139,7 @@ func (c *compiler) cond(n *node) (cond, bool) {
 	}
 	fn := n.get("fact")
 	if fn == nil {
-		c.ps.add(n.path+".fact", ErrMissingField, "missing fact (one of %s)", strings.Join(FactNames(), ", "))
+		c.ps.add(n.at("fact"), ErrMissingField, "missing fact (one of %s)", strings.Join(FactNames(), ", "))
 		return cd, false
 	}
 	name, ok := c.str(fn)
@@ -148,20 +148,20 @@ func (c *compiler) cond(n *node) (cond, bool) {
 	}
 	f, ok := lookupFact(name)
 	if !ok {
-		c.ps.add(fn.path, ErrUnknownFact, "unknown fact %s (known: %s)", strconv.Quote(clip(name)), strings.Join(FactNames(), ", "))
+		c.ps.add(fn.path(), ErrUnknownFact, "unknown fact %s (known: %s)", strconv.Quote(clip(name)), strings.Join(FactNames(), ", "))
 		return cd, false
 	}
 	cd.fact, cd.kind, cd.slot = f, facts[f].kind, slot(f)
 	opNode := n
 	if m := n.get("not"); m != nil {
-		for _, k := range n.keys {
-			if _, isOp := lookupOp(k); isOp {
-				c.ps.add(n.path, ErrBadComparison, "a condition has one operator; put the comparison inside \"not\"")
+		for _, v := range n.vals {
+			if _, isOp := lookupOp(v.key); isOp {
+				c.ps.add(n.path(), ErrBadComparison, "a condition has one operator; put the comparison inside \"not\"")
 				return cd, false
 			}
 		}
 		if m.kind == jObject && m.get("not") != nil {
-			c.ps.add(m.get("not").path, ErrBadComparison, "not cannot be nested; write the comparison itself")
+			c.ps.add(m.get("not").path(), ErrBadComparison, "not cannot be nested; write the comparison itself")
 			return cd, false
 		}
 		if !m.object(c.ps, opNames[:]...) {
@@ -172,24 +172,24 @@ func (c *compiler) cond(n *node) (cond, bool) {
 	}
 	var opKey string
 	count := 0
-	for _, k := range opNode.keys {
-		if _, ok := lookupOp(k); ok {
-			opKey = k
+	for _, v := range opNode.vals {
+		if _, ok := lookupOp(v.key); ok {
+			opKey = v.key
 			count++
 		}
 	}
 	switch {
 	case count == 0:
-		c.ps.add(opNode.path, ErrMissingField, "missing operator (one of %s for %s)", operatorsFor(cd.kind), name)
+		c.ps.add(opNode.path(), ErrMissingField, "missing operator (one of %s for %s)", operatorsFor(cd.kind), name)
 		return cd, false
 	case count > 1:
-		c.ps.add(opNode.path, ErrBadComparison, "a condition has exactly one operator; write two conditions to combine them")
+		c.ps.add(opNode.path(), ErrBadComparison, "a condition has exactly one operator; write two conditions to combine them")
 		return cd, false
 	}
 	cd.op, _ = lookupOp(opKey)
 	lit := opNode.get(opKey)
 	if !cd.op.allowed(cd.kind) {
-		c.ps.add(lit.path, ErrBadComparison, "operator %s does not apply to %s, %s fact (use %s)", opKey, name, cd.kind.article(), operatorsFor(cd.kind))
+		c.ps.add(lit.path(), ErrBadComparison, "operator %s does not apply to %s, %s fact (use %s)", opKey, name, cd.kind.article(), operatorsFor(cd.kind))
 		return cd, false
 	}
 	if !c.operands(&cd, lit, name) {
@@ -204,11 +204,11 @@ func (c *compiler) operands(cd *cond, lit *node, name string) bool {
 	switch cd.op {
 	case opIn:
 		if lit.kind != jArray || len(lit.vals) == 0 {
-			c.ps.add(lit.path, ErrBadComparison, "in needs a non-empty array of %s values, not %s", cd.kind, describeNode(lit))
+			c.ps.add(lit.path(), ErrBadComparison, "in needs a non-empty array of %s values, not %s", cd.kind, describeNode(lit))
 			return false
 		}
 		if len(lit.vals) > MaxListLen {
-			c.ps.add(lit.path, ErrLimit, "%d values; at most %d are allowed", len(lit.vals), MaxListLen)
+			c.ps.add(lit.path(), ErrLimit, "%d values; at most %d are allowed", len(lit.vals), MaxListLen)
 			return false
 		}
 		ok := true
@@ -226,7 +226,7 @@ func (c *compiler) operands(cd *cond, lit *node, name string) bool {
 		return ok
 	case opBetween:
 		if lit.kind != jArray || len(lit.vals) != 2 {
-			c.ps.add(lit.path, ErrBadComparison, "between needs an array of two bounds [low, high], not %s", describeNode(lit))
+			c.ps.add(lit.path(), ErrBadComparison, "between needs an array of two bounds [low, high], not %s", describeNode(lit))
 			return false
 		}
 		var lo cond
@@ -238,13 +238,13 @@ func (c *compiler) operands(cd *cond, lit *node, name string) bool {
 		if cd.kind == kindScore {
 			cd.flo, cd.fhi = lo.flo, hi.flo
 			if cd.flo > cd.fhi {
-				c.ps.add(lit.path, ErrInvalidValue, "between bounds are reversed: low %s is above high %s", fmtFloat(cd.flo), fmtFloat(cd.fhi))
+				c.ps.add(lit.path(), ErrInvalidValue, "between bounds are reversed: low %s is above high %s", fmtFloat(cd.flo), fmtFloat(cd.fhi))
 				return false
 			}
 		} else {
 			cd.lo, cd.hi = lo.lo, hi.lo
 			if cd.lo > cd.hi {
-				c.ps.add(lit.path, ErrInvalidValue, "between bounds are reversed: low is above high")
+				c.ps.add(lit.path(), ErrInvalidValue, "between bounds are reversed: low is above high")
 				return false
 			}
 		}
@@ -270,7 +270,7 @@ func (c *compiler) operands(cd *cond, lit *node, name string) bool {
 // single values).
 func (c *compiler) literal(cd *cond, n *node, name string, list bool) bool {
 	wrong := func(want string) bool {
-		c.ps.add(n.path, ErrBadComparison, "%s is %s fact; compare it with %s, not %s", name, cd.kind.article(), want, describeNode(n))
+		c.ps.add(n.path(), ErrBadComparison, "%s is %s fact; compare it with %s, not %s", name, cd.kind.article(), want, describeNode(n))
 		return false
 	}
 	switch cd.kind {
@@ -281,7 +281,7 @@ func (c *compiler) literal(cd *cond, n *node, name string, list bool) bool {
 		names := facts[cd.fact].enums
 		i := enumIndex(names, n.str)
 		if i <= 0 {
-			c.ps.add(n.path, ErrInvalidValue, "unknown %s %s (known: %s)", name, strconv.Quote(clip(n.str)), strings.Join(names, ", "))
+			c.ps.add(n.path(), ErrInvalidValue, "unknown %s %s (known: %s)", name, strconv.Quote(clip(n.str)), strings.Join(names, ", "))
 			return false
 		}
 		cd.mask |= 1 << uint(i)
@@ -301,18 +301,18 @@ func (c *compiler) literal(cd *cond, n *node, name string, list bool) bool {
 		s := n.str
 		if cd.fact == factDestinationCountry {
 			if !isCountry(s) {
-				c.ps.add(n.path, ErrInvalidValue, "%s is not an ISO 3166-1 alpha-2 country code", strconv.Quote(clip(s)))
+				c.ps.add(n.path(), ErrInvalidValue, "%s is not an ISO 3166-1 alpha-2 country code", strconv.Quote(clip(s)))
 				return false
 			}
 			s = strings.ToUpper(s)
 		} else {
 			if s == "" || len(s) > maxStringLen {
-				c.ps.add(n.path, ErrInvalidValue, "carrier must be 1 to %d bytes", maxStringLen)
+				c.ps.add(n.path(), ErrInvalidValue, "carrier must be 1 to %d bytes", maxStringLen)
 				return false
 			}
 			s = strings.ToLower(s)
 		}
-		cd.strs = append(cd.strs, s)
+		cd.strs = append(cd.strs, strings.Clone(s)) // not a view of the whole document
 	case kindInt:
 		if n.kind != jNumber {
 			return wrong("a whole number")
@@ -324,11 +324,11 @@ func (c *compiler) literal(cd *cond, n *node, name string, list bool) bool {
 			}
 		}
 		if err != nil {
-			c.ps.add(n.path, ErrBadComparison, "%s is a whole number; %s is not", name, clip(n.str))
+			c.ps.add(n.path(), ErrBadComparison, "%s is a whole number; %s is not", name, clip(n.str))
 			return false
 		}
 		if v < 0 || v > maxIntLiteral {
-			c.ps.add(n.path, ErrInvalidValue, "%s must be from 0 to %d, not %d", name, maxIntLiteral, v)
+			c.ps.add(n.path(), ErrInvalidValue, "%s must be from 0 to %d, not %d", name, maxIntLiteral, v)
 			return false
 		}
 		if list {
@@ -342,7 +342,7 @@ func (c *compiler) literal(cd *cond, n *node, name string, list bool) bool {
 		}
 		f, err := strconv.ParseFloat(n.str, 64)
 		if err != nil || f < 0 || f > 100 {
-			c.ps.add(n.path, ErrInvalidValue, "%s is a score from 0 to 100; %s is outside it", name, clip(n.str))
+			c.ps.add(n.path(), ErrInvalidValue, "%s is a score from 0 to 100; %s is outside it", name, clip(n.str))
 			return false
 		}
 		cd.flo = f

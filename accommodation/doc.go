@@ -92,8 +92,8 @@
 //
 // An empty tier or delay kind in Facts means unknown and equals no listed
 // value (so it satisfies "not"). between takes [low, high], both included.
-// Money is written as a decimal string ("12.50") or a JSON number and
-// follows the module's one rule for money (internal/iso4217): exact in the
+// Money is written as a decimal string ("12.50", at most 40 characters) or
+// a JSON number (at most 64 characters) and follows the module's one rule for money (internal/iso4217): exact in the
 // currency's minor units, at most 10^15 minor units, and here never
 // negative.
 //
@@ -137,7 +137,15 @@
 // giving way to a budget) matches every case it would: the analysis is
 // exact for single rules, over sets of values per fact. A policy that
 // parses cannot fail during evaluation; Evaluate only rejects facts (wrong
-// currency, a score above 100, a negative count) with a *FactsError.
+// currency, a score above 100, a negative count, a tier or delay kind
+// outside the vocabulary) with a *FactsError.
+//
+// Errors follow the module's idiom: each *Problem and *FactsError has a
+// Path (where), a Reason (why, in words) and an Err (the kind) returned by
+// Unwrap. Input echoed in them (member names, literals) is clipped to 64
+// bytes. Parsing costs time and memory linear in the document: the JSON
+// tree is the package's own (strict like encoding/json, and checked against
+// it), and paths are built only for the problems reported.
 //
 // # Performance
 //

@@ -9,7 +9,9 @@ import (
 // Sentinel errors. Every problem found while loading a policy wraps exactly
 // one of the Err* kinds below and is collected into a *PolicyError, which
 // itself matches ErrInvalidPolicy. Use errors.Is to test for a kind and
-// errors.As with *Problem or *PolicyError to get the JSON path.
+// errors.As with *Problem or *PolicyError to get the JSON path. A
+// *FactsError from Evaluate matches ErrInvalidFacts and one of the same
+// kinds (an amount too precise is ErrPrecision in a policy and in facts).
 var (
 	// ErrInvalidPolicy matches every *PolicyError.
 	ErrInvalidPolicy = errors.New("accommodation: invalid policy")
@@ -41,15 +43,16 @@ var (
 	// ErrPrecision: an amount with more decimals than the currency has
 	// minor units (USD 2, JPY 0, KWD 3), or a percent with more than four.
 	ErrPrecision = errors.New("accommodation: too many decimal places")
-	// ErrCurrency: the currency is missing or not an active ISO 4217 code
-	// with minor units.
+	// ErrCurrency: the currency is missing, not an ISO 4217 code with minor
+	// units, or withdrawn (HRK, BGN, ...: a policy creates new money, so its
+	// currency must be active); in facts, not the policy's currency.
 	ErrCurrency = errors.New("accommodation: invalid currency")
 	// ErrUnreachable: a rule can never decide anything, because its own
 	// conditions contradict each other or because an earlier rule that
 	// always decides matches every case it would.
 	ErrUnreachable = errors.New("accommodation: unreachable rule")
 	// ErrLimit: the document exceeds a size limit (bytes, nesting, rules,
-	// conditions, list length).
+	// conditions, list length), or an amount exceeds 10^15 minor units.
 	ErrLimit = errors.New("accommodation: limit exceeded")
 
 	// ErrInvalidFacts matches every *FactsError returned by Evaluate.
@@ -62,22 +65,23 @@ var (
 	ErrOverflow = errors.New("accommodation: amount overflow")
 )
 
-// Problem is one thing wrong with a policy document: where (a JSON path
-// such as "$.rules[2].when[0].fact"), which kind (one of the Err*
-// sentinels, reachable with errors.Is) and why, in words.
+// Problem is one thing wrong with a policy document: where (Path, a JSON
+// path such as "$.rules[2].when[0].fact"), which kind (Err, one of the
+// Err* sentinels, reachable with errors.Is) and why, in words (Reason).
+// Member names in Path and input echoed in Reason are clipped to 64 bytes.
 type Problem struct {
 	Path   string // JSON path, "$" for the whole document
-	Kind   error  // one of the Err* sentinels
-	Detail string // what is wrong, in words
+	Reason string // what is wrong, in words
+	Err    error  // one of the Err* sentinels
 }
 
 // Error implements error.
 func (p *Problem) Error() string {
-	return "accommodation: " + p.Path + ": " + p.Detail
+	return "accommodation: " + p.Path + ": " + p.Reason
 }
 
-// Unwrap returns the problem's kind.
-func (p *Problem) Unwrap() error { return p.Kind }
+// Unwrap returns the problem's kind, Err.
+func (p *Problem) Unwrap() error { return p.Err }
 
 // maxProblems bounds how many problems a PolicyError collects.
 const maxProblems = 100
@@ -105,7 +109,7 @@ func (e *PolicyError) Error() string {
 		b.WriteString("\n\t")
 		b.WriteString(p.Path)
 		b.WriteString(": ")
-		b.WriteString(p.Detail)
+		b.WriteString(p.Reason)
 	}
 	if e.Truncated {
 		b.WriteString("\n\t...")
@@ -125,21 +129,27 @@ func (e *PolicyError) Unwrap() []error {
 	return errs
 }
 
-// FactsError reports facts that Evaluate cannot use: a field (named as
-// in policy conditions, e.g. "order_total") and why. It matches
-// ErrInvalidFacts.
+// FactsError reports facts that Evaluate cannot use: which fact (Path,
+// named as in policy conditions, e.g. "order_total"), why in words
+// (Reason), and the kind (Err: ErrCurrency, ErrNegativeAmount,
+// ErrPrecision, ErrLimit or ErrInvalidValue). It matches ErrInvalidFacts
+// as well as its Err. Echoed input is clipped to 64 bytes.
 type FactsError struct {
-	Field  string
+	Path   string
 	Reason string
+	Err    error
 }
 
 // Error implements error.
 func (e *FactsError) Error() string {
-	return "accommodation: invalid facts: " + e.Field + ": " + e.Reason
+	return "accommodation: invalid facts: " + e.Path + ": " + e.Reason
 }
 
 // Is reports whether target is ErrInvalidFacts.
 func (e *FactsError) Is(target error) bool { return target == ErrInvalidFacts }
+
+// Unwrap returns the kind, Err.
+func (e *FactsError) Unwrap() error { return e.Err }
 
 // problems collects Problems while a document is checked.
 type problems struct {
@@ -152,7 +162,7 @@ func (ps *problems) add(path string, kind error, format string, args ...any) {
 		ps.truncated = true
 		return
 	}
-	ps.list = append(ps.list, &Problem{Path: path, Kind: kind, Detail: fmt.Sprintf(format, args...)})
+	ps.list = append(ps.list, &Problem{Path: path, Reason: fmt.Sprintf(format, args...), Err: kind})
 }
 
 func (ps *problems) err() error {

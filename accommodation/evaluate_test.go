@@ -307,8 +307,8 @@ func TestEvaluateInvalidFacts(t *testing.T) {
 			t.Errorf("%s: got %v, want a *FactsError", tt.field, err)
 			continue
 		}
-		if fe.Field != tt.field {
-			t.Errorf("field = %q, want %q (%v)", fe.Field, tt.field, err)
+		if fe.Path != tt.field {
+			t.Errorf("field = %q, want %q (%v)", fe.Path, tt.field, err)
 		}
 	}
 	// Trailing zeros are exact, not extra precision.

@@ -141,3 +141,28 @@ func ExampleSimulate() {
 	// rule loyal-late: 1
 	// rule risky-tier-apology: 1
 }
+
+// What a host reads from a decision: for each action its kind, the rule
+// that gave it, the message key for the notification, the shipment an
+// upgrade applies to, and the amount. Facts come from a tracking delay (the
+// kind is tracking's name, days late its calendar count).
+func ExampleDecision_Actions() {
+	d, err := accommodation.Default().Evaluate(accommodation.Facts{
+		Currency: "USD", Tier: accommodation.TierVIP, RiskScore: 8,
+		DelayKind: accommodation.DelayKind("late"), DaysLate: 2,
+		OrderTotal: decimal.RequireFromString("120.00"), OrderCount: 6,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("rule:", d.Rule)
+	for _, a := range d.Actions() {
+		fmt.Printf("%s rule=%s message=%s upgrade=%q amount=%s %s\n",
+			a.Kind, a.Rule, a.MessageKey, a.Upgrade, a.Amount().StringFixed(2), a.Currency())
+	}
+	// Output:
+	// rule: vip-delayed
+	// cashback rule=vip-delayed message=delay.vip.cashback upgrade="" amount=18.00 USD
+	// shipping_upgrade rule=vip-delayed message=delay.vip.upgrade upgrade="next_order" amount=0.00 USD
+	// priority_support rule=vip-delayed message=delay.vip.priority_support upgrade="" amount=0.00 USD
+}

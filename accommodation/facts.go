@@ -219,29 +219,29 @@ func convert(f *Facts, currency string, minor int32) (vals, error) {
 	var v vals
 	if f.Currency != currency {
 		if f.Currency == "" {
-			return v, &FactsError{Field: "currency", Reason: "missing; the policy is in " + currency}
+			return v, &FactsError{Path: "currency", Reason: "missing; the policy is in " + currency, Err: ErrCurrency}
 		}
-		return v, &FactsError{Field: "currency", Reason: strconv.Quote(f.Currency) + " does not match the policy currency " + currency}
+		return v, &FactsError{Path: "currency", Reason: strconv.Quote(iso4217.Clip(f.Currency)) + " does not match the policy currency " + currency, Err: ErrCurrency}
 	}
 	t := enumIndex(tierNames, string(f.Tier))
 	if t < 0 {
-		return v, &FactsError{Field: "tier", Reason: "unknown tier " + strconv.Quote(string(f.Tier))}
+		return v, &FactsError{Path: "tier", Reason: "unknown tier " + strconv.Quote(iso4217.Clip(string(f.Tier))), Err: ErrInvalidValue}
 	}
 	d := enumIndex(delayNames, string(f.DelayKind))
 	if d < 0 {
-		return v, &FactsError{Field: "delay_kind", Reason: "unknown delay kind " + strconv.Quote(string(f.DelayKind))}
+		return v, &FactsError{Path: "delay_kind", Reason: "unknown delay kind " + strconv.Quote(iso4217.Clip(string(f.DelayKind))), Err: ErrInvalidValue}
 	}
 	v.n[factTier], v.n[factDelayKind] = int64(t), int64(d)
 	if !validScore(f.ValueScore) {
-		return v, &FactsError{Field: "value_score", Reason: "must be a number from 0 to 100"}
+		return v, &FactsError{Path: "value_score", Reason: "must be a number from 0 to 100", Err: ErrInvalidValue}
 	}
 	if !validScore(f.RiskScore) {
-		return v, &FactsError{Field: "risk_score", Reason: "must be a number from 0 to 100"}
+		return v, &FactsError{Path: "risk_score", Reason: "must be a number from 0 to 100", Err: ErrInvalidValue}
 	}
 	v.score = [2]float64{f.ValueScore, f.RiskScore}
 	for i, n := range [4]int{f.DaysLate, f.BusinessDaysStalled, f.OrderCount, f.OrderAccommodations} {
 		if n < 0 {
-			return v, &FactsError{Field: intSlotName(i), Reason: "must not be negative"}
+			return v, &FactsError{Path: intSlotName(i), Reason: "must not be negative", Err: ErrInvalidValue}
 		}
 		v.n[[4]factID{factDaysLate, factBusinessDaysStalled, factOrderCount, factOrderAccommodations}[i]] = int64(n)
 	}
@@ -249,11 +249,11 @@ func convert(f *Facts, currency string, minor int32) (vals, error) {
 		v.n[factFirstOrder] = 1
 	}
 	if len(f.Carrier) > maxStringLen {
-		return v, &FactsError{Field: "carrier", Reason: "longer than 64 bytes"}
+		return v, &FactsError{Path: "carrier", Reason: "longer than 64 bytes", Err: ErrInvalidValue}
 	}
 	v.str[0] = f.Carrier
 	if c := f.DestinationCountry; c != "" && !isCountry(c) {
-		return v, &FactsError{Field: "destination_country", Reason: "not an ISO 3166-1 alpha-2 code"}
+		return v, &FactsError{Path: "destination_country", Reason: "not an ISO 3166-1 alpha-2 code", Err: ErrInvalidValue}
 	}
 	v.str[1] = f.DestinationCountry
 	var ok bool
@@ -289,13 +289,13 @@ func moneyFact(d decimal.Decimal, minor int32) (int64, bool) {
 
 func moneyError(field string, d decimal.Decimal, minor int32, currency string) error {
 	if d.IsNegative() {
-		return &FactsError{Field: field, Reason: "negative amount"}
+		return &FactsError{Path: field, Reason: "negative amount", Err: ErrNegativeAmount}
 	}
 	_, err := iso4217.ToUnits(d, minor)
 	if errors.Is(err, iso4217.ErrInexact) {
-		return &FactsError{Field: field, Reason: "more decimal places than " + currency + " has minor units"}
+		return &FactsError{Path: field, Reason: "more decimal places than " + currency + " has minor units", Err: ErrPrecision}
 	}
-	return &FactsError{Field: field, Reason: "amount too large (over 10^15 minor units)"}
+	return &FactsError{Path: field, Reason: "amount too large (over 10^15 minor units)", Err: ErrLimit}
 }
 
 func validScore(x float64) bool {

@@ -48,12 +48,18 @@ func FuzzParse(f *testing.F) {
 				}
 				known := false
 				for _, k := range kinds {
-					if pr.Kind == k {
+					if pr.Err == k {
 						known = true
 					}
 				}
 				if !known {
 					t.Fatalf("problem of unknown kind: %v", pr)
+				}
+				// Echoed input is clipped: a path has at most maxDepth
+				// steps of a clipped (possibly escaped) name each, and a
+				// reason echoes clipped values only.
+				if len(pr.Path) > maxDepth*(4*64+16) || len(pr.Reason) > 1024 {
+					t.Fatalf("problem text not clipped: path %d bytes, reason %d bytes: %.200s", len(pr.Path), len(pr.Reason), pr.Error())
 				}
 			}
 			return

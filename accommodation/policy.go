@@ -25,6 +25,7 @@ const (
 	maxDescriptionLen  = 1024
 	maxRuleIDLen       = 64
 	maxVersionLen      = 64
+	maxNumberLen       = 64 // characters of a money or percent literal
 	maxActionsPerRule  = numActionKinds
 	defaultPolicyLabel = "default"
 )
@@ -194,17 +195,17 @@ func compile(root *node, ps *problems) *Policy {
 	if n := root.get("currency"); n == nil {
 		ps.add("$.currency", ErrCurrency, "missing currency (an ISO 4217 code such as \"USD\")")
 	} else if n.kind != jString {
-		ps.add(n.path, ErrCurrency, "must be an ISO 4217 code string, not %s", describeNode(n))
+		ps.add(n.path(), ErrCurrency, "must be an ISO 4217 code string, not %s", describeNode(n))
 	} else if m, ok := iso4217.MinorUnits(n.str); !ok {
 		hint := ""
 		if iso4217.Valid(strings.ToUpper(n.str)) {
 			hint = " (codes are upper case)"
 		}
-		ps.add(n.path, ErrCurrency, "%s is not an ISO 4217 currency with minor units%s", strconv.Quote(iso4217.Clip(n.str)), hint)
+		ps.add(n.path(), ErrCurrency, "%s is not an ISO 4217 currency with minor units%s", strconv.Quote(iso4217.Clip(n.str)), hint)
 	} else if !iso4217.Active(n.str) {
-		ps.add(n.path, ErrCurrency, "%s is withdrawn from ISO 4217: a policy needs an active currency", n.str)
+		ps.add(n.path(), ErrCurrency, "%s is withdrawn from ISO 4217: a policy needs an active currency", n.str)
 	} else {
-		p.currency, p.minor, currencyOK = n.str, m, true
+		p.currency, p.minor, currencyOK = strings.Clone(n.str), m, true
 	}
 	c := compiler{ps: ps, minor: p.minor, currencyOK: currencyOK, currency: p.currency}
 
@@ -212,13 +213,13 @@ func compile(root *node, ps *problems) *Policy {
 		ps.add("$.version", ErrMissingField, "missing version")
 	} else if s, ok := c.str(n); ok {
 		if s == "" || len(s) > maxVersionLen {
-			ps.add(n.path, ErrInvalidValue, "version must be 1 to %d characters", maxVersionLen)
+			ps.add(n.path(), ErrInvalidValue, "version must be 1 to %d characters", maxVersionLen)
 		}
-		p.version = s
+		p.version = strings.Clone(s)
 	}
 	if n := root.get("description"); n != nil {
 		if s, ok := c.str(n); ok && len(s) > maxDescriptionLen {
-			ps.add(n.path, ErrLimit, "description longer than %d bytes", maxDescriptionLen)
+			ps.add(n.path(), ErrLimit, "description longer than %d bytes", maxDescriptionLen)
 		}
 	}
 	if n := root.get("rounding"); n != nil {
@@ -231,7 +232,7 @@ func compile(root *node, ps *problems) *Policy {
 			case "down":
 				p.rounding = RoundDown
 			default:
-				ps.add(n.path, ErrInvalidValue, "unknown rounding %s (known: half_up, half_even, down)", strconv.Quote(s))
+				ps.add(n.path(), ErrInvalidValue, "unknown rounding %s (known: half_up, half_even, down)", strconv.Quote(s))
 			}
 		}
 	}
@@ -256,21 +257,21 @@ func compile(root *node, ps *problems) *Policy {
 	case n == nil:
 		ps.add("$.rules", ErrMissingField, "missing rules (an array, possibly empty)")
 	case n.kind != jArray:
-		ps.add(n.path, ErrWrongType, "must be an array, not %s", describeNode(n))
+		ps.add(n.path(), ErrWrongType, "must be an array, not %s", describeNode(n))
 	case len(n.vals) > MaxRules:
-		ps.add(n.path, ErrLimit, "%d rules; at most %d are allowed", len(n.vals), MaxRules)
+		ps.add(n.path(), ErrLimit, "%d rules; at most %d are allowed", len(n.vals), MaxRules)
 	default:
-		ids := map[string]string{}
+		ids := map[string]*node{}
 		for _, rn := range n.vals {
 			r, ok := c.rule(rn, defaultOver)
 			if !ok {
 				continue
 			}
 			if prev, dup := ids[r.id]; dup {
-				ps.add(rn.path+".id", ErrDuplicate, "rule ID %s is already used at %s", strconv.Quote(r.id), prev)
+				ps.add(rn.at("id"), ErrDuplicate, "rule ID %s is already used at %s", strconv.Quote(r.id), prev.path())
 				continue
 			}
-			ids[r.id] = rn.path
+			ids[r.id] = rn
 			p.rules = append(p.rules, r)
 		}
 	}
@@ -286,7 +287,7 @@ type compiler struct {
 
 func (c *compiler) str(n *node) (string, bool) {
 	if n.kind != jString {
-		c.ps.add(n.path, ErrWrongType, "must be a string, not %s", describeNode(n))
+		c.ps.add(n.path(), ErrWrongType, "must be a string, not %s", describeNode(n))
 		return "", false
 	}
 	return n.str, true
@@ -303,7 +304,7 @@ func (c *compiler) overMode(n *node) (overMode, bool) {
 	case "next_rule":
 		return overNextRule, true
 	}
-	c.ps.add(n.path, ErrInvalidValue, "unknown over_budget %s (known: reduce, next_rule)", strconv.Quote(s))
+	c.ps.add(n.path(), ErrInvalidValue, "unknown over_budget %s (known: reduce, next_rule)", strconv.Quote(s))
 	return overReduce, false
 }
 
@@ -312,25 +313,31 @@ func (c *compiler) overMode(n *node) (overMode, bool) {
 func (c *compiler) decimalOf(n *node, kind error, what string) (decimal.Decimal, bool) {
 	switch n.kind {
 	case jNumber:
+		if len(n.str) > maxNumberLen {
+			// Decimal parsing is superlinear in the digits: a long
+			// literal is refused before it is parsed.
+			c.ps.add(n.path(), ErrLimit, "%s %s is longer than %d characters", what, clip(n.str), maxNumberLen)
+			return decimal.Decimal{}, false
+		}
 		d, err := decimal.NewFromString(n.str)
 		if err != nil {
-			c.ps.add(n.path, ErrInvalidValue, "%s %s cannot be represented exactly", what, n.str)
+			c.ps.add(n.path(), ErrInvalidValue, "%s %s cannot be represented exactly", what, clip(n.str))
 			return decimal.Decimal{}, false
 		}
 		return d, true
 	case jString:
 		if !plainDecimal(n.str) {
-			c.ps.add(n.path, ErrInvalidValue, "%s must be a decimal such as \"12.50\", not %s", what, strconv.Quote(clip(n.str)))
+			c.ps.add(n.path(), ErrInvalidValue, "%s must be a decimal such as \"12.50\", not %s", what, strconv.Quote(clip(n.str)))
 			return decimal.Decimal{}, false
 		}
 		d, err := decimal.NewFromString(n.str)
 		if err != nil {
-			c.ps.add(n.path, ErrInvalidValue, "%s %s is not a decimal", what, strconv.Quote(clip(n.str)))
+			c.ps.add(n.path(), ErrInvalidValue, "%s %s is not a decimal", what, strconv.Quote(clip(n.str)))
 			return decimal.Decimal{}, false
 		}
 		return d, true
 	}
-	c.ps.add(n.path, kind, "%s must be a decimal string or number, not %s", what, describeNode(n))
+	c.ps.add(n.path(), kind, "%s must be a decimal string or number, not %s", what, describeNode(n))
 	return decimal.Decimal{}, false
 }
 
@@ -345,7 +352,7 @@ func (c *compiler) moneyKind(n *node, typeKind error) (int64, bool) {
 		return 0, false
 	}
 	if d.IsNegative() {
-		c.ps.add(n.path, ErrNegativeAmount, "amount %s is negative", iso4217.ClipDecimal(d))
+		c.ps.add(n.path(), ErrNegativeAmount, "amount %s is negative", iso4217.ClipDecimal(d))
 		return 0, false
 	}
 	if !c.currencyOK {
@@ -354,9 +361,9 @@ func (c *compiler) moneyKind(n *node, typeKind error) (int64, bool) {
 	v, err := iso4217.ToUnits(d, c.minor)
 	switch {
 	case errors.Is(err, iso4217.ErrInexact):
-		c.ps.add(n.path, ErrPrecision, "amount %s has more decimal places than %s allows (%d)", iso4217.ClipDecimal(d), c.currency, c.minor)
+		c.ps.add(n.path(), ErrPrecision, "amount %s has more decimal places than %s allows (%d)", iso4217.ClipDecimal(d), c.currency, c.minor)
 	case err != nil:
-		c.ps.add(n.path, ErrLimit, "amount %s is too large (over 10^15 minor units)", iso4217.ClipDecimal(d))
+		c.ps.add(n.path(), ErrLimit, "amount %s is too large (over 10^15 minor units)", iso4217.ClipDecimal(d))
 	}
 	return v, err == nil
 }
@@ -383,12 +390,9 @@ func plainDecimal(s string) bool {
 	return digits > 0
 }
 
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "..."
-	}
-	return s
-}
+// clip makes outside text fit an error message (iso4217.Clip: at most 64
+// bytes, then "…").
+func clip(s string) string { return iso4217.Clip(s) }
 
 func validRuleID(s string) bool {
 	if s == "" || len(s) > maxRuleIDLen {
@@ -424,24 +428,24 @@ func (c *compiler) rule(n *node, defaultOver overMode) (rule, bool) {
 	}
 	before := len(c.ps.list)
 	if m := n.get("id"); m == nil {
-		c.ps.add(n.path+".id", ErrMissingField, "missing rule id")
+		c.ps.add(n.at("id"), ErrMissingField, "missing rule id")
 	} else if s, ok := c.str(m); ok {
 		if !validRuleID(s) {
-			c.ps.add(m.path, ErrInvalidValue, "rule id %s must be 1 to %d letters, digits, '-', '_' or '.', starting with a letter or digit", strconv.Quote(clip(s)), maxRuleIDLen)
+			c.ps.add(m.path(), ErrInvalidValue, "rule id %s must be 1 to %d letters, digits, '-', '_' or '.', starting with a letter or digit", strconv.Quote(clip(s)), maxRuleIDLen)
 		}
-		r.id = s
+		r.id = strings.Clone(s)
 	}
 	if m := n.get("description"); m != nil {
 		if s, ok := c.str(m); ok {
 			if len(s) > maxDescriptionLen {
-				c.ps.add(m.path, ErrLimit, "description longer than %d bytes", maxDescriptionLen)
+				c.ps.add(m.path(), ErrLimit, "description longer than %d bytes", maxDescriptionLen)
 			}
-			r.description = s
+			r.description = strings.Clone(s)
 		}
 	}
 	if m := n.get("continue"); m != nil {
 		if m.kind != jBool {
-			c.ps.add(m.path, ErrWrongType, "must be true or false, not %s", describeNode(m))
+			c.ps.add(m.path(), ErrWrongType, "must be true or false, not %s", describeNode(m))
 		} else {
 			r.cont = m.b
 		}
@@ -452,9 +456,9 @@ func (c *compiler) rule(n *node, defaultOver overMode) (rule, bool) {
 	if m := n.get("when"); m != nil {
 		switch {
 		case m.kind != jArray:
-			c.ps.add(m.path, ErrWrongType, "must be an array of conditions, not %s", describeNode(m))
+			c.ps.add(m.path(), ErrWrongType, "must be an array of conditions, not %s", describeNode(m))
 		case len(m.vals) > MaxConditions:
-			c.ps.add(m.path, ErrLimit, "%d conditions; at most %d are allowed", len(m.vals), MaxConditions)
+			c.ps.add(m.path(), ErrLimit, "%d conditions; at most %d are allowed", len(m.vals), MaxConditions)
 		default:
 			for _, cn := range m.vals {
 				if cd, ok := c.cond(cn); ok {
@@ -466,13 +470,13 @@ func (c *compiler) rule(n *node, defaultOver overMode) (rule, bool) {
 	m := n.get("then")
 	switch {
 	case m == nil:
-		c.ps.add(n.path+".then", ErrMissingField, "missing then (the rule's actions)")
+		c.ps.add(n.at("then"), ErrMissingField, "missing then (the rule's actions)")
 	case m.kind != jArray:
-		c.ps.add(m.path, ErrWrongType, "must be an array of actions, not %s", describeNode(m))
+		c.ps.add(m.path(), ErrWrongType, "must be an array of actions, not %s", describeNode(m))
 	case len(m.vals) == 0:
-		c.ps.add(m.path, ErrMissingField, "a rule needs at least one action (use {\"action\": \"nothing\"} to stop on purpose)")
+		c.ps.add(m.path(), ErrMissingField, "a rule needs at least one action (use {\"action\": \"nothing\"} to stop on purpose)")
 	case len(m.vals) > maxActionsPerRule:
-		c.ps.add(m.path, ErrLimit, "%d actions; at most one of each kind (%d) is allowed", len(m.vals), maxActionsPerRule)
+		c.ps.add(m.path(), ErrLimit, "%d actions; at most one of each kind (%d) is allowed", len(m.vals), maxActionsPerRule)
 	default:
 		var seen [numActionKinds]bool
 		for _, an := range m.vals {
@@ -482,14 +486,14 @@ func (c *compiler) rule(n *node, defaultOver overMode) (rule, bool) {
 			}
 			i := actionIndex(a.kind)
 			if seen[i] {
-				c.ps.add(an.path, ErrDuplicate, "a rule may have one %s action", a.kind)
+				c.ps.add(an.path(), ErrDuplicate, "a rule may have one %s action", a.kind)
 				continue
 			}
 			seen[i] = true
 			r.actions = append(r.actions, a)
 		}
 		if (seen[actionIndex(ActionApologyOnly)] || seen[actionIndex(ActionNothing)]) && len(m.vals) > 1 {
-			c.ps.add(m.path, ErrInvalidValue, "apology_only and nothing must be a rule's only action")
+			c.ps.add(m.path(), ErrInvalidValue, "apology_only and nothing must be a rule's only action")
 		}
 	}
 	for i, a := range r.actions {
@@ -509,7 +513,7 @@ func (c *compiler) action(n *node) (actionSpec, bool) {
 	before := len(c.ps.list)
 	kn := n.get("action")
 	if kn == nil {
-		c.ps.add(n.path+".action", ErrMissingField, "missing action (one of %s)", kindList())
+		c.ps.add(n.at("action"), ErrMissingField, "missing action (one of %s)", kindList())
 		return a, false
 	}
 	s, ok := c.str(kn)
@@ -518,18 +522,18 @@ func (c *compiler) action(n *node) (actionSpec, bool) {
 	}
 	a.kind = ActionKind(s)
 	if actionIndex(a.kind) < 0 {
-		c.ps.add(kn.path, ErrInvalidValue, "unknown action %s (known: %s)", strconv.Quote(clip(s)), kindList())
+		c.ps.add(kn.path(), ErrInvalidValue, "unknown action %s (known: %s)", strconv.Quote(clip(s)), kindList())
 		return a, false
 	}
 	if m := n.get("message"); m == nil {
 		if a.kind != ActionNothing {
-			c.ps.add(n.path+".message", ErrMissingField, "missing message key for the %s notification", a.kind)
+			c.ps.add(n.at("message"), ErrMissingField, "missing message key for the %s notification", a.kind)
 		}
 	} else if s, ok := c.str(m); ok {
 		if !validMessageKey(s) {
-			c.ps.add(m.path, ErrInvalidValue, "message key must be 1 to %d printable characters without spaces", maxMessageKeyLen)
+			c.ps.add(m.path(), ErrInvalidValue, "message key must be 1 to %d printable characters without spaces", maxMessageKeyLen)
 		}
-		a.message = s
+		a.message = strings.Clone(s)
 	}
 	only := func(field string, kinds ...ActionKind) *node {
 		m := n.get(field)
@@ -541,7 +545,7 @@ func (c *compiler) action(n *node) (actionSpec, bool) {
 				return m
 			}
 		}
-		c.ps.add(m.path, ErrUnknownField, "field %s does not apply to a %s action", strconv.Quote(field), a.kind)
+		c.ps.add(m.path(), ErrUnknownField, "field %s does not apply to a %s action", strconv.Quote(field), a.kind)
 		return nil
 	}
 	amount := only("amount", ActionCashback)
@@ -553,39 +557,39 @@ func (c *compiler) action(n *node) (actionSpec, bool) {
 	case ActionCashback:
 		switch {
 		case amount != nil && percent != nil:
-			c.ps.add(n.path, ErrInvalidValue, "a cashback has either an amount or a percent, not both")
+			c.ps.add(n.path(), ErrInvalidValue, "a cashback has either an amount or a percent, not both")
 		case amount != nil:
 			if v, ok := c.money(amount); ok {
 				if v == 0 {
-					c.ps.add(amount.path, ErrInvalidValue, "a fixed cashback must be more than zero")
+					c.ps.add(amount.path(), ErrInvalidValue, "a fixed cashback must be more than zero")
 				}
 				a.fixed = v
 			}
 			if capN != nil {
-				c.ps.add(capN.path, ErrUnknownField, "cap applies to a percent cashback only")
+				c.ps.add(capN.path(), ErrUnknownField, "cap applies to a percent cashback only")
 			}
 		case percent != nil:
 			a.pct, _ = c.percent(percent)
 			if capN == nil {
-				c.ps.add(n.path+".cap", ErrMissingField, "a percent cashback needs a cap (the most it may give)")
+				c.ps.add(n.at("cap"), ErrMissingField, "a percent cashback needs a cap (the most it may give)")
 			} else if v, ok := c.money(capN); ok {
 				if v == 0 {
-					c.ps.add(capN.path, ErrInvalidValue, "a cap must be more than zero")
+					c.ps.add(capN.path(), ErrInvalidValue, "a cap must be more than zero")
 				}
 				a.cap = v
 			}
 		default:
-			c.ps.add(n.path+".amount", ErrMissingField, "a cashback needs an amount or a percent")
+			c.ps.add(n.at("amount"), ErrMissingField, "a cashback needs an amount or a percent")
 		}
 	case ActionShippingUpgrade:
 		if on == nil {
-			c.ps.add(n.path+".on", ErrMissingField, "a shipping upgrade needs on: \"replacement\" or \"next_order\"")
+			c.ps.add(n.at("on"), ErrMissingField, "a shipping upgrade needs on: \"replacement\" or \"next_order\"")
 		} else if s, ok := c.str(on); ok {
 			switch UpgradeTarget(s) {
 			case UpgradeReplacement, UpgradeNextOrder:
-				a.upgrade = UpgradeTarget(s)
+				a.upgrade = UpgradeTarget(strings.Clone(s))
 			default:
-				c.ps.add(on.path, ErrInvalidValue, "unknown target %s (known: replacement, next_order)", strconv.Quote(clip(s)))
+				c.ps.add(on.path(), ErrInvalidValue, "unknown target %s (known: replacement, next_order)", strconv.Quote(clip(s)))
 			}
 		}
 	}
@@ -613,11 +617,11 @@ func (c *compiler) percent(n *node) (int64, bool) {
 	// Convert first: comparing a decimal with a huge exponent would expand it.
 	v, err := iso4217.ToUnits(d, 4)
 	if errors.Is(err, iso4217.ErrInexact) && d.IsPositive() {
-		c.ps.add(n.path, ErrPrecision, "percent %s has more than four decimal places", iso4217.ClipDecimal(d))
+		c.ps.add(n.path(), ErrPrecision, "percent %s has more than four decimal places", iso4217.ClipDecimal(d))
 		return 0, false
 	}
 	if err != nil || v <= 0 || v > 100*percentScale {
-		c.ps.add(n.path, ErrPercentRange, "percent %s must be more than 0 and at most 100", iso4217.ClipDecimal(d))
+		c.ps.add(n.path(), ErrPercentRange, "percent %s must be more than 0 and at most 100", iso4217.ClipDecimal(d))
 		return 0, false
 	}
 	return v, true

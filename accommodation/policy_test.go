@@ -71,6 +71,7 @@ func TestParseErrors(t *testing.T) {
 		{"rules object", `{"version": "1", "currency": "USD", "rules": {}}`, ErrWrongType, "$.rules"},
 		{"unknown top-level field", `{"version": "1", "currency": "USD", "rules": [], "rulez": []}`, ErrUnknownField, "$.rulez"},
 		{"duplicate key", `{"version": "1", "version": "2", "currency": "USD", "rules": []}`, ErrDuplicate, "$.version"},
+		{"duplicate key in a large object", `{"version": "1", "currency": "USD", "rules": [], "a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7, "b": 8}`, ErrDuplicate, "$.b"},
 		{"bad rounding", `{"version": "1", "currency": "USD", "rounding": "up", "rules": []}`, ErrInvalidValue, "$.rounding"},
 		{"negative budget", `{"version": "1", "currency": "USD", "budgets": {"per_day": "-1.00"}, "rules": []}`, ErrNegativeAmount, "$.budgets.per_day"},
 		{"budget too precise", `{"version": "1", "currency": "USD", "budgets": {"per_order": "1.005"}, "rules": []}`, ErrPrecision, "$.budgets.per_order"},
@@ -135,6 +136,8 @@ func TestParseErrors(t *testing.T) {
 		{"percent 1e-9999", doc(`{"id": "a", "then": [{"action": "cashback", "percent": 1e-9999, "cap": "10.00", "message": "m"}]}`), ErrPrecision, "$.rules[0].then[0].percent"},
 		{"percent 1e9999", doc(`{"id": "a", "then": [{"action": "cashback", "percent": 1e9999, "cap": "10.00", "message": "m"}]}`), ErrPercentRange, "$.rules[0].then[0].percent"},
 		{"budget -1e-9999", `{"version": "1", "currency": "USD", "budgets": {"per_day": -1e-9999}, "rules": []}`, ErrNegativeAmount, "$.budgets.per_day"},
+		{"amount of 100,000 digits", `{"version": "1", "currency": "USD", "budgets": {"per_day": ` + strings.Repeat("7", 100_000) + `}, "rules": []}`, ErrLimit, "$.budgets.per_day"},
+		{"amount with 100,000 decimals", `{"version": "1", "currency": "USD", "budgets": {"per_day": 0.` + strings.Repeat("7", 100_000) + `}, "rules": []}`, ErrLimit, "$.budgets.per_day"},
 		{"too deep", strings.Repeat("[", 40) + strings.Repeat("]", 40), ErrLimit, "$" + strings.Repeat("[0]", 16)},
 	}
 	for _, tt := range tests {
@@ -191,7 +194,7 @@ func TestParseCollectsAllProblems(t *testing.T) {
 	}
 	got := map[string]error{}
 	for _, p := range pe.Problems {
-		got[p.Path] = p.Kind
+		got[p.Path] = p.Err
 	}
 	for path, kind := range want {
 		if got[path] != kind {

@@ -253,7 +253,7 @@ func TestPropertyReachability(t *testing.T) {
 					}
 				}
 				if !shadowed {
-					t.Fatalf("%s, yet facts %+v reach it", pr.Detail, f)
+					t.Fatalf("%s, yet facts %+v reach it", pr.Reason, f)
 				}
 			}
 		}

@@ -1,6 +1,7 @@
 package accommodation
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strconv"
@@ -37,6 +38,13 @@ type fset struct {
 type ival struct {
 	lo, hi         float64
 	loOpen, hiOpen bool
+}
+
+func openRank(open bool) int {
+	if open {
+		return 1
+	}
+	return 0
 }
 
 func universe(f factID) fset {
@@ -261,18 +269,10 @@ func (s fset) normalize() fset {
 		}
 		out = append(out, iv)
 	}
+	// By lower bound, a closed bound before an open one at the same value
+	// (bounds are never NaN: literals and facts are checked).
 	slices.SortFunc(out, func(a, b ival) int {
-		switch {
-		case a.lo < b.lo:
-			return -1
-		case a.lo > b.lo:
-			return 1
-		case !a.loOpen && b.loOpen:
-			return -1
-		case a.loOpen && !b.loOpen:
-			return 1
-		}
-		return 0
+		return cmp.Or(cmp.Compare(a.lo, b.lo), cmp.Compare(openRank(a.loOpen), openRank(b.loOpen)))
 	})
 	merged := out[:0:0]
 	for _, iv := range out {
@@ -352,6 +352,11 @@ func covers(a, b *ruleSets, universes *[numFacts]fset) (bool, int) {
 }
 
 // checkReachability reports every unreachable rule of a compiled policy.
+// rulePath is the JSON path of rules[j]. Reachability runs only on
+// documents without other problems, so every rule compiled and j is also
+// the rule's index in the document.
+func rulePath(j int) string { return "$.rules[" + strconv.Itoa(j) + "]" }
+
 func checkReachability(p *Policy, ps *problems) {
 	sets := make([]ruleSets, len(p.rules))
 	live := make([]bool, len(p.rules))
@@ -362,10 +367,9 @@ func checkReachability(p *Policy, ps *problems) {
 	work := 0
 	for j := range p.rules {
 		r := &p.rules[j]
-		path := "$.rules[" + strconv.Itoa(j) + "]"
 		rs, f, ok := setsOf(r)
 		if !ok {
-			ps.add(path, ErrUnreachable, "rule %s can never match: its conditions on %s contradict each other", strconv.Quote(r.id), facts[f].name)
+			ps.add(rulePath(j), ErrUnreachable, "rule %s can never match: its conditions on %s contradict each other", strconv.Quote(r.id), facts[f].name)
 			continue
 		}
 		sets[j], live[j] = rs, true
@@ -383,7 +387,7 @@ func checkReachability(p *Policy, ps *problems) {
 				if len(p.rules[i].conds) == 0 {
 					why = "has no conditions and matches everything"
 				}
-				ps.add(path, ErrUnreachable, "rule %s is never reached: the earlier rule %s (rules[%d]) %s and always decides",
+				ps.add(rulePath(j), ErrUnreachable, "rule %s is never reached: the earlier rule %s (rules[%d]) %s and always decides",
 					strconv.Quote(r.id), strconv.Quote(p.rules[i].id), i, why)
 				break
 			}

@@ -8,8 +8,13 @@ type Match struct {
 	// (a UPU S10 international postal number), "amazon", "ontrac" or
 	// "lasership".
 	Carrier string
-	// Format names the number format, such as "ups_1z", "fedex_ground_96",
-	// "usps_impb" or "s10". See Formats for the list.
+	// Format names the number format: "ups_1z", "ups_waybill",
+	// "fedex_express_12", "fedex_ground_15", "fedex_ground_sscc18",
+	// "fedex_ground_96", "fedex_express_34", "fedex_astra_32",
+	// "fedex_ground_gsn", "usps_impb", "usps_impb_routed", "usps_20",
+	// "s10", "dhl_express", "dhl_piece_id", "dhl_ecommerce",
+	// "dhl_ecommerce_14", "amazon_tba", "amazon_international", "ontrac"
+	// or "lasership".
 	Format string
 	// Service is what the number itself says about the service or
 	// container ("UPS United States Ground"), where the format encodes it.
@@ -45,15 +50,10 @@ const maxMatches = 4
 // is inlined and its buffer lives on the caller's stack); AppendDetect
 // reuses a caller's buffer.
 //
-// Performance, measured with
-//
-//	go test -run=^$ -bench=Detect -benchmem ./carriers
-//
-// on a 2-core AMD EPYC with go1.26.8 over a mixed corpus of valid and
-// invalid numbers of every format: about 60 ns and 0 allocations per number
-// (target 300 ns, 0 allocations), against 1,730 ns per number for the
-// baseline in the same run that only matches the published regular
-// expressions, without computing any check digit.
+// DHL piece IDs and eCommerce numbers have a fixed prefix and no check
+// digit, ranked with Amazon's and LaserShip's; "dhl_ecommerce_14" is any
+// 14-digit number and ranks last. Benchmark figures are in BENCHMARKS.md at
+// the repository root.
 func Detect(number string) []Match {
 	return AppendDetect(make([]Match, 0, maxMatches), number)
 }
@@ -86,6 +86,9 @@ func AppendDetect(dst []Match, number string) []Match {
 	s := buf[:n]
 	start := len(dst)
 	allDigits := isDigits(s)
+	if !allDigits && n >= 13 {
+		dst = dhlPrefixed(dst, s)
+	}
 	switch n {
 	case 10:
 		if allDigits {
@@ -106,6 +109,10 @@ func AppendDetect(dst []Match, number string) []Match {
 		}
 	case 13:
 		dst = s10(dst, s)
+	case 14:
+		if allDigits {
+			dst = append(dst, Match{Carrier: "dhl", Format: "dhl_ecommerce_14"})
+		}
 	case 15:
 		if allDigits {
 			dst = fedexMod10(dst, s, 1, 3, "fedex_ground_15")
@@ -177,7 +184,7 @@ func rank(format string) int {
 		return 7
 	case "ups_waybill":
 		return 8
-	case "amazon_tba", "lasership":
+	case "amazon_tba", "lasership", "dhl_piece_id", "dhl_ecommerce":
 		return 9
 	case "fedex_express_34":
 		return 10
@@ -189,6 +196,8 @@ func rank(format string) int {
 		return 13
 	case "dhl_express":
 		return 14
+	case "dhl_ecommerce_14":
+		return 19
 	}
 	return 20
 }
@@ -241,14 +250,17 @@ func mod10(prefix byte, s []byte, evens, odds int) int {
 
 // gs1 is the GS1 / USPS IMpb mod-10 check: weights 3 and 1 alternating from
 // the rightmost digit of the payload (which gets 3).
-func gs1(s []byte) int {
+func gs1(s []byte) int { return (10 - gs1Sum(s)%10) % 10 }
+
+// gs1Sum is the weighted sum of gs1.
+func gs1Sum(s []byte) int {
 	sum := 0
 	w := 3
 	for i := len(s) - 1; i >= 0; i-- {
 		sum += int(s[i]-'0') * w
 		w = 4 - w
 	}
-	return (10 - sum%10) % 10
+	return sum
 }
 
 var (
@@ -394,12 +406,24 @@ func fedexGround96(dst []Match, s []byte) []Match {
 	return append(dst, Match{Carrier: "fedex", Format: "fedex_ground_96"})
 }
 
-// usps20: the 20-digit USPS format, GS1 check over the first 19 digits.
+// usps20: the 20-digit USPS Package Identification Code: 2-digit service
+// type code, 9-digit customer ID, 8-digit serial, check digit; the GS1
+// mod-10 check of the digits before it. Confirmation Services labels
+// (Publication 91) print the code under a UCC/EAN-128 barcode that starts
+// with application identifier 91, and the check digit covers those two
+// implied digits too; Extra Services labels (Publication 109) have no
+// application identifier. The check digits of the two readings always
+// differ (the implied "91" adds 9x3 + 1x1 = 28 to the weighted sum), so a
+// number matches at most one, and Service says which.
 func usps20(dst []Match, s []byte) []Match {
-	if gs1(s[:19]) != int(s[19]-'0') {
-		return dst
+	sum := gs1Sum(s[:19])
+	switch int(s[19] - '0') {
+	case (10 - (sum+28)%10) % 10:
+		return append(dst, Match{Carrier: "usps", Format: "usps_20", Service: "USPS Confirmation Services (application identifier 91)"})
+	case (10 - sum%10) % 10:
+		return append(dst, Match{Carrier: "usps", Format: "usps_20", Service: "USPS Extra Services"})
 	}
-	return append(dst, Match{Carrier: "usps", Format: "usps_20"})
+	return dst
 }
 
 // uspsIMpb: USPS Intelligent Mail package barcode (Publication 199): a
@@ -442,6 +466,24 @@ func dhlExpress(dst []Match, s []byte) []Match {
 		return dst
 	}
 	return append(dst, Match{Carrier: "dhl", Format: "dhl_express"})
+}
+
+// dhlPrefixed: the DHL formats recognised by a letter prefix followed by
+// digits, none with a check digit (DHL publishes none; see DHL's "tracking
+// ID labels" page): piece IDs (license plates) "JJD" + 10 or more digits
+// (DHL Express and Parcel) and "JVGL" + 10 or more digits (DHL Parcel), and
+// DHL eCommerce "GM" + 11 or more digits, up to the longest number Detect
+// reads.
+func dhlPrefixed(dst []Match, s []byte) []Match {
+	switch {
+	case s[0] == 'J' && s[1] == 'J' && s[2] == 'D' && isDigits(s[3:]) && len(s) >= 3+10:
+		return append(dst, Match{Carrier: "dhl", Format: "dhl_piece_id"})
+	case s[0] == 'J' && s[1] == 'V' && s[2] == 'G' && s[3] == 'L' && isDigits(s[4:]) && len(s) >= 4+10:
+		return append(dst, Match{Carrier: "dhl", Format: "dhl_piece_id"})
+	case s[0] == 'G' && s[1] == 'M' && isDigits(s[2:]) && len(s) >= 2+11:
+		return append(dst, Match{Carrier: "dhl", Format: "dhl_ecommerce"})
+	}
+	return dst
 }
 
 // s10 weights, UPU standard S10.

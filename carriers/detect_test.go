@@ -105,8 +105,15 @@ func TestDetectPublishedRules(t *testing.T) {
 		{"USPS IMpb 26", "usps/usps_impb", impb("", 26)},
 		{"USPS IMpb 420+ZIP5 (30)", "usps/usps_impb_routed", impb("420"+digits(5), 22)},
 		{"USPS IMpb 420+ZIP9 (34)", "usps/usps_impb_routed", impb("420"+digits(9), 22)},
-		{"USPS 20", "usps/usps_20", func() (string, func(string) string, string) {
+		// Publication 109 (Extra Services): the check covers the 19 digits.
+		{"USPS 20 Extra Services", "usps/usps_20/USPS Extra Services", func() (string, func(string) string, string) {
 			return digits(19), gs1Ref, ""
+		}},
+		// Publication 91 (Confirmation Services): the barcode starts with
+		// application identifier 91, which the printed number omits but
+		// the check digit covers.
+		{"USPS 20 Confirmation Services", "usps/usps_20/USPS Confirmation Services (application identifier 91)", func() (string, func(string) string, string) {
+			return digits(19), func(p string) string { return gs1Ref("91" + p) }, ""
 		}},
 		{"S10", "s10/s10", func() (string, func(string) string, string) {
 			return "RR" + digits(8), func(p string) string { return s10Ref(p[2:]) }, "CH"
@@ -124,7 +131,7 @@ func TestDetectPublishedRules(t *testing.T) {
 			good := check(payload)
 			for d := byte('0'); d <= '9'; d++ {
 				n := payload + string(d) + suffix
-				ok := slices.Contains(formats(carriers.Detect(n)), g.want)
+				ok := slices.Contains(formatsServices(carriers.Detect(n)), g.want)
 				if ok != (string(d) == good) {
 					t.Fatalf("%s: Detect(%q) has %s = %v; reference check digit is %s", g.name, n, g.want, ok, good)
 				}
@@ -185,6 +192,30 @@ func TestDetectCases(t *testing.T) {
 		{strings.Repeat("1", 10<<20), nil},
 		{"\xc3\x85\xc3\x84", nil},
 		{"TBA000000000000", []string{"amazon/amazon_tba"}},
+		// DHL's own examples ("tracking ID labels" page) and numbers of
+		// ours built on the same rules.
+		{"JJD0099999999", []string{"dhl/dhl_piece_id"}},
+		{"jjd 0001 2345 6789 0123 45", []string{"dhl/dhl_piece_id"}},
+		{"JJD000390007877046449", []string{"dhl/dhl_piece_id"}},
+		{"JVGL9999999999", []string{"dhl/dhl_piece_id"}},
+		{"JVGL 0612 3456 7890", []string{"dhl/dhl_piece_id"}},
+		{"GM99999999999", []string{"dhl/dhl_ecommerce"}},
+		{"GM 2951 1732 2517 4494 12", []string{"dhl/dhl_ecommerce"}},
+		{"12345678901234", []string{"dhl/dhl_ecommerce_14"}},
+		{"JJD009999999", nil},    // 9 digits: too short
+		{"JJD00999999A9", nil},   // a letter in the digits
+		{"JVGL999999999", nil},   // 9 digits
+		{"GM9999999999", nil},    // 10 digits
+		{"GMX99999999999", nil},  // not GM + digits
+		{"1234567890123A", nil},  // 14, not all digits
+		{"123456789012345", nil}, // 15 digits: FedEx Ground's check fails, not DHL 14
+		// USPS 20 under both publications (numbers of ours): the check
+		// digit with the implied "91" (Publication 91), and without it
+		// (Publication 109); any other digit matches neither.
+		{"03123456789000000011", []string{"usps/usps_20"}},
+		{"03123456789000000019", []string{"usps/usps_20"}},
+		{"03123456789000000012", nil},
+		{"0307 1790 0005 2348 3741", []string{"usps/usps_20"}},
 	}
 	for _, tc := range tests {
 		got := formats(carriers.Detect(tc.number))
@@ -199,6 +230,14 @@ func TestDetectCases(t *testing.T) {
 }
 
 func TestDetectServices(t *testing.T) {
+	for n, want := range map[string]string{
+		"03123456789000000011": "USPS Confirmation Services (application identifier 91)",
+		"03123456789000000019": "USPS Extra Services",
+	} {
+		if ms := carriers.Detect(n); len(ms) != 1 || ms[0].Service != want {
+			t.Errorf("Detect(%s) = %+v, want service %q", n, ms, want)
+		}
+	}
 	ms := carriers.Detect("1ZXX3150YW44070023")
 	if len(ms) != 1 || ms[0].Service != "UPS SurePost - Delivered by the USPS" {
 		t.Errorf("Detect(1Z...YW...) = %+v, want the SurePost service", ms)
@@ -229,10 +268,45 @@ func TestDetectOrder(t *testing.T) {
 	}
 }
 
+// formatsServices is formats with the Service appended when there is one.
+func formatsServices(ms []carriers.Match) []string {
+	var out []string
+	for _, m := range ms {
+		f := m.Carrier + "/" + m.Format
+		if m.Service != "" {
+			f += "/" + m.Service
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
 func formats(ms []carriers.Match) []string {
 	var out []string
 	for _, m := range ms {
 		out = append(out, m.Carrier+"/"+m.Format)
 	}
 	return out
+}
+
+// TestDetectDoesNotAllocate checks the 0-allocation promise on one number of
+// every format, the new DHL and USPS 20 readings included (the benchmark
+// corpus is kept as it was so that figures stay comparable).
+func TestDetectDoesNotAllocate(t *testing.T) {
+	numbers := []string{
+		"1Z5R89390357567127", "K1506235620", "986578788855", "9611020987654312345672",
+		"9400 1000 0000 0000 0000 00", "420 94105 9405 5036 9930 0000 2395 58", "03123456789000000011",
+		"RA123456785GB", "1234567891", "JJD000390007877046449", "JVGL9999999999", "GM99999999999",
+		"12345678901234", "TBA000000000000", "C11031500001879", "1LS717793482164", "not a number",
+	}
+	n := testing.AllocsPerRun(100, func() {
+		for _, s := range numbers {
+			if len(carriers.Detect(s)) > 4 {
+				t.Fatal("too many matches")
+			}
+		}
+	})
+	if n != 0 {
+		t.Errorf("Detect allocates %v times per run", n)
+	}
 }

@@ -43,7 +43,11 @@
 //
 // Detect recognises UPS (1Z and waybill), FedEx (Express 12, Ground 15,
 // SSCC-18, Ground 96, Express 34, ASTRA 32, GSN 34), USPS (IMpb 20–34 digits
-// with or without the 420+ZIP routing prefix, USPS 20), UPU S10, DHL Express,
-// Amazon Logistics, OnTrac and LaserShip numbers by format and check digit.
-// See Detect for the benchmark figures.
+// with or without the 420+ZIP routing prefix; USPS 20 under Publication 91,
+// whose check digit covers the implied application identifier "91", and
+// Publication 109), UPU S10, DHL (Express waybills by check digit; piece IDs
+// JJD… and JVGL…, eCommerce GM… and 14-digit numbers by format), Amazon
+// Logistics, OnTrac and LaserShip numbers by format and check digit (see
+// Match.Format). Benchmark figures are in BENCHMARKS.md at the repository
+// root.
 package carriers

@@ -2,8 +2,9 @@ package carriers
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
+
+	"github.com/postpurchase/postpurchase/carriers/internal/clip"
 )
 
 // Sentinel errors. Adapters return a *Error whose Unwrap yields one of these
@@ -39,8 +40,7 @@ type Error struct {
 	Carrier string
 	// Op is the operation that failed ("track", "webhook", "token").
 	Op string
-	// TrackingNumber is the tracking number concerned, if any, clipped
-	// to 64 bytes.
+	// TrackingNumber is the tracking number concerned, if any.
 	TrackingNumber string
 	// StatusCode is the HTTP status code, 0 if not an HTTP failure.
 	StatusCode int
@@ -56,6 +56,8 @@ type Error struct {
 
 // Error formats the error as
 // "carriers: ups track 1Z...: HTTP 404 TW0001 Tracking Information Not Found (request abc): carriers: tracking number not found".
+// The tracking number, code and request ID are clipped to 64 bytes and the
+// message to 256 (then "…"), whatever the fields hold.
 func (e *Error) Error() string {
 	b := make([]byte, 0, 128)
 	b = append(b, "carriers: "...)
@@ -66,7 +68,7 @@ func (e *Error) Error() string {
 	}
 	if e.TrackingNumber != "" {
 		b = append(b, ' ')
-		b = append(b, e.TrackingNumber...)
+		b = append(b, clip.String(e.TrackingNumber, clip.Input)...)
 	}
 	sep := ": "
 	if e.StatusCode != 0 {
@@ -77,16 +79,16 @@ func (e *Error) Error() string {
 	}
 	if e.Code != "" {
 		b = append(b, sep...)
-		b = append(b, e.Code...)
+		b = append(b, clip.String(e.Code, clip.Input)...)
 		sep = " "
 	}
 	if e.Message != "" {
 		b = append(b, sep...)
-		b = append(b, e.Message...)
+		b = append(b, clip.String(e.Message, 4*clip.Input)...)
 	}
 	if e.RequestID != "" {
 		b = append(b, " (request "...)
-		b = append(b, e.RequestID...)
+		b = append(b, clip.String(e.RequestID, clip.Input)...)
 		b = append(b, ')')
 	}
 	if e.Err != nil {
@@ -107,25 +109,22 @@ type DecodeError struct {
 	// Path is the JSON path or field name that failed; empty for the
 	// document as a whole.
 	Path string
-	// Value is a short excerpt of the offending value (at most 64 bytes),
-	// if useful. Never personal data.
+	// Value is the offending value, if useful (Error clips it to 64
+	// bytes). Never personal data.
 	Value string
 	// Err is the cause (a *json.SyntaxError, a *time.ParseError, ...).
 	Err error
 }
 
-// Error formats the error as "carriers: decode FIELD (VALUE): CAUSE".
+// Error formats the error as "carriers: decode PATH (VALUE): CAUSE", the
+// path clipped to 256 bytes and the value to 64 (then "…").
 func (e *DecodeError) Error() string {
 	s := "carriers: decode"
 	if e.Path != "" {
-		s += " " + e.Path
+		s += " " + clip.String(e.Path, 4*clip.Input)
 	}
 	if e.Value != "" {
-		v := e.Value
-		if len(v) > 64 {
-			v = v[:64] + "..."
-		}
-		s += fmt.Sprintf(" (%q)", v)
+		s += " (" + strconv.Quote(clip.String(e.Value, clip.Input)) + ")"
 	}
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
@@ -139,3 +138,27 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // Is reports that every DecodeError is an ErrMalformedResponse, so a parser
 // may return a bare *DecodeError and callers still match the sentinel.
 func (e *DecodeError) Is(target error) bool { return target == ErrMalformedResponse }
+
+// OptionError reports an argument or option of an adapter's New that cannot
+// be used: which one and why. It never holds the value, which may be a
+// credential.
+type OptionError struct {
+	// Carrier is the carrier's Code ("ups").
+	Carrier string
+	// Option names the argument or option: "clientID", "Options.BaseURL".
+	Option string
+	// Err says why.
+	Err error
+}
+
+// Error formats the error as "ups: Options.BaseURL: not an absolute http(s) URL".
+func (e *OptionError) Error() string {
+	s := e.Carrier + ": " + e.Option
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the cause.
+func (e *OptionError) Unwrap() error { return e.Err }

@@ -40,7 +40,10 @@ const (
 	// weather, address problem...); Reason says what.
 	StatusException
 	// StatusReturnToSender: the parcel is going, or has gone, back to the
-	// shipper (Reason is ReasonReturning or ReasonReturned).
+	// shipper. Reason is ReasonReturned once the shipper has it back; on the
+	// way it is the cause when the carrier names one (ReasonAddressProblem,
+	// ReasonRecipientMoved, ReasonRefused, ReasonPickupMissed, ...), else
+	// ReasonReturning.
 	StatusReturnToSender
 	// StatusExpired: no tracking information for a long time; the carrier
 	// or the tracking service stopped following the number.

@@ -3,6 +3,7 @@ package carriers_test
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -95,5 +96,27 @@ func TestErrorFormatting(t *testing.T) {
 	}
 	if !errors.Is(err, carriers.ErrNotFound) {
 		t.Error("errors.Is(ErrNotFound) false")
+	}
+}
+
+func TestErrorTextsAreClipped(t *testing.T) {
+	long := strings.Repeat("9", 10000)
+	e := &carriers.Error{Carrier: "ups", Op: "track", TrackingNumber: long, StatusCode: 400, Code: long, Message: long, RequestID: long, Err: carriers.ErrInvalidNumber}
+	if n := len(e.Error()); n > 700 {
+		t.Errorf("Error() has %d bytes for 40 KB of fields", n)
+	}
+	if !strings.Contains(e.Error(), strings.Repeat("9", 64)+"…") || strings.Contains(e.Error(), strings.Repeat("9", 257)) {
+		t.Errorf("Error() = %.200q…, want each field clipped with …", e.Error())
+	}
+	d := &carriers.DecodeError{Path: strings.Repeat("a.", 5000), Value: long, Err: errors.New("bad")}
+	if n := len(d.Error()); n > 400 || !strings.Contains(d.Error(), strings.Repeat("9", 64)+"…") {
+		t.Errorf("DecodeError.Error() has %d bytes: %.100q", n, d.Error())
+	}
+	if !errors.Is(d, carriers.ErrMalformedResponse) || errors.Unwrap(d).Error() != "bad" {
+		t.Error("DecodeError lost its cause or sentinel")
+	}
+	o := &carriers.OptionError{Carrier: "ups", Option: "Options.BaseURL", Err: carriers.ErrUnsupported}
+	if o.Error() != "ups: Options.BaseURL: "+carriers.ErrUnsupported.Error() || !errors.Is(o, carriers.ErrUnsupported) {
+		t.Errorf("OptionError: %v", o)
 	}
 }

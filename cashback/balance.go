@@ -1,6 +1,7 @@
 package cashback
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"time"
@@ -26,9 +27,13 @@ type Balance struct {
 
 	// Available is credit the customer can spend at At.
 	Available decimal.Decimal
-	// Pending is credit issued but not yet available (AvailableAt after At),
-	// for example until the delayed order is delivered.
+	// Pending is credit issued but not yet available: held until a release
+	// (see Held), or released or issued with an availability time after At.
 	Pending decimal.Decimal
+	// Held is the part of Pending that waits for a release with no
+	// availability time known yet (IssueRequest.Held), for example until the
+	// delayed order is delivered.
+	Held decimal.Decimal
 	// Lapsed is credit past its expiry that no expire entry has written off
 	// yet (Ledger.Expire records it). It is not spendable.
 	Lapsed decimal.Decimal
@@ -61,61 +66,72 @@ type lot struct {
 	seq         int64
 	issued      decimal.Decimal
 	remaining   decimal.Decimal
-	availableAt time.Time
-	expiresAt   time.Time // zero: never
+	spent       decimal.Decimal // redeemed from this lot and not returned
+	availableAt time.Time       // zero while held
+	expiresAt   time.Time       // zero: never
+	held        bool            // issued held: pending until a release
+	released    bool            // a release entry has named it
 }
 
-// state is an account folded from its entries.
+// state is an account's running position: folded from its entries, or
+// read from a stored Summary and then advanced by new entries.
 type state struct {
 	acct    Account
 	version int64
-	last    time.Time // At of the last entry folded
-	entries []Entry
-	// info[seq-1] describes entry seq: the index of its lot in lots (issues)
-	// or -1, and whether it (a redemption) has been reversed.
-	info []entryInfo
-	lots []lot
+	last    time.Time // At of the last entry applied
+	lots    []lot     // in seq order; from a Summary, only the live ones
+	// reversedRedeems lists the redeems already reversed, in seq order.
+	reversedRedeems []int64
 
 	earned, redeemed, expired, reversed decimal.Decimal
 }
 
-type entryInfo struct {
-	lot      int32
-	reversed bool
+func newState(acct Account) *state {
+	minor, _ := MinorUnits(acct.Currency)
+	z := decimal.New(0, -minor)
+	return &state{acct: acct, earned: z, redeemed: z, expired: z, reversed: z}
 }
 
 // lotOf returns the lot for an issue's seq, or nil.
 func (s *state) lotOf(seq int64) *lot {
-	if seq < 1 || seq > int64(len(s.info)) {
-		return nil
-	}
-	i := s.info[seq-1].lot
-	if i < 0 {
+	i, ok := slices.BinarySearchFunc(s.lots, seq, func(l lot, seq int64) int { return cmp.Compare(l.seq, seq) })
+	if !ok {
 		return nil
 	}
 	return &s.lots[i]
 }
 
+func (s *state) redeemReversed(seq int64) bool {
+	_, ok := slices.BinarySearch(s.reversedRedeems, seq)
+	return ok
+}
+
 // fold applies entries with At not after upTo (all entries if upTo is zero)
 // and checks each against the account's rules. Entries must be in Seq order.
 func fold(acct Account, entries []Entry, upTo time.Time) (*state, error) {
-	s := &state{acct: acct, entries: entries, info: make([]entryInfo, 0, len(entries))}
-	minor, _ := MinorUnits(acct.Currency)
-	s.earned, s.redeemed, s.expired, s.reversed = decimal.New(0, -minor), decimal.New(0, -minor), decimal.New(0, -minor), decimal.New(0, -minor)
+	s := newState(acct)
+	target := func(seq int64) *Entry {
+		if seq < 1 || seq > int64(len(entries)) {
+			return nil
+		}
+		return &entries[seq-1]
+	}
 	for i := range entries {
 		e := &entries[i]
 		if !upTo.IsZero() && e.At.After(upTo) {
 			break
 		}
-		if err := s.apply(e, int64(i)+1); err != nil {
+		if err := s.apply(e, int64(i)+1, target); err != nil {
 			return nil, err
 		}
 	}
-	s.entries = entries[:s.version]
 	return s, nil
 }
 
-func (s *state) apply(e *Entry, pos int64) error {
+// apply checks e, the entry at position pos, against the account's rules
+// and advances the state by it. target returns an earlier entry by seq (nil
+// if unknown); only reversals of redemptions need it.
+func (s *state) apply(e *Entry, pos int64, target func(int64) *Entry) error {
 	bad := func(field, reason string) error {
 		return &CorruptError{Seq: pos, Path: field, Reason: reason}
 	}
@@ -134,17 +150,17 @@ func (s *state) apply(e *Entry, pos int64) error {
 	if e.At.Before(s.last) {
 		return bad("at", "before the previous entry's")
 	}
-	info := entryInfo{lot: -1}
 	switch e.Kind {
 	case KindIssue:
-		info.lot = int32(len(s.lots))
-		s.lots = append(s.lots, lot{seq: e.Seq, issued: e.Amount, remaining: e.Amount, availableAt: e.AvailableAt, expiresAt: e.ExpiresAt})
+		l := lot{seq: e.Seq, issued: e.Amount, remaining: e.Amount, spent: decimal.New(0, e.Amount.Exponent()),
+			availableAt: e.AvailableAt, expiresAt: e.ExpiresAt, held: e.Held}
+		s.lots = append(s.lots, l)
 		s.earned = s.earned.Add(e.Amount)
 	case KindRedeem:
 		for i, a := range e.Allocations {
 			l := s.lotOf(a.Lot)
 			if l == nil {
-				return bad(fmt.Sprintf("allocations[%d].lot", i), "not an issue")
+				return bad(fmt.Sprintf("allocations[%d].lot", i), "not an issue with credit left")
 			}
 			if l.state(e.At) != lotAvailable {
 				return bad(fmt.Sprintf("allocations[%d].lot", i), "has no available credit at the redemption's time")
@@ -152,6 +168,7 @@ func (s *state) apply(e *Entry, pos int64) error {
 			if err := l.take(a.Amount); err != nil {
 				return bad(fmt.Sprintf("allocations[%d].amount", i), err.Error())
 			}
+			l.spent = l.spent.Add(a.Amount)
 		}
 		s.redeemed = s.redeemed.Add(e.Amount)
 	case KindExpire:
@@ -177,11 +194,11 @@ func (s *state) apply(e *Entry, pos int64) error {
 		s.earned = s.earned.Sub(e.Amount)
 		s.reversed = s.reversed.Add(e.Amount)
 	case KindReverseRedeem:
-		t := &s.entries[e.Target-1] // Validate checked 1 <= Target < Seq
-		if t.Kind != KindRedeem {
+		t := target(e.Target) // Validate checked 1 <= Target < Seq
+		if t == nil || t.Kind != KindRedeem || t.Seq != e.Target {
 			return bad("target", "a reverse_redeem must name a redeem")
 		}
-		if s.info[e.Target-1].reversed {
+		if s.redeemReversed(e.Target) {
 			return bad("target", "redeem already reversed")
 		}
 		if !e.Amount.Equal(t.Amount) || !sameAllocations(e.Allocations, t.Allocations) {
@@ -189,15 +206,34 @@ func (s *state) apply(e *Entry, pos int64) error {
 		}
 		for _, a := range e.Allocations {
 			l := s.lotOf(a.Lot)
-			l.remaining = l.remaining.Add(a.Amount)
-			if l.remaining.GreaterThan(l.issued) {
-				return bad("allocations", "return more than the lot issued")
+			if l == nil || a.Amount.GreaterThan(l.spent) {
+				return bad("allocations", "return more than was spent from the lot")
 			}
+			l.remaining = l.remaining.Add(a.Amount)
+			l.spent = l.spent.Sub(a.Amount)
 		}
-		s.info[e.Target-1].reversed = true
+		i, _ := slices.BinarySearch(s.reversedRedeems, e.Target)
+		s.reversedRedeems = slices.Insert(s.reversedRedeems, i, e.Target)
 		s.redeemed = s.redeemed.Sub(e.Amount)
+	case KindRelease:
+		l := s.lotOf(e.Target)
+		if l == nil || len(e.Allocations) != 1 || e.Allocations[0].Lot != e.Target {
+			return bad("target", "a release must name one issue and allocate to it alone")
+		}
+		if !l.held || l.released {
+			return bad("target", "the issue is not held, or already released")
+		}
+		if !e.Amount.Equal(l.remaining) {
+			return bad("amount", "differs from what is left of the issue")
+		}
+		if !e.ExpiresAt.IsZero() && !l.expiresAt.IsZero() {
+			return bad("expires_at", "set on a release of an issue that has one")
+		}
+		l.released, l.availableAt = true, e.AvailableAt
+		if !e.ExpiresAt.IsZero() {
+			l.expiresAt = e.ExpiresAt
+		}
 	}
-	s.info = append(s.info, info)
 	s.version = pos
 	s.last = e.At
 	return nil
@@ -218,7 +254,7 @@ func (l *lot) state(t time.Time) int {
 		return lotEmpty
 	case !l.expiresAt.IsZero() && !t.Before(l.expiresAt):
 		return lotLapsed
-	case t.Before(l.availableAt):
+	case l.held && !l.released, t.Before(l.availableAt):
 		return lotPending
 	default:
 		return lotAvailable
@@ -244,7 +280,7 @@ func (s *state) balance(t time.Time, window time.Duration) Balance {
 	zero := decimal.New(0, -minor)
 	b := Balance{
 		Account: s.acct, At: t, Version: s.version,
-		Available: zero, Pending: zero, Lapsed: zero, ExpiringSoon: zero, ExpiringSoonWindow: window,
+		Available: zero, Pending: zero, Held: zero, Lapsed: zero, ExpiringSoon: zero, ExpiringSoonWindow: window,
 		LifetimeEarned: s.earned, Redeemed: s.redeemed, Expired: s.expired, Reversed: s.reversed,
 	}
 	soon := t.Add(window)
@@ -253,6 +289,9 @@ func (s *state) balance(t time.Time, window time.Duration) Balance {
 		switch l.state(t) {
 		case lotPending:
 			b.Pending = b.Pending.Add(l.remaining)
+			if l.held && !l.released {
+				b.Held = b.Held.Add(l.remaining)
+			}
 		case lotLapsed:
 			b.Lapsed = b.Lapsed.Add(l.remaining)
 			continue
@@ -291,4 +330,20 @@ func BalanceOf(acct Account, entries []Entry, t time.Time, window time.Duration)
 		return Balance{}, err
 	}
 	return s.balance(t, max(window, 0)), nil
+}
+
+// SummaryOf computes the Summary the Ledger keeps for acct from the
+// account's entries (in Seq order, as from Store.Entries): for hosts that
+// load entries from elsewhere (an import, a backfill of the balance row)
+// and for store tests. It returns a *CorruptError if the entries break the
+// ledger's rules.
+func SummaryOf(acct Account, entries []Entry) (Summary, error) {
+	if err := acct.Validate(); err != nil {
+		return Summary{}, err
+	}
+	s, err := fold(acct, entries, time.Time{})
+	if err != nil {
+		return Summary{}, err
+	}
+	return s.summary(), nil
 }

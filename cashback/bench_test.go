@@ -27,13 +27,10 @@ func BenchmarkIssue(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		_, err := l.Issue(ctx,
-
-			t0.Add(time.Duration(i)*time.Second), cashback.IssueRequest{
-				Account: benchAccount(i), Amount: amount, Key: strconv.Itoa(i),
-				OrderID: "ord", DelayID: "dl", ExpiresAt: t0.Add(90 * day),
-			})
-
+		_, err := l.Issue(ctx, t0.Add(time.Duration(i)*time.Second), cashback.IssueRequest{
+			Account: benchAccount(i), Amount: amount, Key: strconv.Itoa(i),
+			OrderID: "ord", DelayID: "dl", ExpiresAt: t0.Add(90 * day),
+		})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -109,8 +106,9 @@ func BenchmarkBalance(b *testing.B) {
 }
 
 // BenchmarkStoreBaseline is the floor under BenchmarkIssue: the memstore
-// alone doing the same reads and append (LookupKey, Load, Append) with a
-// prebuilt entry, no validation, folding or hashing.
+// alone doing the same store calls (LookupKey, Load of the summary, Append
+// of the entry and the summary) with a prebuilt entry, no validation,
+// arithmetic or hashing.
 func BenchmarkStoreBaseline(b *testing.B) {
 	ctx := context.Background()
 	s := newMem(b)
@@ -123,13 +121,42 @@ func BenchmarkStoreBaseline(b *testing.B) {
 		if _, err := s.LookupKey(ctx, acct, key); err == nil {
 			b.Fatal("key found")
 		}
-		es, err := s.Load(ctx, acct)
+		sum, err := s.Load(ctx, acct)
 		if err != nil {
 			b.Fatal(err)
 		}
 		at := t0.Add(time.Duration(i) * time.Second)
-		e := cashback.Entry{Account: acct, Seq: int64(len(es)) + 1, Kind: cashback.KindIssue, Amount: amount, At: at, AvailableAt: at, Key: key}
-		if err := s.Append(ctx, acct, int64(len(es)), []cashback.Entry{e}); err != nil {
+		e := cashback.Entry{Account: acct, Seq: sum.Version + 1, Kind: cashback.KindIssue, Amount: amount, At: at, AvailableAt: at, Key: key}
+		next := sum
+		next.Version, next.LastAt = e.Seq, at
+		if err := s.Append(ctx, acct, sum.Version, []cashback.Entry{e}, next); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkIssueLongAccount issues onto one account that already holds 1,000
+// entries (500 issues, 500 redemptions) and keeps growing: the cost of a
+// write must not depend on the account's length.
+func BenchmarkIssueLongAccount(b *testing.B) {
+	ctx := context.Background()
+	l, _ := newLedger(b, cashback.Options{})
+	acct := cashback.Account{CustomerID: "long", Currency: "USD"}
+	for j := range 500 {
+		now := t0.Add(time.Duration(j) * time.Second)
+		if _, err := l.Issue(ctx, now, cashback.IssueRequest{Account: acct, Amount: usd("2.00"), Key: "i" + strconv.Itoa(j)}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := l.Redeem(ctx, now, cashback.RedeemRequest{Account: acct, Amount: usd("2.00"), Key: "r" + strconv.Itoa(j), OrderID: "o"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	amount := usd("2.50")
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := l.Issue(ctx, t0.Add(time.Hour), cashback.IssueRequest{Account: acct, Amount: amount, Key: "n" + strconv.Itoa(i)}); err != nil {
 			b.Fatal(err)
 		}
 		i++

@@ -7,21 +7,30 @@
 // sequence of immutable entries numbered 1, 2, 3, ... (Entry.Seq):
 //
 //   - issue: credit added, with a reason, a source (order and delay IDs), an
-//     AvailableAt time before which it is pending (for example until the
-//     delayed order is delivered) and an optional ExpiresAt. Each issue is a
-//     "lot" that later entries draw from.
+//     AvailableAt time before which it is pending and an optional ExpiresAt.
+//     An issue may instead be held (IssueRequest.Held): pending with no
+//     availability time known yet, for example until the delayed order is
+//     delivered. Each issue is a "lot" that later entries draw from.
+//   - release: a held issue made available, at once or from a later time
+//     (Ledger.Release, at delivery or N days after). It moves no money.
 //   - redeem: credit spent on an order. Its Allocations name the lots it came
 //     from.
 //   - expire: what was left of a lot at its expiry, written off.
 //   - reverse_issue: an issue taken back (only what is left of it).
 //   - reverse_redeem: a redemption undone; its credit returns to its lots.
 //
-// Nothing is ever updated or deleted; corrections are new entries.
+// Nothing is ever updated or deleted; corrections are new entries. A held
+// credit whose order never arrives is cancelled by reversing its issue.
 //
 // # Money
 //
 // Amounts are shopspring/decimal values in an ISO 4217 currency (Money,
 // ParseMoney, MinorUnits: USD 2 decimals, JPY 0, KWD 3, CLF 4; 170 codes).
+// The module's one money rule applies (internal/iso4217, shared with
+// accommodation): an amount must be exact in its currency's minor units
+// and at most MaxMinorUnits (10^15) minor units in magnitude (ErrTooLarge);
+// withdrawn codes such as HRK stay readable and spendable, but new credit
+// only goes to active codes (ErrWithdrawnCurrency).
 // An amount with more decimals than its currency allows is rejected with
 // ErrTooPrecise, never rounded; zero and negative amounts are ErrNotPositive;
 // money in one currency used with an account in another is
@@ -50,16 +59,17 @@
 // same credit: one append loses with ErrConflict, and the Ledger starts that
 // write over (reads the account again, re-checks the funds) up to
 // Options.MaxAttempts times. Hosts implement this in SQL with one
-// transaction and a primary key on (customer, currency, seq), plus a unique
-// key on (customer, currency, key) for idempotency; see Store. Ledger and
-// memstore are safe for concurrent use, and the Ledger is safe across
+// transaction updating the account's summary row guarded by its version,
+// inserting entries under a primary key on (customer, currency, seq) and a
+// unique key on (customer, currency, key) for idempotency; see Store. Ledger
+// and memstore are safe for concurrent use, and the Ledger is safe across
 // processes sharing one store.
 //
 // # Balances
 //
 // Balance (and the pure BalanceOf) computes an account's position at any
 // instant from the entries up to it: Available (spendable now), Pending (not
-// yet available), Lapsed (past expiry, not yet written off by Expire),
+// yet available; Held is the part waiting for a release), Lapsed (past expiry, not yet written off by Expire),
 // ExpiringSoon (the part of Available lapsing within Options.ExpiringSoon,
 // 30 days by default), NextExpiry, LifetimeEarned (issued less reversed
 // issues), Redeemed (less reversed redemptions), Expired and Reversed.
@@ -97,15 +107,22 @@
 //
 // # Storage
 //
-// Store has three methods: Load, Append at an expected version, LookupKey.
-// Package memstore is an in-memory Store. Package cashbacktest is the
-// conformance suite a host runs against its own Store with one call,
-// including concurrency and idempotency tests. Entries encode to JSON
+// A Store keeps each account's entries and its Summary, the balance row:
+// the running totals and the live lots, replaced in the same atomic Append
+// as the entries. A write reads one key, one summary and appends, whatever
+// the account's length; entries are read only for the history (Entries),
+// for balances at instants before the last entry, and by Check, which
+// recomputes the summary from the entries and compares. Package memstore
+// is an in-memory Store; packages pgstore and sqlitestore keep it in
+// PostgreSQL and SQLite. Package cashbacktest is the conformance suite a
+// host runs against its own Store with one call, including concurrency,
+// idempotency and hostile-text tests. Entries and summaries encode to JSON
 // (snake_case fields, amounts as strings with the currency's decimals,
 // RFC 3339 times) and decode with validation, for hosts that store them as
-// documents. The Ledger validates every account it reads: entries that break
-// the ledger's rules (a sequence gap, an overdrawn lot, an allocation to a
-// missing lot) are a *CorruptError and block writes to that account.
+// documents; SummaryOf computes a summary from entries (imports,
+// backfills). The Ledger validates every summary and entry it reads: data
+// that breaks the ledger's rules (a sequence gap, an overdrawn lot, totals
+// that disagree) is a *CorruptError and blocks writes to that account.
 //
 // # Errors and personal data
 //

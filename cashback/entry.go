@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -25,7 +26,7 @@ type Account struct {
 	Currency   string `json:"currency"`
 }
 
-// Validate checks the customer ID (non-empty, valid UTF-8, at most MaxIDLen
+// Validate checks the customer ID (non-empty, valid UTF-8 without NUL, at most MaxIDLen
 // bytes) and the currency (known to MinorUnits).
 func (a Account) Validate() error {
 	if err := checkID("account.customer_id", a.CustomerID, true); err != nil {
@@ -48,6 +49,7 @@ const (
 	KindExpire                        // what was left of a lot at its expiry
 	KindReverseIssue                  // an issue taken back (its unspent part)
 	KindReverseRedeem                 // a redemption undone; its credit returns to its lots
+	KindRelease                       // a held issue made available (from AvailableAt)
 )
 
 var kindNames = [...]string{
@@ -56,10 +58,12 @@ var kindNames = [...]string{
 	KindExpire:        "expire",
 	KindReverseIssue:  "reverse_issue",
 	KindReverseRedeem: "reverse_redeem",
+	KindRelease:       "release",
 }
 
 // String returns the kind's JSON name ("issue", "redeem", "expire",
-// "reverse_issue", "reverse_redeem"), or "kind(N)" for an invalid kind.
+// "reverse_issue", "reverse_redeem", "release"), or "kind(N)" for an invalid
+// kind.
 func (k Kind) String() string {
 	if k.valid() {
 		return kindNames[k]
@@ -67,7 +71,7 @@ func (k Kind) String() string {
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
 
-func (k Kind) valid() bool { return k >= KindIssue && k <= KindReverseRedeem }
+func (k Kind) valid() bool { return k >= KindIssue && k <= KindRelease }
 
 // MarshalText encodes the kind's name.
 func (k Kind) MarshalText() ([]byte, error) {
@@ -79,7 +83,7 @@ func (k Kind) MarshalText() ([]byte, error) {
 
 // UnmarshalText decodes a kind's name; anything else is an error.
 func (k *Kind) UnmarshalText(b []byte) error {
-	for i := KindIssue; i <= KindReverseRedeem; i++ {
+	for i := KindIssue; i <= KindRelease; i++ {
 		if string(b) == kindNames[i] {
 			*k = i
 			return nil
@@ -127,26 +131,35 @@ type Entry struct {
 	OrderID string
 	// DelayID is the delay that caused the credit (issue), if any.
 	DelayID string
-	// AvailableAt is when an issued credit becomes spendable; before it the
-	// credit is pending. Issue entries only; never before At.
+	// Held marks an issue held until a release: pending, with no
+	// availability time known yet (AvailableAt zero). Issue entries only.
+	Held bool
+	// AvailableAt is when credit becomes spendable; before it the credit is
+	// pending. Set on issues that are not held, and on releases (the held
+	// issue's availability); never before At.
 	AvailableAt time.Time
 	// ExpiresAt is when what is left of an issued credit lapses; zero means
-	// never. Issue entries only; after AvailableAt.
+	// never. On issues (after AvailableAt, or after At for a held issue) and
+	// on releases of held issues that have none.
 	ExpiresAt time.Time
-	// Target is the entry a reversal reverses, or the lot an expiry expires.
+	// Target is the entry a reversal reverses, the lot an expiry expires or
+	// the held issue a release releases.
 	Target int64
 	// Allocations says which lots a redeem, expire or reverse_issue took
-	// credit from, and which lots a reverse_redeem gave it back to. They sum
-	// to Amount. Nil for issues.
+	// credit from, which lots a reverse_redeem gave it back to, and which
+	// lot a release made available. They sum to Amount. Nil for issues.
 	Allocations []Allocation
 }
 
-// Delta is the entry's signed effect on the account: +Amount for issue and
-// reverse_redeem, -Amount for the other kinds.
+// Delta is the entry's signed effect on the account's credit: +Amount for
+// issue and reverse_redeem, zero for release (credit moves from pending to
+// available), -Amount for the other kinds.
 func (e Entry) Delta() decimal.Decimal {
 	switch e.Kind {
 	case KindIssue, KindReverseRedeem:
 		return e.Amount
+	case KindRelease:
+		return decimal.New(0, e.Amount.Exponent())
 	default:
 		return e.Amount.Neg()
 	}
@@ -191,19 +204,29 @@ func (e Entry) Validate() error {
 		if !utf8.ValidString(f.v) {
 			return bad(f.name, "not valid UTF-8")
 		}
+		if strings.IndexByte(f.v, 0) >= 0 {
+			return bad(f.name, "contains a NUL byte")
+		}
 	}
 	if e.Key == "" {
 		return bad("key", "missing")
 	}
+	if e.Held && e.Kind != KindIssue {
+		return bad("held", "set on a "+e.Kind.String())
+	}
 	switch e.Kind {
 	case KindIssue:
-		if e.AvailableAt.IsZero() {
+		switch {
+		case e.Held && !e.AvailableAt.IsZero():
+			return bad("available_at", "set on a held issue")
+		case e.Held && !e.ExpiresAt.IsZero() && !e.ExpiresAt.After(e.At):
+			return bad("expires_at", "not after at")
+		case e.Held:
+		case e.AvailableAt.IsZero():
 			return bad("available_at", "missing")
-		}
-		if e.AvailableAt.Before(e.At) {
+		case e.AvailableAt.Before(e.At):
 			return bad("available_at", "before at")
-		}
-		if !e.ExpiresAt.IsZero() && !e.ExpiresAt.After(e.AvailableAt) {
+		case !e.ExpiresAt.IsZero() && !e.ExpiresAt.After(e.AvailableAt):
 			return bad("expires_at", "not after available_at")
 		}
 		if e.Target != 0 {
@@ -213,7 +236,16 @@ func (e Entry) Validate() error {
 			return bad("allocations", "set on an issue")
 		}
 	default:
-		if !e.AvailableAt.IsZero() || !e.ExpiresAt.IsZero() {
+		if e.Kind == KindRelease {
+			switch {
+			case e.AvailableAt.IsZero():
+				return bad("available_at", "missing")
+			case e.AvailableAt.Before(e.At):
+				return bad("available_at", "before at")
+			case !e.ExpiresAt.IsZero() && !e.ExpiresAt.After(e.AvailableAt):
+				return bad("expires_at", "not after available_at")
+			}
+		} else if !e.AvailableAt.IsZero() || !e.ExpiresAt.IsZero() {
 			return bad("available_at", "set on a "+e.Kind.String())
 		}
 		if e.Kind == KindRedeem && e.Target != 0 {
@@ -278,6 +310,7 @@ type entryJSON struct {
 	Reason      string           `json:"reason,omitempty"`
 	OrderID     string           `json:"order_id,omitempty"`
 	DelayID     string           `json:"delay_id,omitempty"`
+	Held        bool             `json:"held,omitempty"`
 	AvailableAt time.Time        `json:"available_at,omitzero"`
 	ExpiresAt   time.Time        `json:"expires_at,omitzero"`
 	Target      int64            `json:"target,omitempty"`
@@ -297,7 +330,7 @@ func (e Entry) MarshalJSON() ([]byte, error) {
 		CustomerID: e.Account.CustomerID, Currency: e.Account.Currency,
 		Seq: e.Seq, Kind: e.Kind, Amount: formatAmount(e.Amount, e.Account.Currency),
 		At: e.At, Key: e.Key, Fingerprint: e.Fingerprint, Reason: e.Reason,
-		OrderID: e.OrderID, DelayID: e.DelayID, AvailableAt: e.AvailableAt, ExpiresAt: e.ExpiresAt,
+		OrderID: e.OrderID, DelayID: e.DelayID, Held: e.Held, AvailableAt: e.AvailableAt, ExpiresAt: e.ExpiresAt,
 		Target: e.Target,
 	}
 	for _, a := range e.Allocations {
@@ -325,7 +358,7 @@ func (e *Entry) UnmarshalJSON(b []byte) error {
 	v := Entry{
 		Account: Account{CustomerID: w.CustomerID, Currency: w.Currency},
 		Seq:     w.Seq, Kind: w.Kind, At: utc(w.At), Key: w.Key, Fingerprint: w.Fingerprint,
-		Reason: w.Reason, OrderID: w.OrderID, DelayID: w.DelayID,
+		Reason: w.Reason, OrderID: w.OrderID, DelayID: w.DelayID, Held: w.Held,
 		AvailableAt: utc(w.AvailableAt), ExpiresAt: utc(w.ExpiresAt), Target: w.Target,
 	}
 	var err error
@@ -374,6 +407,9 @@ func checkID(field, v string, required bool) error {
 	}
 	if !utf8.ValidString(v) {
 		return &FieldError{Path: field, Reason: "not valid UTF-8"}
+	}
+	if strings.IndexByte(v, 0) >= 0 {
+		return &FieldError{Path: field, Reason: "contains a NUL byte"}
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/postpurchase/postpurchase/cashback"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/ledger.jsonl from the scenario")
+var update = flag.Bool("update", false, "rewrite testdata/ledger.jsonl and testdata/summaries.jsonl from the scenario")
 
 // scenario writes one account through every kind of entry.
 func scenario(t *testing.T) (cashback.Account, []cashback.Entry) {
@@ -31,18 +31,14 @@ func scenario(t *testing.T) (cashback.Account, []cashback.Entry) {
 		}
 		return e
 	}
-	late := must(l.Issue(ctx,
-
-		t0, cashback.IssueRequest{
-			Account: acct, Amount: usd("15.00"), Key: "delay:dl_1:cashback", Reason: "Parcel stalled 4 days in transit",
-			OrderID: "ord_1001", DelayID: "dl_1", AvailableAt: t0.Add(2 * day), ExpiresAt: t0.Add(92 * day),
-		}))
-	must(l.Issue(ctx,
-
-		t0.Add(time.Hour), cashback.IssueRequest{
-			Account: acct, Amount: usd("5.00"), Key: "delay:dl_2:cashback", Reason: "Missed delivery estimate",
-			OrderID: "ord_1002", DelayID: "dl_2", ExpiresAt: t0.Add(10 * day),
-		}))
+	late := must(l.Issue(ctx, t0, cashback.IssueRequest{
+		Account: acct, Amount: usd("15.00"), Key: "delay:dl_1:cashback", Reason: "Parcel stalled 4 days in transit",
+		OrderID: "ord_1001", DelayID: "dl_1", AvailableAt: t0.Add(2 * day), ExpiresAt: t0.Add(92 * day),
+	}))
+	must(l.Issue(ctx, t0.Add(time.Hour), cashback.IssueRequest{
+		Account: acct, Amount: usd("5.00"), Key: "delay:dl_2:cashback", Reason: "Missed delivery estimate",
+		OrderID: "ord_1002", DelayID: "dl_2", ExpiresAt: t0.Add(10 * day),
+	}))
 	red := must(l.Redeem(ctx, t0.Add(3*day), cashback.RedeemRequest{Account: acct, Amount: usd("12.34"), Key: "checkout:ord_1100", OrderID: "ord_1100"}))
 	must(l.Reverse(ctx, t0.Add(4*day), cashback.ReverseRequest{Account: acct, Seq: red.Seq, Key: "cancel:ord_1100", Reason: "order cancelled"}))
 	must(l.Redeem(ctx, t0.Add(5*day), cashback.RedeemRequest{Account: acct, Amount: usd("3.00"), Key: "checkout:ord_1101", OrderID: "ord_1101"}))
@@ -50,6 +46,13 @@ func scenario(t *testing.T) (cashback.Account, []cashback.Entry) {
 	if _, err := l.Expire(ctx, t0.Add(11*day), acct); err != nil {
 		t.Fatal(err)
 	}
+	must(l.Issue(ctx, t0.Add(12*day), cashback.IssueRequest{
+		Account: acct, Amount: usd("7.50"), Key: "delay:dl_3:cashback", Reason: "Late: credit on delivery",
+		OrderID: "ord_1003", DelayID: "dl_3", Held: true,
+	}))
+	must(l.Release(ctx, t0.Add(14*day), cashback.ReleaseRequest{
+		Account: acct, IssueKey: "delay:dl_3:cashback", Key: "delivered:ord_1003", ExpiresAt: t0.Add(104 * day),
+	}))
 	entries, err := l.Entries(ctx, acct)
 	if err != nil {
 		t.Fatal(err)
@@ -178,6 +181,60 @@ func TestDelta(t *testing.T) {
 	} {
 		if got := (cashback.Entry{Kind: k, Amount: dec("2")}).Delta().Sign(); got != sign {
 			t.Errorf("%s Delta sign = %d, want %d", k, got, sign)
+		}
+	}
+}
+
+// TestSummaryJSONGolden: the summary after each entry of the scenario,
+// encoded, matches testdata/summaries.jsonl, decodes back to the same
+// summary, and is what the ledger stored after the last entry.
+func TestSummaryJSONGolden(t *testing.T) {
+	acct, entries := scenario(t)
+	var buf bytes.Buffer
+	var sums []cashback.Summary
+	for i := range entries {
+		sum, err := cashback.SummaryOf(acct, entries[:i+1])
+		if err != nil {
+			t.Fatalf("SummaryOf %d entries: %v", i+1, err)
+		}
+		sums = append(sums, sum)
+		b, err := json.Marshal(sum)
+		if err != nil {
+			t.Fatalf("Marshal summary %d: %v", i+1, err)
+		}
+		buf.Write(b)
+		buf.WriteByte('\n')
+	}
+	golden := filepath.Join("testdata", "summaries.jsonl")
+	if *update {
+		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), want) {
+		t.Errorf("encoding changed; got:\n%s\nwant:\n%s", buf.Bytes(), want)
+	}
+	for i, line := range bytes.Split(bytes.TrimSpace(want), []byte("\n")) {
+		var back cashback.Summary
+		if err := json.Unmarshal(line, &back); err != nil {
+			t.Fatalf("Unmarshal summary %d: %v", i+1, err)
+		}
+		if i < len(sums) && !back.Equal(&sums[i]) {
+			t.Errorf("summary %d changed in a round trip", i+1)
+		}
+	}
+	for _, bad := range []struct{ name, edit, field string }{
+		{"unknown field", `"version":`, `"extra":1,"version":`},
+		{"float amount", `"redeemed":"`, `"redeemed":1.5,"x":"`},
+	} {
+		line := bytes.Replace(bytes.Split(want, []byte("\n"))[2], []byte(bad.edit), []byte(bad.field), 1)
+		var s cashback.Summary
+		if err := json.Unmarshal(line, &s); !errors.Is(err, cashback.ErrCorrupt) {
+			t.Errorf("%s: Unmarshal: %v, want ErrCorrupt", bad.name, err)
 		}
 	}
 }

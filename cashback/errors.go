@@ -28,7 +28,8 @@ var (
 	// ErrNotPositive reports a zero or negative amount.
 	ErrNotPositive = errors.New("cashback: amount not positive")
 
-	// ErrTooLarge reports an amount of 10^MaxIntegerDigits major units or more.
+	// ErrTooLarge reports an amount of more than MaxMinorUnits minor units in
+	// magnitude.
 	ErrTooLarge = errors.New("cashback: amount too large")
 
 	// ErrMalformedAmount reports text that is not a plain decimal number.
@@ -36,6 +37,11 @@ var (
 
 	// ErrUnknownCurrency reports a currency code that MinorUnits rejects.
 	ErrUnknownCurrency = errors.New("cashback: unknown currency")
+
+	// ErrWithdrawnCurrency reports new credit in a currency ISO 4217 has
+	// withdrawn (HRK, BGN, ...): accounts in it can still be read, spent,
+	// reversed and expired, but not credited.
+	ErrWithdrawnCurrency = errors.New("cashback: withdrawn currency")
 
 	// ErrCurrencyMismatch reports money in one currency used with an account
 	// or money in another.
@@ -77,6 +83,14 @@ var (
 	// ErrNothingToReverse reports a reversal of an issue whose credit is all
 	// spent, expired or reversed already. Nothing was written.
 	ErrNothingToReverse = errors.New("cashback: nothing left to reverse")
+
+	// ErrNotReleasable reports a release of an entry that is not a held
+	// credit, or whose credit was reversed. Nothing was written.
+	ErrNotReleasable = errors.New("cashback: entry cannot be released")
+
+	// ErrAlreadyReleased reports a second release of a held credit under
+	// another key. Nothing was written.
+	ErrAlreadyReleased = errors.New("cashback: credit already released")
 
 	// ErrPartiallySpent reports a reversal of an issue of which only part is
 	// left, when the request did not set AllowPartial (see

@@ -11,8 +11,8 @@ import (
 	"github.com/postpurchase/postpurchase/cashback/memstore"
 )
 
-// A delayed order earns credit that stays pending until the parcel is
-// delivered, then pays part of the next order.
+// A delayed order earns credit that stays pending (held) until the parcel
+// is delivered, is released at delivery, then pays part of the next order.
 func Example() {
 	ctx := context.Background()
 	store, err := memstore.New(memstore.Options{})
@@ -31,27 +31,31 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	issue, err := ledger.Issue(ctx,
-
-		placed.Add(2*24*time.Hour), cashback.IssueRequest{
-			Account: acct, Amount: amount,
-			Key:    "delay:dl_7:cashback",
-			Reason: "parcel stalled in transit", OrderID: "ord_1001", DelayID: "dl_7",
-			AvailableAt: delivered,
-			ExpiresAt:   delivered.Add(90 * 24 * time.Hour),
-		})
-
+	issue, err := ledger.Issue(ctx, placed.Add(2*24*time.Hour), cashback.IssueRequest{
+		Account: acct, Amount: amount,
+		Key:    "delay:dl_7:cashback",
+		Reason: "parcel stalled in transit", OrderID: "ord_1001", DelayID: "dl_7",
+		Held: true, // until delivery: no date known yet
+	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("issued entry", issue.Seq, issue.Kind)
+	fmt.Println("issued entry", issue.Seq, issue.Kind, "held", issue.Held)
 
 	b, err := ledger.Balance(ctx, placed.Add(3*24*time.Hour), acct)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("before delivery: available", b.Money(b.Available), "pending", b.Money(b.Pending))
+	fmt.Println("before delivery: available", b.Money(b.Available), "pending", b.Money(b.Pending), "held", b.Money(b.Held))
 
+	// The carrier reports the delivery: release the credit, spendable at
+	// once, lapsing 90 days later.
+	if _, err := ledger.Release(ctx, delivered, cashback.ReleaseRequest{
+		Account: acct, IssueKey: "delay:dl_7:cashback", Key: "delivered:ord_1001",
+		ExpiresAt: delivered.Add(90 * 24 * time.Hour),
+	}); err != nil {
+		log.Fatal(err)
+	}
 	spend, _ := cashback.ParseMoney("3.50", "USD")
 	if _, err := ledger.Redeem(ctx, delivered.Add(time.Hour), cashback.RedeemRequest{Account: acct, Amount: spend, Key: "checkout:ord_1002", OrderID: "ord_1002"}); err != nil {
 		log.Fatal(err)
@@ -62,8 +66,8 @@ func Example() {
 	}
 	fmt.Println("after checkout: available", b.Money(b.Available), "earned", b.Money(b.LifetimeEarned), "redeemed", b.Money(b.Redeemed))
 	// Output:
-	// issued entry 1 issue
-	// before delivery: available 0.00 USD pending 10.00 USD
+	// issued entry 1 issue held true
+	// before delivery: available 0.00 USD pending 10.00 USD held 10.00 USD
 	// after checkout: available 6.50 USD earned 10.00 USD redeemed 3.50 USD
 }
 

@@ -126,3 +126,35 @@ func readLines(f *testing.F, path string) []string {
 	}
 	return out
 }
+
+// FuzzSummaryJSON checks that decoding a stored summary never panics, that
+// what decodes is valid, and that encoding it again round-trips. Seeds:
+// testdata/summaries.jsonl.
+func FuzzSummaryJSON(f *testing.F) {
+	for _, line := range readLines(f, filepath.Join("testdata", "summaries.jsonl")) {
+		f.Add([]byte(line))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var s cashback.Summary
+		if err := json.Unmarshal(data, &s); err != nil {
+			if len(err.Error()) > 300 {
+				t.Fatalf("error message of %d bytes", len(err.Error()))
+			}
+			return
+		}
+		if err := s.Validate(); err != nil {
+			t.Fatalf("decoded summary fails Validate: %v", err)
+		}
+		b, err := json.Marshal(s)
+		if err != nil {
+			t.Fatalf("Marshal: %v", err)
+		}
+		var back cashback.Summary
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatalf("re-decoding %s: %v", b, err)
+		}
+		if !back.Equal(&s) {
+			t.Fatalf("round trip changed the summary: %s", b)
+		}
+	})
+}

@@ -73,7 +73,7 @@ func sameEntry(a, b cashback.Entry) string {
 
 func sameBalance(a, b cashback.Balance) bool {
 	return a.Account == b.Account && a.At.Equal(b.At) && a.Version == b.Version &&
-		a.Available.Equal(b.Available) && a.Pending.Equal(b.Pending) && a.Lapsed.Equal(b.Lapsed) &&
+		a.Available.Equal(b.Available) && a.Pending.Equal(b.Pending) && a.Held.Equal(b.Held) && a.Lapsed.Equal(b.Lapsed) &&
 		a.ExpiringSoon.Equal(b.ExpiringSoon) && a.NextExpiry.Equal(b.NextExpiry) &&
 		a.LifetimeEarned.Equal(b.LifetimeEarned) && a.Redeemed.Equal(b.Redeemed) &&
 		a.Expired.Equal(b.Expired) && a.Reversed.Equal(b.Reversed)

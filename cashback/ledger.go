@@ -17,6 +17,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/postpurchase/postpurchase/internal/iso4217"
 )
 
 // Defaults for Options' zero values.
@@ -100,11 +102,17 @@ type IssueRequest struct {
 	// OrderID and DelayID name the source of the credit (optional).
 	OrderID string
 	DelayID string
+	// Held issues the credit pending with no availability time known yet
+	// (for example until the delayed order is delivered): it becomes
+	// available only when Release names it, and Reverse cancels it if the
+	// order never arrives. AvailableAt must then be zero.
+	Held bool
 	// AvailableAt is when the credit becomes spendable; until then it is
 	// pending. Zero or past means at once.
 	AvailableAt time.Time
 	// ExpiresAt is when what is left of the credit lapses. Zero means never.
-	// It must be after the credit becomes available.
+	// It must be after the credit becomes available (after the issue, for a
+	// held credit).
 	ExpiresAt time.Time
 }
 
@@ -123,8 +131,13 @@ type RedeemRequest struct {
 // ReverseRequest asks to undo an issue or a redemption.
 type ReverseRequest struct {
 	Account Account
-	// Seq is the entry to reverse: an issue or a redeem.
+	// Seq is the entry to reverse: an issue or a redeem. Set Seq or
+	// TargetKey, not both.
 	Seq int64
+	// TargetKey is the idempotency key of the entry to reverse, for callers
+	// that know the key they issued or redeemed with but not the entry's
+	// sequence number.
+	TargetKey string
 	// Key is the idempotency key (required).
 	Key string
 	// Reason is free text (optional).
@@ -133,6 +146,27 @@ type ReverseRequest struct {
 	// of it when part has been spent, expired or reversed. Without it such a
 	// reversal fails with ErrPartiallySpent and writes nothing.
 	AllowPartial bool
+}
+
+// ReleaseRequest asks to make a held credit available (see
+// IssueRequest.Held), for example when the delayed order is delivered.
+type ReleaseRequest struct {
+	Account Account
+	// Seq is the held issue entry. Set Seq or IssueKey, not both.
+	Seq int64
+	// IssueKey is the idempotency key the held credit was issued with.
+	IssueKey string
+	// Key is the idempotency key of the release (required), e.g.
+	// "delivered:<order ID>:release".
+	Key string
+	// AvailableAt is when the credit becomes spendable: zero or past means
+	// at once; a later time keeps it pending until then (release at
+	// delivery, spendable N days later).
+	AvailableAt time.Time
+	// ExpiresAt sets when what is left lapses, for a credit issued without
+	// an expiry (zero: keep the issue's, or never). It must be after the
+	// credit becomes available.
+	ExpiresAt time.Time
 }
 
 // Issue adds credit to the account and returns the issue entry.
@@ -152,6 +186,9 @@ func (l *Ledger) Issue(ctx context.Context, now time.Time, req IssueRequest) (En
 	if err != nil {
 		return Entry{}, err
 	}
+	if !iso4217.Active(req.Account.Currency) {
+		return Entry{}, &FieldError{Path: "account.currency", Reason: req.Account.Currency + " is withdrawn: no new credit in it", Err: ErrWithdrawnCurrency}
+	}
 	if err := checkText("reason", req.Reason); err != nil {
 		return Entry{}, err
 	}
@@ -162,21 +199,32 @@ func (l *Ledger) Issue(ctx context.Context, now time.Time, req IssueRequest) (En
 		return Entry{}, err
 	}
 	availableAt, expiresAt := normTime(req.AvailableAt), normTime(req.ExpiresAt)
-	fp := fingerprint("issue", req.Account.CustomerID, req.Account.Currency, formatAmount(amount, req.Account.Currency),
-		req.Reason, req.OrderID, req.DelayID, timeKey(availableAt), timeKey(expiresAt))
-	out, err := l.write(ctx, req.Account, req.Key, fp, now, func(s *state, at time.Time) ([]Entry, error) {
-		avail := availableAt
-		if avail.Before(at) {
-			avail = at
-		}
-		if !expiresAt.IsZero() && !expiresAt.After(avail) {
-			return nil, &FieldError{Path: "expires_at", Reason: "not after the time the credit becomes available"}
-		}
-		return []Entry{{
+	if req.Held && !availableAt.IsZero() {
+		return Entry{}, &FieldError{Path: "available_at", Reason: "set on a held credit (Release says when it becomes available)"}
+	}
+	fields := []string{"issue", req.Account.CustomerID, req.Account.Currency, formatAmount(amount, req.Account.Currency),
+		req.Reason, req.OrderID, req.DelayID, timeKey(availableAt), timeKey(expiresAt)}
+	if req.Held {
+		fields = append(fields, "held")
+	}
+	fp := fingerprint(fields...)
+	out, err := l.write(ctx, req.Account, req.Key, fp, now, func(s *state, at time.Time, _ fetchFunc) ([]Entry, error) {
+		e := Entry{
 			Account: req.Account, Seq: s.version + 1, Kind: KindIssue, Amount: amount, At: at,
 			Key: req.Key, Fingerprint: fp, Reason: req.Reason, OrderID: req.OrderID, DelayID: req.DelayID,
-			AvailableAt: avail, ExpiresAt: expiresAt,
-		}}, nil
+			Held: req.Held, ExpiresAt: expiresAt,
+		}
+		if req.Held {
+			if !expiresAt.IsZero() && !expiresAt.After(at) {
+				return nil, &FieldError{Path: "expires_at", Reason: "not after the credit is issued"}
+			}
+			return []Entry{e}, nil
+		}
+		e.AvailableAt = later(availableAt, at)
+		if !expiresAt.IsZero() && !expiresAt.After(e.AvailableAt) {
+			return nil, &FieldError{Path: "expires_at", Reason: "not after the time the credit becomes available"}
+		}
+		return []Entry{e}, nil
 	})
 	if err != nil {
 		return Entry{}, err
@@ -206,7 +254,7 @@ func (l *Ledger) Redeem(ctx context.Context, now time.Time, req RedeemRequest) (
 		return Entry{}, err
 	}
 	fp := fingerprint("redeem", req.Account.CustomerID, req.Account.Currency, formatAmount(amount, req.Account.Currency), req.OrderID)
-	out, err := l.write(ctx, req.Account, req.Key, fp, now, func(s *state, at time.Time) ([]Entry, error) {
+	out, err := l.write(ctx, req.Account, req.Key, fp, now, func(s *state, at time.Time, _ fetchFunc) ([]Entry, error) {
 		var avail []*lot
 		total := decimal.Zero
 		for i := range s.lots {
@@ -279,45 +327,160 @@ func (l *Ledger) Reverse(ctx context.Context, now time.Time, req ReverseRequest)
 	if err := checkCommon(req.Account, req.Key, now); err != nil {
 		return Entry{}, err
 	}
-	if req.Seq < 1 {
-		return Entry{}, &FieldError{Path: "seq", Reason: "must be at least 1"}
-	}
 	if err := checkText("reason", req.Reason); err != nil {
 		return Entry{}, err
 	}
-	fp := fingerprint("reverse", req.Account.CustomerID, req.Account.Currency, strconv.FormatInt(req.Seq, 10), req.Reason, strconv.FormatBool(req.AllowPartial))
-	out, err := l.write(ctx, req.Account, req.Key, fp, now, func(s *state, at time.Time) ([]Entry, error) {
-		if req.Seq > s.version {
-			return nil, fmt.Errorf("cashback: seq: entry %d: %w", req.Seq, ErrNotFound)
+	fields := []string{"reverse", req.Account.CustomerID, req.Account.Currency, strconv.FormatInt(req.Seq, 10),
+		req.Reason, strconv.FormatBool(req.AllowPartial)}
+	if req.TargetKey != "" {
+		fields = append(fields, "target_key", req.TargetKey)
+	}
+	fp := fingerprint(fields...)
+	var first Entry
+	switch err := l.replay(ctx, req.Account, req.Key, fp, &first); {
+	case err == nil:
+		return first, nil
+	case err != errNoReplay:
+		return Entry{}, err
+	}
+	seq, err := l.resolve(ctx, req.Account, req.Seq, req.TargetKey, "seq", "target_key")
+	if err != nil {
+		return Entry{}, err
+	}
+	out, err := l.write(ctx, req.Account, req.Key, fp, now, func(s *state, at time.Time, fetch fetchFunc) ([]Entry, error) {
+		if seq > s.version {
+			return nil, fmt.Errorf("cashback: seq: entry %d: %w", seq, ErrNotFound)
 		}
-		t := &s.entries[req.Seq-1]
-		e := Entry{Account: req.Account, Seq: s.version + 1, At: at, Key: req.Key, Fingerprint: fp, Reason: req.Reason, Target: req.Seq}
-		switch t.Kind {
-		case KindIssue:
-			lt := s.lotOf(req.Seq)
+		e := Entry{Account: req.Account, Seq: s.version + 1, At: at, Key: req.Key, Fingerprint: fp, Reason: req.Reason, Target: seq}
+		if lt := s.lotOf(seq); lt != nil { // a live issue
 			if lt.remaining.Sign() == 0 {
-				return nil, fmt.Errorf("cashback: entry %d: %w", req.Seq, ErrNothingToReverse)
+				return nil, fmt.Errorf("cashback: entry %d: %w", seq, ErrNothingToReverse)
 			}
 			if lt.remaining.LessThan(lt.issued) && !req.AllowPartial {
-				return nil, &PartiallySpentError{Seq: req.Seq, Issued: lt.issued, Remaining: lt.remaining, Currency: req.Account.Currency}
+				return nil, &PartiallySpentError{Seq: seq, Issued: lt.issued, Remaining: lt.remaining, Currency: req.Account.Currency}
 			}
 			e.Kind, e.Amount = KindReverseIssue, lt.remaining
-			e.Allocations = []Allocation{{Lot: req.Seq, Amount: lt.remaining}}
+			e.Allocations = []Allocation{{Lot: seq, Amount: lt.remaining}}
+			return []Entry{e}, nil
+		}
+		t, err := fetch(seq)
+		if err != nil {
+			return nil, err
+		}
+		switch t.Kind {
+		case KindIssue: // no longer live: nothing left
+			return nil, fmt.Errorf("cashback: entry %d: %w", seq, ErrNothingToReverse)
 		case KindRedeem:
-			if s.info[req.Seq-1].reversed {
-				return nil, fmt.Errorf("cashback: entry %d: %w", req.Seq, ErrAlreadyReversed)
+			if s.redeemReversed(seq) {
+				return nil, fmt.Errorf("cashback: entry %d: %w", seq, ErrAlreadyReversed)
 			}
 			e.Kind, e.Amount = KindReverseRedeem, t.Amount
 			e.Allocations = slices.Clone(t.Allocations)
+			return []Entry{e}, nil
 		default:
-			return nil, fmt.Errorf("cashback: entry %d is a %s: %w", req.Seq, t.Kind, ErrNotReversible)
+			return nil, fmt.Errorf("cashback: entry %d is a %s: %w", seq, t.Kind, ErrNotReversible)
 		}
-		return []Entry{e}, nil
 	})
 	if err != nil {
 		return Entry{}, err
 	}
 	return out[0], nil
+}
+
+// Release makes a held credit (IssueRequest.Held) available and returns the
+// release entry: at once, or from req.AvailableAt if that is later. Until
+// then the credit counts in Balance.Pending and Balance.Held and cannot be
+// spent; Reverse cancels it instead if the order never arrives.
+//
+// Releasing an entry that is not a held issue, or one with nothing left
+// (reversed or expired), fails with ErrNotReleasable; a second release of
+// the same issue under another key fails with ErrAlreadyReleased. Idempotency and retry-safety
+// are as for Issue: a replay with the same Key and request returns the
+// first release.
+func (l *Ledger) Release(ctx context.Context, now time.Time, req ReleaseRequest) (Entry, error) {
+	if err := checkCommon(req.Account, req.Key, now); err != nil {
+		return Entry{}, err
+	}
+	availableAt, expiresAt := normTime(req.AvailableAt), normTime(req.ExpiresAt)
+	fp := fingerprint("release", req.Account.CustomerID, req.Account.Currency, strconv.FormatInt(req.Seq, 10), req.IssueKey,
+		timeKey(availableAt), timeKey(expiresAt))
+	var first Entry
+	switch err := l.replay(ctx, req.Account, req.Key, fp, &first); {
+	case err == nil:
+		return first, nil
+	case err != errNoReplay:
+		return Entry{}, err
+	}
+	seq, err := l.resolve(ctx, req.Account, req.Seq, req.IssueKey, "seq", "issue_key")
+	if err != nil {
+		return Entry{}, err
+	}
+	out, err := l.write(ctx, req.Account, req.Key, fp, now, func(s *state, at time.Time, fetch fetchFunc) ([]Entry, error) {
+		if seq > s.version {
+			return nil, fmt.Errorf("cashback: seq: entry %d: %w", seq, ErrNotFound)
+		}
+		lt := s.lotOf(seq)
+		if lt == nil {
+			t, err := fetch(seq)
+			if err != nil {
+				return nil, err
+			}
+			if t.Kind != KindIssue {
+				return nil, fmt.Errorf("cashback: entry %d is a %s: %w", seq, t.Kind, ErrNotReleasable)
+			}
+			return nil, fmt.Errorf("cashback: entry %d has no credit left (reversed): %w", seq, ErrNotReleasable)
+		}
+		switch {
+		case !lt.held:
+			return nil, fmt.Errorf("cashback: entry %d is not a held credit: %w", seq, ErrNotReleasable)
+		case lt.released:
+			return nil, fmt.Errorf("cashback: entry %d: %w", seq, ErrAlreadyReleased)
+		case lt.remaining.Sign() == 0:
+			return nil, fmt.Errorf("cashback: entry %d has no credit left (reversed): %w", seq, ErrNotReleasable)
+		}
+		avail := later(availableAt, at)
+		if !expiresAt.IsZero() {
+			if !lt.expiresAt.IsZero() {
+				return nil, &FieldError{Path: "expires_at", Reason: "the credit was issued with an expiry"}
+			}
+			if !expiresAt.After(avail) {
+				return nil, &FieldError{Path: "expires_at", Reason: "not after the time the credit becomes available"}
+			}
+		}
+		return []Entry{{
+			Account: req.Account, Seq: s.version + 1, Kind: KindRelease, Amount: lt.remaining, At: at,
+			Key: req.Key, Fingerprint: fp, Target: seq, AvailableAt: avail, ExpiresAt: expiresAt,
+			Allocations: []Allocation{{Lot: seq, Amount: lt.remaining}},
+		}}, nil
+	})
+	if err != nil {
+		return Entry{}, err
+	}
+	return out[0], nil
+}
+
+// resolve returns the sequence number a request names by seq or by key
+// (exactly one of them).
+func (l *Ledger) resolve(ctx context.Context, acct Account, seq int64, key, seqField, keyField string) (int64, error) {
+	switch {
+	case seq != 0 && key != "":
+		return 0, &FieldError{Path: keyField, Reason: "set together with " + seqField}
+	case key != "":
+		if err := checkID(keyField, key, true); err != nil {
+			return 0, err
+		}
+		e, err := l.store.LookupKey(ctx, acct, key)
+		if errors.Is(err, ErrNotFound) {
+			return 0, fmt.Errorf("cashback: %s: %w", keyField, ErrNotFound)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("cashback: look up %s: %w", keyField, err)
+		}
+		return e.Seq, nil
+	case seq < 1:
+		return 0, &FieldError{Path: seqField, Reason: "must be at least 1 (or set " + keyField + ")"}
+	}
+	return seq, nil
 }
 
 // Expire writes off what is left of every credit whose expiry is not after
@@ -335,7 +498,7 @@ func (l *Ledger) Expire(ctx context.Context, now time.Time, acct Account) ([]Ent
 	if now.IsZero() {
 		return nil, &FieldError{Path: "now", Reason: "missing"}
 	}
-	return l.write(ctx, acct, "", "", now, func(s *state, at time.Time) ([]Entry, error) {
+	return l.write(ctx, acct, "", "", now, func(s *state, at time.Time, _ fetchFunc) ([]Entry, error) {
 		var out []Entry
 		for i := range s.lots {
 			lt := &s.lots[i]
@@ -354,7 +517,9 @@ func (l *Ledger) Expire(ctx context.Context, now time.Time, acct Account) ([]Ent
 }
 
 // Balance returns the account's balance at instant at, counting entries with
-// At not after it. An account with no entries has a zero balance.
+// At not after it. An account with no entries has a zero balance. At or
+// after the account's last entry it reads only the summary; for an earlier
+// instant it reads and folds the entries.
 func (l *Ledger) Balance(ctx context.Context, at time.Time, acct Account) (Balance, error) {
 	if err := acct.Validate(); err != nil {
 		return Balance{}, err
@@ -362,11 +527,18 @@ func (l *Ledger) Balance(ctx context.Context, at time.Time, acct Account) (Balan
 	if at.IsZero() {
 		return Balance{}, &FieldError{Path: "at", Reason: "missing"}
 	}
-	entries, err := l.load(ctx, acct)
+	at = at.UTC()
+	sum, err := l.loadSummary(ctx, acct)
 	if err != nil {
 		return Balance{}, err
 	}
-	at = at.UTC()
+	if !at.Before(sum.LastAt) {
+		return stateOf(&sum).balance(at, l.expiringSoon), nil
+	}
+	entries, err := l.loadEntries(ctx, acct)
+	if err != nil {
+		return Balance{}, err
+	}
 	s, err := fold(acct, entries, at)
 	if err != nil {
 		return Balance{}, err
@@ -381,7 +553,7 @@ func (l *Ledger) Entries(ctx context.Context, acct Account) ([]Entry, error) {
 	if err := acct.Validate(); err != nil {
 		return nil, err
 	}
-	entries, err := l.load(ctx, acct)
+	entries, err := l.loadEntries(ctx, acct)
 	if err != nil {
 		return nil, err
 	}
@@ -391,11 +563,65 @@ func (l *Ledger) Entries(ctx context.Context, acct Account) ([]Entry, error) {
 	return entries, nil
 }
 
-// load reads an account and normalizes its times to UTC.
-func (l *Ledger) load(ctx context.Context, acct Account) ([]Entry, error) {
-	entries, err := l.store.Load(ctx, acct)
+// Check recomputes the account's summary from its entries and compares it
+// with the one the store keeps: a *CorruptError (ErrCorrupt) if the entries
+// break the ledger's rules or the summary disagrees with them. It reads the
+// whole account; hosts run it in audits and tests, not on every write.
+func (l *Ledger) Check(ctx context.Context, acct Account) error {
+	if err := acct.Validate(); err != nil {
+		return err
+	}
+	sum, err := l.loadSummary(ctx, acct)
 	if err != nil {
-		return nil, fmt.Errorf("cashback: load account: %w", err)
+		return err
+	}
+	entries, err := l.loadEntries(ctx, acct)
+	if err != nil {
+		return err
+	}
+	// Entries appended after the summary was read are not its business.
+	if int64(len(entries)) < sum.Version {
+		return &CorruptError{Seq: sum.Version, Path: "summary.version", Reason: fmt.Sprintf("the account has only %d entries", len(entries))}
+	}
+	s, err := fold(acct, entries[:sum.Version], time.Time{})
+	if err != nil {
+		return err
+	}
+	if want := s.summary(); !want.Equal(&sum) {
+		return &CorruptError{Seq: sum.Version, Path: "summary", Reason: "differs from the one computed from the entries"}
+	}
+	return nil
+}
+
+// loadSummary reads an account's summary, normalizes its times to UTC and
+// validates it.
+func (l *Ledger) loadSummary(ctx context.Context, acct Account) (Summary, error) {
+	sum, err := l.store.Load(ctx, acct)
+	if err != nil {
+		return Summary{}, fmt.Errorf("cashback: load account: %w", err)
+	}
+	if sum.Version == 0 && sum.Account == (Account{}) {
+		sum.Account = acct
+	}
+	if sum.Account != acct {
+		return Summary{}, &CorruptError{Path: "summary.account", Reason: "differs from the account read"}
+	}
+	sum.LastAt = utc(sum.LastAt)
+	for i := range sum.Lots {
+		lt := &sum.Lots[i]
+		lt.AvailableAt, lt.ExpiresAt = utc(lt.AvailableAt), utc(lt.ExpiresAt)
+	}
+	if err := sum.Validate(); err != nil {
+		return Summary{}, err
+	}
+	return sum, nil
+}
+
+// loadEntries reads an account's entries and normalizes their times to UTC.
+func (l *Ledger) loadEntries(ctx context.Context, acct Account) ([]Entry, error) {
+	entries, err := l.store.Entries(ctx, acct)
+	if err != nil {
+		return nil, fmt.Errorf("cashback: load entries: %w", err)
 	}
 	for i := range entries {
 		normEntry(&entries[i])
@@ -407,48 +633,97 @@ func normEntry(e *Entry) {
 	e.At, e.AvailableAt, e.ExpiresAt = utc(e.At), utc(e.AvailableAt), utc(e.ExpiresAt)
 }
 
-// write runs one idempotent, optimistic write: look the key up, fold the
-// account, build the new entries at the effective time, append them at the
-// version read; on a lost race, start over.
+// fetchFunc returns an earlier entry of the account by seq, read from the
+// store and checked.
+type fetchFunc func(seq int64) (*Entry, error)
+
+// errNoReplay says the key is not recorded yet.
+var errNoReplay = errors.New("no replay")
+
+// replay looks key up: errNoReplay if it is free, nil (with the entry in
+// *out) if it records the same request, an error otherwise.
+func (l *Ledger) replay(ctx context.Context, acct Account, key, fp string, out *Entry) error {
+	if key == "" {
+		return errNoReplay
+	}
+	e, err := l.store.LookupKey(ctx, acct, key)
+	switch {
+	case err == nil:
+		normEntry(&e)
+		if e.Fingerprint == fp {
+			l.log.DebugContext(ctx, "cashback: idempotent replay", "seq", e.Seq, "kind", e.Kind.String())
+			*out = e
+			return nil
+		}
+		return &IdempotencyConflictError{Existing: e}
+	case errors.Is(err, ErrNotFound):
+		return errNoReplay
+	}
+	return fmt.Errorf("cashback: look up key: %w", err)
+}
+
+// write runs one idempotent, optimistic write: look the key up, read the
+// account's summary, build the new entries at the effective time, advance
+// the summary by them and append both at the version read; on a lost race,
+// start over. It never reads the account's entries, only those build
+// fetches by seq.
 func (l *Ledger) write(ctx context.Context, acct Account, key, fp string, now time.Time,
-	build func(s *state, at time.Time) ([]Entry, error)) ([]Entry, error) {
+	build func(s *state, at time.Time, fetch fetchFunc) ([]Entry, error)) ([]Entry, error) {
 	now = normTime(now)
+	var fetched map[int64]*Entry // entries are immutable: cached across attempts
+	fetch := func(seq int64) (*Entry, error) {
+		if e := fetched[seq]; e != nil {
+			return e, nil
+		}
+		e, err := l.store.Entry(ctx, acct, seq)
+		if errors.Is(err, ErrNotFound) {
+			return nil, &CorruptError{Seq: seq, Path: "seq", Reason: "entry missing below the account's version"}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cashback: read entry: %w", err)
+		}
+		normEntry(&e)
+		if e.Seq != seq || e.Account != acct {
+			return nil, &CorruptError{Seq: seq, Path: "seq", Reason: "the store returned another entry"}
+		}
+		if err := e.Validate(); err != nil {
+			return nil, err
+		}
+		if fetched == nil {
+			fetched = make(map[int64]*Entry)
+		}
+		fetched[seq] = &e
+		return &e, nil
+	}
+	target := func(seq int64) *Entry { return fetched[seq] }
 	for attempt := 1; attempt <= l.maxAttempts; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if key != "" {
-			e, err := l.store.LookupKey(ctx, acct, key)
-			switch {
-			case err == nil:
-				normEntry(&e)
-				if e.Fingerprint == fp {
-					l.log.DebugContext(ctx, "cashback: idempotent replay", "seq", e.Seq, "kind", e.Kind.String())
-					return []Entry{e}, nil
-				}
-				return nil, &IdempotencyConflictError{Existing: e}
-			case !errors.Is(err, ErrNotFound):
-				return nil, fmt.Errorf("cashback: look up key: %w", err)
-			}
+		var e Entry
+		switch err := l.replay(ctx, acct, key, fp, &e); {
+		case err == nil:
+			return []Entry{e}, nil
+		case err != errNoReplay:
+			return nil, err
 		}
-		entries, err := l.load(ctx, acct)
+		sum, err := l.loadSummary(ctx, acct)
 		if err != nil {
 			return nil, err
 		}
-		s, err := fold(acct, entries, time.Time{})
-		if err != nil {
-			return nil, err
-		}
-		at := now
-		if at.Before(s.last) {
-			at = s.last
-		}
-		out, err := build(s, at)
+		s := stateOf(&sum)
+		at := later(now, s.last)
+		out, err := build(s, at, fetch)
 		if err != nil || len(out) == 0 {
 			return out, err
 		}
 		canonical(out, acct.Currency)
-		err = l.store.Append(ctx, acct, s.version, out)
+		for i := range out {
+			if err := s.apply(&out[i], s.version+1, target); err != nil {
+				return nil, fmt.Errorf("cashback: internal error: a new entry breaks the ledger's rules: %w", err)
+			}
+		}
+		err = l.store.Append(ctx, acct, sum.Version, out, s.summary())
 		if err == nil {
 			for _, e := range out {
 				l.log.DebugContext(ctx, "cashback: appended", "seq", e.Seq, "kind", e.Kind.String(), "attempt", attempt)
@@ -458,7 +733,7 @@ func (l *Ledger) write(ctx context.Context, acct Account, key, fp string, now ti
 		if !errors.Is(err, ErrConflict) && !errors.Is(err, ErrDuplicateKey) {
 			return nil, fmt.Errorf("cashback: append: %w", err)
 		}
-		l.log.DebugContext(ctx, "cashback: lost a race, retrying", "version", s.version, "attempt", attempt)
+		l.log.DebugContext(ctx, "cashback: lost a race, retrying", "version", sum.Version, "attempt", attempt)
 		runtime.Gosched()
 	}
 	return nil, fmt.Errorf("cashback: gave up after %d attempts: %w", l.maxAttempts, ErrConflict)
@@ -498,7 +773,18 @@ func checkText(field, v string) error {
 	if !utf8.ValidString(v) {
 		return &FieldError{Path: field, Reason: "not valid UTF-8"}
 	}
+	if strings.IndexByte(v, 0) >= 0 {
+		return &FieldError{Path: field, Reason: "contains a NUL byte (SQL text columns cannot hold it)"}
+	}
 	return nil
+}
+
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // normTime returns t in UTC truncated to the microsecond (what SQL

@@ -51,6 +51,13 @@ func TestRequestValidation(t *testing.T) {
 		{"no customer", func(r *cashback.IssueRequest) { r.Account.CustomerID = "" }, t0, "account.customer_id", nil},
 		{"long customer", func(r *cashback.IssueRequest) { r.Account.CustomerID = long }, t0, "account.customer_id", nil},
 		{"bad utf8 customer", func(r *cashback.IssueRequest) { r.Account.CustomerID = "\xff" }, t0, "account.customer_id", nil},
+		{"NUL in key", func(r *cashback.IssueRequest) { r.Key = "a\x00b" }, t0, "key", nil},
+		{"NUL in reason", func(r *cashback.IssueRequest) { r.Reason = "a\x00b" }, t0, "reason", nil},
+		{"held with a time", func(r *cashback.IssueRequest) { r.Held = true; r.AvailableAt = t0.Add(time.Hour) }, t0, "available_at", nil},
+		{"withdrawn currency", func(r *cashback.IssueRequest) {
+			r.Account.Currency = "HRK"
+			r.Amount.Currency = "HRK"
+		}, t0, "account.currency", cashback.ErrWithdrawnCurrency},
 		{"unknown currency", func(r *cashback.IssueRequest) {
 			r.Account.Currency = "XAU"
 			r.Amount.Currency = "XAU"
@@ -115,7 +122,7 @@ func TestRequestValidation(t *testing.T) {
 	if _, err := l.Balance(ctx, t0, cashback.Account{Currency: "USD"}); !errors.Is(err, cashback.ErrInvalidRequest) {
 		t.Errorf("Balance without a customer: %v", err)
 	}
-	if got, _ := s.Load(ctx, acct); len(got) != 0 {
+	if got, _ := s.Entries(ctx, acct); len(got) != 0 {
 		t.Errorf("invalid requests wrote %d entries", len(got))
 	}
 }
@@ -189,19 +196,33 @@ func TestClockSkew(t *testing.T) {
 }
 
 // corruptStore returns whatever entries it is given.
-type corruptStore struct{ entries []cashback.Entry }
+type corruptStore struct {
+	entries []cashback.Entry
+	sum     cashback.Summary
+}
 
-func (c *corruptStore) Load(context.Context, cashback.Account) ([]cashback.Entry, error) {
+func (c *corruptStore) Load(context.Context, cashback.Account) (cashback.Summary, error) {
+	return c.sum.Clone(), nil
+}
+func (c *corruptStore) Entries(context.Context, cashback.Account) ([]cashback.Entry, error) {
 	return append([]cashback.Entry(nil), c.entries...), nil
 }
-func (c *corruptStore) Append(context.Context, cashback.Account, int64, []cashback.Entry) error {
+func (c *corruptStore) Entry(_ context.Context, _ cashback.Account, seq int64) (cashback.Entry, error) {
+	if seq >= 1 && seq <= int64(len(c.entries)) {
+		return c.entries[seq-1], nil
+	}
+	return cashback.Entry{}, cashback.ErrNotFound
+}
+func (c *corruptStore) Append(context.Context, cashback.Account, int64, []cashback.Entry, cashback.Summary) error {
 	return errors.New("append must not be reached")
 }
 func (c *corruptStore) LookupKey(context.Context, cashback.Account, string) (cashback.Entry, error) {
 	return cashback.Entry{}, cashback.ErrNotFound
 }
 
-func TestCorruptStore(t *testing.T) {
+// TestCorruptEntries: entries that break the rules are a *CorruptError
+// wherever they are read (a balance in the past, the statement, Check).
+func TestCorruptEntries(t *testing.T) {
 	ctx := context.Background()
 	acct := cashback.Account{CustomerID: "c", Currency: "USD"}
 	issue := cashback.Entry{Account: acct, Seq: 1, Kind: cashback.KindIssue, Amount: dec("5"), At: t0, AvailableAt: t0, Key: "i"}
@@ -230,7 +251,9 @@ func TestCorruptStore(t *testing.T) {
 		{"time goes back", []cashback.Entry{issue, early}, "at"},
 	}
 	for _, tt := range tests {
-		l, err := cashback.New(&corruptStore{entries: tt.entries}, cashback.Options{})
+		// A summary that is valid on its own, as of after the entries.
+		sum := cashback.Summary{Account: acct, Version: int64(len(tt.entries)), LastAt: t0.Add(2 * time.Hour)}
+		l, err := cashback.New(&corruptStore{entries: tt.entries, sum: sum}, cashback.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -239,8 +262,56 @@ func TestCorruptStore(t *testing.T) {
 		if !errors.As(err, &ce) || ce.Path != tt.field {
 			t.Errorf("%s: Balance: %v; want *CorruptError on %q", tt.name, err, tt.field)
 		}
-		if _, err := l.Issue(ctx, t0.Add(time.Hour), cashback.IssueRequest{Account: acct, Amount: usd("1"), Key: "n"}); !errors.Is(err, cashback.ErrCorrupt) {
-			t.Errorf("%s: Issue on a corrupt account: %v; want ErrCorrupt and no write", tt.name, err)
+		if _, err := l.Entries(ctx, acct); !errors.As(err, &ce) || ce.Path != tt.field {
+			t.Errorf("%s: Entries: %v; want *CorruptError on %q", tt.name, err, tt.field)
+		}
+		if err := l.Check(ctx, acct); !errors.As(err, &ce) || ce.Path != tt.field {
+			t.Errorf("%s: Check: %v; want *CorruptError on %q", tt.name, err, tt.field)
+		}
+	}
+}
+
+// TestCorruptSummary: a summary that breaks the rules blocks writes and
+// balances with a *CorruptError naming the field, and nothing is written.
+func TestCorruptSummary(t *testing.T) {
+	ctx := context.Background()
+	acct := cashback.Account{CustomerID: "c", Currency: "USD"}
+	good := cashback.Summary{
+		Account: acct, Version: 2, LastAt: t0, LifetimeEarned: dec("5.00"), Redeemed: dec("1.00"), Expired: dec("0"), Reversed: dec("0"),
+		Lots: []cashback.Lot{{Seq: 1, Issued: dec("5.00"), Remaining: dec("4.00"), Spent: dec("1.00"), AvailableAt: t0}},
+	}
+	if err := good.Validate(); err != nil {
+		t.Fatalf("the good summary: %v", err)
+	}
+	tests := []struct {
+		name  string
+		edit  func(*cashback.Summary)
+		field string
+	}{
+		{"other account", func(s *cashback.Summary) { s.Account.CustomerID = "x" }, "summary.account"},
+		{"negative version", func(s *cashback.Summary) { s.Version = -1 }, "summary.version"},
+		{"overfull lot", func(s *cashback.Summary) { s.Lots[0].Remaining = dec("4.01") }, "summary.lots[0].remaining"},
+		{"lot after version", func(s *cashback.Summary) { s.Lots[0].Seq = 3 }, "summary.lots[0].seq"},
+		{"totals disagree", func(s *cashback.Summary) { s.LifetimeEarned = dec("6.00") }, "summary.lifetime_earned"},
+		{"spent disagrees", func(s *cashback.Summary) { s.Redeemed = dec("2.00"); s.LifetimeEarned = dec("6.00") }, "summary.redeemed"},
+		{"too precise", func(s *cashback.Summary) { s.Expired = dec("0.001") }, "summary.expired"},
+		{"held with a time", func(s *cashback.Summary) { s.Lots[0].Held = true }, "summary.lots[0].available_at"},
+		{"no last_at", func(s *cashback.Summary) { s.LastAt = time.Time{} }, "summary.last_at"},
+	}
+	for _, tt := range tests {
+		sum := good.Clone()
+		tt.edit(&sum)
+		l, err := cashback.New(&corruptStore{sum: sum}, cashback.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ce *cashback.CorruptError
+		_, err = l.Issue(ctx, t0.Add(time.Hour), cashback.IssueRequest{Account: acct, Amount: usd("1"), Key: "n"})
+		if !errors.As(err, &ce) || ce.Path != tt.field {
+			t.Errorf("%s: Issue: %v; want *CorruptError on %q and no write", tt.name, err, tt.field)
+		}
+		if _, err := l.Balance(ctx, t0.Add(time.Hour), acct); !errors.Is(err, cashback.ErrCorrupt) {
+			t.Errorf("%s: Balance: %v; want ErrCorrupt", tt.name, err)
 		}
 	}
 }
@@ -248,7 +319,7 @@ func TestCorruptStore(t *testing.T) {
 // conflictStore always loses the race.
 type conflictStore struct{ *memstore.Store }
 
-func (conflictStore) Append(context.Context, cashback.Account, int64, []cashback.Entry) error {
+func (conflictStore) Append(context.Context, cashback.Account, int64, []cashback.Entry, cashback.Summary) error {
 	return cashback.ErrConflict
 }
 

@@ -3,23 +3,25 @@ package cashback
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"math/big"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/postpurchase/postpurchase/internal/iso4217"
 )
 
-// MaxIntegerDigits bounds amounts: every amount must be below 10^15 major
-// units of its currency (a quadrillion dollars, yen or dinars). The bound keeps
-// arithmetic on stored entries cheap and catches garbage input; no real
-// cashback comes near it.
-const MaxIntegerDigits = 15
+// MaxMinorUnits bounds amounts: every amount must be at most 10^15 minor
+// units of its currency in magnitude (ten trillion dollars, a quadrillion
+// yen). It is the module's one bound (internal/iso4217), shared with
+// package accommodation; no real cashback comes near it.
+const MaxMinorUnits = iso4217.MaxMinorUnits
 
 // maxAmountText bounds the length of amount text ParseMoney accepts: a sign,
-// 15 integer digits, a point and up to 48 fraction digits.
+// 16 integer digits, a point and up to 46 fraction digits.
 const maxAmountText = 64
 
 // Money is an exact amount in an ISO 4217 currency. Its zero value is not
@@ -33,7 +35,7 @@ type Money struct {
 }
 
 // NewMoney returns amount in currency after checking that the currency is
-// known and that amount fits its minor units and MaxIntegerDigits. The amount
+// known and that amount fits its minor units and MaxMinorUnits. The amount
 // may be zero or negative; ledger requests check positivity themselves. The
 // result's amount has exactly the currency's number of decimal places.
 func NewMoney(amount decimal.Decimal, currency string) (Money, error) {
@@ -114,24 +116,13 @@ func checkAmount(field string, d decimal.Decimal, currency string, positive bool
 	if sign == 0 {
 		return decimal.New(0, -minor), nil
 	}
-	exp := int64(d.Exponent())
-	nd := int64(d.NumDigits())
-	// |d| >= 10^(nd-1+exp); it is below 10^15 only if nd+exp <= 15.
-	if nd+exp > MaxIntegerDigits {
+	switch _, err := iso4217.ToUnits(d, minor); {
+	case errors.Is(err, iso4217.ErrTooLarge):
 		return fail(ErrTooLarge)
+	case err != nil:
+		return fail(ErrTooPrecise)
 	}
-	if excess := -exp - int64(minor); excess > 0 {
-		// The last `excess` digits of the coefficient must all be zero.
-		if excess >= nd {
-			return fail(ErrTooPrecise)
-		}
-		var rem big.Int
-		rem.Mod(d.Coefficient(), new(big.Int).Exp(big.NewInt(10), big.NewInt(excess), nil))
-		if rem.Sign() != 0 {
-			return fail(ErrTooPrecise)
-		}
-	}
-	if exp == -int64(minor) {
+	if d.Exponent() == -minor {
 		return d, nil // already canonical: the common case, without allocating
 	}
 	return d.Round(minor), nil

@@ -53,7 +53,12 @@ func TestParseMoney(t *testing.T) {
 		{"1000.0", "JPY", "1000 JPY", nil},
 		{"1.234", "KWD", "1.234 KWD", nil},
 		{"0.0001", "CLF", "0.0001 CLF", nil},
-		{"999999999999999.99", "USD", "999999999999999.99 USD", nil},
+		{"10000000000000.00", "USD", "10000000000000.00 USD", nil}, // 10^15 minor units: the bound
+		{"-10000000000000", "USD", "-10000000000000.00 USD", nil},
+		{"1000000000000000", "JPY", "1000000000000000 JPY", nil},
+		{"10000000000000.01", "USD", "", cashback.ErrTooLarge},
+		{"1000000000000.001", "KWD", "", cashback.ErrTooLarge},
+		{"1000000000000001", "JPY", "", cashback.ErrTooLarge},
 		{"12.505", "USD", "", cashback.ErrTooPrecise},
 		{"0.001", "USD", "", cashback.ErrTooPrecise},
 		{"1.5", "JPY", "", cashback.ErrTooPrecise},
@@ -99,8 +104,9 @@ func TestNewMoneyHugeExponents(t *testing.T) {
 	}{
 		{decimal.New(1, 2147483647), cashback.ErrTooLarge},
 		{decimal.New(1, -2147483648), cashback.ErrTooPrecise},
-		{decimal.New(5, 15), cashback.ErrTooLarge},
-		{decimal.New(5, 14), nil},
+		{decimal.New(5, 13), cashback.ErrTooLarge},
+		{decimal.New(1, 13), nil},
+		{decimal.New(5, 12), nil},
 		{decimal.New(1500, -3), nil},
 		{decimal.New(1501, -3), cashback.ErrTooPrecise},
 	} {

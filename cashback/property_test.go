@@ -23,9 +23,11 @@ type model struct {
 }
 
 type mlot struct {
-	seq          int64
-	remaining    decimal.Decimal
-	avail, expir time.Time
+	seq            int64
+	remaining      decimal.Decimal
+	spent          decimal.Decimal // redeemed and not returned
+	avail, expir   time.Time
+	held, released bool
 }
 
 func (m *model) lot(seq int64) *mlot {
@@ -44,17 +46,27 @@ func (m *model) apply(e cashback.Entry) {
 	switch e.Kind {
 	case cashback.KindIssue:
 		m.issued[e.Seq-1] = e.Amount
-		m.lots = append(m.lots, mlot{seq: e.Seq, remaining: e.Amount, avail: e.AvailableAt, expir: e.ExpiresAt})
+		m.lots = append(m.lots, mlot{seq: e.Seq, remaining: e.Amount, avail: e.AvailableAt, expir: e.ExpiresAt, held: e.Held})
+	case cashback.KindRelease:
+		l := m.lot(e.Target)
+		l.released, l.avail = true, e.AvailableAt
+		if !e.ExpiresAt.IsZero() {
+			l.expir = e.ExpiresAt
+		}
 	case cashback.KindReverseRedeem:
 		m.reversed[e.Target-1] = true
 		for _, a := range e.Allocations {
 			l := m.lot(a.Lot)
 			l.remaining = l.remaining.Add(a.Amount)
+			l.spent = l.spent.Sub(a.Amount)
 		}
 	default:
 		for _, a := range e.Allocations {
 			l := m.lot(a.Lot)
 			l.remaining = l.remaining.Sub(a.Amount)
+			if e.Kind == cashback.KindRedeem {
+				l.spent = l.spent.Add(a.Amount)
+			}
 		}
 	}
 }
@@ -67,7 +79,7 @@ func (m *model) where(t time.Time) (avail, pending, lapsed decimal.Decimal, spen
 		case l.remaining.IsZero():
 		case !l.expir.IsZero() && !t.Before(l.expir):
 			lapsed = lapsed.Add(l.remaining)
-		case t.Before(l.avail):
+		case l.held && !l.released, t.Before(l.avail):
 			pending = pending.Add(l.remaining)
 		default:
 			avail = avail.Add(l.remaining)
@@ -96,6 +108,7 @@ type sent struct {
 	issue   cashback.IssueRequest
 	redeem  cashback.RedeemRequest
 	reverse cashback.ReverseRequest
+	release cashback.ReleaseRequest
 	result  cashback.Entry
 }
 
@@ -125,7 +138,7 @@ func TestLedgerProperties(t *testing.T) {
 			return cashback.Money{Amount: decimal.New(n, -minor), Currency: currency}
 		}
 		count := func() int {
-			es, err := store.Load(ctx, acct)
+			es, err := store.Entries(ctx, acct)
 			if err != nil {
 				rt.Fatal(err)
 			}
@@ -145,7 +158,9 @@ func TestLedgerProperties(t *testing.T) {
 			},
 			"issue": func(rt *rapid.T) {
 				req := cashback.IssueRequest{Account: acct, Amount: amount("issue"), Key: key(), Reason: "r"}
-				if rapid.Bool().Draw(rt, "pending") {
+				if rapid.IntRange(0, 3).Draw(rt, "held") == 0 {
+					req.Held = true
+				} else if rapid.Bool().Draw(rt, "pending") {
 					req.AvailableAt = now.Add(time.Duration(rapid.IntRange(1, 5*24).Draw(rt, "pending hours")) * time.Hour)
 				}
 				if rapid.Bool().Draw(rt, "expires") {
@@ -231,6 +246,48 @@ func TestLedgerProperties(t *testing.T) {
 				}
 				ok(e, sent{kind: "reverse", reverse: req})
 			},
+			"release": func(rt *rapid.T) {
+				n := int64(len(m.kinds))
+				req := cashback.ReleaseRequest{Account: acct, Seq: rapid.Int64Range(1, n+1).Draw(rt, "seq"), Key: key()}
+				if rapid.Bool().Draw(rt, "later") {
+					req.AvailableAt = now.Add(time.Duration(rapid.IntRange(1, 3*24).Draw(rt, "release hours")) * time.Hour)
+				}
+				var want error
+				switch {
+				case req.Seq > n:
+					want = cashback.ErrNotFound
+				case m.kinds[req.Seq-1] != cashback.KindIssue:
+					want = cashback.ErrNotReleasable
+				default:
+					lt := m.lot(req.Seq)
+					// Credit with nothing left and nothing spent (reversed,
+					// expired) cannot be released, released before or not.
+					switch {
+					case !lt.held, lt.remaining.IsZero() && lt.spent.IsZero():
+						want = cashback.ErrNotReleasable
+					case lt.released:
+						want = cashback.ErrAlreadyReleased
+					}
+					if want == nil && lt.expir.IsZero() && rapid.Bool().Draw(rt, "release expiry") {
+						req.ExpiresAt = now.Add(time.Duration(rapid.IntRange(4*24, 20*24).Draw(rt, "release expiry hours")) * time.Hour)
+					}
+				}
+				before := count()
+				e, err := l.Release(ctx, now, req)
+				if want != nil {
+					if !errors.Is(err, want) || count() != before {
+						rt.Fatalf("Release of entry %d: %v, want %v and no write", req.Seq, err, want)
+					}
+					return
+				}
+				if err != nil {
+					rt.Fatalf("Release of entry %d: %v", req.Seq, err)
+				}
+				if !e.Amount.Equal(m.lot(req.Seq).remaining) || e.Delta().Sign() != 0 {
+					rt.Fatalf("Release of issue %d: amount %s, delta %s; want %s and 0", req.Seq, e.Amount, e.Delta(), m.lot(req.Seq).remaining)
+				}
+				ok(e, sent{kind: "release", release: req})
+			},
 			"expire": func(rt *rapid.T) {
 				_, _, lapsed, _ := m.where(now)
 				es, err := l.Expire(ctx, now, acct)
@@ -260,6 +317,8 @@ func TestLedgerProperties(t *testing.T) {
 					e, err = l.Issue(ctx, later, s.issue)
 				case "redeem":
 					e, err = l.Redeem(ctx, later, s.redeem)
+				case "release":
+					e, err = l.Release(ctx, later, s.release)
 				default:
 					e, err = l.Reverse(ctx, later, s.reverse)
 				}
@@ -283,7 +342,7 @@ func TestLedgerProperties(t *testing.T) {
 				}
 			},
 			"": func(rt *rapid.T) {
-				es, err := store.Load(ctx, acct)
+				es, err := store.Entries(ctx, acct)
 				if err != nil {
 					rt.Fatal(err)
 				}
@@ -314,6 +373,27 @@ func TestLedgerProperties(t *testing.T) {
 				}
 				if int(b.Version) != len(m.kinds) {
 					rt.Fatalf("version %d, model has %d entries", b.Version, len(m.kinds))
+				}
+				// The ledger's balance comes from the stored summary: the same
+				// as folding the entries, and Check agrees.
+				lb, err := l.Balance(ctx, now, acct)
+				if err != nil {
+					rt.Fatalf("Balance: %v", err)
+				}
+				if !sameBalance(lb, b) {
+					rt.Fatalf("Balance from the summary %+v differs from BalanceOf the entries %+v", lb, b)
+				}
+				if err := l.Check(ctx, acct); err != nil {
+					rt.Fatalf("Check: %v", err)
+				}
+				mheld := decimal.Zero
+				for _, lt := range m.lots {
+					if lt.held && !lt.released && !lt.remaining.IsZero() && (lt.expir.IsZero() || now.Before(lt.expir)) {
+						mheld = mheld.Add(lt.remaining)
+					}
+				}
+				if !b.Held.Equal(mheld) {
+					rt.Fatalf("held %s, model %s", b.Held, mheld)
 				}
 			},
 		})

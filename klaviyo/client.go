@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/postpurchase/postpurchase/internal/httpretry"
 )
 
 // Defaults.
@@ -43,16 +45,19 @@ var endpoints = []Endpoint{EndpointEvents, EndpointBulkEvents, EndpointProfileIm
 
 const jsonAPI = "application/vnd.api+json"
 
-// RetryPolicy configures retries. 429 answers wait exactly as long as their
-// Retry-After header says; 5xx (except 501) answers and transport errors
-// (connection resets, EOF) wait a capped, jittered exponential backoff:
-// a uniformly random duration in [d/2, d], d = min(MaxWait, MinWait·2^n).
-// Other 4xx answers are never retried.
+// RetryPolicy configures retries. 429 and 503 answers (with 5xx except 501,
+// and transport errors such as connection resets) are retried; other 4xx
+// never. After attempt n the wait is uniform in [MinWait, min(MaxWait,
+// MinWait·2^(n+1))] (a floor and full jitter), and at least the answer's
+// Retry-After: "Retry-After: 0" still waits MinWait or more. A wait that
+// would outlast the context's deadline is not started: the call fails at
+// once with the last answer.
 type RetryPolicy struct {
 	// MaxRetries is how many times a request is re-sent after the first
 	// attempt. Zero means 4; negative disables retries.
 	MaxRetries int
-	// MinWait is the first backoff step. Zero means 500ms.
+	// MinWait is the floor of every wait and the first backoff step. Zero
+	// means 500ms.
 	MinWait time.Duration
 	// MaxWait caps the backoff (not Retry-After). Zero means 30s.
 	MaxWait time.Duration
@@ -289,16 +294,8 @@ func New(apiKey string, opts Options) (*Client, error) {
 		base = tr
 	}
 	hc.Transport = &pacingTransport{base: base, log: logger, now: cfg.Now}
-	c.rc = &retryablehttp.Client{
-		HTTPClient:   &hc,
-		Logger:       nil,
-		RetryWaitMin: r.MinWait,
-		RetryWaitMax: r.MaxWait,
-		RetryMax:     r.MaxRetries,
-		CheckRetry:   checkRetry,
-		Backoff:      backoff(cfg.Now),
-		ErrorHandler: retryablehttp.PassthroughErrorHandler,
-	}
+	c.rc = &retryablehttp.Client{HTTPClient: &hc, ErrorHandler: retryablehttp.PassthroughErrorHandler}
+	httpretry.Policy{MaxRetries: r.MaxRetries, MinWait: r.MinWait, MaxWait: r.MaxWait, Now: cfg.Now}.Apply(c.rc, checkRetry)
 	return c, nil
 }
 
@@ -347,11 +344,18 @@ func (c *Client) post(ctx context.Context, ep Endpoint, body []byte, maxRead int
 	h.Set("Accept", jsonAPI)
 	h.Set("User-Agent", c.userAgent)
 
-	resp, err := c.rc.Do(req)
+	resp, err := httpretry.Do(c.rc, req)
 	attempts := int(cs.attempts.Load())
-	if err != nil && resp == nil {
-		if ctx.Err() != nil {
+	if err != nil {
+		if resp != nil {
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+			resp.Body.Close()
+		}
+		switch {
+		case ctx.Err() != nil:
 			return nil, fmt.Errorf("klaviyo: POST %s: %w", ep, ctx.Err())
+		case errors.Is(err, errPacingDeadline):
+			return nil, fmt.Errorf("klaviyo: POST %s: %w", ep, errPacingDeadline)
 		}
 		return nil, &NetworkError{Method: http.MethodPost, Endpoint: ep, Attempts: attempts, Err: unwrapURLError(err)}
 	}
@@ -374,7 +378,7 @@ func (c *Client) post(ctx context.Context, ep Endpoint, body []byte, maxRead int
 		RequestID:  resp.Header.Get("X-Klaviyo-Req-Id"),
 		Attempts:   attempts,
 	}
-	ae.RetryAfter, _ = parseRetryAfter(resp.Header.Get("Retry-After"), c.now())
+	ae.RetryAfter, _ = httpretry.ParseRetryAfter(resp.Header.Get("Retry-After"), c.now())
 	ae.parseErrorBody(resp.Header.Get("Content-Type"), out.body)
 	return out, ae
 }
@@ -389,43 +393,13 @@ func unwrapURLError(err error) error {
 	return err
 }
 
-// checkRetry: stop on context end and on pacing that cannot finish before
-// the deadline; otherwise retryablehttp's default policy (transport errors
-// except TLS/scheme/redirect ones; 429; 5xx except 501).
+// checkRetry decides which outcomes are retried (httpretry adds the
+// waits and the deadline rule): not a pacing wait that cannot finish
+// before the deadline; otherwise retryablehttp's default policy (transport
+// errors except TLS/scheme/redirect ones; 429; 5xx except 501).
 func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctx.Err() != nil {
-		return false, ctx.Err()
-	}
 	if err != nil && errors.Is(err, errPacingDeadline) {
 		return false, err
 	}
 	return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
-}
-
-// backoff: Retry-After exactly on 429 and 503; otherwise capped
-// exponential with jitter in [d/2, d].
-func backoff(now func() time.Time) retryablehttp.Backoff {
-	return func(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
-		if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-			if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now()); ok {
-				return d
-			}
-		}
-		return jitteredBackoff(minWait, maxWait, attempt, randInt64N)
-	}
-}
-
-func jitteredBackoff(minWait, maxWait time.Duration, attempt int, randN func(int64) int64) time.Duration {
-	d := minWait
-	for i := 0; i < attempt && d < maxWait; i++ {
-		d *= 2
-	}
-	if d > maxWait {
-		d = maxWait
-	}
-	half := d / 2
-	if half <= 0 {
-		return d
-	}
-	return half + time.Duration(randN(int64(d-half)+1))
 }

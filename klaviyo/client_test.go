@@ -223,22 +223,113 @@ func TestRetriesExhausted(t *testing.T) {
 	}
 }
 
-func TestContextHonouredDuringBackoff(t *testing.T) {
-	srv := newFake(t, klaviyotest.Config{Faults: func(klaviyotest.RequestInfo) klaviyotest.Fault { return klaviyotest.FaultServerError }})
-	c := newClient(t, srv, klaviyo.Options{Retry: klaviyo.RetryPolicy{MaxRetries: 5, MinWait: time.Hour, MaxWait: time.Hour}})
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+// A wait that would outlast the context's deadline is not started: the
+// call fails at once with the last answer (the package doc's promise), and
+// a cancelled context ends a wait that has started.
+func TestWaitBeyondDeadlineFailsAtOnce(t *testing.T) {
+	// A Retry-After (an hour) longer than the deadline (a minute): the 429
+	// comes back at once as an *APIError matching ErrRateLimited.
+	srv := newFake(t, klaviyotest.Config{Faults: klaviyotest.FaultSequence(klaviyotest.FaultThrottle), RetryAfter: 3600})
+	c := newClient(t, srv)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	err := c.CreateEvent(ctx, deliveredEvent(t, "s1"))
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err = %v, want deadline exceeded", err)
+	var ae *klaviyo.APIError
+	if !errors.As(err, &ae) || !errors.Is(err, klaviyo.ErrRateLimited) || errors.Is(err, context.DeadlineExceeded) ||
+		ae.StatusCode != 429 || ae.RetryAfter != time.Hour || ae.Attempts != 1 {
+		t.Fatalf("err = %v, want the 429 *APIError at once", err)
 	}
-	// A Retry-After longer than the deadline stops at once too.
-	srv = newFake(t, klaviyotest.Config{Faults: klaviyotest.FaultSequence(klaviyotest.FaultThrottle), RetryAfter: 3600})
-	c = newClient(t, srv)
-	ctx2, cancel2 := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel2()
-	if err := c.CreateEvent(ctx2, deliveredEvent(t, "s1")); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err = %v, want deadline exceeded", err)
+	if ctx.Err() != nil || srv.Stats().Requests != 1 {
+		t.Fatalf("ctx %v after %d requests: did not fail at once", ctx.Err(), srv.Stats().Requests)
+	}
+	// The 429 paused the endpoint for an hour: the next call cannot be
+	// sent before the deadline either, and says so at once.
+	err = c.CreateEvent(ctx, deliveredEvent(t, "s2"))
+	if !errors.Is(err, klaviyo.ErrRateLimited) || errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+		t.Fatalf("paused endpoint: err = %v, ctx %v", err, ctx.Err())
+	}
+
+	// A backoff (an hour) longer than the deadline after a 500.
+	srv = newFake(t, klaviyotest.Config{Faults: func(klaviyotest.RequestInfo) klaviyotest.Fault { return klaviyotest.FaultServerError }})
+	c = newClient(t, srv, klaviyo.Options{Retry: klaviyo.RetryPolicy{MaxRetries: 5, MinWait: time.Hour, MaxWait: time.Hour}})
+	err = c.CreateEvent(ctx, deliveredEvent(t, "s1"))
+	if !errors.As(err, &ae) || !errors.Is(err, klaviyo.ErrUnavailable) || ae.StatusCode != 500 || ctx.Err() != nil {
+		t.Fatalf("err = %v, want the 500 *APIError at once", err)
+	}
+
+	// Without a deadline the wait starts, and cancelling ends it.
+	srv = newFake(t, klaviyotest.Config{Faults: func(klaviyotest.RequestInfo) klaviyotest.Fault { return klaviyotest.FaultServerError }})
+	c = newClient(t, srv, klaviyo.Options{Retry: klaviyo.RetryPolicy{MaxRetries: 5, MinWait: time.Hour, MaxWait: time.Hour}})
+	cctx, ccancel := context.WithCancel(context.Background())
+	go func() {
+		for srv.Stats().Requests == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		ccancel()
+	}()
+	if err := c.CreateEvent(cctx, deliveredEvent(t, "s1")); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+// "Retry-After: 0" (Klaviyo's "Expected available in 0 seconds") on every
+// answer: the client waits at least RetryPolicy.MinWait between attempts
+// instead of spending its retry budget back to back (it once spent it in
+// 2 ms). Only lower bounds on the gaps are checked; timers guarantee them.
+func TestRetryAfterZeroKeepsTheFloor(t *testing.T) {
+	throttled, err := os.ReadFile("testdata/error-429-throttled.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var arrivals []time.Time
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		arrivals = append(arrivals, time.Now())
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/vnd.api+json")
+		w.Header().Set("Retry-After", "0")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = w.Write(throttled)
+	}))
+	defer ts.Close()
+	const floor = 25 * time.Millisecond
+	c, err := klaviyo.New(testKey, klaviyo.Options{BaseURL: ts.URL, Retry: klaviyo.RetryPolicy{MaxRetries: 3, MinWait: floor, MaxWait: time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.CreateEvent(context.Background(), deliveredEvent(t, "s1"))
+	var ae *klaviyo.APIError
+	if !errors.As(err, &ae) || !errors.Is(err, klaviyo.ErrRateLimited) || ae.Attempts != 4 {
+		t.Fatalf("err = %v, want a 429 after 4 attempts", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i := 1; i < len(arrivals); i++ {
+		if gap := arrivals[i].Sub(arrivals[i-1]); gap < floor {
+			t.Errorf("attempt %d came %v after the previous one, below the floor %v", i+1, gap, floor)
+		}
+	}
+}
+
+// Options.Now reads Retry-After HTTP dates: a date 2 s after the client's
+// clock means a 2 s wait, whatever the machine's clock says.
+func TestRetryAfterDateUsesTheClock(t *testing.T) {
+	clock := time.Date(2030, 5, 1, 12, 0, 0, 0, time.UTC)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", clock.Add(2*time.Second).Format(http.TimeFormat))
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer ts.Close()
+	c, err := klaviyo.New(testKey, klaviyo.Options{BaseURL: ts.URL, Now: func() time.Time { return clock }, Retry: klaviyo.RetryPolicy{MaxRetries: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := deliveredEvent(t, "s1")
+	e.Time = clock.Add(-time.Hour)
+	var ae *klaviyo.APIError
+	if err := c.CreateEvent(context.Background(), e); !errors.As(err, &ae) || ae.RetryAfter != 2*time.Second {
+		t.Fatalf("err = %v, want Retry-After 2s read against the client's clock", err)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // FuzzParseErrorBody: any error body (JSON:API, other JSON, HTML, garbage)
@@ -43,24 +42,6 @@ func FuzzParseErrorBody(f *testing.F) {
 		}
 		_ = e.DuplicateProfileID()
 		_ = isJSONContentType(ct)
-	})
-}
-
-// FuzzParseRetryAfter: never panics, never negative, capped at a day (a
-// far-future HTTP date once meant a wait of 174 years).
-func FuzzParseRetryAfter(f *testing.F) {
-	for _, s := range []string{"1", "0", "120", "-3", "Wed, 21 Oct 2015 07:28:00 GMT", "", "1e3", "99999999999999999999"} {
-		f.Add(s)
-	}
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	f.Fuzz(func(t *testing.T, v string) {
-		d, ok := parseRetryAfter(v, now)
-		if ok && (d < 0 || d > 24*time.Hour) {
-			t.Fatalf("%q -> %v", v, d)
-		}
-		if !ok && d != 0 {
-			t.Fatalf("%q -> %v without ok", v, d)
-		}
 	})
 }
 

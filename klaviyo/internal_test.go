@@ -3,7 +3,6 @@ package klaviyo
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -71,38 +70,6 @@ func TestParseErrorNonJSON(t *testing.T) {
 		}
 		if strings.Contains(e.Error(), "<html") {
 			t.Errorf("message shows body: %s", e.Error())
-		}
-	}
-}
-
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for in, want := range map[string]time.Duration{
-		"1": time.Second, " 30 ": 30 * time.Second, "0": 0,
-		now.Add(5 * time.Second).Format(http.TimeFormat):  5 * time.Second,
-		now.Add(-5 * time.Second).Format(http.TimeFormat): 0,
-	} {
-		if got, ok := parseRetryAfter(in, now); !ok || got != want {
-			t.Errorf("%q: %v %v, want %v", in, got, ok, want)
-		}
-	}
-	for _, in := range []string{"", "-1", "soon", "1.5"} {
-		if _, ok := parseRetryAfter(in, now); ok {
-			t.Errorf("%q parsed", in)
-		}
-	}
-}
-
-func TestJitteredBackoff(t *testing.T) {
-	lo := func(n int64) int64 { return 0 }
-	hi := func(n int64) int64 { return n - 1 }
-	for attempt, want := range []time.Duration{500, 1000, 2000, 4000, 8000, 8000} {
-		want *= time.Millisecond
-		if got := jitteredBackoff(500*time.Millisecond, 8*time.Second, attempt, lo); got != want/2 {
-			t.Errorf("attempt %d low: %v want %v", attempt, got, want/2)
-		}
-		if got := jitteredBackoff(500*time.Millisecond, 8*time.Second, attempt, hi); got != want {
-			t.Errorf("attempt %d high: %v want %v", attempt, got, want)
 		}
 	}
 }

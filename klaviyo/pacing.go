@@ -2,24 +2,21 @@ package klaviyo
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"log/slog"
 	"math"
-	"math/rand/v2"
 	"net/http"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/postpurchase/postpurchase/internal/httpretry"
 )
 
-// errPacingDeadline: waiting for a rate-limit slot would overrun the
-// context deadline.
-var errPacingDeadline = errors.New("klaviyo: rate-limit wait would exceed the context deadline")
-
-func randInt64N(n int64) int64 { return rand.Int64N(n) }
+// errPacingDeadline: waiting for a rate-limit slot (or the pause a 429 set)
+// would overrun the context deadline. It matches ErrRateLimited.
+var errPacingDeadline = fmt.Errorf("%w: the rate-limit wait would exceed the context deadline", ErrRateLimited)
 
 // endpointState is the pacing state of one endpoint.
 type endpointState struct {
@@ -95,7 +92,7 @@ func (t *pacingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
 		level = slog.LevelWarn
-		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), t.now()); ok {
+		if d, ok := httpretry.ParseRetryAfter(resp.Header.Get("Retry-After"), t.now()); ok {
 			attrs = append(attrs, slog.Duration("retry_after", d))
 			if resp.StatusCode == http.StatusTooManyRequests {
 				ep.pause(time.Now().Add(d))
@@ -183,27 +180,4 @@ func reserveAll(lims []*rate.Limiter, now time.Time) time.Duration {
 		l.AllowN(now, 1)
 	}
 	return 0
-}
-
-// parseRetryAfter reads a Retry-After header: delay-seconds (Klaviyo) or an
-// HTTP date, capped at a day. ok is false when absent or unreadable.
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 {
-			return 0, false
-		}
-		if n > 86400 {
-			n = 86400
-		}
-		return time.Duration(n) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		d := min(max(t.Sub(now), 0), 24*time.Hour)
-		return d, true
-	}
-	return 0, false
 }

@@ -21,7 +21,8 @@ const MaxClockSkew = 5 * time.Minute
 // to smallN orders, shipments and returns.
 type agg struct {
 	currency string
-	counts   // no pointers: resetting it needs no write barriers
+	minor    int32 // minor units of currency
+	counts         // no pointers: resetting it needs no write barriers
 }
 
 type counts struct {
@@ -134,14 +135,32 @@ func (a *agg) setCurrency(field string, i int, cur string) error {
 		return nil
 	}
 	if a.currency == "" {
-		if _, ok := iso4217.MinorUnits(cur); !ok {
-			return histErr(field, i, "currency", "is not an ISO 4217 currency code")
+		minor, ok := iso4217.MinorUnits(cur)
+		if !ok {
+			return &HistoryError{Path: histPath(field, i, "currency"), Reason: "is not an ISO 4217 currency code", Err: ErrUnknownCurrency}
 		}
-		a.currency = cur
+		a.currency, a.minor = cur, minor
 		return nil
 	}
 	if cur != a.currency {
 		return histErr(field, i, "currency", "differs from the history's currency "+a.currency)
+	}
+	return nil
+}
+
+// amount checks a non-negative amount of the history against the
+// module's one money rule (internal/iso4217): a non-zero amount needs a
+// currency, and must be exact in its minor units and at most 10^15 of
+// them. cur has passed setCurrency, so it is "" or the history's currency.
+func (a *agg) amount(field string, i int, sub string, d decimal.Decimal, cur string) error {
+	if d.IsZero() {
+		return nil
+	}
+	if cur == "" {
+		return histErr(field, i, "currency", "is required with a non-zero "+sub)
+	}
+	if _, err := iso4217.ToUnits(d, a.minor); err != nil {
+		return &HistoryError{Path: histPath(field, i, sub), Reason: "is not an amount of " + cur, Err: err}
 	}
 	return nil
 }
@@ -178,6 +197,12 @@ func (a *agg) aggregate(h *History, now time.Time, model *clv.Model, sc *scratch
 			return histErr("cashback", -1, "redeemed", "must not be negative")
 		}
 		if err := a.setCurrency("cashback", -1, c.Currency); err != nil {
+			return err
+		}
+		if err := a.amount("cashback", -1, "issued", c.Issued, c.Currency); err != nil {
+			return err
+		}
+		if err := a.amount("cashback", -1, "redeemed", c.Redeemed, c.Currency); err != nil {
 			return err
 		}
 	}
@@ -282,6 +307,12 @@ func (a *agg) orders(h *History, sc *scratch) error {
 			if err := a.setCurrency("orders", i, o.Currency); err != nil {
 				return err
 			}
+		}
+		if err := a.amount("orders", i, "total", o.Total, o.Currency); err != nil {
+			return err
+		}
+		if err := a.amount("orders", i, "discount", o.Discount, o.Currency); err != nil {
+			return err
 		}
 		if o.ID != "" {
 			if ids != nil {
@@ -484,6 +515,9 @@ func (a *agg) returns(h *History) error {
 			return histErr("returns", i, "items", "must not be negative")
 		}
 		if err := a.setCurrency("returns", i, r.Currency); err != nil {
+			return err
+		}
+		if err := a.amount("returns", i, "value", r.Value, r.Currency); err != nil {
 			return err
 		}
 		a.nReturns++

@@ -29,16 +29,21 @@ const (
 // ParseConfig (overlaying DefaultConfig) or built in code, and validated
 // once by New. SIGNALS.md lists the defaults.
 //
-// The model: every present signal with a non-zero weight is normalised to
-// a strength s in [0, 1] (see Unit), oriented by its Direction, then
+// The model (Scorer.Score computes exactly this): every present signal
+// with a non-zero weight is normalised to a strength s in [0, 1] (see
+// Unit), and s₀ is the strength of its Neutral value. Its effect d is
+// s − s₀ for MoreValue/LessRisk signals and s₀ − s for LessValue/MoreRisk
+// ones, so d lies in [−1, 1] and is 0 at the neutral point. Then
 //
-//   - Value = 50 + 100 · Σ w·(s' − ½) / Σ w over present value-weighted
-//     signals, where s' = s for MoreValue/LessRisk signals and 1 − s for
-//     LessValue/MoreRisk ones (50 when none is present). Missing signals
-//     leave both sums, so they neither help nor hurt;
-//   - Risk = 100 · (1 − Π(1 − w·s)) · Π(1 − w'·s') — evidence from
-//     MoreRisk/LessValue signals combines like independent alarms (a
-//     noisy-OR); MoreValue/LessRisk signals with a risk weight damp it.
+//   - Value = 50 + 50 · Σ w·d / Σ w over the present signals with a value
+//     weight w, clamped to [0, 100]; 50 when none is present. Missing
+//     signals leave both sums, so they neither help nor hurt; a signal's
+//     Reason contribution is 50 · w·d / Σ w points;
+//   - Risk = 100 · (1 − Π(1 − e)) · Π(1 − e′), where each signal with a
+//     risk weight r and s > s₀ gives the evidence e = r·(s − s₀)/(1 − s₀)
+//     (at most 0.999): the first product runs over LessValue/MoreRisk
+//     signals, which combine like independent alarms (a noisy-OR), the
+//     second over MoreValue/LessRisk ones, which damp it.
 type Config struct {
 	// ValueWeights maps signal names to weights in [0, MaxValueWeight].
 	ValueWeights map[string]float64 `json:"value_weights"`
@@ -94,12 +99,14 @@ func (r Range) bounds() (lo, hi float64) {
 func ptr(v float64) *float64 { return &v }
 
 // DefaultConfig returns a fresh copy of the default configuration: the
-// default weights listed in SIGNALS.md and these tiers —
+// default weights listed in SIGNALS.md and these tiers, where a purchase
+// is a day with an order (same-day orders count once, as for the value
+// models; see Summary) —
 //
 //	risky   risk ≥ 60
-//	vip     risk < 60, order_count ≥ 2, value ≥ 65
-//	loyal   risk < 60, order_count ≥ 2, 55 ≤ value < 65
-//	new     risk < 60, order_count < 2
+//	vip     risk < 60, repeat_purchase_days ≥ 1, value ≥ 65
+//	loyal   risk < 60, repeat_purchase_days ≥ 1, 55 ≤ value < 65
+//	new     risk < 60, repeat_purchase_days < 1 (one purchase day) or no order at all
 //	regular everything else (the default)
 func DefaultConfig() Config {
 	c := Config{
@@ -120,9 +127,13 @@ func DefaultConfig() Config {
 		Default: TierRegular,
 		Rules: []TierRule{
 			{Tier: TierRisky, When: map[string]Range{"risk": {AtLeast: ptr(60)}}},
-			{Tier: TierVIP, When: map[string]Range{"risk": {Below: ptr(60)}, "order_count": {AtLeast: ptr(2)}, "value": {AtLeast: ptr(65)}}},
-			{Tier: TierLoyal, When: map[string]Range{"risk": {Below: ptr(60)}, "order_count": {AtLeast: ptr(2)}, "value": {AtLeast: ptr(55), Below: ptr(65)}}},
-			{Tier: TierNew, When: map[string]Range{"risk": {Below: ptr(60)}, "order_count": {Below: ptr(2)}}},
+			// order_count ≥ 1 follows from repeat_purchase_days ≥ 1; it is
+			// stated so that New can see these rules never overlap the
+			// last one.
+			{Tier: TierVIP, When: map[string]Range{"risk": {Below: ptr(60)}, "order_count": {AtLeast: ptr(1)}, "repeat_purchase_days": {AtLeast: ptr(1)}, "value": {AtLeast: ptr(65)}}},
+			{Tier: TierLoyal, When: map[string]Range{"risk": {Below: ptr(60)}, "order_count": {AtLeast: ptr(1)}, "repeat_purchase_days": {AtLeast: ptr(1)}, "value": {AtLeast: ptr(55), Below: ptr(65)}}},
+			{Tier: TierNew, When: map[string]Range{"risk": {Below: ptr(60)}, "repeat_purchase_days": {Below: ptr(1)}}},
+			{Tier: TierNew, When: map[string]Range{"risk": {Below: ptr(60)}, "order_count": {Below: ptr(1)}}},
 		},
 	}
 	return c

@@ -3,7 +3,8 @@ package scoring
 import (
 	"errors"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/postpurchase/postpurchase/internal/iso4217"
 )
 
 // Sentinel errors, usable with errors.Is.
@@ -21,6 +22,15 @@ var (
 	// 1e-400 would silently switch its signal off). It is the Err of a
 	// *ConfigError and matches ErrInvalidConfig too.
 	ErrInexactNumber = errors.New("scoring: number not representable as float64")
+	// ErrUnknownCurrency is the Err of a *HistoryError whose currency is
+	// not an ISO 4217 code of the module's table (internal/iso4217).
+	ErrUnknownCurrency = iso4217.ErrUnknownCurrency
+	// ErrTooPrecise is the Err of a *HistoryError whose amount has more
+	// decimal places than its currency's minor units (12.505 USD).
+	ErrTooPrecise = iso4217.ErrInexact
+	// ErrTooLarge is the Err of a *HistoryError whose amount exceeds 10^15
+	// minor units of its currency.
+	ErrTooLarge = iso4217.ErrTooLarge
 	// ErrInvalidSignal marks a custom signal that cannot be registered, or
 	// that returned a non-finite value while scoring.
 	ErrInvalidSignal = errors.New("scoring: invalid signal")
@@ -100,6 +110,10 @@ func (e *SignalError) Unwrap() error { return e.Err }
 func (e *SignalError) Is(target error) bool { return target == ErrInvalidSignal }
 
 func histErr(field string, idx int, sub, reason string) error {
+	return &HistoryError{Path: histPath(field, idx, sub), Reason: reason}
+}
+
+func histPath(field string, idx int, sub string) string {
 	f := field
 	if idx >= 0 {
 		f += "[" + strconv.Itoa(idx) + "]"
@@ -107,22 +121,12 @@ func histErr(field string, idx int, sub, reason string) error {
 	if sub != "" {
 		f += "." + sub
 	}
-	return &HistoryError{Path: f, Reason: reason}
+	return f
 }
 
 // maxEcho is the most bytes of an input value an error text repeats.
 const maxEcho = 64
 
-// clip returns s cut to at most maxEcho bytes (on a UTF-8 boundary) and
-// "…" when it was longer: every input value an error text repeats goes
-// through it.
-func clip(s string) string {
-	if len(s) <= maxEcho {
-		return s
-	}
-	n := maxEcho
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
-}
+// clip is the module's one rule for echoed input (iso4217.Clip): at most
+// 64 bytes, cut on a rune boundary, then "…".
+func clip(s string) string { return iso4217.Clip(s) }

@@ -1,9 +1,11 @@
 package scoring_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log"
+	"math/rand/v2"
 	"time"
 
 	"github.com/postpurchase/postpurchase/scoring"
@@ -37,7 +39,7 @@ func Example() {
 		fmt.Printf("%+.1f %s: %s\n", r.Contribution, r.Effect, r)
 	}
 	// Output:
-	// tier risky, value 54, risk 75
+	// tier risky, value 56, risk 75
 	// +24.8 risk: payment risk score 71/100
 	// +17.2 risk: 2 claims per order
 	// +12.0 risk: 2 item-not-received claims in 60 days
@@ -85,7 +87,7 @@ func Example_customSignal() {
 	// Output:
 	// loyal
 	// 9 months on the subscription
-	// €48.00 spent in total
+	// last order 31 days ago
 }
 
 // Configuration errors name the JSON path.
@@ -111,4 +113,41 @@ func ExampleTier() {
 	fmt.Println(string(b), err)
 	// Output:
 	// vip scoring: unknown tier "gold" (want vip, loyal, regular, new or risky)
+}
+
+// A host fits the value models on its own customers from the same
+// Histories it scores, then scores with the fitted model attached.
+func ExampleFitModel() {
+	r := rand.New(rand.NewPCG(1, 2))
+	var hs []*scoring.History
+	for range 300 { // a small synthetic shop: each customer buys at her own pace, some stop
+		h := &scoring.History{Orders: []scoring.Order{}}
+		gap := 10 + r.IntN(120)
+		for at := now.AddDate(0, 0, -1-r.IntN(365)); at.Before(now); at = at.AddDate(0, 0, 1+r.IntN(2*gap)) {
+			h.Orders = append(h.Orders, scoring.Order{PlacedAt: at, Total: decimal.NewFromInt(int64(15 + r.IntN(60))), Currency: "USD"})
+			if r.IntN(3) == 0 {
+				break
+			}
+		}
+		hs = append(hs, h)
+	}
+	hs = append(hs, &scoring.History{}) // a signed-up customer who never bought
+	fit, err := scoring.FitModel(context.Background(), now, hs, scoring.FitOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("customers:", fit.Purchases.Customers, "without a purchase:", fit.NoPurchase, "currency:", fit.Model.Currency)
+	s, err := scoring.New(scoring.DefaultConfig(), scoring.Options{Model: fit.Model})
+	if err != nil {
+		log.Fatal(err)
+	}
+	sc, err := s.Score(now, hs[0])
+	if err != nil {
+		log.Fatal(err)
+	}
+	p, _ := sc.Signals.Get("expected_purchases_12_months")
+	fmt.Printf("customer 0: %d orders, %.1f expected in the next 12 months, tier %s\n", len(hs[0].Orders), p, sc.Tier)
+	// Output:
+	// customers: 300 without a purchase: [300] currency: USD
+	// customer 0: 3 orders, 1.3 expected in the next 12 months, tier regular
 }

@@ -57,7 +57,9 @@ type Order struct {
 	PlacedAt time.Time       // required
 	Total    decimal.Decimal // amount charged after discounts, ≥ 0
 	Currency string          // ISO 4217 code of Total and Discount
-	Discount decimal.Decimal // discount granted, ≥ 0; zero = none or unknown
+	// Discount is the discount granted, ≥ 0; zero = none or unknown, so
+	// discount_share is missing while every order's Discount is zero.
+	Discount decimal.Decimal
 	// Items is the number of units bought; 0 = unknown.
 	Items      int
 	Categories []string // product categories in the order

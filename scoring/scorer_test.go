@@ -146,7 +146,7 @@ func TestScoreLoyalAndRisky(t *testing.T) {
 		t.Errorf("loyal %.1f/%.1f vs risky %.1f/%.1f", loyal.Value, loyal.Risk, risky.Value, risky.Risk)
 	}
 	lt := strings.Join(reasonTexts(loyal), "; ")
-	if !strings.Contains(lt, "10 orders in 14 months") || !strings.Contains(lt, "$845.00 spent in total") {
+	if !strings.Contains(lt, "came back to buy on 9 more days") || !strings.Contains(lt, "$845.00 spent in total") {
 		t.Errorf("loyal reasons: %s", lt)
 	}
 	rt := strings.Join(reasonTexts(risky), "; ")
@@ -211,7 +211,7 @@ func TestOnlyOrdersAndMissing(t *testing.T) {
 	if sc.Value <= 55 {
 		t.Errorf("10 orders only: value %.1f, want a clearly positive score", sc.Value)
 	}
-	for _, name := range []string{"return_rate", "late_deliveries", "chargebacks", "email_open_rate", "probability_alive", "net_spent"} {
+	for _, name := range []string{"return_rate", "late_deliveries", "chargebacks", "email_open_rate", "probability_alive", "net_spent", "discount_share"} {
 		if _, ok := sc.Signals.Get(name); ok {
 			t.Errorf("%s present without its inputs", name)
 		}
@@ -235,6 +235,61 @@ func TestOnlyOrdersAndMissing(t *testing.T) {
 	}
 	if sc4, err := s.Score(testNow, nil); err != nil || sc4.Value != 50 {
 		t.Errorf("nil history: %+v %v", sc4, err)
+	}
+}
+
+// A zero Discount means "none or unknown": discount_share is missing until
+// some order records a discount, then zeros count as none.
+func TestDiscountShareUnknown(t *testing.T) {
+	s := mustScorer(t)
+	h := &History{Orders: loyalHistory().Orders}
+	sc, err := s.Score(testNow, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := sc.Signals.Get("discount_share"); ok {
+		t.Errorf("discount_share = %v with no discount recorded, want missing", v)
+	}
+	h.Orders[0].Discount = usd("15.50") // 845 charged in total, 860.50 list
+	sc, err = s.Score(testNow, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := sc.Signals.Get("discount_share"); !ok || math.Abs(v-15.5/860.5) > 1e-12 {
+		t.Errorf("discount_share = %v, %v; want %v", v, ok, 15.5/860.5)
+	}
+}
+
+// A purchase is a day with an order, for the tiers as for the value
+// models: two orders on one day are one purchase, and the customer is
+// still new; a second day makes a repeat customer.
+func TestSameDayOrdersArePurchaseOnce(t *testing.T) {
+	s := mustScorer(t)
+	day := testNow.AddDate(0, 0, -30).Truncate(24 * time.Hour)
+	h := &History{Orders: []Order{
+		{ID: "1", PlacedAt: day.Add(9 * time.Hour), Total: usd("400"), Currency: "USD"},
+		{ID: "2", PlacedAt: day.Add(15 * time.Hour), Total: usd("400"), Currency: "USD"},
+	}}
+	sc, err := s.Score(testNow, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, ok, err := Summary(testNow, h, 0)
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if sc.Tier != TierNew || sum.Frequency != 0 {
+		t.Errorf("two orders on one day: tier %s, BG/NBD frequency %d; want new, 0", sc.Tier, sum.Frequency)
+	}
+	h.Orders[1].PlacedAt = day.Add(33 * time.Hour) // the next UTC day
+	sc, _ = s.Score(testNow, h)
+	sum, _, _ = Summary(testNow, h, 0)
+	if sc.Tier == TierNew || sum.Frequency != 1 {
+		t.Errorf("orders on two days: tier %s, frequency %d; want not new, 1", sc.Tier, sum.Frequency)
+	}
+	// No order at all (known): new, as before.
+	if sc, _ := s.Score(testNow, &History{Orders: []Order{}}); sc.Tier != TierNew {
+		t.Errorf("no orders: tier %s, want new", sc.Tier)
 	}
 }
 
@@ -296,10 +351,40 @@ func TestHistoryErrors(t *testing.T) {
 			t.Errorf("%s: error leaks an identifier: %v", c.field, err)
 		}
 	}
+	// Money follows the module's one rule (internal/iso4217).
+	for _, c := range []struct {
+		field string
+		err   error
+		mut   func(h *History)
+	}{
+		{"orders[2].total", ErrTooPrecise, func(h *History) { h.Orders[2].Total = usd("12.505") }},
+		{"orders[2].total", ErrTooLarge, func(h *History) { h.Orders[2].Total = usd("1e14") }},
+		{"orders[0].discount", ErrTooPrecise, func(h *History) { h.Orders[0].Discount = usd("0.001") }},
+		{"orders[0].currency", ErrUnknownCurrency, func(h *History) { h.Orders[0].Currency = "XTS" }},
+		{"returns[0].value", ErrTooPrecise, func(h *History) { h.Returns[0].Value = usd("1.001") }},
+		{"orders[5].currency", nil, func(h *History) { h.Orders[5].Currency = "" }},
+	} {
+		h := loyalHistory()
+		c.mut(h)
+		_, err := s.Score(testNow, h)
+		var he *HistoryError
+		if !errors.As(err, &he) || he.Path != c.field || (c.err != nil && !errors.Is(err, c.err)) || !errors.Is(err, ErrInvalidHistory) {
+			t.Errorf("%s: err = %v", c.field, err)
+		}
+	}
+	jpy := &History{Orders: []Order{{PlacedAt: testNow.AddDate(0, 0, -3), Total: usd("1200"), Currency: "JPY"}}}
+	if _, err := s.Score(testNow, jpy); err != nil {
+		t.Errorf("1200 JPY: %v", err)
+	}
+	jpy.Orders[0].Total = usd("1200.5")
+	if _, err := s.Score(testNow, jpy); !errors.Is(err, ErrTooPrecise) {
+		t.Errorf("1200.5 JPY: %v", err)
+	}
+
 	// Many orders (heap path) still find duplicates.
 	h := &History{}
 	for i := range 100 {
-		h.Orders = append(h.Orders, Order{ID: strconv.Itoa(i), PlacedAt: testNow.AddDate(0, 0, -i), Total: usd("1")})
+		h.Orders = append(h.Orders, Order{ID: strconv.Itoa(i), PlacedAt: testNow.AddDate(0, 0, -i), Total: usd("1"), Currency: "USD"})
 	}
 	h.Orders[77].ID = "5"
 	if _, err := s.Score(testNow, h); err == nil || !strings.Contains(err.Error(), "orders[77].id") {

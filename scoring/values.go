@@ -56,7 +56,10 @@ func (a *agg) values(h *History, out *[nBuiltin]float64) {
 	out[sigAverageOrderValue] = ifOK(hasOrders(a), a.total/float64(a.nOrders))
 	out[sigLargestOrderValue] = ifOK(hasOrders(a), a.maxOrder)
 	out[sigAverageDaysBetweenOrders] = ifOK(hasOrders(a) && a.distinctDays > 1, float64(a.lastDay-a.firstDay)/float64(a.distinctDays-1))
-	out[sigDiscountShare] = ifOK(hasOrders(a) && a.total+a.discount > 0, a.discount/(a.total+a.discount))
+	// A zero Discount means "none or unknown" (History): the share is
+	// missing until some order records a discount, which shows the host
+	// records them, and then zeros count as none.
+	out[sigDiscountShare] = ifOK(hasOrders(a) && a.discount > 0, a.discount/(a.total+a.discount))
 	out[sigCanceledOrders] = ifOK(a.hasOrders, float64(a.nCanceled))
 	out[sigDistinctCategories] = ifOK(hasOrders(a) && a.categories > 0, float64(a.categories))
 	out[sigAccountAgeDays], out[sigMarketingConsent], out[sigEmailVerified], out[sigVIPTag] = nan, nan, nan, nan

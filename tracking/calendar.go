@@ -81,7 +81,7 @@ func (d *Date) UnmarshalText(b []byte) error {
 	}
 	t, err := time.Parse(time.DateOnly, string(b))
 	if err != nil {
-		return fmt.Errorf("tracking: date %q: want YYYY-MM-DD", truncate(string(b), 32))
+		return &DecodeError{Reason: "date " + quote(string(b)) + ": want YYYY-MM-DD", Err: err}
 	}
 	*d = DateOf(t)
 	return nil

@@ -3,6 +3,8 @@ package tracking
 import (
 	"errors"
 	"strconv"
+
+	"github.com/postpurchase/postpurchase/internal/iso4217"
 )
 
 // Sentinel errors, for errors.Is. The typed errors below unwrap to them.
@@ -30,11 +32,12 @@ var (
 // (its index in the batch), which field, and the cause. It unwraps to
 // ErrInvalidEvent, or to ErrTooManyEvents.
 type EventError struct {
-	// Index is the event's position in the Apply call (or in
-	// Tracking.Events for ApplyTracking).
+	// Index is the event's position in the Apply or ApplyAt call (or in
+	// Tracking.Events for Update); -1 for the carrier's estimate (Update).
 	Index int
-	// Field is the offending field: "time" or "status"; empty when the
-	// event as a whole was refused (ErrTooManyEvents).
+	// Field is the offending field: "time", "status", "reason" or
+	// "estimate"; empty when the event as a whole was refused
+	// (ErrTooManyEvents).
 	Field string
 	// Reason says what is wrong with it, in a few words.
 	Reason string
@@ -62,45 +65,53 @@ func (e *EventError) Unwrap() error { return e.Err }
 
 // DecodeError reports a stored shipment that could not be decoded: the JSON
 // path of the offending value (such as "events[3].time") and why. It
-// unwraps to ErrInvalidShipment and, when there is one, to the underlying
-// cause (a *json.SyntaxError, a *time.ParseError, ...).
+// matches ErrInvalidShipment (errors.Is) and unwraps to the underlying
+// cause when there is one (a *json.SyntaxError, a *time.ParseError, ...).
+// Its text echoes at most 64 bytes of any input value.
 type DecodeError struct {
 	// Path is the JSON path of the value, "" for the document as a whole.
+	// Keys from the input are clipped to 64 bytes.
 	Path string
-	// Reason says what is wrong, when there is no underlying error.
+	// Reason says what is wrong, in a few words.
 	Reason string
 	// Err is the underlying cause, or nil.
 	Err error
 }
 
 // Error formats the error as "tracking: decode shipment events[3].time: ...".
+// The cause's own text is not repeated (it may echo the input without
+// bound); see Err.
 func (e *DecodeError) Error() string {
 	s := "tracking: decode shipment"
 	if e.Path != "" {
 		s += " " + e.Path
 	}
-	if e.Reason != "" {
+	switch {
+	case e.Reason != "":
 		s += ": " + e.Reason
-	}
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
+	case e.Err != nil:
+		s += ": " + iso4217.Clip(e.Err.Error())
 	}
 	return s
 }
 
-// Unwrap returns ErrInvalidShipment and the cause, if any.
-func (e *DecodeError) Unwrap() []error {
-	if e.Err != nil {
-		return []error{ErrInvalidShipment, e.Err}
-	}
-	return []error{ErrInvalidShipment}
-}
+// Unwrap returns the cause, if any.
+func (e *DecodeError) Unwrap() error { return e.Err }
 
-// ConfigError names a configuration field that is out of range. It unwraps
-// to ErrInvalidConfig.
+// Is reports whether target is ErrInvalidShipment.
+func (e *DecodeError) Is(target error) bool { return target == ErrInvalidShipment }
+
+// ConfigError names a configuration field that is out of range. It
+// matches ErrInvalidConfig (errors.Is).
 type ConfigError struct {
-	Field  string
+	// Field is the Go path of the field in Config or Options, such as
+	// "Detectors.DomesticStall" or "Carriers[2]"; keys from the input are
+	// clipped to 64 bytes.
+	Field string
+	// Reason says what is wrong.
 	Reason string
+	// Err is a more specific cause, or nil.
+	Err error
 }
 
 // Error formats the error as "tracking: config Detectors.DomesticStall: must not be negative".
@@ -108,14 +119,12 @@ func (e *ConfigError) Error() string {
 	return "tracking: config " + e.Field + ": " + e.Reason
 }
 
-// Unwrap returns ErrInvalidConfig.
-func (e *ConfigError) Unwrap() error { return ErrInvalidConfig }
+// Unwrap returns the cause, if any.
+func (e *ConfigError) Unwrap() error { return e.Err }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
-}
+// Is reports whether target is ErrInvalidConfig.
+func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
 
-func itoa(i int) string { return strconv.Itoa(i) }
+// quote returns s clipped as iso4217.Clip does (the module's rule for
+// echoed input), in double quotes with Go escapes.
+func quote(s string) string { return strconv.Quote(iso4217.Clip(s)) }

@@ -1,14 +1,15 @@
 package tracking
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/internal/iso4217"
 )
 
 // FormatVersion is the version of the stored JSON layout that MarshalJSON
@@ -80,15 +81,26 @@ func (s *Shipment) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON decodes a stored shipment and checks it: every event as
-// Apply would, milestone and delay kinds, IDs and times, estimates. Any
-// problem is a *DecodeError naming the JSON path, and s is left unchanged.
+// Apply would, milestone and delay kinds, IDs and times, estimates. It is
+// strict where encoding/json is not: a key the layout does not have (or
+// spelled in another letter case), a key given twice in one object, more
+// than 10000 events (refused before any is decoded) and a UTC offset of 24
+// hours or more are refused. Any problem is a *DecodeError naming the JSON
+// path, and s is left unchanged.
 // The derived state (status, delivered time...) is recomputed from the
 // events; the status written by MarshalJSON is ignored. Rules are not
 // stored: the decoded shipment uses the defaults until UseRules.
 func (s *Shipment) UnmarshalJSON(b []byte) error {
+	if json.Valid(b) {
+		// Syntax errors are left to json.Unmarshal, which finds them
+		// before decoding anything.
+		if err := strictCheck(b); err != nil {
+			return err
+		}
+	}
 	var w shipmentJSON
 	if err := json.Unmarshal(b, &w); err != nil {
-		return &DecodeError{Path: jsonPath(err), Err: err}
+		return decodeError(err)
 	}
 	if w.Format < 0 || w.Format > FormatVersion {
 		return &DecodeError{Path: "format", Reason: "unsupported format " + strconv.Itoa(w.Format)}
@@ -109,8 +121,8 @@ func (s *Shipment) UnmarshalJSON(b []byte) error {
 	for i, raw := range w.Events {
 		path := "events[" + strconv.Itoa(i) + "]"
 		var e carriers.Event
-		if err := strictElem(raw, &e); err != nil {
-			return &DecodeError{Path: path, Err: err}
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return decodeError(err).under(path)
 		}
 		if field, why := defaultRules.validate(time.Time{}, &e); field != "" {
 			return &DecodeError{Path: path + "." + field, Reason: why}
@@ -120,8 +132,8 @@ func (s *Shipment) UnmarshalJSON(b []byte) error {
 	for i, raw := range w.Milestones {
 		path := "milestones[" + strconv.Itoa(i) + "]"
 		var m Milestone
-		if err := strictElem(raw, &m); err != nil {
-			return &DecodeError{Path: path, Err: err}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return decodeError(err).under(path)
 		}
 		switch {
 		case m.Kind == 0:
@@ -140,8 +152,8 @@ func (s *Shipment) UnmarshalJSON(b []byte) error {
 	for i, raw := range w.Delays {
 		path := "delays[" + strconv.Itoa(i) + "]"
 		var d Delay
-		if err := strictElem(raw, &d); err != nil {
-			return &DecodeError{Path: path, Err: err}
+		if err := json.Unmarshal(raw, &d); err != nil {
+			return decodeError(err).under(path)
 		}
 		switch {
 		case d.Kind == 0:
@@ -186,21 +198,41 @@ func (s *Shipment) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// strictElem decodes one array element.
-func strictElem(raw json.RawMessage, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(v); err != nil {
-		return err
+// decodeError turns an encoding/json error into a *DecodeError with the
+// JSON path when it has one, and a reason that echoes no more than
+// iso4217.Clip allows of the input.
+func decodeError(err error) *DecodeError {
+	var de *DecodeError
+	if errors.As(err, &de) {
+		return de // from an UnmarshalText of ours
 	}
-	return nil
+	d := &DecodeError{Err: err}
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	var pe *time.ParseError
+	switch {
+	case errors.As(err, &te):
+		d.Path = te.Field
+		d.Reason = "want " + te.Type.String() + ", got JSON " + te.Value
+	case errors.As(err, &se):
+		d.Reason = "invalid JSON at offset " + strconv.FormatInt(se.Offset, 10)
+	case errors.As(err, &pe):
+		d.Reason = "not an RFC 3339 time: " + strconv.Quote(iso4217.Clip(pe.Value))
+	default:
+		d.Reason = "invalid value"
+	}
+	return d
 }
 
-// jsonPath extracts the JSON path from an encoding/json error when it has
-// one.
-func jsonPath(err error) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		return te.Field
+// under prefixes the error's path with the path of the element it is in.
+func (e *DecodeError) under(path string) *DecodeError {
+	switch {
+	case e.Path == "":
+		e.Path = path
+	case strings.HasPrefix(e.Path, "["):
+		e.Path = path + e.Path
+	default:
+		e.Path = path + "." + e.Path
 	}
-	return ""
+	return e
 }

@@ -118,5 +118,3 @@ type Milestone struct {
 	// Event is that earliest event.
 	Event carriers.Event `json:"event"`
 }
-
-func quote(s string) string { return "\"" + truncate(s, 32) + "\"" }

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/postpurchase/postpurchase/carriers"
 )
@@ -50,9 +52,12 @@ import (
 // StatusExpired events are kept and change nothing else.
 //
 // Rejected events (see EventError): a zero time, a time before 2000 or more
-// than MaxClockSkew after now (after 2100 when no now is known), an
-// undefined Status or Reason value. They are skipped; the valid events of
-// the same call are applied.
+// than MaxClockSkew after now (after 2100 when no now is known), a UTC
+// offset of 24 hours or more or not in whole minutes (time.Parse accepts
+// "+24:30", which could then never be stored), an undefined Status or
+// Reason value. They are skipped; the valid events of the same call are
+// applied. Carrier texts that are not valid UTF-8 are stored with U+FFFD
+// in place of the invalid bytes, as JSON would store them.
 type Shipment struct {
 	// ID is the host's identifier for the shipment, optional. Milestone
 	// and delay IDs are derived from ID, Carrier, TrackingNumber and OrderID, so
@@ -241,8 +246,10 @@ func (c *Changes) Empty() bool {
 // Check, whichever is later, since no clock is given; use ApplyAt when the
 // current time is known. See the Shipment
 // doc for event identity, ordering and what is rejected: the returned error
-// is an *EventError (or several joined) naming each rejected event; the
-// valid events are applied regardless.
+// is an *EventError (or several joined) naming each rejected event — at
+// most eight, then one that counts the rest, and one for all the events
+// refused with ErrTooManyEvents — so its text stays short whatever the
+// input; the valid events are applied regardless.
 func (s *Shipment) Apply(events ...carriers.Event) (Changes, error) {
 	return s.apply(time.Time{}, events, false)
 }
@@ -258,7 +265,10 @@ func (s *Shipment) ApplyAt(now time.Time, events ...carriers.Event) (Changes, er
 // events, and its delivery estimate (recorded as the latest; the first one
 // seen is kept for the estimate-slipped detector). Service is filled in
 // from the result when the shipment has none. A result for another carrier
-// or number is refused with ErrWrongShipment and nothing is applied.
+// or number is refused with ErrWrongShipment and nothing is applied. An
+// estimate whose times could not be stored (a UTC offset of 24 hours or
+// more) is ignored with an *EventError whose Index is -1; the events are
+// applied regardless.
 func (s *Shipment) Update(now time.Time, t *carriers.Tracking) (Changes, error) {
 	if t == nil {
 		return Changes{Status: s.f.status}, nil
@@ -269,7 +279,10 @@ func (s *Shipment) Update(now time.Time, t *carriers.Tracking) (Changes, error) 
 			ErrWrongShipment, quote(t.Carrier), quote(t.TrackingNumber), quote(s.Carrier), quote(s.TrackingNumber))
 	}
 	estChanged, outside := false, false
-	if e := t.Estimate; e != nil && !e.Start.IsZero() && !e.End.IsZero() && !e.End.Before(e.Start) {
+	var estErr error
+	if e := t.Estimate; e != nil && (!encodableOffset(e.Start) || !encodableOffset(e.End)) {
+		estErr = &EventError{Index: -1, Field: "estimate", Reason: "UTC offset out of range or not in whole minutes", Err: ErrInvalidEvent}
+	} else if e != nil && !e.Start.IsZero() && !e.End.IsZero() && !e.End.Before(e.Start) {
 		if s.estimate == nil || !sameEstimate(*s.estimate, *e) {
 			s.estimate = cloneEstimate(e)
 			estChanged = true
@@ -284,6 +297,13 @@ func (s *Shipment) Update(now time.Time, t *carriers.Tracking) (Changes, error) 
 	}
 	ch, err := s.apply(now, t.Events, estChanged || outside)
 	ch.EstimateChanged = estChanged
+	if estErr != nil {
+		if err == nil {
+			err = estErr
+		} else {
+			err = errors.Join(estErr, err)
+		}
+	}
 	return ch, err
 }
 
@@ -311,11 +331,27 @@ func (s *Shipment) apply(now time.Time, events []carriers.Event, outside bool) (
 	before := s.f.status
 	ch := Changes{}
 	var errs []error
+	var fullErr *EventError // the first event refused for ErrTooManyEvents
+	refused, omitted, firstOmitted := 0, 0, 0
 	mergedAny := false
 	for i := range events {
 		e := &events[i]
+		if !validUTF8(e) {
+			// Stored as JSON would read it back, so that the same
+			// carrier event is recognised after a reload.
+			c := *e
+			toValidUTF8(&c)
+			e = &c
+		}
 		if field, why := r.validate(now, e); field != "" {
-			errs = append(errs, &EventError{Index: i, Field: field, Reason: why, Err: ErrInvalidEvent})
+			if len(errs) < maxEventErrors {
+				errs = append(errs, &EventError{Index: i, Field: field, Reason: why, Err: ErrInvalidEvent})
+			} else {
+				if omitted == 0 {
+					firstOmitted = i
+				}
+				omitted++
+			}
 			continue
 		}
 		switch s.insert(e, r.cfg.MaxEvents) {
@@ -327,8 +363,18 @@ func (s *Shipment) apply(now time.Time, events []carriers.Event, outside bool) (
 			ch.Duplicates++
 			mergedAny = true
 		case full:
-			errs = append(errs, &EventError{Index: i, Err: ErrTooManyEvents})
+			if refused++; fullErr == nil {
+				fullErr = &EventError{Index: i, Err: ErrTooManyEvents}
+				errs = append(errs, fullErr)
+			}
 		}
+	}
+	if refused > 1 {
+		fullErr.Reason = strconv.Itoa(refused) + " new events refused, from this one on"
+	}
+	if omitted > 0 {
+		errs = append(errs, &EventError{Index: firstOmitted,
+			Reason: "and " + strconv.Itoa(omitted) + " more invalid events from this one on, not listed", Err: ErrInvalidEvent})
 	}
 	if ch.Added > 0 || mergedAny {
 		s.f = s.derive()
@@ -366,6 +412,8 @@ func (r *Rules) validate(now time.Time, e *carriers.Event) (field, why string) {
 		return "time", "after 2100"
 	case !now.IsZero() && e.Time.After(now.Add(r.cfg.MaxClockSkew)):
 		return "time", "too far in the future"
+	case !encodableOffset(e.Time):
+		return "time", "UTC offset out of range or not in whole minutes"
 	case !e.Status.Valid():
 		return "status", "undefined status value"
 	case !e.Reason.Valid():
@@ -373,6 +421,35 @@ func (r *Rules) validate(now time.Time, e *carriers.Event) (field, why string) {
 	}
 	return "", ""
 }
+
+// encodableOffset reports whether t's UTC offset can be written in RFC
+// 3339 and read back: under 24 hours, in whole minutes. (time.Parse
+// accepts "+24:00" to "+24:59", which Time.MarshalJSON refuses; an offset
+// with seconds would be rounded, moving the instant.)
+func encodableOffset(t time.Time) bool {
+	_, off := t.Zone()
+	return off > -86400 && off < 86400 && off%60 == 0
+}
+
+// validUTF8 reports whether the event's texts are valid UTF-8.
+func validUTF8(e *carriers.Event) bool {
+	l := &e.Location
+	return utf8.ValidString(e.Code) && utf8.ValidString(e.Description) && utf8.ValidString(l.City) &&
+		utf8.ValidString(l.State) && utf8.ValidString(l.PostalCode) && utf8.ValidString(l.Country)
+}
+
+// toValidUTF8 replaces invalid UTF-8 in the event's texts with U+FFFD, as
+// encoding/json does when it writes them.
+func toValidUTF8(e *carriers.Event) {
+	l := &e.Location
+	for _, p := range []*string{&e.Code, &e.Description, &l.City, &l.State, &l.PostalCode, &l.Country} {
+		*p = strings.ToValidUTF8(*p, "\uFFFD")
+	}
+}
+
+// maxEventErrors bounds the *EventErrors one call returns; the rest are
+// counted in a last one.
+const maxEventErrors = 8
 
 type insertResult uint8
 

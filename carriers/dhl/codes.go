@@ -59,12 +59,23 @@ var parcelDECodes = map[string]mapping{
 	"GT": {carriers.StatusUnknown, carriers.ReasonNone},            // money transfer
 }
 
+// parcelDECauses holds the parcel-de codes whose text names a cause although
+// their own status is a normal one: when DHL's statusCode "failure" says
+// the event went wrong, the cause is the reason.
+var parcelDECauses = map[string]carriers.Reason{
+	"ZO": carriers.ReasonCustoms, // customs
+}
+
 // classify maps one DHL status object (a shipment's status or an event):
 // the parcel-de short code in status when there is one, else statusCode.
 // returned is the shipment's returnFlag: DHL shows a shipment returned to
 // its sender as statusCode delivered with returnFlag true (DHL support
 // article 47001251916), so a delivery of a returned shipment is
-// StatusReturnToSender/ReasonReturned. code is the raw code to keep.
+// StatusReturnToSender/ReasonReturned. statusCode "failure" is DHL's
+// coarse verdict: it makes a parcel-de code that only says the parcel is
+// moving an exception, with the cause that code names (see
+// parcelDECauses), so neither the failure nor the cause is lost. code is
+// the raw code to keep.
 func classify(e *event, returned bool) (m mapping, code string) {
 	if e == nil {
 		return mapping{}, ""
@@ -73,6 +84,12 @@ func classify(e *event, returned bool) (m mapping, code string) {
 	short := strings.ToUpper(e.Status.Trim())
 	if pm, ok := parcelDECodes[short]; ok {
 		m, code = pm, short
+		if sc == "failure" && (m.status == carriers.StatusInfoReceived || m.status == carriers.StatusInTransit || m.status == carriers.StatusOutForDelivery) {
+			m = mapping{carriers.StatusException, carriers.ReasonOther}
+			if c, ok := parcelDECauses[short]; ok {
+				m.reason = c
+			}
+		}
 	} else {
 		m, code = statusCodes[sc], e.StatusCode.Trim()
 		if isShortCode(short) {

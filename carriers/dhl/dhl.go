@@ -3,7 +3,6 @@ package dhl
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -120,7 +119,7 @@ func New(apiKey string, opts Options) (*Carrier, error) {
 	}
 	for name, cc := range map[string]string{"Options.RequesterCountryCode": opts.RequesterCountryCode, "Options.OriginCountryCode": opts.OriginCountryCode} {
 		if cc != "" && len(strings.TrimSpace(cc)) != 2 {
-			return nil, carrierhttp.OptionError(Code, name, fmt.Sprintf("%q is not ISO 3166-1 alpha-2", carrierhttp.Clip(cc, 16)))
+			return nil, carrierhttp.OptionError(Code, name, errors.New("not an ISO 3166-1 alpha-2 code"))
 		}
 	}
 	log := opts.Logger

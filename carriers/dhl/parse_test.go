@@ -279,3 +279,24 @@ func TestEmptyEventDropped(t *testing.T) {
 		t.Fatalf("events %+v: want the empty event dropped", got[0].Events)
 	}
 }
+
+// TestFailureKeepsCause checks that statusCode "failure" (DHL's coarse
+// verdict) and the cause a parcel-de code names both survive.
+func TestFailureKeepsCause(t *testing.T) {
+	for _, tc := range []struct {
+		sc, short string
+		want      mapping
+	}{
+		{"failure", "ZO", mapping{carriers.StatusException, carriers.ReasonCustoms}},
+		{"transit", "ZO", mapping{carriers.StatusInTransit, carriers.ReasonNone}},
+		{"failure", "NB", mapping{carriers.StatusException, carriers.ReasonOther}},
+		{"failure", "ZN", mapping{carriers.StatusAttemptFail, carriers.ReasonNone}},
+		{"failure", "AN", mapping{carriers.StatusException, carriers.ReasonPickupMissed}},
+		{"failure", "", mapping{carriers.StatusException, carriers.ReasonOther}},
+	} {
+		got, _ := classify(&event{StatusCode: text(tc.sc), Status: text(tc.short)}, false)
+		if got != tc.want {
+			t.Errorf("classify(%s, %s) = %v, want %v", tc.sc, tc.short, got, tc.want)
+		}
+	}
+}

@@ -82,6 +82,14 @@ var eventTypes = map[string]mapping{
 	"TR": {carriers.StatusInTransit, carriers.ReasonNone},           // Transfer
 }
 
+// eventCauses holds the event types whose text names a cause although their
+// own status is a normal one: when a delay with no specific type ("LOCAL",
+// "GENERAL") makes such an event an exception, the cause is the reason.
+// "CC" (Cleared Customs) reports the end of a hold and names no cause.
+var eventCauses = map[string]carriers.Reason{
+	"CP": carriers.ReasonCustoms, // Clearance in Progress
+}
+
 // derivedCodes maps scanEvents[].derivedStatusCode and
 // latestStatusDetail.derivedCode, FedEx's coarse status, used when the
 // eventType is missing or not in eventTypes.
@@ -154,7 +162,10 @@ var delayTypes = map[string]carriers.Reason{
 // classify maps one FedEx status (an event's eventType, derivedStatusCode,
 // exceptionCode and delayDetail, or the same fields of latestStatusDetail)
 // to a normalized status and reason. Unknown codes yield StatusUnknown;
-// callers keep the raw code.
+// callers keep the raw code. A reason one of the fields names is never lost
+// to a coarser one: an exception or failed attempt whose reason is none or
+// "other" takes the exceptionCode's reason, else the event type's cause
+// (see eventCauses).
 func classify(eventType, derived, exception string, delay *delayDetail) mapping {
 	eventType = strings.ToUpper(eventType)
 	derived = strings.ToUpper(derived)
@@ -178,9 +189,6 @@ func classify(eventType, derived, exception string, delay *delayDetail) mapping 
 			m = mapping{carriers.StatusAttemptFail, x.reason}
 		case x.delay && delayable(m.status):
 			m = mapping{carriers.StatusException, x.reason}
-		case (m.status == carriers.StatusException || m.status == carriers.StatusAttemptFail) &&
-			(m.reason == carriers.ReasonNone || m.reason == carriers.ReasonOther) && x.reason != carriers.ReasonNone:
-			m.reason = x.reason
 		}
 	}
 	if delay != nil && strings.EqualFold(delay.Status.Trim(), "DELAYED") && delayable(m.status) {
@@ -190,9 +198,23 @@ func classify(eventType, derived, exception string, delay *delayDetail) mapping 
 		}
 		m = mapping{carriers.StatusException, r}
 	}
-
+	if (m.status == carriers.StatusException || m.status == carriers.StatusAttemptFail) && vague(m.reason) {
+		x := exceptionCodes[strings.ToUpper(exception)]
+		c, caused := eventCauses[eventType]
+		switch {
+		case !vague(x.reason):
+			m.reason = x.reason
+		case caused:
+			m.reason = c
+		case x.reason != carriers.ReasonNone:
+			m.reason = x.reason
+		}
+	}
 	return m
 }
+
+// vague reports whether r says nothing specific.
+func vague(r carriers.Reason) bool { return r == carriers.ReasonNone || r == carriers.ReasonOther }
 
 // delayable reports whether a delay turns status into an exception: only
 // states in which the parcel is still on its way.

@@ -206,10 +206,11 @@ type query struct {
 // FedEx does not know has a result whose Err wraps carriers.ErrNotFound, a
 // malformed number one whose Err wraps ErrInvalidNumber. The returned error
 // is for failures of the whole request (credentials, outage, rate limit,
-// malformed response, cancellation), or more than MaxBatch numbers.
+// malformed response, cancellation), or more than MaxBatch numbers
+// (carriers.ErrUnsupported).
 func (c *Carrier) TrackBatch(ctx context.Context, numbers []string) ([]carriers.TrackResult, error) {
 	if len(numbers) > MaxBatch {
-		return nil, fmt.Errorf("fedex: TrackBatch got %d numbers, at most %d are allowed", len(numbers), MaxBatch)
+		return nil, &carriers.Error{Carrier: Code, Op: "track", Message: fmt.Sprintf("%d numbers in one batch, at most %d are allowed", len(numbers), MaxBatch), Err: carriers.ErrUnsupported}
 	}
 	out := make([]carriers.TrackResult, len(numbers))
 	qs := make([]query, 0, len(numbers))

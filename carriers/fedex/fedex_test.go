@@ -399,7 +399,7 @@ func TestTrackBatch(t *testing.T) {
 	if !req.IncludeDetailedScans || len(req.TrackingInfo) != 3 {
 		t.Errorf("request %+v: want detailed scans and the 3 distinct valid numbers", req)
 	}
-	if _, err := c.TrackBatch(t.Context(), make([]string, MaxBatch+1)); err == nil {
+	if _, err := c.TrackBatch(t.Context(), make([]string, MaxBatch+1)); !errors.Is(err, carriers.ErrUnsupported) {
 		t.Error("TrackBatch accepted more than MaxBatch numbers")
 	}
 	if c.MaxBatch() != 30 {

@@ -399,3 +399,30 @@ func TestEmptyScanDropped(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestNamedReasonSurvives checks that a cause one field names is not lost
+// to a coarser verdict of another.
+func TestNamedReasonSurvives(t *testing.T) {
+	delayed := func(typ string) *delayDetail {
+		return &delayDetail{Type: text(typ), Status: "DELAYED"}
+	}
+	for _, tc := range []struct {
+		name                      string
+		eventType, derived, xcode string
+		delay                     *delayDetail
+		want                      mapping
+	}{
+		{"clearance in progress, general delay", "CP", "", "", delayed("GENERAL"), mapping{carriers.StatusException, carriers.ReasonCustoms}},
+		{"in transit, available for clearance, local delay", "IT", "", "A25", delayed("LOCAL"), mapping{carriers.StatusException, carriers.ReasonCustoms}},
+		{"clearance in progress, weather delay", "CP", "", "", delayed("WEATHER"), mapping{carriers.StatusException, carriers.ReasonWeather}},
+		{"clearance in progress, no delay", "CP", "", "", nil, mapping{carriers.StatusInTransit, carriers.ReasonNone}},
+		{"cleared customs, general delay", "CC", "", "", delayed("GENERAL"), mapping{carriers.StatusException, carriers.ReasonOther}},
+		{"shipment exception, available for clearance", "SE", "", "A25", nil, mapping{carriers.StatusException, carriers.ReasonCustoms}},
+		{"delivery exception, redirected", "DE", "", "A47", nil, mapping{carriers.StatusException, carriers.ReasonOther}},
+		{"delivery exception, customer not available", "DE", "", "08", nil, mapping{carriers.StatusAttemptFail, carriers.ReasonRecipientUnavailable}},
+	} {
+		if got := classify(tc.eventType, tc.derived, tc.xcode, tc.delay); got != tc.want {
+			t.Errorf("%s: classify = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -229,6 +229,22 @@ var activityCodes = map[string]mapping{
 	"BB": {sException, carriers.ReasonCustoms},             // Clearance information required (seen with 058)
 }
 
+// statusCauses and activityCauses hold the codes whose text names a cause although their own status
+// is a normal one (clearance in progress is in transit, not an exception).
+// When UPS's coarser verdict makes the event an exception (activity type X
+// with statusCode 092, "Customs Clearance in Progress"), the cause is the
+// reason. Codes that report the end of a hold ("Cleared", "Released by the
+// customs agency") name no cause and are not here.
+var (
+	statusCauses = map[string]carriers.Reason{
+		"12": carriers.ReasonCustoms, // Clearance in Progress
+		"92": carriers.ReasonCustoms, // Customs Clearance in Progress
+	}
+	activityCauses = map[string]carriers.Reason{
+		"RZ": carriers.ReasonCustoms, // Customs clearance
+	}
+)
+
 // activityTypes maps the one- or two-letter activity status type. Origin:
 // UPS "Package Activity Types" table (karrio vendored
 // Tracking-package-activity-types.html): D Delivered, I In Transit/Out for
@@ -257,9 +273,12 @@ var activityTypes = map[string]mapping{
 // statusCode). The statusCode is the most specific and wins; the 2-letter
 // code is next. The type is UPS's coarse verdict and overrides a finer code
 // that only says "label created" or "moving" when the type says delivered
-// or exception (UPS's own example pairs type X with statusCode 003). It
-// also returns the raw code kept on the event: the statusCode when present,
-// else the 2-letter code, else the type.
+// or exception (UPS's own example pairs type X with statusCode 003). A
+// reason one of the codes names is never lost to a coarser one: an
+// exception or failed attempt whose reason is none or "other" takes the
+// most specific reason or cause (see statusCauses) the statusCode, then the
+// 2-letter code, names. It also returns the raw code kept on the event:
+// the statusCode when present, else the 2-letter code, else the type.
 func classify(typ, code, statusCode string) (m mapping, raw string) {
 	typ = strings.ToUpper(strings.TrimSpace(typ))
 	code = strings.ToUpper(strings.TrimSpace(code))
@@ -293,5 +312,29 @@ func classify(typ, code, statusCode string) (m mapping, raw string) {
 	case okType:
 		m = coarse
 	}
+	if (m.Status == sException || m.Status == sAttempt) && vague(m.Reason) {
+		m.Reason = namedReason(m.Reason, sc, code)
+	}
 	return m, raw
+}
+
+// vague reports whether r says nothing specific.
+func vague(r carriers.Reason) bool { return r == carriers.ReasonNone || r == carriers.ReasonOther }
+
+// namedReason returns the most specific reason the statusCode sc or the
+// 2-letter code names, by their mapping or as a cause, else r.
+func namedReason(r carriers.Reason, sc, code string) carriers.Reason {
+	if m, ok := statusCodes[sc]; ok && !vague(m.Reason) {
+		return m.Reason
+	}
+	if c, ok := statusCauses[sc]; ok {
+		return c
+	}
+	if m, ok := activityCodes[code]; ok && !vague(m.Reason) {
+		return m.Reason
+	}
+	if c, ok := activityCauses[code]; ok {
+		return c
+	}
+	return r
 }

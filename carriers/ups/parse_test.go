@@ -188,6 +188,18 @@ func TestClassify(t *testing.T) {
 		{"I", "OT", "021", carriers.StatusOutForDelivery, 0, "021"},
 		{"X", "", "032", carriers.StatusException, carriers.ReasonWeather, "032"},
 		{"X", "SR", "003", carriers.StatusException, carriers.ReasonOther, "003"}, // type X overrides "ready for UPS"
+		// A customs hold: type X over statusCode 092 "Customs Clearance in
+		// Progress" keeps the cause the finer code names.
+		{"X", "", "092", carriers.StatusException, carriers.ReasonCustoms, "092"},
+		{"X", "RZ", "", carriers.StatusException, carriers.ReasonCustoms, "RZ"},
+		{"X", "", "012", carriers.StatusException, carriers.ReasonCustoms, "012"},
+		{"I", "", "092", carriers.StatusInTransit, 0, "092"}, // in progress, no exception: no reason
+		{"D", "", "092", carriers.StatusDelivered, 0, "092"}, // a cause never dresses a delivery
+		// statusCode 013 "Exception" says "other"; the activity code BB
+		// names the cause.
+		{"", "BB", "013", carriers.StatusException, carriers.ReasonCustoms, "013"},
+		{"X", "BB", "", carriers.StatusException, carriers.ReasonCustoms, "BB"},
+		{"X", "", "084", carriers.StatusException, carriers.ReasonOther, "084"}, // "Cleared" names no cause
 		{"I", "", "034", carriers.StatusReturnToSender, carriers.ReasonReturned, "034"},
 		{"I", "AR", "", carriers.StatusInTransit, 0, "AR"},
 		{"D", "", "", carriers.StatusDelivered, 0, "D"},

@@ -172,7 +172,7 @@ func (c *Carrier) ParseWebhook(body []byte) ([]carriers.Tracking, error) { retur
 func (c *Carrier) Track(ctx context.Context, number string) (*carriers.Tracking, error) {
 	n, ok := carrierhttp.CleanNumber(number, 7, 34)
 	if !ok {
-		return nil, &carriers.Error{Carrier: Code, Op: "track", TrackingNumber: carrierhttp.Clip(number, 256), Message: "not 7-34 letters and digits", Err: carriers.ErrInvalidNumber}
+		return nil, &carriers.Error{Carrier: Code, Op: "track", TrackingNumber: carrierhttp.Clip(number, 64), Message: "not 7-34 letters and digits", Err: carriers.ErrInvalidNumber}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, &carriers.Error{Carrier: Code, Op: "track", TrackingNumber: n, Err: err}

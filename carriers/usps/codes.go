@@ -22,6 +22,10 @@ type mapping struct {
 // business closed, 71 rescheduled, DX, EF). USPS Publication 199 Appendix
 // G-4, the authoritative list, was not available; codes not here map to
 // carriers.StatusUnknown and are kept verbatim.
+//
+// A return names its cause where USPS's text does (21–27, 31: address
+// problem, recipient moved, not collected); the other returns are
+// ReasonReturning.
 var eventCodes = map[string]mapping{
 	"01": {carriers.StatusDelivered, 0},                                     // Delivered
 	"02": {carriers.StatusAttemptFail, carriers.ReasonRecipientUnavailable}, // Notice Left
@@ -37,17 +41,17 @@ var eventCodes = map[string]mapping{
 	"14": {carriers.StatusAvailableForPickup, 0},                            // Arrival at Pickup Point
 	"16": {carriers.StatusAvailableForPickup, 0},                            // Available for Pickup
 	"17": {carriers.StatusDelivered, carriers.ReasonPickedUpByRecipient},    // Picked Up By Agent
-	"21": {carriers.StatusReturnToSender, carriers.ReasonReturning},         // No Such Number
-	"22": {carriers.StatusReturnToSender, carriers.ReasonReturning},         // Insufficient Address
-	"23": {carriers.StatusReturnToSender, carriers.ReasonReturning},         // Moved, Left No Address
-	"24": {carriers.StatusReturnToSender, carriers.ReasonReturning},         // Forward Expired
-	"25": {carriers.StatusReturnToSender, carriers.ReasonReturning},         // Addressee Unknown
-	"26": {carriers.StatusReturnToSender, carriers.ReasonReturning},         // Vacant
-	"27": {carriers.StatusReturnToSender, carriers.ReasonReturning},         // Unclaimed
+	"21": {carriers.StatusReturnToSender, carriers.ReasonAddressProblem},    // No Such Number
+	"22": {carriers.StatusReturnToSender, carriers.ReasonAddressProblem},    // Insufficient Address
+	"23": {carriers.StatusReturnToSender, carriers.ReasonRecipientMoved},    // Moved, Left No Address
+	"24": {carriers.StatusReturnToSender, carriers.ReasonRecipientMoved},    // Forward Expired
+	"25": {carriers.StatusReturnToSender, carriers.ReasonAddressProblem},    // Addressee Unknown
+	"26": {carriers.StatusReturnToSender, carriers.ReasonRecipientMoved},    // Vacant
+	"27": {carriers.StatusReturnToSender, carriers.ReasonPickupMissed},      // Unclaimed
 	"28": {carriers.StatusReturnToSender, carriers.ReasonReturning},         // Deceased
 	"29": {carriers.StatusReturnToSender, carriers.ReasonReturning},         // Return to Sender: Other
 	"30": {carriers.StatusAttemptFail, carriers.ReasonRecipientUnavailable}, // No Access
-	"31": {carriers.StatusReturnToSender, carriers.ReasonReturning},         // Return to Sender: Not Picked Up
+	"31": {carriers.StatusReturnToSender, carriers.ReasonPickupMissed},      // Return to Sender: Not Picked Up
 	"43": {carriers.StatusDelivered, carriers.ReasonPickedUpByRecipient},    // Picked Up
 	"44": {carriers.StatusReturnToSender, carriers.ReasonReturning},         // Customer Recall
 	"51": {carriers.StatusAttemptFail, carriers.ReasonRecipientUnavailable}, // Business Closed

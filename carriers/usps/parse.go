@@ -248,6 +248,11 @@ func (d *rawTracking) normalize(prefix string) (carriers.Tracking, error) {
 		// notice left).
 		tr.Status, tr.Reason = latest.Status, latest.Reason
 	}
+	if latest, ok := tr.Latest(); ok && latest.Status == tr.Status && vagueReason(tr.Reason) && !vagueReason(latest.Reason) {
+		// The category ("Alert", "Return to Sender") names no cause and
+		// the newest scan does (refused, moved, not collected): keep it.
+		tr.Reason = latest.Reason
+	}
 	if tr.Status == carriers.StatusDelivered {
 		for _, e := range tr.Events {
 			if e.Status == carriers.StatusDelivered {
@@ -431,4 +436,10 @@ func parseClock(s string) (time.Duration, bool) {
 		return 0, false
 	}
 	return carriertime.ParseClock(s)
+}
+
+// vagueReason reports whether r names no specific cause: none, other, or
+// only that a return is on its way.
+func vagueReason(r carriers.Reason) bool {
+	return r == carriers.ReasonNone || r == carriers.ReasonOther || r == carriers.ReasonReturning
 }

@@ -225,3 +225,30 @@ func TestDeliveredToOriginalSender(t *testing.T) {
 		t.Errorf("delivered at %v signed by %q: a return is not a delivery", tr.DeliveredAt, tr.SignedBy)
 	}
 }
+
+// TestNamedReasonSurvives checks that a cause the newest scan names is not
+// lost to a category that names none ("Alert", "Return to Sender"), and
+// that a return names its cause.
+func TestNamedReasonSurvives(t *testing.T) {
+	for _, tc := range []struct {
+		category, code, text string
+		status               carriers.Status
+		reason               carriers.Reason
+	}{
+		{"Alert", "04", "Refused", carriers.StatusException, carriers.ReasonRefused},
+		{"Alert", "11", "Dead Letter", carriers.StatusException, carriers.ReasonOther},
+		{"Return to Sender", "23", "Moved, Left No Address", carriers.StatusReturnToSender, carriers.ReasonRecipientMoved},
+		{"Return to Sender", "31", "Return to Sender: Not Picked Up", carriers.StatusReturnToSender, carriers.ReasonPickupMissed},
+		{"Return to Sender", "09", "Return to Sender", carriers.StatusReturnToSender, carriers.ReasonReturning},
+	} {
+		body := []byte(`{"trackingNumber":"9400100000000000000000","statusCategory":"` + tc.category + `","trackingEvents":[` +
+			`{"eventType":"` + tc.text + `","eventTimestamp":"2024-12-05T08:00:00","GMTOffset":"-05:00","eventCode":"` + tc.code + `"}]}`)
+		got, err := ParseTrackResponse(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tr := got[0]; tr.Status != tc.status || tr.Reason != tc.reason || tr.Events[0].Reason != tc.reason {
+			t.Errorf("%s + %s: %v/%v (event %v), want %v/%v", tc.category, tc.code, tr.Status, tr.Reason, tr.Events[0].Reason, tc.status, tc.reason)
+		}
+	}
+}

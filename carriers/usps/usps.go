@@ -137,7 +137,7 @@ func (c *Carrier) Code() string { return Code }
 func (c *Carrier) Track(ctx context.Context, number string) (*carriers.Tracking, error) {
 	n, ok := carrierhttp.CleanNumber(number, 10, 40)
 	if !ok {
-		return nil, &carriers.Error{Carrier: Code, Op: "track", TrackingNumber: carrierhttp.Clip(number, 256), Message: "not 10-40 letters and digits", Err: carriers.ErrInvalidNumber}
+		return nil, &carriers.Error{Carrier: Code, Op: "track", TrackingNumber: carrierhttp.Clip(number, 64), Message: "not 10-40 letters and digits", Err: carriers.ErrInvalidNumber}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, &carriers.Error{Carrier: Code, Op: "track", TrackingNumber: n, Err: err}

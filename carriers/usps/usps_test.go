@@ -138,3 +138,22 @@ func TestNewValidation(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestNewKeepsCause checks that New's errors are *carriers.OptionError
+// naming the option and keeping the underlying cause (they used to be
+// rewritten into a new string).
+func TestNewKeepsCause(t *testing.T) {
+	_, err := usps.New("id", "s", usps.Options{RetryWaitMin: time.Hour, RetryWaitMax: time.Second})
+	var oe *carriers.OptionError
+	if !errors.As(err, &oe) || oe.Carrier != usps.Code || oe.Err == nil || errors.Unwrap(err) != oe.Err {
+		t.Fatalf("error %#v, want a *carriers.OptionError with its cause", err)
+	}
+	_, err = usps.New("id", "s", usps.Options{BaseURL: "ftp://x"})
+	if !errors.As(err, &oe) || oe.Option != "Options.BaseURL" || oe.Err == nil {
+		t.Fatalf("error %#v, want Options.BaseURL with a cause", err)
+	}
+	_, err = usps.New("", "very-secret", usps.Options{})
+	if !errors.As(err, &oe) || oe.Option != "clientID" || strings.Contains(err.Error(), "very-secret") {
+		t.Fatalf("error %v, want clientID named and no secret", err)
+	}
+}

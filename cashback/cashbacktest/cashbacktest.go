@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
@@ -60,6 +61,9 @@ func RunConformanceTests(t *testing.T, newHarness HarnessMaker) {
 		{"StoreAccountsIsolated", testAccountsIsolated},
 		{"StoreNoAliasing", testNoAliasing},
 		{"StoreConcurrentAppend", testConcurrentAppend},
+		{"StoreSummaryRoundTrip", testSummaryRoundTrip},
+		{"StoreFailedAppendKeepsSummary", testFailedAppendKeepsSummary},
+		{"StoreHostileText", testHostileText},
 		{"LedgerIssueRedeemBalance", testIssueRedeemBalance},
 		{"LedgerIdempotency", testIdempotency},
 		{"LedgerInsufficientFunds", testInsufficientFunds},
@@ -68,6 +72,8 @@ func RunConformanceTests(t *testing.T, newHarness HarnessMaker) {
 		{"LedgerReverse", testReverse},
 		{"LedgerConcurrentIssueRedeem", testConcurrentIssueRedeem},
 		{"LedgerConcurrentSameKey", testConcurrentSameKey},
+		{"LedgerHeldRelease", testHeldRelease},
+		{"LedgerConcurrentSummary", testConcurrentSummary},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -190,15 +196,58 @@ func diffEntry(got, want cashback.Entry) string {
 	return strings.Join(d, "; ")
 }
 
-// checkEntries fails the test if the account does not hold exactly want.
-func checkEntries(t *testing.T, e *env, acct cashback.Account, want []cashback.Entry) {
+// append appends entries at version expected with the summary they lead
+// to from what the account holds (as the Ledger would compute it). For
+// appends at a wrong version, or of entries that do not follow, the summary
+// only names the version.
+func (e *env) append(acct cashback.Account, expected int64, entries []cashback.Entry) error {
+	prior, err := e.store.Entries(e.ctx, acct)
+	if err != nil {
+		return fmt.Errorf("reading the entries to build a summary: %w", err)
+	}
+	next := cashback.Summary{Account: acct}
+	if n := len(entries); n > 0 {
+		next.Version = entries[n-1].Seq
+	}
+	if expected <= int64(len(prior)) {
+		if sum, err := cashback.SummaryOf(acct, append(prior[:expected:expected], entries...)); err == nil {
+			next = sum
+		}
+	}
+	return e.store.Append(e.ctx, acct, expected, entries, next)
+}
+
+// checkSummary fails the test if the account's stored summary is not the one
+// its entries give.
+func checkSummary(t *testing.T, e *env, acct cashback.Account) {
 	t.Helper()
 	got, err := e.store.Load(e.ctx, acct)
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
+	entries, err := e.store.Entries(e.ctx, acct)
+	if err != nil {
+		t.Fatalf("Entries: %v", err)
+	}
+	want, err := cashback.SummaryOf(acct, entries)
+	if err != nil {
+		t.Fatalf("SummaryOf the stored entries: %v", err)
+	}
+	if !got.Equal(&want) {
+		t.Errorf("stored summary (version %d, %d lots) is not the one its entries give (version %d, %d lots)",
+			got.Version, len(got.Lots), want.Version, len(want.Lots))
+	}
+}
+
+// checkEntries fails the test if the account does not hold exactly want.
+func checkEntries(t *testing.T, e *env, acct cashback.Account, want []cashback.Entry) {
+	t.Helper()
+	got, err := e.store.Entries(e.ctx, acct)
+	if err != nil {
+		t.Fatalf("Entries: %v", err)
+	}
 	if len(got) != len(want) {
-		t.Fatalf("Load returned %d entries, want %d", len(got), len(want))
+		t.Fatalf("Entries returned %d entries, want %d", len(got), len(want))
 	}
 	for i := range want {
 		if d := diffEntry(got[i], want[i]); d != "" {
@@ -208,12 +257,26 @@ func checkEntries(t *testing.T, e *env, acct cashback.Account, want []cashback.E
 }
 
 func testLoadEmpty(t *testing.T, e *env) {
-	got, err := e.store.Load(e.ctx, e.account("nobody", "USD"))
+	acct := e.account("nobody", "USD")
+	got, err := e.store.Entries(e.ctx, acct)
+	if err != nil {
+		t.Fatalf("Entries of an account never written: %v, want no error", err)
+	}
+	if len(got) != 0 {
+		t.Fatalf("Entries of an account never written returned %d entries", len(got))
+	}
+	sum, err := e.store.Load(e.ctx, acct)
 	if err != nil {
 		t.Fatalf("Load of an account never written: %v, want no error", err)
 	}
-	if len(got) != 0 {
-		t.Fatalf("Load of an account never written returned %d entries", len(got))
+	if sum.Version != 0 || len(sum.Lots) != 0 || !sum.LastAt.IsZero() {
+		t.Fatalf("Load of an account never written: version %d with %d lots, want the zero summary", sum.Version, len(sum.Lots))
+	}
+	if sum.Account != acct && sum.Account != (cashback.Account{}) {
+		t.Errorf("Load of an account never written names another account")
+	}
+	if _, err := e.store.Entry(e.ctx, acct, 1); !errors.Is(err, cashback.ErrNotFound) {
+		t.Errorf("Entry 1 of an account never written: %v, want ErrNotFound", err)
 	}
 }
 
@@ -237,17 +300,32 @@ func testAppendAndLoad(t *testing.T, e *env) {
 		Key: "reverse-1", Fingerprint: "fp2", Target: 3,
 		Allocations: []cashback.Allocation{{Lot: 2, Amount: dec("0.001")}},
 	}
-	if err := e.store.Append(e.ctx, acct, 0, []cashback.Entry{issue}); err != nil {
+	if err := e.append(acct, 0, []cashback.Entry{issue}); err != nil {
 		t.Fatalf("Append at version 0: %v", err)
 	}
-	if err := e.store.Append(e.ctx, acct, 1, []cashback.Entry{issue2, redeem, reverse}); err != nil {
+	if err := e.append(acct, 1, []cashback.Entry{issue2, redeem, reverse}); err != nil {
 		t.Fatalf("Append of a batch at version 1: %v", err)
 	}
 	want := []cashback.Entry{issue, issue2, redeem, reverse}
 	checkEntries(t, e, acct, want)
-	got, err := e.store.Load(e.ctx, acct)
+	checkSummary(t, e, acct)
+	for _, w := range want {
+		got, err := e.store.Entry(e.ctx, acct, w.Seq)
+		if err != nil {
+			t.Fatalf("Entry(%d): %v", w.Seq, err)
+		}
+		if d := diffEntry(got, w); d != "" {
+			t.Errorf("Entry(%d): %s", w.Seq, d)
+		}
+	}
+	for _, seq := range []int64{0, -1, 5} {
+		if _, err := e.store.Entry(e.ctx, acct, seq); !errors.Is(err, cashback.ErrNotFound) {
+			t.Errorf("Entry(%d) of an account of 4 entries: %v, want ErrNotFound", seq, err)
+		}
+	}
+	got, err := e.store.Entries(e.ctx, acct)
 	if err != nil {
-		t.Fatalf("Load: %v", err)
+		t.Fatalf("Entries: %v", err)
 	}
 	for i := range got {
 		if err := got[i].Validate(); err != nil {
@@ -266,16 +344,16 @@ func testAppendAndLoad(t *testing.T, e *env) {
 
 func testWrongVersion(t *testing.T, e *env) {
 	acct := e.account("versions", "USD")
-	if err := e.store.Append(e.ctx, acct, 3, []cashback.Entry{issueEntry(acct, 4, "a", "1.00", base)}); !errors.Is(err, cashback.ErrConflict) {
+	if err := e.append(acct, 3, []cashback.Entry{issueEntry(acct, 4, "a", "1.00", base)}); !errors.Is(err, cashback.ErrConflict) {
 		t.Fatalf("Append at version 3 of an empty account: %v, want ErrConflict", err)
 	}
 	checkEntries(t, e, acct, nil)
 	one := issueEntry(acct, 1, "a", "1.00", base)
-	if err := e.store.Append(e.ctx, acct, 0, []cashback.Entry{one}); err != nil {
+	if err := e.append(acct, 0, []cashback.Entry{one}); err != nil {
 		t.Fatalf("Append at version 0: %v", err)
 	}
 	for _, v := range []int64{0, 2} {
-		err := e.store.Append(e.ctx, acct, v, []cashback.Entry{issueEntry(acct, v+1, "b", "2.00", base)})
+		err := e.append(acct, v, []cashback.Entry{issueEntry(acct, v+1, "b", "2.00", base)})
 		if !errors.Is(err, cashback.ErrConflict) {
 			t.Errorf("Append at version %d of an account at version 1: %v, want ErrConflict", v, err)
 		}
@@ -286,23 +364,23 @@ func testWrongVersion(t *testing.T, e *env) {
 func testDuplicateKey(t *testing.T, e *env) {
 	acct := e.account("dup", "USD")
 	one := issueEntry(acct, 1, "same", "1.00", base)
-	if err := e.store.Append(e.ctx, acct, 0, []cashback.Entry{one}); err != nil {
+	if err := e.append(acct, 0, []cashback.Entry{one}); err != nil {
 		t.Fatalf("Append: %v", err)
 	}
 	dupOnly := issueEntry(acct, 2, "same", "5.00", base)
-	err := e.store.Append(e.ctx, acct, 1, []cashback.Entry{dupOnly})
+	err := e.append(acct, 1, []cashback.Entry{dupOnly})
 	if !errors.Is(err, cashback.ErrDuplicateKey) && !errors.Is(err, cashback.ErrConflict) {
 		t.Errorf("Append of a recorded key: %v, want ErrDuplicateKey", err)
 	}
 	// A batch whose second entry repeats a key writes nothing at all.
 	batch := []cashback.Entry{issueEntry(acct, 2, "fresh", "2.00", base), issueEntry(acct, 3, "same", "3.00", base)}
-	err = e.store.Append(e.ctx, acct, 1, batch)
+	err = e.append(acct, 1, batch)
 	if !errors.Is(err, cashback.ErrDuplicateKey) && !errors.Is(err, cashback.ErrConflict) {
 		t.Errorf("Append of a batch with a recorded key: %v, want ErrDuplicateKey", err)
 	}
 	// And so does a batch repeating a key within itself.
 	batch = []cashback.Entry{issueEntry(acct, 2, "twice", "2.00", base), issueEntry(acct, 3, "twice", "3.00", base)}
-	err = e.store.Append(e.ctx, acct, 1, batch)
+	err = e.append(acct, 1, batch)
 	if !errors.Is(err, cashback.ErrDuplicateKey) && !errors.Is(err, cashback.ErrConflict) {
 		t.Errorf("Append of a batch repeating a key: %v, want ErrDuplicateKey", err)
 	}
@@ -316,7 +394,7 @@ func testLookupKey(t *testing.T, e *env) {
 	acct := e.account("lookup", "JPY")
 	other := e.account("lookup-other", "JPY")
 	entries := []cashback.Entry{issueEntry(acct, 1, "k1", "500", base), issueEntry(acct, 2, "k2", "700", base.Add(time.Second))}
-	if err := e.store.Append(e.ctx, acct, 0, entries); err != nil {
+	if err := e.append(acct, 0, entries); err != nil {
 		t.Fatalf("Append: %v", err)
 	}
 	for _, want := range entries {
@@ -345,11 +423,11 @@ func testAccountsIsolated(t *testing.T, e *env) {
 	other := e.account("iso-2", "USD")
 	for _, a := range []cashback.Account{usd, eur, other} {
 		// The same key and version in each account.
-		if err := e.store.Append(e.ctx, a, 0, []cashback.Entry{issueEntry(a, 1, "k", "1.00", base)}); err != nil {
+		if err := e.append(a, 0, []cashback.Entry{issueEntry(a, 1, "k", "1.00", base)}); err != nil {
 			t.Fatalf("Append to a fresh account: %v", err)
 		}
 	}
-	if err := e.store.Append(e.ctx, usd, 1, []cashback.Entry{issueEntry(usd, 2, "k2", "2.00", base)}); err != nil {
+	if err := e.append(usd, 1, []cashback.Entry{issueEntry(usd, 2, "k2", "2.00", base)}); err != nil {
 		t.Fatalf("Append: %v", err)
 	}
 	checkEntries(t, e, eur, []cashback.Entry{issueEntry(eur, 1, "k", "1.00", base)})
@@ -361,14 +439,14 @@ func testNoAliasing(t *testing.T, e *env) {
 	acct := e.account("alias", "USD")
 	in := []cashback.Entry{issueEntry(acct, 1, "i", "10.00", base), redeemEntry(acct, 2, 1, "r", "4.00", base)}
 	want := []cashback.Entry{issueEntry(acct, 1, "i", "10.00", base), redeemEntry(acct, 2, 1, "r", "4.00", base)}
-	if err := e.store.Append(e.ctx, acct, 0, in); err != nil {
+	if err := e.append(acct, 0, in); err != nil {
 		t.Fatalf("Append: %v", err)
 	}
 	in[0].Amount = dec("99.00")
 	in[1].Allocations[0].Lot = 7
-	got, err := e.store.Load(e.ctx, acct)
+	got, err := e.store.Entries(e.ctx, acct)
 	if err != nil {
-		t.Fatalf("Load: %v", err)
+		t.Fatalf("Entries: %v", err)
 	}
 	got[0].Reason = "changed"
 	got[1].Allocations[0].Amount = dec("1.00")
@@ -380,14 +458,14 @@ func testNoAliasing(t *testing.T, e *env) {
 
 func testConcurrentAppend(t *testing.T, e *env) {
 	acct := e.account("race", "USD")
-	if err := e.store.Append(e.ctx, acct, 0, []cashback.Entry{issueEntry(acct, 1, "seed", "1.00", base)}); err != nil {
+	if err := e.append(acct, 0, []cashback.Entry{issueEntry(acct, 1, "seed", "1.00", base)}); err != nil {
 		t.Fatalf("Append: %v", err)
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, concurrentWriters)
 	for i := range concurrentWriters {
 		wg.Go(func() {
-			errs[i] = e.store.Append(e.ctx, acct, 1, []cashback.Entry{issueEntry(acct, 2, fmt.Sprintf("w%d", i), "1.00", base)})
+			errs[i] = e.append(acct, 1, []cashback.Entry{issueEntry(acct, 2, fmt.Sprintf("w%d", i), "1.00", base)})
 		})
 	}
 	wg.Wait()
@@ -404,25 +482,23 @@ func testConcurrentAppend(t *testing.T, e *env) {
 	if won != 1 {
 		t.Fatalf("%d concurrent appends at the same version succeeded, want exactly 1", won)
 	}
-	got, err := e.store.Load(e.ctx, acct)
+	got, err := e.store.Entries(e.ctx, acct)
 	if err != nil {
-		t.Fatalf("Load: %v", err)
+		t.Fatalf("Entries: %v", err)
 	}
 	if len(got) != 2 {
 		t.Fatalf("account has %d entries after the race, want 2", len(got))
 	}
+	checkSummary(t, e, acct)
 }
 
 func testIssueRedeemBalance(t *testing.T, e *env) {
 	acct := e.account("basic", "USD")
 	l := e.ledger
-	iss, err := l.Issue(e.ctx,
-
-		base, cashback.IssueRequest{
-			Account: acct, Amount: money(t, "15.00", "USD"), Key: "delay-1", Reason: "late parcel",
-			OrderID: "o-1", DelayID: "d-1",
-		})
-
+	iss, err := l.Issue(e.ctx, base, cashback.IssueRequest{
+		Account: acct, Amount: money(t, "15.00", "USD"), Key: "delay-1", Reason: "late parcel",
+		OrderID: "o-1", DelayID: "d-1",
+	})
 	if err != nil {
 		t.Fatalf("Issue: %v", err)
 	}
@@ -599,12 +675,9 @@ func testPendingAndExpiry(t *testing.T, e *env) {
 	acct := e.account("expiry", "GBP")
 	l := e.ledger
 	day := 24 * time.Hour
-	_, err := l.Issue(e.ctx,
-
-		base, cashback.IssueRequest{
-			Account: acct, Amount: money(t, "20.00", "GBP"), Key: "pending", AvailableAt: base.Add(3 * day), ExpiresAt: base.Add(33 * day),
-		})
-
+	_, err := l.Issue(e.ctx, base, cashback.IssueRequest{
+		Account: acct, Amount: money(t, "20.00", "GBP"), Key: "pending", AvailableAt: base.Add(3 * day), ExpiresAt: base.Add(33 * day),
+	})
 	if err != nil {
 		t.Fatalf("Issue: %v", err)
 	}
@@ -867,5 +940,300 @@ func testConcurrentSameKey(t *testing.T, e *env) {
 	}
 	if len(entries) != 1 {
 		t.Errorf("%d entries after concurrent writes of one key, want 1", len(entries))
+	}
+}
+
+// testSummaryRoundTrip stores a summary with every field set and reads it
+// back exactly: decimals with the currency's places, times to the
+// microsecond, held and released lots, reversed redemptions.
+func testSummaryRoundTrip(t *testing.T, e *env) {
+	acct := e.account("summary", "KWD")
+	at := base.Add(123456 * time.Microsecond)
+	held := cashback.Entry{Account: acct, Seq: 1, Kind: cashback.KindIssue, Amount: dec("7.125"), At: at, Key: "held", Fingerprint: "f1", Held: true}
+	plain := issueEntry(acct, 2, "plain", "3.001", at)
+	plain.ExpiresAt = at.Add(30 * 24 * time.Hour)
+	release := cashback.Entry{Account: acct, Seq: 3, Kind: cashback.KindRelease, Amount: dec("7.125"), At: at.Add(time.Hour), Key: "release",
+		Fingerprint: "f3", Target: 1, AvailableAt: at.Add(49 * time.Hour), ExpiresAt: at.Add(90 * 24 * time.Hour),
+		Allocations: []cashback.Allocation{{Lot: 1, Amount: dec("7.125")}}}
+	redeem := redeemEntry(acct, 4, 2, "spend", "1.000", at.Add(2*time.Hour))
+	unredeem := cashback.Entry{Account: acct, Seq: 5, Kind: cashback.KindReverseRedeem, Amount: dec("1.000"), At: at.Add(3 * time.Hour),
+		Key: "refund", Fingerprint: "f5", Target: 4, Allocations: []cashback.Allocation{{Lot: 2, Amount: dec("1.000")}}}
+	redeem2 := redeemEntry(acct, 6, 2, "spend-2", "0.500", at.Add(4*time.Hour))
+	entries := []cashback.Entry{held, plain, release, redeem, unredeem, redeem2}
+	if err := e.append(acct, 0, entries); err != nil {
+		t.Fatalf("Append: %v", err)
+	}
+	checkEntries(t, e, acct, entries)
+	checkSummary(t, e, acct)
+	sum, err := e.store.Load(e.ctx, acct)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if err := sum.Validate(); err != nil {
+		t.Errorf("the stored summary read back fails Validate: %v", err)
+	}
+	if len(sum.Lots) != 2 || !sum.Lots[0].Held || !sum.Lots[0].Released || len(sum.ReversedRedeems) != 1 {
+		t.Errorf("summary read back: %d lots (first held %v released %v), %d reversed redeems; want 2, true, true, 1",
+			len(sum.Lots), len(sum.Lots) > 0 && sum.Lots[0].Held, len(sum.Lots) > 0 && sum.Lots[0].Released, len(sum.ReversedRedeems))
+	}
+	// Changing what Load returned changes nothing stored.
+	if len(sum.Lots) > 0 {
+		sum.Lots[0].Remaining = dec("0")
+	}
+	checkSummary(t, e, acct)
+	b, err := e.ledger.Balance(e.ctx, at.Add(50*time.Hour), acct)
+	if err != nil {
+		t.Fatalf("Ledger.Balance over the stored summary: %v", err)
+	}
+	if !b.Available.Equal(dec("9.626")) {
+		t.Errorf("Available = %s, want 9.626", b.Available)
+	}
+}
+
+// testFailedAppendKeepsSummary: an append refused for its version or a
+// duplicate key changes neither the entries nor the summary.
+func testFailedAppendKeepsSummary(t *testing.T, e *env) {
+	acct := e.account("atomic", "USD")
+	one := issueEntry(acct, 1, "one", "5.00", base)
+	if err := e.append(acct, 0, []cashback.Entry{one}); err != nil {
+		t.Fatalf("Append: %v", err)
+	}
+	before, err := e.store.Load(e.ctx, acct)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	bogus := before.Clone()
+	bogus.Version, bogus.LifetimeEarned = 2, dec("99.00")
+	two := issueEntry(acct, 2, "two", "1.00", base)
+	if err := e.store.Append(e.ctx, acct, 0, []cashback.Entry{two}, bogus); !errors.Is(err, cashback.ErrConflict) {
+		t.Errorf("Append at a stale version: %v, want ErrConflict", err)
+	}
+	dup := issueEntry(acct, 2, "one", "1.00", base)
+	if err := e.store.Append(e.ctx, acct, 1, []cashback.Entry{dup}, bogus); !errors.Is(err, cashback.ErrDuplicateKey) && !errors.Is(err, cashback.ErrConflict) {
+		t.Errorf("Append of a recorded key: %v, want ErrDuplicateKey", err)
+	}
+	after, err := e.store.Load(e.ctx, acct)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if !after.Equal(&before) {
+		t.Errorf("a refused Append changed the summary (version %d, earned %s)", after.Version, after.LifetimeEarned)
+	}
+	checkEntries(t, e, acct, []cashback.Entry{one})
+}
+
+// hostile are texts a store must keep byte for byte and never interpret:
+// SQL and JSON metacharacters, comments, NUL-free control characters,
+// right-to-left marks, emoji and the longest IDs allowed.
+var hostile = []string{
+	"'; DROP TABLE cashback_entries; --",
+	`" OR "1"="1`,
+	`\'\"\\%_*?[]{}$1:name@var`,
+	"/* comment */ -- line\r\n\t\x1b[31m",
+	"\u202eevil\u202c 🙏 日本語 é",
+	`{"json":true,"nested":["x"]}`,
+	strings.Repeat("ß", cashback.MaxIDLen/2),
+}
+
+// clipID cuts s to at most MaxIDLen-1 bytes on a rune boundary (room for
+// the one byte some tests append).
+func clipID(s string) string {
+	for len(s) > cashback.MaxIDLen-1 {
+		_, n := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-n]
+	}
+	return s
+}
+
+// testHostileText writes entries whose every text field holds hostile text
+// (customer ID, key, fingerprint, reason, order and delay IDs) and reads
+// them back unchanged, through the Ledger too.
+func testHostileText(t *testing.T, e *env) {
+	for i, h := range hostile {
+		acct := cashback.Account{CustomerID: clipID(e.prefix + h), Currency: "USD"}
+		id := clipID(h)
+		l := e.ledger
+		iss, err := l.Issue(e.ctx, base, cashback.IssueRequest{Account: acct, Amount: money(t, "2.00", "USD"), Key: id,
+			Reason: h + h, OrderID: id, DelayID: id})
+		if err != nil {
+			t.Fatalf("hostile %d: Issue: %v", i, err)
+		}
+		red, err := l.Redeem(e.ctx, base.Add(time.Minute), cashback.RedeemRequest{Account: acct, Amount: money(t, "1.00", "USD"), Key: id + "2", OrderID: id})
+		if err != nil {
+			t.Fatalf("hostile %d: Redeem: %v", i, err)
+		}
+		checkEntries(t, e, acct, []cashback.Entry{iss, red})
+		checkSummary(t, e, acct)
+		got, err := e.store.LookupKey(e.ctx, acct, id)
+		if err != nil || diffEntry(got, iss) != "" {
+			t.Errorf("hostile %d: LookupKey: %v %s", i, err, diffEntry(got, iss))
+		}
+		// A key differing only in case or a trailing space is another key.
+		for _, k := range []string{strings.ToUpper(id), id[:len(id)-1] + " "} {
+			if k == id {
+				continue
+			}
+			if _, err := e.store.LookupKey(e.ctx, acct, k); !errors.Is(err, cashback.ErrNotFound) {
+				t.Errorf("hostile %d: LookupKey of a near key: %v, want ErrNotFound", i, err)
+			}
+		}
+	}
+}
+
+// testHeldRelease: credit issued held is pending and not spendable until a
+// release names it; a release can keep it pending until a later time;
+// reversing a held credit cancels it; releases are idempotent by key.
+func testHeldRelease(t *testing.T, e *env) {
+	acct := e.account("held", "EUR")
+	l := e.ledger
+	day := 24 * time.Hour
+	held, err := l.Issue(e.ctx, base, cashback.IssueRequest{Account: acct, Amount: money(t, "12.00", "EUR"), Key: "delay:d1", Held: true, OrderID: "o1"})
+	if err != nil {
+		t.Fatalf("Issue held: %v", err)
+	}
+	if !held.Held || !held.AvailableAt.IsZero() {
+		t.Fatalf("held issue: Held %v AvailableAt %v; want true and zero", held.Held, held.AvailableAt)
+	}
+	cancel, err := l.Issue(e.ctx, base, cashback.IssueRequest{Account: acct, Amount: money(t, "3.00", "EUR"), Key: "delay:d2", Held: true, OrderID: "o2"})
+	if err != nil {
+		t.Fatalf("Issue held: %v", err)
+	}
+	b, err := l.Balance(e.ctx, base.Add(day), acct)
+	if err != nil {
+		t.Fatalf("Balance: %v", err)
+	}
+	wantBalance(t, b, "0", "15.00", "15.00", "0")
+	if !b.Held.Equal(dec("15")) {
+		t.Errorf("Held = %s, want 15.00", b.Held)
+	}
+	if _, err := l.Redeem(e.ctx, base.Add(day), cashback.RedeemRequest{Account: acct, Amount: money(t, "0.01", "EUR"), Key: "r0", OrderID: "x"}); !errors.Is(err, cashback.ErrInsufficientFunds) {
+		t.Errorf("Redeem of held credit: %v, want ErrInsufficientFunds", err)
+	}
+	// Delivered at day 2; spendable from day 5; expires at day 95.
+	req := cashback.ReleaseRequest{Account: acct, IssueKey: "delay:d1", Key: "delivered:o1", AvailableAt: base.Add(5 * day), ExpiresAt: base.Add(95 * day)}
+	rel, err := l.Release(e.ctx, base.Add(2*day), req)
+	if err != nil {
+		t.Fatalf("Release: %v", err)
+	}
+	if rel.Kind != cashback.KindRelease || rel.Target != held.Seq || !rel.Amount.Equal(dec("12")) || !rel.Delta().IsZero() {
+		t.Fatalf("Release returned kind %s target %d amount %s delta %s", rel.Kind, rel.Target, rel.Amount, rel.Delta())
+	}
+	again, err := l.Release(e.ctx, base.Add(3*day), req)
+	if err != nil || diffEntry(again, rel) != "" {
+		t.Errorf("replayed Release: %v %s; want the first release", err, diffEntry(again, rel))
+	}
+	if _, err := l.Release(e.ctx, base.Add(3*day), cashback.ReleaseRequest{Account: acct, Seq: held.Seq, Key: "other"}); !errors.Is(err, cashback.ErrAlreadyReleased) {
+		t.Errorf("second Release under another key: %v, want ErrAlreadyReleased", err)
+	}
+	b, err = l.Balance(e.ctx, base.Add(3*day), acct)
+	if err != nil {
+		t.Fatalf("Balance: %v", err)
+	}
+	wantBalance(t, b, "0", "15.00", "15.00", "0")
+	if !b.Held.Equal(dec("3")) {
+		t.Errorf("Held after the release = %s, want 3.00 (the other credit)", b.Held)
+	}
+	// The order of the other credit never arrives: cancel it.
+	if _, err := l.Reverse(e.ctx, base.Add(4*day), cashback.ReverseRequest{Account: acct, TargetKey: "delay:d2", Key: "lost:o2", Reason: "never delivered"}); err != nil {
+		t.Fatalf("Reverse of a held credit: %v", err)
+	}
+	if _, err := l.Release(e.ctx, base.Add(4*day), cashback.ReleaseRequest{Account: acct, Seq: cancel.Seq, Key: "late"}); !errors.Is(err, cashback.ErrNotReleasable) {
+		t.Errorf("Release of a cancelled credit: %v, want ErrNotReleasable", err)
+	}
+	b, err = l.Balance(e.ctx, base.Add(6*day), acct)
+	if err != nil {
+		t.Fatalf("Balance: %v", err)
+	}
+	wantBalance(t, b, "12.00", "0", "12.00", "0")
+	if !b.NextExpiry.Equal(base.Add(95 * day)) {
+		t.Errorf("NextExpiry = %v, want the release's %v", b.NextExpiry, base.Add(95*day))
+	}
+	if _, err := l.Redeem(e.ctx, base.Add(6*day), cashback.RedeemRequest{Account: acct, Amount: money(t, "12.00", "EUR"), Key: "r1", OrderID: "o9"}); err != nil {
+		t.Errorf("Redeem of released credit: %v", err)
+	}
+	// Balances in the past still see the credit held.
+	b, err = l.Balance(e.ctx, base.Add(day), acct)
+	if err != nil {
+		t.Fatalf("Balance in the past: %v", err)
+	}
+	if !b.Held.Equal(dec("15")) {
+		t.Errorf("Held as of day 1 = %s, want 15.00", b.Held)
+	}
+	if _, err := l.Release(e.ctx, base.Add(7*day), cashback.ReleaseRequest{Account: acct, Seq: 5, Key: "not-an-issue"}); !errors.Is(err, cashback.ErrNotReleasable) {
+		t.Errorf("Release of a redemption: %v, want ErrNotReleasable", err)
+	}
+	if err := l.Check(e.ctx, acct); err != nil {
+		t.Errorf("Check: %v", err)
+	}
+}
+
+// testConcurrentSummary runs concurrent issues, redemptions, releases and
+// reversals on one account, then recomputes the balance from the entries:
+// the stored summary must be exactly what the entries give.
+func testConcurrentSummary(t *testing.T, e *env) {
+	acct := e.account("summary-race", "USD")
+	l := e.ledger
+	var wg sync.WaitGroup
+	for w := range concurrentWriters {
+		wg.Go(func() {
+			for i := range opsPerWriter {
+				now := base.Add(time.Duration(i) * time.Minute)
+				key := fmt.Sprintf("w%d-%d", w, i)
+				var err error
+				for attempt := 0; attempt < 1000; attempt++ {
+					switch i % 4 {
+					case 0:
+						_, err = l.Issue(e.ctx, now, cashback.IssueRequest{Account: acct, Amount: money(t, "2.00", "USD"), Key: key, ExpiresAt: base.Add(time.Duration(w+1) * time.Hour)})
+					case 1:
+						_, err = l.Issue(e.ctx, now, cashback.IssueRequest{Account: acct, Amount: money(t, "1.50", "USD"), Key: key, Held: true})
+					case 2:
+						_, err = l.Release(e.ctx, now, cashback.ReleaseRequest{Account: acct, IssueKey: fmt.Sprintf("w%d-%d", w, i-1), Key: key})
+					case 3:
+						_, err = l.Redeem(e.ctx, now, cashback.RedeemRequest{Account: acct, Amount: money(t, "1.75", "USD"), Key: key, OrderID: key})
+					}
+					if !errors.Is(err, cashback.ErrConflict) {
+						break
+					}
+				}
+				if err != nil && !errors.Is(err, cashback.ErrInsufficientFunds) {
+					t.Errorf("writer %d op %d: %v", w, i, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if _, err := l.Expire(e.ctx, base.Add(48*time.Hour), acct); err != nil {
+		t.Fatalf("Expire: %v", err)
+	}
+	if err := l.Check(e.ctx, acct); err != nil {
+		t.Fatalf("Check after the race: %v", err)
+	}
+	checkSummary(t, e, acct)
+	entries, err := e.store.Entries(e.ctx, acct)
+	if err != nil {
+		t.Fatalf("Entries: %v", err)
+	}
+	at := base.Add(72 * time.Hour)
+	want, err := cashback.BalanceOf(acct, entries, at, 7*24*time.Hour)
+	if err != nil {
+		t.Fatalf("BalanceOf the entries: %v", err)
+	}
+	got, err := l.Balance(e.ctx, at, acct)
+	if err != nil {
+		t.Fatalf("Balance: %v", err)
+	}
+	for _, f := range []struct {
+		name      string
+		got, want decimal.Decimal
+	}{{"Available", got.Available, want.Available}, {"Pending", got.Pending, want.Pending}, {"Held", got.Held, want.Held},
+		{"Lapsed", got.Lapsed, want.Lapsed}, {"LifetimeEarned", got.LifetimeEarned, want.LifetimeEarned},
+		{"Redeemed", got.Redeemed, want.Redeemed}, {"Expired", got.Expired, want.Expired}} {
+		if !f.got.Equal(f.want) {
+			t.Errorf("%s from the summary = %s, recomputed from the entries = %s", f.name, f.got, f.want)
+		}
+	}
+	if got.Version != int64(len(entries)) {
+		t.Errorf("Version = %d, the account has %d entries", got.Version, len(entries))
 	}
 }

@@ -29,23 +29,43 @@ func (harness) Close()                                              {}
 // lax is a broken store: it appends whatever it is given, ignoring the
 // expected version and duplicate keys, and shares its slices with callers.
 type lax struct {
-	mu sync.Mutex
-	m  map[cashback.Account][]cashback.Entry
+	mu  sync.Mutex
+	m   map[cashback.Account][]cashback.Entry
+	sum map[cashback.Account]cashback.Summary
 }
 
-func (s *lax) Load(_ context.Context, a cashback.Account) ([]cashback.Entry, error) {
+func (s *lax) Load(_ context.Context, a cashback.Account) (cashback.Summary, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sum, ok := s.sum[a]; ok {
+		return sum, nil
+	}
+	return cashback.Summary{Account: a}, nil
+}
+
+func (s *lax) Entries(_ context.Context, a cashback.Account) ([]cashback.Entry, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]cashback.Entry(nil), s.m[a]...), nil
 }
 
-func (s *lax) Append(_ context.Context, a cashback.Account, _ int64, es []cashback.Entry) error {
+func (s *lax) Entry(_ context.Context, a cashback.Account, seq int64) (cashback.Entry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if seq >= 1 && seq <= int64(len(s.m[a])) {
+		return s.m[a][seq-1], nil
+	}
+	return cashback.Entry{}, cashback.ErrNotFound
+}
+
+func (s *lax) Append(_ context.Context, a cashback.Account, _ int64, es []cashback.Entry, next cashback.Summary) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range es {
 		e.Seq = int64(len(s.m[a])) + 1
 		s.m[a] = append(s.m[a], e)
 	}
+	s.sum[a] = next
 	return nil
 }
 
@@ -65,7 +85,9 @@ func (s *lax) LookupKey(_ context.Context, a cashback.Account, k string) (cashba
 func TestSuiteCatchesBrokenStore(t *testing.T) {
 	if os.Getenv("CASHBACKTEST_BROKEN_CHILD") == "1" {
 		cashbacktest.RunConformanceTests(t, func(context.Context, *testing.T) (cashbacktest.Harness, error) {
-			return harness{func() (cashback.Store, error) { return &lax{m: map[cashback.Account][]cashback.Entry{}}, nil }}, nil
+			return harness{func() (cashback.Store, error) {
+				return &lax{m: map[cashback.Account][]cashback.Entry{}, sum: map[cashback.Account]cashback.Summary{}}, nil
+			}}, nil
 		})
 		return
 	}

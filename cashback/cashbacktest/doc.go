@@ -9,13 +9,16 @@
 //	}
 //
 // The suite checks the Store contract directly (optimistic append at an
-// expected version, atomic batches, key scoping and lookup, isolation of
-// accounts and of returned slices, exactly one winner among concurrent
-// appends), then runs a cashback.Ledger over the store: issue, redeem,
-// reverse, expire, balances, idempotent replays and conflicts, and a
-// concurrency test in which many goroutines issue and redeem against one
-// account with retries and must never overdraw, never apply a key twice, and
-// leave a balance equal to the sum of the entries.
+// expected version, atomic batches of entries and summary, the summary kept
+// exactly and never changed by a refused append, key scoping and lookup,
+// entries by seq, isolation of accounts and of returned slices, exactly one
+// winner among concurrent appends, hostile text in every text field kept
+// byte for byte), then runs a cashback.Ledger over the store: issue,
+// redeem, reverse, expire, held credit and its release, balances,
+// idempotent replays and conflicts, and concurrency tests in which many
+// goroutines write to one account with retries and must never overdraw,
+// never apply a key twice, and leave a stored summary (balance row) equal
+// to the one recomputed from the entries.
 //
 // Like gocloud.dev's drivertest, the suite is meant to be enough: a store
 // that passes it needs no further tests of the core semantics.

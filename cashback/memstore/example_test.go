@@ -26,7 +26,7 @@ func ExampleNew() {
 	if _, err := ledger.Issue(ctx, now, cashback.IssueRequest{Account: acct, Amount: amount, Key: "delay:dl_1"}); err != nil {
 		log.Fatal(err)
 	}
-	entries, err := store.Load(ctx, acct)
+	entries, err := store.Entries(ctx, acct)
 	if err != nil {
 		log.Fatal(err)
 	}

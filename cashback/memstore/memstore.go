@@ -20,6 +20,7 @@ var _ cashback.Store = (*Store)(nil)
 
 type account struct {
 	mu      sync.RWMutex
+	summary cashback.Summary
 	entries []cashback.Entry
 	keys    map[string]int // key -> index in entries
 }
@@ -50,8 +51,25 @@ func (s *Store) get(acct cashback.Account, create bool) *account {
 	return a
 }
 
-// Load returns a copy of the account's entries.
-func (s *Store) Load(ctx context.Context, acct cashback.Account) ([]cashback.Entry, error) {
+// Load returns a copy of the account's summary.
+func (s *Store) Load(ctx context.Context, acct cashback.Account) (cashback.Summary, error) {
+	if err := ctx.Err(); err != nil {
+		return cashback.Summary{}, err
+	}
+	a := s.get(acct, false)
+	if a == nil {
+		return cashback.Summary{Account: acct}, nil
+	}
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	if a.summary.Version == 0 {
+		return cashback.Summary{Account: acct}, nil
+	}
+	return a.summary.Clone(), nil
+}
+
+// Entries returns a copy of the account's entries.
+func (s *Store) Entries(ctx context.Context, acct cashback.Account) ([]cashback.Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -68,8 +86,24 @@ func (s *Store) Load(ctx context.Context, acct cashback.Account) ([]cashback.Ent
 	return out, nil
 }
 
-// Append adds entries if the account's version is expected.
-func (s *Store) Append(ctx context.Context, acct cashback.Account, expected int64, entries []cashback.Entry) error {
+// Entry returns a copy of the entry with sequence number seq.
+func (s *Store) Entry(ctx context.Context, acct cashback.Account, seq int64) (cashback.Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return cashback.Entry{}, err
+	}
+	if a := s.get(acct, false); a != nil {
+		a.mu.RLock()
+		defer a.mu.RUnlock()
+		if seq >= 1 && seq <= int64(len(a.entries)) {
+			return clone(a.entries[seq-1]), nil
+		}
+	}
+	return cashback.Entry{}, fmt.Errorf("memstore: entry %d: %w", seq, cashback.ErrNotFound)
+}
+
+// Append adds entries and replaces the summary if the account's version is
+// expected.
+func (s *Store) Append(ctx context.Context, acct cashback.Account, expected int64, entries []cashback.Entry, next cashback.Summary) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -94,6 +128,7 @@ func (s *Store) Append(ctx context.Context, acct cashback.Account, expected int6
 		a.keys[e.Key] = len(a.entries)
 		a.entries = append(a.entries, clone(e))
 	}
+	a.summary = next.Clone()
 	return nil
 }
 

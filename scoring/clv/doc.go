@@ -37,6 +37,12 @@
 // with a rigorous tail bound, so predictions stay finite for large x and
 // for fits that drive a and b to infinity.
 //
+// FitGammaGamma leaves out repeat customers whose repeat purchases
+// average exactly 0 (the Gamma spend has no density there) and lists them
+// in GammaGammaFit.LeftOut instead of failing. Hosts that score customers
+// with package scoring fit both models from the same Histories with
+// scoring.FitModel, which counts purchases exactly as the scorer does.
+//
 // Errors: *InputError (matching ErrInvalidInput) names the record and
 // field; ErrTooFewCustomers, ErrDegenerate (nobody bought twice, all spend
 // equal, Gamma-Gamma q ≤ 1), ErrNoConvergence and ErrNotFitted are
@@ -45,36 +51,7 @@
 //
 // # Performance
 //
-// Measured on the shared 2-core AMD EPYC development machine (load average
-// about 3.5 from other builds; under heavier load wall time grows several
-// times, cpu-ns/op — process CPU time per operation — much less):
-//
-//	go test -run '^$' -bench 'Fit|Predict' -count 3 ./scoring/clv
-//
-//	BenchmarkFitBGNBD            2.45–2.56 ms/op   78 allocs  CDNOW, 2,357 customers
-//	BenchmarkFitBGNBDNelderMead  29.9–30.7 ms/op   baseline: same likelihood, Nelder–Mead only
-//	BenchmarkFitGammaGamma       1.80–1.89 ms/op   42 allocs  946 repeat customers
-//	BenchmarkPredict             1.34–1.46 µs/op   0 allocs   P(alive), 90-day and 12-month purchases, 12-month value (before the changes below)
-//
-// Predict was made faster later without changing a bit of its results
-// (TestPredictGolden pins them; TestHyp2F1BatchMatchesLockstep checks the
-// series against the plain lock-step sum): the series of the largest
-// horizon runs alone and decides the number of terms, then every horizon
-// is summed from the stored coefficients in registers, four at a time;
-// the tail bound is only evaluated once a cheaper necessary test passes;
-// all logarithms are taken before all exponentials so that the calls
-// overlap. Same machine, new code and the previous one (562c96b, git
-// worktree) alternating, five rounds, median [range], at a time when
-// other tenants kept the machine busy:
-//
-//	go test -run '^$' -bench Predict -count 1 ./scoring/clv   # ×5 in each tree, alternating
-//
-//	BenchmarkPredict             1.22 µs/op [1.01–1.25]  0 allocs  previous code 1.84 µs/op [1.75–1.96]
-//
-// In a quieter period: 0.83–0.93 µs/op against 1.29–1.33 µs/op. Valgrind
-// counts 7,622 instructions per prediction (previously 12,327).
-//
-// The target for the BG/NBD fit is 5 ms (SciPy's L-BFGS-B on the
-// same likelihood: about 35 ms on this class of machine; Nelder–Mead in
-// SciPy: 155 ms).
+// Predict does not allocate; the fits take milliseconds on a few thousand
+// customers. Measured figures are in BENCHMARKS.md at the root of the
+// module.
 package clv

@@ -25,15 +25,24 @@ func (g GammaGamma) Valid() bool {
 type GammaGammaFit struct {
 	Params        GammaGamma
 	LogLikelihood float64 // Σ ℓ_i at Params over the repeat customers
-	Customers     int     // repeat customers used (Frequency > 0)
-	Iterations    int
-	Evaluations   int
+	Customers     int     // repeat customers used (Frequency > 0, Monetary > 0)
+	// LeftOut lists the indices (in the summaries passed to FitGammaGamma)
+	// of repeat customers the fit could not use: their repeat purchases
+	// average exactly 0 (free orders, fully discounted or refunded ones),
+	// for which the Gamma spend distribution has no density. They are
+	// still valid customers: ExpectedAverageValue(x, 0) shrinks them
+	// towards the population mean like anyone else.
+	LeftOut     []int
+	Iterations  int
+	Evaluations int
 }
 
 // FitGammaGamma estimates the Gamma-Gamma parameters by maximum
 // likelihood from the summaries of repeat customers (Frequency > 0; the
-// others are skipped, as the model is defined on repeat purchases).
-// Monetary must be positive for every repeat customer.
+// others are skipped, as the model is defined on repeat purchases). A
+// repeat customer whose Monetary is 0 is left out of the fit and listed in
+// GammaGammaFit.LeftOut: the model's Gamma spend has no density at 0, and
+// one such customer must not stop the fit for everyone else.
 //
 // Errors: *InputError, ErrTooFewCustomers (counting repeat customers),
 // ErrDegenerate (all repeat customers spend exactly the same, or the
@@ -46,6 +55,7 @@ func FitGammaGamma(ctx context.Context, summaries []Summary, opts *FitOptions) (
 	var xs []int
 	var ms []float64
 	var sumM float64
+	var leftOut []int
 	for i := range summaries {
 		s := &summaries[i]
 		if err := s.validate(i); err != nil {
@@ -55,8 +65,9 @@ func FitGammaGamma(ctx context.Context, summaries []Summary, opts *FitOptions) (
 			continue
 		}
 		m := summaryMonetary(s)
-		if !(m > 0) || !finite(m) {
-			return GammaGammaFit{}, inputErr(i, "monetary", "must be positive for a repeat customer")
+		if !(m > 0) || !finite(m) { // validate refused m < 0; a decimal converts to a finite float or to 0
+			leftOut = append(leftOut, i)
+			continue
 		}
 		xs = append(xs, s.Frequency)
 		ms = append(ms, m)
@@ -99,6 +110,7 @@ func FitGammaGamma(ctx context.Context, summaries []Summary, opts *FitOptions) (
 		Params:        gp,
 		LogLikelihood: orig.logLik(gp.P, gp.Q, gp.V, nil),
 		Customers:     len(xs),
+		LeftOut:       leftOut,
 		Iterations:    res.iter,
 		Evaluations:   res.evals,
 	}, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -109,6 +110,44 @@ func TestExpectedAverageValue(t *testing.T) {
 	}
 }
 
+// A repeat customer whose repeat purchases average $0 is left out of the
+// fit and reported; the fit equals the fit without that customer.
+func TestFitGammaGammaZeroSpend(t *testing.T) {
+	ctx := context.Background()
+	ss := loadCDNOWSummary(t)
+	with := append([]Summary(nil), ss...)
+	var zero []int
+	for i := range with {
+		if with[i].Frequency > 0 && len(zero) < 80 {
+			with[i].Monetary = decimal.Zero
+			zero = append(zero, i)
+		}
+	}
+	got, err := FitGammaGamma(ctx, with, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.LeftOut, zero) || got.Customers != 946-80 {
+		t.Errorf("left out %v (%d customers used), want %v", got.LeftOut, got.Customers, zero)
+	}
+	var without []Summary
+	for i := range ss {
+		if !slices.Contains(zero, i) {
+			without = append(without, ss[i])
+		}
+	}
+	want, err := FitGammaGamma(ctx, without, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Params != want.Params || len(want.LeftOut) != 0 {
+		t.Errorf("params %+v, want %+v as without them", got.Params, want.Params)
+	}
+	if v := got.Params.ExpectedAverageValue(with[zero[0]].Frequency, 0); !(v > 0) {
+		t.Errorf("expected average value of a $0 repeat buyer = %v", v)
+	}
+}
+
 func TestFitGammaGammaErrors(t *testing.T) {
 	ctx := context.Background()
 	ss := loadCDNOWSummary(t)
@@ -123,11 +162,7 @@ func TestFitGammaGammaErrors(t *testing.T) {
 		t.Errorf("few repeaters: err = %v, want ErrTooFewCustomers", err)
 	}
 	bad := append([]Summary(nil), ss...)
-	bad[0].Monetary = decimal.Zero // customer 1 is a repeat customer
-	var ie *InputError
-	if _, err := FitGammaGamma(ctx, bad, nil); !errors.As(err, &ie) || ie.Field != "monetary" || ie.Index != 0 {
-		t.Errorf("zero spend of a repeat customer: err = %v", err)
-	}
+	bad[0].Monetary = decimal.NewFromInt(-3)
 	bad[0].Monetary = decimal.NewFromInt(-3)
 	if _, err := FitGammaGamma(ctx, bad, nil); !errors.Is(err, ErrInvalidInput) {
 		t.Errorf("negative spend: err = %v", err)

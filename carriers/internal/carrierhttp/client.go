@@ -7,14 +7,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/postpurchase/postpurchase/internal/httpretry"
 )
 
 // Defaults used for the zero values of Options.
@@ -94,15 +94,11 @@ func NewClient(o Options) (*retryablehttp.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &retryablehttp.Client{
-		HTTPClient:   o.HTTPClient,
-		RetryMax:     o.RetryMax,
-		RetryWaitMin: o.RetryWaitMin,
-		RetryWaitMax: o.RetryWaitMax,
-		CheckRetry:   checkRetry(o.MaxRetryAfter, o.Now),
-		Backoff:      backoff(o.Now),
-		ErrorHandler: errorHandler,
-	}
+	c := &retryablehttp.Client{HTTPClient: o.HTTPClient, ErrorHandler: errorHandler}
+	httpretry.Policy{
+		MaxRetries: o.RetryMax, MinWait: o.RetryWaitMin, MaxWait: o.RetryWaitMax,
+		MaxRetryAfter: o.MaxRetryAfter, Now: o.Now,
+	}.Apply(c, checkRetry)
 	if o.Logger != nil {
 		c.Logger = leveledLogger{o.Logger}
 	}
@@ -110,26 +106,18 @@ func NewClient(o Options) (*retryablehttp.Client, error) {
 	return c, nil
 }
 
-// checkRetry builds the CheckRetry policy described in the package doc.
-func checkRetry(maxRetryAfter time.Duration, now func() time.Time) retryablehttp.CheckRetry {
-	return func(ctx context.Context, resp *http.Response, err error) (bool, error) {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return false, ctxErr
-		}
-		if err != nil {
-			return retryableTransportError(err), nil
-		}
-		switch code := resp.StatusCode; {
-		case code == http.StatusTooManyRequests, code == 0, code >= 500 && code != http.StatusNotImplemented:
-			if code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable {
-				if d, ok := ParseRetryAfter(resp.Header, now()); ok && d > maxRetryAfter {
-					return false, nil
-				}
-			}
-			return true, nil
-		}
-		return false, nil
+// checkRetry decides which outcomes are retried, as the package doc says;
+// httpretry (Policy.Apply) adds the context, Retry-After and deadline
+// rules and the waits.
+func checkRetry(_ context.Context, resp *http.Response, err error) (bool, error) {
+	if err != nil {
+		return retryableTransportError(err), nil
 	}
+	switch code := resp.StatusCode; {
+	case code == http.StatusTooManyRequests, code == 0, code >= 500 && code != http.StatusNotImplemented:
+		return true, nil
+	}
+	return false, nil
 }
 
 // retryableTransportError reports whether a failure without a response may
@@ -152,67 +140,6 @@ func retryableTransportError(err error) bool {
 		return false
 	}
 	return true
-}
-
-// backoff builds the Backoff described in the package doc.
-func backoff(now func() time.Time) retryablehttp.Backoff {
-	return func(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
-		if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-			if d, ok := ParseRetryAfter(resp.Header, now()); ok {
-				return d
-			}
-		}
-		return jitter(expBackoff(minWait, maxWait, attempt))
-	}
-}
-
-// expBackoff returns minWait·2^attempt capped at maxWait, without overflow.
-func expBackoff(minWait, maxWait time.Duration, attempt int) time.Duration {
-	d := minWait
-	for i := 0; i < attempt && d < maxWait; i++ {
-		d *= 2
-	}
-	if d > maxWait || d <= 0 {
-		d = maxWait
-	}
-	return d
-}
-
-// jitter takes a random part of up to half off d, so clients that failed
-// together do not retry together.
-func jitter(d time.Duration) time.Duration {
-	if d <= 1 {
-		return d
-	}
-	half := d / 2
-	return d - rand.N(half+1)
-}
-
-// ParseRetryAfter reads the Retry-After header of h as delta-seconds or as an
-// HTTP date (relative to now). ok is false when the header is absent or
-// unreadable; a date in the past yields 0 and true.
-func ParseRetryAfter(h http.Header, now time.Time) (d time.Duration, ok bool) {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs < 0 {
-			return 0, false
-		}
-		if secs > int64(24*time.Hour/time.Second) {
-			secs = int64(24 * time.Hour / time.Second)
-		}
-		return time.Duration(secs) * time.Second, true
-	}
-	t, err := http.ParseTime(v)
-	if err != nil {
-		return 0, false
-	}
-	if d := t.Sub(now); d > 0 {
-		return d, true
-	}
-	return 0, true
 }
 
 // errorHandler runs when retries end without success. A response is handed

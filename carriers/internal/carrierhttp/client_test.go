@@ -161,9 +161,14 @@ func TestConnectionErrorsRetriedThenReported(t *testing.T) {
 	}
 }
 
+// The waits come from internal/httpretry (tested there); this checks they
+// are installed with the adapter's options and clock.
 func TestBackoff(t *testing.T) {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	b := backoff(func() time.Time { return now })
+	c, err := NewClient(Options{RetryWaitMin: time.Second, RetryWaitMax: 10 * time.Second, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
 	resp := func(status int, ra string) *http.Response {
 		h := http.Header{}
 		if ra != "" {
@@ -171,51 +176,37 @@ func TestBackoff(t *testing.T) {
 		}
 		return &http.Response{StatusCode: status, Header: h}
 	}
-	if got := b(time.Second, time.Minute, 0, resp(429, "7")); got != 7*time.Second {
+	if got := c.Backoff(c.RetryWaitMin, c.RetryWaitMax, 0, resp(429, "7")); got != 7*time.Second {
 		t.Errorf("429 Retry-After 7: %v", got)
 	}
-	if got := b(time.Second, time.Minute, 0, resp(503, now.Add(90*time.Second).Format(http.TimeFormat))); got != 90*time.Second {
-		t.Errorf("503 Retry-After date: %v", got)
+	if got := c.Backoff(c.RetryWaitMin, c.RetryWaitMax, 0, resp(503, now.Add(9*time.Second).Format(http.TimeFormat))); got != 9*time.Second {
+		t.Errorf("503 Retry-After date against Options.Now: %v", got)
 	}
-	if got := b(time.Second, time.Minute, 0, resp(503, now.Add(-time.Hour).Format(http.TimeFormat))); got != 0 {
-		t.Errorf("Retry-After in the past: %v", got)
-	}
-	// Retry-After on a 500 is not a rate limit: exponential applies.
-	for attempt := range 10 {
-		want := expBackoff(time.Second, 10*time.Second, attempt)
-		got := b(time.Second, 10*time.Second, attempt, resp(500, "7"))
-		if got > want || got < want/2 {
-			t.Errorf("attempt %d: %v not in [%v, %v]", attempt, got, want/2, want)
+	// Retry-After 0, or a date in the past, still waits the floor.
+	for _, ra := range []string{"0", now.Add(-time.Hour).Format(http.TimeFormat)} {
+		if got := c.Backoff(c.RetryWaitMin, c.RetryWaitMax, 0, resp(429, ra)); got < time.Second || got > 2*time.Second {
+			t.Errorf("Retry-After %q: %v, want in [1s, 2s]", ra, got)
 		}
 	}
-	if got := expBackoff(time.Second, 10*time.Second, 1000); got != 10*time.Second {
-		t.Errorf("huge attempt: %v", got)
-	}
-	if got := expBackoff(time.Second, 10*time.Second, 2); got != 4*time.Second {
-		t.Errorf("attempt 2: %v", got)
+	// Retry-After on a 500 is not a rate limit: the backoff applies.
+	for attempt := range 10 {
+		ceil := min(10*time.Second, time.Second<<(attempt+1))
+		if got := c.Backoff(c.RetryWaitMin, c.RetryWaitMax, attempt, resp(500, "7")); got < time.Second || got > ceil {
+			t.Errorf("attempt %d: %v not in [1s, %v]", attempt, got, ceil)
+		}
 	}
 }
 
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	for _, tt := range []struct {
-		v    string
-		want time.Duration
-		ok   bool
-	}{
-		{"", 0, false},
-		{"120", 120 * time.Second, true},
-		{" 5 ", 5 * time.Second, true},
-		{"-1", 0, false},
-		{"soon", 0, false},
-		{"99999999999999", 24 * time.Hour, true},
-		{"Fri, 02 Jan 2026 03:05:05 GMT", time.Minute, true},
-		{"Friday, 02-Jan-26 03:05:05 GMT", time.Minute, true},
-	} {
-		got, ok := ParseRetryAfter(http.Header{"Retry-After": {tt.v}}, now)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("%q: %v %v, want %v %v", tt.v, got, ok, tt.want, tt.ok)
-		}
+// A Retry-After the adapter would wait for (under MaxRetryAfter) but that
+// ends after the context's deadline is not waited for: the 429 comes back
+// at once, with the context still alive.
+func TestRetryAfterBeyondDeadline(t *testing.T) {
+	srv, n := sequence(t, http.Header{"Retry-After": {"50"}}, 429, 200)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := get(t, newTestClient(t, fastOptions()), ctx, srv.URL)
+	if err != nil || resp.StatusCode != 429 || n.Load() != 1 || ctx.Err() != nil {
+		t.Fatalf("resp %v err %v after %d requests, ctx %v", resp, err, n.Load(), ctx.Err())
 	}
 }
 

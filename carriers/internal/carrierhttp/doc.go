@@ -17,12 +17,16 @@
 //     adapter at once (it maps to carriers.ErrRateLimited or
 //     carriers.ErrUnavailable) instead of blocking the caller for minutes.
 //
-// Its Backoff honours Retry-After (delta-seconds or an HTTP date) on 429 and
-// 503 and otherwise waits a capped exponential time with jitter:
-// RetryWaitMin·2^attempt, capped at RetryWaitMax, of which a random part of up
-// to half is taken off. Every wait ends early when the context is done. After
-// the last attempt the last response is returned as is (never an opaque
-// "giving up" error), so the adapter maps its status and body itself.
+// The waits and the deadline rule are the module's one retry path,
+// internal/httpretry: a 429 or 503 waits at least its Retry-After
+// (delta-seconds or an HTTP date read with Options.Now, capped at a day)
+// and never less than a jittered floor; other retries wait RetryWaitMin
+// plus full jitter up to RetryWaitMin·2^(attempt+1), capped at
+// RetryWaitMax. A wait that would outlast the request context's deadline
+// is not started: the last response goes back at once. Every wait ends
+// early when the context is done. After the last attempt the last response
+// is returned as is (never an opaque "giving up" error), so the adapter
+// maps its status and body itself.
 //
 // # Logging
 //

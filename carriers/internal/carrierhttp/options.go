@@ -2,17 +2,24 @@ package carrierhttp
 
 import (
 	"errors"
-	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/postpurchase/postpurchase/carriers"
 )
 
-// OptionError returns the error an adapter's New reports for a bad option:
-// "ups: Options.BaseURL: not an absolute http(s) URL". It never echoes the
-// option's value (it may be a credential).
-func OptionError(carrier, field, why string) error {
-	return fmt.Errorf("%s: %s: %s", carrier, field, why)
+// OptionError returns the *carriers.OptionError an adapter's New reports
+// for a bad option: "ups: Options.BaseURL: not an absolute http(s) URL".
+func OptionError(carrier, option string, why error) error {
+	return &carriers.OptionError{Carrier: carrier, Option: option, Err: why}
 }
+
+// Reasons for OptionError.
+var (
+	errEmpty     = errors.New("required, is empty")
+	errLineBreak = errors.New("contains a line break")
+	errNegative  = errors.New("negative")
+)
 
 // Required returns an OptionError for the first name whose value is blank
 // or holds a line break (it would end up in a header), nil if none is.
@@ -20,7 +27,7 @@ func OptionError(carrier, field, why string) error {
 func Required(carrier string, pairs ...string) error {
 	for i := 0; i+1 < len(pairs); i += 2 {
 		if strings.TrimSpace(pairs[i+1]) == "" {
-			return OptionError(carrier, pairs[i], "required, is empty")
+			return OptionError(carrier, pairs[i], errEmpty)
 		}
 	}
 	return HeaderSafe(carrier, pairs...)
@@ -32,7 +39,7 @@ func Required(carrier string, pairs ...string) error {
 func HeaderSafe(carrier string, pairs ...string) error {
 	for i := 0; i+1 < len(pairs); i += 2 {
 		if strings.ContainsAny(pairs[i+1], "\r\n") {
-			return OptionError(carrier, pairs[i], "contains a line break")
+			return OptionError(carrier, pairs[i], errLineBreak)
 		}
 	}
 	return nil
@@ -58,11 +65,11 @@ func ResolveEndpoint(carrier, base, def string, maxBody int64) (Endpoint, error)
 	base = strings.TrimRight(base, "/")
 	u, err := CheckURL(base)
 	if err != nil {
-		return Endpoint{}, OptionError(carrier, "Options.BaseURL", err.Error())
+		return Endpoint{}, OptionError(carrier, "Options.BaseURL", err)
 	}
 	switch {
 	case maxBody < 0:
-		return Endpoint{}, OptionError(carrier, "Options.MaxBodyBytes", "negative")
+		return Endpoint{}, OptionError(carrier, "Options.MaxBodyBytes", errNegative)
 	case maxBody == 0:
 		maxBody = DefaultMaxBody
 	}
@@ -79,17 +86,17 @@ func ResolveTokenURL(carrier, tokenURL, def string) (string, error) {
 		tokenURL = def
 	}
 	if _, err := CheckURL(tokenURL); err != nil {
-		return "", OptionError(carrier, "Options.TokenURL", err.Error())
+		return "", OptionError(carrier, "Options.TokenURL", err)
 	}
 	return tokenURL, nil
 }
 
 // NewError returns an error of NewClient or NewOAuth (inconsistent retry
-// options) prefixed with the carrier's name instead of this package's, nil
-// for nil.
+// waits, a bad token URL) as a *carriers.OptionError that keeps it as the
+// cause, nil for nil.
 func NewError(carrier string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return errors.New(carrier + ": " + strings.TrimPrefix(err.Error(), "carrierhttp: "))
+	return OptionError(carrier, "Options", err)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/internal/httpretry"
 )
 
 // DefaultMaxBody is the body size limit adapters use unless they have a
@@ -54,7 +55,7 @@ type Response struct {
 // body cut short or too large) is returned as the error; a non-2xx status is
 // not an error here, it is the caller's to map (see StatusError).
 func Do(c *retryablehttp.Client, req *retryablehttp.Request, limit int64) (*Response, error) {
-	resp, err := c.Do(req)
+	resp, err := httpretry.Do(c, req)
 	if err != nil {
 		return nil, RedactError(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/internal/httpretry"
 )
 
 // DefaultEarlyExpiry is how long before its stated expiry a cached token is
@@ -39,8 +40,8 @@ type TokenConfig struct {
 	// FedEx). The zero value lets x/oauth2 try both.
 	AuthStyle oauth2.AuthStyle
 	// HTTPClient sends the token requests. Nil means http.DefaultClient;
-	// adapters pass their retrying client's StandardClient() (NewOAuth
-	// does).
+	// NewOAuth passes the adapter's retrying client (through
+	// httpretry.RoundTripper).
 	HTTPClient *http.Client
 	// Header holds extra headers sent with every token request (UPS's
 	// x-merchant-id); nil means none.
@@ -210,7 +211,7 @@ func NewOAuth(o Options, tc TokenConfig) (*retryablehttp.Client, *TokenCache, er
 		return nil, nil, err
 	}
 	if tc.HTTPClient == nil {
-		tc.HTTPClient = client.StandardClient()
+		tc.HTTPClient = &http.Client{Transport: httpretry.RoundTripper(client)}
 	}
 	if tc.Now == nil {
 		tc.Now = o.Now
@@ -250,7 +251,7 @@ func (c *TokenCache) tokenError(ctx context.Context, err error) error {
 	if !errors.As(err, &re) {
 		e := TransportError(c.cfg.Carrier, "token", "", err)
 		if strings.HasPrefix(err.Error(), "oauth2: cannot parse") || strings.Contains(err.Error(), "missing access_token") {
-			e.Err = &carriers.DecodeError{Path: "access_token", Err: errors.New(strings.TrimPrefix(err.Error(), "oauth2: "))}
+			e.Err = &carriers.DecodeError{Path: "access_token", Err: err}
 		}
 		return e
 	}
@@ -276,8 +277,6 @@ func (c *TokenCache) tokenError(ctx context.Context, err error) error {
 	default:
 		e.Err = SentinelForStatus(status)
 	}
-	if len(e.Message) > 256 {
-		e.Message = e.Message[:256]
-	}
+	e.Message = Clip(e.Message, 256)
 	return e
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/carriers/internal/clip"
 )
 
 // Answer says how an adapter reads its carrier's answer to a request for
@@ -104,13 +105,9 @@ func CleanNumber(number string, min, max int) (string, bool) {
 	return n, true
 }
 
-// Clip cuts s to at most n bytes, for carrier text put into errors.
-func Clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
-}
+// Clip cuts s to at most n bytes (on a UTF-8 boundary) followed by "…", for
+// carrier text and input put into errors; see clip.String.
+func Clip(s string, n int) string { return clip.String(s, n) }
 
 // RandomID returns n random bytes in hex: a request or transaction ID for
 // carriers that want one per request (UPS's transId, FedEx's

@@ -54,7 +54,7 @@ func TestAnswerTracking(t *testing.T) {
 
 	// The carrier's code says more than the status.
 	_, err = a.Tracking(resp(400, "NF:"+strings.Repeat("m", 300)), "1Z999", "req")
-	if !errors.Is(err, carriers.ErrNotFound) || !errors.As(err, &ce) || ce.Code != "NF" || len(ce.Message) != 256 ||
+	if !errors.Is(err, carriers.ErrNotFound) || !errors.As(err, &ce) || ce.Code != "NF" || ce.Message != strings.Repeat("m", 256)+"…" ||
 		ce.StatusCode != 400 || ce.RequestID != "req" || ce.Op != "track" || ce.TrackingNumber != "1Z999" {
 		t.Errorf("code: %#v", err)
 	}
@@ -99,7 +99,7 @@ func TestCodeSentinel(t *testing.T) {
 }
 
 func TestSmallHelpers(t *testing.T) {
-	if Clip("abcdef", 3) != "abc" || Clip("ab", 3) != "ab" {
+	if Clip("abcdef", 3) != "abc…" || Clip("ab", 3) != "ab" {
 		t.Error("Clip")
 	}
 	a, b := RandomID(16), RandomID(16)

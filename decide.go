@@ -1,0 +1,432 @@
+package postpurchase
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/postpurchase/postpurchase/accommodation"
+	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/scoring"
+	"github.com/postpurchase/postpurchase/tracking"
+)
+
+// severity orders delay kinds: an incident is re-decided only when it gets
+// worse (a more severe kind, or more days late).
+var severity = map[tracking.DelayKind]int{
+	tracking.DelayAtRisk:             1,
+	tracking.DelayEstimateSlipped:    2,
+	tracking.DelayFulfillmentStalled: 3,
+	tracking.DelayShipmentStalled:    4,
+	tracking.DelayException:          5,
+	tracking.DelayAttemptFailed:      6,
+	tracking.DelayLate:               7,
+	tracking.DelayReturnedToSender:   8,
+	tracking.DelayLost:               9,
+}
+
+func severityOf(kind string) int {
+	var k tracking.DelayKind
+	if k.UnmarshalText([]byte(kind)) != nil {
+		return 0
+	}
+	return severity[k]
+}
+
+// changed turns what one update changed on shipment i into journal
+// entries, messages and decisions, in the order the journey takes:
+// events → milestones → delay episodes → incident (score, policy,
+// credit, tasks, message) → next check.
+func (t *txn) changed(ctx context.Context, i int, ch tracking.Changes) error {
+	e := t.e
+	s := t.ships[i]
+	sid := t.rec.Shipments[i].ID
+	if ch.Added > 0 {
+		st, rs := s.Status()
+		text := fmt.Sprintf("%d new carrier event(s); status %s", ch.Added, st)
+		if rs != carriers.ReasonNone {
+			text += " (" + rs.String() + ")"
+		}
+		t.journal(JournalEvents, sid, "", text)
+	}
+	for _, m := range ch.Milestones {
+		if age := t.now.Sub(m.At); age > e.stale {
+			t.journal(JournalSkipped, sid, m.ID, fmt.Sprintf("milestone %s applied but not announced: the scan is %s old (stale after %s)", m.Kind, age.Round(time.Hour), e.stale))
+			continue
+		}
+		if err := t.milestone(ctx, i, m); err != nil {
+			return err
+		}
+	}
+	for _, d := range ch.Delays {
+		t.journal(JournalDelay, sid, d.ID, fmt.Sprintf("delay caught: %s%s", d.Kind, reasonText(d.Reason)))
+	}
+	for _, d := range ch.Cleared {
+		t.journal(JournalCleared, sid, d.ID, fmt.Sprintf("delay cleared: %s", d.Kind))
+	}
+	if err := t.incident(ctx, i); err != nil {
+		return err
+	}
+	t.rec.Shipments[i].NextCheck = e.nextCheck(t.now, s)
+	return nil
+}
+
+func reasonText(r carriers.Reason) string {
+	if r == carriers.ReasonNone {
+		return ""
+	}
+	return " (" + r.String() + ")"
+}
+
+// contact returns the customer's contact, from the Customers source when
+// there is one, else from the order.
+func (t *txn) customer(ctx context.Context) (Customer, error) {
+	o := &t.rec.Order
+	c := Customer{Contact: Contact{CustomerID: o.CustomerID, Email: o.Email}}
+	if t.e.customers != nil {
+		got, err := t.e.customers.Customer(ctx, o.CustomerID)
+		if err != nil {
+			return c, fmt.Errorf("postpurchase: customer of order %s: %w", clip(o.ID), err)
+		}
+		got.Contact.CustomerID = o.CustomerID
+		if got.Contact.Email == "" {
+			got.Contact.Email = o.Email
+		}
+		c = got
+	}
+	return c, nil
+}
+
+// base fills the fields every message about shipment i carries.
+func (t *txn) base(ctx context.Context, i int, kind MessageKind, id string, at time.Time) (Message, error) {
+	c, err := t.customer(ctx)
+	if err != nil {
+		return Message{}, err
+	}
+	s := t.ships[i]
+	st, _ := s.Status()
+	m := Message{
+		ID: id, Kind: kind, At: at, Customer: c.Contact,
+		OrderID: t.rec.Order.ID, ShipmentID: t.rec.Shipments[i].ID,
+		Carrier: s.Carrier, TrackingNumber: s.TrackingNumber,
+		Status: st.String(), Currency: t.rec.Order.Currency,
+	}
+	if t.e.trackURL != nil {
+		m.TrackingURL = t.e.trackURL(t.rec.Order.ID)
+	}
+	if est := s.Estimate(t.now); !est.Date.IsZero() {
+		m.EstimatedDelivery = est.Date.String()
+		if !est.Latest.IsZero() {
+			m.EstimatedLatest = est.Latest.String()
+		}
+	}
+	if inc := t.rec.Incident; inc != nil {
+		m.Tier = inc.Score.Tier
+	}
+	return m, nil
+}
+
+// milestone decides the message for a milestone reached.
+func (t *txn) milestone(ctx context.Context, i int, ms tracking.Milestone) error {
+	e := t.e
+	m, err := t.base(ctx, i, MessageMilestone, "milestone:"+ms.ID, ms.At)
+	if err != nil {
+		return err
+	}
+	m.Milestone, m.MilestoneID = ms.Kind.String(), ms.ID
+	switch ms.Kind {
+	case tracking.MilestoneShipped:
+		// The order's value rides on one event of the journey only.
+		if i == 0 {
+			m.OrderValue = t.rec.Order.Total
+		}
+		if e.recommend != nil {
+			if m.Products, err = e.recommend.Recommend(ctx, MomentShipped, &t.rec.Order); err != nil {
+				return fmt.Errorf("postpurchase: recommendations for order %s: %w", clip(t.rec.Order.ID), err)
+			}
+		}
+	case tracking.MilestoneDelivered:
+		if e.recommend != nil {
+			if m.Products, err = e.recommend.Recommend(ctx, MomentDelivered, &t.rec.Order); err != nil {
+				return fmt.Errorf("postpurchase: recommendations for order %s: %w", clip(t.rec.Order.ID), err)
+			}
+		}
+		if e.reviewURL != nil {
+			m.ReviewURL = e.reviewURL(t.rec.Order.ID)
+		}
+	}
+	t.effect(Effect{ID: m.ID, Kind: EffectMessage, Message: &m})
+	t.journal(JournalMilestone, t.rec.Shipments[i].ID, ms.ID, fmt.Sprintf("%s (scan at %s) → message %s", ms.Kind, ms.At.Format(time.RFC3339), m.ID))
+	return nil
+}
+
+// worst returns the most severe active delay of shipment i.
+func worstDelay(s *tracking.Shipment) (tracking.Delay, bool) {
+	var w tracking.Delay
+	found := false
+	for _, d := range s.ActiveDelays() {
+		if !found || severity[d.Kind] > severity[w.Kind] {
+			w, found = d, true
+		}
+	}
+	return w, found
+}
+
+// incident opens the order's incident at its first delay, or re-decides
+// it when it got worse, and records what the policy decides: one
+// make-good per order per incident, topped up as it worsens.
+func (t *txn) incident(ctx context.Context, i int) error {
+	e := t.e
+	s := t.ships[i]
+	d, ok := worstDelay(s)
+	if !ok {
+		return nil
+	}
+	daysLate := s.DaysLate(t.now)
+	inc := t.rec.Incident
+	sid := t.rec.Shipments[i].ID
+	if inc == nil {
+		snap, err := t.score(ctx)
+		if err != nil {
+			return err
+		}
+		inc = &Incident{ID: d.ID, OpenedAt: t.now, Score: snap, Credited: decimal.Zero}
+		t.rec.Incident = inc
+		j := t.journal(JournalScore, sid, inc.ID, fmt.Sprintf("incident opened by %s; customer scored %s: value %.0f, risk %.0f, %d earlier order(s) (this order excluded)",
+			d.Kind, snap.Tier, snap.Value, snap.Risk, snap.Orders))
+		j.Score = &inc.Score
+	} else if severity[d.Kind] <= severityOf(inc.Worst) && daysLate <= inc.DaysLate {
+		return nil // nothing got worse
+	}
+	prevWorst := inc.Worst
+	if severity[d.Kind] > severityOf(inc.Worst) {
+		inc.Worst = d.Kind.String()
+	}
+	inc.DaysLate = max(inc.DaysLate, daysLate)
+
+	facts, err := t.facts(ctx, i, inc)
+	if err != nil {
+		return err
+	}
+	dec, err := e.policy.Evaluate(facts)
+	if err != nil {
+		return fmt.Errorf("postpurchase: policy on order %s: %w", clip(t.rec.Order.ID), err)
+	}
+	inc.Rule = dec.Rule
+
+	// Credit: the rule's level for the incident as it is now, less what
+	// was already credited, within what the budgets allow now.
+	topUp, want := decimal.Zero, decimal.Zero
+	if a, ok := dec.Action(accommodation.ActionCashback); ok {
+		want = a.Requested().Sub(inc.Credited)
+		topUp = decimal.Min(want, a.Amount())
+		if topUp.IsNegative() {
+			topUp = decimal.Zero
+		}
+	}
+	var actions []string
+	var did []string
+	if topUp.IsPositive() {
+		inc.Credits++
+		key := "credit:" + inc.ID + ":" + strconv.Itoa(inc.Credits)
+		c := &Credit{
+			Key: key, CustomerID: t.rec.Order.CustomerID, Amount: topUp, Currency: t.rec.Order.Currency,
+			Reason: "delay " + d.Kind.String() + " (rule " + dec.Rule + ")", OrderID: t.rec.Order.ID, DelayID: d.ID,
+			At: t.now, Pending: e.onDeliver && s.DeliveredAt().IsZero(),
+		}
+		if e.expiry > 0 {
+			c.ExpiresAt = t.now.Add(e.expiry)
+		}
+		inc.Credited = inc.Credited.Add(topUp)
+		t.effect(Effect{ID: key, Kind: EffectCredit, Credit: c})
+		actions = append(actions, "cashback")
+		did = append(did, "credit "+money(topUp, c.Currency)+" ("+key+")")
+	}
+	for _, a := range dec.Actions() {
+		var kind TaskKind
+		switch a.Kind {
+		case accommodation.ActionExpeditedReplacement:
+			kind = TaskReplacement
+		case accommodation.ActionShippingUpgrade:
+			kind = TaskShippingUpgrade
+		case accommodation.ActionPrioritySupport:
+			kind = TaskPrioritySupport
+		case accommodation.ActionApologyOnly:
+			actions = append(actions, string(a.Kind))
+			continue
+		default:
+			continue
+		}
+		if slices.Contains(inc.Tasks, kind) {
+			continue
+		}
+		inc.Tasks = append(inc.Tasks, kind)
+		task := &Task{ID: "task:" + inc.ID + ":" + string(kind), Kind: kind, OrderID: t.rec.Order.ID, ShipmentID: sid,
+			CustomerID: t.rec.Order.CustomerID, Expedited: kind == TaskReplacement, Rule: a.Rule, Items: t.items(i)}
+		t.effect(Effect{ID: task.ID, Kind: EffectTask, Task: task})
+		actions = append(actions, string(a.Kind))
+		did = append(did, string(kind))
+	}
+	escalated := prevWorst != inc.Worst
+	if !escalated && len(did) == 0 {
+		return nil // re-evaluated: nothing new to decide or say
+	}
+	text := fmt.Sprintf("decision on %s, %d day(s) late, tier %s: rule %q", d.Kind, daysLate, inc.Score.Tier, dec.Rule)
+	if len(did) > 0 {
+		text += " → " + strings.Join(did, ", ")
+	} else {
+		text += " → nothing new"
+	}
+	if held := want.Sub(topUp); held.IsPositive() {
+		text += "; budgets withheld " + money(held, dec.Currency)
+	}
+	j := t.journal(JournalDecision, sid, d.ID, text)
+	j.Rule, j.Score = dec.Rule, &inc.Score
+
+	// A delay message goes out when something new happened for the
+	// customer: the incident opened or got worse in kind, or a credit or
+	// task was decided. At most one per order per day: a day's later
+	// changes ride on the next one.
+	today := t.now.In(e.loc).Format(time.DateOnly)
+	if t.rec.LastDelayMessage == today {
+		t.journal(JournalSkipped, sid, d.ID, "delay message held back: one already sent today")
+		return nil
+	}
+	inc.Messages++
+	m, err := t.base(ctx, i, MessageDelay, "delay:"+inc.ID+":"+strconv.Itoa(inc.Messages), t.now)
+	if err != nil {
+		return err
+	}
+	m.DelayKind, m.DelayID, m.DaysLate, m.Actions = d.Kind.String(), d.ID, daysLate, actions
+	m.Tier = inc.Score.Tier
+	if topUp.IsPositive() {
+		m.Cashback = topUp
+		m.CashbackPending = e.onDeliver && s.DeliveredAt().IsZero()
+	}
+	t.rec.LastDelayMessage = today
+	t.effect(Effect{ID: m.ID, Kind: EffectMessage, Message: &m})
+	t.journal(JournalEffect, sid, m.ID, "delay message "+m.ID)
+	return nil
+}
+
+// items returns the SKUs in shipment i.
+func (t *txn) items(i int) []string {
+	if sp := t.rec.Order.Shipments[i]; len(sp.Items) > 0 {
+		return slices.Clone(sp.Items)
+	}
+	out := make([]string, len(t.rec.Order.Items))
+	for j, it := range t.rec.Order.Items {
+		out[j] = it.SKU
+	}
+	return out
+}
+
+// score scores the customer without the order at hand: a delay must not
+// demote a VIP mid-incident, nor the order being made good count for them.
+func (t *txn) score(ctx context.Context) (ScoreSnapshot, error) {
+	c, err := t.customer(ctx)
+	if err != nil {
+		return ScoreSnapshot{}, err
+	}
+	h := withoutOrder(c.History, t.rec.Order.ID)
+	sc, err := t.e.scorer.Score(t.now, h)
+	if err != nil {
+		return ScoreSnapshot{}, fmt.Errorf("postpurchase: scoring customer of order %s: %w", clip(t.rec.Order.ID), err)
+	}
+	snap := ScoreSnapshot{Value: sc.Value, Risk: sc.Risk, Tier: sc.Tier.String()}
+	for _, r := range sc.Reasons {
+		if len(snap.Reasons) == 3 {
+			break
+		}
+		snap.Reasons = append(snap.Reasons, r.String())
+	}
+	if h != nil {
+		for _, o := range h.Orders {
+			if !o.Canceled {
+				snap.Orders++
+			}
+		}
+	}
+	return snap, nil
+}
+
+// withoutOrder returns h without the order orderID (and what refers to
+// it), sharing what it does not change.
+func withoutOrder(h *scoring.History, orderID string) *scoring.History {
+	if h == nil {
+		return &scoring.History{Orders: []scoring.Order{}}
+	}
+	cp := *h
+	cp.Orders = slices.DeleteFunc(slices.Clone(h.Orders), func(o scoring.Order) bool { return o.ID == orderID })
+	if h.Shipments != nil {
+		cp.Shipments = slices.DeleteFunc(slices.Clone(h.Shipments), func(s scoring.Shipment) bool { return s.OrderID == orderID })
+	}
+	if h.Returns != nil {
+		cp.Returns = slices.DeleteFunc(slices.Clone(h.Returns), func(r scoring.Return) bool { return r.OrderID == orderID })
+	}
+	if h.Claims != nil {
+		cp.Claims = slices.DeleteFunc(slices.Clone(h.Claims), func(c scoring.Claim) bool { return c.OrderID == orderID })
+	}
+	return &cp
+}
+
+// facts builds the policy's facts for shipment i's incident.
+func (t *txn) facts(ctx context.Context, i int, inc *Incident) (accommodation.Facts, error) {
+	e := t.e
+	s := t.ships[i]
+	o := &t.rec.Order
+	cust, err := e.store.CreditTotal(ctx, o.CustomerID, t.now.Add(-90*24*time.Hour))
+	if err != nil {
+		return accommodation.Facts{}, err
+	}
+	y, mo, dd := t.now.In(e.loc).Date()
+	brand, err := e.store.CreditTotal(ctx, "", time.Date(y, mo, dd, 0, 0, 0, 0, e.loc))
+	if err != nil {
+		return accommodation.Facts{}, err
+	}
+	dest := s.Destination
+	if k := strings.IndexByte(dest, '-'); k >= 0 {
+		dest = dest[:k]
+	}
+	f := accommodation.Facts{
+		Currency:               o.Currency,
+		Tier:                   accommodation.Tier(inc.Score.Tier),
+		ValueScore:             inc.Score.Value,
+		RiskScore:              inc.Score.Risk,
+		DelayKind:              accommodation.DelayKind(inc.Worst),
+		DaysLate:               inc.DaysLate,
+		BusinessDaysStalled:    t.businessDaysStalled(s),
+		OrderTotal:             o.Total,
+		OrderCount:             inc.Score.Orders + 1,
+		FirstOrder:             inc.Score.Orders == 0,
+		Carrier:                s.Carrier,
+		DestinationCountry:     dest,
+		CustomerCashback90Days: cust,
+		OrderAccommodations:    0,
+		OrderCashback:          inc.Credited,
+		BrandCashbackToday:     brand,
+	}
+	return f, nil
+}
+
+// businessDaysStalled counts business days since the last scan (or the
+// label) in the brand's time zone.
+func (t *txn) businessDaysStalled(s *tracking.Shipment) int {
+	last := s.LastScanAt()
+	if last.IsZero() {
+		last = s.LabelCreatedAt
+	}
+	if last.IsZero() || s.Terminal() {
+		return 0
+	}
+	cal := t.e.rules.Config().Calendar
+	if cal == nil {
+		cal = tracking.NewCalendar()
+	}
+	return cal.BusinessDaysBetween(tracking.DateOf(last.In(t.e.loc)), tracking.DateOf(t.now.In(t.e.loc)))
+}

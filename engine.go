@@ -1,0 +1,714 @@
+package postpurchase
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/postpurchase/postpurchase/accommodation"
+	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/cashback"
+	"github.com/postpurchase/postpurchase/cashback/memstore"
+	"github.com/postpurchase/postpurchase/internal/iso4217"
+	"github.com/postpurchase/postpurchase/scoring"
+	"github.com/postpurchase/postpurchase/tracking"
+)
+
+// Config configures an Engine. Every field is optional except a way to
+// reach the carriers (Carriers or Tracker); each zero value is the
+// documented in-memory default, so New(Config{Carriers: ...}) runs the
+// whole journey in one process.
+type Config struct {
+	// Carriers are the carriers shipments are tracked with, by Code.
+	Carriers []carriers.Carrier
+	// Tracker, if set, is used instead of one built from Carriers (to set
+	// the cadence, concurrency and rate limits).
+	Tracker *tracking.Tracker
+	// Rules are tracking's rules (detectors, transit model, the brand's
+	// time zone). Nil means the Tracker's.
+	Rules *tracking.Rules
+	// Store keeps orders, effects and the journal. Nil means a new
+	// MemoryStore.
+	Store Store
+	// Customers finds customers' contacts and histories. Nil means none
+	// is known: every customer is scored without history.
+	Customers Customers
+	// Scorer scores customers. Nil means scoring.DefaultConfig.
+	Scorer *scoring.Scorer
+	// Policy decides make-goods. Nil means accommodation.Default().
+	Policy *accommodation.Policy
+	// Ledger pays CashBack. Nil means a ledger over an in-memory store.
+	Ledger *cashback.Ledger
+	// Notifier sends messages. Nil means a MemoryNotifier (Engine.Notifier
+	// returns it).
+	Notifier Notifier
+	// Tasks receives non-cash tasks. Nil means a MemoryTasks.
+	Tasks TaskHandler
+	// Recommender suggests products for Shipped and Delivered messages
+	// and the page. Nil means none.
+	Recommender Recommender
+	// TrackingURL returns the brand's tracking page for an order (the
+	// hub's signed link) for messages. Nil means messages carry none.
+	TrackingURL func(orderID string) string
+	// ReviewURL returns where to review a delivered order. Nil means none.
+	ReviewURL func(orderID string) string
+	// Windows are the claim and return windows.
+	Windows Windows
+	// StaleAfter is how old a carrier event may be and still be announced:
+	// older events are applied but not announced. Zero means 72 hours.
+	StaleAfter time.Duration
+	// CheckEvery is how often an in-flight shipment's delays are checked
+	// when it is not polled sooner. Zero means 6 hours.
+	CheckEvery time.Duration
+	// CreditOnDelivery makes delay credits pending until the shipment is
+	// delivered (released then). False pays them at once.
+	CreditOnDelivery bool
+	// CreditExpiry is how long delay and claim credit stays spendable.
+	// Zero means 365 days; negative means never.
+	CreditExpiry time.Duration
+	// BatchSize bounds the shipments one Tick refreshes and the effects
+	// one drain round claims. Zero means 500.
+	BatchSize int
+	// TickEvery is Run's interval. Zero means one minute.
+	TickEvery time.Duration
+	// Now is the clock. Nil means time.Now.
+	Now func() time.Time
+	// Logger receives operational records (never personal data). Nil
+	// discards them.
+	Logger *slog.Logger
+}
+
+// Engine runs the post-purchase journey: it registers orders, takes
+// carrier updates (pushed or polled), turns them into milestones and delay
+// episodes, scores the customer at the first delay, asks the policy for a
+// make-good, and records the decision with every side effect it implies
+// (CashBack credits, messages, tasks) in one Store commit; draining then
+// carries the effects out, each exactly once as the customer sees it.
+//
+// An Engine is safe for concurrent use, and several Engines (in several
+// processes) may share one Store.
+type Engine struct {
+	store     Store
+	tracker   *tracking.Tracker
+	rules     *tracking.Rules
+	customers Customers
+	scorer    *scoring.Scorer
+	policy    *accommodation.Policy
+	ledger    *cashback.Ledger
+	notifier  Notifier
+	tasks     TaskHandler
+	recommend Recommender
+	trackURL  func(string) string
+	reviewURL func(string) string
+	windows   Windows
+	stale     time.Duration
+	every     time.Duration
+	onDeliver bool
+	expiry    time.Duration
+	batch     int
+	tick      time.Duration
+	now       func() time.Time
+	log       *slog.Logger
+	loc       *time.Location
+}
+
+// New validates cfg and returns an Engine.
+func New(cfg Config) (*Engine, error) {
+	e := &Engine{
+		store: cfg.Store, tracker: cfg.Tracker, rules: cfg.Rules, customers: cfg.Customers,
+		scorer: cfg.Scorer, policy: cfg.Policy, ledger: cfg.Ledger, notifier: cfg.Notifier,
+		tasks: cfg.Tasks, recommend: cfg.Recommender, trackURL: cfg.TrackingURL, reviewURL: cfg.ReviewURL,
+		windows: cfg.Windows.withDefaults(), stale: cfg.StaleAfter, every: cfg.CheckEvery,
+		onDeliver: cfg.CreditOnDelivery, expiry: cfg.CreditExpiry, batch: cfg.BatchSize,
+		tick: cfg.TickEvery, now: cfg.Now, log: cfg.Logger,
+	}
+	var err error
+	if e.rules == nil && e.tracker != nil {
+		e.rules = e.tracker.Rules()
+	}
+	if e.rules == nil {
+		if e.rules, err = tracking.NewRules(tracking.Config{}); err != nil {
+			return nil, err
+		}
+	}
+	if e.tracker == nil {
+		if len(cfg.Carriers) == 0 {
+			return nil, invalid("new", "Config.Carriers", "no carriers and no Tracker")
+		}
+		if e.tracker, err = tracking.New(tracking.Options{Carriers: cfg.Carriers, Rules: e.rules, Now: cfg.Now, Logger: cfg.Logger}); err != nil {
+			return nil, &InputError{Op: "new", Field: "Config.Carriers", Reason: err.Error(), Err: err}
+		}
+	}
+	e.loc = e.rules.Config().Location
+	if e.loc == nil {
+		e.loc = time.UTC
+	}
+	if e.store == nil {
+		e.store = NewMemoryStore()
+	}
+	if e.scorer == nil {
+		if e.scorer, err = scoring.New(scoring.DefaultConfig(), scoring.Options{}); err != nil {
+			return nil, err
+		}
+	}
+	if e.policy == nil {
+		e.policy = accommodation.Default()
+	}
+	if e.ledger == nil {
+		ms, err := memstore.New(memstore.Options{})
+		if err != nil {
+			return nil, err
+		}
+		if e.ledger, err = cashback.New(ms, cashback.Options{}); err != nil {
+			return nil, err
+		}
+	}
+	if e.notifier == nil {
+		e.notifier = new(MemoryNotifier)
+	}
+	if e.tasks == nil {
+		e.tasks = new(MemoryTasks)
+	}
+	if e.stale == 0 {
+		e.stale = 72 * time.Hour
+	}
+	if e.every == 0 {
+		e.every = 6 * time.Hour
+	}
+	if e.expiry == 0 {
+		e.expiry = 365 * 24 * time.Hour
+	}
+	if e.batch == 0 {
+		e.batch = 500
+	}
+	if e.tick == 0 {
+		e.tick = time.Minute
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	switch {
+	case e.stale < 0:
+		return nil, invalid("new", "Config.StaleAfter", "negative")
+	case e.every < 0:
+		return nil, invalid("new", "Config.CheckEvery", "negative")
+	case e.batch < 0:
+		return nil, invalid("new", "Config.BatchSize", "negative")
+	case e.tick < 0:
+		return nil, invalid("new", "Config.TickEvery", "negative")
+	}
+	return e, nil
+}
+
+// Store returns the Engine's store.
+func (e *Engine) Store() Store { return e.store }
+
+// Ledger returns the Engine's CashBack ledger.
+func (e *Engine) Ledger() *cashback.Ledger { return e.ledger }
+
+// Notifier returns the Engine's notifier (a *MemoryNotifier by default).
+func (e *Engine) Notifier() Notifier { return e.notifier }
+
+// Tasks returns the Engine's task handler (a *MemoryTasks by default).
+func (e *Engine) Tasks() TaskHandler { return e.tasks }
+
+// Policy returns the policy the Engine decides with.
+func (e *Engine) Policy() *accommodation.Policy { return e.policy }
+
+// maxCommitAttempts bounds the retries of one change that keeps losing
+// races with other writers of the same order.
+const maxCommitAttempts = 8
+
+// txn is one change of one order being prepared for a commit.
+type txn struct {
+	e     *Engine
+	now   time.Time
+	rec   *OrderRecord
+	ships []*tracking.Shipment
+	c     Commit
+}
+
+// journal appends a journal entry to the commit.
+func (t *txn) journal(kind JournalKind, shipmentID, ref, text string) *JournalEntry {
+	t.rec.JournalSeq++
+	t.c.Journal = append(t.c.Journal, JournalEntry{
+		OrderID: t.rec.Order.ID, Seq: t.rec.JournalSeq, At: t.now, Kind: kind,
+		ShipmentID: shipmentID, Ref: ref, Text: text,
+	})
+	return &t.c.Journal[len(t.c.Journal)-1]
+}
+
+// effect adds an effect to the commit.
+func (t *txn) effect(ef Effect) {
+	ef.OrderID = t.rec.Order.ID
+	ef.CustomerID = t.rec.Order.CustomerID
+	ef.At = t.now
+	t.c.Effects = append(t.c.Effects, ef)
+}
+
+// update loads an order, lets fn change it, and commits the change,
+// retrying on a concurrent write: fn then runs again on what the other
+// writer stored, so a decision is always made on the committed state and
+// recorded with it, or not at all. fn returning errSkip commits nothing.
+func (e *Engine) update(ctx context.Context, now time.Time, orderID string, fn func(*txn) error) error {
+	for attempt := 1; ; attempt++ {
+		rec, err := e.store.LoadOrder(ctx, orderID)
+		if err != nil {
+			return err
+		}
+		t := &txn{e: e, now: now, rec: rec}
+		if err := t.decode(); err != nil {
+			return err
+		}
+		if err := fn(t); err != nil {
+			if errors.Is(err, errSkip) {
+				return nil
+			}
+			return err
+		}
+		if err := t.encode(); err != nil {
+			return err
+		}
+		rec.Version++
+		t.c.Order = rec
+		err = e.store.Commit(ctx, &t.c)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, ErrConflict) || attempt >= maxCommitAttempts {
+			return err
+		}
+	}
+}
+
+// errSkip makes update commit nothing.
+var errSkip = errors.New("postpurchase: nothing to commit")
+
+func (t *txn) decode() error {
+	t.ships = make([]*tracking.Shipment, len(t.rec.Shipments))
+	for i, st := range t.rec.Shipments {
+		s := tracking.NewShipment(t.e.rules)
+		if err := s.UnmarshalJSON(st.Tracking); err != nil {
+			return fmt.Errorf("postpurchase: stored shipment %s of order %s: %w", clip(st.ID), clip(t.rec.Order.ID), err)
+		}
+		s.UseRules(t.e.rules)
+		t.ships[i] = s
+	}
+	return nil
+}
+
+func (t *txn) encode() error {
+	for i, s := range t.ships {
+		b, err := s.MarshalJSON()
+		if err != nil {
+			return fmt.Errorf("postpurchase: shipment %s: %w", clip(t.rec.Shipments[i].ID), err)
+		}
+		st := &t.rec.Shipments[i]
+		st.Tracking = b
+		st.Status, _ = s.Status()
+	}
+	return nil
+}
+
+func (t *txn) shipment(id string) (int, bool) {
+	for i, s := range t.rec.Shipments {
+		if s.ID == id {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// Register records an order and its shipments. Registering an order that
+// is already registered with the same content is a no-op (so a retried
+// registration is safe); with other content it is an error matching
+// ErrConflict. Invalid orders get an *InputError naming the field.
+func (e *Engine) Register(ctx context.Context, now time.Time, o Order) error {
+	if err := e.validateOrder(&o); err != nil {
+		return err
+	}
+	rec := &OrderRecord{Order: o, Version: 1}
+	t := &txn{e: e, now: now, rec: rec}
+	for _, sp := range o.Shipments {
+		s := tracking.NewShipment(e.rules)
+		s.ID, s.OrderID, s.CustomerID = sp.ID, o.ID, o.CustomerID
+		s.Carrier, s.TrackingNumber, s.Service = strings.ToLower(sp.Carrier), sp.TrackingNumber, sp.Service
+		s.Origin, s.Destination = sp.Origin, sp.Destination
+		s.PromisedBy, s.LabelCreatedAt = sp.PromisedBy, sp.LabelCreatedAt
+		e.tracker.Schedule(now, s)
+		t.ships = append(t.ships, s)
+		rec.Shipments = append(rec.Shipments, ShipmentState{
+			ID: sp.ID, Carrier: strings.ToLower(sp.Carrier), TrackingNumber: carriers.NormalizeNumber(sp.TrackingNumber),
+		})
+	}
+	for i := range t.ships {
+		rec.Shipments[i].NextCheck = e.nextCheck(now, t.ships[i])
+	}
+	t.journal(JournalRegistered, "", o.ID, fmt.Sprintf("order registered: %d shipment(s), %s %s", len(o.Shipments), o.Total.StringFixed(2), o.Currency))
+	if err := t.encode(); err != nil {
+		return err
+	}
+	t.c.Order = rec
+	err := e.store.Commit(ctx, &t.c)
+	if errors.Is(err, ErrConflict) {
+		stored, lerr := e.store.LoadOrder(ctx, o.ID)
+		if lerr != nil {
+			return lerr
+		}
+		if sameOrder(&stored.Order, &o) {
+			return nil
+		}
+		return &InputError{Op: "register", Field: "order.id", Reason: "order " + clip(o.ID) + " is already registered with other content", Err: ErrConflict}
+	}
+	return err
+}
+
+func sameOrder(a, b *Order) bool {
+	ja, err1 := jsonOf(a)
+	jb, err2 := jsonOf(b)
+	return err1 == nil && err2 == nil && string(ja) == string(jb)
+}
+
+func (e *Engine) validateOrder(o *Order) error {
+	const op = "register"
+	switch {
+	case o.ID == "":
+		return invalid(op, "order.id", "empty")
+	case o.CustomerID == "":
+		return invalid(op, "order.customer_id", "empty")
+	case o.PlacedAt.IsZero():
+		return invalid(op, "order.placed_at", "zero")
+	case len(o.Shipments) == 0:
+		return invalid(op, "order.shipments", "no shipments")
+	case o.Currency != e.policy.Currency():
+		return invalid(op, "order.currency", "must be the policy's currency "+e.policy.Currency()+", not "+clip(o.Currency))
+	}
+	if err := iso4217.CheckAmount(o.Total, o.Currency); err != nil {
+		return &InputError{Op: op, Field: "order.total", Reason: err.Error(), Err: errors.Join(ErrInvalid, err)}
+	}
+	if o.Total.IsNegative() {
+		return invalid(op, "order.total", "negative")
+	}
+	o.PlacedAt = o.PlacedAt.UTC()
+	skus := map[string]bool{}
+	for i, it := range o.Items {
+		f := fmt.Sprintf("order.items[%d]", i)
+		switch {
+		case it.SKU == "":
+			return invalid(op, f+".sku", "empty")
+		case skus[it.SKU]:
+			return invalid(op, f+".sku", "duplicate "+clip(it.SKU))
+		case it.Quantity < 1:
+			return invalid(op, f+".quantity", "must be at least 1")
+		case it.Price.IsNegative():
+			return invalid(op, f+".price", "negative")
+		}
+		skus[it.SKU] = true
+	}
+	ids := map[string]bool{}
+	for i, s := range o.Shipments {
+		f := fmt.Sprintf("order.shipments[%d]", i)
+		switch {
+		case s.ID == "":
+			return invalid(op, f+".id", "empty")
+		case ids[s.ID]:
+			return invalid(op, f+".id", "duplicate "+clip(s.ID))
+		case s.Carrier == "":
+			return invalid(op, f+".carrier", "empty")
+		case s.TrackingNumber == "":
+			return invalid(op, f+".tracking_number", "empty")
+		}
+		for j, sku := range s.Items {
+			if !skus[sku] {
+				return invalid(op, fmt.Sprintf("%s.items[%d]", f, j), "not an item of the order: "+clip(sku))
+			}
+		}
+		ids[s.ID] = true
+	}
+	return nil
+}
+
+// nextCheck is when a shipment is next due: its next poll, or the next
+// delay check while it is in flight; zero when it is settled.
+func (e *Engine) nextCheck(now time.Time, s *tracking.Shipment) time.Time {
+	poll, polling := s.NextPoll()
+	if s.Terminal() {
+		if polling && !poll.IsZero() {
+			return poll
+		}
+		return time.Time{}
+	}
+	check := now.Add(e.every)
+	if polling && !poll.IsZero() && poll.Before(check) {
+		return poll
+	}
+	return check
+}
+
+// Ingest applies a carrier's result for one of the Engine's shipments
+// (the webhook path): the events are recorded and whatever they imply is
+// decided and committed at once; the effects are carried out by the next
+// Drain or Tick. A result for an unknown tracking number is an error
+// matching ErrNotFound; nothing is stored.
+func (e *Engine) Ingest(ctx context.Context, now time.Time, t *carriers.Tracking) error {
+	if t == nil {
+		return invalid("ingest", "tracking", "nil")
+	}
+	carrier := strings.ToLower(t.Carrier)
+	ref, err := e.store.FindShipment(ctx, carrier, carriers.NormalizeNumber(t.TrackingNumber))
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return notFound("ingest", "tracking.tracking_number", t.TrackingNumber)
+		}
+		return err
+	}
+	return e.update(ctx, now, ref.OrderID, func(tx *txn) error {
+		i, ok := tx.shipment(ref.ShipmentID)
+		if !ok {
+			return notFound("ingest", "shipment", ref.ShipmentID)
+		}
+		s := tx.ships[i]
+		ch, err := s.Update(now, t)
+		if err != nil && ch.Added == 0 && ch.Empty() {
+			return &InputError{Op: "ingest", Field: "tracking", Reason: err.Error(), Err: errors.Join(ErrInvalid, err)}
+		}
+		e.tracker.Schedule(now, s)
+		return tx.changed(ctx, i, ch)
+	})
+}
+
+// TickStats says what one Tick did.
+type TickStats struct {
+	// Refreshed is the number of shipments asked of their carrier,
+	// Checked the number whose delays were checked, Failed those whose
+	// carrier request failed (they are retried later).
+	Refreshed, Checked, Failed int
+	// Conflicts counts orders another writer changed first (they are
+	// picked up again by the next Tick).
+	Conflicts int
+	// Effects is the number of effects carried out by the drain.
+	Effects int
+}
+
+// Tick does the periodic work as of now: it refreshes the shipments due
+// from their carriers, checks in-flight shipments for delays (a stall
+// opens as time passes, days late grow and open delays are re-evaluated),
+// commits what that implies, and drains the pending effects.
+func (e *Engine) Tick(ctx context.Context, now time.Time) (TickStats, error) {
+	var st TickStats
+	refs, err := e.store.Due(ctx, now, e.batch)
+	if err != nil {
+		return st, err
+	}
+	if len(refs) > 0 {
+		if err := e.process(ctx, now, refs, &st); err != nil {
+			return st, err
+		}
+	}
+	n, err := e.Drain(ctx, now)
+	st.Effects = n
+	return st, err
+}
+
+// loaded is one order's state loaded for a Tick.
+type loaded struct {
+	tx  *txn
+	idx []int // the due shipments' indexes
+}
+
+func (e *Engine) process(ctx context.Context, now time.Time, refs []ShipmentRef, st *TickStats) error {
+	byOrder := map[string]*loaded{}
+	var orders []string
+	var poll []*tracking.Shipment
+	for _, r := range refs {
+		l := byOrder[r.OrderID]
+		if l == nil {
+			rec, err := e.store.LoadOrder(ctx, r.OrderID)
+			if err != nil {
+				return err
+			}
+			tx := &txn{e: e, now: now, rec: rec}
+			if err := tx.decode(); err != nil {
+				return err
+			}
+			l = &loaded{tx: tx}
+			byOrder[r.OrderID] = l
+			orders = append(orders, r.OrderID)
+		}
+		i, ok := l.tx.shipment(r.ShipmentID)
+		if !ok {
+			continue
+		}
+		l.idx = append(l.idx, i)
+		if s := l.tx.ships[i]; e.tracker.Due(now, s) {
+			poll = append(poll, s)
+		}
+	}
+	results := map[*tracking.Shipment]tracking.Result{}
+	if len(poll) > 0 {
+		res, err := e.tracker.Refresh(ctx, now, poll)
+		if err != nil {
+			return err
+		}
+		for _, r := range res {
+			results[r.Shipment] = r
+			st.Refreshed++
+			if r.Err != nil {
+				st.Failed++
+			}
+		}
+	}
+	for _, id := range orders {
+		l := byOrder[id]
+		tx := l.tx
+		for _, i := range l.idx {
+			s := tx.ships[i]
+			ch := results[s].Changes
+			more := s.Check(now)
+			ch.Delays = append(ch.Delays, more.Delays...)
+			ch.Cleared = append(ch.Cleared, more.Cleared...)
+			st.Checked++
+			if err := tx.changed(ctx, i, ch); err != nil {
+				return err
+			}
+		}
+		if err := tx.encode(); err != nil {
+			return err
+		}
+		tx.rec.Version++
+		tx.c.Order = tx.rec
+		err := e.store.Commit(ctx, &tx.c)
+		if errors.Is(err, ErrConflict) {
+			st.Conflicts++
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Drain carries out the pending effects due at now, until none is left or
+// ctx ends. It returns how many it carried out. An effect that fails is
+// retried later with back-off; it never blocks the others.
+func (e *Engine) Drain(ctx context.Context, now time.Time) (int, error) {
+	done := 0
+	for {
+		batch, err := e.store.ClaimEffects(ctx, now, e.batch, 5*time.Minute)
+		if err != nil {
+			return done, err
+		}
+		if len(batch) == 0 {
+			return done, nil
+		}
+		for _, p := range batch {
+			if err := e.execute(ctx, &p.Effect); err != nil {
+				if ctx.Err() != nil {
+					return done, ctx.Err()
+				}
+				wait := time.Minute << min(p.Attempts, 8)
+				e.log.Warn("postpurchase: effect failed", "effect", p.Effect.ID, "kind", p.Effect.Kind, "attempt", p.Attempts+1, "retry_in", wait, "err", err)
+				if rerr := e.store.RetryEffect(ctx, now, p.Effect.ID, p.Token, now.Add(wait), safeErrText(err)); rerr != nil && !errors.Is(rerr, ErrConflict) {
+					return done, rerr
+				}
+				continue
+			}
+			if err := e.store.CompleteEffect(ctx, now, p.Effect.ID, p.Token); err != nil && !errors.Is(err, ErrConflict) {
+				return done, err
+			}
+			done++
+		}
+		if len(batch) < e.batch {
+			return done, nil
+		}
+	}
+}
+
+// safeErrText is an error's text for the store, clipped.
+func safeErrText(err error) string {
+	s := err.Error()
+	if len(s) > 500 {
+		s = s[:500]
+	}
+	return s
+}
+
+// execute carries out one effect, idempotently by its ID.
+func (e *Engine) execute(ctx context.Context, ef *Effect) error {
+	switch ef.Kind {
+	case EffectCredit:
+		c := ef.Credit
+		if c == nil {
+			return fmt.Errorf("postpurchase: credit effect %s without a credit", clip(ef.ID))
+		}
+		amt, err := cashback.NewMoney(c.Amount, c.Currency)
+		if err != nil {
+			return err
+		}
+		_, err = e.ledger.Issue(ctx, c.At, cashback.IssueRequest{
+			Account: cashback.Account{CustomerID: c.CustomerID, Currency: c.Currency},
+			Amount:  amt, Key: c.Key, Reason: c.Reason, OrderID: c.OrderID, DelayID: c.DelayID,
+			AvailableAt: c.AvailableAt, ExpiresAt: c.ExpiresAt,
+		})
+		return err
+	case EffectMessage:
+		if ef.Message == nil {
+			return fmt.Errorf("postpurchase: message effect %s without a message", clip(ef.ID))
+		}
+		return e.notifier.Send(ctx, *ef.Message)
+	case EffectTask:
+		if ef.Task == nil {
+			return fmt.Errorf("postpurchase: task effect %s without a task", clip(ef.ID))
+		}
+		return e.tasks.Handle(ctx, *ef.Task)
+	case EffectRelease:
+		return fmt.Errorf("postpurchase: release effect %s: releasing pending credit is not supported by this ledger yet", clip(ef.ID))
+	}
+	return fmt.Errorf("postpurchase: effect %s of unknown kind %s", clip(ef.ID), clip(string(ef.Kind)))
+}
+
+// Run ticks every Config.TickEvery until ctx ends, logging (not
+// returning) the errors of single ticks. It returns ctx's error.
+func (e *Engine) Run(ctx context.Context) error {
+	tk := time.NewTicker(e.tick)
+	defer tk.Stop()
+	for {
+		if _, err := e.Tick(ctx, e.now()); err != nil && ctx.Err() == nil {
+			e.log.Error("postpurchase: tick failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tk.C:
+		}
+	}
+}
+
+// Journal returns an order's journal, oldest first.
+func (e *Engine) Journal(ctx context.Context, orderID string) ([]JournalEntry, error) {
+	if _, err := e.store.LoadOrder(ctx, orderID); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil, notFound("journal", "order_id", orderID)
+		}
+		return nil, err
+	}
+	return e.store.Journal(ctx, orderID)
+}
+
+// money formats an amount with its currency's minor units.
+func money(d decimal.Decimal, currency string) string {
+	mu, ok := iso4217.MinorUnits(currency)
+	if !ok {
+		mu = 2
+	}
+	return currency + " " + d.StringFixed(mu)
+}
