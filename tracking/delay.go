@@ -29,18 +29,22 @@ const (
 	// DelayShipmentStalled: no new scan for longer than the lane's usual
 	// gap (or the domestic/international default).
 	DelayShipmentStalled
-	// DelayAtRisk: the promise has not passed yet, but the estimate (the
-	// carrier's, or the model's conditioned on the time already spent) is
-	// after the promised date: the delay caught before the customer can
-	// notice.
+	// DelayAtRisk: the promise has not passed yet, but the carrier's
+	// fresh estimate is after the promised date or, without one, the
+	// model's probability of delivery by the promised date (given the
+	// time already spent) is below Detectors.AtRiskProbability: the delay
+	// caught before the customer can notice.
 	DelayAtRisk
 	// DelayLate: the promised time has passed without delivery.
 	DelayLate
 	// DelayEstimateSlipped: the carrier moved its estimate later than the
 	// first estimate it gave.
 	DelayEstimateSlipped
-	// DelayLost: the carrier says the parcel is lost (Reason lost), or no
-	// scan for longer than the lost threshold (Reason none).
+	// DelayLost: the carrier says the parcel is lost (Reason lost), or
+	// (Reason none) it has been silent for longer than the stall
+	// threshold and in transit past the lane's P99 plus
+	// Detectors.LostMargin (with a model), or silent for longer than the
+	// lost threshold (without).
 	DelayLost
 
 	numDelayKinds = DelayLost
@@ -141,7 +145,9 @@ type Evidence struct {
 	ThresholdBusinessDays int `json:"threshold_business_days,omitempty"`
 	// Threshold names where the limit came from: "fulfillment",
 	// "domestic", "international", "domestic lost", "international
-	// lost", or "lane carrier/service/origin→destination".
+	// lost", "lane carrier/service/origin→destination" (the lane's usual
+	// gap) or "lane carrier/service/origin→destination transit P99 +
+	// margin" (lost: ElapsedBusinessDays is then the time in transit).
 	Threshold string `json:"threshold,omitempty"`
 	// PromisedDate is the promised delivery day (late, at risk).
 	PromisedDate Date `json:"promised_date,omitzero"`

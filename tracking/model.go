@@ -101,9 +101,9 @@ type ModelOptions struct {
 	Calendar *Calendar
 	// MinSamples is the number of observations from which a lane's own
 	// figures are used alone. A lane with fewer is completed to
-	// MinSamples with the shape of the next coarser lane that has them
-	// (so three deliveries on a lane count for three tenths when
-	// MinSamples is 10... of thirty); a lane with none backs off to that
+	// MinSamples with the shape of the first coarser lane of its
+	// back-off chain that has data (a lane with 6 deliveries is 6/30 its
+	// own, 24/30 its parent's); a lane with none backs off to that
 	// coarser lane. Zero means DefaultMinSamples.
 	MinSamples int
 	// HalfLife is the memory of the drift correction: every lane into a
@@ -180,8 +180,9 @@ type TransitModel struct {
 	asOf     time.Time
 	lanes    map[Lane]*laneStats
 	// skipped counts observations ignored as unusable.
-	skipped int
-	total   int
+	skipped  int
+	total    int
+	inFlight int
 }
 
 // transitSlot returns the business days from shipped to delivered as the
@@ -235,7 +236,11 @@ func FitTransitModel(obs []Observation, opts *ModelOptions) (*TransitModel, erro
 	for i := range obs {
 		ob := &obs[i]
 		if !usable(ob) {
-			m.skipped++
+			if ob.DeliveredAt.IsZero() && !ob.ShippedAt.IsZero() {
+				m.inFlight++ // used by the drift only
+			} else {
+				m.skipped++
+			}
 			continue
 		}
 		m.total++
@@ -325,43 +330,165 @@ func (m *TransitModel) complete(l Lane) *laneStats {
 	return st
 }
 
-// fitDrift computes, per destination region (carrier and service), the
-// recent excess of transit times over their lanes' medians, and shifts
-// every lane into that destination by it, rounded to whole business days.
+// fitDrift computes, per destination region (carrier and service), how
+// many business days later than usual parcels into it are arriving, and
+// shifts every lane into that destination by it (see applyDrift).
+//
+// The estimate comes from the parcels picked up recently (weighted by
+// 2^(-age/HalfLife), up to four half-lives back): delivered or still in
+// flight, each is compared with its lane's usual distribution. The drift
+// is the shift that makes the expected number still in flight match the
+// observed one — so a surge shows as soon as parcels are overdue, before
+// the late ones are delivered (a model of deliveries alone learns late,
+// because the slowest parcels of a surge arrive last). Without in-flight
+// observations it falls back on the recent excess of delivered transit
+// times over their lanes' medians. Either is shrunk towards 0 when there
+// are few recent parcels and ignored below half a day.
 func (m *TransitModel) fitDrift(obs []Observation, usable func(*Observation) bool) {
+	type acc struct {
+		items    []driftItem
+		observed float64 // weight still in flight
+		weight   float64
+	}
+	keys := map[Lane]*acc{}
+	horizon := 4 * m.halfLife
 	for i := range obs {
 		ob := &obs[i]
-		if !usable(ob) || ob.Lane.Destination == "" {
+		if ob.ShippedAt.IsZero() || ob.Lane.Destination == "" || ob.ShippedAt.After(m.asOf) {
 			continue
 		}
-		days, _, _ := transitSlot(m.cal, ob.ShippedAt, ob.DeliveredAt)
-		r := float64(days - m.lanes[ob.Lane].p50)
-		dk := m.lanes[Lane{Carrier: ob.Lane.Carrier, Service: ob.Lane.Service, Destination: ob.Lane.Destination}]
-		age := m.asOf.Sub(ob.DeliveredAt)
-		w := math.Exp2(-float64(max(age, 0)) / float64(m.halfLife))
-		dk.dw += w
-		dk.dwr += w * r
-		dk.dn++
-		dk.dr += r
+		// In flight: not delivered before today began where it was
+		// delivered (or, undelivered, where it was shipped); e counts
+		// the business days it has been travelling by the end of
+		// yesterday.
+		delivered := !ob.DeliveredAt.IsZero() && !ob.DeliveredAt.After(m.asOf)
+		if delivered && !usable(ob) {
+			continue
+		}
+		inFlight := !delivered || dayOf(ob.DeliveredAt) >= dayOf(m.asOf.In(ob.DeliveredAt.Location()))
+		dkLane := Lane{Carrier: ob.Lane.Carrier, Service: ob.Lane.Service, Destination: ob.Lane.Destination}
+		dk := m.lanes[dkLane]
+		if dk == nil {
+			continue
+		}
+		// The delivered-residual estimate (fallback).
+		if delivered {
+			days, _, _ := transitSlot(m.cal, ob.ShippedAt, ob.DeliveredAt)
+			r := float64(days - m.lanes[ob.Lane].p50)
+			w := math.Exp2(-float64(max(m.asOf.Sub(ob.DeliveredAt), 0)) / float64(m.halfLife))
+			dk.dw += w
+			dk.dwr += w * r
+			dk.dn++
+			dk.dr += r
+		}
+		// The survival estimate, from recent pickups.
+		age := m.asOf.Sub(ob.ShippedAt)
+		if m.inFlight == 0 || age > horizon {
+			continue
+		}
+		st := m.lanes[ob.Lane]
+		if st == nil {
+			_, st, _ = m.stats(ob.Lane)
+		}
+		if st == nil || st.suffix[0] <= 0 {
+			continue
+		}
+		e := m.cal.between(dayOf(ob.ShippedAt), dayOf(m.asOf.In(ob.ShippedAt.Location()))-1)
+		if e < 1 {
+			continue // picked up today or yesterday: says nothing yet
+		}
+		w := math.Exp2(-float64(age) / float64(m.halfLife))
+		a := keys[dkLane]
+		if a == nil {
+			a = &acc{}
+			keys[dkLane] = a
+		}
+		a.items = append(a.items, driftItem{st: st, e: e, w: w})
+		a.weight += w
+		if inFlight {
+			a.observed += w
+		}
+	}
+	for l, st := range m.lanes {
+		if l.Destination != "" && l.Origin == "" {
+			dk := st
+			if a := keys[l]; a != nil && a.weight > 0 {
+				dk.drift = solveDrift(a.items, a.observed) * a.weight / (a.weight + driftPrior)
+			} else if dk.dw > 0 && dk.dn > 0 {
+				dk.drift = (dk.dwr/dk.dw - dk.dr/dk.dn) * dk.dw / (dk.dw + driftPrior)
+			}
+			if math.Abs(dk.drift) < driftMin {
+				dk.drift = 0 // noise
+			}
+		}
 	}
 	for l, st := range m.lanes {
 		if l.Destination == "" {
 			continue
 		}
-		dk := m.lanes[Lane{Carrier: l.Carrier, Service: l.Service, Destination: l.Destination}]
-		if dk == nil || dk.dw <= 0 || dk.dn == 0 {
-			continue
+		if dk := m.lanes[Lane{Carrier: l.Carrier, Service: l.Service, Destination: l.Destination}]; dk != nil {
+			st.drift = dk.drift
 		}
-		st.drift = (dk.dwr/dk.dw - dk.dr/dk.dn) * dk.dw / (dk.dw + driftPrior)
 	}
 	for l, st := range m.lanes {
-		if math.Abs(st.drift) < driftMin {
-			st.drift = 0 // noise
-		}
 		if l.Destination != "" && st.drift != 0 {
 			st.applyDrift()
 		}
 	}
+}
+
+// driftItem is a recent pickup: its lane's distribution, the business days
+// it has been in transit by the end of yesterday, and its weight.
+type driftItem struct {
+	st *laneStats
+	e  int
+	w  float64
+}
+
+// solveDrift returns the shift δ (business days, between -3 and 15) for
+// which the expected weight of parcels still in flight, Σ w·P(T+δ > e),
+// equals observed.
+func solveDrift(items []driftItem, observed float64) float64 {
+	expected := func(delta float64) float64 {
+		sum := 0.0
+		for _, it := range items {
+			sum += it.w * it.st.survival(float64(it.e)-delta)
+		}
+		return sum
+	}
+	lo, hi := -3.0, 15.0
+	if expected(lo) >= observed {
+		return lo
+	}
+	if expected(hi) <= observed {
+		return hi
+	}
+	for range 30 {
+		mid := (lo + hi) / 2
+		if expected(mid) < observed {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return (lo + hi) / 2
+}
+
+// survival returns P(T > x) for a real x, interpolating between days.
+func (st *laneStats) survival(x float64) float64 {
+	tot := st.suffix[0]
+	at := func(d int) float64 { // P(T > d)
+		switch {
+		case d < 0:
+			return 1
+		case d >= maxTransitDays:
+			return 0
+		}
+		return st.suffix[d+1] / tot
+	}
+	f := math.Floor(x)
+	d := int(f)
+	return at(d) + (at(d+1)-at(d))*(x-f)
 }
 
 // applyDrift shifts the distribution by drift business days: by its
@@ -506,9 +633,11 @@ func (m *TransitModel) stats(l Lane) (Lane, *laneStats, bool) {
 	return Lane{}, nil, false
 }
 
-// Quantiles returns the delivery-time quantiles for l, backing off to a
-// coarser lane while a lane has fewer than MinSamples observations. ok is
-// false when even the coarsest lane is too thin.
+// Quantiles returns the delivery-time quantiles for l: its own
+// distribution (completed with its parent's shape when it has fewer than
+// MinSamples observations), or, for a lane with none, the first coarser
+// lane of its back-off chain that has data. ok is false when no lane of
+// the chain has MinSamples observations, even completed.
 func (m *TransitModel) Quantiles(l Lane) (q Quantiles, ok bool) {
 	used, st, ok := m.stats(l)
 	if !ok {

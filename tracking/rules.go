@@ -42,12 +42,13 @@ type Detectors struct {
 	FulfillmentStall int
 	// DomesticStall and InternationalStall: no new scan for more than
 	// this many business days [3 and 5], used when the model does not
-	// know the lane's usual gap (or IgnoreLaneGap is set).
+	// know the lane's usual gap (or IgnoreLaneGap is set). With a model
+	// the threshold is the lane's usual longest gap (P95) plus one.
 	DomesticStall      int
 	InternationalStall int
 	// IgnoreLaneGap turns off the lane-specific stall threshold learned
-	// by the model (its P95 of longest gaps between scans), so the
-	// defaults above always apply.
+	// by the model (its P95 of longest gaps between scans, plus one), so
+	// the defaults above always apply.
 	IgnoreLaneGap bool
 	// DomesticLost and InternationalLost: without a model (or a lane it
 	// knows), no new scan for more than this many business days means
