@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/postpurchase/postpurchase/carriers"
 )
 
 // Lane is the route a transit time is learned for. Any field may be empty,
@@ -79,15 +81,19 @@ func (l Lane) backoff() (chain [7]Lane, n int) {
 	return chain, n
 }
 
-// Observation is one delivered shipment the transit model learns from.
+// Observation is one shipment the transit model learns from: delivered,
+// or still in flight.
 type Observation struct {
 	// Lane is the shipment's lane; any field may be empty.
 	Lane Lane `json:"lane"`
 	// ShippedAt is when the carrier took possession (first carrier scan);
 	// DeliveredAt when it was delivered. Both are read as calendar days in
-	// their own offsets.
+	// their own offsets. A zero DeliveredAt means the parcel is still in
+	// flight at ModelOptions.AsOf: pass the shipments picked up in the
+	// last few weeks that way (Shipment.InFlightObservation) and the
+	// drift correction sees a surge as soon as parcels are overdue.
 	ShippedAt   time.Time `json:"shipped_at"`
-	DeliveredAt time.Time `json:"delivered_at"`
+	DeliveredAt time.Time `json:"delivered_at,omitzero"`
 	// Scans optionally lists the times of the carrier's scans between
 	// shipping and delivery; when present the model also learns the lane's
 	// usual longest gap between scans, which the stall detector uses.
@@ -160,7 +166,7 @@ type laneStats struct {
 	gapN    int32
 	gapP95  int
 	hour    [25]float64 // hour[h]: share of deliveries before h:00 local time
-	drift   float64 // drift correction in business days, applied
+	drift   float64     // drift correction in business days, applied
 	done    bool
 	p50     int
 	p80     int
@@ -204,9 +210,10 @@ func transitSlot(cal *Calendar, shipped, delivered time.Time) (days int, weekend
 // shipments. Each observation counts toward its own lane and every coarser
 // lane of its back-off chain; thin lanes are completed with their parent's
 // shape, and lanes into a destination are shifted by its recent drift
-// (ModelOptions). Observations with a zero time or delivered before
-// shipped are skipped (Skipped reports how many); it never fails on data,
-// only on a negative MinSamples.
+// (ModelOptions), measured on the recent pickups, delivered or in flight
+// (zero DeliveredAt). Observations with a zero ShippedAt or delivered
+// before shipped are skipped (Observations reports how many); it never
+// fails on data, only on a negative MinSamples.
 func FitTransitModel(obs []Observation, opts *ModelOptions) (*TransitModel, error) {
 	var o ModelOptions
 	if opts != nil {
@@ -595,8 +602,8 @@ func (m *TransitModel) MinSamples() int {
 	return m.min
 }
 
-// Observations returns how many observations were used and how many were
-// skipped as unusable.
+// Observations returns how many delivered observations were used and how
+// many observations were skipped as unusable (in-flight ones are neither).
 func (m *TransitModel) Observations() (used, skipped int) {
 	if m == nil {
 		return 0, 0
@@ -752,4 +759,16 @@ func (m *TransitModel) String() string {
 		return "tracking.TransitModel(nil)"
 	}
 	return fmt.Sprintf("tracking.TransitModel(%d lanes, %d observations, %d skipped, min %d)", len(m.lanes), m.total, m.skipped, m.min)
+}
+
+// InFlightObservation returns the shipment as an in-flight observation
+// for FitTransitModel (its lane and first carrier scan, no delivery): ok
+// is false unless the carrier has scanned it and it is neither delivered
+// nor returned to sender.
+func (s *Shipment) InFlightObservation() (o Observation, ok bool) {
+	s.ensure()
+	if s.f.shipped < 0 || s.f.status == carriers.StatusDelivered || s.f.status == carriers.StatusReturnToSender {
+		return Observation{}, false
+	}
+	return Observation{Lane: s.Lane(), ShippedAt: s.at(s.f.shipped)}, true
 }
