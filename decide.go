@@ -55,6 +55,9 @@ func (t *txn) changed(ctx context.Context, i int, ch tracking.Changes) error {
 		t.journal(JournalEvents, sid, "", text)
 	}
 	for _, m := range ch.Milestones {
+		if m.Kind == tracking.MilestoneDelivered {
+			t.releaseHeld(i, m.At) // announced or not, held credit is released
+		}
 		if age := t.now.Sub(m.At); age > e.stale {
 			t.journal(JournalSkipped, sid, m.ID, fmt.Sprintf("milestone %s applied but not announced: the scan is %s old (stale after %s)", m.Kind, age.Round(time.Hour), e.stale))
 			continue
@@ -243,6 +246,9 @@ func (t *txn) incident(ctx context.Context, i int) error {
 			c.ExpiresAt = t.now.Add(e.expiry)
 		}
 		inc.Credited = inc.Credited.Add(topUp)
+		if c.Pending {
+			inc.Held = append(inc.Held, key)
+		}
 		t.effect(Effect{ID: key, Kind: EffectCredit, Credit: c})
 		actions = append(actions, "cashback")
 		did = append(did, "credit "+money(topUp, c.Currency)+" ("+key+")")
@@ -429,4 +435,22 @@ func (t *txn) businessDaysStalled(s *tracking.Shipment) int {
 		cal = tracking.NewCalendar()
 	}
 	return cal.BusinessDaysBetween(tracking.DateOf(last.In(t.e.loc)), tracking.DateOf(t.now.In(t.e.loc)))
+}
+
+// releaseHeld releases the incident's held credits at delivery, spendable
+// ReleaseDelay later.
+func (t *txn) releaseHeld(i int, deliveredAt time.Time) {
+	inc := t.rec.Incident
+	if inc == nil || len(inc.Held) == 0 {
+		return
+	}
+	for _, key := range inc.Held {
+		r := &Release{Key: "release:" + key, CreditKey: key, CustomerID: t.rec.Order.CustomerID, Currency: t.rec.Order.Currency, At: t.now}
+		if t.e.release > 0 {
+			r.AvailableAt = deliveredAt.Add(t.e.release)
+		}
+		t.effect(Effect{ID: r.Key, Kind: EffectRelease, Release: r})
+		t.journal(JournalEffect, t.rec.Shipments[i].ID, r.Key, "held cashback "+key+" released at delivery")
+	}
+	inc.Held = nil
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -16,25 +15,27 @@ import (
 
 // MemoryStore is the in-memory Store: the Engine's default, and the
 // reference the conformance kit (package postpurchasetest) is written
-// against. It keeps records as JSON, as a database would, so a record the
-// caller changes after Commit does not change what is stored. It is safe
-// for concurrent use; its state is lost with the process.
+// against. It keeps deep copies of what it is given and hands out deep
+// copies, so a record the caller changes after Commit or LoadOrder does not
+// change what is stored (the JSON of shipment states is shared: it is
+// never modified in place). It is safe for concurrent use; its state is
+// lost with the process.
 type MemoryStore struct {
 	mu       sync.Mutex
-	orders   map[string][]byte // order ID → OrderRecord JSON
+	orders   map[string]*OrderRecord
 	versions map[string]int64
 	numbers  map[string]ShipmentRef // carrier + "\x00" + number → ref
 	due      map[string]ShipmentRef // shipment ID → ref with NextCheck set
 	journal  map[string][]JournalEntry
 	effects  map[string]*memEffect
-	byOrder  map[string][]string // order ID → effect IDs in commit order
-	order    []string            // effect IDs in commit order
-	credits  []memCredit
+	byOrder  map[string][]string    // order ID → effect IDs in commit order
+	pending  []string               // effect IDs that may be pending, in commit order
+	credits  map[string][]memCredit // customer ID → credits
+	all      []memCredit
 }
 
 type memEffect struct {
 	rec        EffectRecord
-	raw        []byte // the Effect as JSON
 	due        time.Time
 	token      string
 	leaseUntil time.Time
@@ -49,7 +50,8 @@ type memCredit struct {
 // NewMemoryStore returns an empty in-memory store.
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
-		orders:   make(map[string][]byte),
+		orders:   make(map[string]*OrderRecord),
+		credits:  make(map[string][]memCredit),
 		versions: make(map[string]int64),
 		numbers:  make(map[string]ShipmentRef),
 		due:      make(map[string]ShipmentRef),
@@ -65,16 +67,12 @@ func (m *MemoryStore) LoadOrder(ctx context.Context, orderID string) (*OrderReco
 		return nil, err
 	}
 	m.mu.Lock()
-	b, ok := m.orders[orderID]
+	rec, ok := m.orders[orderID]
 	m.mu.Unlock()
 	if !ok {
 		return nil, fmt.Errorf("%w: order %s", ErrNotFound, clip(orderID))
 	}
-	rec := new(OrderRecord)
-	if err := json.Unmarshal(b, rec); err != nil {
-		return nil, fmt.Errorf("postpurchase: memory store: order %s: %w", clip(orderID), err)
-	}
-	return rec, nil
+	return rec.clone(), nil
 }
 
 // FindShipment implements Store.
@@ -126,26 +124,24 @@ func (m *MemoryStore) Commit(ctx context.Context, c *Commit) error {
 	}
 	rec := c.Order
 	id := rec.Order.ID
-	b, err := json.Marshal(rec)
-	if err != nil {
-		return fmt.Errorf("postpurchase: memory store: order %s: %w", clip(id), err)
-	}
-	effs := make([][]byte, len(c.Effects))
 	for i := range c.Effects {
 		if c.Effects[i].ID == "" {
 			return fmt.Errorf("%w: effect %d without an ID", ErrInvalid, i)
 		}
-		if effs[i], err = json.Marshal(&c.Effects[i]); err != nil {
-			return fmt.Errorf("postpurchase: memory store: effect %s: %w", clip(c.Effects[i].ID), err)
+	}
+	for _, s := range rec.Shipments {
+		if len(s.Tracking) == 0 {
+			return fmt.Errorf("%w: shipment %s without its tracking state", ErrInvalid, clip(s.ID))
 		}
 	}
+	stored := rec.clone()
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if cur, ok := m.versions[id]; ok != (rec.Version > 1) || (ok && cur != rec.Version-1) {
 		return fmt.Errorf("%w: order %s: stored version %d, commit of version %d", ErrConflict, clip(id), cur, rec.Version)
 	}
-	m.orders[id] = b
+	m.orders[id] = stored
 	m.versions[id] = rec.Version
 	for _, s := range rec.Shipments {
 		ref := ShipmentRef{OrderID: id, ShipmentID: s.ID, NextCheck: s.NextCheck}
@@ -156,19 +152,22 @@ func (m *MemoryStore) Commit(ctx context.Context, c *Commit) error {
 			m.due[s.ID] = ref
 		}
 	}
-	m.journal[id] = append(m.journal[id], c.Journal...)
+	for _, j := range c.Journal {
+		j.Score = j.Score.clone()
+		m.journal[id] = append(m.journal[id], j)
+	}
 	for i := range c.Effects {
 		e := &c.Effects[i]
 		if _, ok := m.effects[e.ID]; ok {
 			continue
 		}
-		var cp Effect
-		_ = json.Unmarshal(effs[i], &cp)
-		m.effects[e.ID] = &memEffect{rec: EffectRecord{Effect: cp, State: EffectPending}, raw: effs[i], due: e.At}
+		m.effects[e.ID] = &memEffect{rec: EffectRecord{Effect: e.clone(), State: EffectPending}, due: e.At}
 		m.byOrder[e.OrderID] = append(m.byOrder[e.OrderID], e.ID)
-		m.order = append(m.order, e.ID)
+		m.pending = append(m.pending, e.ID)
 		if e.Kind == EffectCredit && e.Credit != nil {
-			m.credits = append(m.credits, memCredit{customer: e.Credit.CustomerID, at: e.At, amount: e.Credit.Amount})
+			mc := memCredit{customer: e.Credit.CustomerID, at: e.At, amount: e.Credit.Amount}
+			m.credits[mc.customer] = append(m.credits[mc.customer], mc)
+			m.all = append(m.all, mc)
 		}
 	}
 	return nil
@@ -182,20 +181,26 @@ func (m *MemoryStore) ClaimEffects(ctx context.Context, now time.Time, limit int
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []PendingEffect
-	for _, id := range m.order {
+	keep := m.pending[:0]
+	for k, id := range m.pending {
+		e := m.effects[id]
+		if e.rec.State != EffectPending {
+			continue // done: drop it from the queue
+		}
+		keep = append(keep, id)
 		if limit >= 0 && len(out) >= limit {
+			keep = append(keep, m.pending[k+1:]...)
 			break
 		}
-		e := m.effects[id]
-		if e.rec.State != EffectPending || e.due.After(now) || e.leaseUntil.After(now) {
+		if e.due.After(now) || e.leaseUntil.After(now) {
 			continue
 		}
 		e.token = newToken()
 		e.leaseUntil = now.Add(lease)
-		var cp Effect
-		_ = json.Unmarshal(e.raw, &cp)
-		out = append(out, PendingEffect{Effect: cp, Attempts: e.rec.Attempts, Token: e.token})
+		out = append(out, PendingEffect{Effect: e.rec.Effect.clone(), Attempts: e.rec.Attempts, Token: e.token})
 	}
+	clear(m.pending[len(keep):])
+	m.pending = keep
 	return out, nil
 }
 
@@ -257,11 +262,8 @@ func (m *MemoryStore) Effects(ctx context.Context, orderID string) ([]EffectReco
 	ids := m.byOrder[orderID]
 	out := make([]EffectRecord, 0, len(ids))
 	for _, id := range ids {
-		e := m.effects[id]
-		r := e.rec
-		var cp Effect
-		_ = json.Unmarshal(e.raw, &cp)
-		r.Effect = cp
+		r := m.effects[id].rec
+		r.Effect = r.Effect.clone()
 		out = append(out, r)
 	}
 	return out, nil
@@ -274,7 +276,11 @@ func (m *MemoryStore) Journal(ctx context.Context, orderID string) ([]JournalEnt
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return slices.Clone(m.journal[orderID]), nil
+	out := slices.Clone(m.journal[orderID])
+	for i := range out {
+		out[i].Score = out[i].Score.clone()
+	}
+	return out, nil
 }
 
 // CreditTotal implements Store.
@@ -284,9 +290,13 @@ func (m *MemoryStore) CreditTotal(ctx context.Context, customerID string, since 
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	list := m.all
+	if customerID != "" {
+		list = m.credits[customerID]
+	}
 	sum := decimal.Zero
-	for _, c := range m.credits {
-		if (customerID == "" || c.customer == customerID) && !c.at.Before(since) {
+	for _, c := range list {
+		if !c.at.Before(since) {
 			sum = sum.Add(c.amount)
 		}
 	}
@@ -297,4 +307,67 @@ func newToken() string {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// clone returns a deep copy of r; shipment states' JSON is shared (it is
+// never modified in place).
+func (r *OrderRecord) clone() *OrderRecord {
+	cp := *r
+	cp.Order = r.Order.clone()
+	cp.Shipments = slices.Clone(r.Shipments)
+	cp.Cases = slices.Clone(r.Cases)
+	for i := range cp.Cases {
+		cp.Cases[i].Items = slices.Clone(cp.Cases[i].Items)
+	}
+	if r.Incident != nil {
+		inc := *r.Incident
+		inc.Score.Reasons = slices.Clone(inc.Score.Reasons)
+		inc.Tasks = slices.Clone(inc.Tasks)
+		inc.Held = slices.Clone(inc.Held)
+		cp.Incident = &inc
+	}
+	return &cp
+}
+
+func (o Order) clone() Order {
+	o.Items = slices.Clone(o.Items)
+	o.Shipments = slices.Clone(o.Shipments)
+	for i := range o.Shipments {
+		o.Shipments[i].Items = slices.Clone(o.Shipments[i].Items)
+	}
+	return o
+}
+
+func (s *ScoreSnapshot) clone() *ScoreSnapshot {
+	if s == nil {
+		return nil
+	}
+	cp := *s
+	cp.Reasons = slices.Clone(s.Reasons)
+	return &cp
+}
+
+// clone returns a deep copy of e.
+func (e *Effect) clone() Effect {
+	cp := *e
+	if e.Credit != nil {
+		c := *e.Credit
+		cp.Credit = &c
+	}
+	if e.Release != nil {
+		r := *e.Release
+		cp.Release = &r
+	}
+	if e.Message != nil {
+		m := *e.Message
+		m.Actions = slices.Clone(m.Actions)
+		m.Products = slices.Clone(m.Products)
+		cp.Message = &m
+	}
+	if e.Task != nil {
+		t := *e.Task
+		t.Items = slices.Clone(t.Items)
+		cp.Task = &t
+	}
+	return cp
 }

@@ -197,3 +197,45 @@ type tb interface {
 	Fatal(args ...any)
 	Fatalf(format string, args ...any)
 }
+
+// TestCreditHeldUntilDelivery: with CreditOnDelivery the VIP's make-good
+// is pending while the parcel is late and spendable once it arrives.
+func TestCreditHeldUntilDelivery(t *testing.T) {
+	ctx := t.Context()
+	w := newWorld(1)
+	eng, err := postpurchase.New(postpurchase.Config{Carriers: []carriers.Carrier{w.sim}, Customers: scenarioCustomers(),
+		Now: func() time.Time { return w.now }, CreditOnDelivery: true, ReleaseDelay: 48 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := w.orders(t, scenarioPlans[:1])[0] // the VIP's weather delay
+	if err := eng.Register(ctx, w.now, o); err != nil {
+		t.Fatal(err)
+	}
+	var sawHeld bool
+	var deliveredAt time.Time
+	for ; w.now.Before(placed.AddDate(0, 0, 16)); w.now = w.now.Add(2 * time.Hour) {
+		if _, err := eng.Tick(ctx, w.now); err != nil {
+			t.Fatal(err)
+		}
+		v, err := eng.OrderView(ctx, w.now, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Shipments[0].DeliveredAt.IsZero() {
+			if v.Cashback.Available.IsPositive() {
+				t.Fatalf("%s: credit spendable before delivery: %+v", w.now, v.Cashback)
+			}
+			sawHeld = sawHeld || v.Cashback.Pending.IsPositive()
+		} else if deliveredAt.IsZero() {
+			deliveredAt = v.Shipments[0].DeliveredAt
+		}
+	}
+	if !sawHeld || deliveredAt.IsZero() {
+		t.Fatalf("held credit seen: %v; delivered at %v", sawHeld, deliveredAt)
+	}
+	v, _ := eng.OrderView(ctx, w.now, o.ID)
+	if !v.Cashback.Available.IsPositive() || !v.Cashback.Pending.IsZero() {
+		t.Fatalf("after delivery + 48h: %+v, want all of it available", v.Cashback)
+	}
+}

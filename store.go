@@ -149,6 +149,9 @@ type Incident struct {
 	Credits  int             `json:"credits"`
 	// Messages counts the delay messages sent for the incident.
 	Messages int `json:"messages,omitempty"`
+	// Held are the keys of credits issued held until delivery and not
+	// released yet.
+	Held []string `json:"held,omitempty"`
 	// Tasks are the task kinds already decided for the incident.
 	Tasks []TaskKind `json:"tasks,omitempty"`
 	// Rule is the policy rule of the last decision.
@@ -239,6 +242,8 @@ type Release struct {
 	CustomerID string    `json:"customer_id"`
 	Currency   string    `json:"currency"`
 	At         time.Time `json:"at"`
+	// AvailableAt is when the credit becomes spendable (zero: at once).
+	AvailableAt time.Time `json:"available_at,omitzero"`
 }
 
 // PendingEffect is an effect leased for execution.

@@ -10,8 +10,8 @@
 // ledger: the host builds a Facts value and records the resulting cashback
 // itself. Tier and delay kind are strings from the module's one vocabulary:
 // Tiers are package scoring's tiers, DelayKinds package tracking's delay
-// kinds, with exactly the same names (a root-package test keeps them
-// equal), and a name outside them is refused.
+// kinds, with exactly the same names (this package may import neither;
+// its tests pin the names), and a name outside them is refused.
 //
 // # The default policy, in plain words
 //

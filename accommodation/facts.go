@@ -11,9 +11,9 @@ import (
 )
 
 // Tier is the customer's tier: exactly the names of package scoring's
-// Tier, which this package may not import; a root-package test keeps the
-// two sets equal. The empty Tier means "not scored" and equals no listed
-// tier; any other name outside the set is refused by Evaluate.
+// Tier, which this package may not import (its tests pin the names). The
+// empty Tier means "not scored" and equals no listed tier; any other name
+// outside the set is refused by Evaluate.
 type Tier string
 
 // The tiers a policy may name, in scoring's order.
@@ -30,9 +30,9 @@ func Tiers() []Tier { return []Tier{TierVIP, TierLoyal, TierRegular, TierNew, Ti
 
 // DelayKind is the kind of delay the tracker detected: exactly the names
 // of package tracking's DelayKind (tracking.DelayKind.String), which this
-// package may not import; a root-package test keeps the two sets equal. The
-// empty DelayKind means "unknown" and equals no listed kind; any other name
-// outside the set is refused by Evaluate.
+// package may not import (its tests pin the names). The empty DelayKind
+// means "unknown" and equals no listed kind; any other name outside the set
+// is refused by Evaluate.
 type DelayKind string
 
 // The delay kinds a policy may name, in tracking's order.

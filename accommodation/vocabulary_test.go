@@ -11,7 +11,8 @@ import (
 
 // TestVocabulary pins the sets to the module's one vocabulary (issue 10):
 // delay kinds are tracking's, tiers scoring's, with exactly these names.
-// The root package checks the same against the other packages themselves.
+// Checking them against scoring and tracking themselves belongs to the
+// root package, which may import all three.
 func TestVocabulary(t *testing.T) {
 	kinds := []DelayKind{"exception", "attempt_failed", "returned_to_sender", "fulfillment_stalled",
 		"shipment_stalled", "at_risk", "late", "estimate_slipped", "lost"}

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -130,6 +131,9 @@ type Handler struct {
 	notFoundJSON []byte
 }
 
+// textRE matches a text of the templates: {{t "key"}}.
+var textRE = regexp.MustCompile(`\{\{t "([a-z0-9_.]+)"\}\}`)
+
 var colourRE = regexp.MustCompile(`^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
 
 // New returns a Handler reading from src.
@@ -225,7 +229,17 @@ func New(src Source, opts Options) (*Handler, error) {
 	sum := sha256.Sum256([]byte(css))
 	h.csp = "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; img-src 'self' https: data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
-	t, err := template.New("hub").Funcs(template.FuncMap{"t": h.t}).ParseFS(templateFS, "templates/*.html")
+	// The texts are fixed per Handler: each {{t "key"}} becomes a string
+	// constant before parsing (still escaped for its context when
+	// executed), which spares a function call per text per page.
+	page, err := templateFS.ReadFile("templates/page.html")
+	if err != nil {
+		return nil, fmt.Errorf("hub: templates: %w", err)
+	}
+	text := textRE.ReplaceAllStringFunc(string(page), func(m string) string {
+		return "{{" + strconv.Quote(h.t(textRE.FindStringSubmatch(m)[1])) + "}}"
+	})
+	t, err := template.New("hub").Parse(text)
 	if err != nil {
 		return nil, fmt.Errorf("hub: templates: %w", err)
 	}

@@ -390,6 +390,8 @@ func TestFileClaim(t *testing.T) {
 	r = e.do("GET", "/track/"+loc, nil, c)
 	mustContain(t, r.body, "we&#39;ve received your report", "Package not received", "Resolved", "Replacement sent by expedited shipping",
 		"Your requests", "Nothing since the 4th")
+	// Filed: no longer offered.
+	mustLack(t, r.body, "My package hasn&#39;t arrived")
 	// Filing the same claim again is idempotent; a different one for the
 	// same reason is refused with the existing case.
 	claim.Del("contact")

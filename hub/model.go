@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -332,7 +333,15 @@ func (h *Handler) shipmentModel(v *postpurchase.OrderView, i int, names map[stri
 		}
 		return out
 	}
+	// A case already opened is shown under "Your requests", not offered
+	// again.
+	opened := func(r postpurchase.CaseReason) bool {
+		return slices.ContainsFunc(v.Cases, func(c postpurchase.Case) bool { return c.ShipmentID == sv.Shipment.ID && c.Reason == r })
+	}
 	for _, c := range sv.Claims {
+		if opened(c.Reason) {
+			continue
+		}
 		cm := claimModel{Reason: string(c.Reason), Label: h.t("claim.reason." + string(c.Reason))}
 		if !c.Until.IsZero() {
 			cm.Until = fill(h.str["claim.until"], "date", dayIn(c.Until, v.At, h.opts.Location))
@@ -342,7 +351,7 @@ func (h *Handler) shipmentModel(v *postpurchase.OrderView, i int, names map[stri
 		}
 		s.Claims = append(s.Claims, cm)
 	}
-	if r := sv.Return; r != nil {
+	if r := sv.Return; r != nil && !opened(postpurchase.ReasonReturn) {
 		cm := claimModel{Reason: string(postpurchase.ReasonReturn), Label: h.str["return.heading"], Items: pick(r.Items)}
 		if !r.Until.IsZero() {
 			cm.Until = fill(h.str["return.until"], "date", dayIn(r.Until, v.At, h.opts.Location))

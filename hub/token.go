@@ -31,6 +31,8 @@ const (
 
 var macLabel = []byte("postpurchase/hub/v1\x00")
 
+var strictB64 = base64.RawURLEncoding.Strict()
+
 var errBadToken = errors.New("hub: invalid token")
 
 // signer signs with keys[0] and verifies with any of keys.
@@ -61,7 +63,14 @@ func (s *signer) verify(purpose byte, token string, now time.Time) (string, erro
 	if len(token) == 0 || len(token) > maxTokenLen {
 		return "", errBadToken
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(token)
+	// Only the URL alphabet: the decoder would skip line breaks, and a
+	// token has one spelling.
+	for i := 0; i < len(token); i++ {
+		if c := token[i]; !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return "", errBadToken
+		}
+	}
+	raw, err := strictB64.DecodeString(token)
 	if err != nil || len(raw) < tokenHeader+1+macLen {
 		return "", errBadToken
 	}

@@ -150,7 +150,10 @@ type Options struct {
 
 // credential holds the Authorization header value behind a pointer, so that
 // printing a Client shows an address, not the key.
-type credential struct{ header string }
+type credential struct {
+	header string
+	echo   redactor // masks the key in what servers send back
+}
 
 func (*credential) String() string   { return "[redacted]" }
 func (*credential) GoString() string { return "[redacted]" }
@@ -251,7 +254,7 @@ func New(apiKey string, opts Options) (*Client, error) {
 		baseURL:       strings.TrimRight(cfg.BaseURL, "/"),
 		revision:      cfg.Revision,
 		userAgent:     cfg.UserAgent,
-		cred:          &credential{header: "Klaviyo-API-Key " + apiKey},
+		cred:          &credential{header: "Klaviyo-API-Key " + apiKey, echo: redactor{key: apiKey}},
 		log:           logger,
 		now:           cfg.Now,
 		eps:           map[Endpoint]*endpointState{},
@@ -293,7 +296,7 @@ func New(apiKey string, opts Options) (*Client, error) {
 		tr.MaxIdleConnsPerHost = 64
 		base = tr
 	}
-	hc.Transport = &pacingTransport{base: base, log: logger, now: cfg.Now}
+	hc.Transport = &pacingTransport{base: base, log: logger, now: cfg.Now, echo: redactor{key: apiKey}}
 	c.rc = &retryablehttp.Client{HTTPClient: &hc, ErrorHandler: retryablehttp.PassthroughErrorHandler}
 	httpretry.Policy{MaxRetries: r.MaxRetries, MinWait: r.MinWait, MaxWait: r.MaxWait, Now: cfg.Now}.Apply(c.rc, checkRetry)
 	return c, nil
@@ -375,11 +378,11 @@ func (c *Client) post(ctx context.Context, ep Endpoint, body []byte, maxRead int
 		Method:     http.MethodPost,
 		Endpoint:   ep,
 		StatusCode: resp.StatusCode,
-		RequestID:  resp.Header.Get("X-Klaviyo-Req-Id"),
+		RequestID:  sanitizeHeaderID(resp.Header.Get("X-Klaviyo-Req-Id"), c.cred.echo),
 		Attempts:   attempts,
 	}
 	ae.RetryAfter, _ = httpretry.ParseRetryAfter(resp.Header.Get("Retry-After"), c.now())
-	ae.parseErrorBody(resp.Header.Get("Content-Type"), out.body)
+	ae.parseErrorBody(resp.Header.Get("Content-Type"), out.body, c.cred.echo)
 	return out, ae
 }
 

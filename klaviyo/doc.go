@@ -39,12 +39,17 @@
 //
 // # Retries and rate limits
 //
-// Requests go through hashicorp/go-retryablehttp. A 429 waits exactly as
-// long as its Retry-After header says (seconds or an HTTP date, read with
-// Options.Now) and holds back every other request to that endpoint for as
-// long; 5xx (except 501) and transport errors such as connection resets
-// wait a capped, jittered exponential backoff (RetryPolicy); other 4xx are
-// not retried. The context is honoured while waiting.
+// Requests go through hashicorp/go-retryablehttp. A 429 or 503 waits at
+// least as long as its Retry-After header says (seconds or an HTTP date,
+// read with Options.Now, capped at a day), and a 429 holds back every
+// other request to that endpoint for as long; 5xx (except 501) and transport errors such as connection resets
+// wait an exponential backoff with a floor and full jitter (RetryPolicy);
+// other 4xx are not retried. Every wait is at least RetryPolicy.MinWait, so
+// "Retry-After: 0" (Klaviyo's "Expected available in 0 seconds") does not
+// spend the retry budget back to back. A wait that would outlast the
+// context's deadline is not started: the call fails at once with the last
+// answer (a 429 gives the *APIError matching ErrRateLimited). The waits
+// come from internal/httpretry, the module's one retry path.
 //
 // Each endpoint is paced client-side with golang.org/x/time/rate, with
 // Klaviyo's documented limits as defaults (DefaultLimit): events 350/s and
@@ -81,9 +86,12 @@
 // levels; finite numbers; payload at most 5 MB (profiles 100 KB); backfill
 // only on revisions from 2026-04-15.
 //
-// The API key is never logged, never part of an error, and not shown when
-// a Client is printed. Error() masks email addresses and phone numbers in
-// the texts the server sent. Logging (Options.Logger, log/slog) records endpoint, attempt,
+// The API key is never logged, never part of an error — whatever the server
+// echoes back in codes, details, titles, sources, meta, bodies or the
+// X-Klaviyo-Req-Id header: the client masks the key, and any 8-byte
+// fragment of it, in everything it keeps of an answer — and not shown when
+// a Client is printed. APIError.Error() clips each text the server sent to
+// 64 bytes ("…") and masks email addresses and phone numbers in it. Logging (Options.Logger, log/slog) records endpoint, attempt,
 // status, duration, request ID and Retry-After — no headers, no bodies.
 //
 // # Event catalog

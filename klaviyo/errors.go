@@ -58,7 +58,8 @@ type APIError struct {
 	Endpoint Endpoint
 	// StatusCode is the HTTP status of the last attempt.
 	StatusCode int
-	// RequestID is the X-Klaviyo-Req-Id response header, when present.
+	// RequestID is the X-Klaviyo-Req-Id response header, when present
+	// (printable ASCII, at most 128 bytes).
 	RequestID string
 	// RetryAfter is the parsed Retry-After header of the last answer (zero when absent).
 	RetryAfter time.Duration
@@ -85,9 +86,9 @@ type ErrorObject struct {
 	// "not_found", "duplicate_profile", "throttled", ...
 	Code string `json:"code"`
 	// Title is a short summary; Detail the specific explanation. Both are
-	// kept as Klaviyo sent them and may quote the request's input (an email
-	// address): APIError.Error redacts such identifiers, so log the error,
-	// not these fields.
+	// kept as Klaviyo sent them (with the API key masked) and may quote the
+	// request's input (an email address): APIError.Error masks such
+	// identifiers and clips each text, so log the error, not these fields.
 	Title  string `json:"title"`
 	Detail string `json:"detail"`
 	// Source points at the offending part of the request.
@@ -115,6 +116,8 @@ func (e *APIError) Code() string {
 // DuplicateProfileID returns meta.duplicate_profile_id of a 409
 // duplicate_profile answer, or "".
 func (e *APIError) DuplicateProfileID() string {
+	// The meta object is kept with the key masked; the ID is clipped so a
+	// hostile answer cannot make it unbounded.
 	for _, o := range e.Errors {
 		if len(o.Meta) == 0 {
 			continue
@@ -122,16 +125,19 @@ func (e *APIError) DuplicateProfileID() string {
 		var m struct {
 			ID string `json:"duplicate_profile_id"`
 		}
-		if json.Unmarshal(o.Meta, &m) == nil && m.ID != "" {
+		if json.Unmarshal(o.Meta, &m) == nil && m.ID != "" && len(m.ID) <= 255 {
 			return m.ID
 		}
 	}
 	return ""
 }
 
-// Error describes the failure: method, path, status, the first error
-// object's code, detail and source, the request ID. It never contains the
-// API key or the raw body.
+// Error describes the failure: method, endpoint, status, the first error
+// object's code, detail (or title) and source, the request ID. Every text
+// the server sent is clipped to 64 bytes ("…") with email addresses and
+// phone numbers masked; the client masks its API key in everything it
+// keeps of the answer, so no text here carries it, whatever the server
+// echoes. It never contains the raw body.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString("klaviyo: ")
@@ -144,22 +150,22 @@ func (e *APIError) Error() string {
 		o := e.Errors[0]
 		if o.Code != "" {
 			b.WriteString(" ")
-			b.WriteString(o.Code)
+			b.WriteString(echo(o.Code))
 		}
 		if o.Detail != "" {
 			b.WriteString(": ")
-			b.WriteString(redactPII(o.Detail))
+			b.WriteString(echo(o.Detail))
 		} else if o.Title != "" {
 			b.WriteString(": ")
-			b.WriteString(redactPII(o.Title))
+			b.WriteString(echo(o.Title))
 		}
 		if o.Source.Pointer != "" {
 			b.WriteString(" (at ")
-			b.WriteString(o.Source.Pointer)
+			b.WriteString(echo(o.Source.Pointer))
 			b.WriteString(")")
 		} else if o.Source.Parameter != "" {
 			b.WriteString(" (parameter ")
-			b.WriteString(o.Source.Parameter)
+			b.WriteString(echo(o.Source.Parameter))
 			b.WriteString(")")
 		}
 		if n := len(e.Errors) - 1; n > 0 {
@@ -170,7 +176,7 @@ func (e *APIError) Error() string {
 	}
 	if e.RequestID != "" {
 		b.WriteString(" [request ")
-		b.WriteString(e.RequestID)
+		b.WriteString(echo(e.RequestID))
 		b.WriteString("]")
 	}
 	if e.Attempts > 1 {
@@ -251,20 +257,30 @@ func lenientString(raw json.RawMessage) string {
 	return ""
 }
 
+// echo prepares a text the server sent for an error message: identifiers
+// masked, then clipped.
+func echo(s string) string { return clip(redactPII(s), maxEcho) }
+
 // parseErrorBody fills e.Errors from a JSON:API error document, or e.Body
-// with a bounded prefix of anything else. It never fails: an unreadable body
-// is an APIError without error objects.
-func (e *APIError) parseErrorBody(contentType string, body []byte) {
+// with a bounded prefix of anything else, masking the API key (r) in all
+// of it. It never fails: an unreadable body is an APIError without error
+// objects.
+func (e *APIError) parseErrorBody(contentType string, body []byte, r redactor) {
 	e.ContentType = contentType
 	if objs, ok := parseErrorObjects(body); ok {
+		for i := range objs {
+			o := &objs[i]
+			o.ID, o.Code, o.Title, o.Detail = r.string(o.ID), r.string(o.Code), r.string(o.Title), r.string(o.Detail)
+			o.Source.Pointer, o.Source.Parameter = r.string(o.Source.Pointer), r.string(o.Source.Parameter)
+			o.Meta = r.bytes(o.Meta)
+		}
 		e.Errors = objs
 		return
 	}
-	if len(body) > maxRawBody {
-		body = body[:maxRawBody]
-	}
 	if len(body) > 0 {
-		e.Body = bytes.Clone(body)
+		// Mask before cutting, so a key across the cut is masked whole.
+		body = r.bytes(body[:min(len(body), maxRawBody+len(r.key))])
+		e.Body = bytes.Clone(body[:min(len(body), maxRawBody)])
 	}
 }
 

@@ -24,7 +24,7 @@ func TestParseErrorFixtures(t *testing.T) {
 			t.Fatal(err)
 		}
 		e := &APIError{Method: "POST", Endpoint: EndpointEvents, StatusCode: tc.status, RequestID: "req-1"}
-		e.parseErrorBody("application/vnd.api+json", body)
+		e.parseErrorBody("application/vnd.api+json", body, redactor{})
 		if len(e.Errors) != 1 {
 			t.Fatalf("%s: %d error objects", tc.file, len(e.Errors))
 		}
@@ -41,7 +41,7 @@ func TestParseErrorFixtures(t *testing.T) {
 	}
 	e := &APIError{StatusCode: 409}
 	b, _ := os.ReadFile("testdata/error-409-duplicate-profile.json")
-	e.parseErrorBody("application/vnd.api+json", b)
+	e.parseErrorBody("application/vnd.api+json", b, redactor{})
 	if e.DuplicateProfileID() != "01H8HKMDG8F4MN7PSRZ4YQYNVQ" {
 		t.Errorf("duplicate id %q", e.DuplicateProfileID())
 	}
@@ -61,7 +61,7 @@ func TestParseErrorNonJSON(t *testing.T) {
 		{"application/json", `{"errors": [1, "x", null]}`, 400, false},
 	} {
 		e := &APIError{Method: "POST", Endpoint: EndpointEvents, StatusCode: tc.status}
-		e.parseErrorBody(tc.ct, []byte(tc.body))
+		e.parseErrorBody(tc.ct, []byte(tc.body), redactor{})
 		if len(e.Body) > maxRawBody {
 			t.Errorf("raw body kept %d bytes", len(e.Body))
 		}

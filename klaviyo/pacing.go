@@ -57,6 +57,7 @@ type pacingTransport struct {
 	base http.RoundTripper
 	log  *slog.Logger
 	now  func() time.Time // reads Retry-After HTTP dates
+	echo redactor         // masks the API key in logged header values
 }
 
 func (t *pacingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -88,7 +89,7 @@ func (t *pacingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		slog.Int("status", resp.StatusCode), slog.Duration("elapsed", elapsed),
 	}
 	if id := resp.Header.Get("X-Klaviyo-Req-Id"); id != "" {
-		attrs = append(attrs, slog.String("request_id", id))
+		attrs = append(attrs, slog.String("request_id", clip(sanitizeHeaderID(id, t.echo), maxEcho)))
 	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
 		level = slog.LevelWarn

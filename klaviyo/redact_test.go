@@ -8,7 +8,7 @@ import (
 func TestAPIErrorRedactsEchoedIdentifiers(t *testing.T) {
 	e := &APIError{Method: "POST", Endpoint: EndpointEvents, StatusCode: 400, Errors: []ErrorObject{{
 		Code:   "invalid",
-		Detail: `Invalid email address 'jane.doe+vip@example.com' or phone number "+1 555-010-9999" for profile 01HXYZ; quantity 3`,
+		Detail: `Email 'jane.doe+vip@example.com' or phone "+1 555-010-9999" for 01HXYZ; qty 3`,
 	}}}
 	msg := e.Error()
 	for _, leak := range []string{"jane.doe", "example.com", "555-010-9999"} {
@@ -16,7 +16,7 @@ func TestAPIErrorRedactsEchoedIdentifiers(t *testing.T) {
 			t.Errorf("Error() leaks %q: %s", leak, msg)
 		}
 	}
-	for _, keep := range []string{"[email]", "[phone]", "01HXYZ", "quantity 3", "status 400"} {
+	for _, keep := range []string{"[email]", "[phone]", "01HXYZ", "qty 3", "status 400"} {
 		if !strings.Contains(msg, keep) {
 			t.Errorf("Error() lost %q: %s", keep, msg)
 		}

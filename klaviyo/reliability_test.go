@@ -2,6 +2,7 @@ package klaviyo_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net/http"
 	"sync"
@@ -28,19 +29,33 @@ var bulkFaults = klaviyotest.FaultRates{
 	ResetAfterAccept: 0.03, ServerErrorAfterAccept: 0.03, Slow: 0.02,
 }
 
-// TestReliability sends 10,000 events through the client to the fake while
-// it injects 429s, 5xx and connection resets, once through Bulk Create
-// Events (100 events per request) and once through Create Event (32
-// concurrent senders, one request per event: about 15 s with -race on an
-// idle 2-core machine). Every event must be accepted exactly once, none
-// lost, and no request may arrive before a Retry-After it was given has
-// passed. Limits are scaled (windows of 100ms/2s) so the test runs in
-// seconds; the client paces with the same limits.
+var reliabilityScale = flag.Float64("klaviyo.reliability.scale", 0.2,
+	"TestReliability: share of the full run's 10,000 events per subtest (1 = the full run, 20-40 s)")
+
+// TestReliability sends events through the client to the fake while it
+// injects 429s, 5xx and connection resets, once through Bulk Create Events
+// (100 events per request) and once through Create Event (32 concurrent
+// senders, one request per event). Every event must be accepted exactly
+// once, none lost, and no request may arrive before a Retry-After it was
+// given has passed. Limits are scaled (windows of 100ms/2s); the client
+// paces with the same limits.
+//
+// Its time goes mostly into the 1 s pauses the injected 429s ask for, in
+// proportion to the events sent. The default run sends 2,000 events per
+// subtest (-klaviyo.reliability.scale=0.2, a few seconds); the full run
+// sends 10,000 (20 s with -race on an idle 2-core machine, 37 s under load):
+//
+//	go test -race -run TestReliability ./klaviyo -args -klaviyo.reliability.scale=1
 func TestReliability(t *testing.T) {
 	if testing.Short() {
-		t.Skip("sends 20,000 events")
+		t.Skip("sends thousands of events")
 	}
-	events := make([]klaviyo.Event, 10000)
+	scale := *reliabilityScale
+	if scale <= 0 || scale > 1 {
+		t.Fatalf("-klaviyo.reliability.scale=%v: want (0, 1]", scale)
+	}
+	n := max(100, int(10000*scale)/100*100) // whole bulk requests of 100
+	events := make([]klaviyo.Event, n)
 	for i := range events {
 		events[i] = klaviyo.Event{
 			Metric:     fmt.Sprintf("Reliability %d", i%3),
@@ -88,7 +103,7 @@ func TestReliability(t *testing.T) {
 		afterAccept := st.Injected[klaviyotest.FaultResetAfterAccept] + st.Injected[klaviyotest.FaultServerErrorAfterAccept]
 		perRequest := 1
 		if path == klaviyotest.PathBulkEvents {
-			perRequest = 100 // 10,000 events split evenly
+			perRequest = 100 // the events split evenly
 		}
 		if st.Duplicates != afterAccept*perRequest {
 			t.Errorf("%d duplicates, want %d per accepted-then-failed request (%d)", st.Duplicates, perRequest, afterAccept)

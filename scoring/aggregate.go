@@ -21,8 +21,9 @@ const MaxClockSkew = 5 * time.Minute
 // to smallN orders, shipments and returns.
 type agg struct {
 	currency string
-	minor    int32 // minor units of currency
-	counts         // no pointers: resetting it needs no write barriers
+	minor    int32   // minor units of currency
+	fastMax  float64 // amounts below this (in units) are well within 10^15 minor units
+	counts           // no pointers: resetting it needs no write barriers
 }
 
 type counts struct {
@@ -140,6 +141,10 @@ func (a *agg) setCurrency(field string, i int, cur string) error {
 			return &HistoryError{Path: histPath(field, i, "currency"), Reason: "is not an ISO 4217 currency code", Err: ErrUnknownCurrency}
 		}
 		a.currency, a.minor = cur, minor
+		a.fastMax = 0.9e15
+		for range minor {
+			a.fastMax /= 10
+		}
 		return nil
 	}
 	if cur != a.currency {
@@ -148,15 +153,28 @@ func (a *agg) setCurrency(field string, i int, cur string) error {
 	return nil
 }
 
-// amount checks a non-negative amount of the history against the
-// module's one money rule (internal/iso4217): a non-zero amount needs a
-// currency, and must be exact in its minor units and at most 10^15 of
+// amountOK is the fast path of amount, small enough to be inlined: the
+// usual amount (a currency, an exponent of at least −minor, so a whole
+// number of minor units, and a float64 value under 0.9·10^15 minor units,
+// so under the bound whatever float64's relative error of 10^-16) passes
+// without a call. Everything else goes to amount, which decides; the
+// answer is the same either way.
+func (a *agg) amountOK(d decimal.Decimal, f float64, cur string) bool {
+	return cur != "" && f < a.fastMax && d.Exponent() >= -a.minor
+}
+
+// amount checks a non-negative amount d (f is its float64 value) against
+// the module's one money rule (internal/iso4217): a non-zero amount needs
+// a currency, and must be exact in its minor units and at most 10^15 of
 // them. cur has passed setCurrency, so it is "" or the history's currency.
-func (a *agg) amount(field string, i int, sub string, d decimal.Decimal, cur string) error {
-	if d.IsZero() {
+func (a *agg) amount(field string, i int, sub string, d decimal.Decimal, f float64, cur string) error {
+	if a.amountOK(d, f, cur) {
 		return nil
 	}
 	if cur == "" {
+		if d.IsZero() {
+			return nil
+		}
 		return histErr(field, i, "currency", "is required with a non-zero "+sub)
 	}
 	if _, err := iso4217.ToUnits(d, a.minor); err != nil {
@@ -199,10 +217,10 @@ func (a *agg) aggregate(h *History, now time.Time, model *clv.Model, sc *scratch
 		if err := a.setCurrency("cashback", -1, c.Currency); err != nil {
 			return err
 		}
-		if err := a.amount("cashback", -1, "issued", c.Issued, c.Currency); err != nil {
+		if err := a.amount("cashback", -1, "issued", c.Issued, money(c.Issued), c.Currency); err != nil {
 			return err
 		}
-		if err := a.amount("cashback", -1, "redeemed", c.Redeemed, c.Currency); err != nil {
+		if err := a.amount("cashback", -1, "redeemed", c.Redeemed, money(c.Redeemed), c.Currency); err != nil {
 			return err
 		}
 	}
@@ -308,11 +326,19 @@ func (a *agg) orders(h *History, sc *scratch) error {
 				return err
 			}
 		}
-		if err := a.amount("orders", i, "total", o.Total, o.Currency); err != nil {
-			return err
+		total, discount := money(o.Total), 0.0
+		if o.Discount.Sign() != 0 { // money(0) is 0
+			discount = money(o.Discount)
 		}
-		if err := a.amount("orders", i, "discount", o.Discount, o.Currency); err != nil {
-			return err
+		if !a.amountOK(o.Total, total, o.Currency) {
+			if err := a.amount("orders", i, "total", o.Total, total, o.Currency); err != nil {
+				return err
+			}
+		}
+		if !a.amountOK(o.Discount, discount, o.Currency) {
+			if err := a.amount("orders", i, "discount", o.Discount, discount, o.Currency); err != nil {
+				return err
+			}
 		}
 		if o.ID != "" {
 			if ids != nil {
@@ -337,11 +363,8 @@ func (a *agg) orders(h *History, sc *scratch) error {
 			continue
 		}
 		a.nOrders++
-		total := money(o.Total)
 		a.total += total
-		if o.Discount.Sign() != 0 { // adding money(0) = 0 would change nothing
-			a.discount += money(o.Discount)
-		}
+		a.discount += discount
 		if total > a.maxOrder {
 			a.maxOrder = total
 		}
@@ -517,12 +540,12 @@ func (a *agg) returns(h *History) error {
 		if err := a.setCurrency("returns", i, r.Currency); err != nil {
 			return err
 		}
-		if err := a.amount("returns", i, "value", r.Value, r.Currency); err != nil {
+		v := money(r.Value)
+		if err := a.amount("returns", i, "value", r.Value, v, r.Currency); err != nil {
 			return err
 		}
 		a.nReturns++
 		a.returnItems += r.Items
-		v := money(r.Value)
 		a.returnValue += v
 		if a.nowDay-day(r.CreatedAt) < 365 {
 			a.returnValue365 += v

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -25,6 +26,8 @@ func FuzzParseConfig(f *testing.F) {
 	}
 	f.Add([]byte(`{"tiers": {"rules": [{"tier": "vip", "when": {"value": {"at_least": 1e308, "below": -1e308}}}]}}`))
 	f.Add([]byte(`{"scales": {"order_count": 1e-300}, "reasons": 20, "min_contribution": 0}`))
+	f.Add([]byte(`{"value_weights": {"order_count": 1e-400, "total_spent": 10.0000000000000000001}}`))
+	f.Add([]byte(`{"value_weights": {"` + strings.Repeat("k", 300) + `": 1}, "risk_weights": {"\u00e9\u00e9\u00e9": 0.5}}`))
 	hs := []*History{loyalHistory(), riskyHistory(), {}}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := ParseConfig(data)
@@ -32,6 +35,11 @@ func FuzzParseConfig(f *testing.F) {
 			var ce *ConfigError
 			if !errors.As(err, &ce) || !errors.Is(err, ErrInvalidConfig) {
 				t.Fatalf("untyped error %T: %v", err, err)
+			}
+			// Echoed input is clipped: a path holds at most a few keys of
+			// 64 bytes (each possibly quoted), whatever the input's size.
+			if n := len(err.Error()); n > 1024 {
+				t.Fatalf("error text of %d bytes", n)
 			}
 			return
 		}

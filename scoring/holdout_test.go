@@ -325,11 +325,19 @@ func holdoutTable(tb testing.TB) ([]holdoutRow, []float64) {
 		}
 		groups[g[0]] = append(groups[g[0]], g[1])
 	}
+	base := rows[0].score
+	ablate := func(name string, cfg Config) {
+		v := cdnowValues(tb, cs, cfg, model)
+		if slices.Equal(v, base) {
+			name += " (= Value: absent)"
+		}
+		add(name, v, true, true)
+	}
 	for _, g := range names {
-		add("Value without group "+g, cdnowValues(tb, cs, without(DefaultConfig(), groups[g]...), model), true, true)
+		ablate("Value without group "+g, without(DefaultConfig(), groups[g]...))
 	}
 	for _, p := range rfmParts {
-		add("Value without "+p.name, cdnowValues(tb, cs, without(DefaultConfig(), p.signals...), model), true, true)
+		ablate("Value without "+p.name, without(DefaultConfig(), p.signals...))
 	}
 	return rows, target
 }
@@ -385,19 +393,19 @@ func bootstrapWins(a, b, target []float64, n int) (rho, lift float64) {
 func TestHoldout(t *testing.T) {
 	rows, target := holdoutTable(t)
 	t.Logf("CDNOW sample, 2,357 customers: fit and score as of 1997-09-30 (39 weeks), target = spend in the next 39 weeks")
-	t.Logf("%-46s %8s %8s %8s %10s", "ranking by", "Spearman", "ρ ties", "top-10%", "Value wins")
-	t.Logf("%-46s %8s %8s %8s %10s", "", "avg rank", "random", "lift", "ρ / lift")
+	t.Logf("%-54s %8s %8s %8s %10s", "ranking by", "Spearman", "ρ ties", "top-10%", "Value wins")
+	t.Logf("%-54s %8s %8s %8s %10s", "", "avg rank", "random", "lift", "ρ / lift")
 	value := rows[0]
 	for i, r := range rows {
 		if r.dif && !rows[i-1].dif {
-			t.Logf("ablation (fitted model, default weights minus one group or part):")
+			t.Logf("ablation (fitted model, default weights minus one group or part; \"absent\": CDNOW has no such data, or the weights are 0):")
 		}
 		wins := ""
 		if i > 0 && !r.dif && testing.Verbose() {
 			wr, wl := bootstrapWins(value.score, r.score, target, 300)
 			wins = fmt.Sprintf("%3.0f%% / %3.0f%%", 100*wr, 100*wl)
 		}
-		t.Logf("%-46s %8.4f %8.4f %8.3f %10s", r.name, r.rho, r.tb, r.lift, wins)
+		t.Logf("%-54s %8.4f %8.4f %8.3f %10s", r.name, r.rho, r.tb, r.lift, wins)
 	}
 	for _, v := range rows[:2] {
 		for _, r := range rows {

@@ -96,7 +96,8 @@ type Options struct {
 	// Model is a fitted purchase/spend model (see package clv and
 	// FitModel); the predicted-value signals are missing without one. Its
 	// Unit converts order dates; its Currency, when set, must match a
-	// history's for the money predictions to be used. New validates it.
+	// history's for the money predictions to be used. New validates it and
+	// keeps a copy, so the host may reuse its value.
 	Model *clv.Model
 	// Signals are host-defined signals, computed after the built-ins. Their
 	// names may then appear in the Config's weights, scales and tier rules.
@@ -439,6 +440,17 @@ func (s *Scorer) Score(now time.Time, h *History) (Score, error) {
 				push(candidate{i, EffectValue, 50 * w * vc / wsum})
 			}
 			if e > 0 {
+				// The contribution is k·l with l = −ln(1−e) < e/(1−e):
+				// skip the logarithm when even that bound (widened far
+				// beyond rounding) could not make a reason. push would
+				// refuse the candidate anyway, so results do not change.
+				k := 100 * rawRisk * prodGood / logBad
+				if u.good {
+					k = 100 * rawRisk * (1 - prodGood) / logGood
+				}
+				if bound := k * e / (1 - e) * (1 + 1e-9); bound < s.minContrib || n == s.nReasons && bound <= math.Abs(top[n-1].contrib) {
+					continue
+				}
 				l := -math.Log(1 - e)
 				if u.good {
 					push(candidate{i, EffectRisk, -100 * rawRisk * (1 - prodGood) * l / logGood})

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"strconv"
 	"strings"
@@ -11,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/postpurchase/postpurchase/internal/iso4217"
 	"github.com/postpurchase/postpurchase/scoring/clv"
+	"github.com/shopspring/decimal"
 )
 
 func mustScorer(t testing.TB, opts ...Options) *Scorer {
@@ -776,5 +779,31 @@ func TestModelOption(t *testing.T) {
 	}
 	if _, err := New(DefaultConfig(), Options{Model: &clv.Model{Unit: week}}); err == nil {
 		t.Error("unfitted model accepted")
+	}
+}
+
+// The inlined fast path of the money check agrees with iso4217.ToUnits on
+// every amount it accepts: it only ever skips the call for amounts the
+// rule accepts.
+func TestAmountFastPath(t *testing.T) {
+	r := rand.New(rand.NewPCG(4217, 14))
+	for _, cur := range []string{"USD", "JPY", "KWD", "CLF"} {
+		var a agg
+		if err := a.setCurrency("orders", 0, cur); err != nil {
+			t.Fatal(err)
+		}
+		for range 20000 {
+			coef := r.Int64N(1 << uint(1+r.IntN(62)))
+			exp := int32(r.IntN(40) - 25)
+			d := decimal.New(coef, exp)
+			f := money(d)
+			_, err := iso4217.ToUnits(d, a.minor)
+			if a.amountOK(d, f, cur) && err != nil {
+				t.Fatalf("%s %s: fast path accepts, ToUnits says %v", d, cur, err)
+			}
+			if got := a.amount("orders", 0, "total", d, f, cur); (got == nil) != (err == nil) {
+				t.Fatalf("%s %s: amount %v, ToUnits %v", d, cur, got, err)
+			}
+		}
 	}
 }

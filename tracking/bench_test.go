@@ -9,20 +9,10 @@ import (
 	"time"
 
 	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/internal/benchcpu"
 )
 
 var benchShipments = flag.Int("bench.shipments", 1_000_000, "in-flight shipments in BenchmarkCheckAll")
-
-// cpuMeter reports the process CPU time per op ("cpu-ns/op") at the end of
-// a benchmark; see processCPU.
-func cpuMeter(b *testing.B) func() {
-	start := processCPU()
-	return func() {
-		if start > 0 && b.N > 0 {
-			b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
-		}
-	}
-}
 
 // twentyEvents is an in-transit shipment history of 20 scans over four
 // days, promise Friday.
@@ -65,7 +55,7 @@ func benchApply(b *testing.B, rules *Rules, e carriers.Event) {
 	s.events = slices.Grow(s.events, 1)
 	b.ReportAllocs()
 	b.ResetTimer()
-	defer cpuMeter(b)()
+	defer benchcpu.Start(b)()
 	for b.Loop() {
 		evs, ms := s.events[:20], s.milestones[:len(baseMilestones)]
 		copy(evs, baseEvents)
@@ -99,7 +89,7 @@ func BenchmarkBaselineRestore(b *testing.B) {
 	baseEvents := slices.Clone(s.events)
 	baseMilestones := slices.Clone(s.milestones)
 	b.ReportAllocs()
-	defer cpuMeter(b)()
+	defer benchcpu.Start(b)()
 	for b.Loop() {
 		evs, ms := s.events[:20], s.milestones[:len(baseMilestones)]
 		copy(evs, baseEvents)
@@ -114,7 +104,7 @@ func BenchmarkApplyDuplicate(b *testing.B) {
 	s := benchShipment(b, nil)
 	dup := twentyEvents()[10]
 	b.ReportAllocs()
-	defer cpuMeter(b)()
+	defer benchcpu.Start(b)()
 	for b.Loop() {
 		s.Apply(dup)
 	}
@@ -141,7 +131,7 @@ func BenchmarkCheck(b *testing.B) {
 	now := mon.Add(122 * time.Hour)
 	s.Check(now)
 	b.ReportAllocs()
-	defer cpuMeter(b)()
+	defer benchcpu.Start(b)()
 	for b.Loop() {
 		s.Check(now)
 	}
@@ -184,7 +174,7 @@ func BenchmarkCheckAll(b *testing.B) {
 	pass(now) // open whatever opens at this instant; the loop measures ticks
 	b.ReportAllocs()
 	b.ResetTimer()
-	defer cpuMeter(b)()
+	defer benchcpu.Start(b)()
 	for b.Loop() {
 		now = now.Add(time.Minute)
 		pass(now)

@@ -98,17 +98,33 @@ func (k *DelayKind) UnmarshalText(b []byte) error {
 // Delay is one episode of a delay: it opens when a detector finds its cause
 // and clears when the cause is gone. A later recurrence is a new episode
 // with a new ID.
+//
+// # Identity
+//
+// ID is a pure function of the shipment's identity fields (ID, Carrier,
+// TrackingNumber normalized, OrderID), Kind, Reason, Since and Seq: a
+// 17-character string, "d" and 16 hex digits of a 64-bit FNV-1a hash. It
+// never changes once the episode is emitted, survives JSON storage, and is
+// the same whatever order or batches the events came in; a host may use it
+// as an idempotency key (one make-good per episode) and as a Klaviyo
+// unique_id. A different anchor is a different episode with a different
+// ID: if an earlier exception scan arrives late, or the promise (or, for a
+// date-only promise, Config.Location) changes, the old episode clears and
+// a new one opens. An episode anchored to events that clears and comes
+// back with the same anchor reopens with the same ID; at-risk and
+// estimate-slipped recurrences get the next Seq and a new ID.
 type Delay struct {
-	// ID is stable for the episode: derived from the shipment, the kind,
-	// the reason, Since and Seq.
+	// ID is stable for the episode (see Identity above).
 	ID string `json:"id"`
 	// Kind is what was detected; Reason refines it (the exception reason).
 	Kind   DelayKind       `json:"kind"`
 	Reason carriers.Reason `json:"reason,omitempty"`
 	// Since is the instant the episode is anchored to: the first event of
 	// an exception, failed attempt or return; the last scan before a
-	// stall; the label time for a fulfillment stall; the promised time for
-	// late and at risk; the first carrier estimate for a slip.
+	// stall; the label time for a fulfillment stall; the end of the
+	// promise for late and at risk (PromisedBy, or the last instant of
+	// PromisedOn in Config.Location); the first carrier estimate for a
+	// slip.
 	Since time.Time `json:"since"`
 	// Seq numbers recurrences of an at-risk or estimate-slipped episode
 	// with the same Since (0 for the first). Other kinds are anchored to

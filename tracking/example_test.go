@@ -80,6 +80,36 @@ func ExampleShipment_Check() {
 	// cleared: shipment_stalled
 }
 
+// Days late is counted in the brand's time zone, in calendar days from
+// the promised date; a promise that is a day needs no invented instant.
+func ExampleShipment_DaysLate() {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		log.Fatal(err)
+	}
+	rules, err := tracking.NewRules(tracking.Config{Location: ny})
+	if err != nil {
+		log.Fatal(err)
+	}
+	s := &tracking.Shipment{Carrier: "ups", TrackingNumber: "1Z999AA10123456784",
+		PromisedOn: tracking.MakeDate(2026, 11, 6)} // "by Friday"
+	s.UseRules(rules)
+	for _, now := range []time.Time{
+		time.Date(2026, 11, 6, 23, 59, 0, 0, ny),
+		time.Date(2026, 11, 7, 0, 1, 0, 0, ny),
+		time.Date(2026, 11, 9, 10, 0, 0, 0, ny),
+	} {
+		fmt.Printf("%s: %d days late\n", now.Format("Mon 15:04"), s.DaysLate(now))
+	}
+	s.Apply(carriers.Event{Time: time.Date(2026, 11, 9, 14, 0, 0, 0, ny), Status: carriers.StatusDelivered, Code: "DL"})
+	fmt.Println("delivered Monday:", s.DaysLate(time.Date(2026, 12, 1, 0, 0, 0, 0, ny)), "days late")
+	// Output:
+	// Fri 23:59: 0 days late
+	// Sat 00:01: 1 days late
+	// Mon 10:00: 3 days late
+	// delivered Monday: 3 days late
+}
+
 // The transit model learns delivery times per lane and backs off to a
 // coarser lane when a lane has too few deliveries.
 func ExampleFitTransitModel() {

@@ -105,10 +105,16 @@ func milestoneOf(s carriers.Status) MilestoneKind {
 // Delivery is at least once on the host's side: a host that crashes after
 // notifying and before saving will see the milestone again on retry, with
 // the same ID, so receivers de-duplicate on ID.
+//
+// ID is a pure function of the shipment's identity fields (ID, lower-case
+// Carrier, normalized TrackingNumber, OrderID) and Kind only: "m" and 16
+// hex digits of a 64-bit FNV-1a hash. It does not depend on event times
+// (At may move earlier; the ID does not), survives JSON storage, and is
+// the same on every replay, so a host may use it as an idempotency key
+// and as a Klaviyo unique_id. Set the identity fields before the first
+// Apply and never change them: a changed field gives new IDs.
 type Milestone struct {
-	// ID is stable: derived from the shipment (ID, Carrier, TrackingNumber,
-	// OrderID) and the kind only, so recomputing it anywhere gives the
-	// same value.
+	// ID is stable (see above).
 	ID string `json:"id"`
 	// Kind is which milestone.
 	Kind MilestoneKind `json:"kind"`

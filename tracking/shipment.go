@@ -60,8 +60,9 @@ import (
 // in place of the invalid bytes, as JSON would store them.
 type Shipment struct {
 	// ID is the host's identifier for the shipment, optional. Milestone
-	// and delay IDs are derived from ID, Carrier, TrackingNumber and OrderID, so
-	// set them before the first Apply and do not change them.
+	// and delay IDs are derived from ID, Carrier, TrackingNumber and
+	// OrderID (the identity fields), so set them before the first Apply
+	// and do not change them.
 	ID string
 	// OrderID and CustomerID are the host's order and customer
 	// references.
@@ -213,7 +214,14 @@ func (s *Shipment) at(i int) time.Time {
 	return s.events[i].Time
 }
 
-// Changes is what one Apply, ApplyAt, Update or Check changed.
+// Changes is what one Apply, ApplyAt, Update or Check changed. It is a
+// report, not state: it has no ID of its own. What it carries that a host
+// acts on has a stable ID — each Milestone's ID (from the shipment's
+// identity fields and the kind) and each Delay's ID (from the identity
+// fields, kind, reason, anchor and Seq) — so a host that crashes after
+// acting and before saving, and sees the same Changes again on retry, can
+// de-duplicate on those IDs. Cleared holds the same IDs as the episodes
+// Delays reported when they opened.
 type Changes struct {
 	// Added is the number of new events stored; Duplicates the number of
 	// events that were already known.
@@ -431,9 +439,19 @@ func encodableOffset(t time.Time) bool {
 	return off > -86400 && off < 86400 && off%60 == 0
 }
 
-// validUTF8 reports whether the event's texts are valid UTF-8.
+// validUTF8 reports whether the event's texts are valid UTF-8. ASCII, the
+// common case, is checked in one pass without calls.
 func validUTF8(e *carriers.Event) bool {
 	l := &e.Location
+	var high byte
+	for _, s := range [...]string{e.Code, e.Description, l.City, l.State, l.PostalCode, l.Country} {
+		for i := 0; i < len(s); i++ {
+			high |= s[i]
+		}
+	}
+	if high < utf8.RuneSelf {
+		return true
+	}
 	return utf8.ValidString(e.Code) && utf8.ValidString(e.Description) && utf8.ValidString(l.City) &&
 		utf8.ValidString(l.State) && utf8.ValidString(l.PostalCode) && utf8.ValidString(l.Country)
 }
@@ -716,14 +734,17 @@ func (s *Shipment) derive() facts {
 // milestonesUpdate records milestones reached for the first time and moves
 // the time of known ones when an earlier event of the same kind arrives.
 func (s *Shipment) milestonesUpdate(ch *Changes) {
+	j := 0 // s.milestones is sorted by Kind: the first at or after k
 	for k := MilestoneKind(1); k <= numMilestoneKinds; k++ {
+		for j < len(s.milestones) && s.milestones[j].Kind < k {
+			j++
+		}
 		i := s.f.firstOf[k]
 		if i < 0 {
 			continue
 		}
 		e := &s.events[i]
-		j, found := slices.BinarySearchFunc(s.milestones, k, func(m Milestone, k MilestoneKind) int { return cmp.Compare(m.Kind, k) })
-		if found {
+		if j < len(s.milestones) && s.milestones[j].Kind == k {
 			// Keep At and Event in step with the stored copy, which an
 			// earlier event or a merged duplicate may have changed.
 			m := &s.milestones[j]

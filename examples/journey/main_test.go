@@ -6,56 +6,63 @@ import (
 	"testing"
 )
 
-func TestRunIsDeterministic(t *testing.T) {
+func TestStoryIsDeterministic(t *testing.T) {
 	var a, b bytes.Buffer
-	if err := run(t.Context(), &a, 1, 14, true); err != nil {
+	if err := story(t.Context(), &a, 1, ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := run(t.Context(), &b, 1, 14, true); err != nil {
+	if err := story(t.Context(), &b, 1, ""); err != nil {
 		t.Fatal(err)
 	}
 	if a.String() != b.String() {
-		t.Error("the same seed printed different journeys")
+		t.Error("the same seed told different journeys")
 	}
 }
 
-// TestRunTellsTheJourney checks that each order's story is told: the clean
-// one delivered with no delay, and each troubled one with the delay its
-// trouble should trigger.
-func TestRunTellsTheJourney(t *testing.T) {
+// TestStoryTellsTheJourney checks the words a reader looks for, and each
+// character's outcome.
+func TestStoryTellsTheJourney(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(t.Context(), &out, 1, 14, false); err != nil {
+	if err := story(t.Context(), &out, 1, ""); err != nil {
 		t.Fatal(err)
 	}
-	orders := strings.Split(out.String(), "\nOrder ")[1:]
-	if len(orders) != 5 {
-		t.Fatalf("got %d orders:\n%s", len(orders), out.String())
+	s := out.String()
+	t.Log("\n" + s)
+	for _, word := range []string{"shipped", "DELAY", "tier VIP", "cashback", "Klaviyo", "delivered", "CLAIM", "return", "tier RISKY"} {
+		if !strings.Contains(s, word) {
+			t.Errorf("the story never says %q", word)
+		}
 	}
-	want := []struct {
-		has, hasNot []string
-	}{
-		{[]string{"milestone  shipped", "milestone  delivered", "status on Mon Nov 16: delivered"}, []string{"DELAY"}},
-		{[]string{"DELAY      exception (weather)", "caught", "before the promise", "milestone  delivered"}, nil},
-		{[]string{"milestone  attempt_failed", "DELAY      attempt_failed", "milestone  delivered"}, nil},
-		{[]string{"DELAY      shipment_stalled", "milestone  delivered"}, nil},
-		{[]string{"milestone  returned_to_sender", "DELAY      returned_to_sender", "return_to_sender / returned"}, []string{"milestone  delivered"}},
-	}
-	for i, w := range want {
-		for _, s := range w.has {
-			if !strings.Contains(orders[i], s) {
-				t.Errorf("order %d lacks %q:\n%s", i+1, s, orders[i])
+	line := func(prefix string) string {
+		_, sum, _ := strings.Cut(s, "\nSummary\n")
+		for _, l := range strings.Split(sum, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(l), prefix) {
+				return l
 			}
 		}
-		for _, s := range w.hasNot {
-			if strings.Contains(orders[i], s) {
-				t.Errorf("order %d has %q:\n%s", i+1, s, orders[i])
-			}
-		}
+		t.Fatalf("no summary line for %s", prefix)
+		return ""
+	}
+	if l := line("#1001  Ada"); !strings.Contains(l, "vip") || strings.Contains(l, "$0.00") {
+		t.Errorf("Ada (VIP, delayed) should get a premium make-good: %s", l)
+	}
+	if l := line("#1002  Chris"); !strings.Contains(l, "risky") || !strings.Contains(l, "$0.00") || !strings.Contains(l, "in_review") {
+		t.Errorf("Chris (risky, lost) should get an apology, no credit, and a claim in review: %s", l)
+	}
+	if l := line("#1003  Ben"); !strings.Contains(l, "return") {
+		t.Errorf("Ben should have a return open: %s", l)
 	}
 }
 
-func TestRunRejectsBadDays(t *testing.T) {
-	if err := run(t.Context(), &bytes.Buffer{}, 1, -1, false); err == nil {
-		t.Error("run accepted -days -1")
+func TestScaleSmall(t *testing.T) {
+	var out bytes.Buffer
+	if err := scale(t.Context(), &out, 1, 300, false); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	for _, want := range []string{"300 shipments", "scans/s", "peak memory", "before the promise", "vip"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the scale run does not report %q:\n%s", want, s)
+		}
 	}
 }

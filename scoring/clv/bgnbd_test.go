@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/postpurchase/postpurchase/internal/benchcpu"
 )
 
 func relErr(got, want float64) float64 { return math.Abs(got-want) / math.Abs(want) }
@@ -286,8 +288,7 @@ func BenchmarkFitBGNBD(b *testing.B) {
 	ss := loadCDNOWSummary(b)
 	ctx := context.Background()
 	b.ReportAllocs()
-	c0 := cpuTime()
-	defer reportCPU(b, c0)
+	defer benchcpu.Start(b)()
 	for b.Loop() {
 		if _, err := FitBGNBD(ctx, ss, nil); err != nil {
 			b.Fatal(err)
@@ -305,8 +306,7 @@ func BenchmarkFitBGNBDNelderMead(b *testing.B) {
 	}
 	ctx := context.Background()
 	b.ReportAllocs()
-	c0 := cpuTime()
-	defer reportCPU(b, c0)
+	defer benchcpu.Start(b)()
 	for b.Loop() {
 		res, err := nelderMead(ctx, f, []float64{0, 0, 0, 0}, 10000)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/postpurchase/postpurchase/internal/benchcpu"
 	"github.com/shopspring/decimal"
 )
 
@@ -235,8 +236,7 @@ func BenchmarkFitGammaGamma(b *testing.B) {
 	ss := loadCDNOWSummary(b)
 	ctx := context.Background()
 	b.ReportAllocs()
-	c0 := cpuTime()
-	defer reportCPU(b, c0)
+	defer benchcpu.Start(b)()
 	for b.Loop() {
 		if _, err := FitGammaGamma(ctx, ss, nil); err != nil {
 			b.Fatal(err)
@@ -253,8 +253,7 @@ func BenchmarkPredict(b *testing.B) {
 	}
 	b.ReportAllocs()
 	var sink float64
-	c0 := cpuTime()
-	defer reportCPU(b, c0)
+	defer benchcpu.Start(b)()
 	for b.Loop() {
 		sink += m.Predict(9, 380, 400, 42).Value12Month
 	}

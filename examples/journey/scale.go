@@ -1,0 +1,242 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/postpurchase/postpurchase"
+	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/carriers/simulator"
+)
+
+// counter is the in-process stand-in for an ESP at scale: it counts what
+// it is sent and remembers, per shipment, when the first delay message
+// went out.
+type counter struct {
+	mu         sync.Mutex
+	byKind     map[postpurchase.MessageKind]int
+	firstDelay map[string]time.Time
+}
+
+func (c *counter) Send(_ context.Context, m postpurchase.Message) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.byKind[m.Kind]++
+	if m.Kind == postpurchase.MessageDelay {
+		if _, ok := c.firstDelay[m.ShipmentID]; !ok {
+			c.firstDelay[m.ShipmentID] = m.At
+		}
+	}
+	return nil
+}
+
+// archetypes are the customers of the scale run: every customer ID maps to
+// one of them.
+type archetypes []postpurchase.Customer
+
+func (a archetypes) Customer(_ context.Context, id string) (postpurchase.Customer, error) {
+	c := a[maphash.String(seed0, id)%uint64(len(a))]
+	c.Contact.CustomerID = id
+	return c, nil
+}
+
+var seed0 = maphash.MakeSeed()
+
+// delivery is one shipment's scans, bucketed by the tick they arrive in.
+type delivery struct {
+	number  string
+	promise time.Time
+	buckets map[int][]carriers.Event
+}
+
+// scale runs n shipments through one Engine: their scans are pushed as
+// they happen (the webhook path) by two workers, the Engine ticks every
+// two simulated hours to check delays and drain the effects.
+func scale(ctx context.Context, w io.Writer, seed uint64, n int, progress bool) error {
+	const tick = 2 * time.Hour
+	now := placed
+	var clockMu sync.RWMutex
+	clock := func() time.Time { clockMu.RLock(); defer clockMu.RUnlock(); return now }
+	sim, err := simulator.New(simulator.Options{Seed: seed, Now: clock, LateShare: 0.08, WeekendDelivery: 0.3})
+	if err != nil {
+		return err
+	}
+	var people archetypes
+	for _, c := range cast() {
+		people = append(people, postpurchase.Customer{Contact: postpurchase.Contact{Email: c.email}, History: c.history})
+	}
+	esp := &counter{byKind: map[postpurchase.MessageKind]int{}, firstDelay: map[string]time.Time{}}
+	tasks := new(postpurchase.MemoryTasks)
+	eng, err := postpurchase.New(postpurchase.Config{
+		Carriers: []carriers.Carrier{sim}, Pushed: []string{simulator.Code}, Customers: people,
+		Notifier: esp, Tasks: tasks, Now: clock, CheckEvery: 12 * time.Hour, BatchSize: 20000,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "Scale run — %d shipments, seed %d\n", n, seed)
+	start := time.Now()
+	troubles := simulator.Troubles()
+	deliveries := make([]delivery, n)
+	scans := 0
+	for i := range n {
+		label := placed.Add(time.Duration(i%72) * time.Hour)
+		tr := simulator.NoTrouble
+		if i%6 == 0 {
+			tr = troubles[1+(i/6)%(len(troubles)-1)]
+		}
+		number, err := sim.Ship(simulator.Plan{LabelCreatedAt: label, Trouble: tr})
+		if err != nil {
+			return err
+		}
+		id := fmt.Sprintf("#%07d", i)
+		promise := time.Date(label.Year(), label.Month(), label.Day()+6, 23, 59, 0, 0, time.UTC)
+		err = eng.Register(ctx, placed, postpurchase.Order{ID: id, CustomerID: fmt.Sprintf("cust-%d", i%(n/3+1)), PlacedAt: label.Add(-time.Hour),
+			Currency: "USD", Total: decimal.New(int64(30+i%170), 0),
+			Shipments: []postpurchase.Shipment{{ID: "s" + id, Carrier: simulator.Code, TrackingNumber: number, LabelCreatedAt: label, PromisedBy: promise}}})
+		if err != nil {
+			return err
+		}
+		evs, _ := sim.Script(number)
+		d := delivery{number: number, promise: promise, buckets: map[int][]carriers.Event{}}
+		for _, e := range evs {
+			b := int((e.Time.Sub(placed) + tick - 1) / tick)
+			d.buckets[b] = append(d.buckets[b], e)
+			scans++
+		}
+		deliveries[i] = d
+	}
+	setup := time.Since(start)
+	var peak uint64
+	sample := func() {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		peak = max(peak, ms.Sys)
+	}
+	run := time.Now()
+	const days = 24
+	steps := days * 24 / int(tick/time.Hour)
+	for step := 0; step <= steps; step++ {
+		clockMu.Lock()
+		now = placed.Add(time.Duration(step) * tick)
+		clockMu.Unlock()
+		var wg sync.WaitGroup
+		var werr error
+		var errMu sync.Mutex
+		for worker := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := worker; i < n; i += 2 {
+					evs := deliveries[i].buckets[step]
+					if len(evs) == 0 {
+						continue
+					}
+					slices.Reverse(evs) // newest first, as carriers send them
+					t := &carriers.Tracking{Carrier: simulator.Code, TrackingNumber: deliveries[i].number, Events: evs}
+					if err := eng.Ingest(ctx, now, t); err != nil {
+						errMu.Lock()
+						werr = err
+						errMu.Unlock()
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if werr != nil {
+			return werr
+		}
+		if _, err := eng.Tick(ctx, now); err != nil {
+			return err
+		}
+		if step%12 == 0 {
+			sample()
+		}
+		if progress {
+			bar := strings.Repeat("█", 30*step/steps) + strings.Repeat("░", 30-30*step/steps)
+			fmt.Fprintf(w, "\r  %s %3d%%  day %2d", bar, 100*step/steps, step*2/24)
+		}
+	}
+	elapsed := time.Since(run)
+	sample()
+	if progress {
+		fmt.Fprintln(w)
+	}
+
+	// What happened: delays caught before the promise, make-goods by tier.
+	type tierCost struct {
+		incidents int
+		cashback  decimal.Decimal
+	}
+	byTier := map[string]*tierCost{}
+	late, caughtBefore, delayed := 0, 0, 0
+	for i := range n {
+		id := fmt.Sprintf("#%07d", i)
+		rec, err := eng.Store().LoadOrder(ctx, id)
+		if err != nil {
+			return err
+		}
+		d := deliveries[i]
+		if first, ok := esp.firstDelay["s"+id]; ok {
+			delayed++
+			if first.Before(d.promise) {
+				caughtBefore++
+			}
+		}
+		if v, err := eng.OrderView(ctx, now, id); err == nil && v.Shipments[0].DaysLate > 0 {
+			late++
+		}
+		if inc := rec.Incident; inc != nil {
+			tc := byTier[inc.Score.Tier]
+			if tc == nil {
+				tc = &tierCost{cashback: decimal.Zero}
+				byTier[inc.Score.Tier] = tc
+			}
+			tc.incidents++
+			tc.cashback = tc.cashback.Add(inc.Credited)
+		}
+	}
+	taskCount := map[string]map[postpurchase.TaskKind]int{}
+	for _, t := range tasks.Tasks() {
+		rec, err := eng.Store().LoadOrder(ctx, t.OrderID)
+		if err != nil || rec.Incident == nil {
+			continue
+		}
+		tier := rec.Incident.Score.Tier
+		if taskCount[tier] == nil {
+			taskCount[tier] = map[postpurchase.TaskKind]int{}
+		}
+		taskCount[tier][t.Kind]++
+	}
+	msgs := 0
+	for _, k := range esp.byKind {
+		msgs += k
+	}
+	fmt.Fprintf(w, "  %d shipments, %d carrier scans over %d simulated days (setup %s)\n", n, scans, days, setup.Round(time.Millisecond))
+	fmt.Fprintf(w, "  Engine: %s, %.0f scans/s, peak memory %d MiB\n", elapsed.Round(time.Millisecond), float64(scans)/elapsed.Seconds(), peak>>20)
+	fmt.Fprintf(w, "  Messages to the ESP: %d (milestones %d, delays %d)\n", msgs, esp.byKind[postpurchase.MessageMilestone], esp.byKind[postpurchase.MessageDelay])
+	fmt.Fprintf(w, "  Delayed shipments told: %d, %d of them (%.1f%%) before the promise passed; %d delivered late or still out\n",
+		delayed, caughtBefore, 100*float64(caughtBefore)/float64(max(delayed, 1)), late)
+	fmt.Fprintf(w, "\n  %-8s %9s %12s %13s %9s %9s\n", "tier", "incidents", "cashback", "replacements", "upgrades", "priority")
+	var tiers []string
+	for t := range byTier {
+		tiers = append(tiers, t)
+	}
+	slices.Sort(tiers)
+	for _, t := range tiers {
+		tc, k := byTier[t], taskCount[t]
+		fmt.Fprintf(w, "  %-8s %9d %12s %13d %9d %9d\n", t, tc.incidents, "$"+tc.cashback.StringFixed(2),
+			k[postpurchase.TaskReplacement], k[postpurchase.TaskShippingUpgrade], k[postpurchase.TaskPrioritySupport])
+	}
+	return nil
+}
