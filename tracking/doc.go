@@ -112,14 +112,48 @@
 // deliveries, a four-week surge into Texas, 12 % with injected trouble;
 // promise = the lane's slowest schedule plus one business day. The model
 // is refitted every day of the test period (the last 40 % by label date)
-// on the deliveries seen by then; every test shipment is polled every two
-// hours. Flagged = any delay opened before the promised time passed;
-// false alarms = on-time deliveries without injected trouble that had
-// any delay opened:
+// on the deliveries seen by then and the parcels then in flight; every
+// test shipment is polled every two hours. Flagged = any delay opened
+// before the promised time passed; false alarms = on-time deliveries
+// without injected trouble that had any delay opened:
 //
-//	TABLE
+//	                       flagged before the promise     flagged before the promise
+//	                       with the model                 without a model
+//	trouble                full scans   pickup+delivery   full scans   pickup+delivery
+//	weather delay            100 %        100 %             100 %        100 %
+//	stalled                  100 %        100 %              68.4 %       99.0 %
+//	failed attempt            99.1 %      100 %              89.8 %      100 %
+//	lost                      97.9 %      100 %              69.1 %       98.0 %
+//	damaged                  100 %        100 %             100 %        100 %
+//	returned to sender       100 %        100 %              96.0 %       99.0 %
+//	estimate slipped         100 %         46.7 % (*)       100 %         86.9 %
+//	false alarms               1.5 %        4.3 %             0.0 %       54.8 %
+//	  (on-time, no trouble)    (at risk)    (at risk)                     (stalled)
 //
-// Estimates at pickup: TEXT
+// (*) that carrier gives no estimates, so its "slipped estimate" is a
+// silent two-day delay, caught only by the at-risk detector; roughly 100
+// shipments per cell. Without a model, the sparse carrier's catches are
+// its false alarms: the fixed 3-day stall opens on every parcel that
+// takes more than three days, as it did on 54 % of on-time real orders.
+// Stall and lost false alarms with the model: 0.00 % on both carriers.
+//
+// At risk (shipments without injected trouble, 686 late): 96.2 % warned
+// before the promise passed, 2.9 % of on-time ones warned; but only 8.0 %
+// two days or more ahead (median lead 0.4 days): most of the late parcels
+// here are late by a day or two with no sign before their promised day,
+// and the warning comes on that day when the hour makes delivery unlikely.
+// AtRiskProbability 0.5 and 0.6 give 10.6 % and 17.8 % two days ahead for
+// 4.5 % and 7.1 % false alarms.
+//
+// Estimates at pickup (11,741 test deliveries): MAE 1.563 days against
+// 1.571 for the origin→destination-region median and 1.790 for the
+// destination-region median refitted the same way, and 1.567 for the lane
+// median fitted on all the data, test set included — on this data a median
+// cannot do much better, so the 10 % target of issue 14 is not reached
+// here; P80 covers 80.1 % and P95 93.9 %; the Texas surge is learned
+// (five-day trailing error back within a day of its level before the
+// surge) 5 days after it starts, against 24 for the median; 15 days when
+// the model sees deliveries only, no parcels in flight.
 //
 // # Tracker
 //

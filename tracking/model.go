@@ -132,8 +132,13 @@ type ModelOptions struct {
 // the P95 of a lane from resting on one or two shipments.
 const DefaultMinSamples = 30
 
-// DefaultHalfLife is the default ModelOptions.HalfLife; see doc.go and
-// TestEvaluate for the evidence behind it.
+// DefaultHalfLife is the default ModelOptions.HalfLife: 4 days. On the
+// simulated history of TestEvaluate (30,000 shipments, refitted daily),
+// a surge into one region was learned in 5 days with 4, 7 or 14 days, in
+// 23 with 2 days (too few recent parcels to outweigh the prior of no
+// drift) and in 24 without the drift correction; the error over the whole
+// test period was lowest with 4 days (1.563 days; 1.578 with 7, 1.586
+// with 14, 1.571 without).
 const DefaultHalfLife = 4 * 24 * time.Hour
 
 // driftPrior is the weight (in recent deliveries) of the prior "no drift":
@@ -143,7 +148,7 @@ const driftPrior = 5
 // driftMin is the smallest drift applied, in business days: below it the
 // recent excess is as likely noise as change, and shifting by it made the
 // error outside surges worse.
-const driftMin = 0.5
+const driftMin = 0.75
 
 // maxTransitDays caps the histogram; longer transits count as this many.
 const maxTransitDays = 60
