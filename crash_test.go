@@ -433,3 +433,8 @@ func TestTwoEnginesRace(t *testing.T) {
 			len(got.Credits), len(got.Messages), len(got.Tasks), len(ref.Credits), len(ref.Messages), len(ref.Tasks))
 	}
 }
+
+func (s crashStore) ClaimEffect(ctx context.Context, now time.Time, id string, lease time.Duration) (p postpurchase.PendingEffect, ok bool, err error) {
+	err = s.c.do(func() (e error) { p, ok, e = s.Store.ClaimEffect(ctx, now, id, lease); return })
+	return
+}

@@ -283,9 +283,12 @@ func (t *txn) incident(ctx context.Context, i int) error {
 		return nil // re-evaluated: nothing new to decide or say
 	}
 	text := fmt.Sprintf("decision on %s, %d day(s) late, tier %s: rule %q", d.Kind, daysLate, inc.Score.Tier, dec.Rule)
-	if len(did) > 0 {
+	switch {
+	case len(did) > 0:
 		text += " → " + strings.Join(did, ", ")
-	} else {
+	case slices.Contains(actions, string(accommodation.ActionApologyOnly)):
+		text += " → an apology"
+	default:
 		text += " → nothing new"
 	}
 	if held := want.Sub(topUp); held.IsPositive() {

@@ -674,6 +674,51 @@ func (e *Engine) process(ctx context.Context, now time.Time, refs []ShipmentRef,
 	return nil
 }
 
+// Refresh does Tick's work for the given shipments only (refresh from the
+// carrier if due, check delays, commit), without draining. A job queue
+// that runs one job per shipment (River) calls it; refs come from
+// Store.Due.
+func (e *Engine) Refresh(ctx context.Context, now time.Time, refs []ShipmentRef) (TickStats, error) {
+	var st TickStats
+	err := e.process(ctx, now, refs, &st)
+	return st, err
+}
+
+// Execute carries out one pending effect by ID, if it is due and no one
+// else holds it: done is true when it was carried out now, false when
+// there was nothing to do (already done, leased elsewhere, not due). A
+// failure is recorded for a retry with back-off and returned. A job queue
+// that carries effect IDs (River) calls it.
+func (e *Engine) Execute(ctx context.Context, now time.Time, effectID string) (done bool, err error) {
+	p, ok, err := e.store.ClaimEffect(ctx, now, effectID, 5*time.Minute)
+	if err != nil || !ok {
+		return false, err
+	}
+	if err := e.run(ctx, now, p); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// run executes a leased effect and records the outcome.
+func (e *Engine) run(ctx context.Context, now time.Time, p PendingEffect) error {
+	if err := e.execute(ctx, &p.Effect); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		wait := time.Minute << min(p.Attempts, 8)
+		e.log.Warn("postpurchase: effect failed", "effect", p.Effect.ID, "kind", p.Effect.Kind, "attempt", p.Attempts+1, "retry_in", wait, "err", err)
+		if rerr := e.store.RetryEffect(ctx, now, p.Effect.ID, p.Token, now.Add(wait), safeErrText(err)); rerr != nil && !errors.Is(rerr, ErrConflict) {
+			return rerr
+		}
+		return &EffectError{ID: p.Effect.ID, Kind: p.Effect.Kind, Attempt: p.Attempts + 1, RetryAt: now.Add(wait), Err: err}
+	}
+	if err := e.store.CompleteEffect(ctx, now, p.Effect.ID, p.Token); err != nil && !errors.Is(err, ErrConflict) {
+		return err
+	}
+	return nil
+}
+
 // Drain carries out the pending effects due at now, until none is left or
 // ctx ends. It returns how many it carried out. An effect that fails is
 // retried later with back-off; it never blocks the others.
@@ -688,18 +733,12 @@ func (e *Engine) Drain(ctx context.Context, now time.Time) (int, error) {
 			return done, nil
 		}
 		for _, p := range batch {
-			if err := e.execute(ctx, &p.Effect); err != nil {
-				if ctx.Err() != nil {
-					return done, ctx.Err()
-				}
-				wait := time.Minute << min(p.Attempts, 8)
-				e.log.Warn("postpurchase: effect failed", "effect", p.Effect.ID, "kind", p.Effect.Kind, "attempt", p.Attempts+1, "retry_in", wait, "err", err)
-				if rerr := e.store.RetryEffect(ctx, now, p.Effect.ID, p.Token, now.Add(wait), safeErrText(err)); rerr != nil && !errors.Is(rerr, ErrConflict) {
-					return done, rerr
-				}
-				continue
-			}
-			if err := e.store.CompleteEffect(ctx, now, p.Effect.ID, p.Token); err != nil && !errors.Is(err, ErrConflict) {
+			err := e.run(ctx, now, p)
+			var ee *EffectError
+			switch {
+			case errors.As(err, &ee):
+				continue // recorded for a retry; the others go on
+			case err != nil:
 				return done, err
 			}
 			done++

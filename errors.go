@@ -103,3 +103,19 @@ func (e *CaseExistsError) Error() string {
 
 // Unwrap returns ErrCaseExists.
 func (e *CaseExistsError) Unwrap() error { return ErrCaseExists }
+
+// EffectError is a side effect that failed; it is retried at RetryAt.
+type EffectError struct {
+	ID      string
+	Kind    EffectKind
+	Attempt int
+	RetryAt time.Time
+	Err     error
+}
+
+func (e *EffectError) Error() string {
+	return fmt.Sprintf("postpurchase: %s effect %s failed (attempt %d, retry at %s): %v", e.Kind, clip(e.ID), e.Attempt, e.RetryAt.Format(time.RFC3339), e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *EffectError) Unwrap() error { return e.Err }

@@ -18,7 +18,7 @@ import (
 func TestKlaviyoExactlyOnce(t *testing.T) {
 	ref, steps := reference()
 	for _, crashes := range [][]int{nil, {steps / 3, steps / 2}, {steps / 5, steps / 4, 2 * steps / 3}} {
-		srv, err := klaviyotest.NewServer(klaviyotest.Config{
+		srv, err := klaviyotest.NewServer(klaviyotest.Options{
 			NoRateLimits: true,
 			Faults:       klaviyotest.RandomFaults(uint64(len(crashes)+1), klaviyotest.FaultRates{ResetAfterAccept: 0.1, ServerErrorAfterAccept: 0.1, Unavailable: 0.05}),
 		})

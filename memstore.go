@@ -204,6 +204,25 @@ func (m *MemoryStore) ClaimEffects(ctx context.Context, now time.Time, limit int
 	return out, nil
 }
 
+// ClaimEffect implements Store.
+func (m *MemoryStore) ClaimEffect(ctx context.Context, now time.Time, id string, lease time.Duration) (PendingEffect, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return PendingEffect{}, false, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.effects[id]
+	if !ok {
+		return PendingEffect{}, false, fmt.Errorf("%w: effect %s", ErrNotFound, clip(id))
+	}
+	if e.rec.State != EffectPending || e.due.After(now) || e.leaseUntil.After(now) {
+		return PendingEffect{}, false, nil
+	}
+	e.token = newToken()
+	e.leaseUntil = now.Add(lease)
+	return PendingEffect{Effect: e.rec.Effect.clone(), Attempts: e.rec.Attempts, Token: e.token}, true, nil
+}
+
 func (m *MemoryStore) leased(now time.Time, id, token string) (*memEffect, error) {
 	e, ok := m.effects[id]
 	if !ok {

@@ -59,6 +59,13 @@ type Store interface {
 	// CompleteEffect and RetryEffect must present.
 	ClaimEffects(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]PendingEffect, error)
 
+	// ClaimEffect leases one pending effect by ID, as ClaimEffects does,
+	// if it is due at now and not leased by another caller; ok is false
+	// otherwise (done, leased, not due). An unknown ID is an error
+	// matching ErrNotFound. A queue that carries effect IDs (River) uses
+	// it to run each effect as its own job.
+	ClaimEffect(ctx context.Context, now time.Time, id string, lease time.Duration) (p PendingEffect, ok bool, err error)
+
 	// CompleteEffect marks a leased effect done. A token that no longer
 	// holds the lease (it expired and another caller claimed the effect)
 	// gets an error matching ErrConflict; the effect stays as the other

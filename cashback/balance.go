@@ -82,6 +82,9 @@ type state struct {
 	lots    []lot     // in seq order; from a Summary, only the live ones
 	// reversedRedeems lists the redeems already reversed, in seq order.
 	reversedRedeems []int64
+	// full is set when the state was folded from every entry, so lots holds
+	// every issue, spent ones included.
+	full bool
 
 	earned, redeemed, expired, reversed decimal.Decimal
 }
@@ -110,6 +113,7 @@ func (s *state) redeemReversed(seq int64) bool {
 // and checks each against the account's rules. Entries must be in Seq order.
 func fold(acct Account, entries []Entry, upTo time.Time) (*state, error) {
 	s := newState(acct)
+	s.full = true
 	target := func(seq int64) *Entry {
 		if seq < 1 || seq > int64(len(entries)) {
 			return nil

@@ -374,6 +374,11 @@ func (l *Ledger) Reverse(ctx context.Context, now time.Time, req ReverseRequest)
 			if s.redeemReversed(seq) {
 				return nil, fmt.Errorf("cashback: entry %d: %w", seq, ErrAlreadyReversed)
 			}
+			for _, a := range t.Allocations {
+				if s.lotOf(a.Lot) == nil && !s.full {
+					return nil, errNeedFull // the credit returns to a spent lot
+				}
+			}
 			e.Kind, e.Amount = KindReverseRedeem, t.Amount
 			e.Allocations = slices.Clone(t.Allocations)
 			return []Entry{e}, nil
@@ -393,8 +398,9 @@ func (l *Ledger) Reverse(ctx context.Context, now time.Time, req ReverseRequest)
 // spent; Reverse cancels it instead if the order never arrives.
 //
 // Releasing an entry that is not a held issue, or one with nothing left
-// (reversed or expired), fails with ErrNotReleasable; a second release of
-// the same issue under another key fails with ErrAlreadyReleased. Idempotency and retry-safety
+// (reversed or expired before its release), fails with ErrNotReleasable; a
+// second release of the same issue under another key fails with
+// ErrAlreadyReleased. Idempotency and retry-safety
 // are as for Issue: a replay with the same Key and request returns the
 // first release.
 func (l *Ledger) Release(ctx context.Context, now time.Time, req ReleaseRequest) (Entry, error) {
@@ -425,10 +431,15 @@ func (l *Ledger) Release(ctx context.Context, now time.Time, req ReleaseRequest)
 			if err != nil {
 				return nil, err
 			}
-			if t.Kind != KindIssue {
+			switch {
+			case t.Kind != KindIssue:
 				return nil, fmt.Errorf("cashback: entry %d is a %s: %w", seq, t.Kind, ErrNotReleasable)
+			case !t.Held:
+				return nil, fmt.Errorf("cashback: entry %d is not a held credit: %w", seq, ErrNotReleasable)
+			case !s.full:
+				return nil, errNeedFull // released and spent, or reversed: the entries tell
 			}
-			return nil, fmt.Errorf("cashback: entry %d has no credit left (reversed): %w", seq, ErrNotReleasable)
+			return nil, fmt.Errorf("cashback: entry %d has no credit left (reversed or expired): %w", seq, ErrNotReleasable)
 		}
 		switch {
 		case !lt.held:
@@ -436,7 +447,7 @@ func (l *Ledger) Release(ctx context.Context, now time.Time, req ReleaseRequest)
 		case lt.released:
 			return nil, fmt.Errorf("cashback: entry %d: %w", seq, ErrAlreadyReleased)
 		case lt.remaining.Sign() == 0:
-			return nil, fmt.Errorf("cashback: entry %d has no credit left (reversed): %w", seq, ErrNotReleasable)
+			return nil, fmt.Errorf("cashback: entry %d has no credit left (reversed or expired): %w", seq, ErrNotReleasable)
 		}
 		avail := later(availableAt, at)
 		if !expiresAt.IsZero() {
@@ -633,6 +644,38 @@ func normEntry(e *Entry) {
 	e.At, e.AvailableAt, e.ExpiresAt = utc(e.At), utc(e.AvailableAt), utc(e.ExpiresAt)
 }
 
+// errNeedFull is returned by a write's build when the state read from the
+// summary lacks a lot the write needs.
+var errNeedFull = errors.New("cashback: needs the full state")
+
+// fullState folds the account's entries up to the summary's version and
+// checks the result against the summary. The entries read are added to
+// *fetched.
+func (l *Ledger) fullState(ctx context.Context, sum *Summary, fetched *map[int64]*Entry) (*state, error) {
+	entries, err := l.loadEntries(ctx, sum.Account)
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(entries)) < sum.Version {
+		return nil, &CorruptError{Seq: sum.Version, Path: "summary.version", Reason: fmt.Sprintf("the account has only %d entries", len(entries))}
+	}
+	entries = entries[:sum.Version]
+	s, err := fold(sum.Account, entries, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	if got := s.summary(); !got.Equal(sum) {
+		return nil, &CorruptError{Seq: sum.Version, Path: "summary", Reason: "differs from the one computed from the entries"}
+	}
+	if *fetched == nil {
+		*fetched = make(map[int64]*Entry, len(entries))
+	}
+	for i := range entries {
+		(*fetched)[entries[i].Seq] = &entries[i]
+	}
+	return s, nil
+}
+
 // fetchFunc returns an earlier entry of the account by seq, read from the
 // store and checked.
 type fetchFunc func(seq int64) (*Entry, error)
@@ -714,6 +757,14 @@ func (l *Ledger) write(ctx context.Context, acct Account, key, fp string, now ti
 		s := stateOf(&sum)
 		at := later(now, s.last)
 		out, err := build(s, at, fetch)
+		if err == errNeedFull {
+			// The rare write that needs lots the summary no longer keeps:
+			// fold the entries up to the summary's version.
+			if s, err = l.fullState(ctx, &sum, &fetched); err != nil {
+				return nil, err
+			}
+			out, err = build(s, at, fetch)
+		}
 		if err != nil || len(out) == 0 {
 			return out, err
 		}

@@ -293,7 +293,10 @@ func TestCorruptSummary(t *testing.T) {
 		{"overfull lot", func(s *cashback.Summary) { s.Lots[0].Remaining = dec("4.01") }, "summary.lots[0].remaining"},
 		{"lot after version", func(s *cashback.Summary) { s.Lots[0].Seq = 3 }, "summary.lots[0].seq"},
 		{"totals disagree", func(s *cashback.Summary) { s.LifetimeEarned = dec("6.00") }, "summary.lifetime_earned"},
-		{"spent disagrees", func(s *cashback.Summary) { s.Redeemed = dec("2.00"); s.LifetimeEarned = dec("6.00") }, "summary.redeemed"},
+		{"spent disagrees", func(s *cashback.Summary) { s.Redeemed = dec("0.50"); s.LifetimeEarned = dec("4.50") }, "summary.redeemed"},
+		{"empty lot kept", func(s *cashback.Summary) {
+			s.Lots[0].Remaining, s.Redeemed, s.Lots[0].Spent, s.LifetimeEarned = dec("0"), dec("5.00"), dec("5.00"), dec("5.00")
+		}, "summary.lots[0].remaining"},
 		{"too precise", func(s *cashback.Summary) { s.Expired = dec("0.001") }, "summary.expired"},
 		{"held with a time", func(s *cashback.Summary) { s.Lots[0].Held = true }, "summary.lots[0].available_at"},
 		{"no last_at", func(s *cashback.Summary) { s.LastAt = time.Time{} }, "summary.last_at"},

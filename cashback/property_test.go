@@ -260,13 +260,13 @@ func TestLedgerProperties(t *testing.T) {
 					want = cashback.ErrNotReleasable
 				default:
 					lt := m.lot(req.Seq)
-					// Credit with nothing left and nothing spent (reversed,
-					// expired) cannot be released, released before or not.
 					switch {
-					case !lt.held, lt.remaining.IsZero() && lt.spent.IsZero():
+					case !lt.held:
 						want = cashback.ErrNotReleasable
 					case lt.released:
 						want = cashback.ErrAlreadyReleased
+					case lt.remaining.IsZero(): // reversed or expired before its release
+						want = cashback.ErrNotReleasable
 					}
 					if want == nil && lt.expir.IsZero() && rapid.Bool().Draw(rt, "release expiry") {
 						req.ExpiresAt = now.Add(time.Duration(rapid.IntRange(4*24, 20*24).Draw(rt, "release expiry hours")) * time.Hour)

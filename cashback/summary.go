@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/postpurchase/postpurchase/internal/iso4217"
 )
 
 // Summary is an account's running position, kept by the Store beside the
@@ -33,10 +35,10 @@ type Summary struct {
 	Redeemed       decimal.Decimal
 	Expired        decimal.Decimal
 	Reversed       decimal.Decimal
-	// Lots are the issues still live, in Seq order: those with credit left,
-	// or with spent credit a reversed redemption could return. Fully
-	// expired, reversed or spent-and-settled issues drop out, so a summary
-	// stays as small as the credit the customer still has.
+	// Lots are the issues with credit left (pending, available or lapsed),
+	// in Seq order. Fully spent, expired or reversed issues drop out, so a
+	// summary stays as small as the credit the customer still has; the rare
+	// write that needs one again (a redemption reversed) reads the entries.
 	Lots []Lot
 	// ReversedRedeems lists, in order, the redeem entries already reversed
 	// (a redemption is reversed at most once). Reversals are rare, so the
@@ -64,8 +66,9 @@ type Lot struct {
 	Released bool
 }
 
-// summary returns the state as a Summary, without the lots that can no
-// longer change: nothing left and nothing spent to return.
+// summary returns the state as a Summary, without the lots that have
+// nothing left: a write that needs one of them again (a redemption returned
+// to it, a release of a spent credit) folds the entries instead.
 func (s *state) summary() Summary {
 	out := Summary{
 		Account: s.acct, Version: s.version, LastAt: s.last,
@@ -74,7 +77,7 @@ func (s *state) summary() Summary {
 	}
 	for i := range s.lots {
 		l := &s.lots[i]
-		if l.remaining.Sign() == 0 && l.spent.Sign() == 0 {
+		if l.remaining.Sign() == 0 {
 			continue
 		}
 		out.Lots = append(out.Lots, Lot{
@@ -103,14 +106,18 @@ func stateOf(sum *Summary) *state {
 }
 
 // Validate checks the summary's own consistency: amounts in the account's
-// currency, lots in order with 0 <= Remaining, Spent and Remaining+Spent <=
-// Issued, totals that agree with the lots (LifetimeEarned = the lots'
-// Remaining + Redeemed + Expired; Redeemed = the lots' Spent), times with at
-// most microsecond precision. A Summary of Version 0 must be empty. Errors
-// are *CorruptError (Seq 0) naming the field.
+// currency, lots in order with Remaining > 0, Spent >= 0 and
+// Remaining+Spent <= Issued, totals that agree with the lots
+// (LifetimeEarned = the lots' Remaining + Redeemed + Expired; the lots'
+// Spent at most Redeemed), times with at most microsecond precision. A
+// Summary of Version 0 must be empty. Errors are *CorruptError (Seq 0)
+// naming the field. It does not allocate on a valid summary.
 func (sum *Summary) Validate() error {
 	bad := func(field, reason string) error {
 		return &CorruptError{Path: "summary." + field, Reason: reason}
+	}
+	lotBad := func(i int, field, reason string) error {
+		return bad(fmt.Sprintf("lots[%d].%s", i, field), reason)
 	}
 	if err := sum.Account.Validate(); err != nil {
 		var fe *FieldError
@@ -132,69 +139,81 @@ func (sum *Summary) Validate() error {
 	if sum.LastAt.IsZero() {
 		return bad("last_at", "missing")
 	}
-	cur := sum.Account.Currency
-	amount := func(field string, d decimal.Decimal) error {
-		if d.Sign() < 0 {
-			return bad(field, "negative")
-		}
-		if _, err := checkAmount(field, d, cur, false); err != nil {
-			return bad(field, amountReason(err))
-		}
-		return nil
+	if sum.LastAt.Nanosecond()%1000 != 0 {
+		return bad("last_at", "finer than a microsecond")
 	}
-	for _, f := range []struct {
+	minor, _ := MinorUnits(sum.Account.Currency)
+	// units returns d in minor units, or says what is wrong with it.
+	units := func(d decimal.Decimal) (int64, string) {
+		v, err := iso4217.ToUnits(d, minor)
+		switch {
+		case err == iso4217.ErrTooLarge:
+			return 0, "too large"
+		case err != nil:
+			return 0, "more precise than the currency allows"
+		case v < 0:
+			return 0, "negative"
+		}
+		return v, ""
+	}
+	var totals [4]int64
+	for i, f := range [...]struct {
 		name string
-		d    decimal.Decimal
-	}{{"lifetime_earned", sum.LifetimeEarned}, {"redeemed", sum.Redeemed}, {"expired", sum.Expired}, {"reversed", sum.Reversed}} {
-		if err := amount(f.name, f.d); err != nil {
-			return err
+		d    *decimal.Decimal
+	}{{"lifetime_earned", &sum.LifetimeEarned}, {"redeemed", &sum.Redeemed}, {"expired", &sum.Expired}, {"reversed", &sum.Reversed}} {
+		v, r := units(*f.d)
+		if r != "" {
+			return bad(f.name, r)
 		}
+		totals[i] = v
 	}
-	remaining, spent := decimal.Zero, decimal.Zero
+	// Sums of at most 10^15 per lot: int64 holds 9,000 full lots; more is
+	// refused rather than overflowed.
+	const maxSum = 1 << 62
+	var remaining, spent int64
 	var prev int64
-	for i, l := range sum.Lots {
-		p := fmt.Sprintf("lots[%d].", i)
+	for i := range sum.Lots {
+		l := &sum.Lots[i]
 		if l.Seq <= prev || l.Seq > sum.Version {
-			return bad(p+"seq", "out of order or after the version")
+			return lotBad(i, "seq", "out of order or after the version")
 		}
 		prev = l.Seq
-		if l.Issued.Sign() <= 0 {
-			return bad(p+"issued", "not positive")
-		}
-		for _, f := range []struct {
+		var v [3]int64
+		for j, f := range [...]struct {
 			name string
-			d    decimal.Decimal
-		}{{"issued", l.Issued}, {"remaining", l.Remaining}, {"spent", l.Spent}} {
-			if err := amount(p+f.name, f.d); err != nil {
-				return err
+			d    *decimal.Decimal
+		}{{"issued", &l.Issued}, {"remaining", &l.Remaining}, {"spent", &l.Spent}} {
+			var r string
+			if v[j], r = units(*f.d); r != "" {
+				return lotBad(i, f.name, r)
 			}
 		}
-		if l.Remaining.Add(l.Spent).GreaterThan(l.Issued) {
-			return bad(p+"remaining", "remaining and spent exceed issued")
+		issued, rem, sp := v[0], v[1], v[2]
+		switch {
+		case rem <= 0:
+			return lotBad(i, "remaining", "not positive (an empty lot is not kept)")
+		case rem+sp > issued:
+			return lotBad(i, "remaining", "remaining and spent exceed issued")
+		case l.Released && !l.Held:
+			return lotBad(i, "released", "set on a lot that was not held")
+		case l.Held && !l.Released && !l.AvailableAt.IsZero():
+			return lotBad(i, "available_at", "set on a held lot")
+		case (!l.Held || l.Released) && l.AvailableAt.IsZero():
+			return lotBad(i, "available_at", "missing")
+		case !l.ExpiresAt.IsZero() && !l.AvailableAt.IsZero() && !l.ExpiresAt.After(l.AvailableAt) && !l.Released:
+			return lotBad(i, "expires_at", "not after available_at")
+		case l.AvailableAt.Nanosecond()%1000 != 0 || l.ExpiresAt.Nanosecond()%1000 != 0:
+			return lotBad(i, "times", "finer than a microsecond")
 		}
-		if l.Released && !l.Held {
-			return bad(p+"released", "set on a lot that was not held")
+		remaining, spent = remaining+rem, spent+sp
+		if remaining > maxSum || spent > maxSum {
+			return lotBad(i, "remaining", "the lots' sum is too large")
 		}
-		if l.Held && !l.Released && !l.AvailableAt.IsZero() {
-			return bad(p+"available_at", "set on a held lot")
-		}
-		if (!l.Held || l.Released) && l.AvailableAt.IsZero() {
-			return bad(p+"available_at", "missing")
-		}
-		if !l.ExpiresAt.IsZero() && !l.AvailableAt.IsZero() && !l.ExpiresAt.After(l.AvailableAt) && !l.Released {
-			return bad(p+"expires_at", "not after available_at")
-		}
-		for _, t := range []time.Time{l.AvailableAt, l.ExpiresAt} {
-			if !t.IsZero() && t.Nanosecond()%1000 != 0 {
-				return bad(p+"times", "finer than a microsecond")
-			}
-		}
-		remaining, spent = remaining.Add(l.Remaining), spent.Add(l.Spent)
 	}
-	if !spent.Equal(sum.Redeemed) {
-		return bad("redeemed", "differs from what the lots say was spent")
+	if spent > totals[1] {
+		return bad("redeemed", "less than what the lots say is spent")
 	}
-	if !remaining.Add(sum.Redeemed).Add(sum.Expired).Equal(sum.LifetimeEarned) {
+	if remaining+totals[1]+totals[2] != totals[0] {
 		return bad("lifetime_earned", "differs from remaining + redeemed + expired")
 	}
 	prev = 0
@@ -203,9 +222,6 @@ func (sum *Summary) Validate() error {
 			return bad(fmt.Sprintf("reversed_redeems[%d]", i), "out of order or after the version")
 		}
 		prev = seq
-	}
-	if sum.LastAt.Nanosecond()%1000 != 0 {
-		return bad("last_at", "finer than a microsecond")
 	}
 	return nil
 }

@@ -43,7 +43,7 @@ func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) {
 	}
 	// The order number is not echoed: a failed lookup answers the same
 	// bytes whatever was typed.
-	if !h.limiter.allow(h.opts.ClientKey(r), now) {
+	if !h.allowVerify(r, orderID, now) {
 		w.Header().Set("Retry-After", "60")
 		p.Notice = &notice{Error: true, Text: h.t("ratelimited")}
 		h.render(w, http.StatusTooManyRequests, "lookup", p)
@@ -73,18 +73,25 @@ func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) {
 
 // find looks an order up as typed, then with or without a leading "#".
 func (h *Handler) find(r *http.Request, now time.Time, orderID string) (*postpurchase.OrderView, error) {
-	v, err := h.src.OrderView(r.Context(), now, orderID)
-	if !errors.Is(err, postpurchase.ErrNotFound) {
-		return v, err
-	}
 	alt := "#" + orderID
 	if strings.HasPrefix(orderID, "#") {
 		alt = orderID[1:]
 	}
-	if alt == "" {
+	// Both are always asked for, so an unknown order costs the same
+	// store reads as a known one.
+	v, err := h.src.OrderView(r.Context(), now, orderID)
+	var v2 *postpurchase.OrderView
+	err2 := postpurchase.ErrNotFound
+	if alt != "" {
+		v2, err2 = h.src.OrderView(r.Context(), now, alt)
+	}
+	switch {
+	case err == nil:
+		return v, nil
+	case !errors.Is(err, postpurchase.ErrNotFound):
 		return nil, err
 	}
-	return h.src.OrderView(r.Context(), now, alt)
+	return v2, err2
 }
 
 // contactMatches reports, in time independent of the values, whether
@@ -204,7 +211,7 @@ func (h *Handler) orderPost(w http.ResponseWriter, r *http.Request, tok string) 
 	f := r.PostForm
 	verified := h.verifiedFor(r, id, now)
 	if !verified {
-		if !h.limiter.allow(h.opts.ClientKey(r), now) {
+		if !h.allowVerify(r, id, now) {
 			w.Header().Set("Retry-After", "60")
 			again(http.StatusTooManyRequests, "ratelimited", nil, false)
 			return

@@ -85,6 +85,12 @@ type Options struct {
 	// confirm forms) per client. Defaults: 10 per minute, burst 5.
 	VerifyRate  rate.Limit
 	VerifyBurst int
+	// OrderRate and OrderBurst limit verification attempts per order
+	// number, from any client: a postcode has few values, and many
+	// addresses must not make guessing one cheap. Defaults: 20 per hour,
+	// burst 10.
+	OrderRate  rate.Limit
+	OrderBurst int
 	// ClientKey names the client a request comes from, for the rate limit.
 	// Default: the remote IP (IPv6 by /64). Behind a proxy, return the
 	// address the proxy reports.
@@ -103,12 +109,16 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// OptionError is an invalid Options field.
+// OptionError is an invalid Options field given to New, or an invalid
+// argument to Link.
 type OptionError struct {
-	Field  string
+	// Field names the field or argument ("Brand.Primary", "Keys[1]").
+	Field string
+	// Reason says what is wrong with it.
 	Reason string
 }
 
+// Error returns "hub: Options.<Field>: <Reason>".
 func (e *OptionError) Error() string { return "hub: Options." + e.Field + ": " + e.Reason }
 
 // Handler serves the hub: the lookup form at the mount point, an order's
@@ -123,7 +133,8 @@ type Handler struct {
 	tmpl    *template.Template
 	css     template.CSS
 	csp     string
-	limiter *limiter
+	limiter *limiter // per client
+	orders  *limiter // per order number
 	inner   http.Handler
 	log     *slog.Logger
 
@@ -191,8 +202,8 @@ func New(src Source, opts Options) (*Handler, error) {
 		}
 		str[k] = v
 	}
-	if opts.LinkTTL < 0 || opts.SessionTTL < 0 || opts.TimelineShown < 0 || opts.VerifyRate < 0 || opts.VerifyBurst < 0 {
-		return nil, &OptionError{"LinkTTL, SessionTTL, TimelineShown, VerifyRate, VerifyBurst", "must not be negative"}
+	if opts.LinkTTL < 0 || opts.SessionTTL < 0 || opts.TimelineShown < 0 || opts.VerifyRate < 0 || opts.VerifyBurst < 0 || opts.OrderRate < 0 || opts.OrderBurst < 0 {
+		return nil, &OptionError{"LinkTTL, SessionTTL, TimelineShown, VerifyRate, VerifyBurst, OrderRate, OrderBurst", "must not be negative"}
 	}
 	if opts.LinkTTL == 0 {
 		opts.LinkTTL = 120 * 24 * time.Hour
@@ -209,6 +220,12 @@ func New(src Source, opts Options) (*Handler, error) {
 	if opts.VerifyBurst == 0 {
 		opts.VerifyBurst = 5
 	}
+	if opts.OrderRate == 0 {
+		opts.OrderRate = rate.Every(3 * time.Minute)
+	}
+	if opts.OrderBurst == 0 {
+		opts.OrderBurst = 10
+	}
 	if opts.ClientKey == nil {
 		opts.ClientKey = remoteKey
 	}
@@ -223,6 +240,7 @@ func New(src Source, opts Options) (*Handler, error) {
 		h.log = slog.Default()
 	}
 	h.limiter = newLimiter(opts.VerifyRate, opts.VerifyBurst)
+	h.orders = newLimiter(opts.OrderRate, opts.OrderBurst)
 
 	css := fmt.Sprintf(":root{--primary:%s;--bg:%s;--text:%s}\n%s", b.Primary, b.Background, b.Text, baseCSS)
 	h.css = template.CSS(css)
@@ -357,7 +375,8 @@ func lastSegment(p string) string {
 	if i := strings.LastIndexByte(p, '/'); i >= 0 {
 		p = p[i+1:]
 	}
-	if p == "" {
+	if p == "" || strings.ContainsAny(p, "\\:") {
+		// Never a Location a browser could read as another host.
 		return "."
 	}
 	return p
@@ -390,6 +409,18 @@ func mountPath(r *http.Request) string {
 	}
 	return strings.TrimSuffix(prefix, "/") + "/"
 }
+
+// allowVerify takes one verification attempt from the client's and the
+// order number's budgets.
+func (h *Handler) allowVerify(r *http.Request, orderID string, now time.Time) bool {
+	c := h.limiter.allow(h.opts.ClientKey(r), now)
+	o := h.orders.allow(normOrder(orderID), now)
+	return c && o
+}
+
+// normOrder is the order number as the per-order limit counts it: "#1001"
+// and "1001" are one.
+func normOrder(id string) string { return strings.TrimPrefix(strings.TrimSpace(id), "#") }
 
 // verifiedFor reports whether the request carries a session cookie for
 // orderID.

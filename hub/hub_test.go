@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -322,7 +323,7 @@ func TestLookup(t *testing.T) {
 }
 
 func TestLookupRateLimit(t *testing.T) {
-	e := newEnv(t, hub.Options{VerifyRate: rate.Every(10 * time.Second), VerifyBurst: 3})
+	e := newEnv(t, hub.Options{VerifyRate: rate.Every(10 * time.Second), VerifyBurst: 3, OrderRate: rate.Inf})
 	try := func(addr string) int {
 		r := httptest.NewRequest("POST", "/", strings.NewReader("order=1001&contact=nope"))
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -361,6 +362,38 @@ func TestLookupRateLimit(t *testing.T) {
 	e.clk.t = e.clk.t.Add(10 * time.Second)
 	if c := try("192.0.2.7:4000"); c != http.StatusNotFound {
 		t.Errorf("after refill: %d", c)
+	}
+}
+
+func TestVerifyLimitPerOrder(t *testing.T) {
+	e := newEnv(t, hub.Options{OrderRate: rate.Every(time.Hour), OrderBurst: 4})
+	attempt := func(i int, order, contact string) int {
+		r := httptest.NewRequest("POST", "/", strings.NewReader(url.Values{"order": {order}, "contact": {contact}}.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.RemoteAddr = fmt.Sprintf("198.51.100.%d:1", i) // a new address each time
+		w := httptest.NewRecorder()
+		e.h.ServeHTTP(w, r)
+		return w.Code
+	}
+	// Guesses at one order's postcode from many addresses, with and
+	// without the "#".
+	for i, o := range []string{"#1001", "1001", "#1001", " 1001"} {
+		if c := attempt(i, o, fmt.Sprintf("4321%d", i)); c != http.StatusNotFound {
+			t.Fatalf("guess %d: %d", i, c)
+		}
+	}
+	if c := attempt(9, "1001", "43215"); c != http.StatusTooManyRequests {
+		t.Fatalf("5th attempt on the order: %d", c)
+	}
+	// Another order is not affected, known or not (no enumeration).
+	if c := attempt(10, "#1002", "43215"); c != http.StatusSeeOther {
+		t.Errorf("another order: %d", c)
+	}
+	// On the order's page too.
+	page := e.link("#1001")
+	r := e.do("POST", page, url.Values{"action": {"verify"}, "contact": {"43215"}})
+	if r.code != http.StatusTooManyRequests {
+		t.Errorf("page verify while the order is limited: %d", r.code)
 	}
 }
 
@@ -656,9 +689,11 @@ func TestJSONView(t *testing.T) {
 }
 
 func TestStringsOverride(t *testing.T) {
-	e := newEnv(t, hub.Options{Strings: map[string]string{"status.in_transit": "Unterwegs", "lang": "de", "late.many": "{n} Tage später als versprochen"}})
+	e := newEnv(t, hub.Options{Strings: map[string]string{"status.in_transit": "Unterwegs", "lang": "de", "late.many": "{n} Tage später als versprochen",
+		"timeline.heading": `}}{{.Order.ID}}<script>x</script>"`, "shipment.progress": `"><b>`}})
 	r := e.do("GET", e.link("#1001"), nil)
-	mustContain(t, r.body, `<html lang="de">`, "Unterwegs", "Tage später als versprochen")
+	mustContain(t, r.body, `<html lang="de">`, "Unterwegs", "Tage später als versprochen",
+		"}}{{.Order.ID}}&lt;script&gt;x&lt;/script&gt;&#34;", `aria-label="&#34;&gt;&lt;b&gt;"`)
 }
 
 func TestNewRefusesBadOptions(t *testing.T) {
@@ -702,5 +737,52 @@ func TestLinkBaseURL(t *testing.T) {
 	}
 	if u := h.TrackingURL("#1001"); !strings.HasPrefix(u, "https://shop.example/orders/track/") {
 		t.Errorf("TrackingURL %q", u)
+	}
+}
+
+// The Engine is a Source.
+var _ hub.Source = (*postpurchase.Engine)(nil)
+
+func TestTimelineDropsNoise(t *testing.T) {
+	st := storyStalled
+	st.edit = func(v *postpurchase.OrderView) {
+		sv := &v.Shipments[0]
+		top := sv.Events[0]
+		dup := top
+		dup.Time = dup.Time.Add(-time.Minute) // the same scan sent twice
+		empty := carriers.Event{Time: top.Time.Add(-2 * time.Minute), Status: carriers.StatusUnknown, Code: "ZZ"}
+		sv.Events = append([]carriers.Event{top, dup, empty}, sv.Events[1:]...)
+	}
+	e := newEnv(t, hub.Options{TimelineShown: 50}, st)
+	r := e.do("GET", e.link("#1001"), nil)
+	v, _ := e.src.OrderView(context.Background(), time.Time{}, "#1001")
+	if got, want := strings.Count(r.body, "<time datetime="), len(v.Shipments[0].Events)-2; got != want {
+		t.Errorf("%d events shown, want %d (duplicate and empty scans dropped)", got, want)
+	}
+}
+
+func TestOneCardPerShipment(t *testing.T) {
+	st := storyStalled
+	st.edit = func(v *postpurchase.OrderView) {
+		second := v.Shipments[0]
+		second.Shipment.ID, second.Shipment.TrackingNumber = "S9", "SIM9999999999"
+		second.Status, second.StatusText, second.Step = carriers.StatusDelivered, "Delivered", 4
+		second.Items = v.Order.Items[1:]
+		second.Claims = nil
+		v.Shipments[0].Items = v.Order.Items[:1]
+		v.Shipments = append(v.Shipments, second)
+	}
+	e := newEnv(t, hub.Options{}, st)
+	r := e.do("GET", e.link("#1001"), nil)
+	mustContain(t, r.body, "Package 1 of 2", "Package 2 of 2", `aria-labelledby="s0"`, `aria-labelledby="s1"`)
+	if n := strings.Count(r.body, `aria-current="step"`); n != 2 {
+		t.Errorf("%d progress indicators, want 2", n)
+	}
+	// Each card lists its own items.
+	first := r.body[strings.Index(r.body, `aria-labelledby="s0"`):strings.Index(r.body, `aria-labelledby="s1"`)]
+	mustContain(t, first, "Stoneware mug")
+	mustLack(t, first, "Single-origin beans")
+	if r := e.do("DELETE", e.link("#1001"), nil); r.code != http.StatusMethodNotAllowed || r.hdr.Get("Allow") == "" {
+		t.Errorf("DELETE: %d", r.code)
 	}
 }

@@ -16,17 +16,20 @@ import (
 // The MAC covers a domain-separation label and everything before it, so a
 // link token cannot be replayed as a session cookie or the other way round.
 const (
+	// MaxOrderIDLen bounds the order IDs the hub signs and accepts.
+	MaxOrderIDLen = 200
+	// MinKeyLen is the shortest signing key New accepts.
+	MinKeyLen = 32
+)
+
+const (
 	tokenVersion   = 1
 	purposeLink    = 'L'
 	purposeSession = 'S'
 	tokenHeader    = 1 + 1 + 8
 	macLen         = sha256.Size
-	// MaxOrderIDLen bounds the order IDs the hub signs and accepts.
-	MaxOrderIDLen = 200
 	// maxTokenLen bounds the encoded tokens the hub decodes.
 	maxTokenLen = (tokenHeader + MaxOrderIDLen + macLen + 2) / 3 * 4
-	// MinKeyLen is the shortest signing key New accepts.
-	MinKeyLen = 32
 )
 
 var macLabel = []byte("postpurchase/hub/v1\x00")

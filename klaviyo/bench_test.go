@@ -49,7 +49,8 @@ func BenchmarkEncodeEvent(b *testing.B) {
 		doc := map[string]any{"data": map[string]any{"type": "event", "attributes": map[string]any{
 			"properties": e.Properties, "time": e.Time, "value": json.Number(e.Value.String()), "value_currency": e.ValueCurrency,
 			"unique_id": e.UniqueID, "metric": metric{},
-			"profile": map[string]any{"data": map[string]any{"type": "profile", "attributes": map[string]string{"email": e.Profile.Email, "external_id": e.Profile.CustomerID}}},
+			"profile": map[string]any{"data": map[string]any{"type": "profile", "attributes": map[string]any{
+				"email": e.Profile.Email, "external_id": e.Profile.CustomerID, "properties": e.ProfileProperties}}},
 		}}}
 		b.ReportAllocs()
 		b.SetBytes(int64(len(buf)))
@@ -76,7 +77,7 @@ func BenchmarkSustainedThroughput(b *testing.B) {
 	scale := *timescale()
 	lim := klaviyotest.Limit{Burst: 350, BurstWindow: time.Duration(float64(time.Second) / scale),
 		Steady: 3500, SteadyWindow: time.Duration(float64(time.Minute) / scale)}
-	srv, err := klaviyotest.NewServer(klaviyotest.Config{APIKey: testKey, Limits: map[string]klaviyotest.Limit{klaviyotest.PathEvents: lim}})
+	srv, err := klaviyotest.NewServer(klaviyotest.Options{APIKey: testKey, Limits: map[string]klaviyotest.Limit{klaviyotest.PathEvents: lim}})
 	if err != nil {
 		b.Fatal(err)
 	}

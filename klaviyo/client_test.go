@@ -46,7 +46,7 @@ func deliveredEvent(t testing.TB, shipmentID string) klaviyo.Event {
 }
 
 func TestCreateEventAccepted(t *testing.T) {
-	srv := newFake(t, klaviyotest.Config{})
+	srv := newFake(t, klaviyotest.Options{})
 	c := newClient(t, srv)
 	if err := c.CreateEvent(context.Background(), deliveredEvent(t, "shp-1")); err != nil {
 		t.Fatal(err)
@@ -79,7 +79,7 @@ func TestFixtureRequestAccepted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := newFake(t, klaviyotest.Config{})
+	srv := newFake(t, klaviyotest.Options{})
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/events", bytes.NewReader(body))
 	req.Header.Set("Authorization", "Klaviyo-API-Key "+testKey)
 	req.Header.Set("revision", klaviyo.DefaultRevision)
@@ -155,7 +155,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 }
 
 func TestRetryAfterHonoured(t *testing.T) {
-	srv := newFake(t, klaviyotest.Config{Faults: klaviyotest.FaultSequence(klaviyotest.FaultThrottle), RetryAfter: 1})
+	srv := newFake(t, klaviyotest.Options{Faults: klaviyotest.FaultSequence(klaviyotest.FaultThrottle), RetryAfter: 1})
 	c := newClient(t, srv)
 	if err := c.CreateEvent(context.Background(), deliveredEvent(t, "s1")); err != nil {
 		t.Fatal(err)
@@ -167,7 +167,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 }
 
 func TestRetriesServerErrorsAndResets(t *testing.T) {
-	srv := newFake(t, klaviyotest.Config{Faults: klaviyotest.FaultSequence(
+	srv := newFake(t, klaviyotest.Options{Faults: klaviyotest.FaultSequence(
 		klaviyotest.FaultServerError, klaviyotest.FaultReset, klaviyotest.FaultUnavailable, klaviyotest.FaultSlow)})
 	c := newClient(t, srv)
 	if err := c.CreateEvent(context.Background(), deliveredEvent(t, "s1")); err != nil {
@@ -179,7 +179,7 @@ func TestRetriesServerErrorsAndResets(t *testing.T) {
 }
 
 func TestRetryAfterAcceptIsDeduplicated(t *testing.T) {
-	srv := newFake(t, klaviyotest.Config{Faults: klaviyotest.FaultSequence(
+	srv := newFake(t, klaviyotest.Options{Faults: klaviyotest.FaultSequence(
 		klaviyotest.FaultResetAfterAccept, klaviyotest.FaultServerErrorAfterAccept)})
 	c := newClient(t, srv)
 	if err := c.CreateEvent(context.Background(), deliveredEvent(t, "s1")); err != nil {
@@ -191,7 +191,7 @@ func TestRetryAfterAcceptIsDeduplicated(t *testing.T) {
 }
 
 func TestClientErrorsNotRetried(t *testing.T) {
-	srv := newFake(t, klaviyotest.Config{APIKey: "pk_other"})
+	srv := newFake(t, klaviyotest.Options{APIKey: "pk_other"})
 	c := newClient(t, srv)
 	err := c.CreateEvent(context.Background(), deliveredEvent(t, "s1"))
 	var ae *klaviyo.APIError
@@ -207,14 +207,14 @@ func TestClientErrorsNotRetried(t *testing.T) {
 }
 
 func TestRetriesExhausted(t *testing.T) {
-	srv := newFake(t, klaviyotest.Config{Faults: func(klaviyotest.RequestInfo) klaviyotest.Fault { return klaviyotest.FaultServerError }})
+	srv := newFake(t, klaviyotest.Options{Faults: func(klaviyotest.RequestInfo) klaviyotest.Fault { return klaviyotest.FaultServerError }})
 	c := newClient(t, srv, klaviyo.Options{Retry: klaviyo.RetryPolicy{MaxRetries: 2, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond}})
 	err := c.CreateEvent(context.Background(), deliveredEvent(t, "s1"))
 	var ae *klaviyo.APIError
 	if !errors.As(err, &ae) || !errors.Is(err, klaviyo.ErrUnavailable) || ae.Attempts != 3 || ae.StatusCode != 500 {
 		t.Fatalf("err = %v (%+v)", err, ae)
 	}
-	resets := klaviyotest.Config{Faults: func(klaviyotest.RequestInfo) klaviyotest.Fault { return klaviyotest.FaultReset }}
+	resets := klaviyotest.Options{Faults: func(klaviyotest.RequestInfo) klaviyotest.Fault { return klaviyotest.FaultReset }}
 	c = newClient(t, newFake(t, resets), klaviyo.Options{Retry: klaviyo.RetryPolicy{MaxRetries: 1, MinWait: time.Millisecond, MaxWait: time.Millisecond}})
 	err = c.CreateEvent(context.Background(), deliveredEvent(t, "s1"))
 	var ne *klaviyo.NetworkError
@@ -229,7 +229,7 @@ func TestRetriesExhausted(t *testing.T) {
 func TestWaitBeyondDeadlineFailsAtOnce(t *testing.T) {
 	// A Retry-After (an hour) longer than the deadline (a minute): the 429
 	// comes back at once as an *APIError matching ErrRateLimited.
-	srv := newFake(t, klaviyotest.Config{Faults: klaviyotest.FaultSequence(klaviyotest.FaultThrottle), RetryAfter: 3600})
+	srv := newFake(t, klaviyotest.Options{Faults: klaviyotest.FaultSequence(klaviyotest.FaultThrottle), RetryAfter: 3600})
 	c := newClient(t, srv)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -250,7 +250,7 @@ func TestWaitBeyondDeadlineFailsAtOnce(t *testing.T) {
 	}
 
 	// A backoff (an hour) longer than the deadline after a 500.
-	srv = newFake(t, klaviyotest.Config{Faults: func(klaviyotest.RequestInfo) klaviyotest.Fault { return klaviyotest.FaultServerError }})
+	srv = newFake(t, klaviyotest.Options{Faults: func(klaviyotest.RequestInfo) klaviyotest.Fault { return klaviyotest.FaultServerError }})
 	c = newClient(t, srv, klaviyo.Options{Retry: klaviyo.RetryPolicy{MaxRetries: 5, MinWait: time.Hour, MaxWait: time.Hour}})
 	err = c.CreateEvent(ctx, deliveredEvent(t, "s1"))
 	if !errors.As(err, &ae) || !errors.Is(err, klaviyo.ErrUnavailable) || ae.StatusCode != 500 || ctx.Err() != nil {
@@ -258,7 +258,7 @@ func TestWaitBeyondDeadlineFailsAtOnce(t *testing.T) {
 	}
 
 	// Without a deadline the wait starts, and cancelling ends it.
-	srv = newFake(t, klaviyotest.Config{Faults: func(klaviyotest.RequestInfo) klaviyotest.Fault { return klaviyotest.FaultServerError }})
+	srv = newFake(t, klaviyotest.Options{Faults: func(klaviyotest.RequestInfo) klaviyotest.Fault { return klaviyotest.FaultServerError }})
 	c = newClient(t, srv, klaviyo.Options{Retry: klaviyo.RetryPolicy{MaxRetries: 5, MinWait: time.Hour, MaxWait: time.Hour}})
 	cctx, ccancel := context.WithCancel(context.Background())
 	go func() {
@@ -368,7 +368,7 @@ func TestValidationRejectsLocally(t *testing.T) {
 		{"unencodable", func(e *klaviyo.Event) { e.Properties["f"] = func() {} }, "properties.f"},
 		{"profile property", func(e *klaviyo.Event) { e.ProfileProperties = map[string]any{"x": []any{nan()}} }, "profile.properties.x[0]"},
 	}
-	srv := newFake(t, klaviyotest.Config{})
+	srv := newFake(t, klaviyotest.Options{})
 	c := newClient(t, srv)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -420,7 +420,7 @@ func TestDerivedUniqueIDDeterministic(t *testing.T) {
 		t.Fatalf("ids %q %q %q", id1, id2, id3)
 	}
 	// The client sends exactly that ID; two sends are one event.
-	srv := newFake(t, klaviyotest.Config{})
+	srv := newFake(t, klaviyotest.Options{})
 	c := newClient(t, srv)
 	for range 2 {
 		if err := c.CreateEvent(context.Background(), e); err != nil {
@@ -443,7 +443,7 @@ func TestDerivedUniqueIDDeterministic(t *testing.T) {
 // domain event, with its Time set, are recorded once; with a zero Time each
 // call stands for its own "now", as the Event.UniqueID doc says.
 func TestDerivedUniqueIDAcrossProcesses(t *testing.T) {
-	srv := newFake(t, klaviyotest.Config{NoRateLimits: true})
+	srv := newFake(t, klaviyotest.Options{NoRateLimits: true})
 	a := newClient(t, srv, klaviyo.Options{Now: func() time.Time { return t0.Add(time.Minute) }})
 	b := newClient(t, srv, klaviyo.Options{Now: func() time.Time { return t0.Add(time.Hour) }})
 	e := klaviyo.Event{Metric: "Shipped", Profile: klaviyo.Identifiers{Email: "a@b.co"}, Time: t0,
@@ -468,7 +468,7 @@ func TestDerivedUniqueIDAcrossProcesses(t *testing.T) {
 }
 
 func TestCreateEventsSplits(t *testing.T) {
-	srv := newFake(t, klaviyotest.Config{NoRateLimits: true})
+	srv := newFake(t, klaviyotest.Options{NoRateLimits: true})
 	c := newClient(t, srv, klaviyo.Options{BulkMaxEvents: 100, BulkMaxBytes: 0})
 	var events []klaviyo.Event
 	for i := range 250 {
@@ -488,7 +488,7 @@ func TestCreateEventsSplits(t *testing.T) {
 	}
 
 	// A unique_id repeated inside what would be one request starts a new one.
-	srv2 := newFake(t, klaviyotest.Config{NoRateLimits: true})
+	srv2 := newFake(t, klaviyotest.Options{NoRateLimits: true})
 	c2 := newClient(t, srv2)
 	dup := []klaviyo.Event{events[0], events[1], events[0], events[2]}
 	if err := c2.CreateEvents(context.Background(), dup); err != nil {
@@ -499,7 +499,7 @@ func TestCreateEventsSplits(t *testing.T) {
 	}
 
 	// The byte limit splits too.
-	srv3 := newFake(t, klaviyotest.Config{NoRateLimits: true})
+	srv3 := newFake(t, klaviyotest.Options{NoRateLimits: true})
 	c3 := newClient(t, srv3, klaviyo.Options{BulkMaxEvents: 0, BulkMaxBytes: 8 << 10})
 	if err := c3.CreateEvents(context.Background(), events[:200]); err != nil {
 		t.Fatal(err)
@@ -512,7 +512,7 @@ func TestCreateEventsSplits(t *testing.T) {
 func TestCreateEventsPartialFailure(t *testing.T) {
 	var n int
 	var mu sync.Mutex
-	srv := newFake(t, klaviyotest.Config{NoRateLimits: true, Validate: func(r *http.Request, body []byte) error {
+	srv := newFake(t, klaviyotest.Options{NoRateLimits: true, Validate: func(r *http.Request, body []byte) error {
 		mu.Lock()
 		defer mu.Unlock()
 		n++
@@ -534,7 +534,7 @@ func TestCreateEventsPartialFailure(t *testing.T) {
 }
 
 func TestUpsertProfile(t *testing.T) {
-	srv := newFake(t, klaviyotest.Config{})
+	srv := newFake(t, klaviyotest.Options{})
 	v := spec(t)
 	c := newClient(t, srv)
 	ctx := context.Background()
@@ -699,16 +699,16 @@ func TestAPIKeyNeverLogged(t *testing.T) {
 	var buf bytes.Buffer
 	var mu sync.Mutex
 	logger := slog.New(slog.NewJSONHandler(lockedWriter{&buf, &mu}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv := newFake(t, klaviyotest.Config{Faults: klaviyotest.FaultSequence(
+	srv := newFake(t, klaviyotest.Options{Faults: klaviyotest.FaultSequence(
 		klaviyotest.FaultThrottle, klaviyotest.FaultServerError, klaviyotest.FaultReset)})
 	c := newClient(t, srv, klaviyo.Options{Logger: logger})
 	var errs []error
 	errs = append(errs, c.CreateEvent(context.Background(), deliveredEvent(t, "s1")))
 	// 401 path (wrong key at the fake) and exhausted retries.
-	bad := newFake(t, klaviyotest.Config{APIKey: "pk_someone_else"})
+	bad := newFake(t, klaviyotest.Options{APIKey: "pk_someone_else"})
 	c2 := newClient(t, bad, klaviyo.Options{Logger: logger})
 	errs = append(errs, c2.CreateEvent(context.Background(), deliveredEvent(t, "s1")))
-	dead := newFake(t, klaviyotest.Config{Faults: func(klaviyotest.RequestInfo) klaviyotest.Fault { return klaviyotest.FaultReset }})
+	dead := newFake(t, klaviyotest.Options{Faults: func(klaviyotest.RequestInfo) klaviyotest.Fault { return klaviyotest.FaultReset }})
 	c3 := newClient(t, dead, klaviyo.Options{Logger: logger, Retry: klaviyo.RetryPolicy{MaxRetries: 1, MinWait: time.Millisecond, MaxWait: time.Millisecond}})
 	errs = append(errs, c3.CreateEvent(context.Background(), deliveredEvent(t, "s1")))
 	_, err := c3.UpsertProfile(context.Background(), klaviyo.Profile{Email: "a@b.co"})
@@ -752,7 +752,7 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 // by identical profile entries once left 10). Other profiles' events in
 // between do not change that.
 func TestCreateEventsLastProfileUpdateWins(t *testing.T) {
-	srv := newFake(t, klaviyotest.Config{})
+	srv := newFake(t, klaviyotest.Options{})
 	c := newClient(t, srv)
 	ada := klaviyo.Identifiers{Email: "ada@example.com"}
 	bob := klaviyo.Identifiers{Email: "bob@example.com"}

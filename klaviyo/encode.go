@@ -40,20 +40,26 @@ type encodeState struct {
 	path []string // JSON path segments, joined lazily on error
 }
 
+// newEncodeState returns a state with room for 8 path segments.
+func newEncodeState() *encodeState { return &encodeState{path: make([]string, 0, 8)} }
+
 func (st *encodeState) push(seg string) { st.path = append(st.path, seg) }
 func (st *encodeState) pop()            { st.path = st.path[:len(st.path)-1] }
 
+// field joins the path. Property names are the caller's input: each
+// segment is clipped to 64 bytes ("…"), so a hostile key cannot make an
+// error text unbounded.
 func (st *encodeState) field() string {
 	n := 0
 	for _, s := range st.path {
-		n += len(s) + 1
+		n += min(len(s), maxEcho+4) + 1
 	}
 	b := make([]byte, 0, n)
 	for i, s := range st.path {
 		if i > 0 && (s == "" || s[0] != '[') {
 			b = append(b, '.')
 		}
-		b = append(b, s...)
+		b = append(b, clip(s, maxEcho)...)
 	}
 	return string(b)
 }
@@ -193,7 +199,21 @@ func appendStringObject(b []byte, st *encodeState, m map[string]string) ([]byte,
 	return append(b, '}'), nil
 }
 
-func index(i int) string { return "[" + strconv.Itoa(i) + "]" }
+// smallIndexes holds "[0]" … "[63]", so encoding short arrays does not
+// build a path segment per element.
+var smallIndexes = func() (out [64]string) {
+	for i := range out {
+		out[i] = "[" + strconv.Itoa(i) + "]"
+	}
+	return out
+}()
+
+func index(i int) string {
+	if i < len(smallIndexes) {
+		return smallIndexes[i]
+	}
+	return "[" + strconv.Itoa(i) + "]"
+}
 
 func checkArrayLen(st *encodeState, n int) error {
 	if n > MaxArrayItems {

@@ -212,7 +212,8 @@ func validateEventHead(e *Event, cfg encodeConfig) error {
 }
 
 // appendProfileObject appends {"type":"profile",["id":…,]"attributes":{…}}.
-func appendProfileObject(b []byte, id Identifiers, props map[string]any) ([]byte, error) {
+// st, when not nil, is a scratch encodeState to reuse (its path is reset).
+func appendProfileObject(b []byte, st *encodeState, id Identifiers, props map[string]any) ([]byte, error) {
 	b = append(b, `{"type":"profile",`...)
 	if id.ProfileID != "" {
 		b = append(b, `"id":`...)
@@ -244,9 +245,12 @@ func appendProfileObject(b []byte, id Identifiers, props map[string]any) ([]byte
 			b = append(b, ',')
 		}
 		b = append(b, `"properties":`...)
-		st := encodeState{path: []string{"profile", "properties"}}
+		if st == nil {
+			st = &encodeState{}
+		}
+		st.path = append(st.path[:0], "profile", "properties")
 		var err error
-		if b, err = appendProperties(b, &st, props, 0); err != nil {
+		if b, err = appendProperties(b, st, props, 0); err != nil {
 			return b, err
 		}
 	}
@@ -255,14 +259,15 @@ func appendProfileObject(b []byte, id Identifiers, props map[string]any) ([]byte
 
 // appendEventAttributes appends the members of an event's "attributes"
 // object except "profile" (no braces). It validates e first.
-func appendEventAttributes(b []byte, e *Event, cfg encodeConfig) ([]byte, error) {
-	b, _, err := appendEventAttributesUID(b, e, cfg)
+func appendEventAttributes(b []byte, st *encodeState, e *Event, cfg encodeConfig) ([]byte, error) {
+	b, _, err := appendEventAttributesUID(b, st, e, cfg)
 	return b, err
 }
 
 // appendEventAttributesUID is appendEventAttributes that also returns where
-// the unique_id string (with quotes) starts in b.
-func appendEventAttributesUID(b []byte, e *Event, cfg encodeConfig) ([]byte, [2]int, error) {
+// the unique_id string (with quotes) starts in b. st is scratch state for
+// paths, reused by the caller for the profile (one allocation per event).
+func appendEventAttributesUID(b []byte, st *encodeState, e *Event, cfg encodeConfig) ([]byte, [2]int, error) {
 	var uid [2]int
 	if err := validateEventHead(e, cfg); err != nil {
 		return b, uid, err
@@ -273,10 +278,9 @@ func appendEventAttributesUID(b []byte, e *Event, cfg encodeConfig) ([]byte, [2]
 	}
 	b = append(b, `"properties":`...)
 	propStart := len(b)
-	var pathBuf [8]string
-	st := encodeState{path: append(pathBuf[:0], "properties")}
+	st.path = append(st.path[:0], "properties")
 	var err error
-	if b, err = appendProperties(b, &st, e.Properties, MaxEventProperties); err != nil {
+	if b, err = appendProperties(b, st, e.Properties, MaxEventProperties); err != nil {
 		return b, uid, err
 	}
 	propEnd := len(b)
@@ -363,11 +367,13 @@ func appendDerivedUniqueID(b []byte, e *Event, timeJSON, propsJSON []byte) []byt
 func appendEventBody(b []byte, e *Event, cfg encodeConfig) ([]byte, error) {
 	b = append(b, `{"data":{"type":"event","attributes":{`...)
 	var err error
-	if b, err = appendEventAttributes(b, e, cfg); err != nil {
+	var pathBuf [8]string
+	st := &encodeState{path: pathBuf[:0]}
+	if b, err = appendEventAttributes(b, st, e, cfg); err != nil {
 		return b, err
 	}
 	b = append(b, `,"profile":{"data":`...)
-	if b, err = appendProfileObject(b, e.Profile, e.ProfileProperties); err != nil {
+	if b, err = appendProfileObject(b, st, e.Profile, e.ProfileProperties); err != nil {
 		return b, err
 	}
 	b = append(b, "}}}}"...)

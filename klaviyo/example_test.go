@@ -16,7 +16,7 @@ import (
 // Send a "Package Delivered" event to a local fake of Klaviyo and show what
 // it recorded.
 func Example() {
-	fake, err := klaviyotest.NewServer(klaviyotest.Config{APIKey: "pk_example"})
+	fake, err := klaviyotest.NewServer(klaviyotest.Options{APIKey: "pk_example"})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func Example() {
 // A retry after a reset that hit an already-accepted request is recorded
 // once: the event's unique_id de-duplicates it.
 func Example_retries() {
-	fake, err := klaviyotest.NewServer(klaviyotest.Config{
+	fake, err := klaviyotest.NewServer(klaviyotest.Options{
 		Faults: klaviyotest.FaultSequence(klaviyotest.FaultServerError, klaviyotest.FaultResetAfterAccept),
 	})
 	if err != nil {
@@ -87,7 +87,7 @@ func Example_retries() {
 // Keep post-purchase values on the profile; an empty field is left alone,
 // Clear sends null.
 func ExampleClient_UpsertProfile() {
-	fake, err := klaviyotest.NewServer(klaviyotest.Config{})
+	fake, err := klaviyotest.NewServer(klaviyotest.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func ExampleValidationError() {
 
 // Klaviyo's errors arrive as *APIError, classified by sentinels.
 func ExampleAPIError() {
-	fake, err := klaviyotest.NewServer(klaviyotest.Config{APIKey: "pk_right"})
+	fake, err := klaviyotest.NewServer(klaviyotest.Options{APIKey: "pk_right"})
 	if err != nil {
 		log.Fatal(err)
 	}

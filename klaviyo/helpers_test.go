@@ -23,7 +23,7 @@ func spec(t testing.TB) *spectest.Validator {
 
 // newFake starts a fake that also validates every request against the
 // OpenAPI spec.
-func newFake(t testing.TB, cfg klaviyotest.Config) *klaviyotest.Server {
+func newFake(t testing.TB, cfg klaviyotest.Options) *klaviyotest.Server {
 	t.Helper()
 	v := spec(t)
 	if cfg.APIKey == "" {

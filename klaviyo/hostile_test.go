@@ -126,3 +126,24 @@ func TestAPIErrorClipsEchoedText(t *testing.T) {
 		t.Errorf("APIError lost the texts: detail %d bytes, request ID %d", len(ae.Errors[0].Detail), len(ae.RequestID))
 	}
 }
+
+// A property name is the caller's input: a 100 KB name in a rejected
+// event is clipped in the error's path.
+func TestValidationErrorClipsPropertyNames(t *testing.T) {
+	c, err := klaviyo.New(testKey, klaviyo.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := strings.Repeat("k", 100<<10)
+	e := klaviyo.Event{Metric: "M", Profile: klaviyo.Identifiers{Email: "a@b.co"},
+		Properties: map[string]any{key: map[string]any{"x\n" + key: []any{nan()}}}}
+	err = c.Validate(e)
+	var ve *klaviyo.ValidationError
+	if !errors.As(err, &ve) || len(err.Error()) > 300 || strings.ContainsAny(err.Error(), "\n") {
+		t.Fatalf("err (%d bytes) = %.300q", len(err.Error()), err)
+	}
+	want := "properties." + strings.Repeat("k", 64) + "….x " + strings.Repeat("k", 62) + "…" // the inner name is over 100 KB
+	if ve.Path != want {
+		t.Errorf("path %q, want %q", ve.Path, want)
+	}
+}

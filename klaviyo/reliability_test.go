@@ -67,7 +67,7 @@ func TestReliability(t *testing.T) {
 	}
 	run := func(t *testing.T, path string, events []klaviyo.Event, faults klaviyotest.FaultRates, fakeLimit klaviyotest.Limit, send func(c *klaviyo.Client, events []klaviyo.Event) error, opts klaviyo.Options) {
 		n := len(events)
-		srv := newFake(t, klaviyotest.Config{
+		srv := newFake(t, klaviyotest.Options{
 			Faults:     klaviyotest.RandomFaults(7, faults),
 			RetryAfter: 1,
 			SlowDelay:  20 * time.Millisecond,

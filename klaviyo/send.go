@@ -78,6 +78,7 @@ const (
 // any is invalid. Errors name the index: "events[3].time".
 func (c *Client) encodeBulkItems(events []Event) ([]bulkItem, error) {
 	cfg := c.encodeConfig()
+	st := newEncodeState()
 	items := make([]bulkItem, len(events))
 	var arena []byte
 	type span struct{ e0, e1, p0, p1, u0, u1 int }
@@ -89,14 +90,14 @@ func (c *Client) encodeBulkItems(events []Event) ([]bulkItem, error) {
 		sp.e0 = len(arena)
 		arena = append(arena, `{"type":"event","attributes":{`...)
 		var uid [2]int
-		if arena, uid, err = appendEventAttributesUID(arena, e, cfg); err != nil {
+		if arena, uid, err = appendEventAttributesUID(arena, st, e, cfg); err != nil {
 			return nil, prefixField(err, "events["+strconv.Itoa(i)+"]")
 		}
 		arena = append(arena, "}}"...)
 		sp.e1 = len(arena)
 		sp.u0, sp.u1 = uid[0], uid[1]
 		sp.p0 = len(arena)
-		if arena, err = appendProfileObject(arena, e.Profile, e.ProfileProperties); err != nil {
+		if arena, err = appendProfileObject(arena, st, e.Profile, e.ProfileProperties); err != nil {
 			return nil, prefixField(err, "events["+strconv.Itoa(i)+"]")
 		}
 		sp.p1 = len(arena)
@@ -220,7 +221,7 @@ func appendGroupProfile(b []byte, items []bulkItem, group []int) ([]byte, error)
 	for _, i := range group {
 		maps.Copy(merged, items[i].props)
 	}
-	return appendProfileObject(b, items[last].id, merged)
+	return appendProfileObject(b, nil, items[last].id, merged)
 }
 
 // CreateEvents sends events through Bulk Create Events (POST

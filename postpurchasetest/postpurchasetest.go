@@ -68,6 +68,7 @@ func RunConformanceTests(t *testing.T, newHarness HarnessMaker) {
 		{"EffectIDsUnique", testEffectIDsUnique},
 		{"ClaimOnceUnderConcurrency", testClaimOnce},
 		{"LeaseExpiryAndRetry", testLeaseAndRetry},
+		{"ClaimEffectByID", testClaimByID},
 		{"Journal", testJournal},
 		{"CreditTotal", testCreditTotal},
 		{"HostileStrings", testHostileStrings},
@@ -589,4 +590,48 @@ var cmpOpts = []cmp.Option{
 		}
 		return cmp.Equal(x, y)
 	}),
+}
+
+func testClaimByID(t *testing.T, e *env) {
+	rec := e.record("cid", 1)
+	ef := e.effect(rec.Order.ID, "m", postpurchase.EffectMessage, e.at(1))
+	e.commit(t, &postpurchase.Commit{Order: rec, Effects: []postpurchase.Effect{ef}})
+	claim := func(now time.Time) (postpurchase.PendingEffect, bool) {
+		t.Helper()
+		p, ok, err := e.store.ClaimEffect(e.ctx, now, ef.ID, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p, ok
+	}
+	if _, ok := claim(e.at(0)); ok {
+		t.Fatal("ClaimEffect took an effect before it was due")
+	}
+	p, ok := claim(e.at(1))
+	if !ok || p.Effect.ID != ef.ID || p.Token == "" {
+		t.Fatalf("ClaimEffect of a due effect = %+v, %v", p, ok)
+	}
+	if _, ok := claim(e.at(1).Add(time.Minute)); ok {
+		t.Fatal("ClaimEffect took a leased effect")
+	}
+	if got, _ := e.store.ClaimEffects(e.ctx, e.at(1).Add(time.Minute), 10, time.Hour); len(got) != 0 {
+		for _, g := range got {
+			if g.Effect.ID == ef.ID {
+				t.Fatal("ClaimEffects took an effect ClaimEffect leased")
+			}
+		}
+	}
+	p2, ok := claim(e.at(3))
+	if !ok || p2.Token == p.Token {
+		t.Fatal("ClaimEffect did not take an effect whose lease ran out")
+	}
+	if err := e.store.CompleteEffect(e.ctx, e.at(3), ef.ID, p2.Token); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := claim(e.at(10)); ok {
+		t.Fatal("ClaimEffect took a done effect")
+	}
+	if _, _, err := e.store.ClaimEffect(e.ctx, e.at(10), e.id+"-nope", time.Hour); !errors.Is(err, postpurchase.ErrNotFound) {
+		t.Fatalf("ClaimEffect(unknown) = %v, want ErrNotFound", err)
+	}
 }

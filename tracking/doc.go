@@ -173,7 +173,6 @@
 // # Performance
 //
 // Applying an event to a 20-event shipment, with every detector, costs no
-// allocation; the figures (BenchmarkApply, BenchmarkCheck,
-// BenchmarkCheckAll) and the commands that produce them are in
-// BENCHMARKS.md at the module root.
+// allocation; the figures and the command that produces them are in
+// BENCHMARKS.md at the module root (scripts/benchmarks tracking).
 package tracking

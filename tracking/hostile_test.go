@@ -3,6 +3,7 @@ package tracking
 import (
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -174,4 +175,69 @@ func TestErrorTextsBounded(t *testing.T) {
 	if err := k.UnmarshalText([]byte(huge)); err == nil || len(err.Error()) > 400 {
 		t.Errorf("milestone kind: %v", err)
 	}
+}
+
+// TestStrictCheckAllocs: the strict pre-scan of a stored shipment costs no
+// allocation, so strictness adds only a pass over the bytes.
+func TestStrictCheckAllocs(t *testing.T) {
+	b, err := os.ReadFile("testdata/shipment_returned_to_sender.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := strictCheck(b); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(10, func() { _ = strictCheck(b) }); n != 0 {
+		t.Errorf("strictCheck: %.0f allocations", n)
+	}
+}
+
+// TestSchemaDepth: the strict scanner's fixed path stack is deep enough
+// for the stored layout.
+func TestSchemaDepth(t *testing.T) {
+	var depth func(s *schema) int
+	depth = func(s *schema) int {
+		d := 0
+		for _, f := range s.fields {
+			d = max(d, depth(f.s))
+		}
+		if s.elem != nil {
+			d = max(d, depth(s.elem))
+		}
+		if s.fields != nil || s.elem != nil {
+			d++
+		}
+		return d
+	}
+	var sc strictScanner
+	if d := depth(shipmentSchema); d > len(sc.path) || d < 7 {
+		t.Errorf("stored layout nests %d deep; the scanner holds %d", d, len(sc.path))
+	}
+}
+
+// TestInvalidUTF8StoredAsJSONReadsIt: a carrier text that is not valid
+// UTF-8 is stored as JSON would read it back, so the same event sent
+// again after a reload is a duplicate, not a second event.
+func TestInvalidUTF8StoredAsJSONReadsIt(t *testing.T) {
+	raw := ev(mon, carriers.StatusInTransit, "PU", "Picked up \xc9")
+	raw.Location.City = "Reno\xff"
+	s := newShip()
+	if ch, err := s.Apply(raw); err != nil || ch.Added != 1 {
+		t.Fatalf("apply: %v, %+v", err, ch)
+	}
+	eq(t, "stored description", s.Events()[0].Description, "Picked up \uFFFD")
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Shipment
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := back.Apply(raw)
+	if err != nil || ch.Added != 0 || ch.Duplicates != 1 {
+		t.Errorf("re-applied after reload: %v, added %d, duplicates %d", err, ch.Added, ch.Duplicates)
+	}
+	ch, _ = s.Apply(raw)
+	eq(t, "re-applied before reload: added", ch.Added, 0)
 }

@@ -344,13 +344,6 @@ func (s *Shipment) apply(now time.Time, events []carriers.Event, outside bool) (
 	mergedAny := false
 	for i := range events {
 		e := &events[i]
-		if !validUTF8(e) {
-			// Stored as JSON would read it back, so that the same
-			// carrier event is recognised after a reload.
-			c := *e
-			toValidUTF8(&c)
-			e = &c
-		}
 		if field, why := r.validate(now, e); field != "" {
 			if len(errs) < maxEventErrors {
 				errs = append(errs, &EventError{Index: i, Field: field, Reason: why, Err: ErrInvalidEvent})
@@ -503,6 +496,14 @@ func (s *Shipment) insert(e *carriers.Event, maxEvents int) insertResult {
 			return merged
 		}
 		return duplicate
+	}
+	if !validUTF8(e) {
+		// Store the texts as JSON would read them back, so that the same
+		// carrier event is recognised after a reload; search again with
+		// them. (An event found above matched stored, valid texts.)
+		c := *e
+		toValidUTF8(&c)
+		return s.insert(&c, maxEvents)
 	}
 	if len(s.events) >= maxEvents {
 		return full

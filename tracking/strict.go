@@ -26,8 +26,9 @@ import (
 //   - a time whose UTC offset is 24 hours or more, which could never be
 //     encoded again.
 //
-// The walk allocates nothing for well-formed input (keys are looked up
-// without conversion; the path is built only when an error is reported).
+// The walk allocates nothing for input in the stored layout (keys are
+// looked up without conversion, the path stack starts on the stack, and
+// the path text is built only when an error is reported).
 
 // schema is the shape of a JSON value in the stored layout.
 type schema struct {
@@ -122,21 +123,26 @@ type pathSeg struct {
 }
 
 type strictScanner struct {
-	b    []byte
-	i    int
-	path []pathSeg
+	b []byte
+	i int
+	// path[:depth] is the path to the value being scanned. The stored
+	// layout nests at most seven steps deep (delays[i].evidence.events[j].
+	// location.city), so a fixed array keeps the scanner off the heap.
+	path  [16]pathSeg
+	depth int
 }
 
 // strictCheck walks b, which must be valid JSON, against the stored
 // layout. It returns a *DecodeError for the first problem.
 func strictCheck(b []byte) error {
-	sc := strictScanner{b: b}
+	var sc strictScanner
+	sc.b = b
 	return sc.value(shipmentSchema)
 }
 
 func (sc *strictScanner) fail(reason string) error {
 	var p strings.Builder
-	for _, seg := range sc.path {
+	for _, seg := range sc.path[:sc.depth] {
 		if seg.key == nil {
 			p.WriteByte('[')
 			p.WriteString(strconv.Itoa(seg.idx))
@@ -146,7 +152,7 @@ func (sc *strictScanner) fail(reason string) error {
 		if p.Len() > 0 {
 			p.WriteByte('.')
 		}
-		p.WriteString(iso4217.Clip(unquoteKey(seg.key)))
+		p.WriteString(iso4217.Clip(unquoteKey(string(seg.key))))
 	}
 	return &DecodeError{Path: p.String(), Reason: reason}
 }
@@ -160,6 +166,15 @@ func (sc *strictScanner) ws() {
 			return
 		}
 	}
+}
+
+// push adds a step to the path and returns its index. The schema bounds
+// the nesting (see strictScanner.path).
+func (sc *strictScanner) push() int {
+	d := sc.depth
+	sc.path[d] = pathSeg{}
+	sc.depth++
+	return d
 }
 
 // value scans one value of shape s.
@@ -182,13 +197,12 @@ func (sc *strictScanner) value(s *schema) error {
 func (sc *strictScanner) object(s *schema) error {
 	sc.i++ // {
 	var seen uint64
-	depth := len(sc.path)
-	sc.path = append(sc.path, pathSeg{})
+	depth := sc.push()
 	for {
 		sc.ws()
 		if sc.b[sc.i] == '}' {
 			sc.i++
-			sc.path = sc.path[:depth]
+			sc.depth = depth
 			return nil
 		}
 		if sc.b[sc.i] == ',' {
@@ -202,7 +216,7 @@ func (sc *strictScanner) object(s *schema) error {
 		key := raw[1 : len(raw)-1]
 		f, ok := s.fields[string(key)]
 		if !ok && containsByte(key, '\\') {
-			f, ok = s.fields[unquoteKey(raw)]
+			f, ok = s.fields[unquoteKey(string(raw))]
 		}
 		if !ok {
 			return sc.fail("unknown field")
@@ -221,20 +235,19 @@ func (sc *strictScanner) object(s *schema) error {
 
 func (sc *strictScanner) array(s *schema) error {
 	sc.i++ // [
-	depth := len(sc.path)
-	sc.path = append(sc.path, pathSeg{})
+	depth := sc.push()
 	for n := 0; ; n++ {
 		sc.ws()
 		if sc.b[sc.i] == ']' {
 			sc.i++
-			sc.path = sc.path[:depth]
+			sc.depth = depth
 			return nil
 		}
 		if sc.b[sc.i] == ',' {
 			sc.i++
 		}
 		if s.maxLen > 0 && n == s.maxLen {
-			sc.path = sc.path[:depth]
+			sc.depth = depth
 			return sc.fail("more than " + strconv.Itoa(s.maxLen) + " elements")
 		}
 		sc.path[depth] = pathSeg{idx: n}
@@ -325,11 +338,12 @@ func containsByte(b []byte, c byte) bool {
 	return false
 }
 
-// unquoteKey returns the text of a raw JSON string (with its quotes).
-func unquoteKey(raw []byte) string {
+// unquoteKey returns the text of a raw JSON string (with its quotes). It
+// takes a copy, so that the scanner's path stack does not escape.
+func unquoteKey(raw string) string {
 	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return string(raw)
+	if err := json.Unmarshal([]byte(raw), &s); err != nil {
+		return raw
 	}
 	return s
 }

@@ -12,10 +12,11 @@ import (
 )
 
 // simHarness connects the suite to a carrier; a real adapter's harness
-// would start an httptest server serving recorded bodies instead.
+// would start an httptest server serving recorded bodies instead (and stop
+// it in Close).
 type simHarness struct{}
 
-func (simHarness) MakeCarrier(ctx context.Context, t *testing.T) (carriers.Carrier, error) {
+func (simHarness) MakeCarrier(ctx context.Context) (carriers.Carrier, error) {
 	labelAt := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
 	sim, err := simulator.New(simulator.Options{Now: func() time.Time { return labelAt.AddDate(0, 0, 3) }})
 	if err != nil {
@@ -26,11 +27,14 @@ func (simHarness) MakeCarrier(ctx context.Context, t *testing.T) (carriers.Carri
 }
 func (simHarness) KnownNumber() string   { return "KNOWN" }
 func (simHarness) UnknownNumber() string { return "UNKNOWN" }
+func (simHarness) Close()                {}
 
 // An adapter runs the whole suite from one test function.
 func ExampleRunConformanceTests() {
 	_ = func(t *testing.T) {
-		carrierstest.RunConformanceTests(t, simHarness{})
+		carrierstest.RunConformanceTests(t, func(ctx context.Context, t *testing.T) (carrierstest.Harness, error) {
+			return simHarness{}, nil
+		})
 	}
 }
 

@@ -3,40 +3,64 @@ package carrierstest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/carriers/internal/clip"
 )
 
-// RunConformanceTests runs the whole suite against the carrier that h makes.
-// Each check is a subtest, so a failure names the part of the contract that
-// was broken. HTTP checks run only when h also implements HTTPHarness.
-func RunConformanceTests(t *testing.T, h Harness) {
+// RunConformanceTests runs the whole suite against carriers from the
+// harnesses newHarness makes, one per check. Each check is a subtest, so a
+// failure names the part of the contract that was broken. HTTP checks run
+// only when the harness also implements HTTPHarness.
+func RunConformanceTests(t *testing.T, newHarness HarnessMaker) {
 	t.Helper()
-	t.Run("Code", func(t *testing.T) { testCode(t, h) })
-	t.Run("TrackKnown", func(t *testing.T) { testTrackKnown(t, h) })
-	t.Run("TrackUnknownIsNotFound", func(t *testing.T) { testTrackUnknown(t, h) })
-	t.Run("CancelledContext", func(t *testing.T) { testCancelled(t, h) })
-	t.Run("ConcurrentTrack", func(t *testing.T) { testConcurrent(t, h) })
-	hh, ok := h.(HTTPHarness)
-	if !ok {
-		return
+	run := func(name string, fn func(*testing.T, Harness)) {
+		t.Run(name, func(t *testing.T) { fn(t, harness(t, newHarness)) })
 	}
+	run("Code", testCode)
+	run("TrackKnown", testTrackKnown)
+	run("RawIsTheCarriersJSON", testRaw)
+	run("TrackUnknownIsNotFound", testTrackUnknown)
+	run("CancelledContext", testCancelled)
+	run("ConcurrentTrack", testConcurrent)
 	t.Run("HTTP", func(t *testing.T) {
-		t.Run("StatusMapping", func(t *testing.T) { testStatusMapping(t, hh) })
-		t.Run("GarbageBodies", func(t *testing.T) { testGarbage(t, hh) })
-		t.Run("DeadlineWhileHanging", func(t *testing.T) { testHanging(t, hh) })
+		if _, ok := harness(t, newHarness).(HTTPHarness); !ok {
+			t.Skip("the harness is not an HTTPHarness")
+		}
+		runHTTP := func(name string, fn func(*testing.T, HTTPHarness)) {
+			t.Run(name, func(t *testing.T) { fn(t, harness(t, newHarness).(HTTPHarness)) })
+		}
+		runHTTP("StatusMapping", testStatusMapping)
+		runHTTP("GarbageBodies", testGarbage)
+		runHTTP("DeadlineWhileHanging", testHanging)
 	})
+}
+
+// harness makes a harness for t, closed when t ends.
+func harness(t *testing.T, newHarness HarnessMaker) Harness {
+	t.Helper()
+	h, err := newHarness(t.Context(), t)
+	if err != nil {
+		t.Fatalf("making harness: %v", err)
+	}
+	if h == nil {
+		t.Fatal("HarnessMaker returned a nil harness and no error")
+	}
+	t.Cleanup(h.Close)
+	return h
 }
 
 func makeCarrier(t *testing.T, h Harness) carriers.Carrier {
 	t.Helper()
-	c, err := h.MakeCarrier(t.Context(), t)
+	c, err := h.MakeCarrier(t.Context())
 	if err != nil {
 		t.Fatalf("MakeCarrier: %v", err)
 	}
@@ -126,8 +150,83 @@ func CheckTracking(code string, tr *carriers.Tracking) error {
 		if est.Source == "" {
 			add("Estimate.Source is empty")
 		}
+		checkTime(add, "Estimate.Start", est.Start)
+		checkTime(add, "Estimate.End", est.End)
+	}
+	for i, e := range tr.Events {
+		checkTime(add, "Events["+strconv.Itoa(i)+"].Time", e.Time)
+	}
+	checkTime(add, "DeliveredAt", tr.DeliveredAt)
+	if tr.Raw != nil && !json.Valid(tr.Raw) {
+		add("Tracking.Raw is not valid JSON")
+	}
+	if _, err := json.Marshal(tr); err != nil {
+		add("Tracking does not marshal to JSON: %v", err)
 	}
 	return errors.Join(errs...)
+}
+
+// checkTime reports a time carriers.CheckTime refuses: one whose offset is
+// beyond ±14:00 (Go's JSON encoder refuses ±24:xx) or whose year leaves
+// 0000–9999, in its offset or in UTC.
+func checkTime(add func(string, ...any), field string, at time.Time) {
+	if err := carriers.CheckTime(at); err != nil {
+		add("%s %s: %v", field, at.Format(time.RFC3339), err)
+	}
+}
+
+// CheckRaw reports how tr.Raw fails to be the escape hatch it promises:
+// the carrier's own JSON for the package tracked. It must be valid JSON, an
+// object, and hold the tracking number (compared as
+// carriers.NormalizeNumber does) as one of its string or number values: a
+// Raw holding another package's data, or the carrier's whole multi-package
+// answer reduced to nothing recognisable, fails. A nil Raw is allowed (a
+// carrier with no JSON of its own, such as the simulator).
+func CheckRaw(tr *carriers.Tracking) error {
+	if tr == nil || tr.Raw == nil {
+		return nil
+	}
+	var v any
+	d := json.NewDecoder(bytes.NewReader(tr.Raw))
+	d.UseNumber()
+	if err := d.Decode(&v); err != nil || d.More() {
+		return errors.New("Tracking.Raw is not one valid JSON value")
+	}
+	if _, ok := v.(map[string]any); !ok {
+		return fmt.Errorf("Tracking.Raw is a JSON %T, want an object", v)
+	}
+	want := carriers.NormalizeNumber(tr.TrackingNumber)
+	if want == "" || !holds(v, want, 0) {
+		return fmt.Errorf("Tracking.Raw does not hold the tracking number %q", clip.String(tr.TrackingNumber, clip.Input))
+	}
+	return nil
+}
+
+// holds reports whether v holds a string or number equal to number once
+// normalized, looking at most 64 levels deep.
+func holds(v any, number string, depth int) bool {
+	if depth > 64 {
+		return false
+	}
+	switch x := v.(type) {
+	case string:
+		return carriers.NormalizeNumber(x) == number
+	case json.Number:
+		return string(x) == number
+	case map[string]any:
+		for _, e := range x {
+			if holds(e, number, depth+1) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if holds(e, number, depth+1) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func testTrackKnown(t *testing.T, h Harness) {
@@ -143,6 +242,17 @@ func testTrackKnown(t *testing.T, h Harness) {
 		t.Fatal("Track(known number) returned no events; the harness must name a number with at least one")
 	}
 	if err := CheckTracking(c.Code(), tr); err != nil {
+		t.Error(err)
+	}
+}
+
+func testRaw(t *testing.T, h Harness) {
+	c := makeCarrier(t, h)
+	tr, err := c.Track(t.Context(), h.KnownNumber())
+	if err != nil {
+		t.Fatalf("Track(known number): %v", err)
+	}
+	if err := CheckRaw(tr); err != nil {
 		t.Error(err)
 	}
 }
@@ -215,7 +325,7 @@ func testStatusMapping(t *testing.T, h HTTPHarness) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := h.MakeCarrierWithHandler(t.Context(), t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c, err := h.MakeCarrierWithHandler(t.Context(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				for k, v := range tc.header {
 					w.Header()[k] = v
 				}
@@ -275,7 +385,7 @@ func Garbage() map[string][]byte {
 func testGarbage(t *testing.T, h HTTPHarness) {
 	for name, body := range Garbage() {
 		t.Run(name, func(t *testing.T) {
-			c, err := h.MakeCarrierWithHandler(t.Context(), t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			c, err := h.MakeCarrierWithHandler(t.Context(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				_, _ = w.Write(body)
 			}))
@@ -308,7 +418,7 @@ func testGarbage(t *testing.T, h HTTPHarness) {
 func testHanging(t *testing.T, h HTTPHarness) {
 	release := make(chan struct{})
 	defer close(release)
-	c, err := h.MakeCarrierWithHandler(t.Context(), t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	c, err := h.MakeCarrierWithHandler(t.Context(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-release:
 		case <-r.Context().Done():

@@ -58,3 +58,44 @@ func TestGarbageIsGarbage(t *testing.T) {
 		t.Errorf("only %d garbage bodies", len(g))
 	}
 }
+
+func TestCheckRaw(t *testing.T) {
+	tr := func(number, raw string) *carriers.Tracking {
+		out := &carriers.Tracking{Carrier: "x", TrackingNumber: number}
+		if raw != "" {
+			out.Raw = []byte(raw)
+		}
+		return out
+	}
+	for name, tc := range map[string]struct {
+		tr   *carriers.Tracking
+		want string // "" for no error
+	}{
+		"nil raw":              {tr("1Z1", ""), ""},
+		"number in a field":    {tr("1Z1", `{"package":{"trackingNumber":"1z 1"}}`), ""},
+		"number as a number":   {tr("1234567890", `{"id":1234567890,"events":[]}`), ""},
+		"number deep in array": {tr("JJD1", `{"a":[{"b":[{"c":"JJD1"}]}]}`), ""},
+		"not json":             {tr("1Z1", `{"a":`), "not one valid JSON value"},
+		"two values":           {tr("1Z1", `{"a":"1Z1"} {}`), "not one valid JSON value"},
+		"an array":             {tr("1Z1", `["1Z1"]`), "want an object"},
+		"another package":      {tr("1Z1", `{"trackingNumber":"1Z2"}`), "does not hold the tracking number"},
+		"number only in a key": {tr("1Z1", `{"1Z1":true}`), "does not hold the tracking number"},
+	} {
+		err := carrierstest.CheckRaw(tc.tr)
+		if (tc.want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: CheckRaw = %v, want %q", name, err, tc.want)
+		}
+	}
+}
+
+func TestCheckTrackingTimesAndJSON(t *testing.T) {
+	at := time.Date(2026, 11, 2, 10, 0, 0, 0, time.FixedZone("", 24*3600))
+	tr := &carriers.Tracking{Carrier: "x", TrackingNumber: "1", Status: carriers.StatusInTransit,
+		Events: []carriers.Event{{Time: at, Status: carriers.StatusInTransit, Code: "IT"}}, Raw: []byte(`{`)}
+	err := carrierstest.CheckTracking("x", tr)
+	for _, want := range []string{"Events[0].Time", "UTC offset", "Raw is not valid JSON", "does not marshal"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckTracking = %v, want it to mention %q", err, want)
+		}
+	}
+}

@@ -24,7 +24,9 @@
 // transit, delivered, failure, unknown) gives the status; for Post & Parcel
 // Germany the short event code in status (VA, ES, AA, EE, NB, PO, LA, ZF,
 // ZN, ZU, AE, AN, BV, ZO, DD, GT) is more specific and wins: PO is out for
-// delivery, LA and ZF available for pickup, ZN a failed attempt. returnFlag
+// delivery, LA and ZF available for pickup, ZN a failed attempt; with
+// statusCode failure, a code that only says the parcel is moving becomes an
+// exception with the cause that code names (ZO: customs). returnFlag
 // marks a shipment going back to its sender: the shipment is
 // StatusReturnToSender, and a delivery of it (statusCode delivered) is
 // ReasonReturned, never a delivery to the recipient. Codes not in the tables
@@ -54,20 +56,17 @@
 // either way. Bodies that are not the documented JSON fail with a
 // *carriers.DecodeError naming the JSON path (shipments[0].events[3].timestamp).
 //
-// # Performance
+// # Performance and fuzzing
 //
-// BenchmarkParseTrackResponse (decode and normalize) against its baseline
-// BenchmarkUnmarshalRaw (json.Unmarshal of the same bytes into the raw
-// structs, including the copy of each shipment for Tracking.Raw), on the
-// largest fixture (DHL's 4.7 KB Express example, one event):
+// Benchmark figures (BenchmarkParseTrackResponse against a baseline that
+// only json.Unmarshals the same body) are in BENCHMARKS.md at the
+// repository root. The parsers are fuzzed with:
 //
-//	go test -run '^$' -bench . -benchmem ./carriers/dhl
+//	go test -run=^$ -fuzz='^FuzzParseTrackResponse$' -fuzztime=30s -fuzzminimizetime=5s ./carriers/dhl
 //
-// Measured on a shared 2-core machine under heavy load (load average 12-16),
-// where wall-clock figures swung 3x between runs; user CPU time of 20000
-// iterations, median of three interleaved runs: 2.26 s baseline vs 2.25 s
-// full parse (1.0x). Allocations: 57 per response for the baseline, 61 for
-// the full parse (4 added by normalizing one shipment with one event).
+// Bound -fuzzminimizetime: by default the fuzzer spends up to a minute
+// minimizing each new input, and on these parsers that leaves it
+// minimizing nearly all the time.
 //
 // # Push
 //

@@ -29,7 +29,9 @@
 // origin: scanEvents[].eventType (FedEx's movement and regulatory codes),
 // with derivedStatusCode as context and fallback, exceptionCode for the
 // reason (and to tell a failed attempt from another delivery exception), and
-// delayDetail (DELAYED) for delays. An eventType RS with derivedStatusCode
+// delayDetail (DELAYED) for delays; a delay with no specific type keeps the
+// cause the exception code or event type names (Clearance in Progress:
+// customs). An eventType RS with derivedStatusCode
 // DL is a return delivered back to the shipper (StatusReturnToSender,
 // ReasonReturned), never a delivery; a derived DL on an unknown eventType
 // is not taken as a delivery either. Codes not in the tables map to
@@ -73,20 +75,16 @@
 // *carriers.DecodeError naming the JSON path, such as
 // output.completeTrackResults[0].trackResults[0].scanEvents[3].date.
 //
-// # Performance
+// # Performance and fuzzing
 //
-// BenchmarkParseTrackResponse (decode and normalize) against its baseline
-// BenchmarkUnmarshalRaw (json.Unmarshal of the same bytes into the raw
-// structs, which includes copying each trackResult for Tracking.Raw), on the
-// largest fixture (20 KB, 17 scans):
+// Benchmark figures (BenchmarkParseTrackResponse against a baseline that
+// only json.Unmarshals the same body) are in BENCHMARKS.md at the
+// repository root. The parsers are fuzzed with:
 //
-//	go test -run '^$' -bench . -benchmem ./carriers/fedex
+//	go test -run=^$ -fuzz='^FuzzParseTrackResponse$' -fuzztime=30s -fuzzminimizetime=5s ./carriers/fedex
+//	go test -run=^$ -fuzz='^FuzzParseWebhook$' -fuzztime=30s -fuzzminimizetime=5s ./carriers/fedex
 //
-// Measured on a shared 2-core machine under heavy load (load average 12-16),
-// so wall-clock figures were noisy: best of five interleaved runs, 403 µs
-// baseline vs 458 µs full parse (1.14x); user CPU time of 5000 iterations,
-// median of three, 2.41 s vs 2.37 s (1.0x). Profiles put about 96% of the
-// full parse in encoding/json. Allocations: 235 per response for the
-// baseline, 245 for the full parse, so normalizing adds 10 per response
-// (0.6 per event) and a parse costs about 14 allocations per event in all.
+// Bound -fuzzminimizetime: by default the fuzzer spends up to a minute
+// minimizing each new input, and on these parsers that leaves it
+// minimizing nearly all the time.
 package fedex

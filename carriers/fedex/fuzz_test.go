@@ -1,7 +1,10 @@
 package fedex
 
 import (
+	"errors"
 	"testing"
+
+	"github.com/postpurchase/postpurchase/carriers"
 
 	"github.com/postpurchase/postpurchase/carriers/internal/adaptertest"
 )
@@ -16,6 +19,7 @@ func seed(f *testing.F) {
 
 func FuzzParseTrackResponse(f *testing.F) {
 	seed(f)
+	f.Add([]byte(offset24))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		got, err := ParseTrackResponse(body)
 		adaptertest.CheckParsedStrict(t, Code, got, err)
@@ -36,4 +40,18 @@ func FuzzParseWebhook(f *testing.F) {
 		got, err := ParseWebhook(body)
 		adaptertest.CheckParsedStrict(t, Code, got, err)
 	})
+}
+
+// offset24 has a time with offset +24:00, which Go's parser accepts and its
+// JSON encoder refuses.
+const offset24 = `{"output":{"completeTrackResults":[{"trackingNumber":"123456789012","trackResults":[{"trackingNumberInfo":{"trackingNumber":"123456789012"},"scanEvents":[{"date":"2024-08-20T12:41:57+24:00","eventType":"IT","derivedStatusCode":"IT"}]}]}]}}`
+
+// TestOffset24Refused checks that such a time is refused where it enters,
+// with a typed error naming it.
+func TestOffset24Refused(t *testing.T) {
+	got, err := ParseTrackResponse([]byte(offset24))
+	var de *carriers.DecodeError
+	if got != nil || !errors.As(err, &de) || de.Path != "output.completeTrackResults[0].trackResults[0].scanEvents[0].date" || !errors.Is(err, carriers.ErrTimeOffset) || !errors.Is(err, carriers.ErrMalformedResponse) {
+		t.Fatalf("ParseTrackResponse = %v, %v; want a DecodeError at output.completeTrackResults[0].trackResults[0].scanEvents[0].date", got, err)
+	}
 }

@@ -17,7 +17,7 @@ var monday = time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
 
 type harness struct{}
 
-func (harness) MakeCarrier(ctx context.Context, t *testing.T) (carriers.Carrier, error) {
+func (harness) MakeCarrier(ctx context.Context) (carriers.Carrier, error) {
 	sim, err := simulator.New(simulator.Options{Seed: 7, Now: func() time.Time { return monday.AddDate(0, 0, 30) }})
 	if err != nil {
 		return nil, err
@@ -29,8 +29,11 @@ func (harness) MakeCarrier(ctx context.Context, t *testing.T) (carriers.Carrier,
 }
 func (harness) KnownNumber() string   { return "SIMKNOWN" }
 func (harness) UnknownNumber() string { return "SIMNOSUCH" }
+func (harness) Close()                {}
 
-func TestConformance(t *testing.T) { carrierstest.RunConformanceTests(t, harness{}) }
+func TestConformance(t *testing.T) {
+	carrierstest.RunConformanceTests(t, func(context.Context, *testing.T) (carrierstest.Harness, error) { return harness{}, nil })
+}
 
 func script(t *testing.T, seed uint64, p simulator.Plan) []carriers.Event {
 	t.Helper()

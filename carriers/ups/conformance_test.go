@@ -89,5 +89,5 @@ func TestConformance(t *testing.T) {
 			return ups.New("id", "secret", ups.Options{BaseURL: s.srv,
 				RetryMax: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond})
 		},
-	})
+	}.Maker())
 }

@@ -27,7 +27,9 @@
 // "Status/Description Codes") is the most specific and wins; the 2-letter
 // movement and delivery codes come next; the type is the fallback and
 // overrides a finer code that merely says "moving" when the type says
-// delivered or exception. Codes in no table give carriers.StatusUnknown and
+// delivered or exception. A reason a finer code names is never lost to the
+// coarser type: type X over statusCode 092 ("Customs Clearance in
+// Progress") is an exception for customs, not "other". Codes in no table give carriers.StatusUnknown and
 // are kept in Event.Code. The tables are in codes.go with their origin.
 // Tracking.Status comes from currentStatus when present, else from the
 // newest activity.
@@ -72,15 +74,16 @@
 // receiver. UPS documents no signature on these requests; authenticate them
 // on the host's side before parsing.
 //
-// # Performance
+// # Performance and fuzzing
 //
-// go test -run='^$' -bench=BenchmarkParseTrackResponse -benchmem ./carriers/ups
-// on spec_example_full_fields.json (4.8 KB, 1 package, 1 activity — the
-// largest real UPS body available), against a baseline that only
-// json.Unmarshals the same bytes into the adapter's raw structs:
-// full parse 67 allocs / 7.3 KB per op, baseline 59 allocs / 6.8 KB
-// (normalization adds 8 allocations for the one event and its tracking).
-// Wall-clock figures could not be measured reliably: the shared 2-core
-// machine ran at load 12–18 during the run and ns/op varied tenfold between
-// repetitions (fastest runs: full 296 µs, baseline 258 µs, i.e. ≈1.15×).
+// Benchmark figures (BenchmarkParseTrackResponse against a baseline that
+// only json.Unmarshals the same body) are in BENCHMARKS.md at the
+// repository root. The parsers are fuzzed with:
+//
+//	go test -run=^$ -fuzz='^FuzzParseTrackResponse$' -fuzztime=30s -fuzzminimizetime=5s ./carriers/ups
+//	go test -run=^$ -fuzz='^FuzzParseWebhook$' -fuzztime=30s -fuzzminimizetime=5s ./carriers/ups
+//
+// Bound -fuzzminimizetime: by default the fuzzer spends up to a minute
+// minimizing each new input, and on these parsers that leaves it
+// minimizing nearly all the time.
 package ups

@@ -386,17 +386,22 @@ func activityTime(dateField, timeField, date, clock, gmtDate, gmtTime, gmtOffset
 		}
 		local = day.Add(c)
 	}
+	at, unknown := local, true
 	if off, ok := carriertime.ParseOffset(gmtOffset); ok {
-		return carriertime.InZone(local, off), false, nil
-	}
-	if gd, ok := parseDate(gmtDate); ok {
+		at, unknown = carriertime.InZone(local, off), false
+	} else if gd, ok := parseDate(gmtDate); ok {
 		if gc, ok := carriertime.ParseClock(gmtTime); ok {
 			if off, ok := carriertime.DeriveOffset(local, gd.Add(gc)); ok {
-				return carriertime.InZone(local, off), false, nil
+				at, unknown = carriertime.InZone(local, off), false
 			}
 		}
 	}
-	return local, true, nil
+	if err := carriertime.Check(at); err != nil {
+		// Offsets are bounded by ParseOffset and DeriveOffset; a date at
+		// the end of year 9999 may still leave the range in UTC.
+		return time.Time{}, false, &carriers.DecodeError{Path: dateField, Value: date, Err: err}
+	}
+	return at, unknown, nil
 }
 
 // parseDate reads "YYYYMMDD" or "YYYY-MM-DD" as midnight UTC.

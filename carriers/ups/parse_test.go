@@ -279,6 +279,7 @@ func TestHugeBodies(t *testing.T) {
 
 func FuzzParseTrackResponse(f *testing.F) {
 	adaptertest.SeedFuzz(f)
+	f.Add([]byte(endOf9999))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		got, err := ParseTrackResponse(body)
 		adaptertest.CheckParsed(t, Code, got, err)
@@ -313,4 +314,26 @@ func BenchmarkParseTrackResponse(b *testing.B) {
 	b.Run("baseline-unmarshal", func(b *testing.B) {
 		adaptertest.Bench(b, body, func(body []byte) error { var doc trackDoc; return json.Unmarshal(body, &doc) })
 	})
+}
+
+// endOf9999 is an activity at 23:30 on the last day of 9999, 5 hours west
+// of UTC: in UTC it is in year 10000, which RFC 3339 cannot write.
+const endOf9999 = `{"trackResponse":{"shipment":[{"package":[{"trackingNumber":"1Z999AA10123456784","activity":[` +
+	`{"date":"99991231","time":"233000","gmtOffset":"-05:00","status":{"type":"I","code":"AR","statusCode":"005"}}]}]}]}}`
+
+// TestUnencodableTimesRefused: a time that cannot be stored is refused with
+// a typed error naming it; a gmtOffset of +24:00 is no offset.
+func TestUnencodableTimesRefused(t *testing.T) {
+	got, err := ParseTrackResponse([]byte(endOf9999))
+	var de *carriers.DecodeError
+	if got != nil || !errors.As(err, &de) || de.Path != "trackResponse.shipment[0].package[0].activity[0].date" || !errors.Is(err, carriers.ErrTimeRange) {
+		t.Fatalf("ParseTrackResponse = %v, %v; want a DecodeError at the activity date", got, err)
+	}
+	got, err = ParseTrackResponse([]byte(strings.Replace(strings.Replace(endOf9999, "99991231", "20240301", 1), "-05:00", "+24:00", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := got[0].Events[0]; !e.ZoneUnknown {
+		t.Errorf("event %+v: want zone unknown for gmtOffset +24:00", e)
+	}
 }

@@ -78,5 +78,5 @@ func TestConformance(t *testing.T) {
 			return usps.New("id", "secret", usps.Options{BaseURL: s.srv,
 				RetryMax: 2, RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond})
 		},
-	})
+	}.Maker())
 }

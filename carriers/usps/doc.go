@@ -28,7 +28,9 @@
 // carriers.StatusUnknown and are kept in Event.Code. Tracking.Status comes
 // from statusCategory ("Delivered", "Moving Through Network", "Alert", ...),
 // except that a coarse category ("Moving Through Network", "Alert") gives
-// way to a more specific newest event (out for delivery, notice left).
+// way to a more specific newest event (out for delivery, notice left), and
+// a category that names no cause ("Alert", "Return to Sender") takes the
+// cause the newest event names (refused, moved, not collected).
 //
 // # Times
 //
@@ -67,14 +69,15 @@
 // guess a format, the adapter does not implement carriers.WebhookParser;
 // hosts poll with Track.
 //
-// # Performance
+// # Performance and fuzzing
 //
-// go test -run='^$' -bench=BenchmarkParseTrackResponse -benchmem ./carriers/usps
-// on delivered_parcel_locker.json (6 KB, 12 events, the largest fixture),
-// against a baseline that only json.Unmarshals the same bytes into the
-// adapter's raw structs: full parse 138 allocs / 17.0 KB per op, baseline
-// 103 allocs / 13.6 KB, so normalization costs about 3 allocations per event
-// (the event's fixed zone, its slice share, text clean-up). Wall-clock
-// ratios could not be measured reliably: the shared 2-core machine ran at
-// load 12–18 and ns/op varied up to tenfold between repetitions.
+// Benchmark figures (BenchmarkParseTrackResponse against a baseline that
+// only json.Unmarshals the same body) are in BENCHMARKS.md at the
+// repository root. The parsers are fuzzed with:
+//
+//	go test -run=^$ -fuzz='^FuzzParseTrackResponse$' -fuzztime=30s -fuzzminimizetime=5s ./carriers/usps
+//
+// Bound -fuzzminimizetime: by default the fuzzer spends up to a minute
+// minimizing each new input, and on these parsers that leaves it
+// minimizing nearly all the time.
 package usps

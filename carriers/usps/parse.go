@@ -288,7 +288,7 @@ func (d *rawTracking) estimate() *carriers.Estimate {
 		{string(d.GuaranteedDeliveryTimeStamp), carriers.EstimateGuaranteed},
 	} {
 		t, hasOffset, ok := parseTimestamp(c.value)
-		if !ok {
+		if !ok || carriertime.Check(t) != nil {
 			continue
 		}
 		day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
@@ -307,6 +307,9 @@ func (d *rawTracking) estimate() *carriers.Estimate {
 			if e, ok := windowTime(day, string(d.PredictedDeliveryWindowEndTime)); ok && !e.Before(est.Start) {
 				est.End, est.DateOnly = e, false
 			}
+		}
+		if carriertime.Check(est.Start) != nil || carriertime.Check(est.End) != nil {
+			continue // a window past the end of year 9999
 		}
 		return est
 	}
@@ -365,6 +368,11 @@ func (e *event) normalize(path string) (carriers.Event, error) {
 				ev.Time, ev.ZoneUnknown = carriertime.InZone(wall, off), false
 			}
 		}
+	}
+	if err := carriertime.Check(ev.Time); err != nil {
+		// "+24:00" parses but could never be stored; a date near 9999
+		// may leave the year range once in UTC.
+		return ev, &carriers.DecodeError{Path: path + ".eventTimestamp", Value: raw, Err: err}
 	}
 	m := classifyEvent(string(e.EventCode), string(e.EventType))
 	ev.Status, ev.Reason = m.Status, m.Reason

@@ -182,6 +182,7 @@ func TestGarbageBodies(t *testing.T) {
 
 func FuzzParseTrackResponse(f *testing.F) {
 	adaptertest.SeedFuzz(f)
+	f.Add([]byte(`{"trackingNumber":"9400100000000000000000","expectedDeliveryTimeStamp":"9999-12-31T23:00:00-05:00","trackingEvents":[{"eventTimestamp":"2024-12-05T08:00:00+24:00","eventCode":"10"}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		got, err := ParseTrackResponse(body)
 		adaptertest.CheckParsed(t, Code, got, err)
@@ -250,5 +251,32 @@ func TestNamedReasonSurvives(t *testing.T) {
 		if tr := got[0]; tr.Status != tc.status || tr.Reason != tc.reason || tr.Events[0].Reason != tc.reason {
 			t.Errorf("%s + %s: %v/%v (event %v), want %v/%v", tc.category, tc.code, tr.Status, tr.Reason, tr.Events[0].Reason, tc.status, tc.reason)
 		}
+	}
+}
+
+// TestUnencodableTimesRefused: an eventTimestamp with offset +24:00 (Go's
+// parser accepts it, its JSON encoder does not) is refused with a typed
+// error naming it; a GMTOffset of +24:00 is no offset (the event's zone is
+// unknown); an estimate with such a time is skipped.
+func TestUnencodableTimesRefused(t *testing.T) {
+	body := []byte(`{"trackingNumber":"9400100000000000000000","statusCategory":"In Transit","trackingEvents":[` +
+		`{"eventType":"Arrived","eventTimestamp":"2024-12-05T08:00:00+24:00","eventCode":"10"}]}`)
+	got, err := ParseTrackResponse(body)
+	var de *carriers.DecodeError
+	if got != nil || !errors.As(err, &de) || de.Path != "trackingEvents[0].eventTimestamp" || !errors.Is(err, carriers.ErrTimeOffset) {
+		t.Fatalf("ParseTrackResponse = %v, %v; want a DecodeError at trackingEvents[0].eventTimestamp", got, err)
+	}
+	body = []byte(`{"trackingNumber":"9400100000000000000000","statusCategory":"In Transit",` +
+		`"expectedDeliveryTimeStamp":"2024-12-07T10:00:00-24:00","trackingEvents":[` +
+		`{"eventType":"Arrived","eventTimestamp":"2024-12-05T08:00:00","GMTOffset":"+24:00","eventCode":"10"}]}`)
+	got, err = ParseTrackResponse(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := got[0].Events[0]; !e.ZoneUnknown || got[0].Estimate != nil {
+		t.Errorf("event %+v, estimate %+v: want zone unknown and no estimate", e, got[0].Estimate)
+	}
+	if _, err := json.Marshal(got[0]); err != nil {
+		t.Fatal(err)
 	}
 }

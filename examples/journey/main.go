@@ -125,7 +125,7 @@ func story(ctx context.Context, w io.Writer, seed uint64, klaviyoKey string) err
 	var fake *klaviyotest.Server
 	where := "Klaviyo (the real account)"
 	if klaviyoKey == "" {
-		if fake, err = klaviyotest.NewServer(klaviyotest.Config{}); err != nil {
+		if fake, err = klaviyotest.NewServer(klaviyotest.Options{}); err != nil {
 			return err
 		}
 		defer fake.Close()
@@ -249,7 +249,7 @@ func narrate(c character, j postpurchase.JournalEntry) string {
 		return "scored at the first delay: tier " + strings.ToUpper(j.Score.Tier) + fmt.Sprintf(" (value %.0f, risk %.0f; this order excluded)", j.Score.Value, j.Score.Risk)
 	case postpurchase.JournalDecision:
 		_, after, _ := strings.Cut(j.Text, "→ ")
-		if after == "nothing new" {
+		if after == "an apology" {
 			after = "a prompt apology, nothing more"
 		}
 		return fmt.Sprintf("make-good by rule %q: %s", j.Rule, cashbackWords(after))

@@ -40,7 +40,7 @@ type Fault int
 const (
 	// NoFault: answer normally.
 	NoFault Fault = iota
-	// FaultThrottle: 429 throttled with Retry-After Config.RetryAfter,
+	// FaultThrottle: 429 throttled with Retry-After Options.RetryAfter,
 	// before processing.
 	FaultThrottle
 	// FaultServerError: 500 before processing.
@@ -55,7 +55,7 @@ const (
 	FaultResetAfterAccept
 	// FaultServerErrorAfterAccept: process the request, then answer 500.
 	FaultServerErrorAfterAccept
-	// FaultSlow: wait Config.SlowDelay (or until the client gives up),
+	// FaultSlow: wait Options.SlowDelay (or until the client gives up),
 	// then answer normally.
 	FaultSlow
 )
@@ -123,9 +123,9 @@ func FaultSequence(faults ...Fault) func(RequestInfo) Fault {
 	}
 }
 
-// Config configures a Server. The zero value is a fake with Klaviyo's
+// Options configures a Server. The zero value is a fake with Klaviyo's
 // documented limits that accepts any well-formed private key.
-type Config struct {
+type Options struct {
 	// APIKey is the private key the fake accepts. Empty accepts any
 	// non-empty key.
 	APIKey string

@@ -3,7 +3,7 @@
 // /api/profile-import — built on net/http/httptest, for tests and examples
 // (yours and ours). No network, no account.
 //
-// NewServer(Config) starts it; point the client at Server.URL. The fake:
+// NewServer(Options) starts it; point the client at Server.URL. The fake:
 //
 //   - checks headers: "Authorization: Klaviyo-API-Key <key>" (401
 //     not_authenticated), a well-formed revision (400 invalid, parameter
@@ -15,7 +15,7 @@
 //     time range, 1,000 events per bulk request, payload size — and answers
 //     400 with a JSON:API error whose source.pointer names the member. The
 //     package's own tests check that these checks agree with the spec
-//     (validated with getkin/kin-openapi); Config.Validate lets a test add
+//     (validated with getkin/kin-openapi); Options.Validate lets a test add
 //     such a validator in front of the fake;
 //   - answers as Klaviyo does: 202 with an empty body for events, 201
 //     (created) or 200 (updated) with a profile document for profile
@@ -26,11 +26,11 @@
 //     a bulk request that repeats a unique_id for the same profile and
 //     metric;
 //   - enforces burst and steady limits in fixed windows with 429 throttled
-//     and a whole-second Retry-After (Config.Limits, DefaultLimits; window
-//     lengths are configurable, and so is the clock, Config.Now, so tests
+//     and a whole-second Retry-After (Options.Limits, DefaultLimits; window
+//     lengths are configurable, and so is the clock, Options.Now, so tests
 //     can run fast), and counts a body re-sent before its Retry-After
 //     passed (Stats.EarlyRetries);
-//   - injects faults on request (Config.Faults with FaultSequence or
+//   - injects faults on request (Options.Faults with FaultSequence or
 //     RandomFaults): 429, 500, 503, connection resets, slow answers, and
 //     failures after the request took effect (reset or 500 after the events
 //     were recorded), which is what makes a retry a duplicate;

@@ -12,7 +12,7 @@ import (
 // The fake answers like Klaviyo: 202 with no body for an event, JSON:API
 // errors otherwise, and faults on request.
 func ExampleNewServer() {
-	fake, err := klaviyotest.NewServer(klaviyotest.Config{
+	fake, err := klaviyotest.NewServer(klaviyotest.Options{
 		APIKey: "pk_test",
 		Faults: klaviyotest.FaultSequence(klaviyotest.FaultThrottle),
 	})

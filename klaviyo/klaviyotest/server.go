@@ -73,11 +73,11 @@ type Profile struct {
 // Server is a local fake of Klaviyo's event and profile-import endpoints.
 // It is safe for concurrent use.
 type Server struct {
-	// URL is the base URL to give the client (klaviyo.WithBaseURL).
+	// URL is the base URL to give the client (klaviyo.Options.BaseURL).
 	URL string
 
 	ts  *httptest.Server
-	cfg Config
+	cfg Options
 	now func() time.Time
 
 	mu         sync.Mutex
@@ -103,7 +103,7 @@ type windowCount struct {
 type dedupeKey struct{ profile, metric, uid string }
 
 // NewServer starts a fake. Close it when done.
-func NewServer(cfg Config) (*Server, error) {
+func NewServer(cfg Options) (*Server, error) {
 	if cfg.Revision != "" && !validRevision(cfg.Revision) {
 		return nil, fmt.Errorf("klaviyotest: revision %q is not YYYY-MM-DD[.suffix]", cfg.Revision)
 	}

@@ -24,7 +24,7 @@ func spec(t testing.TB) *spectest.Validator {
 	return v
 }
 
-func start(t testing.TB, cfg Config) *Server {
+func start(t testing.TB, cfg Options) *Server {
 	t.Helper()
 	if cfg.APIKey == "" {
 		cfg.APIKey = key
@@ -80,7 +80,7 @@ func errorCode(t testing.TB, b []byte) (string, string) {
 }
 
 func TestHeaderChecks(t *testing.T) {
-	s := start(t, Config{})
+	s := start(t, Options{})
 	body := fixture(t)
 	for name, tc := range map[string]struct {
 		edit   func(http.Header)
@@ -169,7 +169,7 @@ func bodyCases(t testing.TB) map[string]struct {
 
 func TestBodyChecksAgreeWithSpec(t *testing.T) {
 	v := spec(t)
-	s := start(t, Config{NoRateLimits: true})
+	s := start(t, Options{NoRateLimits: true})
 	for name, tc := range bodyCases(t) {
 		t.Run(name, func(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodPost, "https://a.klaviyo.com"+tc.path, nil)
@@ -191,7 +191,7 @@ func TestBodyChecksAgreeWithSpec(t *testing.T) {
 }
 
 func TestDedupeAndBulkDuplicates(t *testing.T) {
-	s := start(t, Config{})
+	s := start(t, Options{})
 	body := fixture(t)
 	for range 3 {
 		if resp, b := post(t, s, PathEvents, body, nil); resp.StatusCode != 202 {
@@ -247,7 +247,7 @@ func TestRateLimitsWithFakeClock(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	s := start(t, Config{Now: clock, Limits: map[string]Limit{PathEvents: {Burst: 3, BurstWindow: time.Second, Steady: 5, SteadyWindow: time.Minute}}})
+	s := start(t, Options{Now: clock, Limits: map[string]Limit{PathEvents: {Burst: 3, BurstWindow: time.Second, Steady: 5, SteadyWindow: time.Minute}}})
 	body := fixture(t)
 	send := func(i int) (*http.Response, []byte) {
 		// Distinct bodies: the early-retry check is per body.
@@ -290,7 +290,7 @@ func TestRateLimitsWithFakeClock(t *testing.T) {
 
 func TestProfileImport(t *testing.T) {
 	v := spec(t)
-	s := start(t, Config{})
+	s := start(t, Options{})
 	check := func(body string, wantStatus int) map[string]any {
 		t.Helper()
 		resp, b := post(t, s, PathProfileImport, []byte(body), nil)
@@ -328,7 +328,7 @@ func TestProfileImport(t *testing.T) {
 }
 
 func TestFaults(t *testing.T) {
-	s := start(t, Config{Faults: FaultSequence(FaultServerError, FaultUnavailable, FaultReset, FaultResetAfterAccept, FaultServerErrorAfterAccept, FaultThrottle), RetryAfter: 2})
+	s := start(t, Options{Faults: FaultSequence(FaultServerError, FaultUnavailable, FaultReset, FaultResetAfterAccept, FaultServerErrorAfterAccept, FaultThrottle), RetryAfter: 2})
 	body := fixture(t)
 	for _, want := range []int{500, 503} {
 		if resp, _ := post(t, s, PathEvents, body, nil); resp.StatusCode != want {
@@ -377,7 +377,7 @@ func TestRandomFaultsDeterministic(t *testing.T) {
 }
 
 func TestNewServerRejectsBadConfig(t *testing.T) {
-	for _, cfg := range []Config{
+	for _, cfg := range []Options{
 		{Revision: "x"}, {RetryAfter: -1},
 		{Limits: map[string]Limit{"/api/x": {Burst: 1, BurstWindow: 1, Steady: 1, SteadyWindow: 1}}},
 		{Limits: map[string]Limit{PathEvents: {}}},

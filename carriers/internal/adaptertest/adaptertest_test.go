@@ -158,12 +158,20 @@ func TestHarnessJSONAndClock(t *testing.T) {
 		got = track
 		return nil, nil
 	}}
-	var _ carrierstest.HTTPHarness = h
-	if _, err := h.MakeCarrier(context.Background(), t); err != nil || got != nil || h.KnownNumber() != "K" || h.UnknownNumber() != "U" {
+	made, err := h.Maker()(context.Background(), t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer made.Close()
+	hh, ok := made.(carrierstest.HTTPHarness)
+	if !ok {
+		t.Fatal("the harness is not an HTTPHarness")
+	}
+	if _, err := hh.MakeCarrier(context.Background()); err != nil || got != nil || hh.KnownNumber() != "K" || hh.UnknownNumber() != "U" {
 		t.Error("MakeCarrier must pass a nil handler")
 	}
 	j := JSON(http.StatusTeapot, []byte(`{"a":1}`))
-	if _, err := h.MakeCarrierWithHandler(context.Background(), t, j); err != nil || got == nil {
+	if _, err := hh.MakeCarrierWithHandler(context.Background(), j); err != nil || got == nil {
 		t.Error("MakeCarrierWithHandler must pass the handler")
 	}
 	srv := NewServer(t, j)

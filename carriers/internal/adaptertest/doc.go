@@ -16,7 +16,7 @@
 //   - Tokens is a fake OAuth 2 client-credentials endpoint that issues
 //     tokens, checks how the credentials travel and can revoke tokens; JSON,
 //     NewServer and Harness serve fixtures over httptest and plug an adapter
-//     into carrierstest.RunConformanceTests; Clock is a settable clock for
+//     into carrierstest.RunConformanceTests (Harness.Maker); Clock is a settable clock for
 //     an adapter's Now.
 //
 // The package is internal: its API serves the adapters' tests and may change

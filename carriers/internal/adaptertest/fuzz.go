@@ -1,10 +1,12 @@
 package adaptertest
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/postpurchase/postpurchase/carriers"
 	"github.com/postpurchase/postpurchase/carriers/carrierstest"
@@ -41,8 +43,10 @@ func SeedFuzz(f *testing.F) {
 // fuzz targets: either a typed *carriers.Error of carrier code and no
 // trackings, or trackings each with the carrier's code, a
 // number, valid statuses and reasons, events with times set and newest
-// first (among those whose zone is known), a sane estimate, and a delivery
-// time only on a delivered (or returned) package.
+// first (among those whose zone is known), a sane estimate, a delivery
+// time only on a delivered (or returned) package, every time accepted by
+// carriers.CheckTime, and a tracking that marshals to JSON, and decodes
+// back, also with its times in UTC (as the tracking package stores them).
 func CheckParsed(t *testing.T, code string, got []carriers.Tracking, err error) {
 	t.Helper()
 	if err != nil {
@@ -76,6 +80,47 @@ func CheckParsed(t *testing.T, code string, got []carriers.Tracking, err error) 
 		}
 		if tr.DeliveredZoneUnknown && tr.DeliveredAt.IsZero() {
 			t.Fatalf("tracking %d: DeliveredZoneUnknown without DeliveredAt", i)
+		}
+		checkMarshals(t, i, tr)
+	}
+}
+
+// checkMarshals fails unless tr's times pass carriers.CheckTime and tr
+// marshals to JSON and decodes back, as is and with every time in UTC.
+func checkMarshals(t *testing.T, i int, tr *carriers.Tracking) {
+	t.Helper()
+	times := []time.Time{tr.DeliveredAt}
+	for _, e := range tr.Events {
+		times = append(times, e.Time)
+	}
+	if tr.Estimate != nil {
+		times = append(times, tr.Estimate.Start, tr.Estimate.End)
+	}
+	for _, at := range times {
+		if err := carriers.CheckTime(at); err != nil {
+			t.Fatalf("tracking %d: time %s: %v", i, at.Format(time.RFC3339), err)
+		}
+	}
+	utc := *tr
+	utc.DeliveredAt = tr.DeliveredAt.UTC()
+	utc.Events = make([]carriers.Event, len(tr.Events))
+	for j, e := range tr.Events {
+		e.Time = e.Time.UTC()
+		utc.Events[j] = e
+	}
+	if tr.Estimate != nil {
+		e := *tr.Estimate
+		e.Start, e.End = e.Start.UTC(), e.End.UTC()
+		utc.Estimate = &e
+	}
+	for _, v := range []*carriers.Tracking{tr, &utc} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatalf("tracking %d does not marshal: %v", i, err)
+		}
+		var back carriers.Tracking
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatalf("tracking %d does not decode back: %v", i, err)
 		}
 	}
 }

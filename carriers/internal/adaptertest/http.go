@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/carriers/carrierstest"
 )
 
 // JSON returns a handler that answers with status and body as
@@ -28,8 +29,8 @@ func NewServer(tb testing.TB, h http.Handler) *httptest.Server {
 	return srv
 }
 
-// Harness plugs an adapter into carrierstest.RunConformanceTests: a
-// carrierstest.HTTPHarness whose carriers are made by Make.
+// Harness plugs an adapter into carrierstest.RunConformanceTests (see
+// Maker): its carriers are made by Make.
 type Harness struct {
 	// Known and Unknown are the harness's known and unknown numbers.
 	Known, Unknown string
@@ -38,24 +39,34 @@ type Harness struct {
 	// from the adapter's fixtures (a tracking for Known, not found for
 	// anything else). The server must answer anything else the adapter
 	// needs (a token endpoint) itself, and the adapter should be set up
-	// with short retry waits.
+	// with short retry waits. Servers are closed by t's cleanup.
 	Make func(t *testing.T, track http.Handler) (carriers.Carrier, error)
 }
 
-// KnownNumber returns h.Known.
-func (h Harness) KnownNumber() string { return h.Known }
-
-// UnknownNumber returns h.Unknown.
-func (h Harness) UnknownNumber() string { return h.Unknown }
-
-// MakeCarrier returns a carrier answered from the fixtures.
-func (h Harness) MakeCarrier(_ context.Context, t *testing.T) (carriers.Carrier, error) {
-	return h.Make(t, nil)
+// Maker returns the carrierstest.HarnessMaker of h: each check gets a
+// carrierstest.HTTPHarness whose carriers Make builds for that check's t.
+func (h Harness) Maker() carrierstest.HarnessMaker {
+	return func(_ context.Context, t *testing.T) (carrierstest.Harness, error) {
+		return &harness{h: h, t: t}, nil
+	}
 }
 
-// MakeCarrierWithHandler returns a carrier whose tracking endpoint is track.
-func (h Harness) MakeCarrierWithHandler(_ context.Context, t *testing.T, track http.Handler) (carriers.Carrier, error) {
-	return h.Make(t, track)
+// harness is one check's carrierstest.HTTPHarness.
+type harness struct {
+	h Harness
+	t *testing.T
+}
+
+func (x *harness) KnownNumber() string   { return x.h.Known }
+func (x *harness) UnknownNumber() string { return x.h.Unknown }
+func (x *harness) Close()                {}
+
+func (x *harness) MakeCarrier(context.Context) (carriers.Carrier, error) {
+	return x.h.Make(x.t, nil)
+}
+
+func (x *harness) MakeCarrierWithHandler(_ context.Context, track http.Handler) (carriers.Carrier, error) {
+	return x.h.Make(x.t, track)
 }
 
 // Clock is a settable clock for an adapter's Now (token expiry). It is safe

@@ -205,6 +205,37 @@ func TestSort(t *testing.T) {
 	}
 }
 
+func TestCheckBounds(t *testing.T) {
+	for _, tc := range []struct {
+		off  int
+		want error
+	}{
+		{14 * 3600, nil}, {-14 * 3600, nil}, {-12 * 3600, nil},
+		{14*3600 + 60, carriers.ErrTimeOffset}, {-(14*3600 + 60), carriers.ErrTimeOffset},
+		{24 * 3600, carriers.ErrTimeOffset}, {-(24*3600 + 59*60), carriers.ErrTimeOffset},
+	} {
+		at := time.Date(2024, 1, 1, 12, 0, 0, 0, time.FixedZone("", tc.off))
+		if err := Check(at); err != tc.want {
+			t.Errorf("Check(offset %d) = %v, want %v", tc.off, err, tc.want)
+		}
+	}
+	if _, ok := OffsetSeconds(1, 14, 1); ok {
+		t.Error("OffsetSeconds accepted +14:01")
+	}
+	if _, ok := OffsetSeconds(-1, 24, 0); ok {
+		t.Error("OffsetSeconds accepted -24:00")
+	}
+	// A date-only estimate on the last day of 9999, west of UTC, would end
+	// in year 10000: none.
+	l, err := ParseISO("9999-12-31T00:00:00-06:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if est := Estimate(l, Local{}, carriers.EstimateCarrier); est != nil {
+		t.Errorf("Estimate = %+v, want nil", est)
+	}
+}
+
 func TestParseISOField(t *testing.T) {
 	if l, err := ParseISOField("a.b", " 2024-08-20T12:41:57Z ", true); err != nil || l.ZoneUnknown || l.Time.Hour() != 12 {
 		t.Errorf("good value: %+v, %v", l, err)
@@ -222,6 +253,14 @@ func TestParseISOField(t *testing.T) {
 		{"  ", true, ErrMissing, ""},
 		{" soon ", false, ErrBadTime, "soon"},
 		{strings.Repeat("9", 100), false, ErrBadTime, strings.Repeat("9", 64)},
+		// Go's parser accepts offsets up to ±24:59; its JSON encoder does
+		// not, and no place is beyond ±14:00.
+		{"2024-08-20T12:41:57+24:00", false, carriers.ErrTimeOffset, "2024-08-20T12:41:57+24:00"},
+		{"2024-08-20T12:41:57-24:59", false, carriers.ErrTimeOffset, "2024-08-20T12:41:57-24:59"},
+		{"2024-08-20T12:41:57+2400", false, carriers.ErrTimeOffset, "2024-08-20T12:41:57+2400"},
+		{"2024-08-20T12:41:57.5+14:01", false, carriers.ErrTimeOffset, "2024-08-20T12:41:57.5+14:01"},
+		// In UTC this is in year 10000.
+		{"9999-12-31T23:00:00-05:00", false, carriers.ErrTimeRange, "9999-12-31T23:00:00-05:00"},
 	} {
 		_, err := ParseISOField("shipments[0].events[2].timestamp", tc.value, tc.required)
 		var de *carriers.DecodeError

@@ -13,7 +13,7 @@ import (
 // with an offset, 2024-08-21T00:00:00-06:00) make a date-only estimate from
 // the start of the first day to the end of the last. The estimate is
 // ZoneUnknown when a bound with a clock has no offset. End is never before
-// Start.
+// Start. It is nil when a bound does not pass Check.
 func Estimate(b, e Local, src carriers.EstimateSource) *carriers.Estimate {
 	switch {
 	case b.IsZero() && e.IsZero():
@@ -39,6 +39,12 @@ func Estimate(b, e Local, src carriers.EstimateSource) *carriers.Estimate {
 		if est.DateOnly {
 			est.End = EndOfDay(est.Start)
 		}
+	}
+	if Check(est.Start) != nil || Check(est.End) != nil {
+		// The end of the last day of year 9999 in a zone west of UTC is
+		// in year 10000 there: no estimate rather than one that cannot be
+		// stored.
+		return nil
 	}
 	return est
 }

@@ -28,13 +28,19 @@ func (l Local) IsZero() bool { return l.Time.IsZero() }
 // read.
 var ErrBadTime = errors.New("not an ISO 8601 date-time")
 
+// Check is carriers.CheckTime: every time a parser reads goes through it,
+// so a parsed Tracking always marshals to JSON, also once its times are
+// converted to UTC.
+func Check(t time.Time) error { return carriers.CheckTime(t) }
+
 // ParseISO reads the ISO 8601 forms FedEx and DHL send: RFC 3339 with an
 // offset or Z ("2024-08-20T12:41:57-04:00", "2018-03-02T07:53:47Z"), the
 // offset also without a colon ("-0400"), the same without an offset
 // ("2024-08-15T00:00:00", zone unknown, as DHL parcel-de sends), each
 // optionally with fractional seconds, and a bare date ("2019-05-07", zone
 // unknown and date only). Surrounding white space is ignored. The empty
-// string is the zero Local and no error; anything else fails with
+// string is the zero Local and no error; a time Check refuses fails with
+// its error (carriers.ErrTimeOffset for "+24:00"); anything else fails with
 // ErrBadTime.
 func ParseISO(s string) (Local, error) {
 	s = strings.TrimSpace(s)
@@ -49,13 +55,17 @@ func ParseISO(s string) (Local, error) {
 		return Local{Time: t, ZoneUnknown: true, DateOnly: true}, nil
 	}
 	if hasZone(s) {
-		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-			return Local{Time: t}, nil
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t, err = time.Parse("2006-01-02T15:04:05.999999999-0700", s)
 		}
-		if t, err := time.Parse("2006-01-02T15:04:05.999999999-0700", s); err == nil {
-			return Local{Time: t}, nil
+		if err != nil {
+			return Local{}, ErrBadTime
 		}
-		return Local{}, ErrBadTime
+		if err := Check(t); err != nil {
+			return Local{}, err
+		}
+		return Local{Time: t}, nil
 	}
 	t, err := time.Parse("2006-01-02T15:04:05", s)
 	if err != nil {
@@ -120,7 +130,7 @@ func ParseOffset(s string) (seconds int, ok bool) {
 // OffsetSeconds returns sign·(h hours + m minutes) in seconds, and false
 // when that is not a real UTC offset (beyond ±14:00, or m over 59).
 func OffsetSeconds(sign, h, m int) (int, bool) {
-	if h > 14 || m > 59 || h == 14 && m > 0 {
+	if h < 0 || m < 0 || m > 59 || h*3600+m*60 > carriers.MaxOffset {
 		return 0, false
 	}
 	return sign * (h*3600 + m*60), true
@@ -222,7 +232,8 @@ var ErrMissing = errors.New("missing")
 // ParseISOField is ParseISO for the value s of the JSON field at path
 // field. A value it cannot read is a *carriers.DecodeError naming the field,
 // with the value (its first 64 bytes: a date-time, not personal data) and
-// ErrBadTime; so is an empty value when required, with ErrMissing.
+// ErrBadTime, carriers.ErrTimeOffset or carriers.ErrTimeRange; so is an
+// empty value when required, with ErrMissing.
 func ParseISOField(field, s string, required bool) (Local, error) {
 	l, err := ParseISO(s)
 	if err == nil && required && l.IsZero() {

@@ -1,0 +1,38 @@
+// Package pgstore keeps the module's state in PostgreSQL through
+// jackc/pgx/v5's pgxpool: the CashBack ledger (Store.Cashback, a
+// cashback.Store) for now, the Engine's store next.
+//
+// # Schema and migrations
+//
+// The schema is plain SQL in migrations/NNNN_name.sql, embedded in the
+// binary and applied by Store.Migrate: in order, each in its own
+// transaction with its record in schema_migrations, under an advisory lock
+// keyed on the current schema, so two processes starting at once migrate
+// once. Store.CheckSchema and every store operation on a database older or
+// newer than the code give a *SchemaError naming the migration concerned.
+// The tables live in the pool's search_path: set it (the pool's
+// AfterConnect, or search_path in the connection string) to keep them in a
+// schema of their own.
+//
+// # The ledger
+//
+// Money is NUMERIC, never float; times are timestamptz (microseconds, as the
+// ledger keeps them). Each account has one balance row (cashback_accounts:
+// the cashback.Summary as jsonb, its version and running totals as columns)
+// and its entries (cashback_entries, primary key (customer_id, currency,
+// seq), unique (customer_id, currency, key)). Append is one statement: the
+// balance row's update guarded by its version (or its insert, for a new
+// account) and the entries' insert in one data-modifying WITH, so it is
+// atomic, takes one round trip, and a lost race shows as zero rows
+// (cashback.ErrConflict). All SQL is parameterized.
+//
+// # Tests
+//
+// The tests read POSTPURCHASE_POSTGRES_TEST_URL (for example
+// postgres://postgres@127.0.0.1:5432/test?sslmode=disable): unset, they
+// skip; set, they fail when the server cannot be reached. Each test works in
+// a schema of its own, created with a random name and dropped at the end, so
+// tests run in parallel and leave nothing behind. They run cashbacktest,
+// migrations (repeated, concurrent, older and newer schemas) and a backend
+// terminated in the middle of a ledger write.
+package pgstore

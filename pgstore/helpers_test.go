@@ -1,0 +1,16 @@
+package pgstore_test
+
+import (
+	"testing"
+
+	"github.com/shopspring/decimal"
+)
+
+func mustDec(t testing.TB, s string) decimal.Decimal {
+	t.Helper()
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}

@@ -1,0 +1,260 @@
+package pgstore_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/postpurchase/postpurchase/cashback"
+	"github.com/postpurchase/postpurchase/cashback/cashbacktest"
+	"github.com/postpurchase/postpurchase/pgstore"
+)
+
+// urlEnv names the variable with the test server's URL. Unset, the tests
+// skip; set, they fail if the server cannot be reached.
+const urlEnv = "POSTPURCHASE_POSTGRES_TEST_URL"
+
+// testDB is a schema of its own on the test server, dropped at the end of
+// the test, with a pool whose connections use it.
+type testDB struct {
+	url    string
+	schema string
+	pool   *pgxpool.Pool
+	admin  *pgx.Conn // outside the pool, for the tests' own statements
+}
+
+func newTestDB(t testing.TB) *testDB {
+	t.Helper()
+	url := os.Getenv(urlEnv)
+	if url == "" {
+		t.Skip(urlEnv + " is not set: skipping the PostgreSQL tests")
+	}
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatalf("%s is set but the server cannot be reached: %v", urlEnv, err)
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	schema := "pgstore_test_" + hex.EncodeToString(b[:])
+	ident := pgx.Identifier{schema}.Sanitize()
+	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+ident); err != nil {
+		admin.Close(ctx)
+		t.Fatalf("create schema: %v", err)
+	}
+	db := &testDB{url: url, schema: schema, admin: admin}
+	db.pool = db.newPool(t)
+	t.Cleanup(func() {
+		db.pool.Close()
+		if _, err := admin.Exec(context.Background(), "DROP SCHEMA "+ident+" CASCADE"); err != nil {
+			t.Errorf("drop schema: %v", err)
+		}
+		admin.Close(context.Background())
+	})
+	return db
+}
+
+// newPool returns another pool on the test schema, closed at the end of
+// the test.
+func (db *testDB) newPool(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	cfg, err := pgxpool.ParseConfig(db.url)
+	if err != nil {
+		t.Fatalf("parse %s: %v", urlEnv, err)
+	}
+	ident := pgx.Identifier{db.schema}.Sanitize()
+	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+		_, err := conn.Exec(ctx, "SET search_path TO "+ident)
+		return err
+	}
+	cfg.MaxConns = 8
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("pool: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+func newStore(t testing.TB, db *testDB) *pgstore.Store {
+	t.Helper()
+	s, err := pgstore.New(db.pool, pgstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(context.Background()); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	return s
+}
+
+type harness struct{ s *pgstore.Store }
+
+func (h harness) MakeStore(context.Context) (cashback.Store, error) { return h.s.Cashback(), nil }
+func (harness) Close()                                              {}
+
+// TestCashbackConformance runs cashbacktest against one schema shared by
+// the suite's tests (their accounts are unique to the run).
+func TestCashbackConformance(t *testing.T) {
+	t.Parallel()
+	db := newTestDB(t)
+	s := newStore(t, db)
+	cashbacktest.RunConformanceTests(t, func(context.Context, *testing.T) (cashbacktest.Harness, error) {
+		return harness{s}, nil
+	})
+}
+
+func TestMigrate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := newTestDB(t)
+	s, err := pgstore.New(db.pool, pgstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Before: the schema is too old, and the ledger says so.
+	err = s.CheckSchema(ctx)
+	var se *pgstore.SchemaError
+	if !errors.Is(err, pgstore.ErrSchemaTooOld) || !errors.As(err, &se) || se.Migration != "0001_cashback" || se.Have != 0 {
+		t.Fatalf("CheckSchema before Migrate: %v; want ErrSchemaTooOld naming 0001_cashback", err)
+	}
+	if _, err := s.Cashback().Load(ctx, cashback.Account{CustomerID: "c", Currency: "USD"}); !errors.Is(err, pgstore.ErrSchemaTooOld) {
+		t.Errorf("Load before Migrate: %v; want ErrSchemaTooOld", err)
+	}
+	// Several processes starting at once: every Migrate succeeds, the
+	// migrations are applied once.
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		pool := db.newPool(t)
+		wg.Go(func() {
+			s, err := pgstore.New(pool, pgstore.Options{})
+			if err == nil {
+				err = s.Migrate(ctx)
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("concurrent Migrate %d: %v", i, err)
+		}
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Errorf("Migrate again: %v", err)
+	}
+	if err := s.CheckSchema(ctx); err != nil {
+		t.Errorf("CheckSchema after Migrate: %v", err)
+	}
+	var n int
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n < 1 {
+		t.Fatalf("schema_migrations: %d rows, %v", n, err)
+	}
+	// A newer release migrated the database: this code refuses it.
+	if _, err := db.pool.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES (999, '0999_from_the_future')`); err != nil {
+		t.Fatal(err)
+	}
+	for name, err := range map[string]error{"Migrate": s.Migrate(ctx), "CheckSchema": s.CheckSchema(ctx)} {
+		if !errors.Is(err, pgstore.ErrSchemaTooNew) || !errors.As(err, &se) || se.Migration != "0999_from_the_future" {
+			t.Errorf("%s on a newer schema: %v; want ErrSchemaTooNew naming 0999_from_the_future", name, err)
+		}
+	}
+	if _, err := db.pool.Exec(ctx, `DELETE FROM schema_migrations WHERE version = 999`); err != nil {
+		t.Fatal(err)
+	}
+	// A migration recorded under another name.
+	if _, err := db.pool.Exec(ctx, `UPDATE schema_migrations SET name = '0001_something_else' WHERE version = 1`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(ctx); !errors.Is(err, pgstore.ErrSchemaMismatch) || !strings.Contains(err.Error(), "0001_cashback") {
+		t.Errorf("Migrate on a schema with another migration 1: %v; want ErrSchemaMismatch naming 0001_cashback", err)
+	}
+}
+
+// TestTerminatedMidAppend kills the backend running a ledger write while
+// the write waits inside its statement: the write fails, nothing of it is
+// stored, and retrying with the same key writes it once.
+func TestTerminatedMidAppend(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := newTestDB(t)
+	s := newStore(t, db)
+	l, err := cashback.New(s.Cashback(), cashback.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct := cashback.Account{CustomerID: "cus_'; DROP TABLE x; --", Currency: "USD"}
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	five := cashback.Money{Amount: mustDec(t, "5.00"), Currency: "USD"}
+	if _, err := l.Issue(ctx, at, cashback.IssueRequest{Account: acct, Amount: five, Key: "first"}); err != nil {
+		t.Fatal(err)
+	}
+	// Hold the balance row so the next write blocks inside its statement.
+	tx, err := db.admin.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	ident := pgx.Identifier{db.schema, "cashback_accounts"}.Sanitize()
+	if _, err := tx.Exec(ctx, "SELECT 1 FROM "+ident+" WHERE customer_id = $1 FOR UPDATE", acct.CustomerID); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	req := cashback.IssueRequest{Account: acct, Amount: five, Key: "second", Reason: "retry me"}
+	go func() {
+		_, err := l.Issue(ctx, at.Add(time.Minute), req)
+		done <- err
+	}()
+	// Find the blocked backend and terminate it.
+	var killed bool
+	for i := 0; i < 500 && !killed; i++ {
+		err := db.admin.QueryRow(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			WHERE wait_event_type = 'Lock' AND query LIKE '%cashback_entries%' AND pid <> pg_backend_pid() LIMIT 1`).Scan(&killed)
+		if errors.Is(err, pgx.ErrNoRows) {
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !killed {
+		t.Fatal("the write never blocked on the held row")
+	}
+	if err := <-done; err == nil {
+		t.Fatal("Issue on a terminated connection succeeded")
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := l.Entries(ctx, acct)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("after the failed write: %d entries, %v; want the first only", len(entries), err)
+	}
+	// The retry writes it, once; a second retry replays.
+	e1, err := l.Issue(ctx, at.Add(2*time.Minute), req)
+	if err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	e2, err := l.Issue(ctx, at.Add(3*time.Minute), req)
+	if err != nil || e2.Seq != e1.Seq {
+		t.Fatalf("second retry: seq %d, %v; want the replay of %d", e2.Seq, err, e1.Seq)
+	}
+	if err := l.Check(ctx, acct); err != nil {
+		t.Errorf("Check: %v", err)
+	}
+	b, err := l.Balance(ctx, at.Add(time.Hour), acct)
+	if err != nil || !b.Available.Equal(mustDec(t, "10")) {
+		t.Errorf("balance %s, %v; want 10.00", b.Available, err)
+	}
+}

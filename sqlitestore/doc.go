@@ -1,0 +1,36 @@
+// Package sqlitestore keeps the module's state in one SQLite file through
+// modernc.org/sqlite (pure Go, no cgo): the embedded default. It holds the
+// CashBack ledger (Store.Cashback, a cashback.Store) for now, the Engine's
+// store next.
+//
+// # Schema and migrations
+//
+// The schema is plain SQL in migrations/NNNN_name.sql, embedded in the
+// binary and applied by Store.Migrate in one BEGIN IMMEDIATE transaction
+// with the records in schema_migrations: idempotent, and safe when two
+// processes start at once (one migrates, the other waits for the lock, then
+// finds nothing to do). Store.CheckSchema and every store operation on a
+// file older or newer than the code give a *SchemaError naming the
+// migration concerned.
+//
+// # The file
+//
+// Open sets WAL mode (readers never wait for the writer), foreign keys, a
+// busy timeout (Options.BusyTimeout) and BEGIN IMMEDIATE for every
+// transaction, so concurrent writers queue instead of failing halfway.
+// Tables are STRICT: money is INTEGER minor units, times INTEGER Unix
+// microseconds (UTC), never REAL. A read-only store (Options.ReadOnly or a
+// file the process may not write), a lock held past the busy timeout, a
+// full disk and a file that is not a database are *Error values matching
+// ErrReadOnly, ErrLocked, ErrDiskFull and ErrCannotOpen; a failed write is
+// rolled back whole.
+//
+// # The ledger
+//
+// Each account has one balance row (cashback_accounts: the
+// cashback.Summary as JSON, its version and running totals in minor units)
+// and its entries (cashback_entries, primary key (customer_id, currency,
+// seq), unique (customer_id, currency, key)). Append updates the balance row
+// guarded by its version (or inserts it, for a new account) and inserts the
+// entries in one transaction. All SQL is parameterized.
+package sqlitestore
