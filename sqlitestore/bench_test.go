@@ -4,8 +4,10 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/postpurchase/postpurchase"
 	"github.com/postpurchase/postpurchase/cashback/cashbacktest"
 	"github.com/postpurchase/postpurchase/cashback/memstore"
+	"github.com/postpurchase/postpurchase/internal/storebench"
 	"github.com/postpurchase/postpurchase/sqlitestore"
 )
 
@@ -21,4 +23,14 @@ func BenchmarkLedger(b *testing.B) {
 	b.Run("memstore", func(b *testing.B) { cashbacktest.RunBenchmarks(b, mem) })
 	s := migrated(b, filepath.Join(b.TempDir(), "bench.db"), sqlitestore.Options{})
 	b.Run("sqlitestore", func(b *testing.B) { cashbacktest.RunBenchmarks(b, s.Cashback()) })
+}
+
+// BenchmarkCommit: the Engine's Commit on an SQLite file, with MemoryStore
+// in the same run as the baseline.
+//
+//	go test -run='^$' -bench=Commit -benchtime=2s ./sqlitestore
+func BenchmarkCommit(b *testing.B) {
+	b.Run("memory", func(b *testing.B) { storebench.Commit(b, postpurchase.NewMemoryStore()) })
+	s := migrated(b, filepath.Join(b.TempDir(), "commit.db"), sqlitestore.Options{})
+	b.Run("sqlitestore", func(b *testing.B) { storebench.Commit(b, s) })
 }
