@@ -78,7 +78,9 @@ func Report(b *testing.B, ls []time.Duration) {
 		total += d
 	}
 	slices.Sort(ls)
-	at := func(q float64) float64 { return float64(ls[min(len(ls)-1, int(q*float64(len(ls))))].Nanoseconds()) / 1e3 }
+	at := func(q float64) float64 {
+		return float64(ls[min(len(ls)-1, int(q*float64(len(ls))))].Nanoseconds()) / 1e3
+	}
 	b.ReportMetric(float64(len(ls))/total.Seconds(), "ops/s")
 	b.ReportMetric(at(0.50), "p50-µs")
 	b.ReportMetric(at(0.99), "p99-µs")
