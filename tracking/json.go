@@ -3,6 +3,7 @@ package tracking
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"reflect"
 	"slices"
 	"strconv"
@@ -525,7 +526,35 @@ func appendDelay(b []byte, d *Delay) ([]byte, error) {
 	if !ev.PreviousEstimate.IsZero() {
 		b = appendDate(append(commaAfter(b, n), `"previous_estimate":`...), ev.PreviousEstimate)
 	}
+	if ev.OnTimeProbability != 0 {
+		if b, err = appendFloat64(append(commaAfter(b, n), `"on_time_probability":`...), ev.OnTimeProbability); err != nil {
+			return nil, err
+		}
+	}
 	return append(b, '}', '}'), nil
+}
+
+// appendFloat64 appends f as encoding/json writes a float64: like
+// ECMAScript's number to string ('f' form, 'e' form below 1e-6 and from
+// 1e21 with the exponent unpadded); NaN and infinities are its
+// *json.UnsupportedValueError.
+func appendFloat64(b []byte, f float64) ([]byte, error) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return nil, &json.UnsupportedValueError{Value: reflect.ValueOf(f), Str: strconv.FormatFloat(f, 'g', -1, 64)}
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// e-09 to e-9
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b, nil
 }
 
 // appendTime appends t as Time.MarshalJSON writes it (RFC 3339 with

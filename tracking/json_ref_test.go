@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -136,6 +137,21 @@ func genDate(t *rapid.T, label string) Date {
 	return MakeDate(rapid.IntRange(1990, 2040).Draw(t, label+"/y"), time.Month(rapid.IntRange(1, 12).Draw(t, label+"/m")), rapid.IntRange(1, 31).Draw(t, label+"/d"))
 }
 
+// genFloat draws a float64: zero (both signs), probabilities, values at
+// the edges of encoding/json's 'f' and 'e' forms, NaN and infinities.
+func genFloat(t *rapid.T, label string) float64 {
+	switch rapid.IntRange(0, 4).Draw(t, label+"/kind") {
+	case 0:
+		return 0
+	case 1:
+		return rapid.Float64Range(0, 1).Draw(t, label+"/p")
+	case 2:
+		return rapid.Float64().Draw(t, label+"/any")
+	}
+	return rapid.SampledFrom([]float64{math.Copysign(0, -1), 1, 0.1, 1.0 / 3, 1e-6, 9.99e-7, 1e-7, 1.5e-9, 1e-300, 5e-324,
+		1e20, 1e21, 1.5e21, 1e300, -1e-7, math.MaxFloat64, math.NaN(), math.Inf(1), math.Inf(-1)}).Draw(t, label+"/edge")
+}
+
 func genStatus(t *rapid.T, label string) carriers.Status {
 	return carriers.Status(rapid.IntRange(0, len(carriers.Statuses())+2).Draw(t, label))
 }
@@ -214,6 +230,7 @@ func genStoredShipment(t *rapid.T) *Shipment {
 				EstimatedDate:         genDate(t, l+".estimated"),
 				EstimateBasis:         EstimateBasis(rapid.SampledFrom([]string{"", "none", "carrier", "model", "delivered", "<\u2029>"}).Draw(t, l+".basis")),
 				PreviousEstimate:      genDate(t, l+".previous"),
+				OnTimeProbability:     genFloat(t, l+".probability"),
 			}})
 	}
 	s.f = facts{}.reset()
@@ -384,7 +401,7 @@ func TestMarshalJSONLayout(t *testing.T) {
 			"ElapsedBusinessDays int elapsed_business_days,omitempty; ThresholdBusinessDays int threshold_business_days,omitempty; " +
 			"Threshold string threshold,omitempty; PromisedDate tracking.Date promised_date,omitzero; " +
 			"EstimatedDate tracking.Date estimated_date,omitzero; EstimateBasis tracking.EstimateBasis estimate_basis,omitempty; " +
-			"PreviousEstimate tracking.Date previous_estimate,omitzero",
+			"PreviousEstimate tracking.Date previous_estimate,omitzero; OnTimeProbability float64 on_time_probability,omitempty",
 	}
 	for typ, w := range want {
 		var got []string
@@ -412,6 +429,41 @@ func TestMarshalJSONLayout(t *testing.T) {
 		}
 		if _, ok := p.MethodByName("MarshalText"); ok != text[typ] {
 			t.Errorf("%v: has MarshalText = %v, appendJSON assumes %v", typ, ok, text[typ])
+		}
+	}
+}
+
+// TestAppendScalars: the string and number writers against encoding/json
+// on every edge listed (the property tests draw them only sometimes).
+func TestAppendScalars(t *testing.T) {
+	for _, s := range append(hostileStrings, strings.Join(hostileStrings, "")) {
+		want, _ := json.Marshal(s)
+		if got := appendString(nil, s); !bytes.Equal(got, want) {
+			t.Errorf("appendString(%q) = %s, want %s", s, got, want)
+		}
+		if got := appendString(nil, []byte(s)); !bytes.Equal(got, want) {
+			t.Errorf("appendString([]byte(%q)) = %s, want %s", s, got, want)
+		}
+	}
+	for c := range 256 {
+		s := string([]byte{'a', byte(c), 'b'})
+		if want, _ := json.Marshal(s); !bytes.Equal(appendString(nil, s), want) {
+			t.Errorf("byte %#x: %s, want %s", c, appendString(nil, s), want)
+		}
+	}
+	for _, f := range []float64{math.Copysign(0, -1), 1, -1, 0.1, 1.0 / 3, 1e-6, 9.99e-7, 1e-7, 1.5e-9, 1e-10, 1e-100, 1e-300,
+		5e-324, 1e20, 9.999e20, 1e21, 1.5e21, 1e100, 1e300, -1e-7, math.MaxFloat64, math.NaN(), math.Inf(1), math.Inf(-1)} {
+		want, werr := json.Marshal(f)
+		got, gerr := appendFloat64(nil, f)
+		if (werr != nil) != (gerr != nil) || werr != nil && werr.Error() != gerr.Error() || !bytes.Equal(got, want) {
+			t.Errorf("appendFloat64(%v) = %s, %v; want %s, %v", f, got, gerr, want, werr)
+		}
+	}
+	for _, d := range []Date{MakeDate(2026, 3, 9), {1, 1, 1}, {9999, 12, 31}, {10000, 1, 1}, {-1, 1, 1}, {2026, 0, 0},
+		{2026, 13, 45}, {2026, 100, 100}, {2026, -1, 5}, {0, 0, 1}} {
+		want, _ := json.Marshal(d)
+		if got := appendDate(nil, d); !bytes.Equal(got, want) {
+			t.Errorf("appendDate(%v) = %s, want %s", d, got, want)
 		}
 	}
 }
