@@ -280,11 +280,8 @@ func intSlotName(i int) string {
 // moneyFact converts a money fact to minor units under the module's one
 // rule (iso4217), refusing negative amounts. It does not allocate.
 func moneyFact(d decimal.Decimal, minor int32) (int64, bool) {
-	if d.IsNegative() {
-		return 0, false
-	}
 	v, err := iso4217.ToUnits(d, minor)
-	return v, err == nil
+	return v, err == nil && v >= 0
 }
 
 func moneyError(field string, d decimal.Decimal, minor int32, currency string) error {

@@ -375,7 +375,8 @@ func lastSegment(p string) string {
 	if i := strings.LastIndexByte(p, '/'); i >= 0 {
 		p = p[i+1:]
 	}
-	if p == "" {
+	if p == "" || strings.ContainsAny(p, "\\:") {
+		// Never a Location a browser could read as another host.
 		return "."
 	}
 	return p

@@ -760,3 +760,29 @@ func TestTimelineDropsNoise(t *testing.T) {
 		t.Errorf("%d events shown, want %d (duplicate and empty scans dropped)", got, want)
 	}
 }
+
+func TestOneCardPerShipment(t *testing.T) {
+	st := storyStalled
+	st.edit = func(v *postpurchase.OrderView) {
+		second := v.Shipments[0]
+		second.Shipment.ID, second.Shipment.TrackingNumber = "S9", "SIM9999999999"
+		second.Status, second.StatusText, second.Step = carriers.StatusDelivered, "Delivered", 4
+		second.Items = v.Order.Items[1:]
+		second.Claims = nil
+		v.Shipments[0].Items = v.Order.Items[:1]
+		v.Shipments = append(v.Shipments, second)
+	}
+	e := newEnv(t, hub.Options{}, st)
+	r := e.do("GET", e.link("#1001"), nil)
+	mustContain(t, r.body, "Package 1 of 2", "Package 2 of 2", `aria-labelledby="s0"`, `aria-labelledby="s1"`)
+	if n := strings.Count(r.body, `aria-current="step"`); n != 2 {
+		t.Errorf("%d progress indicators, want 2", n)
+	}
+	// Each card lists its own items.
+	first := r.body[strings.Index(r.body, `aria-labelledby="s0"`):strings.Index(r.body, `aria-labelledby="s1"`)]
+	mustContain(t, first, "Stoneware mug")
+	mustLack(t, first, "Single-origin beans")
+	if r := e.do("DELETE", e.link("#1001"), nil); r.code != http.StatusMethodNotAllowed || r.hdr.Get("Allow") == "" {
+		t.Errorf("DELETE: %d", r.code)
+	}
+}

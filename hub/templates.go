@@ -25,7 +25,7 @@ h4{font-size:1rem;margin:.75rem 0 .25rem}
 .status.ok{color:#176b33}
 .estimate{font-size:1.125rem;margin:.25rem 0}
 .late,.delay{margin:.25rem 0;padding:.5rem .75rem;border-left:4px solid #a34100;background:#fff6ef}
-.steps{display:flex;list-style:none;padding:0;margin:1rem 0;gap:4px;font-size:.75rem;text-align:center}
+.steps{display:flex;list-style:none;padding:0;margin:1rem 0;gap:4px;font-size:.6875rem;text-align:center;overflow-wrap:normal}
 .steps li{flex:1;padding-top:.5rem;border-top:6px solid #d5d8de;color:#555}
 .steps li.done,.steps li.current{border-top-color:var(--primary);color:var(--text)}
 .steps li.current{font-weight:700}
@@ -56,4 +56,4 @@ button{font:inherit;font-weight:600;background:var(--primary);color:#fff;border:
 a{color:var(--primary)}
 footer{max-width:40rem;margin:0 auto;padding:1rem 1rem 2rem;color:#555}
 footer ul{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:1rem}
-@media (min-width:48rem){main{padding:2rem 1rem}.products{grid-template-columns:repeat(4,1fr)}button{width:auto}}`
+@media (min-width:48rem){main{padding:2rem 1rem}.steps{font-size:.75rem}.products{grid-template-columns:repeat(4,1fr)}button{width:auto}}`

@@ -106,21 +106,21 @@
 // "Delivered Shipment", ...), prefix or not. This is what a brand's
 // marketer builds flows on:
 //
-//	Metric (after "<prefix>: ")     Built by                                unique_id                              Value
-//	Package Shipped                 ShipmentMilestone(shipped)              milestone:<MilestoneID>                order value
-//	Package In Transit              ShipmentMilestone(in_transit)           milestone:<MilestoneID>                -
-//	Package Out For Delivery        ShipmentMilestone(out_for_delivery)     milestone:<MilestoneID>                -
-//	Package Delivery Attempt Failed ShipmentMilestone(attempt_failed)       milestone:<MilestoneID>                -
-//	Package Available For Pickup    ShipmentMilestone(available_for_pickup) milestone:<MilestoneID>                -
-//	Package Delivered               ShipmentMilestone(delivered)            milestone:<MilestoneID>                -
-//	Package Exception               ShipmentMilestone(exception)            milestone:<MilestoneID>                -
-//	Package Returned To Sender      ShipmentMilestone(returned_to_sender)   milestone:<MilestoneID>                -
-//	Package Delayed                 ShipmentDelayed                         delay:<DelayID>                        -
-//	Cashback Issued                 CashbackIssued                          cashback:<EntryKey>:issued             amount
-//	Cashback Redeemed               CashbackRedeemed                        cashback:<EntryKey>:redeemed           amount
-//	Cashback Expiring               CashbackExpiring                        cashback:<EntryKey>:expiring[:<Reminder>] amount
-//	Claim Started                   ClaimStarted                            claim:<CaseID>:started                 -
-//	Return Started                  ReturnStarted                           return:<CaseID>:started                -
+//	Metric (after "<prefix>: ")     Built by                                unique_id                                  Value
+//	Package Shipped                 ShipmentMilestone(shipped)              milestone:<MilestoneID>                    order value
+//	Package In Transit              ShipmentMilestone(in_transit)           milestone:<MilestoneID>                    -
+//	Package Out For Delivery        ShipmentMilestone(out_for_delivery)     milestone:<MilestoneID>                    -
+//	Package Delivery Attempt Failed ShipmentMilestone(attempt_failed)       milestone:<MilestoneID>                    -
+//	Package Available For Pickup    ShipmentMilestone(available_for_pickup) milestone:<MilestoneID>                    -
+//	Package Delivered               ShipmentMilestone(delivered)            milestone:<MilestoneID>                    -
+//	Package Exception               ShipmentMilestone(exception)            milestone:<MilestoneID>                    -
+//	Package Returned To Sender      ShipmentMilestone(returned_to_sender)   milestone:<MilestoneID>                    -
+//	Package Delayed                 ShipmentDelayed                         delay:<DelayID>                            -
+//	Cashback Issued                 CashbackIssued                          cashback:<EntryKey>:issued                 amount
+//	Cashback Redeemed               CashbackRedeemed                        cashback:<EntryKey>:redeemed               amount
+//	Cashback Expiring               CashbackExpiring                        cashback:<EntryKey>:expiring[:<Reminder>]  amount
+//	Claim Started                   ClaimStarted                            claim:<CaseID>:started                     -
+//	Return Started                  ReturnStarted                           return:<CaseID>:started                    -
 //
 // The order's value is on Package Shipped only (each shipment is shipped
 // once), so a sum of values over the journey counts an order once; credit

@@ -16,7 +16,10 @@ import (
 // the sentinel that describes it; see their Is and Unwrap methods.
 var (
 	// ErrRateLimited: Klaviyo answered 429 (throttled) and the retries the
-	// client was allowed did not get the request through.
+	// client was allowed did not get the request through (an *APIError),
+	// or the wait for the endpoint's rate limit — the client's pacing, or
+	// the pause a 429's Retry-After set — would outlast the context's
+	// deadline (nothing was sent).
 	ErrRateLimited = errors.New("klaviyo: rate limited")
 	// ErrUnauthorized: the API key is missing, invalid, or lacks the scope
 	// (401, or a 403 carrying a Klaviyo JSON:API error body).

@@ -14,9 +14,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/postpurchase/postpurchase"
 	"github.com/postpurchase/postpurchase/cashback"
 	"github.com/postpurchase/postpurchase/cashback/cashbacktest"
 	"github.com/postpurchase/postpurchase/pgstore"
+	"github.com/postpurchase/postpurchase/postpurchasetest"
 )
 
 // urlEnv names the variable with the test server's URL. Unset, the tests
@@ -127,6 +129,9 @@ func TestMigrate(t *testing.T) {
 	if !errors.Is(err, pgstore.ErrSchemaTooOld) || !errors.As(err, &se) || se.Migration != "0001_cashback" || se.Have != 0 {
 		t.Fatalf("CheckSchema before Migrate: %v; want ErrSchemaTooOld naming 0001_cashback", err)
 	}
+	if _, err := s.LoadOrder(ctx, "o"); !errors.Is(err, pgstore.ErrSchemaTooOld) {
+		t.Errorf("LoadOrder before Migrate: %v; want ErrSchemaTooOld", err)
+	}
 	if _, err := s.Cashback().Load(ctx, cashback.Account{CustomerID: "c", Currency: "USD"}); !errors.Is(err, pgstore.ErrSchemaTooOld) {
 		t.Errorf("Load before Migrate: %v; want ErrSchemaTooOld", err)
 	}
@@ -212,14 +217,18 @@ func TestTerminatedMidAppend(t *testing.T) {
 	done := make(chan error, 1)
 	req := cashback.IssueRequest{Account: acct, Amount: five, Key: "second", Reason: "retry me"}
 	go func() {
-		_, err := l.Issue(ctx, at.Add(time.Minute), req)
+		// Bounded, so a broken test cannot hang the run.
+		ictx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		_, err := l.Issue(ictx, at.Add(time.Minute), req)
 		done <- err
 	}()
 	// Find the blocked backend and terminate it.
 	var killed bool
 	for i := 0; i < 500 && !killed; i++ {
+		// Only the backend our lock blocks: other tests run in parallel.
 		err := db.admin.QueryRow(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-			WHERE wait_event_type = 'Lock' AND query LIKE '%cashback_entries%' AND pid <> pg_backend_pid() LIMIT 1`).Scan(&killed)
+			WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid)) LIMIT 1`).Scan(&killed)
 		if errors.Is(err, pgx.ErrNoRows) {
 			time.Sleep(10 * time.Millisecond)
 			continue
@@ -257,4 +266,18 @@ func TestTerminatedMidAppend(t *testing.T) {
 	if err != nil || !b.Available.Equal(mustDec(t, "10")) {
 		t.Errorf("balance %s, %v; want 10.00", b.Available, err)
 	}
+}
+
+type engineHarness struct{ s *pgstore.Store }
+
+func (h engineHarness) MakeStore(context.Context) (postpurchase.Store, error) { return h.s, nil }
+func (engineHarness) Close()                                                  {}
+
+// TestEngineConformance runs postpurchasetest, each of its tests on a
+// schema of its own (the due list and the outbox are global to a schema).
+func TestEngineConformance(t *testing.T) {
+	t.Parallel()
+	postpurchasetest.RunConformanceTests(t, func(_ context.Context, t *testing.T) (postpurchasetest.Harness, error) {
+		return engineHarness{newStore(t, newTestDB(t))}, nil
+	})
 }

@@ -129,7 +129,9 @@ func TestNewValidates(t *testing.T) {
 		"waits":        {"k", Options{RetryWaitMin: time.Second, RetryWaitMax: time.Millisecond}},
 		"body":         {"k", Options{MaxBodyBytes: -1}},
 	} {
-		if _, err := New(tc.key, tc.opts); err == nil || !strings.HasPrefix(err.Error(), "dhl: ") || strings.Contains(err.Error(), "X-Evil") {
+		_, err := New(tc.key, tc.opts)
+		var oe *carriers.OptionError
+		if !errors.As(err, &oe) || oe.Err == nil || !strings.HasPrefix(err.Error(), "dhl: ") || strings.Contains(err.Error(), "X-Evil") {
 			t.Errorf("%s: New error = %v, want a dhl: error", name, err)
 		}
 	}

@@ -174,7 +174,9 @@ func TestNewValidates(t *testing.T) {
 		"locale":       {"a", "b", Options{Locale: "en_US\r\nX-Evil: 1"}},
 	}
 	for name, tc := range bad {
-		if _, err := New(tc.id, tc.secret, tc.opts); err == nil || !strings.HasPrefix(err.Error(), "fedex: ") || strings.Contains(err.Error(), "X-Evil") {
+		_, err := New(tc.id, tc.secret, tc.opts)
+		var oe *carriers.OptionError
+		if !errors.As(err, &oe) || oe.Err == nil || !strings.HasPrefix(err.Error(), "fedex: ") || strings.Contains(err.Error(), "X-Evil") {
 			t.Errorf("%s: New error = %v, want a fedex: error", name, err)
 		}
 	}

@@ -243,11 +243,16 @@ var pow10 = [...]int64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
 // minor units. Coefficients of up to 18 digits (all amounts in practice)
 // take an exact int64 path without allocating.
 func toMinor(d decimal.Decimal, minor int32) (int64, error) {
+	nd := int64(d.NumDigits())
+	shift := int64(d.Exponent()) + int64(minor)
+	if shift == 0 && nd <= 15 {
+		// The common case: written with exactly the currency's decimals
+		// ("12.50" USD) and below 10^15 minor units.
+		return d.CoefficientInt64(), nil
+	}
 	if d.IsZero() {
 		return 0, nil
 	}
-	nd := int64(d.NumDigits())
-	shift := int64(d.Exponent()) + int64(minor)
 	// |d| × 10^minor ≥ 10^(nd-1+shift): more than 10^15 when that exponent
 	// is 16 or more.
 	if nd-1+shift >= 16 {

@@ -71,6 +71,15 @@
 // own error codes; CleanNumber, Clip, RandomID and CheckURL are the small
 // helpers every adapter needs.
 //
+// # Constructors
+//
+// The part of every adapter's New that is the same for all is here:
+// Required and HeaderSafe check the credentials and header values,
+// ResolveEndpoint the base URL and body limit, ResolveTokenURL the token
+// endpoint, and every refusal is a *carriers.OptionError naming the option
+// (OptionError), with NewClient's or NewOAuth's own error kept as the cause
+// (NewError).
+//
 // The package is internal: its API serves the four adapters of this module
 // and may change with them.
 package carrierhttp

@@ -20,7 +20,11 @@
 // does so for a JSON field, failing with a *carriers.DecodeError that names
 // it; ParseOffset and ParseClock read the offsets and times of day of UPS
 // and USPS (each adapter adds its own quirks around them, such as USPS's
-// offsets in minutes).
+// offsets in minutes). Every time read goes through Check
+// (carriers.CheckTime): an offset beyond ±14:00, which Go's parser accepts
+// up to ±24:59 but its JSON encoder refuses from ±24:00, or a year that
+// leaves 0000–9999 in UTC, is refused with a *carriers.DecodeError, so a
+// parsed Tracking can always be stored.
 //
 // # Normalizing
 //
