@@ -482,7 +482,7 @@ func check(t testing.TB, ctx context.Context, pool *pgxpool.Pool, sc *scenario, 
 			t.Fatal(err)
 		}
 		want, _ := s.Status()
-		if g, ok := got[o.Shipments[0].ID]; !ok || g != string(want) {
+		if g, ok := got[o.Shipments[0].ID]; !ok || g != want.String() {
 			if behind < 5 {
 				t.Errorf("shipment %s: status %q, want %q", o.Shipments[0].ID, g, want)
 			}
