@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -314,7 +315,13 @@ func (h *Handler) TrackingURL(orderID string) string {
 	return u
 }
 
-const sessionCookie = "pphub"
+// sessionCookie names the session cookie of one order: one per order, so
+// a customer confirmed on two orders stays confirmed on both. The name
+// carries a hash of the order ID, not the ID.
+func sessionCookie(orderID string) string {
+	sum := sha256.Sum256([]byte(orderID))
+	return "pphub_" + hex.EncodeToString(sum[:6])
+}
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -425,7 +432,7 @@ func normOrder(id string) string { return strings.TrimPrefix(strings.TrimSpace(i
 // verifiedFor reports whether the request carries a session cookie for
 // orderID.
 func (h *Handler) verifiedFor(r *http.Request, orderID string, now time.Time) bool {
-	c, err := r.Cookie(sessionCookie)
+	c, err := r.Cookie(sessionCookie(orderID))
 	if err != nil {
 		return false
 	}
@@ -435,7 +442,7 @@ func (h *Handler) verifiedFor(r *http.Request, orderID string, now time.Time) bo
 
 func (h *Handler) setSession(w http.ResponseWriter, r *http.Request, orderID string, now time.Time) {
 	http.SetCookie(w, &http.Cookie{
-		Name:     sessionCookie,
+		Name:     sessionCookie(orderID),
 		Value:    h.sig.sign(purposeSession, orderID, now.Add(h.opts.SessionTTL)),
 		Path:     mountPath(r),
 		MaxAge:   int(h.opts.SessionTTL / time.Second),

@@ -101,7 +101,7 @@ func (e *env) do(method, target string, form url.Values, cookies ...*http.Cookie
 func sessionOf(t *testing.T, r resp) *http.Cookie {
 	t.Helper()
 	for _, c := range (&http.Response{Header: r.hdr}).Cookies() {
-		if c.Name == "pphub" {
+		if strings.HasPrefix(c.Name, "pphub_") {
 			return c
 		}
 	}
@@ -206,9 +206,21 @@ func TestVerifyRevealsDetails(t *testing.T) {
 	v, _ := e.src.OrderView(context.Background(), time.Time{}, "#1001")
 	mustContain(t, r.body, "12 Analytical Way", "Apt 3", v.Shipments[0].Shipment.TrackingNumber, "$50.50", "you&#39;re confirmed")
 
-	// The cookie names one order: another order's page stays private.
+	// The cookie names one order: another order's page stays private,
+	// even with the cookie renamed to that order's name.
 	r = e.do("GET", e.link("#1002"), nil, c)
 	mustLack(t, r.body, "12 Analytical Way")
+	forged := *c
+	forged.Name = sessionOf(t, e.do("POST", e.link("#1002"), url.Values{"action": {"verify"}, "contact": {"43215"}})).Name
+	r = e.do("GET", e.link("#1002"), nil, &forged)
+	mustLack(t, r.body, "12 Analytical Way")
+	// Confirmed on two orders, the customer stays confirmed on both.
+	c2 := sessionOf(t, e.do("POST", e.link("#1002"), url.Values{"action": {"verify"}, "contact": {"43215"}}))
+	for _, id := range []string{"#1001", "#1002"} {
+		if r := e.do("GET", e.link(id), nil, c, c2); !strings.Contains(r.body, "12 Analytical Way") {
+			t.Errorf("%s: not confirmed with both cookies", id)
+		}
+	}
 
 	// It is short-lived.
 	e.clk.t = e.clk.t.Add(61 * time.Minute)
