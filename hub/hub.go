@@ -100,6 +100,9 @@ type Options struct {
 	// arrived over plain HTTP (set it behind a TLS-terminating proxy).
 	// Requests over TLS always get Secure cookies.
 	SecureCookies bool
+	// FormatDate shows dates and times in the brand's language; nil means
+	// FormatDate (English). It gets t in the location to show it in.
+	FormatDate func(t time.Time, s DateStyle) string
 	// TimelineShown is how many tracking events are shown before "show
 	// more". Default 5.
 	TimelineShown int
