@@ -723,6 +723,7 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		"short key":        {Keys: [][]byte{[]byte("short")}},
 		"bad colour":       {Keys: [][]byte{key1}, Brand: hub.Brand{Primary: "red;background:url(x)"}},
 		"bad logo":         {Keys: [][]byte{key1}, Brand: hub.Brand{LogoURL: "javascript:alert(1)"}},
+		"http logo":        {Keys: [][]byte{key1}, Brand: hub.Brand{LogoURL: "http://cdn.example/logo.png"}},
 		"relative base":    {Keys: [][]byte{key1}, BaseURL: "/orders/"},
 		"unknown string":   {Keys: [][]byte{key1}, Strings: map[string]string{"nope": "x"}},
 		"lost placeholder": {Keys: [][]byte{key1}, Strings: map[string]string{"late.many": "late"}},
