@@ -142,7 +142,7 @@ type cached struct {
 }
 
 // maxCache bounds the decoded-shipment cache.
-const maxCache = 1 << 18
+const maxCache = 1 << 16
 
 func (e *Engine) take(st *ShipmentState) *tracking.Shipment {
 	if len(st.Tracking) == 0 {

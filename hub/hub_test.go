@@ -101,7 +101,7 @@ func (e *env) do(method, target string, form url.Values, cookies ...*http.Cookie
 func sessionOf(t *testing.T, r resp) *http.Cookie {
 	t.Helper()
 	for _, c := range (&http.Response{Header: r.hdr}).Cookies() {
-		if c.Name == "pphub" {
+		if strings.HasPrefix(c.Name, "pphub_") {
 			return c
 		}
 	}
@@ -206,9 +206,21 @@ func TestVerifyRevealsDetails(t *testing.T) {
 	v, _ := e.src.OrderView(context.Background(), time.Time{}, "#1001")
 	mustContain(t, r.body, "12 Analytical Way", "Apt 3", v.Shipments[0].Shipment.TrackingNumber, "$50.50", "you&#39;re confirmed")
 
-	// The cookie names one order: another order's page stays private.
+	// The cookie names one order: another order's page stays private,
+	// even with the cookie renamed to that order's name.
 	r = e.do("GET", e.link("#1002"), nil, c)
 	mustLack(t, r.body, "12 Analytical Way")
+	forged := *c
+	forged.Name = sessionOf(t, e.do("POST", e.link("#1002"), url.Values{"action": {"verify"}, "contact": {"43215"}})).Name
+	r = e.do("GET", e.link("#1002"), nil, &forged)
+	mustLack(t, r.body, "12 Analytical Way")
+	// Confirmed on two orders, the customer stays confirmed on both.
+	c2 := sessionOf(t, e.do("POST", e.link("#1002"), url.Values{"action": {"verify"}, "contact": {"43215"}}))
+	for _, id := range []string{"#1001", "#1002"} {
+		if r := e.do("GET", e.link(id), nil, c, c2); !strings.Contains(r.body, "12 Analytical Way") {
+			t.Errorf("%s: not confirmed with both cookies", id)
+		}
+	}
 
 	// It is short-lived.
 	e.clk.t = e.clk.t.Add(61 * time.Minute)
@@ -690,10 +702,18 @@ func TestJSONView(t *testing.T) {
 
 func TestStringsOverride(t *testing.T) {
 	e := newEnv(t, hub.Options{Strings: map[string]string{"status.in_transit": "Unterwegs", "lang": "de", "late.many": "{n} Tage später als versprochen",
-		"timeline.heading": `}}{{.Order.ID}}<script>x</script>"`, "shipment.progress": `"><b>`}})
+		"timeline.heading": `}}{{.Order.ID}}<script>x</script>"`, "shipment.progress": `"><b>`},
+		FormatDate: func(t time.Time, s hub.DateStyle) string {
+			if s >= hub.DayTime {
+				return t.Format("02.01.2006 15:04")
+			}
+			return t.Format("02.01.2006")
+		}})
 	r := e.do("GET", e.link("#1001"), nil)
 	mustContain(t, r.body, `<html lang="de">`, "Unterwegs", "Tage später als versprochen",
-		"}}{{.Order.ID}}&lt;script&gt;x&lt;/script&gt;&#34;", `aria-label="&#34;&gt;&lt;b&gt;"`)
+		"}}{{.Order.ID}}&lt;script&gt;x&lt;/script&gt;&#34;", `aria-label="&#34;&gt;&lt;b&gt;"`,
+		"Placed 01.11.2026", "It was due 05.11.2026.") // dates in the brand's format
+	mustLack(t, r.body, " PM", " AM")
 }
 
 func TestNewRefusesBadOptions(t *testing.T) {
@@ -703,6 +723,7 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		"short key":        {Keys: [][]byte{[]byte("short")}},
 		"bad colour":       {Keys: [][]byte{key1}, Brand: hub.Brand{Primary: "red;background:url(x)"}},
 		"bad logo":         {Keys: [][]byte{key1}, Brand: hub.Brand{LogoURL: "javascript:alert(1)"}},
+		"http logo":        {Keys: [][]byte{key1}, Brand: hub.Brand{LogoURL: "http://cdn.example/logo.png"}},
 		"relative base":    {Keys: [][]byte{key1}, BaseURL: "/orders/"},
 		"unknown string":   {Keys: [][]byte{key1}, Strings: map[string]string{"nope": "x"}},
 		"lost placeholder": {Keys: [][]byte{key1}, Strings: map[string]string{"late.many": "late"}},

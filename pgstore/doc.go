@@ -1,6 +1,19 @@
 // Package pgstore keeps the module's state in PostgreSQL through
-// jackc/pgx/v5's pgxpool: the CashBack ledger (Store.Cashback, a
-// cashback.Store) for now, the Engine's store next.
+// jackc/pgx/v5's pgxpool: Store is the Engine's store (postpurchase.Store)
+// and Store.Cashback the CashBack ledger's (cashback.Store), in one
+// database.
+//
+// # The Engine's store
+//
+// One row per order holds the OrderRecord as jsonb (the shipments' tracking
+// state inside it); an index row per shipment serves lookups by tracking
+// number and the due list (a partial index on next_check, so the due query
+// is an index scan); the journal and the outbox of effects are tables of
+// their own. Commit is one transaction, the order row's update guarded by
+// its version (zero rows: postpurchase.ErrConflict), with everything else
+// sent in the same batch. ClaimEffects leases with FOR UPDATE SKIP LOCKED,
+// so concurrent drainers, in any number of processes, never take one
+// effect twice.
 //
 // # Schema and migrations
 //
@@ -33,6 +46,6 @@
 // skip; set, they fail when the server cannot be reached. Each test works in
 // a schema of its own, created with a random name and dropped at the end, so
 // tests run in parallel and leave nothing behind. They run cashbacktest,
-// migrations (repeated, concurrent, older and newer schemas) and a backend
-// terminated in the middle of a ledger write.
+// postpurchasetest, migrations (repeated, concurrent, older and newer
+// schemas) and a backend terminated in the middle of a ledger write.
 package pgstore

@@ -1,7 +1,9 @@
 package pgstore_test
 
 import (
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 )
@@ -14,3 +16,5 @@ func mustDec(t testing.TB, s string) decimal.Decimal {
 	}
 	return d
 }
+
+func slicesSort(ls []time.Duration) { slices.Sort(ls) }

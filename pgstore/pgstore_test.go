@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -14,9 +15,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/postpurchase/postpurchase"
 	"github.com/postpurchase/postpurchase/cashback"
 	"github.com/postpurchase/postpurchase/cashback/cashbacktest"
 	"github.com/postpurchase/postpurchase/pgstore"
+	"github.com/postpurchase/postpurchase/postpurchasetest"
 )
 
 // urlEnv names the variable with the test server's URL. Unset, the tests
@@ -127,6 +130,9 @@ func TestMigrate(t *testing.T) {
 	if !errors.Is(err, pgstore.ErrSchemaTooOld) || !errors.As(err, &se) || se.Migration != "0001_cashback" || se.Have != 0 {
 		t.Fatalf("CheckSchema before Migrate: %v; want ErrSchemaTooOld naming 0001_cashback", err)
 	}
+	if _, err := s.LoadOrder(ctx, "o"); !errors.Is(err, pgstore.ErrSchemaTooOld) {
+		t.Errorf("LoadOrder before Migrate: %v; want ErrSchemaTooOld", err)
+	}
 	if _, err := s.Cashback().Load(ctx, cashback.Account{CustomerID: "c", Currency: "USD"}); !errors.Is(err, pgstore.ErrSchemaTooOld) {
 		t.Errorf("Load before Migrate: %v; want ErrSchemaTooOld", err)
 	}
@@ -212,14 +218,18 @@ func TestTerminatedMidAppend(t *testing.T) {
 	done := make(chan error, 1)
 	req := cashback.IssueRequest{Account: acct, Amount: five, Key: "second", Reason: "retry me"}
 	go func() {
-		_, err := l.Issue(ctx, at.Add(time.Minute), req)
+		// Bounded, so a broken test cannot hang the run.
+		ictx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		_, err := l.Issue(ictx, at.Add(time.Minute), req)
 		done <- err
 	}()
 	// Find the blocked backend and terminate it.
 	var killed bool
 	for i := 0; i < 500 && !killed; i++ {
+		// Only the backend our lock blocks: other tests run in parallel.
 		err := db.admin.QueryRow(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-			WHERE wait_event_type = 'Lock' AND query LIKE '%cashback_entries%' AND pid <> pg_backend_pid() LIMIT 1`).Scan(&killed)
+			WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid)) LIMIT 1`).Scan(&killed)
 		if errors.Is(err, pgx.ErrNoRows) {
 			time.Sleep(10 * time.Millisecond)
 			continue
@@ -256,5 +266,178 @@ func TestTerminatedMidAppend(t *testing.T) {
 	b, err := l.Balance(ctx, at.Add(time.Hour), acct)
 	if err != nil || !b.Available.Equal(mustDec(t, "10")) {
 		t.Errorf("balance %s, %v; want 10.00", b.Available, err)
+	}
+}
+
+type engineHarness struct{ s *pgstore.Store }
+
+func (h engineHarness) MakeStore(context.Context) (postpurchase.Store, error) { return h.s, nil }
+func (engineHarness) Close()                                                  {}
+
+// TestEngineConformance runs postpurchasetest, each of its tests on a
+// schema of its own (the due list and the outbox are global to a schema).
+func TestEngineConformance(t *testing.T) {
+	t.Parallel()
+	postpurchasetest.RunConformanceTests(t, func(_ context.Context, t *testing.T) (postpurchasetest.Harness, error) {
+		return engineHarness{newStore(t, newTestDB(t))}, nil
+	})
+}
+
+// TestTerminatedMidCommit kills the backend running an Engine commit while
+// it waits inside its transaction: nothing of the commit is stored, the
+// retry stores it once, and a second retry of the same version conflicts
+// instead of duplicating the journal or the effects.
+func TestTerminatedMidCommit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := newTestDB(t)
+	s := newStore(t, db)
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	id := "ord_'; DELETE FROM effects; --"
+	rec := &postpurchase.OrderRecord{Version: 1, Order: postpurchase.Order{ID: id, CustomerID: "c", PlacedAt: at, Currency: "USD",
+		Shipments: []postpurchase.Shipment{{ID: "s1", Carrier: "ups", TrackingNumber: "1Z1"}}},
+		Shipments: []postpurchase.ShipmentState{{ID: "s1", Carrier: "ups", TrackingNumber: "1Z1", Tracking: []byte(`{}`), NextCheck: at}}}
+	if err := s.Commit(ctx, &postpurchase.Commit{Order: rec}); err != nil {
+		t.Fatal(err)
+	}
+	next := *rec
+	next.Version, next.JournalSeq = 2, 1
+	c := &postpurchase.Commit{Order: &next,
+		Journal: []postpurchase.JournalEntry{{OrderID: id, Seq: 1, At: at, Kind: postpurchase.JournalEvents, Text: "scan"}},
+		Effects: []postpurchase.Effect{{ID: id + "/m1", OrderID: id, CustomerID: "c", Kind: postpurchase.EffectMessage, At: at,
+			Message: &postpurchase.Message{ID: id + "/m1", Kind: postpurchase.MessageMilestone, At: at, OrderID: id}}}}
+	tx, err := db.admin.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SELECT 1 FROM "+pgx.Identifier{db.schema, "orders"}.Sanitize()+" WHERE order_id = $1 FOR UPDATE", id); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		cctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		done <- s.Commit(cctx, c)
+	}()
+	var killed bool
+	for i := 0; i < 500 && !killed; i++ {
+		err := db.admin.QueryRow(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid)) LIMIT 1`).Scan(&killed)
+		if errors.Is(err, pgx.ErrNoRows) {
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !killed {
+		t.Fatal("the commit never blocked on the held row")
+	}
+	if err := <-done; err == nil {
+		t.Fatal("Commit on a terminated connection succeeded")
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	count := func() (int64, int, int) {
+		t.Helper()
+		got, err := s.LoadOrder(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		js, err := s.Journal(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		effs, err := s.Effects(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Version, len(js), len(effs)
+	}
+	if v, j, e := count(); v != 1 || j != 0 || e != 0 {
+		t.Fatalf("after the killed commit: version %d, %d journal entries, %d effects; want 1, 0, 0", v, j, e)
+	}
+	if err := s.Commit(ctx, c); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if err := s.Commit(ctx, c); !errors.Is(err, postpurchase.ErrConflict) {
+		t.Fatalf("second retry: %v; want ErrConflict", err)
+	}
+	if v, j, e := count(); v != 2 || j != 1 || e != 1 {
+		t.Fatalf("after the retries: version %d, %d journal entries, %d effects; want 2, 1, 1", v, j, e)
+	}
+}
+
+// TestUnreachableServerFails: with the variable set to a server that does
+// not answer, the tests fail instead of skipping.
+func TestUnreachableServerFails(t *testing.T) {
+	if os.Getenv(urlEnv) == "" || os.Getenv("PGSTORE_UNREACHABLE_CHILD") == "1" {
+		t.Skip("runs only with " + urlEnv + " set, and not in its own child")
+	}
+	if testing.Short() {
+		t.Skip("spawns a child test process")
+	}
+	t.Parallel()
+	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestMigrate$", "-test.v")
+	cmd.Env = append(os.Environ(), urlEnv+"=postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=5", "PGSTORE_UNREACHABLE_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "cannot be reached") || strings.Contains(string(out), "--- SKIP: TestMigrate") {
+		t.Fatalf("with an unreachable server the tests did not fail (err %v):\n%s", err, out)
+	}
+}
+
+// TestMigrateProcesses starts three processes that migrate one new schema
+// at once: each succeeds and every migration is applied once.
+func TestMigrateProcesses(t *testing.T) {
+	if schema := os.Getenv("PGSTORE_MIGRATE_SCHEMA"); schema != "" {
+		cfg, err := pgxpool.ParseConfig(os.Getenv(urlEnv))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.ConnConfig.RuntimeParams["search_path"] = schema
+		pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pool.Close()
+		s, err := pgstore.New(pool, pgstore.Options{})
+		if err == nil {
+			err = s.Migrate(context.Background())
+		}
+		if err != nil {
+			t.Fatalf("child: %v", err)
+		}
+		return
+	}
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	t.Parallel()
+	db := newTestDB(t)
+	var wg sync.WaitGroup
+	outs := make([][]byte, 3)
+	errs := make([]error, 3)
+	for i := range outs {
+		wg.Go(func() {
+			cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestMigrateProcesses$")
+			cmd.Env = append(os.Environ(), "PGSTORE_MIGRATE_SCHEMA="+db.schema)
+			outs[i], errs[i] = cmd.CombinedOutput()
+		})
+	}
+	wg.Wait()
+	for i := range outs {
+		if errs[i] != nil {
+			t.Errorf("process %d: %v\n%s", i, errs[i], outs[i])
+		}
+	}
+	s, err := pgstore.New(db.pool, pgstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckSchema(context.Background()); err != nil {
+		t.Errorf("CheckSchema after three processes migrated: %v", err)
 	}
 }

@@ -1,7 +1,16 @@
 // Package sqlitestore keeps the module's state in one SQLite file through
-// modernc.org/sqlite (pure Go, no cgo): the embedded default. It holds the
-// CashBack ledger (Store.Cashback, a cashback.Store) for now, the Engine's
-// store next.
+// modernc.org/sqlite (pure Go, no cgo): the embedded default. Store is the
+// Engine's store (postpurchase.Store) and Store.Cashback the CashBack
+// ledger's (cashback.Store), in one file.
+//
+// # The Engine's store
+//
+// One row per order holds the OrderRecord as JSON (the shipments' tracking
+// state inside it); an index row per shipment serves lookups by tracking
+// number and the due list (a partial index on next_check); the journal and
+// the outbox of effects are tables of their own. Commit and ClaimEffects
+// are each one BEGIN IMMEDIATE transaction, so a commit is all or nothing
+// and concurrent drainers never take one effect twice.
 //
 // # Schema and migrations
 //

@@ -9,3 +9,6 @@ func OpenWithPragmas(path string, opts Options, pragmas ...string) (*Store, erro
 
 // DB returns the store's database handle, for tests.
 func (s *Store) DB() *sql.DB { return s.db }
+
+// Migrations returns how many migrations the code has.
+func Migrations() int { return len(migrations) }

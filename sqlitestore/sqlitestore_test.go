@@ -14,8 +14,10 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/postpurchase/postpurchase"
 	"github.com/postpurchase/postpurchase/cashback"
 	"github.com/postpurchase/postpurchase/cashback/cashbacktest"
+	"github.com/postpurchase/postpurchase/postpurchasetest"
 	"github.com/postpurchase/postpurchase/sqlitestore"
 )
 
@@ -144,8 +146,8 @@ func TestMigrateProcesses(t *testing.T) {
 		t.Errorf("CheckSchema: %v", err)
 	}
 	var n int
-	if err := s.DB().QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != 1 {
-		t.Errorf("schema_migrations has %d rows (%v), want 1", n, err)
+	if err := s.DB().QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != sqlitestore.Migrations() {
+		t.Errorf("schema_migrations has %d rows (%v), want one per migration (%d)", n, err, sqlitestore.Migrations())
 	}
 }
 
@@ -304,4 +306,18 @@ func TestNotADatabase(t *testing.T) {
 			t.Errorf("Open(%q): %v; want ErrCannotOpen", path, err)
 		}
 	}
+}
+
+type engineHarness struct{ s *sqlitestore.Store }
+
+func (h engineHarness) MakeStore(context.Context) (postpurchase.Store, error) { return h.s, nil }
+func (engineHarness) Close()                                                  {}
+
+// TestEngineConformance runs postpurchasetest, each of its tests on a file
+// of its own (the due list and the outbox are global to a database).
+func TestEngineConformance(t *testing.T) {
+	t.Parallel()
+	postpurchasetest.RunConformanceTests(t, func(_ context.Context, t *testing.T) (postpurchasetest.Harness, error) {
+		return engineHarness{migrated(t, filepath.Join(t.TempDir(), "engine.db"), sqlitestore.Options{})}, nil
+	})
 }

@@ -29,18 +29,22 @@ const (
 	// DelayShipmentStalled: no new scan for longer than the lane's usual
 	// gap (or the domestic/international default).
 	DelayShipmentStalled
-	// DelayAtRisk: the promise has not passed yet, but the estimate (the
-	// carrier's, or the model's conditioned on the time already spent) is
-	// after the promised date: the delay caught before the customer can
-	// notice.
+	// DelayAtRisk: the promise has not passed yet, but the carrier's
+	// fresh estimate is after the promised date or, without one, the
+	// model's probability of delivery by the promised date (given the
+	// time already spent) is below Detectors.AtRiskProbability: the delay
+	// caught before the customer can notice.
 	DelayAtRisk
 	// DelayLate: the promised time has passed without delivery.
 	DelayLate
 	// DelayEstimateSlipped: the carrier moved its estimate later than the
 	// first estimate it gave.
 	DelayEstimateSlipped
-	// DelayLost: the carrier says the parcel is lost (Reason lost), or no
-	// scan for longer than the lost threshold (Reason none).
+	// DelayLost: the carrier says the parcel is lost (Reason lost), or
+	// (Reason none) it has been silent for longer than the stall
+	// threshold and in transit past the lane's P99 plus
+	// Detectors.LostMargin (with a model), or silent for longer than the
+	// lost threshold (without).
 	DelayLost
 
 	numDelayKinds = DelayLost
@@ -157,7 +161,9 @@ type Evidence struct {
 	ThresholdBusinessDays int `json:"threshold_business_days,omitempty"`
 	// Threshold names where the limit came from: "fulfillment",
 	// "domestic", "international", "domestic lost", "international
-	// lost", or "lane carrier/service/origin→destination".
+	// lost", "lane carrier/service/origin→destination" (the lane's usual
+	// gap) or "lane carrier/service/origin→destination transit P99 +
+	// margin" (lost: ElapsedBusinessDays is then the time in transit).
 	Threshold string `json:"threshold,omitempty"`
 	// PromisedDate is the promised delivery day (late, at risk).
 	PromisedDate Date `json:"promised_date,omitzero"`
@@ -167,6 +173,9 @@ type Evidence struct {
 	EstimateBasis EstimateBasis `json:"estimate_basis,omitempty"`
 	// PreviousEstimate is the carrier's first estimated day (slipped).
 	PreviousEstimate Date `json:"previous_estimate,omitzero"`
+	// OnTimeProbability is the model's probability of delivery by the
+	// promised day when an at-risk episode opened on the model's word.
+	OnTimeProbability float64 `json:"on_time_probability,omitempty"`
 }
 
 // candidate is an active delay found by a detector in one evaluation,
@@ -183,6 +192,8 @@ type candidate struct {
 	from      string
 	lane      Lane
 	laneGap   bool
+	laneTail  bool
+	prob      float64
 	promised  Date
 	est       Date
 	estSrc    EstimateBasis
@@ -269,9 +280,13 @@ func (s *Shipment) evidence(c *candidate) Evidence {
 	ev := Evidence{
 		ElapsedBusinessDays: c.elapsed, ThresholdBusinessDays: c.threshold, Threshold: c.from,
 		PromisedDate: c.promised, EstimatedDate: c.est, EstimateBasis: c.estSrc, PreviousEstimate: c.prev,
+		OnTimeProbability: c.prob,
 	}
 	if c.laneGap {
 		ev.Threshold = "lane " + c.lane.String()
+	}
+	if c.laneTail {
+		ev.Threshold = "lane " + c.lane.String() + " transit P99 + margin"
 	}
 	for _, i := range c.ev {
 		if i >= 0 && i < len(s.events) {
@@ -358,19 +373,35 @@ func (s *Shipment) evaluate(r *Rules, asOf time.Time, out *[maxCandidates]candid
 			th, from = d.InternationalStall, "international"
 		}
 		laneGap := false
-		if el > 0 && !d.IgnoreLaneGap && r.cfg.Model != nil && r.enabled(DelayShipmentStalled) {
+		gapLane := lane
+		if el > 0 && !d.IgnoreLaneGap && r.cfg.Model != nil {
 			if g, used, ok := r.cfg.Model.UsualGap(lane); ok {
-				th, from, lane, laneGap = max(g, 1), "", used, true
+				th, from, gapLane, laneGap = g+1, "", used, true
 			}
 		}
 		if el > th {
-			add(candidate{kind: DelayShipmentStalled, anchor: last, ev: ev, elapsed: el, threshold: th, from: from, lane: lane, laneGap: laneGap})
+			add(candidate{kind: DelayShipmentStalled, anchor: last, ev: ev, elapsed: el, threshold: th, from: from, lane: gapLane, laneGap: laneGap})
+		}
+		// Lost: with a model, silent for longer than the stall threshold
+		// and in transit for longer than the lane's P99 plus LostMargin
+		// (a carrier that scans only at pickup and delivery is silent for
+		// the whole trip); without one, silent for the lost threshold.
+		tailed := false
+		if el > 0 && r.cfg.Model != nil && r.enabled(DelayLost) {
+			if used, st, ok := r.cfg.Model.stats(lane); ok {
+				tailed = true
+				ship := s.events[f.shipped].Time
+				tel := cal.between(dayOf(ship), dayOf(asOf.In(ship.Location())))
+				if lth := st.p99 + d.LostMargin; el > th && tel > lth {
+					add(candidate{kind: DelayLost, anchor: last, ev: ev, elapsed: tel, threshold: lth, lane: used, laneTail: true})
+				}
+			}
 		}
 		lth, lfrom := d.DomesticLost, "domestic lost"
 		if intl {
 			lth, lfrom = d.InternationalLost, "international lost"
 		}
-		if el > lth {
+		if !tailed && el > lth {
 			add(candidate{kind: DelayLost, anchor: last, ev: ev, elapsed: el, threshold: lth, from: lfrom})
 		}
 	}
@@ -390,14 +421,18 @@ func (s *Shipment) evaluate(r *Rules, asOf time.Time, out *[maxCandidates]candid
 					c.est, c.estSrc = end, EstimateFromCarrier
 				}
 			}
-			// The model's estimate counts once it has moved: after the
-			// carrier took the parcel, and later than the model said at
-			// shipping. An estimate already past the promise at shipping
-			// says the promise was optimistic for the lane, not that this
-			// parcel is in trouble.
-			if !fresh && f.shipped >= 0 {
-				if cur, atShip, _, _, ok := s.modelDays(r, asOf, d.AtRiskQuantile); ok && cur > promised.days() && cur > atShip {
-					c.est, c.estSrc = fromDays(cur), EstimateFromModel
+			// Without a fresh carrier estimate, the model: at risk when
+			// the probability of delivery by the promised day, given the
+			// business days already spent in transit, is below
+			// AtRiskProbability — from the pickup scan on, so a promise
+			// that is already unlikely at pickup is warned at once. Out
+			// for delivery on or before the promised day is on time.
+			onTruck := status == carriers.StatusOutForDelivery && f.newest >= 0 &&
+				!DateOf(asOf.In(s.events[f.newest].Time.Location())).After(promised)
+			if !fresh && f.shipped >= 0 && !onTruck {
+				if p, ok := s.onTimeProbability(r, asOf, promised); ok && p < d.AtRiskProbability {
+					c.prob, c.estSrc = p, EstimateFromModel
+					c.est, _, _, _ = s.modelDate(r, asOf, 0.5)
 				}
 			}
 			if c.estSrc != "" {

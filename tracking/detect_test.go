@@ -158,7 +158,7 @@ func fitLane(t *testing.T, days []int, n int) *TransitModel {
 			DeliveredAt: time.Date(del.Year, del.Month, del.Day, 14, 0, 0, 0, est),
 		})
 	}
-	m, err := FitTransitModel(obs, nil)
+	m, err := FitTransitModel(obs, &ModelOptions{HalfLife: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,11 +175,15 @@ func TestModelQuantilesAndBackoff(t *testing.T) {
 	eq(t, "P80", q.P80, 4)
 	eq(t, "P95", q.P95, 5)
 	eq(t, "samples", q.Samples, 100)
-	// An unseen destination in the same country backs off to the
-	// country lane, then to carrier+service.
+	// An unseen destination backs off to the destination region (unknown
+	// here), then to the origin region.
 	q, ok = m.Quantiles(Lane{Carrier: "ups", Service: "Ground", Origin: "US-NV", Destination: "US-TX"})
 	eq(t, "backoff ok", ok, true)
-	eq(t, "backoff lane", q.Lane, Lane{Carrier: "ups", Service: "Ground", Origin: "US", Destination: "US"})
+	eq(t, "backoff lane", q.Lane, Lane{Carrier: "ups", Service: "Ground", Origin: "US-NV"})
+	q, _ = m.Quantiles(Lane{Carrier: "ups", Service: "Ground", Origin: "US-CA", Destination: "US-OH"})
+	eq(t, "destination first", q.Lane, Lane{Carrier: "ups", Service: "Ground", Destination: "US-OH"})
+	q, _ = m.Quantiles(Lane{Carrier: "ups", Service: "Ground", Origin: "US-CA", Destination: "US-TX"})
+	eq(t, "then the countries", q.Lane, Lane{Carrier: "ups", Service: "Ground", Origin: "US", Destination: "US"})
 	q, _ = m.Quantiles(Lane{Carrier: "ups", Service: "Ground", Destination: "DE"})
 	eq(t, "intl backoff lane", q.Lane, Lane{Carrier: "ups", Service: "Ground"})
 	q, _ = m.Quantiles(Lane{Carrier: "fedex"})
@@ -218,17 +222,37 @@ func TestAtRiskFromModel(t *testing.T) {
 	eq(t, "source", e.Basis, EstimateFromModel)
 	eq(t, "date", e.Date, MakeDate(2026, 3, 5)) // Monday + 3
 	eq(t, "latest", e.Latest, MakeDate(2026, 3, 9))
+	eq(t, "likely", e.Likely, MakeDate(2026, 3, 6))
 	eq(t, "no risk Tuesday", len(s.Check(at(1, 0)).Delays), 0)
-	// Still not delivered on Friday morning: conditional median moves
-	// past Friday? Elapsed 4 → median of {4,5} given >= 4 is 4 = Friday:
-	// not yet. On Friday the model says Friday; at risk only once the
-	// estimate passes the promise — which a Saturday check sees.
+	// Still not delivered on Friday morning (4 business days elapsed):
+	// of the parcels that took 4 days or more, half came on the 4th
+	// (Friday), so delivery by Friday is 50 % likely: not below the
+	// default 0.5.
 	eq(t, "no risk Friday", len(s.Check(at(4, 0)).Delays), 0)
-	r2, _ := NewRules(Config{Model: m, Detectors: Detectors{AtRiskQuantile: 0.8}})
+	r2, _ := NewRules(Config{Model: m, Detectors: Detectors{AtRiskProbability: 0.6}})
 	s.UseRules(r2)
 	ch := s.Check(at(4, 1))
-	eqs(t, "at risk with P80 on Friday", delayKinds(ch.Delays), []string{"at_risk"})
+	eqs(t, "at risk below 0.6 on Friday", delayKinds(ch.Delays), []string{"at_risk"})
 	eq(t, "source", ch.Delays[0].Evidence.EstimateBasis, EstimateFromModel)
+	eq(t, "probability", ch.Delays[0].Evidence.OnTimeProbability, 0.5)
+}
+
+// A promise that is already unlikely at pickup is warned at once, and
+// one that is likely is not.
+func TestAtRiskAtPickup(t *testing.T) {
+	m := fitLane(t, []int{2, 3, 3, 4, 5}, 100)
+	r, _ := NewRules(Config{Model: m})
+	s := NewShipment(r)
+	s.Carrier, s.TrackingNumber, s.Service, s.Origin, s.Destination = "ups", "1Z1", "Ground", "US-NV", "US-OH"
+	s.PromisedBy = time.Date(2026, 3, 4, 23, 59, 59, 0, est) // Wednesday: shipped Monday + 2, 20 % likely
+	ch, _ := s.Apply(journey()[:3]...)
+	eqs(t, "at risk at pickup", delayKinds(ch.Delays), []string{"at_risk"})
+	eq(t, "probability", ch.Delays[0].Evidence.OnTimeProbability, 0.2)
+	s2 := NewShipment(r)
+	s2.Carrier, s2.TrackingNumber, s2.Service, s2.Origin, s2.Destination = "ups", "1Z2", "Ground", "US-NV", "US-OH"
+	s2.PromisedBy = time.Date(2026, 3, 5, 23, 59, 59, 0, est) // Thursday: 60 % likely
+	ch, _ = s2.Apply(journey()[:3]...)
+	eq(t, "Thursday promise not at risk", len(ch.Delays), 0)
 }
 
 func TestDisabledDetectors(t *testing.T) {
@@ -242,7 +266,138 @@ func TestDisabledDetectors(t *testing.T) {
 	if _, err := NewRules(Config{Detectors: Detectors{Disabled: []DelayKind{42}}}); !errors.Is(err, ErrInvalidConfig) {
 		t.Errorf("unknown kind: %v", err)
 	}
-	if _, err := NewRules(Config{Detectors: Detectors{AtRiskQuantile: 1}}); !errors.Is(err, ErrInvalidConfig) {
-		t.Errorf("quantile 1: %v", err)
+	if _, err := NewRules(Config{Detectors: Detectors{AtRiskProbability: 1}}); !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("probability 1: %v", err)
+	}
+}
+
+// In-flight observations move the drift: a destination whose recent
+// parcels are all overdue is predicted later.
+func TestDriftFromInFlight(t *testing.T) {
+	lane := Lane{Carrier: "ups", Service: "Ground", Origin: "US-NV", Destination: "US-OH"}
+	var obs []Observation
+	cal := NewCalendar()
+	start := MakeDate(2026, 1, 5) // a Monday
+	for i := range 300 {
+		ship := start.AddDays(i / 3)
+		if !cal.IsBusinessDay(ship) {
+			continue
+		}
+		del := cal.AddBusinessDays(ship, 2+i%3)
+		obs = append(obs, Observation{Lane: lane,
+			ShippedAt:   time.Date(ship.Year, ship.Month, ship.Day, 17, 0, 0, 0, pst),
+			DeliveredAt: time.Date(del.Year, del.Month, del.Day, 14, 0, 0, 0, est)})
+	}
+	asOf := time.Date(2026, 4, 20, 0, 0, 0, 0, time.UTC) // a Monday
+	before, err := FitTransitModel(obs, &ModelOptions{AsOf: asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q0, _ := before.Quantiles(lane)
+	// Ten parcels a day over the last two weeks, none delivered.
+	for d := 1; d <= 14; d++ {
+		ship := asOf.AddDate(0, 0, -d).Add(-7 * time.Hour)
+		for range 10 {
+			obs = append(obs, Observation{Lane: lane, ShippedAt: ship.In(pst)})
+		}
+	}
+	after, err := FitTransitModel(obs, &ModelOptions{AsOf: asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q1, _ := after.Quantiles(lane)
+	if !(q1.Drift > 1 && q1.P50 > q0.P50) {
+		t.Errorf("before %+v, after %+v: want a positive drift and a later median", q0, q1)
+	}
+	if used, skipped := after.Observations(); used != len(obs)-140 || skipped != 0 {
+		t.Errorf("Observations() = %d, %d", used, skipped)
+	}
+	off, _ := FitTransitModel(obs, &ModelOptions{AsOf: asOf, HalfLife: -1})
+	if q, _ := off.Quantiles(lane); q.Drift != 0 || q.P50 != q0.P50 {
+		t.Errorf("drift off: %+v", q)
+	}
+}
+
+// sparseModel fits a lane whose carrier scans only at pickup and
+// delivery, transit 2–6 business days, with four in five of the Monday
+// deliveries made on the Saturday before instead.
+func sparseModel(t *testing.T) *TransitModel {
+	t.Helper()
+	lane := Lane{Carrier: "ups", Service: "Ground", Origin: "US-NV", Destination: "US-OH"}
+	cal := NewCalendar()
+	var obs []Observation
+	start := MakeDate(2026, 1, 5)
+	for i := range 500 {
+		ship := start.AddDays(i % 40)
+		if !cal.IsBusinessDay(ship) {
+			continue
+		}
+		del := cal.AddBusinessDays(ship, 2+i%5)
+		if del.Weekday() == time.Monday && (i/5)%5 != 0 {
+			del = del.AddDays(-2)
+		}
+		s := time.Date(ship.Year, ship.Month, ship.Day, 17, 0, 0, 0, pst)
+		d := time.Date(del.Year, del.Month, del.Day, 14, 0, 0, 0, est)
+		obs = append(obs, Observation{Lane: lane, ShippedAt: s, DeliveredAt: d, Scans: []time.Time{s, d}})
+	}
+	m, err := FitTransitModel(obs, &ModelOptions{HalfLife: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// With a model of a pickup-and-delivery-only lane, silence during the
+// lane's usual transit is not a stall, and lost waits for its tail.
+func TestSparseStallAndLost(t *testing.T) {
+	m := sparseModel(t)
+	q, _ := m.Quantiles(Lane{Carrier: "ups", Service: "Ground", Origin: "US-NV", Destination: "US-OH"})
+	gap, _, _ := m.UsualGap(q.Lane)
+	eq(t, "usual gap", gap, 6)
+	r, _ := NewRules(Config{Model: m})
+	s := NewShipment(r)
+	s.Carrier, s.TrackingNumber, s.Service, s.Origin, s.Destination = "ups", "1Z1", "Ground", "US-NV", "US-OH"
+	s.Apply(journey()[:2]...) // label and pickup Monday 2 March
+	eq(t, "7 business days quiet", len(s.Check(at(9, 12)).Delays), 0)
+	eqs(t, "stalled after 8", delayKinds(s.Check(at(10, 12)).Delays), []string{"shipment_stalled"})
+	eq(t, "not lost after 9", len(s.Check(at(11, 12)).Delays), 0)
+	ch := s.Check(at(14, 12)) // 10 business days: past P99 (6) + 3
+	eqs(t, "lost past the tail", delayKinds(ch.Delays), []string{"lost"})
+	eq(t, "lost threshold", ch.Delays[0].Evidence.ThresholdBusinessDays, q.P99+3)
+	// Without a model the fixed 3-day stall applies.
+	s0 := NewShipment(nil)
+	s0.Apply(journey()[:2]...)
+	eqs(t, "no model", delayKinds(s0.Check(at(7, 12)).Delays), []string{"shipment_stalled"})
+}
+
+// A carrier that delivers on Saturdays gets Saturday estimates when they
+// are the likeliest.
+func TestWeekendEstimate(t *testing.T) {
+	m := sparseModel(t)
+	q, _ := m.Quantiles(Lane{Carrier: "ups", Service: "Ground", Origin: "US-NV", Destination: "US-OH"})
+	if q.WeekendShare < 0.6 || q.WeekendShare > 0.9 {
+		t.Errorf("weekend share %.2f", q.WeekendShare)
+	}
+	r, _ := NewRules(Config{Model: m})
+	s := NewShipment(r)
+	s.Carrier, s.TrackingNumber, s.Service, s.Origin, s.Destination = "ups", "1Z1", "Ground", "US-NV", "US-OH"
+	s.Apply(journey()[:2]...)
+	// Monday pickup: P50 Thursday (3 days), P80 and P95 the next week;
+	// on Friday evening the parcel still out, the median moves to the
+	// next delivery day and the weekend share can take it to Saturday.
+	sawWeekend := false
+	for h := 0; h < 24*14; h += 6 {
+		e := s.Estimate(mon.Add(time.Duration(h) * time.Hour))
+		for _, d := range []Date{e.Date, e.Likely, e.Latest} {
+			if wd := d.Weekday(); wd == time.Saturday || wd == time.Sunday {
+				sawWeekend = true
+			}
+		}
+		if e.Likely.Before(e.Date) || e.Latest.Before(e.Likely) {
+			t.Fatalf("estimates out of order at +%dh: %+v", h, e)
+		}
+	}
+	if !sawWeekend {
+		t.Error("no estimate ever fell on a weekend")
 	}
 }

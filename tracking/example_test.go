@@ -114,8 +114,8 @@ func ExampleShipment_DaysLate() {
 // coarser lane when a lane has too few deliveries.
 func ExampleFitTransitModel() {
 	var obs []tracking.Observation
-	ship := time.Date(2026, 1, 5, 17, 0, 0, 0, time.UTC) // a Monday
 	for i := range 60 {
+		ship := time.Date(2026, 1, 5, 17, 0, 0, 0, time.UTC).AddDate(0, 0, 7*i) // Mondays
 		days := []int{2, 3, 3, 4, 6}[i%5]
 		obs = append(obs, tracking.Observation{
 			Lane:        tracking.Lane{Carrier: "ups", Service: "Ground", Origin: "US-NV", Destination: "US-OH"},

@@ -3,10 +3,13 @@ package tracking
 import (
 	"encoding/json"
 	"errors"
+	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/postpurchase/postpurchase/carriers"
 	"github.com/postpurchase/postpurchase/internal/iso4217"
@@ -56,28 +59,14 @@ type shipmentJSON struct {
 // milestones and delay episodes, the carrier estimates and the poll
 // schedule, plus the current status (for hosts that index it; it is
 // recomputed on decode). Rules are not encoded.
+//
+// The output is byte for byte what encoding/json writes for the stored
+// layout (shipmentJSON with the events, milestones and delays last),
+// HTML-safe escaping included; it is written by hand (appendJSON below)
+// because this is the hot path of every host that stores shipments.
 func (s *Shipment) MarshalJSON() ([]byte, error) {
 	s.ensure()
-	w := struct {
-		shipmentJSON
-		Events     []carriers.Event `json:"events,omitempty"`
-		Milestones []Milestone      `json:"milestones,omitempty"`
-		Delays     []Delay          `json:"delays,omitempty"`
-	}{
-		shipmentJSON: shipmentJSON{
-			Format: FormatVersion, Version: s.Version, ID: s.ID, OrderID: s.OrderID, CustomerID: s.CustomerID,
-			Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, Service: s.Service, Origin: s.Origin, Destination: s.Destination,
-			PromisedBy: s.PromisedBy, PromisedOn: s.PromisedOn, LabelCreatedAt: s.LabelCreatedAt,
-			Estimate: s.estimate, FirstEstimate: s.firstEst, NextPollAt: s.nextPoll, PollDone: s.pollDone, CheckedAt: s.checkedAt,
-		},
-		Events: s.events, Milestones: s.milestones, Delays: s.delays,
-	}
-	st, rs := s.f.status, s.f.reason
-	w.Status, w.Reason = &st, &rs
-	if d := s.DeliveredAt(); !d.IsZero() {
-		w.DeliveredAt = &d
-	}
-	return json.Marshal(w)
+	return s.appendJSON(make([]byte, 0, s.jsonSizeHint()))
 }
 
 // UnmarshalJSON decodes a stored shipment and checks it: every event as
@@ -236,3 +225,429 @@ func (e *DecodeError) under(path string) *DecodeError {
 	}
 	return e
 }
+
+// The hand-written encoder behind MarshalJSON. Each append function
+// writes one value exactly as encoding/json would for the struct tags of
+// its type (field order, omitempty and omitzero, HTML-safe string
+// escaping, time.Time as Time.MarshalJSON writes it, text marshalers as
+// JSON strings), without reflection and with a single allocation for the
+// output in the common case. The encoding/json reference it must equal
+// byte for byte is kept in json_ref_test.go, where a property test, the
+// fuzz corpus and a check of the struct tags hold the two together: a
+// field added to a stored type fails that check until it is added here.
+
+// jsonSizeHint estimates the encoded size of s, so that the output is
+// usually allocated once: the fixed keys and times of each element plus
+// the lengths of its strings (escapes, rare, may make it grow once).
+func (s *Shipment) jsonSizeHint() int {
+	n := 420 + len(s.ID) + len(s.OrderID) + len(s.CustomerID) + len(s.Carrier) + len(s.TrackingNumber) +
+		len(s.Service) + len(s.Origin) + len(s.Destination)
+	if s.estimate != nil {
+		n += 140
+	}
+	if s.firstEst != nil {
+		n += 140
+	}
+	for i := range s.events {
+		n += eventSizeHint(&s.events[i])
+	}
+	for i := range s.milestones {
+		n += 90 + len(s.milestones[i].ID) + eventSizeHint(&s.milestones[i].Event)
+	}
+	for i := range s.delays {
+		d := &s.delays[i]
+		n += 260 + len(d.ID) + len(d.Evidence.Threshold)
+		for j := range d.Evidence.Events {
+			n += eventSizeHint(&d.Evidence.Events[j])
+		}
+	}
+	return n
+}
+
+func eventSizeHint(e *carriers.Event) int {
+	return 130 + len(e.Code) + len(e.Description) + len(e.Location.City) + len(e.Location.State) +
+		len(e.Location.PostalCode) + len(e.Location.Country)
+}
+
+// appendJSON appends the stored layout of s to b. The keys and their
+// order are those of shipmentJSON, then events, milestones and delays
+// (encoding/json puts the fields of the outer struct in MarshalJSON's
+// reference after the embedded ones).
+func (s *Shipment) appendJSON(b []byte) ([]byte, error) {
+	var err error
+	b = append(b, `{"format":`...)
+	b = strconv.AppendInt(b, FormatVersion, 10)
+	b = append(b, `,"version":`...)
+	b = strconv.AppendInt(b, s.Version, 10)
+	b = appendStringField(b, `,"id":`, s.ID)
+	b = appendStringField(b, `,"order_id":`, s.OrderID)
+	b = appendStringField(b, `,"customer_id":`, s.CustomerID)
+	b = appendStringField(b, `,"carrier":`, s.Carrier)
+	b = appendStringField(b, `,"tracking_number":`, s.TrackingNumber)
+	b = appendStringField(b, `,"service":`, s.Service)
+	b = appendStringField(b, `,"origin":`, s.Origin)
+	b = appendStringField(b, `,"destination":`, s.Destination)
+	if !s.PromisedBy.IsZero() {
+		if b, err = appendTime(append(b, `,"promised_by":`...), s.PromisedBy, timeType); err != nil {
+			return nil, err
+		}
+	}
+	if !s.PromisedOn.IsZero() {
+		b = appendDate(append(b, `,"promised_on":`...), s.PromisedOn)
+	}
+	if !s.LabelCreatedAt.IsZero() {
+		if b, err = appendTime(append(b, `,"label_created_at":`...), s.LabelCreatedAt, timeType); err != nil {
+			return nil, err
+		}
+	}
+	// Status and Reason are pointers in the layout, never nil: always
+	// written, Reason "none" included.
+	st, _ := s.f.status.MarshalText()
+	b = appendString(append(b, `,"status":`...), st)
+	rs, _ := s.f.reason.MarshalText()
+	b = appendString(append(b, `,"reason":`...), rs)
+	if d := s.DeliveredAt(); !d.IsZero() {
+		if b, err = appendTime(append(b, `,"delivered_at":`...), d, timePtrType); err != nil {
+			return nil, err
+		}
+	}
+	if s.estimate != nil {
+		if b, err = appendCarrierEstimate(append(b, `,"estimate":`...), s.estimate); err != nil {
+			return nil, err
+		}
+	}
+	if s.firstEst != nil {
+		if b, err = appendCarrierEstimate(append(b, `,"first_estimate":`...), s.firstEst); err != nil {
+			return nil, err
+		}
+	}
+	if !s.nextPoll.IsZero() {
+		if b, err = appendTime(append(b, `,"next_poll_at":`...), s.nextPoll, timeType); err != nil {
+			return nil, err
+		}
+	}
+	if s.pollDone {
+		b = append(b, `,"poll_done":true`...)
+	}
+	if !s.checkedAt.IsZero() {
+		if b, err = appendTime(append(b, `,"checked_at":`...), s.checkedAt, timeType); err != nil {
+			return nil, err
+		}
+	}
+	if len(s.events) > 0 {
+		if b, err = appendEvents(append(b, `,"events":`...), s.events); err != nil {
+			return nil, err
+		}
+	}
+	if len(s.milestones) > 0 {
+		b = append(b, `,"milestones":[`...)
+		for i := range s.milestones {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendMilestone(b, &s.milestones[i]); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, ']')
+	}
+	if len(s.delays) > 0 {
+		b = append(b, `,"delays":[`...)
+		for i := range s.delays {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendDelay(b, &s.delays[i]); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}'), nil
+}
+
+// timePtrType is the type encoding/json names in the error for a
+// *time.Time field (delivered_at); the other times are time.Time.
+var timePtrType = reflect.TypeFor[*time.Time]()
+
+// appendStringField appends key and s as an omitempty string field.
+func appendStringField(b []byte, key, s string) []byte {
+	if s == "" {
+		return b
+	}
+	return appendString(append(b, key...), s)
+}
+
+// appendEvents appends a JSON array of events.
+func appendEvents(b []byte, evs []carriers.Event) ([]byte, error) {
+	b = append(b, '[')
+	var err error
+	for i := range evs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if b, err = appendEvent(b, &evs[i]); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, ']'), nil
+}
+
+// appendEvent appends a carriers.Event.
+func appendEvent(b []byte, e *carriers.Event) ([]byte, error) {
+	b, err := appendTime(append(b, `{"time":`...), e.Time, timeType)
+	if err != nil {
+		return nil, err
+	}
+	if e.ZoneUnknown {
+		b = append(b, `,"zone_unknown":true`...)
+	}
+	st, _ := e.Status.MarshalText()
+	b = appendString(append(b, `,"status":`...), st)
+	if e.Reason != 0 {
+		rs, _ := e.Reason.MarshalText()
+		b = appendString(append(b, `,"reason":`...), rs)
+	}
+	b = appendStringField(b, `,"code":`, e.Code)
+	b = appendStringField(b, `,"description":`, e.Description)
+	if l := &e.Location; !l.IsZero() {
+		b = append(b, `,"location":{`...)
+		n := len(b)
+		if l.City != "" {
+			b = appendString(append(b, `"city":`...), l.City)
+		}
+		if l.State != "" {
+			b = appendString(append(commaAfter(b, n), `"state":`...), l.State)
+		}
+		if l.PostalCode != "" {
+			b = appendString(append(commaAfter(b, n), `"postal_code":`...), l.PostalCode)
+		}
+		if l.Country != "" {
+			b = appendString(append(commaAfter(b, n), `"country":`...), l.Country)
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}'), nil
+}
+
+// commaAfter appends the comma that separates fields of an object whose
+// first field starts at n, if one was written.
+func commaAfter(b []byte, n int) []byte {
+	if len(b) > n {
+		return append(b, ',')
+	}
+	return b
+}
+
+// appendCarrierEstimate appends a carriers.Estimate.
+func appendCarrierEstimate(b []byte, e *carriers.Estimate) ([]byte, error) {
+	b, err := appendTime(append(b, `{"start":`...), e.Start, timeType)
+	if err != nil {
+		return nil, err
+	}
+	if b, err = appendTime(append(b, `,"end":`...), e.End, timeType); err != nil {
+		return nil, err
+	}
+	if e.DateOnly {
+		b = append(b, `,"date_only":true`...)
+	}
+	if e.ZoneUnknown {
+		b = append(b, `,"zone_unknown":true`...)
+	}
+	b = appendString(append(b, `,"source":`...), e.Source)
+	return append(b, '}'), nil
+}
+
+// appendMilestone appends a Milestone.
+func appendMilestone(b []byte, m *Milestone) ([]byte, error) {
+	b = appendString(append(b, `{"id":`...), m.ID)
+	k, _ := m.Kind.MarshalText()
+	b = appendString(append(b, `,"kind":`...), k)
+	b, err := appendTime(append(b, `,"at":`...), m.At, timeType)
+	if err != nil {
+		return nil, err
+	}
+	if b, err = appendEvent(append(b, `,"event":`...), &m.Event); err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
+}
+
+// appendDelay appends a Delay with its Evidence.
+func appendDelay(b []byte, d *Delay) ([]byte, error) {
+	b = appendString(append(b, `{"id":`...), d.ID)
+	k, _ := d.Kind.MarshalText()
+	b = appendString(append(b, `,"kind":`...), k)
+	if d.Reason != 0 {
+		rs, _ := d.Reason.MarshalText()
+		b = appendString(append(b, `,"reason":`...), rs)
+	}
+	b, err := appendTime(append(b, `,"since":`...), d.Since, timeType)
+	if err != nil {
+		return nil, err
+	}
+	if d.Seq != 0 {
+		b = strconv.AppendInt(append(b, `,"seq":`...), int64(d.Seq), 10)
+	}
+	if b, err = appendTime(append(b, `,"detected_at":`...), d.DetectedAt, timeType); err != nil {
+		return nil, err
+	}
+	if !d.ClearedAt.IsZero() {
+		if b, err = appendTime(append(b, `,"cleared_at":`...), d.ClearedAt, timeType); err != nil {
+			return nil, err
+		}
+	}
+	ev := &d.Evidence
+	b = append(b, `,"evidence":{`...)
+	n := len(b)
+	if len(ev.Events) > 0 {
+		if b, err = appendEvents(append(b, `"events":`...), ev.Events); err != nil {
+			return nil, err
+		}
+	}
+	if ev.ElapsedBusinessDays != 0 {
+		b = strconv.AppendInt(append(commaAfter(b, n), `"elapsed_business_days":`...), int64(ev.ElapsedBusinessDays), 10)
+	}
+	if ev.ThresholdBusinessDays != 0 {
+		b = strconv.AppendInt(append(commaAfter(b, n), `"threshold_business_days":`...), int64(ev.ThresholdBusinessDays), 10)
+	}
+	if ev.Threshold != "" {
+		b = appendString(append(commaAfter(b, n), `"threshold":`...), ev.Threshold)
+	}
+	if !ev.PromisedDate.IsZero() {
+		b = appendDate(append(commaAfter(b, n), `"promised_date":`...), ev.PromisedDate)
+	}
+	if !ev.EstimatedDate.IsZero() {
+		b = appendDate(append(commaAfter(b, n), `"estimated_date":`...), ev.EstimatedDate)
+	}
+	if ev.EstimateBasis != "" {
+		b = appendString(append(commaAfter(b, n), `"estimate_basis":`...), ev.EstimateBasis)
+	}
+	if !ev.PreviousEstimate.IsZero() {
+		b = appendDate(append(commaAfter(b, n), `"previous_estimate":`...), ev.PreviousEstimate)
+	}
+	if ev.OnTimeProbability != 0 {
+		if b, err = appendFloat64(append(commaAfter(b, n), `"on_time_probability":`...), ev.OnTimeProbability); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}', '}'), nil
+}
+
+// appendFloat64 appends f as encoding/json writes a float64: like
+// ECMAScript's number to string ('f' form, 'e' form below 1e-6 and from
+// 1e21 with the exponent unpadded); NaN and infinities are its
+// *json.UnsupportedValueError.
+func appendFloat64(b []byte, f float64) ([]byte, error) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return nil, &json.UnsupportedValueError{Value: reflect.ValueOf(f), Str: strconv.FormatFloat(f, 'g', -1, 64)}
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// e-09 to e-9
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b, nil
+}
+
+// appendTime appends t as Time.MarshalJSON writes it (RFC 3339 with
+// nanoseconds, strict: a year outside [0,9999] or a UTC offset of 24
+// hours or more is an error). The error is the one encoding/json returns
+// for such a time, typ being the Go type of the field holding it.
+func appendTime(b []byte, t time.Time, typ reflect.Type) ([]byte, error) {
+	b = append(b, '"')
+	out, err := t.AppendText(b)
+	if err != nil {
+		_, err = t.MarshalJSON()
+		return nil, &json.MarshalerError{Type: typ, Err: err}
+	}
+	return append(out, '"'), nil
+}
+
+// appendDate appends d as its MarshalText ("2006-01-02", as the JSON
+// string encoding/json makes of it).
+func appendDate(b []byte, d Date) []byte {
+	if d.Year < 0 || d.Year > 9999 || d.Month < 0 || d.Month > 99 || d.Day < 0 || d.Day > 99 {
+		return appendString(b, d.String()) // what %04d and %02d make of it
+	}
+	y, m, dd := d.Year, int(d.Month), d.Day
+	return append(b, '"', byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10),
+		'-', byte('0'+m/10), byte('0'+m%10), '-', byte('0'+dd/10), byte('0'+dd%10), '"')
+}
+
+// appendString appends src as a JSON string exactly as encoding/json
+// writes it: '"' and '\\' escaped, control characters as \b \f \n \r \t
+// or \u00XX, '<', '>' and '&' as \u003c \u003e \u0026 (HTML-safe),
+// U+2028 and U+2029 as \u2028 and \u2029, and each byte of invalid UTF-8
+// as \ufffd.
+func appendString[S ~string | ~[]byte](b []byte, src S) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(src); {
+		if c := src[i]; c < utf8.RuneSelf {
+			if jsonSafe[c] {
+				i++
+				continue
+			}
+			b = append(b, src[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		n := min(len(src)-i, utf8.UTFMax)
+		r, size := utf8.DecodeRuneInString(string(src[i : i+n]))
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, src[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, src[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, src[start:]...)
+	return append(b, '"')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// jsonSafe holds the ASCII bytes that appendString copies as they are:
+// printable, other than '"', '\\', '<', '>' and '&' (DEL included, as
+// encoding/json does).
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := ' '; c < utf8.RuneSelf; c++ {
+		t[c] = true
+	}
+	for _, c := range `"\<>&` {
+		t[c] = false
+	}
+	return t
+}()

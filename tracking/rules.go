@@ -42,21 +42,29 @@ type Detectors struct {
 	FulfillmentStall int
 	// DomesticStall and InternationalStall: no new scan for more than
 	// this many business days [3 and 5], used when the model does not
-	// know the lane's usual gap (or IgnoreLaneGap is set).
+	// know the lane's usual gap (or IgnoreLaneGap is set). With a model
+	// the threshold is the lane's usual longest gap (P95) plus one.
 	DomesticStall      int
 	InternationalStall int
 	// IgnoreLaneGap turns off the lane-specific stall threshold learned
-	// by the model (its P95 of longest gaps between scans), so the
-	// defaults above always apply.
+	// by the model (its P95 of longest gaps between scans, plus one), so
+	// the defaults above always apply.
 	IgnoreLaneGap bool
-	// DomesticLost and InternationalLost: no new scan for more than this
-	// many business days means the parcel is presumed lost [8 and 15].
+	// DomesticLost and InternationalLost: without a model (or a lane it
+	// knows), no new scan for more than this many business days means
+	// the parcel is presumed lost [8 and 15].
 	DomesticLost      int
 	InternationalLost int
-	// AtRiskQuantile is the quantile of the model's conditional transit
-	// time used as "the model's estimate" by the at-risk detector
-	// [0.5, the median].
-	AtRiskQuantile float64
+	// LostMargin: with a model, a parcel is presumed lost when it has been
+	// silent for longer than the stall threshold and in transit for more
+	// than the lane's P99 plus this many business days [3].
+	LostMargin int
+	// AtRiskProbability: with a model and no fresh carrier estimate, a
+	// parcel is at risk when the probability that it is delivered by the
+	// promised day, given the time it has already spent in transit, is
+	// below this [DefaultAtRiskProbability, 0.4]. Higher warns earlier
+	// and more often.
+	AtRiskProbability float64
 	// Disabled lists detectors to switch off.
 	Disabled []DelayKind
 }
@@ -93,6 +101,7 @@ func NewRules(cfg Config) (*Rules, error) {
 		{"Detectors.InternationalStall", &d.InternationalStall, 5},
 		{"Detectors.DomesticLost", &d.DomesticLost, 8},
 		{"Detectors.InternationalLost", &d.InternationalLost, 15},
+		{"Detectors.LostMargin", &d.LostMargin, 3},
 		{"MaxEvents", &cfg.MaxEvents, 500},
 	} {
 		if *f.v < 0 {
@@ -105,11 +114,11 @@ func NewRules(cfg Config) (*Rules, error) {
 	if cfg.MaxEvents > maxStoredEvents {
 		return nil, &ConfigError{Field: "MaxEvents", Reason: "must not exceed " + strconv.Itoa(maxStoredEvents) + ", the most a stored shipment may hold"}
 	}
-	if d.AtRiskQuantile < 0 || d.AtRiskQuantile >= 1 {
-		return nil, &ConfigError{Field: "Detectors.AtRiskQuantile", Reason: "must be in [0, 1)"}
+	if !(d.AtRiskProbability >= 0 && d.AtRiskProbability < 1) {
+		return nil, &ConfigError{Field: "Detectors.AtRiskProbability", Reason: "must be in [0, 1)"}
 	}
-	if d.AtRiskQuantile == 0 {
-		d.AtRiskQuantile = 0.5
+	if d.AtRiskProbability == 0 {
+		d.AtRiskProbability = DefaultAtRiskProbability
 	}
 	if cfg.MaxClockSkew < 0 {
 		return nil, &ConfigError{Field: "MaxClockSkew", Reason: "must not be negative"}
@@ -143,3 +152,6 @@ func (r *Rules) Config() Config {
 }
 
 func (r *Rules) enabled(k DelayKind) bool { return r.disabled&(1<<k) == 0 }
+
+// DefaultAtRiskProbability is the default Detectors.AtRiskProbability.
+const DefaultAtRiskProbability = 0.4

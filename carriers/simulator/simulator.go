@@ -171,10 +171,12 @@ const (
 	ScansSparse
 )
 
-// Surge slows every parcel bound for Region that is picked up in
-// [Start, End): each takes ExtraDays more business days on average
-// (exponentially distributed, so some take much longer), with no exception
-// scan and no change to the carrier's estimate.
+// Surge slows every parcel bound for Region whose scheduled delivery day
+// falls in [Start, End) — congestion at the destination slows what passes
+// through it, including parcels already on their way when it starts: each
+// takes ExtraDays more business days on average (exponentially
+// distributed, so some take much longer), with no exception scan and no
+// change to the carrier's estimate.
 type Surge struct {
 	// Region is the destination region, "US-OH" (country and state of
 	// the destination Place).
@@ -317,6 +319,14 @@ func longitude(p Place) (float64, bool) {
 		return -74.0, true
 	}
 	return 0, false
+}
+
+// ScheduleRange returns the fewest and most business days from pickup to
+// the scheduled delivery that Ship draws for a plan on the lane o→d with
+// TransitDays 0 (before LateShare, Surges and trouble add any).
+func ScheduleRange(o, d Place) (lo, hi int) {
+	lo = laneMin(o, d)
+	return lo, 2*lo + 1
 }
 
 // laneMin returns the fewest scheduled business days on the lane o→d.
@@ -527,7 +537,7 @@ func build(seed uint64, opts *Options, p Plan) *script {
 	key := h.Sum64()
 	b := &builder{
 		rng:   rand.New(rand.NewPCG(seed, key)),
-		extra: rand.New(rand.NewPCG(seed^0x9e3779b97f4a7c15, key)),
+		extra: rand.New(rand.NewPCG(splitmix(seed), splitmix(key))),
 		opts:  opts, s: &script{events: make([]carriers.Event, 0, 16)}, t: p.LabelCreatedAt,
 	}
 	if p.Origin.Location.IsZero() {
@@ -556,7 +566,7 @@ func build(seed uint64, opts *Options, p Plan) *script {
 
 	// Silent lateness: the carrier's schedule is missed with no
 	// exception scan (a heavy right tail), and surges at the destination.
-	delayDays := b.lateDays(pickup, d)
+	delayDays := b.lateDays(scheduled, d)
 
 	// One to three hubs between origin and destination, in route order.
 	n := 1 + b.rng.IntN(3)
@@ -633,12 +643,12 @@ func build(seed uint64, opts *Options, p Plan) *script {
 	return b.s
 }
 
-// lateDays draws the business days a clean parcel picked up at pickup
-// and bound for d arrives after its schedule: LateShare of them are late
+// lateDays draws the business days a clean parcel scheduled for delivery
+// on the day of scheduled at d arrives after its schedule: LateShare of them are late
 // by 1 + a geometric number of days, one in six of those by a further
 // Pareto-distributed stretch (the heavy tail); a surge at d adds an
 // exponential number of days with mean ExtraDays.
-func (b *builder) lateDays(pickup time.Time, d Place) int {
+func (b *builder) lateDays(scheduled time.Time, d Place) int {
 	days := 0
 	if b.opts.LateShare > 0 && b.extra.Float64() < b.opts.LateShare {
 		days = 1
@@ -652,7 +662,7 @@ func (b *builder) lateDays(pickup time.Time, d Place) int {
 	if len(b.opts.Surges) > 0 {
 		region := d.Region()
 		for _, sg := range b.opts.Surges {
-			if sg.Region == region && !pickup.Before(sg.Start) && pickup.Before(sg.End) {
+			if sg.Region == region && !scheduled.Before(sg.Start) && scheduled.Before(sg.End) {
 				days += int(sg.ExtraDays*b.extra.ExpFloat64() + 0.5)
 			}
 		}
@@ -703,6 +713,15 @@ func (b *builder) thin() {
 		}
 	}
 	b.s.events = evs
+}
+
+// splitmix is the SplitMix64 finalizer: nearby seeds give unrelated
+// streams.
+func splitmix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
 }
 
 func zoneOf(p Place) *time.Location {

@@ -297,10 +297,10 @@ func TestSurgeSlowsRegion(t *testing.T) {
 	var in, out float64
 	var nin, nout int
 	for _, ev := range scripts {
-		if pu := ev[1].Time; !pu.Before(surge.Start) && pu.Before(surge.End) {
+		if pu := ev[1].Time; !pu.Before(surge.Start.AddDate(0, 0, -1)) && pu.Before(surge.End.AddDate(0, 0, -7)) {
 			in += transitDays(ev)
 			nin++
-		} else {
+		} else if pu.Before(surge.Start.AddDate(0, 0, -10)) || pu.After(surge.End) {
 			out += transitDays(ev)
 			nout++
 		}

@@ -64,10 +64,10 @@ type delivery struct {
 // they happen (the webhook path) by two workers, the Engine ticks every
 // two simulated hours to check delays and drain the effects.
 func scale(ctx context.Context, w io.Writer, seed uint64, n int, progress bool) error {
-	// A batch run trades memory for less collector work, unless GOGC says
+	// A batch run trades memory for less collector work (GOGC=200), unless GOGC says
 	// otherwise.
 	if os.Getenv("GOGC") == "" {
-		defer debug.SetGCPercent(debug.SetGCPercent(400))
+		defer debug.SetGCPercent(debug.SetGCPercent(200))
 	}
 	const tick = 2 * time.Hour
 	now := placed

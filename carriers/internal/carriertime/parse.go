@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/postpurchase/postpurchase/carriers"
+	"github.com/postpurchase/postpurchase/carriers/internal/clip"
 )
 
 // Local is a carrier time with what is known about its zone.
@@ -231,7 +232,7 @@ var ErrMissing = errors.New("missing")
 
 // ParseISOField is ParseISO for the value s of the JSON field at path
 // field. A value it cannot read is a *carriers.DecodeError naming the field,
-// with the value (its first 64 bytes: a date-time, not personal data) and
+// with the value (clipped to 64 bytes: a date-time, not personal data) and
 // ErrBadTime, carriers.ErrTimeOffset or carriers.ErrTimeRange; so is an
 // empty value when required, with ErrMissing.
 func ParseISOField(field, s string, required bool) (Local, error) {
@@ -240,11 +241,7 @@ func ParseISOField(field, s string, required bool) (Local, error) {
 		err = ErrMissing
 	}
 	if err != nil {
-		v := strings.TrimSpace(s)
-		if len(v) > 64 {
-			v = v[:64]
-		}
-		return Local{}, &carriers.DecodeError{Path: field, Value: v, Err: err}
+		return Local{}, &carriers.DecodeError{Path: field, Value: clip.String(strings.TrimSpace(s), clip.Input), Err: err}
 	}
 	return l, nil
 }

@@ -1,0 +1,87 @@
+// Package storebench measures implementations of postpurchase.Store the
+// same way, so the reference stores' figures compare with MemoryStore's in
+// one run.
+package storebench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/postpurchase/postpurchase"
+)
+
+// Commit measures the Engine's commit: each op commits the next version of
+// one of 64 orders (two shipments, tracking state of about 1 KB) with one
+// journal entry and one effect, as one tracking update does. It reports
+// ops/s and the p50 and p99 latency in µs.
+func Commit(b *testing.B, s postpurchase.Store) {
+	ctx := context.Background()
+	run := fmt.Sprintf("bench-%d-", time.Now().UnixNano())
+	base := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	tracking, _ := json.Marshal(map[string]any{"events": slices.Repeat([]map[string]string{{"code": "IT", "text": "In transit, departed facility"}}, 16)})
+	const orders = 64
+	recs := make([]*postpurchase.OrderRecord, orders)
+	for i := range recs {
+		id := run + fmt.Sprint(i)
+		o := postpurchase.Order{ID: id, CustomerID: "cust-" + id, PlacedAt: base, Currency: "USD", Total: decimal.RequireFromString("80.00")}
+		rec := &postpurchase.OrderRecord{Version: 1}
+		for j := range 2 {
+			sid := fmt.Sprintf("%s-s%d", id, j)
+			o.Shipments = append(o.Shipments, postpurchase.Shipment{ID: sid, Carrier: "ups", TrackingNumber: "1Z" + sid})
+			rec.Shipments = append(rec.Shipments, postpurchase.ShipmentState{ID: sid, Carrier: "ups", TrackingNumber: "1Z" + sid,
+				Tracking: tracking, NextCheck: base.Add(time.Hour)})
+		}
+		rec.Order = o
+		if err := s.Commit(ctx, &postpurchase.Commit{Order: rec}); err != nil {
+			b.Fatal(err)
+		}
+		recs[i] = rec
+	}
+	var ls []time.Duration
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		rec := recs[i%orders]
+		rec.Version++
+		rec.JournalSeq++
+		rec.Shipments[0].NextCheck = base.Add(time.Duration(i) * time.Minute)
+		id := rec.Order.ID
+		c := &postpurchase.Commit{Order: rec,
+			Journal: []postpurchase.JournalEntry{{OrderID: id, Seq: rec.JournalSeq, At: base, Kind: postpurchase.JournalMilestone, Text: "in transit"}},
+			Effects: []postpurchase.Effect{{ID: fmt.Sprintf("%s/m%d", id, i), OrderID: id, CustomerID: rec.Order.CustomerID,
+				Kind: postpurchase.EffectMessage, At: base, Message: &postpurchase.Message{ID: fmt.Sprintf("%s/m%d", id, i), Kind: postpurchase.MessageMilestone, At: base, OrderID: id}}},
+		}
+		start := time.Now()
+		err := s.Commit(ctx, c)
+		ls = append(ls, time.Since(start))
+		if err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	Report(b, ls)
+}
+
+// Report adds ops/s and the p50 and p99 of ls (in µs) to b's metrics.
+func Report(b *testing.B, ls []time.Duration) {
+	if len(ls) == 0 {
+		return
+	}
+	var total time.Duration
+	for _, d := range ls {
+		total += d
+	}
+	slices.Sort(ls)
+	at := func(q float64) float64 {
+		return float64(ls[min(len(ls)-1, int(q*float64(len(ls))))].Nanoseconds()) / 1e3
+	}
+	b.ReportMetric(float64(len(ls))/total.Seconds(), "ops/s")
+	b.ReportMetric(at(0.50), "p50-µs")
+	b.ReportMetric(at(0.99), "p99-µs")
+}

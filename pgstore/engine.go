@@ -1,0 +1,362 @@
+package pgstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/postpurchase/postpurchase"
+	"github.com/postpurchase/postpurchase/internal/iso4217"
+)
+
+var _ postpurchase.Store = (*Store)(nil)
+
+// LoadOrder implements postpurchase.Store.
+func (s *Store) LoadOrder(ctx context.Context, orderID string) (*postpurchase.OrderRecord, error) {
+	var doc []byte
+	err := s.pool.QueryRow(ctx, `SELECT record::text FROM orders WHERE order_id = $1`, orderID).Scan(&doc)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("pgstore: order %s: %w", iso4217.Clip(orderID), postpurchase.ErrNotFound)
+	}
+	if err != nil {
+		return nil, wrap("load order", err)
+	}
+	var rec postpurchase.OrderRecord
+	if err := json.Unmarshal(doc, &rec); err != nil {
+		return nil, fmt.Errorf("pgstore: load order: stored record: %w", err)
+	}
+	return &rec, nil
+}
+
+// FindShipment implements postpurchase.Store.
+func (s *Store) FindShipment(ctx context.Context, carrier, trackingNumber string) (postpurchase.ShipmentRef, error) {
+	var ref postpurchase.ShipmentRef
+	err := s.pool.QueryRow(ctx, `SELECT order_id, shipment_id FROM shipments WHERE carrier = $1 AND tracking_number = $2
+		ORDER BY touched DESC LIMIT 1`, carrier, trackingNumber).Scan(&ref.OrderID, &ref.ShipmentID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ref, fmt.Errorf("pgstore: %s tracking number %s: %w", iso4217.Clip(carrier), iso4217.Clip(trackingNumber), postpurchase.ErrNotFound)
+	}
+	if err != nil {
+		return ref, wrap("find shipment", err)
+	}
+	return ref, nil
+}
+
+// Due implements postpurchase.Store: an index scan of shipments_due.
+func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]postpurchase.ShipmentRef, error) {
+	if limit < 0 {
+		limit = 1 << 30
+	}
+	rows, err := s.pool.Query(ctx, `SELECT order_id, shipment_id, next_check FROM shipments
+		WHERE next_check IS NOT NULL AND next_check <= $1 ORDER BY next_check, shipment_id LIMIT $2`, now, limit)
+	if err != nil {
+		return nil, wrap("due", err)
+	}
+	var out []postpurchase.ShipmentRef
+	var r postpurchase.ShipmentRef
+	_, err = pgx.ForEachRow(rows, []any{&r.OrderID, &r.ShipmentID, &r.NextCheck}, func() error {
+		r.NextCheck = r.NextCheck.UTC()
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("due", err)
+	}
+	return out, nil
+}
+
+// checkCommit refuses what MemoryStore refuses.
+func checkCommit(c *postpurchase.Commit) error {
+	if c == nil || c.Order == nil || c.Order.Order.ID == "" || c.Order.Version < 1 {
+		return fmt.Errorf("pgstore: %w: commit without an order record of version ≥ 1", postpurchase.ErrInvalid)
+	}
+	for i := range c.Effects {
+		if c.Effects[i].ID == "" {
+			return fmt.Errorf("pgstore: %w: effect %d without an ID", postpurchase.ErrInvalid, i)
+		}
+	}
+	for _, sh := range c.Order.Shipments {
+		if len(sh.Tracking) == 0 {
+			return fmt.Errorf("pgstore: %w: shipment %s without its tracking state", postpurchase.ErrInvalid, iso4217.Clip(sh.ID))
+		}
+	}
+	return nil
+}
+
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// Commit implements postpurchase.Store: one transaction, the order row
+// guarded by its version, then the shipments' index rows, the journal and
+// the new effects, sent as one batch.
+func (s *Store) Commit(ctx context.Context, c *postpurchase.Commit) error {
+	if err := checkCommit(c); err != nil {
+		return err
+	}
+	rec := c.Order
+	id := rec.Order.ID
+	doc, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("pgstore: commit: %w", err)
+	}
+	b := &pgx.Batch{}
+	if rec.Version == 1 {
+		b.Queue(`INSERT INTO orders (order_id, customer_id, version, record) VALUES ($1, $2, 1, $3::jsonb)
+			ON CONFLICT (order_id) DO NOTHING`, id, rec.Order.CustomerID, string(doc))
+	} else {
+		b.Queue(`UPDATE orders SET version = $3, customer_id = $2, record = $4::jsonb WHERE order_id = $1 AND version = $5`,
+			id, rec.Order.CustomerID, rec.Version, string(doc), rec.Version-1)
+	}
+	for _, sh := range rec.Shipments {
+		b.Queue(`INSERT INTO shipments (order_id, shipment_id, carrier, tracking_number, status, next_check)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (order_id, shipment_id) DO UPDATE SET carrier = EXCLUDED.carrier,
+				tracking_number = EXCLUDED.tracking_number, status = EXCLUDED.status,
+				next_check = EXCLUDED.next_check, touched = nextval('shipments_touch')`,
+			id, sh.ID, sh.Carrier, sh.TrackingNumber, sh.Status.String(), nullTime(sh.NextCheck))
+	}
+	for _, j := range c.Journal {
+		jd, err := json.Marshal(j)
+		if err != nil {
+			return fmt.Errorf("pgstore: commit: journal: %w", err)
+		}
+		b.Queue(`INSERT INTO journal (order_id, seq, entry) VALUES ($1, $2, $3::jsonb)`, id, j.Seq, string(jd))
+	}
+	for i := range c.Effects {
+		e := &c.Effects[i]
+		ed, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("pgstore: commit: effect: %w", err)
+		}
+		var custom, amount any
+		if e.Kind == postpurchase.EffectCredit && e.Credit != nil {
+			custom, amount = e.Credit.CustomerID, e.Credit.Amount.String()
+		}
+		b.Queue(`INSERT INTO effects (effect_id, order_id, decided_at, effect, state, due_at, credit_customer, credit_amount)
+			VALUES ($1, $2, $3, $4::jsonb, 'pending', $3, $5, $6::numeric) ON CONFLICT (effect_id) DO NOTHING`,
+			e.ID, e.OrderID, e.At, string(ed), custom, amount)
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		br := tx.SendBatch(ctx, b)
+		tag, err := br.Exec()
+		if err != nil {
+			br.Close()
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			br.Close()
+			return errVersion
+		}
+		for range b.Len() - 1 {
+			if _, err := br.Exec(); err != nil {
+				br.Close()
+				return err
+			}
+		}
+		if err := br.Close(); err != nil {
+			return err
+		}
+		if s.afterCommitTx != nil {
+			return s.afterCommitTx(ctx, tx, c) // the outbox hook: see Options
+		}
+		return nil
+	})
+	if errors.Is(err, errVersion) {
+		return fmt.Errorf("pgstore: order %s: commit of version %d: %w", iso4217.Clip(id), rec.Version, postpurchase.ErrConflict)
+	}
+	if code, _ := sqlState(err); code == "40001" || code == "40P01" {
+		return fmt.Errorf("pgstore: commit: %w", postpurchase.ErrConflict)
+	}
+	return wrap("commit", err)
+}
+
+var errVersion = errors.New("version mismatch")
+
+// ClaimEffects implements postpurchase.Store with FOR UPDATE SKIP LOCKED, so
+// concurrent drainers never claim one effect twice.
+func (s *Store) ClaimEffects(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]postpurchase.PendingEffect, error) {
+	if limit < 0 {
+		limit = 1 << 30
+	}
+	rows, err := s.pool.Query(ctx, `
+		UPDATE effects SET token = gen_random_uuid()::text, lease_until = $3
+		WHERE effect_id IN (
+			SELECT effect_id FROM effects
+			WHERE state = 'pending' AND due_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
+			ORDER BY n LIMIT $2
+			FOR UPDATE SKIP LOCKED)
+		RETURNING n, effect::text, attempts, token`, now, limit, now.Add(lease))
+	if err != nil {
+		return nil, wrap("claim effects", err)
+	}
+	type claimed struct {
+		n int64
+		p postpurchase.PendingEffect
+	}
+	var out []claimed
+	var n int64
+	var doc []byte
+	var attempts int
+	var token string
+	_, err = pgx.ForEachRow(rows, []any{&n, &doc, &attempts, &token}, func() error {
+		c := claimed{n: n, p: postpurchase.PendingEffect{Attempts: attempts, Token: token}}
+		if err := json.Unmarshal(doc, &c.p.Effect); err != nil {
+			return fmt.Errorf("stored effect: %w", err)
+		}
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("claim effects", err)
+	}
+	slices.SortFunc(out, func(a, b claimed) int { return int(a.n - b.n) })
+	res := make([]postpurchase.PendingEffect, len(out))
+	for i := range out {
+		res[i] = out[i].p
+	}
+	return res, nil
+}
+
+// leaseLost tells a lost lease (ErrConflict) from an unknown effect.
+func (s *Store) leaseLost(ctx context.Context, id string) error {
+	var one int
+	err := s.pool.QueryRow(ctx, `SELECT 1 FROM effects WHERE effect_id = $1`, id).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("pgstore: effect %s: %w", iso4217.Clip(id), postpurchase.ErrNotFound)
+	}
+	if err != nil {
+		return wrap("effect", err)
+	}
+	return fmt.Errorf("pgstore: effect %s: lease lost: %w", iso4217.Clip(id), postpurchase.ErrConflict)
+}
+
+// CompleteEffect implements postpurchase.Store.
+func (s *Store) CompleteEffect(ctx context.Context, now time.Time, id, token string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE effects SET state = 'done', attempts = attempts + 1, done_at = $3, token = NULL
+		WHERE effect_id = $1 AND state = 'pending' AND token = $2`, id, token, now)
+	if err != nil {
+		return wrap("complete effect", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return s.leaseLost(ctx, id)
+	}
+	return nil
+}
+
+// RetryEffect implements postpurchase.Store.
+func (s *Store) RetryEffect(ctx context.Context, now time.Time, id, token string, retryAt time.Time, errText string) error {
+	tag, err := s.pool.Exec(ctx, `UPDATE effects SET attempts = attempts + 1, last_error = $3, due_at = $4, token = NULL, lease_until = NULL
+		WHERE effect_id = $1 AND state = 'pending' AND token = $2`, id, token, errText, retryAt)
+	if err != nil {
+		return wrap("retry effect", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return s.leaseLost(ctx, id)
+	}
+	return nil
+}
+
+// Effects implements postpurchase.Store.
+func (s *Store) Effects(ctx context.Context, orderID string) ([]postpurchase.EffectRecord, error) {
+	rows, err := s.pool.Query(ctx, `SELECT effect::text, state, attempts, last_error, done_at FROM effects
+		WHERE order_id = $1 ORDER BY n`, orderID)
+	if err != nil {
+		return nil, wrap("effects", err)
+	}
+	out := []postpurchase.EffectRecord{}
+	var doc []byte
+	var state, lastErr string
+	var attempts int
+	var done *time.Time
+	_, err = pgx.ForEachRow(rows, []any{&doc, &state, &attempts, &lastErr, &done}, func() error {
+		r := postpurchase.EffectRecord{State: postpurchase.EffectState(state), Attempts: attempts, LastError: lastErr}
+		if done != nil {
+			r.DoneAt = done.UTC()
+		}
+		if err := json.Unmarshal(doc, &r.Effect); err != nil {
+			return fmt.Errorf("stored effect: %w", err)
+		}
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("effects", err)
+	}
+	return out, nil
+}
+
+// Journal implements postpurchase.Store.
+func (s *Store) Journal(ctx context.Context, orderID string) ([]postpurchase.JournalEntry, error) {
+	rows, err := s.pool.Query(ctx, `SELECT entry::text FROM journal WHERE order_id = $1 ORDER BY n`, orderID)
+	if err != nil {
+		return nil, wrap("journal", err)
+	}
+	out := []postpurchase.JournalEntry{}
+	var doc []byte
+	_, err = pgx.ForEachRow(rows, []any{&doc}, func() error {
+		var j postpurchase.JournalEntry
+		if err := json.Unmarshal(doc, &j); err != nil {
+			return fmt.Errorf("stored journal entry: %w", err)
+		}
+		out = append(out, j)
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("journal", err)
+	}
+	return out, nil
+}
+
+// CreditTotal implements postpurchase.Store.
+func (s *Store) CreditTotal(ctx context.Context, customerID string, since time.Time) (decimal.Decimal, error) {
+	var total string
+	var err error
+	if customerID == "" {
+		err = s.pool.QueryRow(ctx, `SELECT coalesce(sum(credit_amount), 0)::text FROM effects
+			WHERE credit_amount IS NOT NULL AND decided_at >= $1`, since).Scan(&total)
+	} else {
+		err = s.pool.QueryRow(ctx, `SELECT coalesce(sum(credit_amount), 0)::text FROM effects
+			WHERE credit_amount IS NOT NULL AND credit_customer = $1 AND decided_at >= $2`, customerID, since).Scan(&total)
+	}
+	if err != nil {
+		return decimal.Decimal{}, wrap("credit total", err)
+	}
+	d, err := decimal.NewFromString(total)
+	if err != nil {
+		return decimal.Decimal{}, fmt.Errorf("pgstore: credit total: %w", err)
+	}
+	return d, nil
+}
+
+// ClaimEffect implements postpurchase.Store: one guarded UPDATE, so of
+// concurrent callers at most one gets the lease.
+func (s *Store) ClaimEffect(ctx context.Context, now time.Time, id string, lease time.Duration) (postpurchase.PendingEffect, bool, error) {
+	var p postpurchase.PendingEffect
+	var doc []byte
+	err := s.pool.QueryRow(ctx, `UPDATE effects SET token = gen_random_uuid()::text, lease_until = $3
+		WHERE effect_id = $1 AND state = 'pending' AND due_at <= $2 AND (lease_until IS NULL OR lease_until <= $2)
+		RETURNING effect::text, attempts, token`, id, now, now.Add(lease)).Scan(&doc, &p.Attempts, &p.Token)
+	if errors.Is(err, pgx.ErrNoRows) {
+		if err := s.leaseLost(ctx, id); errors.Is(err, postpurchase.ErrNotFound) || !errors.Is(err, postpurchase.ErrConflict) {
+			return p, false, err
+		}
+		return p, false, nil
+	}
+	if err != nil {
+		return p, false, wrap("claim effect", err)
+	}
+	if err := json.Unmarshal(doc, &p.Effect); err != nil {
+		return p, false, fmt.Errorf("pgstore: claim effect: stored effect: %w", err)
+	}
+	return p, true, nil
+}
