@@ -25,7 +25,7 @@ func TestHeldBackMessageAndCreditOnLoss(t *testing.T) {
 	}
 	label := placed
 	err = eng.Register(ctx, w.now, postpurchase.Order{ID: "#9", CustomerID: "c-vip", PlacedAt: label, Currency: "USD",
-		Total: decimal.RequireFromString("200.00"),
+		Total:     decimal.RequireFromString("200.00"),
 		Shipments: []postpurchase.Shipment{{ID: "s9", Carrier: "sim", TrackingNumber: "SIM9", LabelCreatedAt: label, PromisedBy: label.AddDate(0, 0, 5)}}})
 	if err != nil {
 		t.Fatal(err)
