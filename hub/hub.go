@@ -42,7 +42,8 @@ type Source interface {
 type Brand struct {
 	// Name is the brand's name, shown in the header and the title.
 	Name string
-	// LogoURL is the logo image (https, or a path on the host's site).
+	// LogoURL is the logo image: https, or a path on the host's site
+	// (plain http is refused: the Content-Security-Policy would block it).
 	LogoURL string
 	// Primary, Background and Text are CSS colours as "#rgb" or
 	// "#rrggbb". Defaults: #1f4fd1, #f6f7f9, #1b1d21.
@@ -100,6 +101,9 @@ type Options struct {
 	// arrived over plain HTTP (set it behind a TLS-terminating proxy).
 	// Requests over TLS always get Secure cookies.
 	SecureCookies bool
+	// FormatDate shows dates and times in the brand's language; nil means
+	// FormatDate (English). It gets t in the location to show it in.
+	FormatDate func(t time.Time, s DateStyle) string
 	// TimelineShown is how many tracking events are shown before "show
 	// more". Default 5.
 	TimelineShown int
@@ -187,6 +191,11 @@ func New(src Source, opts Options) (*Handler, error) {
 		}
 		if u.name == "BaseURL" && (p.Scheme == "" || p.Host == "") {
 			return nil, &OptionError{u.name, "must be absolute (https://host/path/)"}
+		}
+		if u.name == "Brand.LogoURL" && p.Scheme == "http" {
+			// The pages' Content-Security-Policy loads images over https
+			// or from the host's own origin only.
+			return nil, &OptionError{u.name, "must be https or a path on the host's site"}
 		}
 	}
 	if opts.BaseURL != "" && !strings.HasSuffix(opts.BaseURL, "/") {

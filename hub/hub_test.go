@@ -702,10 +702,18 @@ func TestJSONView(t *testing.T) {
 
 func TestStringsOverride(t *testing.T) {
 	e := newEnv(t, hub.Options{Strings: map[string]string{"status.in_transit": "Unterwegs", "lang": "de", "late.many": "{n} Tage später als versprochen",
-		"timeline.heading": `}}{{.Order.ID}}<script>x</script>"`, "shipment.progress": `"><b>`}})
+		"timeline.heading": `}}{{.Order.ID}}<script>x</script>"`, "shipment.progress": `"><b>`},
+		FormatDate: func(t time.Time, s hub.DateStyle) string {
+			if s >= hub.DayTime {
+				return t.Format("02.01.2006 15:04")
+			}
+			return t.Format("02.01.2006")
+		}})
 	r := e.do("GET", e.link("#1001"), nil)
 	mustContain(t, r.body, `<html lang="de">`, "Unterwegs", "Tage später als versprochen",
-		"}}{{.Order.ID}}&lt;script&gt;x&lt;/script&gt;&#34;", `aria-label="&#34;&gt;&lt;b&gt;"`)
+		"}}{{.Order.ID}}&lt;script&gt;x&lt;/script&gt;&#34;", `aria-label="&#34;&gt;&lt;b&gt;"`,
+		"Placed 01.11.2026", "It was due 05.11.2026.") // dates in the brand's format
+	mustLack(t, r.body, " PM", " AM")
 }
 
 func TestNewRefusesBadOptions(t *testing.T) {
@@ -715,6 +723,7 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		"short key":        {Keys: [][]byte{[]byte("short")}},
 		"bad colour":       {Keys: [][]byte{key1}, Brand: hub.Brand{Primary: "red;background:url(x)"}},
 		"bad logo":         {Keys: [][]byte{key1}, Brand: hub.Brand{LogoURL: "javascript:alert(1)"}},
+		"http logo":        {Keys: [][]byte{key1}, Brand: hub.Brand{LogoURL: "http://cdn.example/logo.png"}},
 		"relative base":    {Keys: [][]byte{key1}, BaseURL: "/orders/"},
 		"unknown string":   {Keys: [][]byte{key1}, Strings: map[string]string{"nope": "x"}},
 		"lost placeholder": {Keys: [][]byte{key1}, Strings: map[string]string{"late.many": "late"}},

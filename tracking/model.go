@@ -134,12 +134,12 @@ const DefaultMinSamples = 30
 
 // DefaultHalfLife is the default ModelOptions.HalfLife: 4 days. On the
 // simulated history of TestEvaluate (30,000 shipments, refitted daily),
-// a four-week surge into one region was learned in 7 days with 4, in 6
-// with 7 or 14, in 23 with 2 (too few recent parcels to outweigh the
-// prior of no drift) and in 25 without the drift correction; the error
-// over the whole test period was 1.575 days with 4, 1.569 with 2, 1.588
-// with 7 and without, 1.596 with 14: 4 days is the shortest memory that
-// still learns a surge within a week.
+// a four-week surge into one region was learned in 5 days with 4, 7 or
+// 14 days, in 16 with 2 (too few recent parcels to outweigh the prior of
+// no drift) and in 24 without the drift correction; the error over the
+// whole test period was 1.561 days with 4, 1.557 with 2, 1.572 with 7,
+// 1.579 with 14 and 1.581 without: 4 days is the shortest memory that
+// learns a surge within a week.
 const DefaultHalfLife = 4 * 24 * time.Hour
 
 // driftPrior is the weight (in recent deliveries) of the prior "no drift":
