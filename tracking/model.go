@@ -310,13 +310,16 @@ func (m *TransitModel) complete(l Lane) *laneStats {
 			if m.lanes[c] == nil {
 				continue
 			}
+			// The first coarser lane with (completed) MinSamples: when
+			// even everything has fewer, nothing is completed and no lane
+			// is usable.
 			p := m.complete(c)
-			if tot := p.suffix[0]; tot > 0 {
+			if tot := p.suffix[0]; tot >= float64(m.min)-1e-9 {
 				for d := range st.transit {
 					st.transit[d] += missing * p.transit[d] / tot
 				}
+				break
 			}
-			break
 		}
 	}
 	for d := maxTransitDays; d >= 0; d-- {
