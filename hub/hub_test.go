@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"golang.org/x/time/rate"
 
 	"github.com/postpurchase/postpurchase"
@@ -168,7 +169,7 @@ func TestStalledOrderPage(t *testing.T) {
 func TestEstimateWindowAndDelivered(t *testing.T) {
 	e := newEnv(t, hub.Options{})
 	r := e.do("GET", e.link("#1002"), nil)
-	mustContain(t, r.body, "Delayed", "Delayed: severe weather in the area")
+	mustContain(t, r.body, "Delayed", `<p class="reason">Held up by bad weather.</p>`, "Delayed: severe weather in the area")
 	if !regexp.MustCompile(`Expected (Mon|Tue|Wed|Thu|Fri|Sat|Sun), [A-Z][a-z]{2} \d+`).MatchString(r.body) {
 		t.Errorf("no estimate date in the weather page")
 	}
@@ -806,4 +807,33 @@ func TestOneCardPerShipment(t *testing.T) {
 	if r := e.do("DELETE", e.link("#1001"), nil); r.code != http.StatusMethodNotAllowed || r.hdr.Get("Allow") == "" {
 		t.Errorf("DELETE: %d", r.code)
 	}
+}
+
+type recommender struct {
+	products []postpurchase.Product
+	err      error
+	moments  []postpurchase.Moment
+}
+
+func (r *recommender) Recommend(ctx context.Context, m postpurchase.Moment, o *postpurchase.Order) ([]postpurchase.Product, error) {
+	r.moments = append(r.moments, m)
+	return r.products, r.err
+}
+
+func TestRecommender(t *testing.T) {
+	rec := &recommender{products: []postpurchase.Product{{SKU: "K1", Name: "Gooseneck kettle", ImageURL: "https://cdn.example/k.jpg", Price: decimal.RequireFromString("64"), Currency: "EUR"}}}
+	e := newEnv(t, hub.Options{Recommender: rec})
+	r := e.do("GET", e.link("#1001"), nil)
+	mustContain(t, r.body, "You might also like", `alt="Gooseneck kettle"`, "€64.00")
+	mustLack(t, r.body, "Paper filters") // the view's own products are replaced
+	if len(rec.moments) != 1 || rec.moments[0] != postpurchase.MomentPage {
+		t.Errorf("moments %v", rec.moments)
+	}
+	// A failing recommender costs the section, not the page.
+	rec.err = errors.New("catalog down")
+	r = e.do("GET", e.link("#1001"), nil)
+	if r.code != 200 {
+		t.Fatalf("status %d", r.code)
+	}
+	mustLack(t, r.body, "You might also like")
 }

@@ -52,6 +52,7 @@ type shipmentModel struct {
 	Carrier        string
 	TrackingNumber string // verified only
 	Status         string
+	Reason         string // the status's reason in words, if it has any
 	StatusClass    string
 	Steps          []stepModel
 	Estimate       string
@@ -221,6 +222,9 @@ func (h *Handler) shipmentModel(v *postpurchase.OrderView, i int, names map[stri
 	}
 	if sv.Status == carriers.StatusUnknown && sv.StatusText != "" {
 		s.Status = clean(sv.StatusText)
+	}
+	if t, ok := h.str["reason."+sv.Reason.String()]; ok {
+		s.Reason = t
 	}
 	switch sv.Status {
 	case carriers.StatusDelivered:
