@@ -56,12 +56,26 @@
 // The tests read POSTPURCHASE_POSTGRES_TEST_URL (for example
 // postgres://postgres@127.0.0.1:5432/test?sslmode=disable): unset, they
 // skip; set, they fail when the server cannot be reached. Each test works
-// in a schema of its own, dropped at the end. The scale run is this
-// package's test binary re-executed as worker processes:
+// in a schema of its own, dropped at the end.
 //
-//	go test ./riverwork -run TestScaleKill -v                                   # 150 shipments, 3 processes, 2 kills
-//	RIVERWORK_SCALE_SHIPMENTS=20000 RIVERWORK_SCALE_KILLS=5 go test ./riverwork -run TestScaleKill -v -timeout 2h
-//	go test ./riverwork -run '^$' -bench Scale -benchtime 1000x                 # scans/s with 1, 2 and 3 processes
+// The scale run is this package's test binary re-executed as worker
+// processes (TestMain): each runs an Engine on the shared schema with a
+// Runner whose client also works the test's replay jobs (one per
+// simulated shipment: register, then its scans pushed through
+// Engine.Ingest a simulated day at a time, delay checks on days without
+// scans), and sends its messages to one klaviyotest server the test
+// started on loopback. The test SIGKILLs a random worker at even points
+// of the run and starts it again, then checks from the tables that every
+// shipment reached the state its scans give, every effect is done, every
+// credit effect has exactly one ledger issue entry with its key and
+// amount (and no other exists), and every message was accepted by
+// Klaviyo once by unique_id. A killed job comes back when River's
+// rescuer (every 30 seconds) finds it stuck, so even the small run takes
+// about 20 seconds:
+//
+//	go test ./riverwork -run TestScaleKill -v        # 150 shipments, 3 processes, 2 kills
+//	RIVERWORK_SCALE_SHIPMENTS=20000 RIVERWORK_SCALE_KILLS=5 go test ./riverwork -run TestScaleKill -v -timeout 30m
+//	go test ./riverwork -run '^$' -bench Scale -benchtime 2000x   # scans/s: in-process memstore baseline, then 1, 2 and 3 processes
 //
 // Figures are in BENCHMARKS.md at the module root.
 package riverwork

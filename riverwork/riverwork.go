@@ -269,10 +269,13 @@ func (r *Runner) AddWorkers(workers *river.Workers) error {
 
 // PeriodicJobs returns the schedule and sweep jobs (those Options does
 // not turn off), each run at start and then at its interval by the
-// leader among the clients.
+// leader among the clients, and skipped while one of its kind is still
+// queued or running.
 func (r *Runner) PeriodicJobs() []*river.PeriodicJob {
 	var out []*river.PeriodicJob
-	opts := &river.InsertOpts{Queue: r.opts.Queue}
+	// At most one of each waits or runs: when the workers are behind,
+	// periodic jobs do not pile up.
+	opts := &river.InsertOpts{Queue: r.opts.Queue, UniqueOpts: uniqueWhileQueued}
 	if r.opts.ScheduleEvery > 0 {
 		out = append(out, river.NewPeriodicJob(river.PeriodicInterval(r.opts.ScheduleEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return ScheduleArgs{}, opts },

@@ -26,6 +26,7 @@ import (
 	"github.com/postpurchase/postpurchase/carriers"
 	"github.com/postpurchase/postpurchase/carriers/simulator"
 	"github.com/postpurchase/postpurchase/cashback"
+	"github.com/postpurchase/postpurchase/cashback/memstore"
 	"github.com/postpurchase/postpurchase/klaviyo"
 	"github.com/postpurchase/postpurchase/klaviyo/klaviyotest"
 	"github.com/postpurchase/postpurchase/pgstore"
@@ -180,6 +181,32 @@ func (w *replayWorker) Work(ctx context.Context, job *river.Job[replayArgs]) err
 	return nil
 }
 
+// newScaleEngine returns the Engine of a scale run: the scenario's
+// carrier (pushed), store and ledger store, messages to the Klaviyo at
+// klaviyoURL.
+func newScaleEngine(sc *scenario, st postpurchase.Store, ledgerStore cashback.Store, klaviyoURL string, clock func() time.Time) (*postpurchase.Engine, error) {
+	ledger, err := cashback.New(ledgerStore, cashback.Options{})
+	if err != nil {
+		return nil, err
+	}
+	kc, err := klaviyo.New("pk_test_scale", klaviyo.Options{BaseURL: klaviyoURL, NoRateLimits: true,
+		HTTPClient: &http.Client{Timeout: 10 * time.Second}})
+	if err != nil {
+		return nil, err
+	}
+	notifier, err := postpurchase.NewKlaviyoNotifier(kc, klaviyo.Catalog{})
+	if err != nil {
+		return nil, err
+	}
+	return postpurchase.New(postpurchase.Config{
+		Carriers: []carriers.Carrier{sc.sim}, Pushed: []string{simulator.Code}, Store: st, Ledger: ledger,
+		Customers: customers{}, Notifier: notifier, Now: clock,
+		// Far enough that the schedule finds nothing due during the run:
+		// the replays check the delays at the simulated times.
+		CheckEvery: 2 * 365 * 24 * time.Hour,
+	})
+}
+
 // runWorker is one worker process: an Engine on the shared schema, its
 // effects sent to the shared klaviyotest server, a Runner working the
 // package's jobs and the replays until SIGTERM (or SIGKILL).
@@ -214,30 +241,11 @@ func runWorker() error {
 	if err != nil {
 		return err
 	}
-	ledger, err := cashback.New(st.Cashback(), cashback.Options{})
-	if err != nil {
-		return err
-	}
-	kc, err := klaviyo.New("pk_test_scale", klaviyo.Options{BaseURL: os.Getenv(klaviyoEnv), NoRateLimits: true,
-		HTTPClient: &http.Client{Timeout: 10 * time.Second}})
-	if err != nil {
-		return err
-	}
-	notifier, err := postpurchase.NewKlaviyoNotifier(kc, klaviyo.Catalog{})
-	if err != nil {
-		return err
-	}
 	sc, err := newScenario(n)
 	if err != nil {
 		return err
 	}
-	eng, err := postpurchase.New(postpurchase.Config{
-		Carriers: []carriers.Carrier{sc.sim}, Pushed: []string{simulator.Code}, Store: st, Ledger: ledger,
-		Customers: customers{}, Notifier: notifier, Now: clock,
-		// Far enough that the schedule finds nothing due during the run:
-		// the replays check the delays at the simulated times.
-		CheckEvery: 2 * 365 * 24 * time.Hour,
-	})
+	eng, err := newScaleEngine(sc, st, st.Cashback(), os.Getenv(klaviyoEnv), clock)
 	if err != nil {
 		return err
 	}
@@ -357,6 +365,7 @@ type runResult struct {
 	replaysBy        map[string]int // worker index → replay jobs completed
 	effectsBy        map[string]int // worker index → effect jobs completed
 	killed           int
+	rescued          int // jobs River rescued from killed processes
 	duplicates       int // Klaviyo events re-sent and dropped by unique_id
 }
 
@@ -425,7 +434,7 @@ func scaleRun(t testing.TB, n, procs, kills int) runResult {
 			t.Logf("jobs: %s", states)
 			t.Fatalf("not done by the deadline: %d/%d replays, %d jobs open, %d effects pending", replays, n, open, pending)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(min(time.Second, 100*time.Millisecond+time.Duration(n)*time.Millisecond/20))
 	}
 	res := runResult{shipments: n, scans: sc.scans(), elapsed: time.Since(begin), killed: c.killed,
 		replaysBy: map[string]int{}, effectsBy: map[string]int{}}
@@ -455,6 +464,10 @@ func check(t testing.TB, ctx context.Context, pool *pgxpool.Pool, sc *scenario, 
 		}
 		return nil
 	}); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE errors::text LIKE '%rescued%'`).Scan(&res.rescued); err != nil {
 		t.Fatal(err)
 	}
 
@@ -552,8 +565,8 @@ func check(t testing.TB, ctx context.Context, pool *pgxpool.Pool, sc *scenario, 
 			messages, len(kl.Events()), len(seen), twice)
 	}
 	res.duplicates = kl.Stats().Duplicates
-	t.Logf("%d shipments, %d scans, %d credits, %d messages; %d kills; %d Klaviyo re-sends dropped as duplicates",
-		sc.n, res.scans, credits, messages, res.killed, res.duplicates)
+	t.Logf("%d shipments, %d scans, %d credits, %d messages; %d kills, %d jobs rescued from killed processes; %d Klaviyo re-sends dropped as duplicates",
+		sc.n, res.scans, credits, messages, res.killed, res.rescued, res.duplicates)
 }
 
 // envInt reads a positive integer from the environment, or def.
@@ -593,13 +606,73 @@ func TestScaleKill(t *testing.T) {
 			t.Errorf("worker %s completed no job: %v replays, %v effects", w, res.replaysBy, res.effectsBy)
 		}
 	}
-	t.Logf("replay jobs by worker %v, effect jobs by worker %v", res.replaysBy, res.effectsBy)
+	t.Logf("%.0f scans/s over %v (kills and rescues included); replay jobs by worker %v, effect jobs by worker %v",
+		float64(res.scans)/res.elapsed.Seconds(), res.elapsed.Round(time.Second), res.replaysBy, res.effectsBy)
 }
 
 // BenchmarkScale runs b.N shipments (use -benchtime=2000x) through 1, 2
 // and 3 worker processes, no kills, and reports scans per second and the
 // share of replay jobs the busiest process completed.
+//
+// Its first sub-benchmark, memstore, is the same-run baseline: the same
+// replays and effects in this process, twelve at a time (as many as one
+// worker process works), on MemoryStore, without River or PostgreSQL.
 func BenchmarkScale(b *testing.B) {
+	b.Run("memstore", func(b *testing.B) {
+		b.ReportAllocs()
+		ctx := context.Background()
+		kl, err := klaviyotest.NewServer(klaviyotest.Options{APIKey: "pk_test_scale", NoRateLimits: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer kl.Close()
+		sc, err := newScenario(b.N)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ms, err := memstore.New(memstore.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		clock := func() time.Time { return simEnd }
+		eng, err := newScaleEngine(sc, postpurchase.NewMemoryStore(), ms, kl.URL, clock)
+		if err != nil {
+			b.Fatal(err)
+		}
+		w := &replayWorker{sc: sc, eng: eng}
+		jobs := make(chan int)
+		errs := make(chan error, 12)
+		begin := time.Now()
+		var wg sync.WaitGroup
+		for range 12 {
+			wg.Go(func() {
+				var first error
+				for i := range jobs { // drained to the end even after an error
+					if first != nil {
+						continue
+					}
+					if first = w.Work(ctx, &river.Job[replayArgs]{Args: replayArgs{I: i}}); first == nil {
+						_, first = eng.Drain(ctx, clock())
+					}
+				}
+				errs <- first
+			})
+		}
+		for i := range b.N {
+			jobs <- i
+		}
+		close(jobs)
+		wg.Wait()
+		elapsed := time.Since(begin)
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(sc.scans())/elapsed.Seconds(), "scans/s")
+		b.Logf("%d shipments, %d Klaviyo events", b.N, len(kl.Events()))
+	})
 	for _, procs := range []int{1, 2, 3} {
 		b.Run(fmt.Sprintf("procs=%d", procs), func(b *testing.B) {
 			b.ReportAllocs()
