@@ -31,7 +31,8 @@ type MemoryStore struct {
 	byOrder  map[string][]string    // order ID → effect IDs in commit order
 	pending  []string               // effect IDs that may be pending, in commit order
 	credits  map[string][]memCredit // customer ID → credits
-	all      []memCredit
+	all      []memCredit            // every credit, sorted by time
+	cum      []decimal.Decimal      // cum[i] = sum of all[:i+1]
 }
 
 type memEffect struct {
@@ -167,7 +168,7 @@ func (m *MemoryStore) Commit(ctx context.Context, c *Commit) error {
 		if e.Kind == EffectCredit && e.Credit != nil {
 			mc := memCredit{customer: e.Credit.CustomerID, at: e.At, amount: e.Credit.Amount}
 			m.credits[mc.customer] = append(m.credits[mc.customer], mc)
-			m.all = append(m.all, mc)
+			m.addCredit(mc)
 		}
 	}
 	return nil
@@ -309,17 +310,44 @@ func (m *MemoryStore) CreditTotal(ctx context.Context, customerID string, since 
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	list := m.all
-	if customerID != "" {
-		list = m.credits[customerID]
+	if customerID == "" {
+		// Everyone's: the running sums give it without a scan.
+		i, _ := slices.BinarySearchFunc(m.all, since, func(c memCredit, t time.Time) int { return c.at.Compare(t) })
+		if i == len(m.all) {
+			return decimal.Zero, nil
+		}
+		total := m.cum[len(m.cum)-1]
+		if i == 0 {
+			return total, nil
+		}
+		return total.Sub(m.cum[i-1]), nil
 	}
 	sum := decimal.Zero
-	for _, c := range list {
+	for _, c := range m.credits[customerID] {
 		if !c.at.Before(since) {
 			sum = sum.Add(c.amount)
 		}
 	}
 	return sum, nil
+}
+
+// addCredit inserts a credit in time order and keeps the running sums
+// (credits arrive nearly in time order, so this is almost always an
+// append).
+func (m *MemoryStore) addCredit(c memCredit) {
+	i := len(m.all)
+	for i > 0 && m.all[i-1].at.After(c.at) {
+		i--
+	}
+	m.all = slices.Insert(m.all, i, c)
+	m.cum = m.cum[:i]
+	for j := i; j < len(m.all); j++ {
+		prev := decimal.Zero
+		if j > 0 {
+			prev = m.cum[j-1]
+		}
+		m.cum = append(m.cum, prev.Add(m.all[j].amount))
+	}
 }
 
 func newToken() string {
