@@ -15,9 +15,9 @@ import (
 
 // MemoryStore is the in-memory Store: the Engine's default, and the
 // reference the conformance kit (package postpurchasetest) is written
-// against. It keeps deep copies of what it is given and hands out deep
-// copies, so a record the caller changes after Commit or LoadOrder does not
-// change what is stored (the JSON of shipment states is shared: it is
+// against. It keeps what Commit is given (the caller gives it up) and
+// hands out deep copies, so a record the caller changes after LoadOrder
+// does not change what is stored (the JSON of shipment states is shared: it is
 // never modified in place). It is safe for concurrent use; its state is
 // lost with the process.
 type MemoryStore struct {
@@ -134,7 +134,7 @@ func (m *MemoryStore) Commit(ctx context.Context, c *Commit) error {
 			return fmt.Errorf("%w: shipment %s without its tracking state", ErrInvalid, clip(s.ID))
 		}
 	}
-	stored := rec.clone()
+	stored := rec // the caller gives it up (Store.Commit)
 
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -48,6 +48,9 @@ type Store interface {
 	// nothing and returns an error matching ErrConflict. Either all of c
 	// is stored or none of it.
 	//
+	// The store may keep c's record and effects as they are: the caller
+	// must not change them after Commit returns.
+	//
 	// If Commit returns any other error the write may or may not have
 	// happened (a lost acknowledgement): the Engine reloads and decides
 	// again from what is stored, so nothing is duplicated.
