@@ -2,8 +2,6 @@ package postpurchase
 
 import (
 	"time"
-
-	"github.com/shopspring/decimal"
 )
 
 // CaseKind says whether a case is a claim or a return.
@@ -38,8 +36,8 @@ type CaseState string
 
 // The case states.
 const (
-	// CaseResolved: the Engine resolved it at once (a replacement or
-	// credit for a trusted customer, a return label for a return).
+	// CaseResolved: the Engine resolved it at once (a replacement for a
+	// trusted customer; a return accepted, refunded on arrival).
 	CaseResolved CaseState = "resolved"
 	// CaseInReview: a person looks at it before anything is paid.
 	CaseInReview CaseState = "in_review"
@@ -62,10 +60,8 @@ type Case struct {
 	OpenedAt time.Time `json:"opened_at"`
 	State    CaseState `json:"state"`
 	// Resolution says in words what was decided ("replacement sent by
-	// expedited shipping", "USD 25.00 CashBack", "refund on receipt").
+	// expedited shipping", "a person reviews the claim...").
 	Resolution string `json:"resolution,omitempty"`
-	// Credit is the CashBack credit decided for the case, if any.
-	Credit decimal.Decimal `json:"credit,omitzero"`
 	// Tier is the customer's tier used to decide.
 	Tier string `json:"tier,omitempty"`
 }

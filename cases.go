@@ -54,7 +54,7 @@ func (e *Engine) openCase(ctx context.Context, now time.Time, kind CaseKind, ord
 		if !ok {
 			return notFound(op, "shipment_id", shipmentID)
 		}
-		id := string(kind) + ":" + shipmentID + ":" + string(reason)
+		id := string(kind) + ":" + orderID + ":" + shipmentID + ":" + string(reason)
 		for _, c := range t.rec.Cases {
 			if c.ID != id {
 				continue

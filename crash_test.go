@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -421,11 +422,18 @@ func TestTwoEnginesRace(t *testing.T) {
 	}
 	keys := map[string]bool{}
 	for _, c := range got.Credits {
-		k := c[:len(c)-len(c[len(c)-1:])]
+		k, _, _ := strings.Cut(c, "=")
 		if keys[k] {
 			t.Fatalf("credit %s paid twice", c)
 		}
 		keys[k] = true
+	}
+	seen := map[string]bool{}
+	for _, id := range got.Messages {
+		if seen[id] {
+			t.Fatalf("message %s accepted twice", id)
+		}
+		seen[id] = true
 	}
 	ref, _ := reference()
 	if len(got.Credits) != len(ref.Credits) || len(got.Messages) != len(ref.Messages) || len(got.Tasks) != len(ref.Tasks) {

@@ -30,6 +30,10 @@ var severity = map[tracking.DelayKind]int{
 	tracking.DelayLost:               9,
 }
 
+// Severity ranks a delay kind (tracking's name) in the order an incident
+// escalates: at_risk lowest, lost highest; 0 for a name it does not know.
+func Severity(kind string) int { return severityOf(kind) }
+
 func severityOf(kind string) int {
 	var k tracking.DelayKind
 	if k.UnmarshalText([]byte(kind)) != nil {
@@ -86,8 +90,8 @@ func reasonText(r carriers.Reason) string {
 	return " (" + r.String() + ")"
 }
 
-// contact returns the customer's contact, from the Customers source when
-// there is one, else from the order.
+// customer returns the customer, from the Customers source when there is
+// one, else the contact the order gives.
 func (t *txn) customer(ctx context.Context) (Customer, error) {
 	o := &t.rec.Order
 	c := Customer{Contact: Contact{CustomerID: o.CustomerID, Email: o.Email}}
@@ -122,6 +126,12 @@ func (t *txn) base(ctx context.Context, i int, kind MessageKind, id string, at t
 	if t.e.trackURL != nil {
 		m.TrackingURL = t.e.trackURL(t.rec.Order.ID)
 	}
+	skus := t.items(i)
+	for _, it := range t.rec.Order.Items {
+		if slices.Contains(skus, it.SKU) {
+			m.Items = append(m.Items, it)
+		}
+	}
 	if est := s.Estimate(t.now); !est.Date.IsZero() {
 		m.EstimatedDelivery = est.Date.String()
 		if !est.Latest.IsZero() {
@@ -148,17 +158,9 @@ func (t *txn) milestone(ctx context.Context, i int, ms tracking.Milestone) error
 		if i == 0 {
 			m.OrderValue = t.rec.Order.Total
 		}
-		if e.recommend != nil {
-			if m.Products, err = e.recommend.Recommend(ctx, MomentShipped, &t.rec.Order); err != nil {
-				return fmt.Errorf("postpurchase: recommendations for order %s: %w", clip(t.rec.Order.ID), err)
-			}
-		}
+		m.Products = e.products(ctx, MomentShipped, &t.rec.Order)
 	case tracking.MilestoneDelivered:
-		if e.recommend != nil {
-			if m.Products, err = e.recommend.Recommend(ctx, MomentDelivered, &t.rec.Order); err != nil {
-				return fmt.Errorf("postpurchase: recommendations for order %s: %w", clip(t.rec.Order.ID), err)
-			}
-		}
+		m.Products = e.products(ctx, MomentDelivered, &t.rec.Order)
 		if e.reviewURL != nil {
 			m.ReviewURL = e.reviewURL(t.rec.Order.ID)
 		}
@@ -168,7 +170,7 @@ func (t *txn) milestone(ctx context.Context, i int, ms tracking.Milestone) error
 	return nil
 }
 
-// worst returns the most severe active delay of shipment i.
+// worstDelay returns the most severe active delay of a shipment.
 func worstDelay(s *tracking.Shipment) (tracking.Delay, bool) {
 	var w tracking.Delay
 	found := false
@@ -204,7 +206,11 @@ func (t *txn) incident(ctx context.Context, i int) error {
 			d.Kind, snap.Tier, snap.Value, snap.Risk, snap.Orders))
 		j.Score = &inc.Score
 	} else if severity[d.Kind] <= severityOf(inc.Worst) && daysLate <= inc.DaysLate {
-		return nil // nothing got worse
+		// Nothing got worse; a message held back yesterday goes out now.
+		if inc.Unsent != nil {
+			return t.delayMessage(ctx, i, d, daysLate, nil, decimal.Zero, false)
+		}
+		return nil
 	}
 	prevWorst := inc.Worst
 	if severity[d.Kind] > severityOf(inc.Worst) {
@@ -240,14 +246,19 @@ func (t *txn) incident(ctx context.Context, i int) error {
 		c := &Credit{
 			Key: key, CustomerID: t.rec.Order.CustomerID, Amount: topUp, Currency: t.rec.Order.Currency,
 			Reason: "delay " + d.Kind.String() + " (rule " + dec.Rule + ")", OrderID: t.rec.Order.ID, DelayID: d.ID,
-			At: t.now, Pending: e.onDeliver && s.DeliveredAt().IsZero(),
+			At: t.now, Pending: e.onDeliver && s.DeliveredAt().IsZero() && !arrivesNot(inc),
 		}
 		if e.expiry > 0 {
 			c.ExpiresAt = t.now.Add(e.expiry)
 		}
+		if cu, err := t.customer(ctx); err == nil {
+			c.Notify = &cu.Contact
+		} else {
+			return err
+		}
 		inc.Credited = inc.Credited.Add(topUp)
 		if c.Pending {
-			inc.Held = append(inc.Held, key)
+			inc.Held = append(inc.Held, HeldCredit{Key: key, ShipmentID: sid, Amount: topUp})
 		}
 		t.effect(Effect{ID: key, Kind: EffectCredit, Credit: c})
 		actions = append(actions, "cashback")
@@ -280,7 +291,12 @@ func (t *txn) incident(ctx context.Context, i int) error {
 	}
 	escalated := prevWorst != inc.Worst
 	if !escalated && len(did) == 0 {
-		return nil // re-evaluated: nothing new to decide or say
+		// Re-evaluated: nothing new to decide; a message held back
+		// yesterday goes out now.
+		if inc.Unsent != nil {
+			return t.delayMessage(ctx, i, d, daysLate, nil, decimal.Zero, false)
+		}
+		return nil
 	}
 	text := fmt.Sprintf("decision on %s, %d day(s) late, tier %s: rule %q", d.Kind, daysLate, inc.Score.Tier, dec.Rule)
 	switch {
@@ -297,15 +313,41 @@ func (t *txn) incident(ctx context.Context, i int) error {
 	j := t.journal(JournalDecision, sid, d.ID, text)
 	j.Rule, j.Score = dec.Rule, &inc.Score
 
-	// A delay message goes out when something new happened for the
-	// customer: the incident opened or got worse in kind, or a credit or
-	// task was decided. At most one per order per day: a day's later
-	// changes ride on the next one.
-	today := t.now.In(e.loc).Format(time.DateOnly)
+	// A parcel that will not arrive (lost, coming back, replaced) does
+	// not hold its credit back any longer.
+	if arrivesNot(inc) {
+		t.releaseHeld(i, t.now)
+	}
+	return t.delayMessage(ctx, i, d, daysLate, actions, topUp, e.onDeliver && s.DeliveredAt().IsZero() && !arrivesNot(inc))
+}
+
+// arrivesNot reports whether the incident's parcel will not arrive.
+func arrivesNot(inc *Incident) bool {
+	return inc.Worst == tracking.DelayLost.String() || inc.Worst == tracking.DelayReturnedToSender.String() || slices.Contains(inc.Tasks, TaskReplacement)
+}
+
+// delayMessage decides the delay message telling what is new: at most one
+// per order per day; what a held-back message had to say rides on the
+// next one.
+func (t *txn) delayMessage(ctx context.Context, i int, d tracking.Delay, daysLate int, actions []string, cashback decimal.Decimal, pending bool) error {
+	inc := t.rec.Incident
+	sid := t.rec.Shipments[i].ID
+	if u := inc.Unsent; u != nil {
+		for _, a := range u.Actions {
+			if !slices.Contains(actions, a) {
+				actions = append(actions, a)
+			}
+		}
+		cashback = cashback.Add(u.Cashback)
+		pending = pending || u.Pending
+	}
+	today := t.now.In(t.e.loc).Format(time.DateOnly)
 	if t.rec.LastDelayMessage == today {
-		t.journal(JournalSkipped, sid, d.ID, "delay message held back: one already sent today")
+		inc.Unsent = &Unsent{Actions: actions, Cashback: cashback, Pending: pending}
+		t.journal(JournalSkipped, sid, d.ID, "delay message held back until tomorrow: one already sent today")
 		return nil
 	}
+	inc.Unsent = nil
 	inc.Messages++
 	m, err := t.base(ctx, i, MessageDelay, "delay:"+inc.ID+":"+strconv.Itoa(inc.Messages), t.now)
 	if err != nil {
@@ -313,9 +355,8 @@ func (t *txn) incident(ctx context.Context, i int) error {
 	}
 	m.DelayKind, m.DelayID, m.DaysLate, m.Actions = d.Kind.String(), d.ID, daysLate, actions
 	m.Tier = inc.Score.Tier
-	if topUp.IsPositive() {
-		m.Cashback = topUp
-		m.CashbackPending = e.onDeliver && s.DeliveredAt().IsZero()
+	if cashback.IsPositive() {
+		m.Cashback, m.CashbackPending = cashback, pending
 	}
 	t.rec.LastDelayMessage = today
 	t.effect(Effect{ID: m.ID, Kind: EffectMessage, Message: &m})
@@ -416,7 +457,7 @@ func (t *txn) facts(ctx context.Context, i int, inc *Incident) (accommodation.Fa
 		Carrier:                s.Carrier,
 		DestinationCountry:     dest,
 		CustomerCashback90Days: cust,
-		OrderAccommodations:    0,
+		OrderAccommodations:    inc.Credits + len(inc.Tasks),
 		OrderCashback:          inc.Credited,
 		BrandCashbackToday:     brand,
 	}
@@ -440,20 +481,47 @@ func (t *txn) businessDaysStalled(s *tracking.Shipment) int {
 	return cal.BusinessDaysBetween(tracking.DateOf(last.In(t.e.loc)), tracking.DateOf(t.now.In(t.e.loc)))
 }
 
-// releaseHeld releases the incident's held credits at delivery, spendable
-// ReleaseDelay later.
+// releaseHeld releases the incident's held credits of shipment i: at its
+// delivery, spendable ReleaseDelay later; or at once when the parcel will
+// not arrive.
 func (t *txn) releaseHeld(i int, deliveredAt time.Time) {
 	inc := t.rec.Incident
 	if inc == nil || len(inc.Held) == 0 {
 		return
 	}
-	for _, key := range inc.Held {
-		r := &Release{Key: "release:" + key, CreditKey: key, CustomerID: t.rec.Order.CustomerID, Currency: t.rec.Order.Currency, At: t.now}
-		if t.e.release > 0 {
-			r.AvailableAt = deliveredAt.Add(t.e.release)
+	sid := t.rec.Shipments[i].ID
+	delivered := !t.ships[i].DeliveredAt().IsZero()
+	keep := inc.Held[:0]
+	for _, h := range inc.Held {
+		if h.ShipmentID != sid {
+			keep = append(keep, h) // a sibling parcel's credit waits for that parcel
+			continue
+		}
+		r := &Release{Key: "release:" + h.Key, CreditKey: h.Key, CustomerID: t.rec.Order.CustomerID, Currency: t.rec.Order.Currency, At: t.now,
+			Amount: h.Amount, Notify: &Contact{CustomerID: t.rec.Order.CustomerID, Email: t.rec.Order.Email}}
+		why := "the parcel will not arrive"
+		if delivered {
+			why = "delivered"
+			if t.e.release > 0 {
+				r.AvailableAt = deliveredAt.Add(t.e.release)
+			}
 		}
 		t.effect(Effect{ID: r.Key, Kind: EffectRelease, Release: r})
-		t.journal(JournalEffect, t.rec.Shipments[i].ID, r.Key, "held cashback "+key+" released at delivery")
+		t.journal(JournalEffect, sid, r.Key, "held cashback "+h.Key+" released: "+why)
 	}
-	inc.Held = nil
+	inc.Held = keep
+}
+
+// products asks the Recommender, best effort: a failing recommender costs
+// the message its suggestions, never the message.
+func (e *Engine) products(ctx context.Context, m Moment, o *Order) []Product {
+	if e.recommend == nil {
+		return nil
+	}
+	ps, err := e.recommend.Recommend(ctx, m, o)
+	if err != nil {
+		e.log.Warn("postpurchase: recommender failed; sending without suggestions", "moment", m, "err", err)
+		return nil
+	}
+	return ps
 }

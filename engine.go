@@ -127,6 +127,7 @@ type Engine struct {
 	log       *slog.Logger
 	loc       *time.Location
 	pushed    map[string]bool
+	known     map[string]bool // carrier codes the Engine can track (empty: unknown, a host Tracker)
 
 	// cache keeps the decoded shipments of the Engine's own last commits,
 	// keyed by shipment ID with the JSON they were committed as: a store
@@ -184,8 +185,19 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e.cache = map[string]cached{}
 	e.pushed = map[string]bool{}
+	e.known = map[string]bool{}
 	for _, c := range cfg.Pushed {
 		e.pushed[strings.ToLower(c)] = true
+		e.known[strings.ToLower(c)] = true
+	}
+	if cfg.Tracker == nil {
+		for _, c := range cfg.Carriers {
+			if c != nil {
+				e.known[strings.ToLower(c.Code())] = true
+			}
+		}
+	} else {
+		clear(e.known) // a host's Tracker: its carriers are not listed here
 	}
 	var err error
 	if e.rules == nil && e.tracker != nil {
@@ -408,6 +420,16 @@ func (e *Engine) Register(ctx context.Context, now time.Time, o Order) error {
 	if err := e.validateOrder(&o); err != nil {
 		return err
 	}
+	for i, sp := range o.Shipments {
+		ref, err := e.store.FindShipment(ctx, strings.ToLower(sp.Carrier), carriers.NormalizeNumber(sp.TrackingNumber))
+		switch {
+		case err == nil && ref.OrderID != o.ID:
+			return &InputError{Op: "register", Field: fmt.Sprintf("order.shipments[%d].tracking_number", i),
+				Reason: "already registered for another order", Err: ErrConflict}
+		case err != nil && !errors.Is(err, ErrNotFound):
+			return err
+		}
+	}
 	rec := &OrderRecord{Order: o, Version: 1}
 	t := &txn{e: e, now: now, rec: rec}
 	for _, sp := range o.Shipments {
@@ -484,6 +506,9 @@ func (e *Engine) validateOrder(o *Order) error {
 		case it.Price.IsNegative():
 			return invalid(op, f+".price", "negative")
 		}
+		if err := iso4217.CheckAmount(it.Price, o.Currency); err != nil {
+			return &InputError{Op: op, Field: f + ".price", Reason: err.Error(), Err: errors.Join(ErrInvalid, err)}
+		}
 		skus[it.SKU] = true
 	}
 	ids := map[string]bool{}
@@ -498,6 +523,10 @@ func (e *Engine) validateOrder(o *Order) error {
 			return invalid(op, f+".carrier", "empty")
 		case s.TrackingNumber == "":
 			return invalid(op, f+".tracking_number", "empty")
+		case len(e.known) > 0 && !e.known[strings.ToLower(s.Carrier)]:
+			return invalid(op, f+".carrier", "not a carrier of this Engine: "+clip(s.Carrier))
+		case carriers.NormalizeNumber(s.TrackingNumber) == "":
+			return invalid(op, f+".tracking_number", "not a tracking number: "+clip(s.TrackingNumber))
 		}
 		for j, sku := range s.Items {
 			if !skus[sku] {
@@ -570,6 +599,9 @@ type TickStats struct {
 	// Conflicts counts orders another writer changed first (they are
 	// picked up again by the next Tick).
 	Conflicts int
+	// OrderErrors counts orders that could not be processed (their
+	// errors are joined in Tick's error; they stay due and are retried).
+	OrderErrors int
 	// Effects is the number of effects carried out by the drain.
 	Effects int
 }
@@ -584,14 +616,17 @@ func (e *Engine) Tick(ctx context.Context, now time.Time) (TickStats, error) {
 	if err != nil {
 		return st, err
 	}
+	var perr error
 	if len(refs) > 0 {
-		if err := e.process(ctx, now, refs, &st); err != nil {
-			return st, err
+		perr = e.process(ctx, now, refs, &st)
+		if ctx.Err() != nil {
+			return st, ctx.Err()
 		}
 	}
+	// Drain whatever was committed, also when some orders failed.
 	n, err := e.Drain(ctx, now)
 	st.Effects = n
-	return st, err
+	return st, errors.Join(perr, err)
 }
 
 // loaded is one order's state loaded for a Tick.
@@ -601,23 +636,41 @@ type loaded struct {
 }
 
 func (e *Engine) process(ctx context.Context, now time.Time, refs []ShipmentRef, st *TickStats) error {
+	// One order's failure (its customer source, a stored state that does
+	// not decode, a failed commit) must not hold up the others: it is
+	// logged, counted and retried by the next Tick, as it stays due.
+	var errs []error
+	fail := func(orderID string, err error) {
+		st.OrderErrors++
+		errs = append(errs, fmt.Errorf("order %s: %w", clip(orderID), err))
+		e.log.Error("postpurchase: order not processed; retried next tick", "err", err)
+	}
 	byOrder := map[string]*loaded{}
 	var orders []string
 	var poll []*tracking.Shipment
 	for _, r := range refs {
-		l := byOrder[r.OrderID]
-		if l == nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		l, seen := byOrder[r.OrderID]
+		if !seen {
+			byOrder[r.OrderID] = nil
 			rec, err := e.store.LoadOrder(ctx, r.OrderID)
 			if err != nil {
-				return err
+				fail(r.OrderID, err)
+				continue
 			}
 			tx := &txn{e: e, now: now, rec: rec}
 			if err := tx.decode(); err != nil {
-				return err
+				fail(r.OrderID, err)
+				continue
 			}
 			l = &loaded{tx: tx}
 			byOrder[r.OrderID] = l
 			orders = append(orders, r.OrderID)
+		}
+		if l == nil {
+			continue // failed above
 		}
 		i, ok := l.tx.shipment(r.ShipmentID)
 		if !ok {
@@ -632,7 +685,7 @@ func (e *Engine) process(ctx context.Context, now time.Time, refs []ShipmentRef,
 	if len(poll) > 0 {
 		res, err := e.tracker.Refresh(ctx, now, poll)
 		if err != nil {
-			return err
+			return errors.Join(append(errs, err)...)
 		}
 		for _, r := range res {
 			results[r.Shipment] = r
@@ -642,10 +695,13 @@ func (e *Engine) process(ctx context.Context, now time.Time, refs []ShipmentRef,
 			}
 		}
 	}
+orders:
 	for _, id := range orders {
-		l := byOrder[id]
-		tx := l.tx
-		for _, i := range l.idx {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		tx := byOrder[id].tx
+		for _, i := range byOrder[id].idx {
 			s := tx.ships[i]
 			ch := results[s].Changes
 			more := s.Check(now)
@@ -653,11 +709,13 @@ func (e *Engine) process(ctx context.Context, now time.Time, refs []ShipmentRef,
 			ch.Cleared = append(ch.Cleared, more.Cleared...)
 			st.Checked++
 			if err := tx.changed(ctx, i, ch); err != nil {
-				return err
+				fail(id, err)
+				continue orders
 			}
 		}
 		if err := tx.encode(); err != nil {
-			return err
+			fail(id, err)
+			continue
 		}
 		tx.rec.Version++
 		tx.c.Order = tx.rec
@@ -667,11 +725,12 @@ func (e *Engine) process(ctx context.Context, now time.Time, refs []ShipmentRef,
 			continue
 		}
 		if err != nil {
-			return err
+			fail(id, err)
+			continue
 		}
 		e.keep(tx)
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // Refresh does Tick's work for the given shipments only (refresh from the
@@ -775,7 +834,10 @@ func (e *Engine) execute(ctx context.Context, ef *Effect) error {
 			Amount:  amt, Key: c.Key, Reason: c.Reason, OrderID: c.OrderID, DelayID: c.DelayID,
 			Held: c.Pending, AvailableAt: c.AvailableAt, ExpiresAt: c.ExpiresAt,
 		})
-		return err
+		if err != nil || c.Pending || c.Notify == nil {
+			return err
+		}
+		return e.tellBalance(ctx, ef, c.Key, c.Amount, c.Currency, c.At, *c.Notify)
 	case EffectRelease:
 		r := ef.Release
 		if r == nil {
@@ -785,7 +847,10 @@ func (e *Engine) execute(ctx context.Context, ef *Effect) error {
 			Account:  cashback.Account{CustomerID: r.CustomerID, Currency: r.Currency},
 			IssueKey: r.CreditKey, Key: r.Key, AvailableAt: r.AvailableAt,
 		})
-		return err
+		if err != nil || r.Notify == nil {
+			return err
+		}
+		return e.tellBalance(ctx, ef, r.Key, r.Amount, r.Currency, r.At, *r.Notify)
 	case EffectMessage:
 		if ef.Message == nil {
 			return fmt.Errorf("postpurchase: message effect %s without a message", clip(ef.ID))
@@ -798,6 +863,21 @@ func (e *Engine) execute(ctx context.Context, ef *Effect) error {
 		return e.tasks.Handle(ctx, *ef.Task)
 	}
 	return fmt.Errorf("postpurchase: effect %s of unknown kind %s", clip(ef.ID), clip(string(ef.Kind)))
+}
+
+// tellBalance sends the customer their new balance after a credit became
+// spendable. It runs inside the credit's effect, after the ledger wrote it:
+// a retry finds the ledger entry already there (idempotent by key) and
+// sends the same message ID again, which the ESP records once.
+func (e *Engine) tellBalance(ctx context.Context, ef *Effect, key string, amount decimal.Decimal, currency string, at time.Time, to Contact) error {
+	m := Message{ID: "cashback:" + key, Kind: MessageCashback, At: at, Customer: to, OrderID: ef.OrderID,
+		Currency: currency, Cashback: amount}
+	bal, err := e.ledger.Balance(ctx, at, cashback.Account{CustomerID: to.CustomerID, Currency: currency})
+	if err != nil {
+		return err
+	}
+	m.Balance, m.NextExpiry = bal.Available, bal.NextExpiry
+	return e.notifier.Send(ctx, m)
 }
 
 // Run ticks every Config.TickEvery until ctx ends, logging (not

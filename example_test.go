@@ -71,7 +71,12 @@ func Example() {
 
 	// 3. Milestones and delays went out as messages (Klaviyo events).
 	for _, m := range eng.Notifier().(*postpurchase.MemoryNotifier).Messages() {
-		fmt.Println("message:", m.Kind, m.Milestone+m.DelayKind, m.Cashback.StringFixed(2))
+		switch m.Kind {
+		case postpurchase.MessageCashback:
+			fmt.Println("message: cashback", m.Cashback.StringFixed(2), "balance", m.Balance.StringFixed(2))
+		default:
+			fmt.Println("message:", m.Kind, m.Milestone+m.DelayKind, m.Cashback.StringFixed(2))
+		}
 	}
 
 	// 4. The delay's make-good, as the journal tells it.
@@ -95,8 +100,10 @@ func Example() {
 	// Output:
 	// message: milestone shipped 0.00
 	// message: milestone in_transit 0.00
+	// message: cashback 27.00 balance 27.00
 	// message: delay late 27.00
 	// message: milestone exception 0.00
+	// message: cashback 9.00 balance 36.00
 	// message: delay lost 9.00
 	// journal: decision on late, 0 day(s) late, tier vip: rule "vip-delayed" → credit USD 27.00 (credit:dd77ad42229258177:1), shipping_upgrade, priority_support
 	// journal: decision on lost, 7 day(s) late, tier vip: rule "vip-lost" → credit USD 9.00 (credit:dd77ad42229258177:2), replacement

@@ -58,8 +58,8 @@ func (n *KlaviyoNotifier) Event(m Message) (klaviyo.Event, error) {
 	if !m.OrderValue.IsZero() {
 		sh.OrderValue, sh.Currency = m.OrderValue, m.Currency
 	}
-	for _, p := range m.Products {
-		sh.Items = append(sh.Items, klaviyo.LineItem{SKU: p.SKU, Name: p.Name, Price: p.Price, ImageURL: p.ImageURL, ProductURL: p.URL})
+	for _, it := range m.Items {
+		sh.Items = append(sh.Items, klaviyo.LineItem{SKU: it.SKU, Name: it.Name, Quantity: it.Quantity, Price: it.Price, ImageURL: it.ImageURL, ProductURL: it.URL})
 	}
 	var (
 		ev  klaviyo.Event
@@ -99,16 +99,19 @@ func (n *KlaviyoNotifier) Event(m Message) (klaviyo.Event, error) {
 			ev, err = n.catalog.ReturnStarted(ce)
 		}
 	case MessageCashback:
-		ev, err = n.catalog.CashbackIssued(klaviyo.CashbackEvent{Profile: prof, EntryKey: m.ID, Amount: m.Cashback,
-			Balance: m.Cashback, Currency: m.Currency, OrderID: m.OrderID, At: m.At})
+		ce := klaviyo.CashbackEvent{Profile: prof, EntryKey: m.ID, Amount: m.Cashback,
+			Balance: m.Balance, Currency: m.Currency, OrderID: m.OrderID, At: m.At, Reason: "delay make-good"}
+		if !m.NextExpiry.IsZero() {
+			ce.NextExpiry = klaviyo.DateOf(m.NextExpiry)
+		}
+		ev, err = n.catalog.CashbackIssued(ce)
+		bal := m.Balance
+		stats.CashbackBalance, stats.CashbackCurrency = &bal, m.Currency
 	default:
 		return klaviyo.Event{}, fmt.Errorf("postpurchase: klaviyo: message %s of unknown kind %s", clip(m.ID), clip(string(m.Kind)))
 	}
 	if err != nil {
 		return klaviyo.Event{}, fmt.Errorf("postpurchase: klaviyo: message %s: %w", clip(m.ID), err)
-	}
-	if stats.CustomerTier == "" {
-		stats.CustomerTier = ""
 	}
 	props, err := n.catalog.ProfileProperties(stats)
 	if err != nil {
@@ -122,6 +125,22 @@ func (n *KlaviyoNotifier) Event(m Message) (klaviyo.Event, error) {
 				ev.ProfileProperties[k] = v
 			}
 		}
+	}
+	if len(m.Products) > 0 {
+		recs := make([]map[string]any, len(m.Products))
+		for k, p := range m.Products {
+			recs[k] = map[string]any{"SKU": p.SKU, "Name": p.Name, "URL": p.URL, "ImageURL": p.ImageURL, "Price": p.Price}
+		}
+		if ev.Properties == nil {
+			ev.Properties = map[string]any{}
+		}
+		ev.Properties["RecommendedProducts"] = recs
+	}
+	if m.ReviewURL != "" {
+		if ev.Properties == nil {
+			ev.Properties = map[string]any{}
+		}
+		ev.Properties["ReviewURL"] = m.ReviewURL
 	}
 	// The message ID is the event's unique_id: stable across retries and
 	// processes, so Klaviyo records the event once.

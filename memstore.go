@@ -15,9 +15,9 @@ import (
 
 // MemoryStore is the in-memory Store: the Engine's default, and the
 // reference the conformance kit (package postpurchasetest) is written
-// against. It keeps deep copies of what it is given and hands out deep
-// copies, so a record the caller changes after Commit or LoadOrder does not
-// change what is stored (the JSON of shipment states is shared: it is
+// against. It keeps what Commit is given (the caller gives it up) and
+// hands out deep copies, so a record the caller changes after LoadOrder
+// does not change what is stored (the JSON of shipment states is shared: it is
 // never modified in place). It is safe for concurrent use; its state is
 // lost with the process.
 type MemoryStore struct {
@@ -25,7 +25,7 @@ type MemoryStore struct {
 	orders   map[string]*OrderRecord
 	versions map[string]int64
 	numbers  map[string]ShipmentRef // carrier + "\x00" + number → ref
-	due      map[string]ShipmentRef // shipment ID → ref with NextCheck set
+	due      map[string]ShipmentRef // order ID + "\x00" + shipment ID → ref with NextCheck set
 	journal  map[string][]JournalEntry
 	effects  map[string]*memEffect
 	byOrder  map[string][]string    // order ID → effect IDs in commit order
@@ -134,7 +134,7 @@ func (m *MemoryStore) Commit(ctx context.Context, c *Commit) error {
 			return fmt.Errorf("%w: shipment %s without its tracking state", ErrInvalid, clip(s.ID))
 		}
 	}
-	stored := rec.clone()
+	stored := rec // the caller gives it up (Store.Commit)
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -147,9 +147,9 @@ func (m *MemoryStore) Commit(ctx context.Context, c *Commit) error {
 		ref := ShipmentRef{OrderID: id, ShipmentID: s.ID, NextCheck: s.NextCheck}
 		m.numbers[s.Carrier+"\x00"+s.TrackingNumber] = ShipmentRef{OrderID: id, ShipmentID: s.ID}
 		if s.NextCheck.IsZero() {
-			delete(m.due, s.ID)
+			delete(m.due, id+"\x00"+s.ID)
 		} else {
-			m.due[s.ID] = ref
+			m.due[id+"\x00"+s.ID] = ref
 		}
 	}
 	for _, j := range c.Journal {
@@ -343,6 +343,11 @@ func (r *OrderRecord) clone() *OrderRecord {
 		inc.Score.Reasons = slices.Clone(inc.Score.Reasons)
 		inc.Tasks = slices.Clone(inc.Tasks)
 		inc.Held = slices.Clone(inc.Held)
+		if inc.Unsent != nil {
+			u := *inc.Unsent
+			u.Actions = slices.Clone(u.Actions)
+			inc.Unsent = &u
+		}
 		cp.Incident = &inc
 	}
 	return &cp
@@ -371,16 +376,25 @@ func (e *Effect) clone() Effect {
 	cp := *e
 	if e.Credit != nil {
 		c := *e.Credit
+		if c.Notify != nil {
+			n := *c.Notify
+			c.Notify = &n
+		}
 		cp.Credit = &c
 	}
 	if e.Release != nil {
 		r := *e.Release
+		if r.Notify != nil {
+			n := *r.Notify
+			r.Notify = &n
+		}
 		cp.Release = &r
 	}
 	if e.Message != nil {
 		m := *e.Message
 		m.Actions = slices.Clone(m.Actions)
 		m.Products = slices.Clone(m.Products)
+		m.Items = slices.Clone(m.Items)
 		cp.Message = &m
 	}
 	if e.Task != nil {

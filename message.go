@@ -19,7 +19,8 @@ const (
 	MessageMilestone MessageKind = "milestone"
 	// MessageDelay: a delay was caught, with what is done about it.
 	MessageDelay MessageKind = "delay"
-	// MessageCashback: CashBack credit was issued or released.
+	// MessageCashback: CashBack credit was paid or released, with the new
+	// balance (sent after the ledger wrote it).
 	MessageCashback MessageKind = "cashback"
 	// MessageClaim: a claim was filed.
 	MessageClaim MessageKind = "claim"
@@ -46,7 +47,7 @@ type Message struct {
 	Carrier        string `json:"carrier,omitempty"`
 	TrackingNumber string `json:"tracking_number,omitempty"`
 	// TrackingURL is the brand's own tracking page for the order (the
-	// hub's signed link), if the Engine has a Linker.
+	// hub's signed link), from Config.TrackingURL.
 	TrackingURL string `json:"tracking_url,omitempty"`
 	// Status is the shipment's status (tracking's name).
 	Status string `json:"status,omitempty"`
@@ -71,10 +72,14 @@ type Message struct {
 	// OrderValue is set on one event of the journey only (shipped), so a
 	// metric's value sum counts each order once.
 	OrderValue decimal.Decimal `json:"order_value,omitzero"`
-	// Cashback is the credit the message is about (delay, cashback,
-	// claim messages); Balance the customer's balance after it, when
-	// known.
+	// Cashback is the credit the message is about (delay and cashback
+	// messages).
 	Cashback decimal.Decimal `json:"cashback,omitzero"`
+	// Balance is the customer's spendable CashBack after the credit, and
+	// NextExpiry when the next credit lapses (cashback messages, read
+	// from the ledger once the credit is paid).
+	Balance    decimal.Decimal `json:"balance,omitzero"`
+	NextExpiry time.Time       `json:"next_expiry,omitzero"`
 	// CashbackPending is true when the credit is spendable only after
 	// delivery.
 	CashbackPending bool `json:"cashback_pending,omitempty"`
@@ -82,6 +87,8 @@ type Message struct {
 	// Tier is the customer's tier, for the profile.
 	Tier string `json:"tier,omitempty"`
 
+	// Items are the order lines in the parcel.
+	Items []LineItem `json:"items,omitempty"`
 	// Products are recommendations: complementary products on shipped,
 	// reorder suggestions on delivered.
 	Products []Product `json:"products,omitempty"`

@@ -69,11 +69,13 @@ type LineItem struct {
 
 // Shipment is one parcel of an order as the host registers it.
 type Shipment struct {
-	// ID is the host's shipment ID, unique across orders. Milestone,
-	// delay, claim and credit IDs derive from it: never change it.
+	// ID is the host's shipment ID, unique within the order. Milestone,
+	// delay, claim and credit IDs derive from it and the order's ID:
+	// never change it.
 	ID string `json:"id"`
 	// Carrier is the carrier's code ("ups", or a custom carrier's Code);
-	// TrackingNumber the carrier's number.
+	// TrackingNumber the carrier's number. A carrier and number belong to
+	// one order: registering them for another is refused.
 	Carrier        string `json:"carrier"`
 	TrackingNumber string `json:"tracking_number"`
 	// Service is the carrier service ("Ground"), optional.

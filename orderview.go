@@ -3,7 +3,6 @@ package postpurchase
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -121,10 +120,6 @@ func (e *Engine) OrderView(ctx context.Context, now time.Time, orderID string) (
 	} else {
 		e.log.Warn("postpurchase: balance for the order page", "err", err)
 	}
-	if e.recommend != nil {
-		if v.Products, err = e.recommend.Recommend(ctx, MomentPage, &rec.Order); err != nil {
-			return nil, fmt.Errorf("postpurchase: recommendations for order %s: %w", clip(orderID), err)
-		}
-	}
+	v.Products = e.products(ctx, MomentPage, &rec.Order)
 	return v, nil
 }

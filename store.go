@@ -48,6 +48,9 @@ type Store interface {
 	// nothing and returns an error matching ErrConflict. Either all of c
 	// is stored or none of it.
 	//
+	// The store may keep c's record and effects as they are: the caller
+	// must not change them after Commit returns.
+	//
 	// If Commit returns any other error the write may or may not have
 	// happened (a lost acknowledgement): the Engine reloads and decides
 	// again from what is stored, so nothing is duplicated.
@@ -156,13 +159,30 @@ type Incident struct {
 	Credits  int             `json:"credits"`
 	// Messages counts the delay messages sent for the incident.
 	Messages int `json:"messages,omitempty"`
-	// Held are the keys of credits issued held until delivery and not
-	// released yet.
-	Held []string `json:"held,omitempty"`
+	// Held are the credits issued held until delivery and not released
+	// yet.
+	Held []HeldCredit `json:"held,omitempty"`
+	// Unsent is what a delay message held back by the one-per-day rule
+	// still has to tell; it goes out with the next day's first check.
+	Unsent *Unsent `json:"unsent,omitempty"`
 	// Tasks are the task kinds already decided for the incident.
 	Tasks []TaskKind `json:"tasks,omitempty"`
 	// Rule is the policy rule of the last decision.
 	Rule string `json:"rule,omitempty"`
+}
+
+// HeldCredit is a credit issued held until its shipment is delivered.
+type HeldCredit struct {
+	Key        string          `json:"key"`
+	ShipmentID string          `json:"shipment_id"`
+	Amount     decimal.Decimal `json:"amount"`
+}
+
+// Unsent is the content of a delay message held back for a day.
+type Unsent struct {
+	Actions  []string        `json:"actions,omitempty"`
+	Cashback decimal.Decimal `json:"cashback"`
+	Pending  bool            `json:"pending,omitempty"`
 }
 
 // ScoreSnapshot is the score a decision used.
@@ -238,6 +258,9 @@ type Credit struct {
 	// means at once (or at release when Pending), zero ExpiresAt never.
 	AvailableAt time.Time `json:"available_at,omitzero"`
 	ExpiresAt   time.Time `json:"expires_at,omitzero"`
+	// Notify, when set, is told the new balance once the credit is
+	// spendable (a cashback message with ID "cashback:" + Key).
+	Notify *Contact `json:"notify,omitempty"`
 }
 
 // Release makes pending credit spendable.
@@ -251,6 +274,10 @@ type Release struct {
 	At         time.Time `json:"at"`
 	// AvailableAt is when the credit becomes spendable (zero: at once).
 	AvailableAt time.Time `json:"available_at,omitzero"`
+	// Amount is the credit released; Notify, when set, is told the new
+	// balance (a cashback message with ID "cashback:" + Key).
+	Amount decimal.Decimal `json:"amount,omitzero"`
+	Notify *Contact        `json:"notify,omitempty"`
 }
 
 // PendingEffect is an effect leased for execution.

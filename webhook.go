@@ -79,9 +79,7 @@ func (e *Engine) WebhookHandler(p carriers.WebhookParser, verify Verifier) http.
 		now := e.now()
 		for i := range trackings {
 			t := &trackings[i]
-			if t.Carrier == "" {
-				t.Carrier = p.Code()
-			}
+			t.Carrier = p.Code() // a push speaks only for its own carrier
 			if err := e.Ingest(r.Context(), now, t); err != nil {
 				if errors.Is(err, ErrNotFound) {
 					e.log.Info("postpurchase: webhook for an unknown tracking number", "carrier", p.Code())

@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/postpurchase/postpurchase/cashback"
+	"github.com/postpurchase/postpurchase/internal/benchcpu"
 )
 
 // Benchmarks run on memstore with accounts kept small (opsPerAccount writes
@@ -25,6 +26,7 @@ func BenchmarkIssue(b *testing.B) {
 	l, _ := newLedger(b, cashback.Options{})
 	amount := usd("2.50")
 	b.ReportAllocs()
+	defer benchcpu.Start(b)()
 	i := 0
 	for b.Loop() {
 		_, err := l.Issue(ctx, t0.Add(time.Duration(i)*time.Second), cashback.IssueRequest{
@@ -46,6 +48,7 @@ func BenchmarkIssueReplay(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	defer benchcpu.Start(b)()
 	for b.Loop() {
 		if _, err := l.Issue(ctx, t0, req); err != nil {
 			b.Fatal(err)
@@ -58,6 +61,7 @@ func BenchmarkRedeem(b *testing.B) {
 	l, _ := newLedger(b, cashback.Options{})
 	amount := usd("1.00")
 	b.ReportAllocs()
+	defer benchcpu.Start(b)()
 	i := 0
 	for b.Loop() {
 		acct := benchAccount(i)
@@ -98,6 +102,7 @@ func BenchmarkBalance(b *testing.B) {
 	}
 	at := t0.Add(2 * day)
 	b.ReportAllocs()
+	defer benchcpu.Start(b)()
 	for b.Loop() {
 		if _, err := l.Balance(ctx, at, acct); err != nil {
 			b.Fatal(err)
@@ -114,6 +119,7 @@ func BenchmarkStoreBaseline(b *testing.B) {
 	s := newMem(b)
 	amount := decimal.RequireFromString("2.50")
 	b.ReportAllocs()
+	defer benchcpu.Start(b)()
 	i := 0
 	for b.Loop() {
 		acct := benchAccount(i)
@@ -156,6 +162,7 @@ func BenchmarkIssueRedeemLongAccount(b *testing.B) {
 		pair(j, t0.Add(time.Duration(j)*time.Second))
 	}
 	b.ReportAllocs()
+	defer benchcpu.Start(b)()
 	j := 500
 	for b.Loop() {
 		pair(j, t0.Add(time.Hour))

@@ -202,12 +202,15 @@ func (l *Ledger) Issue(ctx context.Context, now time.Time, req IssueRequest) (En
 	if req.Held && !availableAt.IsZero() {
 		return Entry{}, &FieldError{Path: "available_at", Reason: "set on a held credit (Release says when it becomes available)"}
 	}
-	fields := []string{"issue", req.Account.CustomerID, req.Account.Currency, formatAmount(amount, req.Account.Currency),
-		req.Reason, req.OrderID, req.DelayID, timeKey(availableAt), timeKey(expiresAt)}
+	amountText, availText, expText := formatAmount(amount, req.Account.Currency), timeKey(availableAt), timeKey(expiresAt)
+	var fp string
 	if req.Held {
-		fields = append(fields, "held")
+		fp = fingerprint("issue", req.Account.CustomerID, req.Account.Currency, amountText,
+			req.Reason, req.OrderID, req.DelayID, availText, expText, "held")
+	} else {
+		fp = fingerprint("issue", req.Account.CustomerID, req.Account.Currency, amountText,
+			req.Reason, req.OrderID, req.DelayID, availText, expText)
 	}
-	fp := fingerprint(fields...)
 	out, err := l.write(ctx, req.Account, req.Key, fp, now, func(s *state, at time.Time, _ fetchFunc) ([]Entry, error) {
 		e := Entry{
 			Account: req.Account, Seq: s.version + 1, Kind: KindIssue, Amount: amount, At: at,
@@ -713,6 +716,17 @@ func (l *Ledger) replay(ctx context.Context, acct Account, key, fp string, out *
 func (l *Ledger) write(ctx context.Context, acct Account, key, fp string, now time.Time,
 	build func(s *state, at time.Time, fetch fetchFunc) ([]Entry, error)) ([]Entry, error) {
 	now = normTime(now)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// A replay, the common retry, returns before anything else is set up.
+	var first Entry
+	switch err := l.replay(ctx, acct, key, fp, &first); {
+	case err == nil:
+		return []Entry{first}, nil
+	case err != errNoReplay:
+		return nil, err
+	}
 	var fetched map[int64]*Entry // entries are immutable: cached across attempts
 	fetch := func(seq int64) (*Entry, error) {
 		if e := fetched[seq]; e != nil {
@@ -740,15 +754,18 @@ func (l *Ledger) write(ctx context.Context, acct Account, key, fp string, now ti
 	}
 	target := func(seq int64) *Entry { return fetched[seq] }
 	for attempt := 1; attempt <= l.maxAttempts; attempt++ {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		var e Entry
-		switch err := l.replay(ctx, acct, key, fp, &e); {
-		case err == nil:
-			return []Entry{e}, nil
-		case err != errNoReplay:
-			return nil, err
+		if attempt > 1 {
+			// The race may have been lost to the same request.
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			var e Entry
+			switch err := l.replay(ctx, acct, key, fp, &e); {
+			case err == nil:
+				return []Entry{e}, nil
+			case err != errNoReplay:
+				return nil, err
+			}
 		}
 		sum, err := l.loadSummary(ctx, acct)
 		if err != nil {

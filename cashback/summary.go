@@ -74,6 +74,7 @@ func (s *state) summary() Summary {
 		Account: s.acct, Version: s.version, LastAt: s.last,
 		LifetimeEarned: s.earned, Redeemed: s.redeemed, Expired: s.expired, Reversed: s.reversed,
 		ReversedRedeems: slices.Clone(s.reversedRedeems),
+		Lots:            make([]Lot, 0, len(s.lots)),
 	}
 	for i := range s.lots {
 		l := &s.lots[i]

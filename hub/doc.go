@@ -30,8 +30,8 @@
 // on the page), the page hides the street address, tracking numbers, the
 // order total and case notes, and never shows a scan's postal code (it
 // could be the customer's, which the lookup accepts as proof); after, a
-// signed, HttpOnly, SameSite=Lax session cookie of Options.SessionTTL
-// reveals them. Filing a claim or a return needs the confirmation too (the
+// signed, HttpOnly, SameSite=Lax session cookie (one per order, valid for
+// Options.SessionTTL) reveals them. Filing a claim or a return needs the confirmation too (the
 // forms carry the field, so it is one step).
 //
 // Everything carriers, hosts and customers supply is escaped by

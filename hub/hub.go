@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -41,7 +42,8 @@ type Source interface {
 type Brand struct {
 	// Name is the brand's name, shown in the header and the title.
 	Name string
-	// LogoURL is the logo image (https, or a path on the host's site).
+	// LogoURL is the logo image: https, or a path on the host's site
+	// (plain http is refused: the Content-Security-Policy would block it).
 	LogoURL string
 	// Primary, Background and Text are CSS colours as "#rgb" or
 	// "#rrggbb". Defaults: #1f4fd1, #f6f7f9, #1b1d21.
@@ -99,6 +101,9 @@ type Options struct {
 	// arrived over plain HTTP (set it behind a TLS-terminating proxy).
 	// Requests over TLS always get Secure cookies.
 	SecureCookies bool
+	// FormatDate shows dates and times in the brand's language; nil means
+	// FormatDate (English). It gets t in the location to show it in.
+	FormatDate func(t time.Time, s DateStyle) string
 	// TimelineShown is how many tracking events are shown before "show
 	// more". Default 5.
 	TimelineShown int
@@ -186,6 +191,11 @@ func New(src Source, opts Options) (*Handler, error) {
 		}
 		if u.name == "BaseURL" && (p.Scheme == "" || p.Host == "") {
 			return nil, &OptionError{u.name, "must be absolute (https://host/path/)"}
+		}
+		if u.name == "Brand.LogoURL" && p.Scheme == "http" {
+			// The pages' Content-Security-Policy loads images over https
+			// or from the host's own origin only.
+			return nil, &OptionError{u.name, "must be https or a path on the host's site"}
 		}
 	}
 	if opts.BaseURL != "" && !strings.HasSuffix(opts.BaseURL, "/") {
@@ -314,7 +324,13 @@ func (h *Handler) TrackingURL(orderID string) string {
 	return u
 }
 
-const sessionCookie = "pphub"
+// sessionCookie names the session cookie of one order: one per order, so
+// a customer confirmed on two orders stays confirmed on both. The name
+// carries a hash of the order ID, not the ID.
+func sessionCookie(orderID string) string {
+	sum := sha256.Sum256([]byte(orderID))
+	return "pphub_" + hex.EncodeToString(sum[:6])
+}
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -425,7 +441,7 @@ func normOrder(id string) string { return strings.TrimPrefix(strings.TrimSpace(i
 // verifiedFor reports whether the request carries a session cookie for
 // orderID.
 func (h *Handler) verifiedFor(r *http.Request, orderID string, now time.Time) bool {
-	c, err := r.Cookie(sessionCookie)
+	c, err := r.Cookie(sessionCookie(orderID))
 	if err != nil {
 		return false
 	}
@@ -435,7 +451,7 @@ func (h *Handler) verifiedFor(r *http.Request, orderID string, now time.Time) bo
 
 func (h *Handler) setSession(w http.ResponseWriter, r *http.Request, orderID string, now time.Time) {
 	http.SetCookie(w, &http.Cookie{
-		Name:     sessionCookie,
+		Name:     sessionCookie(orderID),
 		Value:    h.sig.sign(purposeSession, orderID, now.Add(h.opts.SessionTTL)),
 		Path:     mountPath(r),
 		MaxAge:   int(h.opts.SessionTTL / time.Second),

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"golang.org/x/time/rate"
 
 	"github.com/postpurchase/postpurchase"
@@ -101,7 +102,7 @@ func (e *env) do(method, target string, form url.Values, cookies ...*http.Cookie
 func sessionOf(t *testing.T, r resp) *http.Cookie {
 	t.Helper()
 	for _, c := range (&http.Response{Header: r.hdr}).Cookies() {
-		if c.Name == "pphub" {
+		if strings.HasPrefix(c.Name, "pphub_") {
 			return c
 		}
 	}
@@ -168,7 +169,7 @@ func TestStalledOrderPage(t *testing.T) {
 func TestEstimateWindowAndDelivered(t *testing.T) {
 	e := newEnv(t, hub.Options{})
 	r := e.do("GET", e.link("#1002"), nil)
-	mustContain(t, r.body, "Delayed", "Delayed: severe weather in the area")
+	mustContain(t, r.body, "Delayed", `<p class="reason">Held up by bad weather.</p>`, "Delayed: severe weather in the area")
 	if !regexp.MustCompile(`Expected (Mon|Tue|Wed|Thu|Fri|Sat|Sun), [A-Z][a-z]{2} \d+`).MatchString(r.body) {
 		t.Errorf("no estimate date in the weather page")
 	}
@@ -206,9 +207,21 @@ func TestVerifyRevealsDetails(t *testing.T) {
 	v, _ := e.src.OrderView(context.Background(), time.Time{}, "#1001")
 	mustContain(t, r.body, "12 Analytical Way", "Apt 3", v.Shipments[0].Shipment.TrackingNumber, "$50.50", "you&#39;re confirmed")
 
-	// The cookie names one order: another order's page stays private.
+	// The cookie names one order: another order's page stays private,
+	// even with the cookie renamed to that order's name.
 	r = e.do("GET", e.link("#1002"), nil, c)
 	mustLack(t, r.body, "12 Analytical Way")
+	forged := *c
+	forged.Name = sessionOf(t, e.do("POST", e.link("#1002"), url.Values{"action": {"verify"}, "contact": {"43215"}})).Name
+	r = e.do("GET", e.link("#1002"), nil, &forged)
+	mustLack(t, r.body, "12 Analytical Way")
+	// Confirmed on two orders, the customer stays confirmed on both.
+	c2 := sessionOf(t, e.do("POST", e.link("#1002"), url.Values{"action": {"verify"}, "contact": {"43215"}}))
+	for _, id := range []string{"#1001", "#1002"} {
+		if r := e.do("GET", e.link(id), nil, c, c2); !strings.Contains(r.body, "12 Analytical Way") {
+			t.Errorf("%s: not confirmed with both cookies", id)
+		}
+	}
 
 	// It is short-lived.
 	e.clk.t = e.clk.t.Add(61 * time.Minute)
@@ -690,10 +703,18 @@ func TestJSONView(t *testing.T) {
 
 func TestStringsOverride(t *testing.T) {
 	e := newEnv(t, hub.Options{Strings: map[string]string{"status.in_transit": "Unterwegs", "lang": "de", "late.many": "{n} Tage später als versprochen",
-		"timeline.heading": `}}{{.Order.ID}}<script>x</script>"`, "shipment.progress": `"><b>`}})
+		"timeline.heading": `}}{{.Order.ID}}<script>x</script>"`, "shipment.progress": `"><b>`},
+		FormatDate: func(t time.Time, s hub.DateStyle) string {
+			if s >= hub.DayTime {
+				return t.Format("02.01.2006 15:04")
+			}
+			return t.Format("02.01.2006")
+		}})
 	r := e.do("GET", e.link("#1001"), nil)
 	mustContain(t, r.body, `<html lang="de">`, "Unterwegs", "Tage später als versprochen",
-		"}}{{.Order.ID}}&lt;script&gt;x&lt;/script&gt;&#34;", `aria-label="&#34;&gt;&lt;b&gt;"`)
+		"}}{{.Order.ID}}&lt;script&gt;x&lt;/script&gt;&#34;", `aria-label="&#34;&gt;&lt;b&gt;"`,
+		"Placed 01.11.2026", "It was due 05.11.2026.") // dates in the brand's format
+	mustLack(t, r.body, " PM", " AM")
 }
 
 func TestNewRefusesBadOptions(t *testing.T) {
@@ -703,6 +724,7 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		"short key":        {Keys: [][]byte{[]byte("short")}},
 		"bad colour":       {Keys: [][]byte{key1}, Brand: hub.Brand{Primary: "red;background:url(x)"}},
 		"bad logo":         {Keys: [][]byte{key1}, Brand: hub.Brand{LogoURL: "javascript:alert(1)"}},
+		"http logo":        {Keys: [][]byte{key1}, Brand: hub.Brand{LogoURL: "http://cdn.example/logo.png"}},
 		"relative base":    {Keys: [][]byte{key1}, BaseURL: "/orders/"},
 		"unknown string":   {Keys: [][]byte{key1}, Strings: map[string]string{"nope": "x"}},
 		"lost placeholder": {Keys: [][]byte{key1}, Strings: map[string]string{"late.many": "late"}},
@@ -785,4 +807,33 @@ func TestOneCardPerShipment(t *testing.T) {
 	if r := e.do("DELETE", e.link("#1001"), nil); r.code != http.StatusMethodNotAllowed || r.hdr.Get("Allow") == "" {
 		t.Errorf("DELETE: %d", r.code)
 	}
+}
+
+type recommender struct {
+	products []postpurchase.Product
+	err      error
+	moments  []postpurchase.Moment
+}
+
+func (r *recommender) Recommend(ctx context.Context, m postpurchase.Moment, o *postpurchase.Order) ([]postpurchase.Product, error) {
+	r.moments = append(r.moments, m)
+	return r.products, r.err
+}
+
+func TestRecommender(t *testing.T) {
+	rec := &recommender{products: []postpurchase.Product{{SKU: "K1", Name: "Gooseneck kettle", ImageURL: "https://cdn.example/k.jpg", Price: decimal.RequireFromString("64"), Currency: "EUR"}}}
+	e := newEnv(t, hub.Options{Recommender: rec})
+	r := e.do("GET", e.link("#1001"), nil)
+	mustContain(t, r.body, "You might also like", `alt="Gooseneck kettle"`, "€64.00")
+	mustLack(t, r.body, "Paper filters") // the view's own products are replaced
+	if len(rec.moments) != 1 || rec.moments[0] != postpurchase.MomentPage {
+		t.Errorf("moments %v", rec.moments)
+	}
+	// A failing recommender costs the section, not the page.
+	rec.err = errors.New("catalog down")
+	r = e.do("GET", e.link("#1001"), nil)
+	if r.code != 200 {
+		t.Fatalf("status %d", r.code)
+	}
+	mustLack(t, r.body, "You might also like")
 }

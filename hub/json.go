@@ -85,7 +85,6 @@ type jsonCase struct {
 	OpenedAt   time.Time               `json:"opened_at"`
 	State      postpurchase.CaseState  `json:"state"`
 	Resolution string                  `json:"resolution,omitempty"`
-	Credit     decimal.Decimal         `json:"credit,omitzero"`
 }
 
 func (h *Handler) jsonView(v *postpurchase.OrderView, products []postpurchase.Product, verified bool) *jsonOrder {
@@ -140,7 +139,7 @@ func (h *Handler) jsonView(v *postpurchase.OrderView, products []postpurchase.Pr
 	}
 	for _, c := range v.Cases {
 		jc := jsonCase{CaseID: c.ID, Kind: c.Kind, Reason: c.Reason, ShipmentID: c.ShipmentID, Items: c.Items,
-			OpenedAt: c.OpenedAt, State: c.State, Resolution: c.Resolution, Credit: c.Credit}
+			OpenedAt: c.OpenedAt, State: c.State, Resolution: c.Resolution}
 		if verified {
 			jc.Note = c.Note
 		}

@@ -52,6 +52,7 @@ type shipmentModel struct {
 	Carrier        string
 	TrackingNumber string // verified only
 	Status         string
+	Reason         string // the status's reason in words, if it has any
 	StatusClass    string
 	Steps          []stepModel
 	Estimate       string
@@ -150,7 +151,7 @@ func (h *Handler) orderModel(v *postpurchase.OrderView, products []postpurchase.
 	p := h.basePage(fill(h.str["order.heading"], "order", clean(o.ID)))
 	m := &orderModel{ID: o.ID, Heading: fill(h.str["order.heading"], "order", clean(o.ID)), Verified: verified}
 	if !o.PlacedAt.IsZero() {
-		m.Placed = fill(h.str["order.placed"], "date", o.PlacedAt.In(h.opts.Location).Format("Mon, Jan 2, 2006"))
+		m.Placed = fill(h.str["order.placed"], "date", h.date(o.PlacedAt.In(h.opts.Location), DayYear))
 	}
 	a := o.ShippingAddress
 	if verified {
@@ -177,7 +178,7 @@ func (h *Handler) orderModel(v *postpurchase.OrderView, products []postpurchase.
 			c.Pending = fill(h.str["cashback.pending"], "amount", money(cb.Pending, cb.Currency))
 		}
 		if !cb.NextExpiry.IsZero() {
-			c.Expiry = fill(h.str["cashback.expiry"], "date", dayIn(cb.NextExpiry, v.At, h.opts.Location))
+			c.Expiry = fill(h.str["cashback.expiry"], "date", h.dayIn(cb.NextExpiry, v.At))
 		}
 		m.Cashback = c
 	}
@@ -222,6 +223,9 @@ func (h *Handler) shipmentModel(v *postpurchase.OrderView, i int, names map[stri
 	if sv.Status == carriers.StatusUnknown && sv.StatusText != "" {
 		s.Status = clean(sv.StatusText)
 	}
+	if t, ok := h.str["reason."+sv.Reason.String()]; ok {
+		s.Reason = t
+	}
 	switch sv.Status {
 	case carriers.StatusDelivered:
 		s.StatusClass = "ok"
@@ -251,18 +255,18 @@ func (h *Handler) shipmentModel(v *postpurchase.OrderView, i int, names map[stri
 	}
 	switch {
 	case sv.Status == carriers.StatusDelivered && delivered != nil:
-		s.Estimate = fill(h.str["estimate.delivered"], "date", eventTime(delivered))
+		s.Estimate = fill(h.str["estimate.delivered"], "date", h.eventTime(delivered))
 	case !sv.DeliveredAt.IsZero():
-		s.Estimate = fill(h.str["estimate.delivered"], "date", sv.DeliveredAt.In(h.opts.Location).Format("Mon, Jan 2, 3:04 PM"))
+		s.Estimate = fill(h.str["estimate.delivered"], "date", h.date(sv.DeliveredAt.In(h.opts.Location), DayTime))
 	case sv.Estimate.Date.IsZero():
 		s.Estimate = h.str["estimate.none"]
 	case !v.At.IsZero() && lastDay(sv.Estimate).Before(tracking.DateOf(v.At.In(h.opts.Location))):
 		// A date that has passed is no estimate: say so.
-		s.Estimate = fill(h.str["estimate.overdue"], "date", fmtDate(lastDay(sv.Estimate)))
+		s.Estimate = fill(h.str["estimate.overdue"], "date", h.day(lastDay(sv.Estimate)))
 	case sv.Estimate.Latest.IsZero() || sv.Estimate.Latest == sv.Estimate.Date:
-		s.Estimate = fill(h.str["estimate.day"], "date", fmtDate(sv.Estimate.Date))
+		s.Estimate = fill(h.str["estimate.day"], "date", h.day(sv.Estimate.Date))
 	default:
-		s.Estimate = fill(h.str["estimate.window"], "from", fmtDate(sv.Estimate.Date), "to", fmtDate(sv.Estimate.Latest))
+		s.Estimate = fill(h.str["estimate.window"], "from", h.day(sv.Estimate.Date), "to", h.day(sv.Estimate.Latest))
 	}
 	switch {
 	case sv.DaysLate == 1:
@@ -298,7 +302,7 @@ func (h *Handler) shipmentModel(v *postpurchase.OrderView, i int, names map[stri
 		if strings.TrimSpace(text) == "" {
 			text = h.str["status."+e.Status.String()]
 		}
-		evs = append(evs, eventModel{When: eventTime(e), DateTime: e.Time.Format(time.RFC3339), Text: clean(text),
+		evs = append(evs, eventModel{When: h.eventTime(e), DateTime: e.Time.Format(time.RFC3339), Text: clean(text),
 			// Never the postal code: a delivery scan's is the
 			// customer's, which the lookup form accepts as proof.
 			Place: clean(joinNonEmpty(", ", e.Location.City, e.Location.State, e.Location.Country))})
@@ -344,7 +348,7 @@ func (h *Handler) shipmentModel(v *postpurchase.OrderView, i int, names map[stri
 		}
 		cm := claimModel{Reason: string(c.Reason), Label: h.t("claim.reason." + string(c.Reason))}
 		if !c.Until.IsZero() {
-			cm.Until = fill(h.str["claim.until"], "date", dayIn(c.Until, v.At, h.opts.Location))
+			cm.Until = fill(h.str["claim.until"], "date", h.dayIn(c.Until, v.At))
 		}
 		if c.Reason == postpurchase.ReasonDamaged || c.Reason == postpurchase.ReasonMissingItems {
 			cm.Items = pick(c.Items)
@@ -354,7 +358,7 @@ func (h *Handler) shipmentModel(v *postpurchase.OrderView, i int, names map[stri
 	if r := sv.Return; r != nil && !opened(postpurchase.ReasonReturn) {
 		cm := claimModel{Reason: string(postpurchase.ReasonReturn), Label: h.str["return.heading"], Items: pick(r.Items)}
 		if !r.Until.IsZero() {
-			cm.Until = fill(h.str["return.until"], "date", dayIn(r.Until, v.At, h.opts.Location))
+			cm.Until = fill(h.str["return.until"], "date", h.dayIn(r.Until, v.At))
 		}
 		s.Return = &cm
 	}
@@ -389,7 +393,7 @@ func (h *Handler) caseModel(c *postpurchase.Case, names map[string]*postpurchase
 		Ref:        fill(h.str["case.ref"], "id", clean(c.ID)),
 	}
 	if !c.OpenedAt.IsZero() {
-		m.Opened = fill(h.str["case.opened"], "date", c.OpenedAt.In(h.opts.Location).Format("Mon, Jan 2"))
+		m.Opened = fill(h.str["case.opened"], "date", h.dayIn(c.OpenedAt, time.Time{}))
 	}
 	for _, sku := range c.Items {
 		if it, ok := names[sku]; ok && it.Name != "" {
@@ -422,23 +426,33 @@ func clean(s string) string {
 }
 
 // eventTime formats a scan's time in the carrier's local time.
-// A zone without a name (a bare offset, as times read back from JSON
-// have) is not shown: the time is the place's local time either way.
-func eventTime(e *carriers.Event) string {
-	if name, _ := e.Time.Zone(); e.ZoneUnknown || name == "" || name[0] == '+' || name[0] == '-' {
-		return e.Time.Format("Mon, Jan 2, 3:04 PM")
+func (h *Handler) eventTime(e *carriers.Event) string {
+	if e.ZoneUnknown {
+		return h.date(e.Time, DayTime)
 	}
-	return e.Time.Format("Mon, Jan 2, 3:04 PM MST")
+	return h.date(e.Time, DayTimeZone)
 }
 
-// dayIn formats an instant's day in loc, with the year when it is not
-// the year of ref.
-func dayIn(t, ref time.Time, loc *time.Location) string {
-	t = t.In(loc)
-	if t.Year() != ref.In(loc).Year() {
-		return t.Format("Mon, Jan 2, 2006")
+// dayIn formats an instant's day in the brand's zone, with the year when
+// it is not the year of ref (a zero ref: always without).
+func (h *Handler) dayIn(t, ref time.Time) string {
+	t = t.In(h.opts.Location)
+	if !ref.IsZero() && t.Year() != ref.In(h.opts.Location).Year() {
+		return h.date(t, DayYear)
 	}
-	return t.Format("Mon, Jan 2")
+	return h.date(t, Day)
+}
+
+// day formats a calendar day.
+func (h *Handler) day(d tracking.Date) string {
+	return h.date(time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC), Day)
+}
+
+func (h *Handler) date(t time.Time, s DateStyle) string {
+	if h.opts.FormatDate != nil {
+		return h.opts.FormatDate(t, s)
+	}
+	return FormatDate(t, s)
 }
 
 // lastDay is the last day of an estimate's window.
@@ -447,10 +461,6 @@ func lastDay(e tracking.Estimate) tracking.Date {
 		return e.Latest
 	}
 	return e.Date
-}
-
-func fmtDate(d tracking.Date) string {
-	return time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC).Format("Mon, Jan 2")
 }
 
 var symbols = map[string]string{"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥", "NZD": "NZ$"}

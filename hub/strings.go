@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // DefaultStrings returns the hub's English texts by key. Options.Strings
@@ -71,6 +72,20 @@ var defaultStrings = map[string]string{
 	"status.return_to_sender":     "Returning to us",
 	"status.expired":              "No recent updates",
 	"status.lost":                 "Lost by the carrier",
+
+	"reason.weather":                   "Held up by bad weather.",
+	"reason.customs":                   "Waiting at customs.",
+	"reason.carrier_delay":             "Held up at the carrier.",
+	"reason.address_problem":           "The carrier needs a better address: contact us.",
+	"reason.recipient_unavailable":     "Nobody was there to receive it; the carrier will try again.",
+	"reason.recipient_moved":           "The carrier was told the recipient moved: contact us.",
+	"reason.refused":                   "It was refused at delivery.",
+	"reason.held_for_payment":          "Held until duties or fees are paid.",
+	"reason.documents_missing":         "Customs needs documents: we're on it.",
+	"reason.damaged":                   "Damaged on the way; the carrier is handling it.",
+	"reason.delivered_to_neighbour":    "Left with a neighbour.",
+	"reason.delivered_to_locker":       "Left in a parcel locker.",
+	"reason.delivered_to_access_point": "Left at a pickup point.",
 
 	"step.ordered":          "Ordered",
 	"step.shipped":          "Shipped",
@@ -143,6 +158,40 @@ var defaultStrings = map[string]string{
 	"cashback.expiry":    "Some of it expires {date}: spend it before then.",
 
 	"recs.heading": "You might also like",
+}
+
+// DateStyle is how a date or time is shown.
+type DateStyle int
+
+// The date styles, with how FormatDate shows each.
+const (
+	// Day: "Thu, Nov 5".
+	Day DateStyle = iota
+	// DayYear: "Thu, Nov 5, 2026".
+	DayYear
+	// DayTime: "Thu, Nov 5, 3:04 PM", in t's own location (a carrier scan's
+	// local time, or the brand's zone).
+	DayTime
+	// DayTimeZone: DayTime with the zone's abbreviation when it has one
+	// ("3:04 PM EST"); a bare offset is not shown.
+	DayTimeZone
+)
+
+// FormatDate is the English date format the hub uses unless
+// Options.FormatDate is set.
+func FormatDate(t time.Time, s DateStyle) string {
+	switch s {
+	case DayYear:
+		return t.Format("Mon, Jan 2, 2006")
+	case DayTime:
+		return t.Format("Mon, Jan 2, 3:04 PM")
+	case DayTimeZone:
+		if name, _ := t.Zone(); name == "" || name[0] == '+' || name[0] == '-' {
+			return t.Format("Mon, Jan 2, 3:04 PM")
+		}
+		return t.Format("Mon, Jan 2, 3:04 PM MST")
+	}
+	return t.Format("Mon, Jan 2")
 }
 
 var placeholderRE = regexp.MustCompile(`\{[a-z]+\}`)

@@ -163,7 +163,13 @@ func (s *Store) Commit(ctx context.Context, c *postpurchase.Commit) error {
 				return err
 			}
 		}
-		return br.Close()
+		if err := br.Close(); err != nil {
+			return err
+		}
+		if s.afterCommitTx != nil {
+			return s.afterCommitTx(ctx, tx, c) // the outbox hook: see Options
+		}
+		return nil
 	})
 	if errors.Is(err, errVersion) {
 		return fmt.Errorf("pgstore: order %s: commit of version %d: %w", iso4217.Clip(id), rec.Version, postpurchase.ErrConflict)

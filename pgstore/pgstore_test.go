@@ -388,3 +388,56 @@ func TestUnreachableServerFails(t *testing.T) {
 		t.Fatalf("with an unreachable server the tests did not fail (err %v):\n%s", err, out)
 	}
 }
+
+// TestMigrateProcesses starts three processes that migrate one new schema
+// at once: each succeeds and every migration is applied once.
+func TestMigrateProcesses(t *testing.T) {
+	if schema := os.Getenv("PGSTORE_MIGRATE_SCHEMA"); schema != "" {
+		cfg, err := pgxpool.ParseConfig(os.Getenv(urlEnv))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.ConnConfig.RuntimeParams["search_path"] = schema
+		pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pool.Close()
+		s, err := pgstore.New(pool, pgstore.Options{})
+		if err == nil {
+			err = s.Migrate(context.Background())
+		}
+		if err != nil {
+			t.Fatalf("child: %v", err)
+		}
+		return
+	}
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	t.Parallel()
+	db := newTestDB(t)
+	var wg sync.WaitGroup
+	outs := make([][]byte, 3)
+	errs := make([]error, 3)
+	for i := range outs {
+		wg.Go(func() {
+			cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestMigrateProcesses$")
+			cmd.Env = append(os.Environ(), "PGSTORE_MIGRATE_SCHEMA="+db.schema)
+			outs[i], errs[i] = cmd.CombinedOutput()
+		})
+	}
+	wg.Wait()
+	for i := range outs {
+		if errs[i] != nil {
+			t.Errorf("process %d: %v\n%s", i, errs[i], outs[i])
+		}
+	}
+	s, err := pgstore.New(db.pool, pgstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckSchema(context.Background()); err != nil {
+		t.Errorf("CheckSchema after three processes migrated: %v", err)
+	}
+}

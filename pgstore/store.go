@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/postpurchase/postpurchase"
 	"github.com/postpurchase/postpurchase/internal/sqlmigrate"
 )
 
@@ -38,15 +39,23 @@ var (
 	ErrSchemaMismatch = sqlmigrate.ErrSchemaMismatch
 )
 
-// Options configures a Store. The zero value gives the defaults; there are
-// no options yet.
-type Options struct{}
+// Options configures a Store. The zero value gives the defaults.
+type Options struct {
+	// AfterCommitTx, if set, is called by Commit inside the commit's
+	// transaction, after its writes and only when the order's version
+	// matched; an error from it rolls the whole commit back and is
+	// returned. It is the hook of a transactional outbox: package
+	// riverwork inserts there the River jobs that carry out c.Effects, so
+	// they exist if and only if the commit does. Nil means none.
+	AfterCommitTx func(ctx context.Context, tx pgx.Tx, c *postpurchase.Commit) error
+}
 
 // Store keeps the module's state in PostgreSQL through a pgx pool. It is
 // safe for concurrent use, also by several processes sharing the database.
 // Cashback returns its cashback.Store.
 type Store struct {
-	pool *pgxpool.Pool
+	pool          *pgxpool.Pool
+	afterCommitTx func(context.Context, pgx.Tx, *postpurchase.Commit) error
 }
 
 // New returns a Store over pool. The tables live in the pool's search_path
@@ -57,7 +66,7 @@ func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
 	if pool == nil {
 		return nil, errors.New("pgstore: New: missing pool")
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: pool, afterCommitTx: opts.AfterCommitTx}, nil
 }
 
 // Migrate brings the schema up to the code's version, applying the missing

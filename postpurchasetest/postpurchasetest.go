@@ -308,6 +308,10 @@ func testDue(t *testing.T, e *env) {
 		t.Fatalf("Due with limit 2 (-want +got):\n%s", diff)
 	}
 	// A shipment with no NextCheck leaves the due list; a later one moves.
+	a, err := e.store.LoadOrder(e.ctx, a.Order.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	a.Version = 2
 	a.Shipments[0].NextCheck = time.Time{}
 	a.Shipments[1].NextCheck = e.at(5)
@@ -350,11 +354,14 @@ func testEffectIDsUnique(t *testing.T, e *env) {
 	rec := e.record("eu", 1)
 	ef := e.effect(rec.Order.ID, "once", postpurchase.EffectMessage, e.at(1))
 	e.commit(t, &postpurchase.Commit{Order: rec, Effects: []postpurchase.Effect{ef}})
-	next := *rec
+	next, err := e.store.LoadOrder(e.ctx, rec.Order.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	next.Version = 2
 	ef2 := ef
 	ef2.At = e.at(2)
-	e.commit(t, &postpurchase.Commit{Order: &next, Effects: []postpurchase.Effect{ef2}})
+	e.commit(t, &postpurchase.Commit{Order: next, Effects: []postpurchase.Effect{ef2}})
 	got, _ := e.store.Effects(e.ctx, rec.Order.ID)
 	if len(got) != 1 || !got[0].Effect.At.Equal(e.at(1)) {
 		t.Fatalf("an effect committed twice under one ID: %d records (want 1, the first kept)", len(got))

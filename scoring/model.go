@@ -24,13 +24,14 @@ import (
 // 7×24h for weeks), and the mean total of the repeat purchase days
 // (Monetary; the first day excluded, 0 when x = 0). ok is false when h has
 // no purchase. h is validated as Score validates it: the error is a
-// *HistoryError. Summary.CustomerID is left empty.
+// *HistoryError (a *clv.InputError for a negative unit).
+// Summary.CustomerID is left empty.
 func Summary(now time.Time, h *History, unit time.Duration) (s clv.Summary, ok bool, err error) {
 	if unit == 0 {
 		unit = 24 * time.Hour
 	}
 	if unit < 0 {
-		return clv.Summary{}, false, &HistoryError{Path: "unit", Reason: "must be positive"}
+		return clv.Summary{}, false, &clv.InputError{Index: -1, Field: "unit", Reason: "must be positive"}
 	}
 	if h == nil {
 		return clv.Summary{}, false, nil
@@ -125,6 +126,11 @@ func FitModel(ctx context.Context, now time.Time, hs []*History, opts FitOptions
 	currency, curFrom := "", -1
 	var w work
 	for i, h := range hs {
+		if i%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		if h == nil {
 			out.NoPurchase = append(out.NoPurchase, i)
 			continue

@@ -68,6 +68,11 @@ func TestFitModelLeftOutAndErrors(t *testing.T) {
 	if _, err := FitModel(ctx, cdnowCalEnd, hs, FitOptions{MonthlyDiscountRate: -1}); !errors.Is(err, clv.ErrInvalidInput) {
 		t.Errorf("negative discount rate: %v", err)
 	}
+	canceledCtx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := FitModel(canceledCtx, cdnowCalEnd, hs, FitOptions{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("canceled context: %v", err)
+	}
 	// Too few repeat buyers for a spend model: the purchase model stands,
 	// SpendErr says why there are no value predictions.
 	var once []*History
@@ -83,7 +88,7 @@ func TestFitModelLeftOutAndErrors(t *testing.T) {
 }
 
 func TestSummaryErrors(t *testing.T) {
-	if _, _, err := Summary(testNow, loyalHistory(), -time.Hour); !errors.Is(err, ErrInvalidHistory) {
+	if _, _, err := Summary(testNow, loyalHistory(), -time.Hour); !errors.Is(err, clv.ErrInvalidInput) {
 		t.Errorf("negative unit: %v", err)
 	}
 	if _, ok, err := Summary(testNow, nil, 0); ok || err != nil {

@@ -199,6 +199,9 @@ func TestModelQuantilesAndBackoff(t *testing.T) {
 	if _, ok := thin.Quantiles(Lane{}); ok {
 		t.Error("quantiles from fewer than the minimum samples")
 	}
+	if _, ok := thin.Quantiles(Lane{Carrier: "ups", Service: "Ground", Origin: "US-NV", Destination: "US-OH"}); ok {
+		t.Error("a thin lane completed from a parent as thin as itself")
+	}
 	if _, err := FitTransitModel(nil, &ModelOptions{MinSamples: -1}); !errors.Is(err, ErrInvalidConfig) {
 		t.Errorf("negative MinSamples: %v", err)
 	}

@@ -51,3 +51,36 @@ func Example() {
 	// Mon Nov 9 07:39 EST  OD   out_for_delivery Out for delivery
 	// Mon Nov 9 15:05 EST  DL   delivered        Delivered, front door
 }
+
+// A carrier that scans only at pickup and delivery, gives no estimate and
+// delivers some Monday parcels on the Saturday before, with a surge
+// slowing everything due in Texas for four weeks.
+func ExampleOptions() {
+	labelAt := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
+	sim, err := simulator.New(simulator.Options{
+		Seed:            1,
+		Scans:           simulator.ScansSparse,
+		NoEstimates:     true,
+		WeekendDelivery: 0.35,
+		Surges: []simulator.Surge{{Region: "US-TX", ExtraDays: 3,
+			Start: labelAt, End: labelAt.AddDate(0, 0, 28)}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	lo, hi := simulator.ScheduleRange(simulator.Reno, simulator.Dallas)
+	fmt.Printf("Reno→Dallas scheduled in %d–%d business days\n", lo, hi)
+	number, err := sim.Ship(simulator.Plan{LabelCreatedAt: labelAt, Origin: simulator.Reno, Destination: simulator.Dallas})
+	if err != nil {
+		log.Fatal(err)
+	}
+	events, _ := sim.Script(number)
+	for _, e := range events {
+		fmt.Printf("%s  %-3s %s\n", e.Time.Format("Mon Jan 2 15:04 MST"), e.Code, e.Status)
+	}
+	// Output:
+	// Reno→Dallas scheduled in 2–5 business days
+	// Mon Nov 2 07:00 PST  LC  info_received
+	// Mon Nov 2 17:46 PST  PU  in_transit
+	// Fri Nov 13 17:36 CST  DL  delivered
+}

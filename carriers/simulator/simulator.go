@@ -537,7 +537,7 @@ func build(seed uint64, opts *Options, p Plan) *script {
 	key := h.Sum64()
 	b := &builder{
 		rng:   rand.New(rand.NewPCG(seed, key)),
-		extra: rand.New(rand.NewPCG(seed^0x9e3779b97f4a7c15, key)),
+		extra: rand.New(rand.NewPCG(splitmix(seed), splitmix(key))),
 		opts:  opts, s: &script{events: make([]carriers.Event, 0, 16)}, t: p.LabelCreatedAt,
 	}
 	if p.Origin.Location.IsZero() {
@@ -713,6 +713,15 @@ func (b *builder) thin() {
 		}
 	}
 	b.s.events = evs
+}
+
+// splitmix is the SplitMix64 finalizer: nearby seeds give unrelated
+// streams.
+func splitmix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
 }
 
 func zoneOf(p Place) *time.Location {

@@ -85,7 +85,7 @@ func scale(ctx context.Context, w io.Writer, seed uint64, n int, progress bool) 
 	tasks := new(postpurchase.MemoryTasks)
 	eng, err := postpurchase.New(postpurchase.Config{
 		Carriers: []carriers.Carrier{sim}, Pushed: []string{simulator.Code}, Customers: people,
-		Notifier: esp, Tasks: tasks, Now: clock, CheckEvery: 12 * time.Hour, BatchSize: 20000,
+		Notifier: esp, Tasks: tasks, Now: clock, CheckEvery: 24 * time.Hour, BatchSize: 20000,
 	})
 	if err != nil {
 		return err

@@ -7,6 +7,12 @@
 //
 //	go run ./examples/storefront                 # http://127.0.0.1:8080/orders/
 //	go run ./examples/storefront -speed 3600     # one simulated hour per second
+//	go run ./examples/storefront -data /tmp/demo # state in /tmp/demo
+//
+// The orders, cases, CashBack balances, the hub's signing key and the
+// simulated clock are kept under -data (SQLite through sqlitestore; the
+// default folder is printed): stop it, start it again, and everything is
+// where it was, old links included.
 //
 // The demo's customers verify with postcode 43215 (or their email, as
 // printed), which reveals the delivery address and tracking number.
@@ -15,18 +21,23 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -34,12 +45,14 @@ import (
 	"github.com/postpurchase/postpurchase"
 	"github.com/postpurchase/postpurchase/carriers"
 	"github.com/postpurchase/postpurchase/carriers/simulator"
+	"github.com/postpurchase/postpurchase/cashback"
 	"github.com/postpurchase/postpurchase/hub"
 	"github.com/postpurchase/postpurchase/scoring"
+	"github.com/postpurchase/postpurchase/sqlitestore"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "storefront:", err)
@@ -50,28 +63,35 @@ func main() {
 // run serves until ctx ends. If ready is not nil it receives the base URL
 // once the server listens (tests use it).
 func run(ctx context.Context, args []string, out io.Writer, ready chan<- string) error {
-	fs := flag.NewFlagSet("storefront", flag.ContinueOnError)
-	fs.SetOutput(out)
-	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	speed := fs.Float64("speed", 600, "simulated seconds per real second (the demo orders move at this pace)")
-	if err := fs.Parse(args); err != nil {
+	flags := flag.NewFlagSet("storefront", flag.ContinueOnError)
+	flags.SetOutput(out)
+	addr := flags.String("addr", "127.0.0.1:8080", "address to listen on")
+	speed := flags.Float64("speed", 600, "simulated seconds per real second (the demo orders move at this pace)")
+	data := flags.String("data", defaultDataDir(), "directory of the demo's state (SQLite file, signing key, simulated clock); created if missing")
+	if err := flags.Parse(args); err != nil {
 		return err
 	}
 	if *speed <= 0 || *speed > 1e6 {
 		return fmt.Errorf("-speed %v: must be in (0, 1e6]", *speed)
 	}
 
-	d, err := newDemo(ctx)
+	if err := os.MkdirAll(*data, 0o700); err != nil {
+		return err
+	}
+	key, err := loadKey(filepath.Join(*data, "hub.key"))
 	if err != nil {
 		return err
 	}
+	d, err := newDemo(ctx, *data)
+	if err != nil {
+		return err
+	}
+	defer d.store.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
 	base := "http://" + ln.Addr().String() + "/orders/"
-	key := make([]byte, 32)
-	rand.Read(key)
 	h, err := hub.New(d.eng, hub.Options{
 		Keys: [][]byte{key},
 		Brand: hub.Brand{
@@ -92,12 +112,17 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	mux.Handle("GET /{$}", http.RedirectHandler("/orders/", http.StatusFound))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
 
-	fmt.Fprintf(out, "Kettle & Co order tracking at %s (simulated time %s, %gx)\n\n", base, d.clock.now().Format("Mon Jan 2 15:04 MST"), *speed)
+	fmt.Fprintf(out, "Kettle & Co order tracking at %s (simulated time %s, %gx)\n", base, d.clock.now().Format("Mon Jan 2 15:04 MST"), *speed)
+	if d.resumed {
+		fmt.Fprintf(out, "State resumed from %s: the orders, cases and balances of the last run.\n\n", *data)
+	} else {
+		fmt.Fprintf(out, "State kept in %s: stop and start again to resume (remove it for a fresh demo).\n\n", *data)
+	}
 	for _, o := range d.orders {
 		fmt.Fprintf(out, "  %-6s %-44s %s\n", o.id, o.story, h.TrackingURL(o.id))
 	}
 	fmt.Fprintf(out, "\nVerify with postcode 43215 (or the order's email, e.g. %s) to see the address and tracking number.\n", d.orders[0].email)
-	fmt.Fprintln(out, "Links are signed with a key made at start: they work until the program stops. Ctrl-C to stop.")
+	fmt.Fprintln(out, "Links are signed with the key in the data directory: they keep working across restarts. Ctrl-C to stop.")
 
 	d.clock.start(*speed)
 	var wg sync.WaitGroup
@@ -154,10 +179,24 @@ type demoOrder struct {
 }
 
 type demo struct {
-	clock  *clock
-	eng    *postpurchase.Engine
-	hub    *hub.Handler
-	orders []demoOrder
+	clock   *clock
+	store   *sqlitestore.Store
+	eng     *postpurchase.Engine
+	hub     *hub.Handler
+	orders  []demoOrder
+	state   string // path of the saved demoState
+	start   time.Time
+	resumed bool
+}
+
+// demoState is what a restart needs besides the database: the demo's
+// start (the simulated carriers' scripts derive from it) and how far the
+// simulated clock had run.
+type demoState struct {
+	Start time.Time `json:"start"`
+	Now   time.Time `json:"now"`
+	// Ready is false until the history up to Start is replayed.
+	Ready bool `json:"ready"`
 }
 
 // plans are the demo orders: label time before the demo's start, trouble,
@@ -185,9 +224,35 @@ var plans = []struct {
 	{id: "#1005", story: "hostile carrier text and product name", customer: "c-new", labelAgo: 40 * time.Hour, hostile: true},
 }
 
-func newDemo(ctx context.Context) (*demo, error) {
-	start := time.Now().UTC().Truncate(time.Hour)
-	d := &demo{clock: &clock{}}
+func newDemo(ctx context.Context, dir string) (d *demo, err error) {
+	d = &demo{clock: &clock{}, state: filepath.Join(dir, "demo.json")}
+	st := demoState{Start: time.Now().UTC().Truncate(time.Hour)}
+	if b, err := os.ReadFile(d.state); err == nil {
+		if err := json.Unmarshal(b, &st); err != nil || st.Start.IsZero() || !st.Ready {
+			return nil, fmt.Errorf("%s is incomplete (a first run stopped early?): remove the directory %s for a fresh demo", d.state, dir)
+		}
+		d.resumed = true
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	d.store, err = sqlitestore.Open(filepath.Join(dir, "storefront.db"), sqlitestore.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			d.store.Close()
+		}
+	}()
+	if err := d.store.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	ledger, err := cashback.New(d.store.Cashback(), cashback.Options{})
+	if err != nil {
+		return nil, err
+	}
+	start := st.Start
+	d.start = start
 	first := start.Add(-16*24*time.Hour - time.Hour)
 	d.clock.set(first)
 	sim, err := simulator.New(simulator.Options{Seed: 7, Now: d.clock.now})
@@ -200,6 +265,8 @@ func newDemo(ctx context.Context) (*demo, error) {
 	}
 	d.eng, err = postpurchase.New(postpurchase.Config{
 		Carriers:    []carriers.Carrier{sim, hostileCarrier{odd}},
+		Store:       d.store,
+		Ledger:      ledger,
 		Customers:   customers(start),
 		Recommender: catalog{},
 		Now:         d.clock.now,
@@ -245,6 +312,20 @@ func newDemo(ctx context.Context) (*demo, error) {
 		d.orders = append(d.orders, demoOrder{id: p.id, story: p.story, email: o.Email})
 	}
 	slices.SortFunc(todo, func(a, b pending) int { return a.at.Compare(b.at) })
+	if d.resumed {
+		// The orders are in the database; registering them again is a
+		// no-op, and refused if the file holds another demo's orders.
+		for _, p := range todo {
+			if err := d.eng.Register(ctx, st.Now, p.order); err != nil {
+				return nil, fmt.Errorf("the data in %s is not this demo's (%w): remove the directory for a fresh demo", dir, err)
+			}
+		}
+		d.clock.set(st.Now)
+		return d, nil
+	}
+	if err := d.save(demoState{Start: start, Now: start}); err != nil {
+		return nil, err
+	}
 	for now := first; !now.After(start); now = now.Add(2 * time.Hour) {
 		d.clock.set(now)
 		for len(todo) > 0 && !todo[0].at.After(now) {
@@ -273,7 +354,54 @@ func newDemo(ctx context.Context) (*demo, error) {
 	if _, err := d.eng.Tick(ctx, start); err != nil {
 		return nil, err
 	}
-	return d, nil
+	return d, d.save(demoState{Start: start, Now: start, Ready: true})
+}
+
+// save writes the demo's state atomically (a new file renamed over the
+// old one).
+func (d *demo) save(st demoState) error {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	tmp := d.state + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, d.state)
+}
+
+// loadKey reads the hub's signing key, making one on the first run.
+func loadKey(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		b = []byte(hex.EncodeToString(randomKey()))
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	key, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(key) < hub.MinKeyLen {
+		return nil, fmt.Errorf("%s: not a hex key of at least %d bytes", path, hub.MinKeyLen)
+	}
+	return key, nil
+}
+
+func randomKey() []byte {
+	k := make([]byte, 32)
+	rand.Read(k)
+	return k
+}
+
+// defaultDataDir is where the demo keeps its state unless -data says.
+func defaultDataDir() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "postpurchase", "storefront")
 }
 
 // loop runs the Engine on the simulated clock until ctx ends.
@@ -285,8 +413,13 @@ func (d *demo) loop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := d.eng.Tick(ctx, d.clock.now()); err != nil && ctx.Err() == nil {
+			now := d.clock.now()
+			if _, err := d.eng.Tick(ctx, now); err != nil && ctx.Err() == nil {
 				fmt.Fprintln(os.Stderr, "storefront: tick:", err)
+				continue
+			}
+			if err := d.save(demoState{Start: d.start, Now: now, Ready: true}); err != nil {
+				fmt.Fprintln(os.Stderr, "storefront: saving the clock:", err)
 			}
 		}
 	}

@@ -1,0 +1,81 @@
+// Package riverwork runs the Engine's background work as River jobs
+// (riverqueue/river, driver riverpgxv5) on PostgreSQL, so that any number
+// of processes share it with River's locking, retries with back-off and
+// leader election, and no coordinator of ours. Engine.Run stays for hosts
+// without River.
+//
+// # Jobs
+//
+//   - ScheduleArgs (periodic, every Options.ScheduleEvery, one minute by
+//     default, run by River's leader): lists the shipments due
+//     (Store.Due) and queues one RefreshShipment job each. Those jobs are
+//     unique by their arguments while available, scheduled, retrying or
+//     running, so two workers never refresh one shipment at once.
+//   - RefreshShipmentArgs: Engine.Refresh for one shipment (a poll when the
+//     carrier is due, a delay check, one commit).
+//   - ExecuteEffectArgs: Engine.Execute for one effect. If the effect is
+//     still pending but leased by someone else or not due yet (a failed
+//     attempt's back-off), the job snoozes (Options.Snooze) and looks
+//     again; a failure is returned and River retries it.
+//   - SweepArgs (periodic, Options.SweepEvery, five minutes by default):
+//     Engine.Drain, for whatever is left pending (a job lost with its
+//     process, a job that gave up).
+//
+// # The transactional outbox, done by the queue
+//
+// The ExecuteEffect jobs are inserted in the same transaction as the
+// commit that created the effects: give Outbox.AfterCommitTx to
+// pgstore.Options.AfterCommitTx, and the jobs exist if and only if the
+// commit does. An Outbox is an insert-only River client; it needs no pool,
+// so it exists before the store, the Engine and the Runner:
+//
+//	ob, _ := riverwork.NewOutbox(riverwork.Options{})
+//	store, _ := pgstore.New(pool, pgstore.Options{AfterCommitTx: ob.AfterCommitTx})
+//	eng, _ := postpurchase.New(postpurchase.Config{Store: store, ...})
+//	run, _ := riverwork.New(eng, pool, riverwork.Options{})
+//	run.Migrate(ctx) // River's tables; store.Migrate(ctx) for the store's
+//	run.Start(ctx)
+//	defer run.Stop(ctx)
+//
+// A host that has its own River client registers the workers with
+// Runner.AddWorkers and adds Runner.PeriodicJobs to its config (or passes
+// its config, with its own Workers, in Options.Client, and the Runner adds
+// to it).
+//
+// # Exactly once
+//
+// Every job may run more than once (a process killed mid-job, River's
+// rescue of a stuck job): a refresh re-decides from the committed state
+// and loses a version race rather than double-writing, and an effect is
+// carried out under a lease and de-duplicated by its ID downstream (the
+// ledger's idempotency key, Klaviyo's unique_id). TestScaleKill checks it
+// with three worker processes, SIGKILLed and restarted during the run.
+//
+// # Tests
+//
+// The tests read POSTPURCHASE_POSTGRES_TEST_URL (for example
+// postgres://postgres@127.0.0.1:5432/test?sslmode=disable): unset, they
+// skip; set, they fail when the server cannot be reached. Each test works
+// in a schema of its own, dropped at the end.
+//
+// The scale run is this package's test binary re-executed as worker
+// processes (TestMain): each runs an Engine on the shared schema with a
+// Runner whose client also works the test's replay jobs (one per
+// simulated shipment: register, then its scans pushed through
+// Engine.Ingest a simulated day at a time, delay checks on days without
+// scans), and sends its messages to one klaviyotest server the test
+// started on loopback. The test SIGKILLs a random worker at even points
+// of the run and starts it again, then checks from the tables that every
+// shipment reached the state its scans give, every effect is done, every
+// credit effect has exactly one ledger issue entry with its key and
+// amount (and no other exists), and every message was accepted by
+// Klaviyo once by unique_id. A killed job comes back when River's
+// rescuer (every 30 seconds) finds it stuck, so even the small run takes
+// about 20 seconds:
+//
+//	go test ./riverwork -run TestScaleKill -v        # 150 shipments, 3 processes, 2 kills
+//	RIVERWORK_SCALE_SHIPMENTS=20000 RIVERWORK_SCALE_KILLS=5 go test ./riverwork -run TestScaleKill -v -timeout 30m
+//	go test ./riverwork -run '^$' -bench Scale -benchtime 2000x   # scans/s: in-process memstore baseline, then 1, 2 and 3 processes
+//
+// Figures are in BENCHMARKS.md at the module root.
+package riverwork
