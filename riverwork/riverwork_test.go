@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/shopspring/decimal"
 
 	"github.com/postpurchase/postpurchase"
@@ -306,3 +307,89 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// flaky fails the first sends of every message, then passes them on.
+type flaky struct {
+	mu    sync.Mutex
+	fails map[string]int
+	left  int // failures per message
+	next  postpurchase.Notifier
+}
+
+func (f *flaky) Send(ctx context.Context, m postpurchase.Message) error {
+	f.mu.Lock()
+	if f.fails[m.ID] < f.left {
+		f.fails[m.ID]++
+		f.mu.Unlock()
+		return errors.New("esp unavailable")
+	}
+	f.mu.Unlock()
+	return f.next.Send(ctx, m)
+}
+
+// An effect whose attempt fails is retried by its job once the Engine's
+// back-off has passed, and carried out once.
+func TestRunnerRetriesFailedEffect(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	esp := &flaky{fails: map[string]int{}, left: 2, next: f.note}
+	var err error
+	f.eng, err = postpurchase.New(postpurchase.Config{Carriers: []carriers.Carrier{f.sim}, Store: f.store,
+		Customers: customers{}, Notifier: esp, Now: f.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := f.register(t, "o1")
+	last := f.lastScan(t, n)
+	f.clock.Set(last)
+	if err := f.ingestAll(t, n, last); err != nil {
+		t.Fatal(err)
+	}
+	want := pendingEffects(t, f)
+	if want == 0 {
+		t.Fatal("no effect to carry out")
+	}
+	run, err := riverwork.New(f.eng, f.db.pool, riverwork.Options{Schema: f.db.schema, ScheduleEvery: -1, SweepEvery: -1,
+		Snooze: 50 * time.Millisecond, Now: f.clock.Now,
+		Client: &river.Config{TestOnly: true, FetchCooldown: 10 * time.Millisecond, FetchPollInterval: 50 * time.Millisecond,
+			RetryPolicy: immediateRetry{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer run.Stop(ctx) //nolint:errcheck // the test's end
+	// Each failed attempt puts the effect off by the Engine's back-off
+	// (minutes); the clock moves on so that it comes due again.
+	waitFor(t, "effects done", func() bool {
+		f.clock.Set(f.clock.Now().Add(time.Minute))
+		return pendingEffects(t, f) == 0
+	})
+	esp.mu.Lock()
+	defer esp.mu.Unlock()
+	for id, k := range esp.fails {
+		if k != 2 {
+			t.Errorf("message %s failed %d times, want 2", id, k)
+		}
+	}
+	sent := map[string]int{}
+	for _, m := range f.note.Messages() {
+		sent[m.ID]++
+	}
+	for id, k := range sent {
+		if k != 1 {
+			t.Errorf("message %s sent %d times", id, k)
+		}
+	}
+	if len(sent) != len(esp.fails) {
+		t.Errorf("%d messages sent, %d attempted", len(sent), len(esp.fails))
+	}
+}
+
+// immediateRetry retries a failed job at once (River's default waits
+// attempt⁴ seconds).
+type immediateRetry struct{}
+
+func (immediateRetry) NextRetry(*rivertype.JobRow) time.Time { return time.Now() }

@@ -1,6 +1,8 @@
 package tracking
 
 import (
+	"bytes"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"math"
@@ -8,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -79,17 +82,34 @@ func (s *Shipment) MarshalJSON() ([]byte, error) {
 // The derived state (status, delivered time...) is recomputed from the
 // events; the status written by MarshalJSON is ignored. Rules are not
 // stored: the decoded shipment uses the defaults until UseRules.
-func (s *Shipment) UnmarshalJSON(b []byte) error {
-	if json.Valid(b) {
-		// Syntax errors are left to json.Unmarshal, which finds them
-		// before decoding anything.
-		if err := strictCheck(b); err != nil {
-			return err
+func (s *Shipment) UnmarshalJSON(b []byte) error { return s.unmarshalJSON(b, true) }
+
+// unmarshalJSON is UnmarshalJSON; fast false skips the fast path (for the
+// tests that hold it to the general path).
+func (s *Shipment) unmarshalJSON(b []byte, fast bool) error {
+	var w *shipmentJSON
+	var fd *fastDecoder // the decoded elements when the fast path parsed b
+	if fast {
+		fd = fastDecoders.Get().(*fastDecoder)
+		defer fd.release()
+		if fd.parse(b) {
+			w = &fd.w
+		} else {
+			fd = nil
 		}
 	}
-	var w shipmentJSON
-	if err := json.Unmarshal(b, &w); err != nil {
-		return decodeError(err)
+	if fd == nil {
+		w = new(shipmentJSON)
+		if json.Valid(b) {
+			// Syntax errors are left to json.Unmarshal, which finds them
+			// before decoding anything.
+			if err := strictCheck(b); err != nil {
+				return err
+			}
+		}
+		if err := json.Unmarshal(b, w); err != nil {
+			return decodeError(err)
+		}
 	}
 	if w.Format < 0 || w.Format > FormatVersion {
 		return &DecodeError{Path: "format", Reason: "unsupported format " + strconv.Itoa(w.Format)}
@@ -97,66 +117,89 @@ func (s *Shipment) UnmarshalJSON(b []byte) error {
 	if w.Version < 0 {
 		return &DecodeError{Path: "version", Reason: "negative version"}
 	}
-	if len(w.Events) > maxStoredEvents {
+	numEvents, numMilestones, numDelays := len(w.Events), len(w.Milestones), len(w.Delays)
+	if fd != nil {
+		numEvents, numMilestones, numDelays = len(fd.evs), len(fd.ms), len(fd.ds)
+	}
+	if numEvents > maxStoredEvents {
 		return &DecodeError{Path: "events", Reason: "more than " + strconv.Itoa(maxStoredEvents) + " events"}
 	}
+	elem := func(name string, i int) string { return name + "[" + strconv.Itoa(i) + "]" }
 	n := Shipment{
 		ID: w.ID, OrderID: w.OrderID, CustomerID: w.CustomerID, Carrier: w.Carrier, TrackingNumber: w.TrackingNumber,
 		Service: w.Service, Origin: w.Origin, Destination: w.Destination, PromisedBy: w.PromisedBy, PromisedOn: w.PromisedOn,
 		LabelCreatedAt: w.LabelCreatedAt, Version: w.Version, nextPoll: w.NextPollAt, pollDone: w.PollDone, checkedAt: w.CheckedAt,
 		rules: s.rules,
 	}
-	n.events = make([]carriers.Event, 0, len(w.Events))
-	for i, raw := range w.Events {
-		path := "events[" + strconv.Itoa(i) + "]"
-		var e carriers.Event
-		if err := json.Unmarshal(raw, &e); err != nil {
-			return decodeError(err).under(path)
+	n.events = make([]carriers.Event, 0, numEvents)
+	for i := range numEvents {
+		var e *carriers.Event
+		if fd != nil {
+			e = &fd.evs[i]
+		} else {
+			e = new(carriers.Event)
+			if err := json.Unmarshal(w.Events[i], e); err != nil {
+				return decodeError(err).under(elem("events", i))
+			}
 		}
-		if field, why := defaultRules.validate(time.Time{}, &e); field != "" {
-			return &DecodeError{Path: path + "." + field, Reason: why}
+		if field, why := defaultRules.validate(time.Time{}, e); field != "" {
+			return &DecodeError{Path: elem("events", i) + "." + field, Reason: why}
 		}
-		n.insert(&e, maxStoredEvents)
+		n.insert(e, maxStoredEvents)
 	}
-	for i, raw := range w.Milestones {
-		path := "milestones[" + strconv.Itoa(i) + "]"
-		var m Milestone
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return decodeError(err).under(path)
+	if numMilestones > 0 {
+		n.milestones = make([]Milestone, 0, numMilestones)
+	}
+	for i := range numMilestones {
+		var m *Milestone
+		if fd != nil {
+			m = &fd.ms[i]
+		} else {
+			m = new(Milestone)
+			if err := json.Unmarshal(w.Milestones[i], m); err != nil {
+				return decodeError(err).under(elem("milestones", i))
+			}
 		}
 		switch {
 		case m.Kind == 0:
-			return &DecodeError{Path: path + ".kind", Reason: "missing"}
+			return &DecodeError{Path: elem("milestones", i) + ".kind", Reason: "missing"}
 		case m.ID == "":
-			return &DecodeError{Path: path + ".id", Reason: "missing"}
+			return &DecodeError{Path: elem("milestones", i) + ".id", Reason: "missing"}
 		case m.At.IsZero():
-			return &DecodeError{Path: path + ".at", Reason: "missing"}
+			return &DecodeError{Path: elem("milestones", i) + ".at", Reason: "missing"}
 		}
 		if _, dup := n.Milestone(m.Kind); dup {
-			return &DecodeError{Path: path + ".kind", Reason: "duplicate milestone " + m.Kind.String()}
+			return &DecodeError{Path: elem("milestones", i) + ".kind", Reason: "duplicate milestone " + m.Kind.String()}
 		}
 		j, _ := slices.BinarySearchFunc(n.milestones, m.Kind, func(a Milestone, k MilestoneKind) int { return int(a.Kind) - int(k) })
-		n.milestones = slices.Insert(n.milestones, j, m)
+		n.milestones = slices.Insert(n.milestones, j, *m)
 	}
-	for i, raw := range w.Delays {
-		path := "delays[" + strconv.Itoa(i) + "]"
-		var d Delay
-		if err := json.Unmarshal(raw, &d); err != nil {
-			return decodeError(err).under(path)
+	if numDelays > 0 {
+		n.delays = make([]Delay, 0, numDelays)
+	}
+	for i := range numDelays {
+		var d *Delay
+		if fd != nil {
+			d = &fd.ds[i]
+		} else {
+			d = new(Delay)
+			if err := json.Unmarshal(w.Delays[i], d); err != nil {
+				return decodeError(err).under(elem("delays", i))
+			}
 		}
 		switch {
 		case d.Kind == 0:
-			return &DecodeError{Path: path + ".kind", Reason: "missing"}
+			return &DecodeError{Path: elem("delays", i) + ".kind", Reason: "missing"}
 		case d.ID == "":
-			return &DecodeError{Path: path + ".id", Reason: "missing"}
+			return &DecodeError{Path: elem("delays", i) + ".id", Reason: "missing"}
 		case d.DetectedAt.IsZero():
-			return &DecodeError{Path: path + ".detected_at", Reason: "missing"}
+			return &DecodeError{Path: elem("delays", i) + ".detected_at", Reason: "missing"}
 		case d.Seq < 0:
-			return &DecodeError{Path: path + ".seq", Reason: "negative"}
+			return &DecodeError{Path: elem("delays", i) + ".seq", Reason: "negative"}
 		case !d.Reason.Valid():
-			return &DecodeError{Path: path + ".reason", Reason: "undefined reason value"}
+			return &DecodeError{Path: elem("delays", i) + ".reason", Reason: "undefined reason value"}
 		}
-		n.delays = append(n.delays, d)
+		n.delays = append(n.delays, *d)
 	}
 	for _, e := range []struct {
 		path string
@@ -651,3 +694,595 @@ var jsonSafe = func() (t [utf8.RuneSelf]bool) {
 	}
 	return t
 }()
+
+// The fast path of UnmarshalJSON. fastDecoder parses the stored layout in
+// the plain form MarshalJSON writes it (any whitespace allowed), straight
+// into the decoded types, without reflection and without the three
+// passes of the general path (json.Valid, strictCheck, json.Unmarshal of
+// the document and then of each element). It gives up — and UnmarshalJSON
+// takes the general path, which finds and reports the problem — on
+// anything it is not sure the general path decodes alike: a key not of
+// the layout or given twice, a null, a value of another JSON type, a
+// number an integer field cannot hold, a time with an offset of 24 hours
+// or more, more than maxStoredEvents events, a value whose own decoder
+// fails, invalid JSON. So for every input it accepts, the shipment is the
+// one the general path decodes, field for field; a differential property
+// test, a test of every member of every object repeated, misspelled or
+// mistyped, and a fuzz target in json_decode_test.go check exactly that.
+type fastDecoder struct {
+	b []byte
+	i int
+	w shipmentJSON // the top-level fields (Events, Milestones, Delays unused)
+
+	// The elements, decoded; the slices are reused from the pool.
+	evs []carriers.Event
+	ms  []Milestone
+	ds  []Delay
+
+	strs [128]string // see intern
+}
+
+var fastDecoders = sync.Pool{New: func() any { return new(fastDecoder) }}
+
+// release clears what the decoder holds and returns it to the pool.
+func (d *fastDecoder) release() {
+	clear(d.evs)
+	clear(d.ms)
+	clear(d.ds)
+	evs := d.evs[:0]
+	if cap(evs) > 1024 {
+		evs = nil // do not keep a huge document's worth
+	}
+	*d = fastDecoder{evs: evs, ms: d.ms[:0], ds: d.ds[:0], strs: d.strs}
+	fastDecoders.Put(d)
+}
+
+func (d *fastDecoder) ws() {
+	for d.i < len(d.b) {
+		switch d.b[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+// peek skips whitespace and returns the next byte, 0 at the end.
+func (d *fastDecoder) peek() byte {
+	d.ws()
+	if d.i < len(d.b) {
+		return d.b[d.i]
+	}
+	return 0
+}
+
+// consume skips whitespace and c.
+func (d *fastDecoder) consume(c byte) bool {
+	if d.peek() != c {
+		return false
+	}
+	d.i++
+	return true
+}
+
+// parse decodes the whole document b; false if the general path must.
+func (d *fastDecoder) parse(b []byte) bool {
+	d.b, d.i = b, 0
+	if !d.shipment() {
+		return false
+	}
+	d.ws()
+	return d.i == len(d.b)
+}
+
+// object calls member for each key of an object (the value follows);
+// member consumes the value. A key with an escape gives up.
+func (d *fastDecoder) object(member func(key []byte) bool) bool {
+	if !d.consume('{') {
+		return false
+	}
+	if d.consume('}') {
+		return true
+	}
+	for {
+		raw, plain, ok := d.str()
+		if !ok || !plain || !d.consume(':') || !member(raw[1:len(raw)-1]) {
+			return false
+		}
+		switch d.peek() {
+		case ',':
+			d.i++
+		case '}':
+			d.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// array calls elem for each element of an array (ws skipped before it).
+func (d *fastDecoder) array(elem func() bool) bool {
+	if !d.consume('[') {
+		return false
+	}
+	if d.consume(']') {
+		return true
+	}
+	for {
+		d.ws()
+		if !elem() {
+			return false
+		}
+		switch d.peek() {
+		case ',':
+			d.i++
+		case ']':
+			d.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// once records field bit in seen; false if it was there (a repeated key).
+func once(seen *uint32, bit uint32) bool {
+	if *seen&bit != 0 {
+		return false
+	}
+	*seen |= bit
+	return true
+}
+
+// str scans a string token: raw is it with its quotes; plain is true
+// when it has no escape and is valid UTF-8, so that its text is raw
+// without the quotes. A control character gives up (invalid JSON).
+func (d *fastDecoder) str() (raw []byte, plain, ok bool) {
+	if d.peek() != '"' {
+		return nil, false, false
+	}
+	start := d.i
+	d.i++
+	plain = true
+	ascii := true
+	for d.i < len(d.b) {
+		c := d.b[d.i]
+		switch {
+		case c == '"':
+			d.i++
+			raw = d.b[start:d.i]
+			if !ascii && plain {
+				plain = utf8.Valid(raw)
+			}
+			return raw, plain, true
+		case c == '\\':
+			plain = false
+			d.i += 2
+			continue
+		case c < ' ':
+			return nil, false, false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+		d.i++
+	}
+	return nil, false, false
+}
+
+// string decodes a string value into *dst as encoding/json does.
+func (d *fastDecoder) string(dst *string) bool {
+	raw, plain, ok := d.str()
+	switch {
+	case !ok:
+		return false
+	case plain:
+		*dst = d.intern(raw[1 : len(raw)-1])
+		return true
+	}
+	return json.Unmarshal(raw, dst) == nil
+}
+
+// intern returns b as a string, the same string for the same short text
+// as long as it stays in the decoder's small cache: the texts of a
+// shipment repeat (a milestone's event is one of its events; country,
+// codes, places), and the decoders are pooled, so shipments decoded one
+// after another share them too.
+func (d *fastDecoder) intern(b []byte) string {
+	if len(b) == 0 || len(b) > 48 {
+		return string(b)
+	}
+	h := uint32(2166136261) // FNV-1a
+	for _, c := range b {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	slot := &d.strs[h%uint32(len(d.strs))]
+	if *slot != string(b) {
+		*slot = string(b)
+	}
+	return *slot
+}
+
+// text decodes a string value with an UnmarshalText (no escapes: those
+// are left to the general path).
+func (d *fastDecoder) text(dst encoding.TextUnmarshaler) bool {
+	raw, plain, ok := d.str()
+	return ok && plain && dst.UnmarshalText(raw[1:len(raw)-1]) == nil
+}
+
+// time decodes a time as time.Time.UnmarshalJSON does, giving up where
+// strictCheck would refuse it (an offset of 24 hours or more).
+func (d *fastDecoder) time(dst *time.Time) bool {
+	raw, plain, ok := d.str()
+	if !ok || !plain {
+		return false // an escape cannot be in a valid time
+	}
+	s := raw[1 : len(raw)-1]
+	if n := len(s); n >= 6 && s[n-3] == ':' && (s[n-6] == '+' || s[n-6] == '-') {
+		if h1, h2 := s[n-5], s[n-4]; '0' <= h1 && h1 <= '9' && '0' <= h2 && h2 <= '9' && (h1-'0')*10+(h2-'0') >= 24 {
+			return false
+		}
+	}
+	return dst.UnmarshalJSON(raw) == nil
+}
+
+// status and reason decode the enums as their UnmarshalJSON does (which
+// is UnmarshalText of the string's text); the names MarshalText writes
+// are looked up first.
+func (d *fastDecoder) status(dst *carriers.Status) bool {
+	raw, plain, ok := d.str()
+	switch {
+	case !ok:
+		return false
+	case plain:
+		if v, ok := statusByName[string(raw[1:len(raw)-1])]; ok {
+			*dst = v
+			return true
+		}
+		return dst.UnmarshalText(raw[1:len(raw)-1]) == nil
+	}
+	return dst.UnmarshalJSON(raw) == nil
+}
+
+func (d *fastDecoder) reason(dst *carriers.Reason) bool {
+	raw, plain, ok := d.str()
+	switch {
+	case !ok:
+		return false
+	case plain:
+		if v, ok := reasonByName[string(raw[1:len(raw)-1])]; ok {
+			*dst = v
+			return true
+		}
+		return dst.UnmarshalText(raw[1:len(raw)-1]) == nil
+	}
+	return dst.UnmarshalJSON(raw) == nil
+}
+
+// statusByName and reasonByName hold each name MarshalText writes that
+// UnmarshalText reads back as the same value (all of them, but only
+// what is checked here is trusted).
+var (
+	statusByName = textNames(carriers.Statuses())
+	reasonByName = textNames(carriers.Reasons())
+)
+
+func textNames[T interface {
+	comparable
+	MarshalText() ([]byte, error)
+}, P interface {
+	*T
+	UnmarshalText([]byte) error
+}](values []T) map[string]T {
+	m := make(map[string]T, len(values))
+	for _, v := range values {
+		name, err := v.MarshalText()
+		var back T
+		if err == nil && P(&back).UnmarshalText(name) == nil && back == v {
+			m[string(name)] = v
+		}
+	}
+	return m
+}
+
+// number scans a JSON number token.
+func (d *fastDecoder) number() ([]byte, bool) {
+	d.ws()
+	b, start := d.b, d.i
+	i := start
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	digits := func() bool {
+		j := i
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			i++
+		}
+		return i > j
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case !digits():
+		return nil, false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if !digits() {
+			return nil, false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return nil, false
+		}
+	}
+	d.i = i
+	return b[start:i], true
+}
+
+// int decodes a number into an integer of bits bits as encoding/json
+// does (strconv.ParseInt; a fraction, an exponent or overflow is its
+// error).
+func (d *fastDecoder) int(bits int) (int64, bool) {
+	tok, ok := d.number()
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(tok), 10, bits)
+	return n, err == nil
+}
+
+func (d *fastDecoder) intField(dst *int) bool {
+	n, ok := d.int(strconv.IntSize)
+	*dst = int(n)
+	return ok
+}
+
+func (d *fastDecoder) float64(dst *float64) bool {
+	tok, ok := d.number()
+	if !ok {
+		return false
+	}
+	f, err := strconv.ParseFloat(string(tok), 64)
+	*dst = f
+	return err == nil
+}
+
+func (d *fastDecoder) bool(dst *bool) bool {
+	d.ws()
+	switch {
+	case bytes.HasPrefix(d.b[d.i:], []byte("true")):
+		*dst, d.i = true, d.i+4
+	case bytes.HasPrefix(d.b[d.i:], []byte("false")):
+		*dst, d.i = false, d.i+5
+	default:
+		return false
+	}
+	return d.i == len(d.b) || !isLetter(d.b[d.i])
+}
+
+func isLetter(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+func (d *fastDecoder) shipment() bool {
+	w := &d.w
+	var seen uint32
+	return d.object(func(key []byte) bool {
+		switch string(key) {
+		case "format":
+			return once(&seen, 1<<0) && d.intField(&w.Format)
+		case "version":
+			n, ok := d.int(64)
+			w.Version = n
+			return once(&seen, 1<<1) && ok
+		case "id":
+			return once(&seen, 1<<2) && d.string(&w.ID)
+		case "order_id":
+			return once(&seen, 1<<3) && d.string(&w.OrderID)
+		case "customer_id":
+			return once(&seen, 1<<4) && d.string(&w.CustomerID)
+		case "carrier":
+			return once(&seen, 1<<5) && d.string(&w.Carrier)
+		case "tracking_number":
+			return once(&seen, 1<<6) && d.string(&w.TrackingNumber)
+		case "service":
+			return once(&seen, 1<<7) && d.string(&w.Service)
+		case "origin":
+			return once(&seen, 1<<8) && d.string(&w.Origin)
+		case "destination":
+			return once(&seen, 1<<9) && d.string(&w.Destination)
+		case "promised_by":
+			return once(&seen, 1<<10) && d.time(&w.PromisedBy)
+		case "promised_on":
+			return once(&seen, 1<<11) && d.text(&w.PromisedOn)
+		case "label_created_at":
+			return once(&seen, 1<<12) && d.time(&w.LabelCreatedAt)
+		case "status": // derived: checked, not kept
+			var st carriers.Status
+			return once(&seen, 1<<13) && d.status(&st)
+		case "reason":
+			var rs carriers.Reason
+			return once(&seen, 1<<14) && d.reason(&rs)
+		case "delivered_at":
+			var t time.Time
+			return once(&seen, 1<<15) && d.time(&t)
+		case "events":
+			return once(&seen, 1<<16) && d.array(func() bool {
+				if len(d.evs) == maxStoredEvents {
+					return false
+				}
+				d.evs = append(d.evs, carriers.Event{})
+				return d.event(&d.evs[len(d.evs)-1])
+			})
+		case "milestones":
+			return once(&seen, 1<<17) && d.array(func() bool {
+				d.ms = append(d.ms, Milestone{})
+				return d.milestone(&d.ms[len(d.ms)-1])
+			})
+		case "delays":
+			return once(&seen, 1<<18) && d.array(func() bool {
+				d.ds = append(d.ds, Delay{})
+				return d.delay(&d.ds[len(d.ds)-1])
+			})
+		case "estimate":
+			return once(&seen, 1<<19) && d.estimate(&w.Estimate)
+		case "first_estimate":
+			return once(&seen, 1<<20) && d.estimate(&w.FirstEstimate)
+		case "next_poll_at":
+			return once(&seen, 1<<21) && d.time(&w.NextPollAt)
+		case "poll_done":
+			return once(&seen, 1<<22) && d.bool(&w.PollDone)
+		case "checked_at":
+			return once(&seen, 1<<23) && d.time(&w.CheckedAt)
+		}
+		return false
+	})
+}
+
+func (d *fastDecoder) event(e *carriers.Event) bool {
+	var seen uint32
+	return d.object(func(key []byte) bool {
+		switch string(key) {
+		case "time":
+			return once(&seen, 1<<0) && d.time(&e.Time)
+		case "zone_unknown":
+			return once(&seen, 1<<1) && d.bool(&e.ZoneUnknown)
+		case "status":
+			return once(&seen, 1<<2) && d.status(&e.Status)
+		case "reason":
+			return once(&seen, 1<<3) && d.reason(&e.Reason)
+		case "code":
+			return once(&seen, 1<<4) && d.string(&e.Code)
+		case "description":
+			return once(&seen, 1<<5) && d.string(&e.Description)
+		case "location":
+			return once(&seen, 1<<6) && d.location(&e.Location)
+		}
+		return false
+	})
+}
+
+func (d *fastDecoder) location(l *carriers.Location) bool {
+	var seen uint32
+	return d.object(func(key []byte) bool {
+		switch string(key) {
+		case "city":
+			return once(&seen, 1<<0) && d.string(&l.City)
+		case "state":
+			return once(&seen, 1<<1) && d.string(&l.State)
+		case "postal_code":
+			return once(&seen, 1<<2) && d.string(&l.PostalCode)
+		case "country":
+			return once(&seen, 1<<3) && d.string(&l.Country)
+		}
+		return false
+	})
+}
+
+func (d *fastDecoder) estimate(dst **carriers.Estimate) bool {
+	e := new(carriers.Estimate)
+	*dst = e
+	var seen uint32
+	return d.object(func(key []byte) bool {
+		switch string(key) {
+		case "start":
+			return once(&seen, 1<<0) && d.time(&e.Start)
+		case "end":
+			return once(&seen, 1<<1) && d.time(&e.End)
+		case "date_only":
+			return once(&seen, 1<<2) && d.bool(&e.DateOnly)
+		case "zone_unknown":
+			return once(&seen, 1<<3) && d.bool(&e.ZoneUnknown)
+		case "source":
+			var s string
+			ok := d.string(&s)
+			e.Source = carriers.EstimateSource(s)
+			return once(&seen, 1<<4) && ok
+		}
+		return false
+	})
+}
+
+func (d *fastDecoder) milestone(m *Milestone) bool {
+	var seen uint32
+	return d.object(func(key []byte) bool {
+		switch string(key) {
+		case "id":
+			return once(&seen, 1<<0) && d.string(&m.ID)
+		case "kind":
+			return once(&seen, 1<<1) && d.text(&m.Kind)
+		case "at":
+			return once(&seen, 1<<2) && d.time(&m.At)
+		case "event":
+			return once(&seen, 1<<3) && d.event(&m.Event)
+		}
+		return false
+	})
+}
+
+func (d *fastDecoder) delay(dl *Delay) bool {
+	var seen uint32
+	return d.object(func(key []byte) bool {
+		switch string(key) {
+		case "id":
+			return once(&seen, 1<<0) && d.string(&dl.ID)
+		case "kind":
+			return once(&seen, 1<<1) && d.text(&dl.Kind)
+		case "reason":
+			return once(&seen, 1<<2) && d.reason(&dl.Reason)
+		case "since":
+			return once(&seen, 1<<3) && d.time(&dl.Since)
+		case "seq":
+			return once(&seen, 1<<4) && d.intField(&dl.Seq)
+		case "detected_at":
+			return once(&seen, 1<<5) && d.time(&dl.DetectedAt)
+		case "cleared_at":
+			return once(&seen, 1<<6) && d.time(&dl.ClearedAt)
+		case "evidence":
+			return once(&seen, 1<<7) && d.evidence(&dl.Evidence)
+		}
+		return false
+	})
+}
+
+func (d *fastDecoder) evidence(ev *Evidence) bool {
+	var seen uint32
+	return d.object(func(key []byte) bool {
+		switch string(key) {
+		case "events":
+			// encoding/json makes [] an empty, non-nil slice.
+			ev.Events = make([]carriers.Event, 0, 2)
+			return once(&seen, 1<<0) && d.array(func() bool {
+				ev.Events = append(ev.Events, carriers.Event{})
+				return d.event(&ev.Events[len(ev.Events)-1])
+			})
+		case "elapsed_business_days":
+			return once(&seen, 1<<1) && d.intField(&ev.ElapsedBusinessDays)
+		case "threshold_business_days":
+			return once(&seen, 1<<2) && d.intField(&ev.ThresholdBusinessDays)
+		case "threshold":
+			return once(&seen, 1<<3) && d.string(&ev.Threshold)
+		case "promised_date":
+			return once(&seen, 1<<4) && d.text(&ev.PromisedDate)
+		case "estimated_date":
+			return once(&seen, 1<<5) && d.text(&ev.EstimatedDate)
+		case "estimate_basis":
+			var s string
+			ok := d.string(&s)
+			ev.EstimateBasis = EstimateBasis(s)
+			return once(&seen, 1<<6) && ok
+		case "previous_estimate":
+			return once(&seen, 1<<7) && d.text(&ev.PreviousEstimate)
+		case "on_time_probability":
+			return once(&seen, 1<<8) && d.float64(&ev.OnTimeProbability)
+		}
+		return false
+	})
+}
