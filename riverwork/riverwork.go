@@ -444,7 +444,7 @@ func (o *Outbox) AfterCommitTx(ctx context.Context, tx pgx.Tx, c *postpurchase.C
 		ef := &c.Effects[i]
 		params[i] = river.InsertManyParams{Args: ExecuteEffectArgs{EffectID: ef.ID, OrderID: ef.OrderID}, InsertOpts: opts}
 	}
-	if _, err := o.client.InsertManyTx(ctx, tx, params); err != nil {
+	if _, err := o.client.InsertManyFastTx(ctx, tx, params); err != nil {
 		return fmt.Errorf("riverwork: outbox: %w", err)
 	}
 	return nil
