@@ -6,13 +6,16 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/postpurchase/postpurchase"
 	"github.com/postpurchase/postpurchase/hub"
+	"github.com/postpurchase/postpurchase/sqlitestore"
 )
 
 // staticTmpl is the plainest html/template baseline: a static struct of
@@ -89,12 +92,28 @@ func BenchmarkRender(b *testing.B) {
 
 // BenchmarkServeLoopback serves the delayed order's page (Engine view +
 // render) over real TCP on loopback to 16 concurrent keep-alive clients,
-// and reports pages per second. It is bounded: b.N requests, and at most
-// 20 seconds whatever b.N is.
+// and reports pages per second: with the Engine on the in-memory store,
+// and on SQLite as the storefront example runs it. It is bounded: b.N
+// requests, and at most 20 seconds whatever b.N is.
 //
-//	go test ./hub -run '^$' -bench ServeLoopback -benchtime 20000x
+//	go test ./hub -run '^$' -bench ServeLoopback -benchtime 10000x
 func BenchmarkServeLoopback(b *testing.B) {
-	eng, now := engineWorld(b)
+	b.Run("memory", func(b *testing.B) { serveLoopback(b, nil) })
+	b.Run("sqlite", func(b *testing.B) {
+		st, err := sqlitestore.Open(filepath.Join(b.TempDir(), "bench.db"), sqlitestore.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer st.Close()
+		if err := st.Migrate(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		serveLoopback(b, st)
+	})
+}
+
+func serveLoopback(b *testing.B, store postpurchase.Store) {
+	eng, now := engineWorldOn(b, store)
 	h, err := hub.New(eng, hub.Options{Keys: [][]byte{key1}, Now: func() time.Time { return now }})
 	if err != nil {
 		b.Fatal(err)

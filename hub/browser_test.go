@@ -48,6 +48,12 @@ func chromiumPath(t *testing.T) string {
 // returns the Engine and the instant of the story.
 func engineWorld(t testing.TB) (*postpurchase.Engine, time.Time) {
 	t.Helper()
+	return engineWorldOn(t, nil)
+}
+
+// engineWorldOn is engineWorld on a given Store (nil: in memory).
+func engineWorldOn(t testing.TB, store postpurchase.Store) (*postpurchase.Engine, time.Time) {
+	t.Helper()
 	ctx := context.Background()
 	label := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC) // a Monday
 	now := label
@@ -63,6 +69,7 @@ func engineWorld(t testing.TB) (*postpurchase.Engine, time.Time) {
 	}
 	eng, err := postpurchase.New(postpurchase.Config{
 		Carriers:  []carriers.Carrier{sim},
+		Store:     store,
 		Customers: postpurchase.CustomerMap{"c-vip": {Contact: postpurchase.Contact{CustomerID: "c-vip", Email: "ada@example.com"}, History: hist}},
 		Now:       func() time.Time { return now },
 	})
