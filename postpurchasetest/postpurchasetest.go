@@ -12,8 +12,9 @@
 //	}
 //
 // The suite uses IDs unique to the run and instants in a year of its own
-// per test, so a store over a shared database need not be emptied between
-// tests.
+// per test, but the due list and the outbox are global to a store: give
+// each test its own store (a schema or a database file per MakeStore, as
+// pgstore and sqlitestore do), dropped in Close.
 package postpurchasetest
 
 import (
