@@ -142,15 +142,21 @@ func (m *MemoryStore) Commit(ctx context.Context, c *Commit) error {
 	if cur, ok := m.versions[id]; ok != (rec.Version > 1) || (ok && cur != rec.Version-1) {
 		return fmt.Errorf("%w: order %s: stored version %d, commit of version %d", ErrConflict, clip(id), cur, rec.Version)
 	}
+	prev := m.orders[id]
 	m.orders[id] = stored
 	m.versions[id] = rec.Version
-	for _, s := range rec.Shipments {
-		ref := ShipmentRef{OrderID: id, ShipmentID: s.ID, NextCheck: s.NextCheck}
-		m.numbers[s.Carrier+"\x00"+s.TrackingNumber] = ShipmentRef{OrderID: id, ShipmentID: s.ID}
+	for i, s := range rec.Shipments {
+		if rec.Version == 1 { // shipments and their numbers are fixed at creation
+			m.numbers[s.Carrier+"\x00"+s.TrackingNumber] = ShipmentRef{OrderID: id, ShipmentID: s.ID}
+		}
+		if prev != nil && i < len(prev.Shipments) && prev.Shipments[i].NextCheck.Equal(s.NextCheck) {
+			continue // the due list has it as it is
+		}
+		key := id + "\x00" + s.ID
 		if s.NextCheck.IsZero() {
-			delete(m.due, id+"\x00"+s.ID)
+			delete(m.due, key)
 		} else {
-			m.due[id+"\x00"+s.ID] = ref
+			m.due[key] = ShipmentRef{OrderID: id, ShipmentID: s.ID, NextCheck: s.NextCheck}
 		}
 	}
 	for _, j := range c.Journal {
