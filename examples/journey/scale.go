@@ -18,6 +18,7 @@ import (
 	"github.com/postpurchase/postpurchase"
 	"github.com/postpurchase/postpurchase/carriers"
 	"github.com/postpurchase/postpurchase/carriers/simulator"
+	"github.com/postpurchase/postpurchase/tracking"
 )
 
 // counter is the in-process stand-in for an ESP at scale: it counts what
@@ -83,14 +84,27 @@ func scale(ctx context.Context, w io.Writer, seed uint64, n int, progress bool) 
 	}
 	esp := &counter{byKind: map[postpurchase.MessageKind]int{}, firstDelay: map[string]time.Time{}}
 	tasks := new(postpurchase.MemoryTasks)
+	places := simulator.Places()
+	cal := tracking.NewCalendar()
+	// The brand's history: the transit model learns each lane from the
+	// deliveries of the two months before (and the parcels still in
+	// flight), so at-risk warnings and stall and loss limits fit the lanes.
+	model, hist, err := history(sim, places, cal, min(n, 20000))
+	if err != nil {
+		return err
+	}
+	rules, err := tracking.NewRules(tracking.Config{Model: model, Calendar: cal})
+	if err != nil {
+		return err
+	}
 	eng, err := postpurchase.New(postpurchase.Config{
-		Carriers: []carriers.Carrier{sim}, Pushed: []string{simulator.Code}, Customers: people,
+		Carriers: []carriers.Carrier{sim}, Pushed: []string{simulator.Code}, Customers: people, Rules: rules,
 		Notifier: esp, Tasks: tasks, Now: clock, CheckEvery: 24 * time.Hour, BatchSize: 20000,
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "Scale run — %d shipments, seed %d\n", n, seed)
+	fmt.Fprintf(w, "Scale run — %d shipments, seed %d (transit model fitted on %d past deliveries)\n", n, seed, hist)
 	start := time.Now()
 	troubles := simulator.Troubles()
 	deliveries := make([]delivery, n)
@@ -101,15 +115,17 @@ func scale(ctx context.Context, w io.Writer, seed uint64, n int, progress bool) 
 		if i%6 == 0 {
 			tr = troubles[1+(i/6)%(len(troubles)-1)]
 		}
-		number, err := sim.Ship(simulator.Plan{LabelCreatedAt: label, Trouble: tr})
+		dest := places[i%len(places)]
+		number, err := sim.Ship(simulator.Plan{LabelCreatedAt: label, Trouble: tr, Destination: dest})
 		if err != nil {
 			return err
 		}
 		id := fmt.Sprintf("#%07d", i)
-		promise := time.Date(label.Year(), label.Month(), label.Day()+6, 23, 59, 0, 0, time.UTC)
+		promise := promiseFor(cal, label, dest)
 		err = eng.Register(ctx, placed, postpurchase.Order{ID: id, CustomerID: fmt.Sprintf("cust-%d", i%(n/3+1)), PlacedAt: label.Add(-time.Hour),
 			Currency: "USD", Total: decimal.New(int64(30+i%170), 0),
-			Shipments: []postpurchase.Shipment{{ID: "s" + id, Carrier: simulator.Code, TrackingNumber: number, LabelCreatedAt: label, PromisedBy: promise}}})
+			Shipments: []postpurchase.Shipment{{ID: "s" + id, Carrier: simulator.Code, TrackingNumber: number, LabelCreatedAt: label, PromisedBy: promise,
+				Origin: simulator.Reno.Region(), Destination: dest.Region()}}})
 		if err != nil {
 			return err
 		}
@@ -256,4 +272,39 @@ func scale(ctx context.Context, w io.Writer, seed uint64, n int, progress bool) 
 			k[postpurchase.TaskReplacement], k[postpurchase.TaskShippingUpgrade], k[postpurchase.TaskPrioritySupport])
 	}
 	return nil
+}
+
+// promiseFor is what checkout promised: the lane's slowest schedule plus a
+// day after the label, to the end of that day in the destination's zone.
+func promiseFor(cal *tracking.Calendar, label time.Time, dest simulator.Place) time.Time {
+	_, hi := simulator.ScheduleRange(simulator.Reno, dest)
+	d := cal.AddBusinessDays(tracking.DateOf(label), hi+1)
+	return time.Date(d.Year, d.Month, d.Day, 23, 59, 0, 0, dest.Zone)
+}
+
+// history ships h parcels in the two months before the run, plays their
+// scans to the end and fits the transit model on them.
+func history(sim *simulator.Carrier, places []simulator.Place, cal *tracking.Calendar, h int) (*tracking.TransitModel, int, error) {
+	obs := make([]tracking.Observation, 0, h)
+	start := placed.AddDate(0, 0, -60)
+	for i := range h {
+		label := start.Add(time.Duration(i) * 50 * 24 * time.Hour / time.Duration(h))
+		dest := places[i%len(places)]
+		number, err := sim.Ship(simulator.Plan{LabelCreatedAt: label, Destination: dest})
+		if err != nil {
+			return nil, 0, err
+		}
+		evs, _ := sim.Script(number)
+		s := tracking.NewShipment(nil)
+		s.Carrier, s.TrackingNumber = simulator.Code, number
+		s.Origin, s.Destination, s.LabelCreatedAt = simulator.Reno.Region(), dest.Region(), label
+		if _, err := s.ApplyAt(placed, evs...); err != nil {
+			return nil, 0, err
+		}
+		if o, ok := s.Observation(); ok {
+			obs = append(obs, o)
+		}
+	}
+	m, err := tracking.FitTransitModel(obs, &tracking.ModelOptions{Calendar: cal, AsOf: placed})
+	return m, len(obs), err
 }
