@@ -297,16 +297,43 @@ func (o *outside) outcome(t tb) outcome {
 	return out
 }
 
-// reference is the scenario run without crashes.
-var reference = sync.OnceValues(func() (outcome, int) {
-	t := &testing.T{}
-	o := newOutside(t)
-	steps := o.journey(t, nil)
-	return o.outcome(t), steps
-})
+// panicTB fails by panicking, so that a failure inside the shared
+// reference run reaches whichever test asked for it.
+type panicTB struct{}
+
+func (panicTB) Helper()                           {}
+func (panicTB) Fatal(args ...any)                 { panic(fmt.Sprint(args...)) }
+func (panicTB) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
+
+var (
+	refOnce  sync.Once
+	refOut   outcome
+	refSteps int
+	refFail  string
+)
+
+// reference is the scenario run without crashes, computed once; a failure
+// in it fails every test that uses it, with its message.
+func reference(t tb) (outcome, int) {
+	t.Helper()
+	refOnce.Do(func() {
+		defer func() {
+			if r := recover(); r != nil {
+				refFail = fmt.Sprint(r)
+			}
+		}()
+		o := newOutside(panicTB{})
+		refSteps = o.journey(panicTB{}, nil)
+		refOut = o.outcome(panicTB{})
+	})
+	if refFail != "" {
+		t.Fatalf("the crash-free reference run failed: %s", refFail)
+	}
+	return refOut, refSteps
+}
 
 func TestCrashReferenceRun(t *testing.T) {
-	ref, steps := reference()
+	ref, steps := reference(t)
 	if len(ref.Credits) == 0 || len(ref.Messages) == 0 || len(ref.Tasks) == 0 || ref.Pending != 0 || len(ref.Stuck) != 0 {
 		t.Fatalf("the reference run must credit, message and task, and finish clean: %d credits, %d messages, %d tasks, %d pending, stuck %v",
 			len(ref.Credits), len(ref.Messages), len(ref.Tasks), ref.Pending, ref.Stuck)
@@ -320,7 +347,7 @@ func TestCrashReferenceRun(t *testing.T) {
 // credit exactly once, each message accepted once, each task once,
 // nothing pending, no shipment stuck, the same journal.
 func TestCrashEveryStep(t *testing.T) {
-	ref, steps := reference()
+	ref, steps := reference(t)
 	stride := 25 // every 25th step by default (~30 whole runs); -crash.all runs them all
 	if *crashAll {
 		stride = 1
@@ -336,7 +363,7 @@ func TestCrashEveryStep(t *testing.T) {
 
 // TestCrashReplays: several crashes in one run, at points rapid chooses.
 func TestCrashReplays(t *testing.T) {
-	ref, steps := reference()
+	ref, steps := reference(t)
 	// Each check is a whole run: 12 by default, rapid's 100 with
 	// -crash.all, or what -rapid.checks says.
 	if f := flag.Lookup("rapid.checks"); f != nil && f.Value.String() == f.DefValue && !*crashAll {
@@ -435,7 +462,7 @@ func TestTwoEnginesRace(t *testing.T) {
 		}
 		seen[id] = true
 	}
-	ref, _ := reference()
+	ref, _ := reference(t)
 	if len(got.Credits) != len(ref.Credits) || len(got.Messages) != len(ref.Messages) || len(got.Tasks) != len(ref.Tasks) {
 		t.Fatalf("two racing engines: %d credits, %d messages, %d tasks; one engine: %d, %d, %d",
 			len(got.Credits), len(got.Messages), len(got.Tasks), len(ref.Credits), len(ref.Messages), len(ref.Tasks))

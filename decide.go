@@ -30,10 +30,8 @@ var severity = map[tracking.DelayKind]int{
 	tracking.DelayLost:               9,
 }
 
-// Severity ranks a delay kind (tracking's name) in the order an incident
+// severityOf ranks a delay kind (tracking's name) in the order an incident
 // escalates: at_risk lowest, lost highest; 0 for a name it does not know.
-func Severity(kind string) int { return severityOf(kind) }
-
 func severityOf(kind string) int {
 	var k tracking.DelayKind
 	if k.UnmarshalText([]byte(kind)) != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
@@ -812,7 +813,11 @@ func (e *Engine) Drain(ctx context.Context, now time.Time) (int, error) {
 func safeErrText(err error) string {
 	s := err.Error()
 	if len(s) > 500 {
-		s = s[:500]
+		cut := 500
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
 	}
 	return s
 }

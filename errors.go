@@ -3,8 +3,10 @@ package postpurchase
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/postpurchase/postpurchase/internal/iso4217"
 )
 
 // Sentinel errors, usable with errors.Is.
@@ -29,21 +31,9 @@ var (
 	ErrCaseExists = errors.New("postpurchase: case exists")
 )
 
-// maxEcho bounds how much of an input an error repeats.
-const maxEcho = 64
-
-// clip returns s cut to maxEcho bytes on a rune boundary, with "…" when
-// cut, and quoted.
-func clip(s string) string {
-	if len(s) > maxEcho {
-		cut := maxEcho
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return fmt.Sprintf("%q", s)
-}
+// clip returns outside text as an error repeats it: the module's one rule
+// (iso4217.Clip), quoted.
+func clip(s string) string { return strconv.Quote(iso4217.Clip(s)) }
 
 // InputError is input the Engine refuses: which field, and why. It
 // matches ErrInvalid, or ErrNotFound when the input names something

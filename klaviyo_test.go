@@ -16,7 +16,7 @@ import (
 // klaviyotest accepts each unique_id once, and exactly the messages of the
 // crash-free run.
 func TestKlaviyoExactlyOnce(t *testing.T) {
-	ref, steps := reference()
+	ref, steps := reference(t)
 	for _, crashes := range [][]int{nil, {steps / 3, steps / 2}, {steps / 5, steps / 4, 2 * steps / 3}} {
 		srv, err := klaviyotest.NewServer(klaviyotest.Options{
 			NoRateLimits: true,

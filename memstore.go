@@ -21,18 +21,17 @@ import (
 // never modified in place). It is safe for concurrent use; its state is
 // lost with the process.
 type MemoryStore struct {
-	mu       sync.Mutex
-	orders   map[string]*OrderRecord
-	versions map[string]int64
-	numbers  map[string]ShipmentRef // carrier + "\x00" + number → ref
-	due      map[string]ShipmentRef // order ID + "\x00" + shipment ID → ref with NextCheck set
-	journal  map[string][]JournalEntry
-	effects  map[string]*memEffect
-	byOrder  map[string][]string    // order ID → effect IDs in commit order
-	pending  []string               // effect IDs that may be pending, in commit order
-	credits  map[string][]memCredit // customer ID → credits
-	all      []memCredit            // every credit, sorted by time
-	cum      []decimal.Decimal      // cum[i] = sum of all[:i+1]
+	mu      sync.Mutex
+	orders  map[string]*OrderRecord
+	numbers map[string]ShipmentRef // carrier + "\x00" + number → ref
+	due     map[string]ShipmentRef // order ID + "\x00" + shipment ID → ref with NextCheck set
+	journal map[string][]JournalEntry
+	effects map[string]*memEffect
+	byOrder map[string][]string    // order ID → effect IDs in commit order
+	pending []string               // effect IDs that may be pending, in commit order
+	credits map[string][]memCredit // customer ID → credits
+	all     []memCredit            // every credit, sorted by time
+	cum     []decimal.Decimal      // cum[i] = sum of all[:i+1]
 }
 
 type memEffect struct {
@@ -51,14 +50,13 @@ type memCredit struct {
 // NewMemoryStore returns an empty in-memory store.
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
-		orders:   make(map[string]*OrderRecord),
-		credits:  make(map[string][]memCredit),
-		versions: make(map[string]int64),
-		numbers:  make(map[string]ShipmentRef),
-		due:      make(map[string]ShipmentRef),
-		journal:  make(map[string][]JournalEntry),
-		effects:  make(map[string]*memEffect),
-		byOrder:  make(map[string][]string),
+		orders:  make(map[string]*OrderRecord),
+		credits: make(map[string][]memCredit),
+		numbers: make(map[string]ShipmentRef),
+		due:     make(map[string]ShipmentRef),
+		journal: make(map[string][]JournalEntry),
+		effects: make(map[string]*memEffect),
+		byOrder: make(map[string][]string),
 	}
 }
 
@@ -139,12 +137,15 @@ func (m *MemoryStore) Commit(ctx context.Context, c *Commit) error {
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if cur, ok := m.versions[id]; ok != (rec.Version > 1) || (ok && cur != rec.Version-1) {
+	prev, ok := m.orders[id]
+	if ok != (rec.Version > 1) || (ok && prev.Version != rec.Version-1) {
+		cur := int64(0)
+		if ok {
+			cur = prev.Version
+		}
 		return fmt.Errorf("%w: order %s: stored version %d, commit of version %d", ErrConflict, clip(id), cur, rec.Version)
 	}
-	prev := m.orders[id]
 	m.orders[id] = stored
-	m.versions[id] = rec.Version
 	for i, s := range rec.Shipments {
 		if rec.Version == 1 { // shipments and their numbers are fixed at creation
 			m.numbers[s.Carrier+"\x00"+s.TrackingNumber] = ShipmentRef{OrderID: id, ShipmentID: s.ID}

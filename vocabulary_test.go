@@ -7,7 +7,6 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/postpurchase/postpurchase"
 	"github.com/postpurchase/postpurchase/accommodation"
 	"github.com/postpurchase/postpurchase/klaviyo"
 	"github.com/postpurchase/postpurchase/scoring"
@@ -89,16 +88,5 @@ func TestVocabulary(t *testing.T) {
 	}
 	if _, err := policy.Evaluate(accommodation.Facts{Currency: policy.Currency(), DelayKind: "failed_attempt"}); err == nil {
 		t.Error("policy accepts the unknown delay kind failed_attempt")
-	}
-}
-
-// TestEverySeverity: every delay kind tracking emits has a rank in the
-// Engine's escalation order (a kind without one would never escalate an
-// incident).
-func TestEverySeverity(t *testing.T) {
-	for _, k := range tracking.DelayKinds() {
-		if postpurchase.Severity(k.String()) == 0 {
-			t.Errorf("delay kind %s has no severity", k)
-		}
 	}
 }
