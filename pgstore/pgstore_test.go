@@ -2,8 +2,6 @@ package pgstore_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"os"
 	"os/exec"
@@ -18,13 +16,13 @@ import (
 	"github.com/postpurchase/postpurchase"
 	"github.com/postpurchase/postpurchase/cashback"
 	"github.com/postpurchase/postpurchase/cashback/cashbacktest"
+	"github.com/postpurchase/postpurchase/internal/pgtest"
 	"github.com/postpurchase/postpurchase/pgstore"
 	"github.com/postpurchase/postpurchase/postpurchasetest"
 )
 
-// urlEnv names the variable with the test server's URL. Unset, the tests
-// skip; set, they fail if the server cannot be reached.
-const urlEnv = "POSTPURCHASE_POSTGRES_TEST_URL"
+// urlEnv names the variable with the test server's URL (see pgtest).
+const urlEnv = pgtest.Env
 
 // testDB is a schema of its own on the test server, dropped at the end of
 // the test, with a pool whose connections use it.
@@ -37,32 +35,9 @@ type testDB struct {
 
 func newTestDB(t testing.TB) *testDB {
 	t.Helper()
-	url := os.Getenv(urlEnv)
-	if url == "" {
-		t.Skip(urlEnv + " is not set: skipping the PostgreSQL tests")
-	}
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatalf("%s is set but the server cannot be reached: %v", urlEnv, err)
-	}
-	var b [8]byte
-	rand.Read(b[:])
-	schema := "pgstore_test_" + hex.EncodeToString(b[:])
-	ident := pgx.Identifier{schema}.Sanitize()
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+ident); err != nil {
-		admin.Close(ctx)
-		t.Fatalf("create schema: %v", err)
-	}
+	url, schema, admin := pgtest.Schema(t, "pgstore_test_")
 	db := &testDB{url: url, schema: schema, admin: admin}
 	db.pool = db.newPool(t)
-	t.Cleanup(func() {
-		db.pool.Close()
-		if _, err := admin.Exec(context.Background(), "DROP SCHEMA "+ident+" CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-		admin.Close(context.Background())
-	})
 	return db
 }
 
@@ -70,22 +45,7 @@ func newTestDB(t testing.TB) *testDB {
 // the test.
 func (db *testDB) newPool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
-	cfg, err := pgxpool.ParseConfig(db.url)
-	if err != nil {
-		t.Fatalf("parse %s: %v", urlEnv, err)
-	}
-	ident := pgx.Identifier{db.schema}.Sanitize()
-	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
-		_, err := conn.Exec(ctx, "SET search_path TO "+ident)
-		return err
-	}
-	cfg.MaxConns = 8
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	if err != nil {
-		t.Fatalf("pool: %v", err)
-	}
-	t.Cleanup(pool.Close)
-	return pool
+	return pgtest.Pool(t, db.url, db.schema, 8)
 }
 
 func newStore(t testing.TB, db *testDB) *pgstore.Store {

@@ -29,6 +29,7 @@ import (
 	"github.com/postpurchase/postpurchase/carriers/simulator"
 	"github.com/postpurchase/postpurchase/cashback"
 	"github.com/postpurchase/postpurchase/cashback/memstore"
+	"github.com/postpurchase/postpurchase/internal/pgtest"
 	"github.com/postpurchase/postpurchase/klaviyo"
 	"github.com/postpurchase/postpurchase/klaviyo/klaviyotest"
 	"github.com/postpurchase/postpurchase/pgstore"
@@ -240,7 +241,7 @@ func runWorker() error {
 	start := time.Unix(0, t0)
 	clock := func() time.Time { return simEnd.Add(time.Since(start) * speed) }
 	schema := os.Getenv(schemaEnv)
-	pool, err := openPool(ctx, os.Getenv(urlEnv), schema, 16)
+	pool, err := pgtest.OpenPool(ctx, os.Getenv(urlEnv), schema, 16)
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,12 @@ func Commit(b *testing.B, s postpurchase.Store) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		rec := recs[i%orders]
+		// The next version is a new record: a store may keep what Commit
+		// was given (Store.Commit).
+		next := *recs[i%orders]
+		next.Shipments = slices.Clone(next.Shipments)
+		rec := &next
+		recs[i%orders] = rec
 		rec.Version++
 		rec.JournalSeq++
 		rec.Shipments[0].NextCheck = base.Add(time.Duration(i) * time.Minute)
