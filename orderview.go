@@ -16,7 +16,7 @@ var progressSteps = []string{"Ordered", "Shipped", "In transit", "Out for delive
 
 // carrierNames are the display names of the built-in carriers; other
 // carriers show their code in capitals.
-var carrierNames = map[string]string{"ups": "UPS", "fedex": "FedEx", "usps": "USPS", "dhl": "DHL", "simulator": "Simulated carrier"}
+var carrierNames = map[string]string{"ups": "UPS", "fedex": "FedEx", "usps": "USPS", "dhl": "DHL", "sim": "Simulated carrier"} // "sim": carriers/simulator.Code
 
 // CarrierName returns a carrier's display name ("UPS" for "ups").
 func CarrierName(code string) string {

@@ -186,6 +186,9 @@ func TestJourneyEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if view.Shipments[0].CarrierName != "Simulated carrier" {
+		t.Errorf("#1005 view: carrier name %q, want the simulator's display name", view.Shipments[0].CarrierName)
+	}
 	if view.Cashback == nil || !view.Cashback.Available.IsPositive() {
 		t.Fatalf("#1005 view: cashback %+v, want the VIP's credit available", view.Cashback)
 	}
