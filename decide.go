@@ -91,6 +91,9 @@ func reasonText(r carriers.Reason) string {
 // customer returns the customer, from the Customers source when there is
 // one, else the contact the order gives.
 func (t *txn) customer(ctx context.Context) (Customer, error) {
+	if t.cust != nil {
+		return *t.cust, nil // asked once per change, however many messages
+	}
 	o := &t.rec.Order
 	c := Customer{Contact: Contact{CustomerID: o.CustomerID, Email: o.Email}}
 	if t.e.customers != nil {
@@ -104,6 +107,7 @@ func (t *txn) customer(ctx context.Context) (Customer, error) {
 		}
 		c = got
 	}
+	t.cust = &c
 	return c, nil
 }
 

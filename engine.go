@@ -308,7 +308,8 @@ type txn struct {
 	now   time.Time
 	rec   *OrderRecord
 	ships []*tracking.Shipment
-	vers  []int64 // the shipments' versions as loaded
+	vers  []int64   // the shipments' versions as loaded
+	cust  *Customer // the order's customer, once asked
 	c     Commit
 }
 
