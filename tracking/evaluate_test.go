@@ -291,7 +291,7 @@ func (d *evalData) evalEstimates(t testing.TB, dm *dailyModels) estimateStats {
 	// origin→destination pair with the same pickup weekday, and also the
 	// same third of the day (before 14:00, 14:00–17:59, later).
 	type cellKey struct {
-		lane       Lane
+		lane      Lane
 		wd, third int
 	}
 	cells := map[cellKey]*[maxTransitDays + 1]int{}
@@ -475,8 +475,11 @@ type detStats struct {
 	// per carrier: on-time clean deliveries and those flagged stalled,
 	// lost, or with anything
 	onTimeBy, stallFA, lostFA, anyFABy map[string]int
-	// per trouble and carrier: shipments, flagged (any delay) before the deadline
-	total, early map[troubleAt]int
+	// per trouble and carrier: shipments, flagged (any delay) before the
+	// deadline; the same for those that were late, and the on-time ones
+	// flagged at all
+	total, early            map[troubleAt]int
+	lateT, lateEarly, onTFl map[troubleAt]int
 	// false alarms per delay kind on on-time clean deliveries
 	faKind map[string]int
 	anyFA  int
@@ -488,7 +491,8 @@ type detStats struct {
 func (d *evalData) evalDetection(t testing.TB, rulesAt func(time.Time) *Rules) detStats {
 	st := detStats{lateC: map[string]int{}, lateWarnedC: map[string]int{}, lateWarned2dC: map[string]int{}, onTimeWarnedC: map[string]int{},
 		onTimeBy: map[string]int{}, stallFA: map[string]int{}, lostFA: map[string]int{}, anyFABy: map[string]int{},
-		total: map[troubleAt]int{}, early: map[troubleAt]int{}, faKind: map[string]int{}}
+		total: map[troubleAt]int{}, early: map[troubleAt]int{}, faKind: map[string]int{},
+		lateT: map[troubleAt]int{}, lateEarly: map[troubleAt]int{}, onTFl: map[troubleAt]int{}}
 	ctx := context.Background()
 	for _, e := range d.test() {
 		s := NewShipment(rulesAt(e.label))
@@ -529,6 +533,14 @@ func (d *evalData) evalDetection(t testing.TB, rulesAt func(time.Time) *Rules) d
 		st.total[ta]++
 		if !earliest.IsZero() && !earliest.After(e.deadline) {
 			st.early[ta]++
+		}
+		if e.late() {
+			st.lateT[ta]++
+			if !earliest.IsZero() && !earliest.After(e.deadline) {
+				st.lateEarly[ta]++
+			}
+		} else if !earliest.IsZero() {
+			st.onTFl[ta]++
 		}
 		if e.trouble != simulator.NoTrouble {
 			continue
@@ -619,7 +631,10 @@ func (st detStats) report() string {
 		pct(st.anyFABy["sparse"], st.onTimeBy["sparse"]), st.onTimeBy["sparse"])
 	for _, tb := range simulator.Troubles()[1:] {
 		a, c := troubleAt{tb, "sim"}, troubleAt{tb, "sparse"}
-		fmt.Fprintf(&b, "  %-18s %6.1f %% of %5d %10.1f %% of %5d\n", tb, pct(st.early[a], st.total[a]), st.total[a], pct(st.early[c], st.total[c]), st.total[c])
+		fmt.Fprintf(&b, "  %-18s %6.1f %% of %5d %10.1f %% of %5d   late ones: %.1f %% of %d, %.1f %% of %d; on-time ones flagged: %.1f %% of %d, %.1f %% of %d\n",
+			tb, pct(st.early[a], st.total[a]), st.total[a], pct(st.early[c], st.total[c]), st.total[c],
+			pct(st.lateEarly[a], st.lateT[a]), st.lateT[a], pct(st.lateEarly[c], st.lateT[c]), st.lateT[c],
+			pct(st.onTFl[a], st.total[a]-st.lateT[a]), st.total[a]-st.lateT[a], pct(st.onTFl[c], st.total[c]-st.lateT[c]), st.total[c]-st.lateT[c])
 	}
 	var ks []string
 	for k, c := range st.faKind {
@@ -637,6 +652,14 @@ func (st estimateStats) report() string {
 		"weekend: %.1f %% of P50 predictions, %.1f %% of deliveries\n",
 		st.n, st.mae, st.maeOD, st.maeDst, 100*(st.mae/st.maeOD-1), st.maeOracle, st.maeWd, st.maeWdH, 100*st.cov80, 100*st.cov95, st.thinN, st.thinMAE, st.thinOD,
 		st.surgeDays, st.surgeDaysOD, 100*st.weekendPred, 100*st.weekendReal)
+}
+
+// halfLives reports the estimates with other half-lives than the default.
+func (d *evalData) halfLives(t *testing.T) {
+	for _, hl := range []time.Duration{-1, 2 * 24 * time.Hour, 3 * 24 * time.Hour, 7 * 24 * time.Hour, 14 * 24 * time.Hour} {
+		est := d.evalEstimates(t, d.fitDaily(t, ModelOptions{HalfLife: hl}, Detectors{}))
+		t.Logf("half-life %v:\n%s", hl, est.report())
+	}
 }
 
 // TestEvaluate measures the transit model and the detectors on simulated
@@ -663,6 +686,9 @@ func TestEvaluate(t *testing.T) {
 	est := d.evalEstimates(t, dm)
 	t.Logf("default model (half-life %v):\n%s  surge bias by pickup day (model/OD median):%s", DefaultHalfLife, est.report(), est.trajectory)
 	if *evalEstimatesOnly {
+		if *evalVariants {
+			d.halfLives(t)
+		}
 		return
 	}
 	det := d.evalDetection(t, dm.at)
@@ -674,10 +700,7 @@ func TestEvaluate(t *testing.T) {
 	if *evalVariants {
 		est := d.evalEstimates(t, d.fitDailyWith(t, ModelOptions{}, Detectors{}, true))
 		t.Logf("without in-flight observations (drift from deliveries only):\n%s", est.report())
-		for _, hl := range []time.Duration{-1, 2 * 24 * time.Hour, 7 * 24 * time.Hour, 14 * 24 * time.Hour} {
-			est := d.evalEstimates(t, d.fitDaily(t, ModelOptions{HalfLife: hl}, Detectors{}))
-			t.Logf("half-life %v:\n%s", hl, est.report())
-		}
+		d.halfLives(t)
 		for _, p := range []float64{0.2, 0.3, 0.5, 0.7} {
 			det := d.evalDetection(t, d.fitDaily(t, ModelOptions{}, Detectors{AtRiskProbability: p}).at)
 			t.Logf("AtRiskProbability %.1f: %s", p, det.atRiskLine())

@@ -14,6 +14,25 @@
 // pickup and delivery (Scans). Thin lanes are the caller's choice of
 // volumes.
 //
+// # Transit times
+//
+// By default a clean parcel's scheduled business days are drawn uniformly
+// from its lane's range (ScheduleRange): the lane median plus noise,
+// which nothing known at pickup can predict better than the lane's
+// median. Real transit times are not like that, so Options.Network times
+// each parcel through a parcel network instead — pickup at the driver's
+// hour, the origin's last trailer of the evening (Network.Cutoff),
+// linehaul that runs over weekends and slows at weekend sorts, missed
+// sorts, delivery on business mornings, rural routes a day slower (see
+// Network). The business days a lane takes then depend on the pickup's
+// weekday and hour, as on real data, through hours and schedules rather
+// than through a table of effects, and partly on what nobody sees at
+// pickup (the route, missed sorts, rural addresses, the heavy tail of
+// LateShare, surges). A transit model that conditions on the pickup can
+// beat the lane median here; how much is a property of these choices,
+// not a measurement of real carriers, which is why package tracking's
+// evaluation reports the conditional medians beside it.
+//
 // Everything is a function of the seed, the options, the plan and the
 // simulated clock: the same inputs give the same events on every machine
 // and in any order of calls. Track returns what a real carrier would have said at the instant
@@ -66,7 +85,11 @@ const (
 	// the parcel goes back to the origin and is received there.
 	ReturnedToSender
 	// EstimateSlipped: no exception scan, but the carrier moves its
-	// estimate two days later midway and delivers on the new date.
+	// estimate two days later midway and delivers on the new date. On a
+	// carrier that gives no estimates (Options.NoEstimates) nothing
+	// announces it: it is a silent two-business-day slip, which only a
+	// detector watching the promise can see, and only when it makes the
+	// parcel late.
 	EstimateSlipped
 )
 
