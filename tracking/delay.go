@@ -30,9 +30,10 @@ const (
 	// gap (or the domestic/international default).
 	DelayShipmentStalled
 	// DelayAtRisk: the promise has not passed yet, but the carrier's
-	// fresh estimate is after the promised date or, without one, the
-	// model's probability of delivery by the promised date (given the
-	// time already spent) is below Detectors.AtRiskProbability: the delay
+	// fresh estimate is after the promised date or, without one or on the
+	// day the carrier's estimate names, the model's probability of
+	// delivery by the promised date (given the pickup, the time already
+	// spent and the hour) is below Detectors.AtRiskProbability: the delay
 	// caught before the customer can notice.
 	DelayAtRisk
 	// DelayLate: the promised time has passed without delivery.
