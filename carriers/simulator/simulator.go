@@ -33,6 +33,33 @@
 // not a measurement of real carriers, which is why package tracking's
 // evaluation reports the conditional medians beside it.
 //
+// # Trouble caught before the promise
+//
+// Package tracking's TestEvaluate replays 30,000 simulated shipments
+// through its detectors (go test ./tracking -run TestEvaluate -v
+// -eval.n=30000; the set-up is in tracking's package doc): two carriers
+// on the parcel network, one scanning at every facility with estimates,
+// one scanning only at pickup and delivery without estimates, 12 % of
+// the shipments with injected trouble. Share of each trouble flagged by
+// any delay before the promised time passed, with the transit model
+// (seed 1; seeds 2 and 3 give the same but for the silent slip, 100 % of
+// 37 and 33 late, and false alarms within half a point):
+//
+//	trouble              full scans, estimates   pickup and delivery only
+//	weather delay          100 % of 110             100 % of 107
+//	stalled                100 % of  93             100 % of 112
+//	failed attempt         100 % of 105             100 % of 101
+//	lost                   100 % of 103             100 % of 104
+//	damaged                100 % of 105             100 % of 108
+//	returned to sender     100 % of 100             100 % of  93
+//	estimate slipped       100 % of 100             100 % of  29 late (*)
+//	false alarms             2.0 % of 5,052           3.7 % of 4,976
+//	  (on-time deliveries without trouble, any delay opened)
+//
+// (*) Without estimates, EstimateSlipped is a silent two-day slip: it
+// counts when it makes the parcel late (29 of 112); 22.9 % of the 83 that
+// still came on time were warned as at risk.
+//
 // Everything is a function of the seed, the options, the plan and the
 // simulated clock: the same inputs give the same events on every machine
 // and in any order of calls. Track returns what a real carrier would have said at the instant
