@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/postpurchase/postpurchase/internal/iso4217"
 )
 
 // Sentinel errors, for errors.Is. Each error the package returns wraps at
@@ -22,8 +24,11 @@ var (
 	ErrInvalidAmount = errors.New("cashback: invalid amount")
 
 	// ErrTooPrecise reports an amount with more decimal places than its
-	// currency allows (1.005 USD, 1.5 JPY). Amounts are never rounded.
-	ErrTooPrecise = errors.New("cashback: amount more precise than its currency allows")
+	// currency allows (1.005 USD, 1.5 JPY). Amounts are never rounded. It is
+	// the module's one sentinel for the condition: accommodation.ErrTooPrecise
+	// and scoring.ErrTooPrecise are the same value, so errors.Is matches it
+	// whichever package's name the caller uses.
+	ErrTooPrecise = iso4217.ErrTooPrecise
 
 	// ErrNotPositive reports a zero or negative amount.
 	ErrNotPositive = errors.New("cashback: amount not positive")
