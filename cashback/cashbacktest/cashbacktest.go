@@ -868,7 +868,7 @@ func testConcurrentIssueRedeem(t *testing.T, e *env) {
 		byKey[en.Key] = en
 		sum = sum.Add(en.Delta())
 		// Never overdrawn at any point: the balance after each entry.
-		b, err := cashback.BalanceOf(acct, entries[:i+1], en.At, 0)
+		b, err := cashback.BalanceOf(en.At, acct, entries[:i+1], 0)
 		if err != nil {
 			t.Fatalf("BalanceOf after entry %d: %v", en.Seq, err)
 		}
@@ -1216,7 +1216,7 @@ func testConcurrentSummary(t *testing.T, e *env) {
 		t.Fatalf("Entries: %v", err)
 	}
 	at := base.Add(72 * time.Hour)
-	want, err := cashback.BalanceOf(acct, entries, at, 7*24*time.Hour)
+	want, err := cashback.BalanceOf(at, acct, entries, 7*24*time.Hour)
 	if err != nil {
 		t.Fatalf("BalanceOf the entries: %v", err)
 	}
