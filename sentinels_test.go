@@ -6,6 +6,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/postpurchase/postpurchase"
 	"github.com/postpurchase/postpurchase/accommodation"
 	"github.com/postpurchase/postpurchase/cashback"
 	"github.com/postpurchase/postpurchase/scoring"
@@ -29,6 +30,26 @@ func TestOneTooPrecise(t *testing.T) {
 			if !errors.Is(c.err, target) {
 				t.Errorf("%s error %v does not match %s.ErrTooPrecise", c.from, c.err, name)
 			}
+		}
+	}
+}
+
+// TestCaseErrorsMatchTheirSentinel: WindowError and CaseExistsError match
+// their sentinel whether or not Err is set (hosts' fakes build them bare),
+// and unwrap to Err.
+func TestCaseErrorsMatchTheirSentinel(t *testing.T) {
+	cause := errors.New("cause")
+	for _, c := range []struct {
+		bare, withErr, sentinel error
+	}{
+		{&postpurchase.WindowError{}, &postpurchase.WindowError{Err: cause}, postpurchase.ErrOutsideWindow},
+		{&postpurchase.CaseExistsError{}, &postpurchase.CaseExistsError{Err: cause}, postpurchase.ErrCaseExists},
+	} {
+		if !errors.Is(c.bare, c.sentinel) || !errors.Is(c.withErr, c.sentinel) {
+			t.Errorf("%T does not match %v", c.bare, c.sentinel)
+		}
+		if errors.Unwrap(c.withErr) != cause {
+			t.Errorf("%T: Unwrap = %v, want Err", c.withErr, errors.Unwrap(c.withErr))
 		}
 	}
 }

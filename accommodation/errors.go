@@ -93,7 +93,10 @@ const maxProblems = 100
 // PolicyError is returned by Parse and Load. It lists every problem found
 // (up to 100), in document order. errors.Is(err, ErrUnknownFact) reports
 // whether any problem is of that kind; errors.As(err, &p) with p a
-// *Problem yields the first problem.
+// *Problem yields the first problem. It is an aggregate, as errors.Join
+// makes: each *Problem is the typed error (Path, Reason, Err, Unwrap), and
+// PolicyError unwraps to all of them rather than to a single Err, which
+// would hide every problem but one from errors.Is.
 type PolicyError struct {
 	Problems  []*Problem
 	Truncated bool // more problems were found than are listed
