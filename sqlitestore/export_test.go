@@ -12,3 +12,6 @@ func (s *Store) DB() *sql.DB { return s.db }
 
 // Migrations returns how many migrations the code has.
 func Migrations() int { return len(migrations) }
+
+// SelectEntriesPage is the keyset read of CashbackStore.Entries.
+const SelectEntriesPage = selectEntriesPage
