@@ -187,6 +187,12 @@ func (s *Store) Commit(ctx context.Context, c *postpurchase.Commit) error {
 			return wrap("commit: effect", err)
 		}
 	}
+	if s.afterCommitTx != nil {
+		// The outbox hook (see Options): its writes share the commit's fate.
+		if err := s.afterCommitTx(ctx, tx, c); err != nil {
+			return fmt.Errorf("sqlitestore: commit: after-commit hook: %w", err)
+		}
+	}
 	return wrap("commit", tx.Commit())
 }
 
