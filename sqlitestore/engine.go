@@ -110,7 +110,7 @@ func exactUnits(d decimal.Decimal) (units int64, places int32, err error) {
 
 // Commit implements postpurchase.Store: one BEGIN IMMEDIATE transaction,
 // the order row guarded by its version, then the shipments' index rows, the
-// journal and the new effects.
+// journal and the new effects, then Options.AfterCommitTx if set.
 func (s *Store) Commit(ctx context.Context, c *postpurchase.Commit) error {
 	if err := checkCommit(c); err != nil {
 		return err
