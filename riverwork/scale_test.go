@@ -434,7 +434,7 @@ type scaleDB interface {
 
 // outcome is what a scale run left in the database.
 type outcome struct {
-	replaysBy, effectsBy map[string]int   // worker index → jobs completed
+	replaysBy, effectsBy map[string]int    // worker index → jobs completed
 	rescued              int               // jobs rescued from killed processes
 	statuses             map[string]string // shipment ID → status
 	notDone              int               // effects not done
