@@ -4,15 +4,18 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -29,7 +32,6 @@ import (
 	"github.com/postpurchase/postpurchase/carriers/simulator"
 	"github.com/postpurchase/postpurchase/cashback"
 	"github.com/postpurchase/postpurchase/cashback/memstore"
-	"github.com/postpurchase/postpurchase/internal/pgtest"
 	"github.com/postpurchase/postpurchase/klaviyo"
 	"github.com/postpurchase/postpurchase/klaviyo/klaviyotest"
 	"github.com/postpurchase/postpurchase/pgstore"
@@ -50,7 +52,16 @@ const (
 	// profileEnv names a directory where each worker process writes its
 	// CPU profile when it stops normally (not when killed).
 	profileEnv = "RIVERWORK_SCALE_CPUPROFILE"
+	// sqlEnv names a directory where each worker process writes how many
+	// times it sent each statement when it stops normally (see
+	// sqlCounter). RIVERWORK_SCALE_SQL=1 in the test's environment makes
+	// a run set it and log the counts per job.
+	sqlEnv = "RIVERWORK_SCALE_SQLDIR"
 )
+
+// appName is the application_name of the worker processes' connections,
+// by which a run finds the PostgreSQL backends serving them.
+func appName(schema string) string { return "scale-" + schema }
 
 func TestMain(m *testing.M) {
 	if os.Getenv(workerEnv) != "" {
@@ -241,7 +252,23 @@ func runWorker() error {
 	start := time.Unix(0, t0)
 	clock := func() time.Time { return simEnd.Add(time.Since(start) * speed) }
 	schema := os.Getenv(schemaEnv)
-	pool, err := pgtest.OpenPool(ctx, os.Getenv(urlEnv), schema, 16)
+	cfg, err := pgxpool.ParseConfig(os.Getenv(urlEnv))
+	if err != nil {
+		return err
+	}
+	cfg.MaxConns = 16
+	cfg.ConnConfig.RuntimeParams["application_name"] = appName(schema)
+	cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{schema}.Sanitize()
+	if dir := os.Getenv(sqlEnv); dir != "" {
+		counter := newSQLCounter()
+		cfg.ConnConfig.Tracer = counter
+		defer func() {
+			if err := counter.write(dir, os.Getenv(clientIDEnv)); err != nil {
+				fmt.Fprintln(os.Stderr, "worker: sql counts:", err)
+			}
+		}()
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -359,6 +386,19 @@ func (c *cluster) kill(idx int) {
 	c.start(idx)
 }
 
+// pids returns the running workers' process IDs.
+func (c *cluster) pids() []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []int
+	for _, p := range c.procs {
+		if p != nil {
+			out = append(out, p.cmd.Process.Pid)
+		}
+	}
+	return out
+}
+
 // stop ends every worker with SIGTERM and waits for it.
 func (c *cluster) stop() {
 	for _, p := range c.procs {
@@ -384,6 +424,8 @@ type runResult struct {
 	killed           int
 	rescued          int // jobs River rescued from killed processes
 	duplicates       int // Klaviyo events re-sent and dropped by unique_id
+	cpu              cpuSplit
+	sql              map[string]int // statements sent by the workers (RIVERWORK_SCALE_SQL=1)
 }
 
 // scaleRun runs n shipments on procs worker processes, SIGKILLing a random
@@ -403,6 +445,12 @@ func scaleRun(t testing.TB, n, procs, kills int) runResult {
 		urlEnv + "=" + db.url, schemaEnv + "=" + db.schema, klaviyoEnv + "=" + kl.URL,
 		shipEnv + "=" + strconv.Itoa(n), startEnv + "=" + strconv.FormatInt(time.Now().UnixNano(), 10),
 	}}
+	sqlDir := ""
+	if os.Getenv("RIVERWORK_SCALE_SQL") != "" {
+		sqlDir = t.TempDir()
+		c.env = append(c.env, sqlEnv+"="+sqlDir)
+	}
+	meter := newCPUMeter(db.pool, appName(db.schema), c.pids)
 	defer c.stop()
 	for i := range procs {
 		c.start(i)
@@ -419,6 +467,7 @@ func scaleRun(t testing.TB, n, procs, kills int) runResult {
 	for i := range n {
 		params[i] = river.InsertManyParams{Args: replayArgs{I: i}}
 	}
+	meter.begin(ctx)
 	begin := time.Now()
 	if _, err := inserter.InsertManyFast(ctx, params); err != nil {
 		t.Fatal(err)
@@ -436,6 +485,7 @@ func scaleRun(t testing.TB, n, procs, kills int) runResult {
 		if err != nil {
 			t.Fatal(err)
 		}
+		meter.sample(ctx)
 		if replays == n && open == 0 && pending == 0 {
 			break
 		}
@@ -454,8 +504,13 @@ func scaleRun(t testing.TB, n, procs, kills int) runResult {
 		time.Sleep(min(time.Second, 100*time.Millisecond+time.Duration(n)*time.Millisecond/20))
 	}
 	res := runResult{shipments: n, scans: sc.scans(), elapsed: time.Since(begin), killed: c.killed,
-		replaysBy: map[string]int{}, effectsBy: map[string]int{}}
+		replaysBy: map[string]int{}, effectsBy: map[string]int{}, cpu: meter.split()}
 	c.stop()
+	if sqlDir != "" {
+		if res.sql, err = readSQLCounts(sqlDir); err != nil {
+			t.Fatal(err)
+		}
+	}
 	check(t, ctx, db.pool, sc, kl, &res)
 	return res
 }
@@ -629,6 +684,42 @@ func TestScaleKill(t *testing.T) {
 	}
 	t.Logf("%.0f scans/s over %v (kills and rescues included); replay jobs by worker %v, effect jobs by worker %v",
 		float64(res.scans)/res.elapsed.Seconds(), res.elapsed.Round(time.Second), res.replaysBy, res.effectsBy)
+	logRun(t, &res)
+}
+
+// logRun logs where a run's CPU went and, if counted, the statements the
+// workers sent per job.
+func logRun(t testing.TB, res *runResult) {
+	t.Helper()
+	cpu, secs := res.cpu, res.elapsed.Seconds()
+	msg := fmt.Sprintf("CPU over %.1f s: worker processes %.1f s (%.2f cores)", secs, cpu.workers.Seconds(), cpu.workers.Seconds()/secs)
+	if cpu.pgKnown {
+		msg += fmt.Sprintf(", their PostgreSQL backends %.1f s (%.2f cores)", cpu.pg.Seconds(), cpu.pg.Seconds()/secs)
+	} else {
+		msg += ", PostgreSQL backends unknown (server not on this machine)"
+	}
+	msg += fmt.Sprintf(", harness and fake Klaviyo %.1f s (%.2f cores)", cpu.harness.Seconds(), cpu.harness.Seconds()/secs)
+	if cpu.machineKnown {
+		msg += fmt.Sprintf("; the whole machine %.1f s (%.2f of %d cores busy, other work included)", cpu.machine.Seconds(), cpu.machine.Seconds()/secs, runtime.NumCPU())
+	}
+	t.Log(msg)
+	if res.sql == nil {
+		return
+	}
+	replays, effects := 0, 0
+	for _, v := range res.replaysBy {
+		replays += v
+	}
+	for _, v := range res.effectsBy {
+		effects += v
+	}
+	keys := slices.SortedFunc(maps.Keys(res.sql), func(a, b string) int { return res.sql[b] - res.sql[a] })
+	var b strings.Builder
+	fmt.Fprintf(&b, "statements sent by the workers for %d replay jobs, %d effect jobs and %d scans (count, per scan):", replays, effects, res.scans)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "\n%9d %6.2f  %s", res.sql[k], float64(res.sql[k])/float64(res.scans), k)
+	}
+	t.Log(b.String())
 }
 
 // BenchmarkScale runs b.N shipments (use -benchtime=2000x) through 1, 2
@@ -704,7 +795,18 @@ func BenchmarkScale(b *testing.B) {
 			}
 			b.ReportMetric(float64(res.scans)/res.elapsed.Seconds(), "scans/s")
 			b.ReportMetric(float64(most)/float64(res.shipments), "busiest-share")
+			cpu := res.cpu
+			b.ReportMetric(cpu.workers.Seconds()/res.elapsed.Seconds(), "worker-cores")
+			b.ReportMetric(float64(cpu.workers.Microseconds())/float64(res.scans), "worker-cpu-µs/scan")
+			if cpu.pgKnown {
+				b.ReportMetric(cpu.pg.Seconds()/res.elapsed.Seconds(), "pg-cores")
+				b.ReportMetric(float64(cpu.pg.Microseconds())/float64(res.scans), "pg-cpu-µs/scan")
+			}
+			if cpu.machineKnown {
+				b.ReportMetric(cpu.machine.Seconds()/res.elapsed.Seconds(), "machine-cores")
+			}
 			b.Logf("replays by worker %v, effect jobs by worker %v", res.replaysBy, res.effectsBy)
+			logRun(b, &res)
 		})
 	}
 }
