@@ -11,7 +11,9 @@
 // is an index scan); the journal and the outbox of effects are tables of
 // their own. Commit is one transaction, the order row's update guarded by
 // its version (zero rows: postpurchase.ErrConflict), with everything else
-// sent in the same batch. ClaimEffects leases with FOR UPDATE SKIP LOCKED,
+// sent in the same batch; without an outbox hook to run, that batch is the
+// whole commit, one round trip (PostgreSQL runs a pipeline up to its Sync
+// as one implicit transaction). ClaimEffects leases with FOR UPDATE SKIP LOCKED,
 // so concurrent drainers, in any number of processes, never take one
 // effect twice.
 //
