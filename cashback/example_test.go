@@ -233,9 +233,9 @@ func ExampleParseMoney() {
 	}
 	// Output:
 	// 12.50 USD
-	// cashback: amount: "12.505" USD: amount more precise than its currency allows
+	// cashback: amount: "12.505" USD: more decimal places than allowed
 	// 1500 JPY
-	// cashback: amount: "1.5" JPY: amount more precise than its currency allows
+	// cashback: amount: "1.5" JPY: more decimal places than allowed
 	// 0.125 KWD
 	// cashback: amount: "1e3" USD: malformed amount
 }

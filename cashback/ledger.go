@@ -268,7 +268,7 @@ func (l *Ledger) Redeem(ctx context.Context, now time.Time, req RedeemRequest) (
 		}
 		if amount.GreaterThan(total) {
 			minor, _ := MinorUnits(req.Account.Currency)
-			return nil, &InsufficientFundsError{Requested: amount, Available: total.Round(minor), Currency: req.Account.Currency}
+			return nil, &InsufficientFundsError{Path: "amount", Requested: amount, Available: total.Round(minor), Currency: req.Account.Currency, Err: ErrInsufficientFunds}
 		}
 		slices.SortFunc(avail, fifo)
 		var allocs []Allocation
@@ -360,7 +360,12 @@ func (l *Ledger) Reverse(ctx context.Context, now time.Time, req ReverseRequest)
 				return nil, fmt.Errorf("cashback: entry %d: %w", seq, ErrNothingToReverse)
 			}
 			if lt.remaining.LessThan(lt.issued) && !req.AllowPartial {
-				return nil, &PartiallySpentError{Seq: seq, Issued: lt.issued, Remaining: lt.remaining, Currency: req.Account.Currency}
+				path := "seq"
+				if req.TargetKey != "" {
+					path = "target_key"
+				}
+				return nil, &PartiallySpentError{Path: path, Seq: seq, Issued: lt.issued, Remaining: lt.remaining,
+					Currency: req.Account.Currency, Err: ErrPartiallySpent}
 			}
 			e.Kind, e.Amount = KindReverseIssue, lt.remaining
 			e.Allocations = []Allocation{{Lot: seq, Amount: lt.remaining}}
@@ -701,7 +706,7 @@ func (l *Ledger) replay(ctx context.Context, acct Account, key, fp string, out *
 			*out = e
 			return nil
 		}
-		return &IdempotencyConflictError{Existing: e}
+		return &IdempotencyConflictError{Path: "key", Existing: e, Err: ErrIdempotencyConflict}
 	case errors.Is(err, ErrNotFound):
 		return errNoReplay
 	}

@@ -346,7 +346,7 @@ func TestLedgerProperties(t *testing.T) {
 				if err != nil {
 					rt.Fatal(err)
 				}
-				b, err := cashback.BalanceOf(acct, es, now, 3*day)
+				b, err := cashback.BalanceOf(now, acct, es, 3*day)
 				if err != nil {
 					rt.Fatalf("BalanceOf: %v", err)
 				}

@@ -185,7 +185,7 @@ func scanEntry(row pgx.Row, acct cashback.Account) (cashback.Entry, error) {
 	}
 	d, err := decimal.NewFromString(amount)
 	if err != nil {
-		return e, &cashback.CorruptError{Seq: e.Seq, Path: "amount", Reason: "not a decimal"}
+		return e, &cashback.CorruptError{Seq: e.Seq, Path: "amount", Reason: "not a decimal", Err: err}
 	}
 	e.Amount = canonical(d, acct.Currency)
 	e.At = e.At.UTC()
@@ -197,12 +197,12 @@ func scanEntry(row pgx.Row, acct cashback.Account) (cashback.Entry, error) {
 	}
 	var rows []allocationRow
 	if err := json.Unmarshal(allocs, &rows); err != nil {
-		return e, &cashback.CorruptError{Seq: e.Seq, Path: "allocations", Reason: "not a JSON array of allocations"}
+		return e, &cashback.CorruptError{Seq: e.Seq, Path: "allocations", Reason: "not a JSON array of allocations", Err: err}
 	}
 	for i, a := range rows {
 		d, err := decimal.NewFromString(a.Amount)
 		if err != nil {
-			return e, &cashback.CorruptError{Seq: e.Seq, Path: fmt.Sprintf("allocations[%d].amount", i), Reason: "not a decimal"}
+			return e, &cashback.CorruptError{Seq: e.Seq, Path: fmt.Sprintf("allocations[%d].amount", i), Reason: "not a decimal", Err: err}
 		}
 		e.Allocations = append(e.Allocations, cashback.Allocation{Lot: a.Lot, Amount: canonical(d, acct.Currency)})
 	}

@@ -14,15 +14,14 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/postpurchase/postpurchase/internal/benchcpu"
 )
 
-// Where the CPU of a scale run goes. On Linux, with the PostgreSQL server
-// on the same machine, a run measures the CPU time of its worker
-// processes, of the PostgreSQL backends serving them (found by their
-// application_name), of the harness (this process: the fake Klaviyo and
+// Where the CPU of a scale run goes. On Linux, a run measures the CPU time
+// of its worker processes, of the PostgreSQL backends serving them (found
+// by their application_name; only when the server runs on the same
+// machine), of the harness (this process: the fake Klaviyo and
 // the progress queries) and of the whole machine (every process,
 // including other work sharing it). Elsewhere it measures what it can
 // and reports the rest as unknown.
@@ -88,9 +87,8 @@ func machineCPU() (busy time.Duration, ok bool) {
 // cpuMeter follows the CPU time of one run's processes between begin and
 // the last sample.
 type cpuMeter struct {
-	pool    *pgxpool.Pool // the harness's, to list the backends
-	app     string        // the workers' application_name
-	workers func() []int  // the worker processes' pids now
+	workers  func() []int                // the worker processes' pids now
+	backends func(context.Context) []int // the server's backends serving them now; nil: none
 
 	mu                 sync.Mutex
 	first, last        map[int]time.Duration // per worker pid (CPU at first and last sight)
@@ -102,8 +100,8 @@ type cpuMeter struct {
 	begun              bool
 }
 
-func newCPUMeter(pool *pgxpool.Pool, app string, workers func() []int) *cpuMeter {
-	return &cpuMeter{pool: pool, app: app, workers: workers,
+func newCPUMeter(workers func() []int, backends func(context.Context) []int) *cpuMeter {
+	return &cpuMeter{workers: workers, backends: backends,
 		first: map[int]time.Duration{}, last: map[int]time.Duration{},
 		pgFirst: map[int]time.Duration{}, pgLast: map[int]time.Duration{}}
 }
@@ -126,9 +124,8 @@ func (m *cpuMeter) begin(ctx context.Context) {
 // connection); one gone since counts to its last sample.
 func (m *cpuMeter) sample(ctx context.Context) {
 	var backends []int
-	rows, err := m.pool.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = $1`, m.app)
-	if err == nil {
-		backends, _ = pgx.CollectRows(rows, pgx.RowTo[int])
+	if m.backends != nil {
+		backends = m.backends(ctx)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -178,12 +178,12 @@ func scanEntry(row scanner, acct cashback.Account) (cashback.Entry, error) {
 	e.AvailableAt, e.ExpiresAt = fromMicros(avail), fromMicros(exp)
 	var rows []allocationRow
 	if err := json.Unmarshal([]byte(allocs), &rows); err != nil {
-		return e, &cashback.CorruptError{Seq: e.Seq, Path: "allocations", Reason: "not a JSON array of allocations"}
+		return e, &cashback.CorruptError{Seq: e.Seq, Path: "allocations", Reason: "not a JSON array of allocations", Err: err}
 	}
 	for i, a := range rows {
 		d, err := decimal.NewFromString(a.Amount)
 		if err != nil {
-			return e, &cashback.CorruptError{Seq: e.Seq, Path: fmt.Sprintf("allocations[%d].amount", i), Reason: "not a decimal"}
+			return e, &cashback.CorruptError{Seq: e.Seq, Path: fmt.Sprintf("allocations[%d].amount", i), Reason: "not a decimal", Err: err}
 		}
 		if d.Round(places).Equal(d) {
 			d = d.Round(places)

@@ -571,8 +571,8 @@ func testIdempotency(t *testing.T, e *env) {
 	changed.Amount = money(t, "6.00", "EUR")
 	_, err = l.Issue(e.ctx, base.Add(time.Hour), changed)
 	var ce *cashback.IdempotencyConflictError
-	if !errors.Is(err, cashback.ErrIdempotencyConflict) || !errors.As(err, &ce) || ce.Existing.Seq != first.Seq {
-		t.Errorf("Issue with a used key and another amount: %v, want *IdempotencyConflictError naming entry %d", err, first.Seq)
+	if !errors.Is(err, cashback.ErrIdempotencyConflict) || !errors.As(err, &ce) || ce.Existing.Seq != first.Seq || ce.Path != "key" {
+		t.Errorf("Issue with a used key and another amount: %v, want *IdempotencyConflictError at key naming entry %d", err, first.Seq)
 	}
 	// A key used by an issue cannot be used by a redemption.
 	_, err = l.Redeem(e.ctx, base.Add(time.Hour), cashback.RedeemRequest{Account: acct, Amount: money(t, "1.00", "EUR"), Key: "k", OrderID: "o"})
@@ -621,8 +621,8 @@ func testInsufficientFunds(t *testing.T, e *env) {
 	}
 	_, err := l.Redeem(e.ctx, base.Add(time.Hour), cashback.RedeemRequest{Account: acct, Amount: money(t, "1001", "JPY"), Key: "r1", OrderID: "o"})
 	var ie *cashback.InsufficientFundsError
-	if !errors.Is(err, cashback.ErrInsufficientFunds) || !errors.As(err, &ie) || !ie.Available.Equal(dec("1000")) || !ie.Requested.Equal(dec("1001")) {
-		t.Fatalf("Redeem above the available balance: %v, want *InsufficientFundsError with 1000 available", err)
+	if !errors.Is(err, cashback.ErrInsufficientFunds) || !errors.As(err, &ie) || !ie.Available.Equal(dec("1000")) || !ie.Requested.Equal(dec("1001")) || ie.Path != "amount" {
+		t.Fatalf("Redeem above the available balance: %v, want *InsufficientFundsError at amount with 1000 available", err)
 	}
 	entries, err := l.Entries(e.ctx, acct)
 	if err != nil {
@@ -766,8 +766,8 @@ func testReverse(t *testing.T, e *env) {
 	}
 	_, err = l.Reverse(e.ctx, next(), cashback.ReverseRequest{Account: acct, Seq: b.Seq, Key: "rev-b"})
 	var pe *cashback.PartiallySpentError
-	if !errors.Is(err, cashback.ErrPartiallySpent) || !errors.As(err, &pe) || !pe.Remaining.Equal(dec("4")) {
-		t.Fatalf("strict Reverse of a partly spent issue: %v, want *PartiallySpentError with 4.00 left", err)
+	if !errors.Is(err, cashback.ErrPartiallySpent) || !errors.As(err, &pe) || !pe.Remaining.Equal(dec("4")) || pe.Path != "seq" {
+		t.Fatalf("strict Reverse of a partly spent issue: %v, want *PartiallySpentError at seq with 4.00 left", err)
 	}
 	rb, err := l.Reverse(e.ctx, next(), cashback.ReverseRequest{Account: acct, Seq: b.Seq, Key: "rev-b", AllowPartial: true})
 	if err != nil {
@@ -868,7 +868,7 @@ func testConcurrentIssueRedeem(t *testing.T, e *env) {
 		byKey[en.Key] = en
 		sum = sum.Add(en.Delta())
 		// Never overdrawn at any point: the balance after each entry.
-		b, err := cashback.BalanceOf(acct, entries[:i+1], en.At, 0)
+		b, err := cashback.BalanceOf(en.At, acct, entries[:i+1], 0)
 		if err != nil {
 			t.Fatalf("BalanceOf after entry %d: %v", en.Seq, err)
 		}
@@ -1216,7 +1216,7 @@ func testConcurrentSummary(t *testing.T, e *env) {
 		t.Fatalf("Entries: %v", err)
 	}
 	at := base.Add(72 * time.Hour)
-	want, err := cashback.BalanceOf(acct, entries, at, 7*24*time.Hour)
+	want, err := cashback.BalanceOf(at, acct, entries, 7*24*time.Hour)
 	if err != nil {
 		t.Fatalf("BalanceOf the entries: %v", err)
 	}
