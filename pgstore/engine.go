@@ -103,6 +103,10 @@ func (s *Store) Commit(ctx context.Context, c *postpurchase.Commit) error {
 	if err := checkCommit(c); err != nil {
 		return err
 	}
+	checks, err := c.BudgetChecks()
+	if err != nil {
+		return fmt.Errorf("pgstore: commit: %w", err)
+	}
 	rec := c.Order
 	id := rec.Order.ID
 	doc, err := json.Marshal(rec)
@@ -146,6 +150,22 @@ func (s *Store) Commit(ctx context.Context, c *postpurchase.Commit) error {
 			VALUES ($1, $2, $3, $4::jsonb, 'pending', $3, $5, $6::numeric) ON CONFLICT (effect_id) DO NOTHING`,
 			e.ID, e.OrderID, e.At, string(ed), custom, amount)
 	}
+	// The budget versions go last, in key order: their rows (the brand's
+	// above all) stay locked for as short a time as the transaction
+	// allows, and concurrent commits lock them in one order.
+	budgets := b.Len()
+	for _, bc := range checks {
+		switch {
+		case !bc.Check:
+			b.Queue(`INSERT INTO budget_versions AS v (customer_id, version) VALUES ($1, 1)
+				ON CONFLICT (customer_id) DO UPDATE SET version = v.version + 1`, bc.CustomerID)
+		case bc.Seen == 0: // no credit when read: no row, or one another commit just added
+			b.Queue(`INSERT INTO budget_versions AS v (customer_id, version) VALUES ($1, 1)
+				ON CONFLICT (customer_id) DO UPDATE SET version = v.version + 1 WHERE false`, bc.CustomerID)
+		default:
+			b.Queue(`UPDATE budget_versions SET version = version + 1 WHERE customer_id = $1 AND version = $2`, bc.CustomerID, bc.Seen)
+		}
+	}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		br := tx.SendBatch(ctx, b)
 		tag, err := br.Exec()
@@ -157,10 +177,15 @@ func (s *Store) Commit(ctx context.Context, c *postpurchase.Commit) error {
 			br.Close()
 			return errVersion
 		}
-		for range b.Len() - 1 {
-			if _, err := br.Exec(); err != nil {
+		for i := 1; i < b.Len(); i++ {
+			tag, err := br.Exec()
+			if err != nil {
 				br.Close()
 				return err
+			}
+			if i >= budgets && tag.RowsAffected() == 0 {
+				br.Close()
+				return errBudget
 			}
 		}
 		if err := br.Close(); err != nil {
@@ -174,13 +199,19 @@ func (s *Store) Commit(ctx context.Context, c *postpurchase.Commit) error {
 	if errors.Is(err, errVersion) {
 		return fmt.Errorf("pgstore: order %s: commit of version %d: %w", iso4217.Clip(id), rec.Version, postpurchase.ErrConflict)
 	}
+	if errors.Is(err, errBudget) {
+		return fmt.Errorf("pgstore: order %s: commit of version %d: a budget it read moved on: %w", iso4217.Clip(id), rec.Version, postpurchase.ErrConflict)
+	}
 	if code, _ := sqlState(err); code == "40001" || code == "40P01" {
 		return fmt.Errorf("pgstore: commit: %w", postpurchase.ErrConflict)
 	}
 	return wrap("commit", err)
 }
 
-var errVersion = errors.New("version mismatch")
+var (
+	errVersion = errors.New("version mismatch")
+	errBudget  = errors.New("budget version mismatch")
+)
 
 // ClaimEffects implements postpurchase.Store with FOR UPDATE SKIP LOCKED, so
 // concurrent drainers never claim one effect twice.
@@ -317,25 +348,28 @@ func (s *Store) Journal(ctx context.Context, orderID string) ([]postpurchase.Jou
 	return out, nil
 }
 
-// CreditTotal implements postpurchase.Store.
-func (s *Store) CreditTotal(ctx context.Context, customerID string, since time.Time) (decimal.Decimal, error) {
+// CreditTotal implements postpurchase.Store: the total and the budget
+// version in one statement, so from one snapshot.
+func (s *Store) CreditTotal(ctx context.Context, customerID string, since time.Time) (postpurchase.BudgetRead, error) {
+	r := postpurchase.BudgetRead{CustomerID: customerID}
 	var total string
 	var err error
 	if customerID == "" {
-		err = s.pool.QueryRow(ctx, `SELECT coalesce(sum(credit_amount), 0)::text FROM effects
-			WHERE credit_amount IS NOT NULL AND decided_at >= $1`, since).Scan(&total)
+		err = s.pool.QueryRow(ctx, `SELECT coalesce(sum(credit_amount), 0)::text,
+			coalesce((SELECT version FROM budget_versions WHERE customer_id = ''), 0) FROM effects
+			WHERE credit_amount IS NOT NULL AND decided_at >= $1`, since).Scan(&total, &r.Version)
 	} else {
-		err = s.pool.QueryRow(ctx, `SELECT coalesce(sum(credit_amount), 0)::text FROM effects
-			WHERE credit_amount IS NOT NULL AND credit_customer = $1 AND decided_at >= $2`, customerID, since).Scan(&total)
+		err = s.pool.QueryRow(ctx, `SELECT coalesce(sum(credit_amount), 0)::text,
+			coalesce((SELECT version FROM budget_versions WHERE customer_id = $1), 0) FROM effects
+			WHERE credit_amount IS NOT NULL AND credit_customer = $1 AND decided_at >= $2`, customerID, since).Scan(&total, &r.Version)
 	}
 	if err != nil {
-		return decimal.Decimal{}, wrap("credit total", err)
+		return postpurchase.BudgetRead{}, wrap("credit total", err)
 	}
-	d, err := decimal.NewFromString(total)
-	if err != nil {
-		return decimal.Decimal{}, fmt.Errorf("pgstore: credit total: %w", err)
+	if r.Total, err = decimal.NewFromString(total); err != nil {
+		return postpurchase.BudgetRead{}, fmt.Errorf("pgstore: credit total: %w", err)
 	}
-	return d, nil
+	return r, nil
 }
 
 // ClaimEffect implements postpurchase.Store: one guarded UPDATE, so of

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/shopspring/decimal"
@@ -240,29 +239,20 @@ func runWorker() error {
 	}
 	start := time.Unix(0, t0)
 	clock := func() time.Time { return simEnd.Add(time.Since(start) * speed) }
-	schema := os.Getenv(schemaEnv)
-	pool, err := pgtest.OpenPool(ctx, os.Getenv(urlEnv), schema, 16)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
 	opts := riverwork.Options{
-		Schema: schema, MaxWorkers: 12, ScheduleEvery: 2 * time.Second, SweepEvery: 10 * time.Second,
+		MaxWorkers: 12, ScheduleEvery: 2 * time.Second, SweepEvery: 10 * time.Second,
 		Snooze: time.Second, Now: clock,
 	}
-	ob, err := riverwork.NewOutbox(opts)
+	wdb, err := openWorkerDB(ctx, opts)
 	if err != nil {
 		return err
 	}
-	st, err := pgstore.New(pool, pgstore.Options{AfterCommitTx: ob.AfterCommitTx})
-	if err != nil {
-		return err
-	}
+	defer wdb.close()
 	sc, err := newScenario(n)
 	if err != nil {
 		return err
 	}
-	eng, err := newScaleEngine(sc, st, st.Cashback(), os.Getenv(klaviyoEnv), clock)
+	eng, err := newScaleEngine(sc, wdb.store, wdb.ledger, os.Getenv(klaviyoEnv), clock)
 	if err != nil {
 		return err
 	}
@@ -273,7 +263,7 @@ func runWorker() error {
 		FetchCooldown: 5 * time.Millisecond, FetchPollInterval: 200 * time.Millisecond,
 		JobTimeout: 5 * time.Second, RescueStuckJobsAfter: 6 * time.Second,
 	}
-	r, err := riverwork.New(eng, pool, opts)
+	r, err := wdb.runner(eng, opts)
 	if err != nil {
 		return err
 	}
@@ -285,6 +275,45 @@ func runWorker() error {
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return r.Stop(sctx)
+}
+
+// workerDB is a worker process's database: the Engine's store and the
+// ledger's, the store's commits inserting the effect jobs, and a Runner
+// on it.
+type workerDB struct {
+	store  postpurchase.Store
+	ledger cashback.Store
+	runner func(*postpurchase.Engine, riverwork.Options) (runner, error)
+	close  func()
+}
+
+// openWorkerDB opens the run's database named by the environment: the
+// SQLite file (sqliteEnv) or the PostgreSQL schema.
+func openWorkerDB(ctx context.Context, opts riverwork.Options) (*workerDB, error) {
+	if path := os.Getenv(sqliteEnv); path != "" {
+		return openSQLiteWorkerDB(path, opts)
+	}
+	schema := os.Getenv(schemaEnv)
+	pool, err := pgtest.OpenPool(ctx, os.Getenv(urlEnv), schema, 16)
+	if err != nil {
+		return nil, err
+	}
+	opts.Schema = schema
+	ob, err := riverwork.NewOutbox(opts)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	st, err := pgstore.New(pool, pgstore.Options{AfterCommitTx: ob.AfterCommitTx})
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &workerDB{store: st, ledger: st.Cashback(), close: pool.Close,
+		runner: func(eng *postpurchase.Engine, opts riverwork.Options) (runner, error) {
+			opts.Schema = schema
+			return riverwork.New(eng, pool, opts)
+		}}, nil
 }
 
 // proc is a running worker process.
@@ -386,23 +415,98 @@ type runResult struct {
 	duplicates       int // Klaviyo events re-sent and dropped by unique_id
 }
 
-// scaleRun runs n shipments on procs worker processes, SIGKILLing a random
-// one kills times during the run, and checks the outcome.
-func scaleRun(t testing.TB, n, procs, kills int) runResult {
-	ctx := context.Background()
+// scaleDB is the database of a scale run as the test process sees it:
+// PostgreSQL (a schema) or SQLite (a file). The run and its checks are
+// the same on both; the SQL differs.
+type scaleDB interface {
+	// env is what the worker processes need to open it.
+	env() []string
+	// insertReplays queues the n replay jobs.
+	insertReplays(ctx context.Context, n int) error
+	// progress counts the replays completed, the jobs still open (other
+	// than the periodic ones) and the effects pending.
+	progress(ctx context.Context) (replays, open, pending int, err error)
+	// jobStates sums up the jobs by kind and state, for a failure message.
+	jobStates(ctx context.Context) string
+	// outcome reads what the run left.
+	outcome(ctx context.Context) (*outcome, error)
+}
+
+// outcome is what a scale run left in the database.
+type outcome struct {
+	replaysBy, effectsBy map[string]int    // worker index → jobs completed
+	rescued              int               // jobs rescued from killed processes
+	statuses             map[string]string // shipment ID → status
+	notDone              int               // effects not done
+	// credits is the credit effects, matched those with an issue entry of
+	// the same key, customer and amount, issues the issue entries.
+	credits, matched, issues int
+	off                      int // accounts whose earned total differs from their issue entries
+	messages                 int // effects that send to Klaviyo
+}
+
+// pgScaleDB is a schema of its own on the test server.
+type pgScaleDB struct{ db *testDB }
+
+func newPGScaleDB(t testing.TB) *pgScaleDB {
 	db := newTestDB(t)
-	if err := migrate(ctx, db.pool, db.schema); err != nil {
+	if err := migrate(context.Background(), db.pool, db.schema); err != nil {
 		t.Fatal(err)
 	}
+	return &pgScaleDB{db: db}
+}
+
+func (p *pgScaleDB) env() []string {
+	return []string{urlEnv + "=" + p.db.url, schemaEnv + "=" + p.db.schema}
+}
+
+func (p *pgScaleDB) insertReplays(ctx context.Context, n int) error {
+	inserter, err := river.NewClient(riverpgxv5.New(p.db.pool), &river.Config{Schema: p.db.schema})
+	if err != nil {
+		return err
+	}
+	_, err = inserter.InsertManyFast(ctx, replayParams(n))
+	return err
+}
+
+// replayParams are the replay jobs of n shipments.
+func replayParams(n int) []river.InsertManyParams {
+	params := make([]river.InsertManyParams, n)
+	for i := range n {
+		params[i] = river.InsertManyParams{Args: replayArgs{I: i}}
+	}
+	return params
+}
+
+func (p *pgScaleDB) progress(ctx context.Context) (replays, open, pending int, err error) {
+	err = p.db.pool.QueryRow(ctx, `SELECT
+		count(*) FILTER (WHERE kind = 'riverwork_test.replay' AND state = 'completed'),
+		count(*) FILTER (WHERE kind NOT IN ($1, $2) AND state IN ('available', 'running', 'retryable', 'scheduled', 'pending')),
+		(SELECT count(*) FROM effects WHERE state = 'pending')
+		FROM river_job`, riverwork.KindSchedule, riverwork.KindSweep).Scan(&replays, &open, &pending)
+	return replays, open, pending, err
+}
+
+func (p *pgScaleDB) jobStates(ctx context.Context) string {
+	var states string
+	p.db.pool.QueryRow(ctx, `SELECT string_agg(kind || ' ' || state || ' ' || n || ' ' || coalesce(err, ''), '; ') FROM (
+		SELECT kind, state::text, count(*) AS n, left(max(errors[array_length(errors, 1)]->>'error'), 300) AS err
+		FROM river_job GROUP BY 1, 2) x`).Scan(&states) //nolint:errcheck // for the message only
+	return states
+}
+
+// scaleRun runs n shipments on procs worker processes over db, SIGKILLing
+// a random one kills times during the run, and checks the outcome.
+func scaleRun(t testing.TB, db scaleDB, n, procs, kills int) runResult {
+	ctx := context.Background()
 	kl, err := klaviyotest.NewServer(klaviyotest.Options{APIKey: "pk_test_scale", NoRateLimits: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer kl.Close()
-	c := &cluster{t: t, procs: make([]*proc, procs), gens: make([]int, procs), env: []string{
-		urlEnv + "=" + db.url, schemaEnv + "=" + db.schema, klaviyoEnv + "=" + kl.URL,
-		shipEnv + "=" + strconv.Itoa(n), startEnv + "=" + strconv.FormatInt(time.Now().UnixNano(), 10),
-	}}
+	c := &cluster{t: t, procs: make([]*proc, procs), gens: make([]int, procs), env: append(db.env(),
+		klaviyoEnv+"="+kl.URL, shipEnv+"="+strconv.Itoa(n), startEnv+"="+strconv.FormatInt(time.Now().UnixNano(), 10),
+	)}
 	defer c.stop()
 	for i := range procs {
 		c.start(i)
@@ -411,28 +515,15 @@ func scaleRun(t testing.TB, n, procs, kills int) runResult {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inserter, err := river.NewClient(riverpgxv5.New(db.pool), &river.Config{Schema: db.schema})
-	if err != nil {
-		t.Fatal(err)
-	}
-	params := make([]river.InsertManyParams, n)
-	for i := range n {
-		params[i] = river.InsertManyParams{Args: replayArgs{I: i}}
-	}
 	begin := time.Now()
-	if _, err := inserter.InsertManyFast(ctx, params); err != nil {
+	if err := db.insertReplays(ctx, n); err != nil {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(uint64(n), uint64(procs)))
 	nextKill := 1
 	deadline := time.Now().Add(time.Duration(n)*50*time.Millisecond + time.Duration(envInt(t, "RIVERWORK_SCALE_WAIT", 180))*time.Second)
 	for {
-		var replays, open, pending int
-		err := db.pool.QueryRow(ctx, `SELECT
-			count(*) FILTER (WHERE kind = 'riverwork_test.replay' AND state = 'completed'),
-			count(*) FILTER (WHERE kind NOT IN ($1, $2) AND state IN ('available', 'running', 'retryable', 'scheduled', 'pending')),
-			(SELECT count(*) FROM effects WHERE state = 'pending')
-			FROM river_job`, riverwork.KindSchedule, riverwork.KindSweep).Scan(&replays, &open, &pending)
+		replays, open, pending, err := db.progress(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -444,60 +535,87 @@ func scaleRun(t testing.TB, n, procs, kills int) runResult {
 			nextKill++
 		}
 		if time.Now().After(deadline) {
-			var states string
-			db.pool.QueryRow(ctx, `SELECT string_agg(kind || ' ' || state || ' ' || n || ' ' || coalesce(err, ''), '; ') FROM (
-				SELECT kind, state::text, count(*) AS n, left(max(errors[array_length(errors, 1)]->>'error'), 300) AS err
-				FROM river_job GROUP BY 1, 2) x`).Scan(&states) //nolint:errcheck // for the message only
-			t.Logf("jobs: %s", states)
+			t.Logf("jobs: %s", db.jobStates(ctx))
 			t.Fatalf("not done by the deadline: %d/%d replays, %d jobs open, %d effects pending", replays, n, open, pending)
 		}
 		time.Sleep(min(time.Second, 100*time.Millisecond+time.Duration(n)*time.Millisecond/20))
 	}
-	res := runResult{shipments: n, scans: sc.scans(), elapsed: time.Since(begin), killed: c.killed,
-		replaysBy: map[string]int{}, effectsBy: map[string]int{}}
+	res := runResult{shipments: n, scans: sc.scans(), elapsed: time.Since(begin), killed: c.killed}
 	c.stop()
-	check(t, ctx, db.pool, sc, kl, &res)
+	check(t, ctx, db, sc, kl, &res)
 	return res
 }
 
-// check verifies the outcome of a run from the tables and the fake
-// Klaviyo, and counts the jobs each process completed.
-func check(t testing.TB, ctx context.Context, pool *pgxpool.Pool, sc *scenario, kl *klaviyotest.Server, res *runResult) {
-	t.Helper()
+func (p *pgScaleDB) outcome(ctx context.Context) (*outcome, error) {
+	pool := p.db.pool
+	out := &outcome{replaysBy: map[string]int{}, effectsBy: map[string]int{}, statuses: map[string]string{}}
 	// Jobs per process: the client that completed each job (the last in
 	// attempted_by), by worker index.
 	rows, err := pool.Query(ctx, `SELECT kind, split_part(attempted_by[array_length(attempted_by, 1)], '-', 1), count(*)
 		FROM river_job WHERE state = 'completed' AND kind IN ('riverwork_test.replay', $1) GROUP BY 1, 2`, riverwork.KindExecuteEffect)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	var kind, worker string
 	var count int
 	if _, err := pgx.ForEachRow(rows, []any{&kind, &worker, &count}, func() error {
 		if kind == riverwork.KindExecuteEffect {
-			res.effectsBy[worker] += count
+			out.effectsBy[worker] += count
 		} else {
-			res.replaysBy[worker] += count
+			out.replaysBy[worker] += count
 		}
 		return nil
 	}); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE errors::text LIKE '%rescued%'`).Scan(&res.rescued); err != nil {
-		t.Fatal(err)
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE errors::text LIKE '%rescued%'`).Scan(&out.rescued); err != nil {
+		return nil, err
 	}
-
-	// No shipment left behind: each in the state its whole script gives.
-	got := map[string]string{}
 	rows, err = pool.Query(ctx, `SELECT shipment_id, status FROM shipments`)
+	if err != nil {
+		return nil, err
+	}
+	var id, status string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &status}, func() error { out.statuses[id] = status; return nil }); err != nil {
+		return nil, err
+	}
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM effects WHERE state <> 'done'`).Scan(&out.notDone); err != nil {
+		return nil, err
+	}
+	err = pool.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM effects WHERE effect->>'kind' = 'credit'),
+		(SELECT count(*) FROM effects e JOIN cashback_entries c
+			ON c.kind = 'issue' AND c.key = e.effect->'credit'->>'key'
+			AND c.customer_id = e.effect->'credit'->>'customer_id'
+			AND c.amount = (e.effect->'credit'->>'amount')::numeric
+			WHERE e.effect->>'kind' = 'credit'),
+		(SELECT count(*) FROM cashback_entries WHERE kind = 'issue')`).Scan(&out.credits, &out.matched, &out.issues)
+	if err != nil {
+		return nil, err
+	}
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM cashback_accounts a WHERE a.lifetime_earned <>
+		(SELECT coalesce(sum(amount), 0) FROM cashback_entries e WHERE e.customer_id = a.customer_id AND e.currency = a.currency AND e.kind = 'issue')`).Scan(&out.off); err != nil {
+		return nil, err
+	}
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM effects WHERE effect->>'kind' = 'message'
+		OR (effect->>'kind' = 'credit' AND effect->'credit' ? 'notify')
+		OR (effect->>'kind' = 'release' AND effect->'release' ? 'notify')`).Scan(&out.messages); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// check verifies the outcome of a run from the database and the fake
+// Klaviyo, and counts the jobs each process completed.
+func check(t testing.TB, ctx context.Context, db scaleDB, sc *scenario, kl *klaviyotest.Server, res *runResult) {
+	t.Helper()
+	out, err := db.outcome(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var id, status string
-	if _, err := pgx.ForEachRow(rows, []any{&id, &status}, func() error { got[id] = status; return nil }); err != nil {
-		t.Fatal(err)
-	}
+	res.replaysBy, res.effectsBy, res.rescued = out.replaysBy, out.effectsBy, out.rescued
+
+	// No shipment left behind: each in the state its whole script gives.
 	rules, err := tracking.NewRules(tracking.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -512,7 +630,7 @@ func check(t testing.TB, ctx context.Context, pool *pgxpool.Pool, sc *scenario, 
 			t.Fatal(err)
 		}
 		want, _ := s.Status()
-		if g, ok := got[o.Shipments[0].ID]; !ok || g != want.String() {
+		if g, ok := out.statuses[o.Shipments[0].ID]; !ok || g != want.String() {
 			if behind < 5 {
 				t.Errorf("shipment %s: status %q, want %q", o.Shipments[0].ID, g, want)
 			}
@@ -524,53 +642,26 @@ func check(t testing.TB, ctx context.Context, pool *pgxpool.Pool, sc *scenario, 
 	}
 
 	// Every effect done.
-	var pending int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM effects WHERE state <> 'done'`).Scan(&pending); err != nil {
-		t.Fatal(err)
-	}
-	if pending > 0 {
-		t.Errorf("%d effects not done", pending)
+	if out.notDone > 0 {
+		t.Errorf("%d effects not done", out.notDone)
 	}
 
 	// Every credit exactly once: one issue entry per credit effect, same
 	// key, customer and amount, and no other issue entry.
-	var credits, matched, issues int
-	err = pool.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM effects WHERE effect->>'kind' = 'credit'),
-		(SELECT count(*) FROM effects e JOIN cashback_entries c
-			ON c.kind = 'issue' AND c.key = e.effect->'credit'->>'key'
-			AND c.customer_id = e.effect->'credit'->>'customer_id'
-			AND c.amount = (e.effect->'credit'->>'amount')::numeric
-			WHERE e.effect->>'kind' = 'credit'),
-		(SELECT count(*) FROM cashback_entries WHERE kind = 'issue')`).Scan(&credits, &matched, &issues)
-	if err != nil {
-		t.Fatal(err)
+	if out.credits != out.matched || out.issues != out.credits {
+		t.Errorf("credits: %d decided, %d issued with the same key and amount, %d issue entries in the ledger", out.credits, out.matched, out.issues)
 	}
-	if credits != matched || issues != credits {
-		t.Errorf("credits: %d decided, %d issued with the same key and amount, %d issue entries in the ledger", credits, matched, issues)
-	}
-	if credits == 0 && sc.n >= 50 {
+	if out.credits == 0 && sc.n >= 50 {
 		t.Errorf("no credit decided: the run does not exercise the ledger")
 	}
 	// Balances agree with the entries.
-	var off int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM cashback_accounts a WHERE a.lifetime_earned <>
-		(SELECT coalesce(sum(amount), 0) FROM cashback_entries e WHERE e.customer_id = a.customer_id AND e.currency = a.currency AND e.kind = 'issue')`).Scan(&off); err != nil {
-		t.Fatal(err)
-	}
-	if off > 0 {
-		t.Errorf("%d accounts whose earned total differs from their issue entries", off)
+	if out.off > 0 {
+		t.Errorf("%d accounts whose earned total differs from their issue entries", out.off)
 	}
 
 	// Every Klaviyo unique_id accepted once: one event per message
 	// effect, and one per credit or release that tells the customer the
 	// new balance.
-	var messages int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM effects WHERE effect->>'kind' = 'message'
-		OR (effect->>'kind' = 'credit' AND effect->'credit' ? 'notify')
-		OR (effect->>'kind' = 'release' AND effect->'release' ? 'notify')`).Scan(&messages); err != nil {
-		t.Fatal(err)
-	}
 	seen := map[string]int{}
 	for _, ev := range kl.Events() {
 		seen[ev.Metric+"\x00"+ev.UniqueID]++
@@ -581,13 +672,13 @@ func check(t testing.TB, ctx context.Context, pool *pgxpool.Pool, sc *scenario, 
 			twice++
 		}
 	}
-	if twice > 0 || len(seen) != messages || len(kl.Events()) != messages {
+	if twice > 0 || len(seen) != out.messages || len(kl.Events()) != out.messages {
 		t.Errorf("klaviyo: %d effects that send, %d events accepted, %d distinct unique_ids, %d accepted more than once",
-			messages, len(kl.Events()), len(seen), twice)
+			out.messages, len(kl.Events()), len(seen), twice)
 	}
 	res.duplicates = kl.Stats().Duplicates
 	t.Logf("%d shipments, %d scans, %d credits, %d messages; %d kills, %d jobs rescued from killed processes; %d Klaviyo re-sends dropped as duplicates",
-		sc.n, res.scans, credits, messages, res.killed, res.rescued, res.duplicates)
+		sc.n, res.scans, out.credits, out.messages, res.killed, res.rescued, res.duplicates)
 }
 
 // envInt reads a positive integer from the environment, or def.
@@ -617,7 +708,7 @@ func TestScaleKill(t *testing.T) {
 	if os.Getenv(killsEnv) != "" {
 		kills = envInt(t, killsEnv, 2)
 	}
-	res := scaleRun(t, n, 3, kills)
+	res := scaleRun(t, newPGScaleDB(t), n, 3, kills)
 	if res.killed != kills {
 		t.Errorf("killed %d times, want %d", res.killed, kills)
 	}
@@ -639,65 +730,11 @@ func TestScaleKill(t *testing.T) {
 // replays and effects in this process, twelve at a time (as many as one
 // worker process works), on MemoryStore, without River or PostgreSQL.
 func BenchmarkScale(b *testing.B) {
-	b.Run("memstore", func(b *testing.B) {
-		b.ReportAllocs()
-		ctx := context.Background()
-		kl, err := klaviyotest.NewServer(klaviyotest.Options{APIKey: "pk_test_scale", NoRateLimits: true})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer kl.Close()
-		sc, err := newScenario(b.N)
-		if err != nil {
-			b.Fatal(err)
-		}
-		ms, err := memstore.New(memstore.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		clock := func() time.Time { return simEnd }
-		eng, err := newScaleEngine(sc, postpurchase.NewMemoryStore(), ms, kl.URL, clock)
-		if err != nil {
-			b.Fatal(err)
-		}
-		w := &replayWorker{sc: sc, eng: eng}
-		jobs := make(chan int)
-		errs := make(chan error, 12)
-		begin := time.Now()
-		var wg sync.WaitGroup
-		for range 12 {
-			wg.Go(func() {
-				var first error
-				for i := range jobs { // drained to the end even after an error
-					if first != nil {
-						continue
-					}
-					if first = w.Work(ctx, &river.Job[replayArgs]{Args: replayArgs{I: i}}); first == nil {
-						_, first = eng.Drain(ctx, clock())
-					}
-				}
-				errs <- first
-			})
-		}
-		for i := range b.N {
-			jobs <- i
-		}
-		close(jobs)
-		wg.Wait()
-		elapsed := time.Since(begin)
-		close(errs)
-		for err := range errs {
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(float64(sc.scans())/elapsed.Seconds(), "scans/s")
-		b.Logf("%d shipments, %d Klaviyo events", b.N, len(kl.Events()))
-	})
+	b.Run("memstore", benchMemstore)
 	for _, procs := range []int{1, 2, 3} {
 		b.Run(fmt.Sprintf("procs=%d", procs), func(b *testing.B) {
 			b.ReportAllocs()
-			res := scaleRun(b, b.N, procs, 0)
+			res := scaleRun(b, newPGScaleDB(b), b.N, procs, 0)
 			most := 0
 			for _, v := range res.replaysBy {
 				most = max(most, v)
@@ -707,4 +744,63 @@ func BenchmarkScale(b *testing.B) {
 			b.Logf("replays by worker %v, effect jobs by worker %v", res.replaysBy, res.effectsBy)
 		})
 	}
+}
+
+// benchMemstore is BenchmarkScale's same-run baseline: b.N replays and
+// their effects in this process, twelve at a time (as many as one worker
+// process works), on MemoryStore, without River or a database.
+func benchMemstore(b *testing.B) {
+	b.ReportAllocs()
+	ctx := context.Background()
+	kl, err := klaviyotest.NewServer(klaviyotest.Options{APIKey: "pk_test_scale", NoRateLimits: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer kl.Close()
+	sc, err := newScenario(b.N)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ms, err := memstore.New(memstore.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	clock := func() time.Time { return simEnd }
+	eng, err := newScaleEngine(sc, postpurchase.NewMemoryStore(), ms, kl.URL, clock)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := &replayWorker{sc: sc, eng: eng}
+	jobs := make(chan int)
+	errs := make(chan error, 12)
+	begin := time.Now()
+	var wg sync.WaitGroup
+	for range 12 {
+		wg.Go(func() {
+			var first error
+			for i := range jobs { // drained to the end even after an error
+				if first != nil {
+					continue
+				}
+				if first = w.Work(ctx, &river.Job[replayArgs]{Args: replayArgs{I: i}}); first == nil {
+					_, first = eng.Drain(ctx, clock())
+				}
+			}
+			errs <- first
+		})
+	}
+	for i := range b.N {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	elapsed := time.Since(begin)
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(sc.scans())/elapsed.Seconds(), "scans/s")
+	b.Logf("%d shipments, %d Klaviyo events", b.N, len(kl.Events()))
 }
