@@ -207,9 +207,9 @@ func TestTerminatedMidAppend(t *testing.T) {
 	if err := tx.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}
-	entries, err := l.Entries(ctx, acct)
-	if err != nil || len(entries) != 1 {
-		t.Fatalf("after the failed write: %d entries, %v; want the first only", len(entries), err)
+	es, err := entries(ctx, l, acct)
+	if err != nil || len(es) != 1 {
+		t.Fatalf("after the failed write: %d entries, %v; want the first only", len(es), err)
 	}
 	// The retry writes it, once; a second retry replays.
 	e1, err := l.Issue(ctx, at.Add(2*time.Minute), req)
