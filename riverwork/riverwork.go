@@ -71,7 +71,8 @@ func (SweepArgs) Kind() string { return KindSweep }
 // documented defaults; New validates it.
 type Options struct {
 	// Schema is the PostgreSQL schema of River's tables. Empty means the
-	// connection's search_path.
+	// connection's search_path. On SQLite it must be empty (River's tables
+	// are in the main database, the store's file).
 	Schema string
 	// Queue is the River queue the jobs go to. Empty means
 	// river.QueueDefault.
