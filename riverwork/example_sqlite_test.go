@@ -33,7 +33,7 @@ func ExampleNewSQLite() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	store, err := sqlitestore.Open(filepath.Join(dir, "state.db"), sqlitestore.Options{AfterCommitTx: ob.AfterCommitTx})
+	store, err := sqlitestore.Open(filepath.Join(dir, "state.db"), sqlitestore.Options{MaxOpenConns: 1, AfterCommitTx: ob.AfterCommitTx})
 	if err != nil {
 		log.Fatal(err)
 	}

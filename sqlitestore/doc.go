@@ -43,10 +43,11 @@
 // Commit inserts one job per effect in its own transaction, so the jobs
 // exist if and only if the commit does. Several processes may share the
 // file; their writes queue for SQLite's one write lock (see the busy
-// timeout above). Example (in package riverwork's ExampleNewSQLite):
+// timeout above). Open such a store with MaxOpenConns 1 (riverwork's
+// documentation says why). Example (and riverwork's ExampleNewSQLite):
 //
 //	ob, _ := riverwork.NewSQLiteOutbox(riverwork.Options{})
-//	store, _ := sqlitestore.Open(path, sqlitestore.Options{AfterCommitTx: ob.AfterCommitTx})
+//	store, _ := sqlitestore.Open(path, sqlitestore.Options{MaxOpenConns: 1, AfterCommitTx: ob.AfterCommitTx})
 //	store.Migrate(ctx)                          // the store's tables
 //	riverwork.MigrateSQLite(ctx, store.DB())    // River's
 //	eng, _ := postpurchase.New(postpurchase.Config{Store: store, ...})

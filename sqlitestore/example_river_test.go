@@ -28,7 +28,7 @@ func ExampleOptions_afterCommitTx() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	store, err := sqlitestore.Open(filepath.Join(dir, "postpurchase.db"), sqlitestore.Options{AfterCommitTx: ob.AfterCommitTx})
+	store, err := sqlitestore.Open(filepath.Join(dir, "postpurchase.db"), sqlitestore.Options{MaxOpenConns: 1, AfterCommitTx: ob.AfterCommitTx})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -258,7 +258,7 @@ func newDemo(ctx context.Context, dir string) (d *demo, err error) {
 	if err != nil {
 		return nil, err
 	}
-	d.store, err = sqlitestore.Open(filepath.Join(dir, "storefront.db"), sqlitestore.Options{AfterCommitTx: outbox.AfterCommitTx})
+	d.store, err = sqlitestore.Open(filepath.Join(dir, "storefront.db"), sqlitestore.Options{MaxOpenConns: 1, AfterCommitTx: outbox.AfterCommitTx})
 	if err != nil {
 		return nil, err
 	}
