@@ -10,7 +10,11 @@
 // number and the due list (a partial index on next_check); the journal and
 // the outbox of effects are tables of their own. Commit and ClaimEffects
 // are each one BEGIN IMMEDIATE transaction, so a commit is all or nothing
-// and concurrent drainers never take one effect twice.
+// and concurrent drainers never take one effect twice. A commit that adds
+// credit or carries budget reads also checks and bumps the budget versions
+// (table budget_versions, one row per customer credited and one for the
+// brand) in that transaction: a key read whose version moved on is
+// postpurchase.ErrConflict. Commits without credit never touch them.
 //
 // # Schema and migrations
 //
