@@ -107,13 +107,13 @@ func TestBadInput(t *testing.T) {
 	}
 	req.Note = "something else"
 	var ce *postpurchase.CaseExistsError
-	if _, err := eng.FileClaim(ctx, w.now, req); !errors.As(err, &ce) || ce.Existing.ID != c1.ID {
+	if _, err := eng.FileClaim(ctx, w.now, req); !errors.As(err, &ce) || ce.Existing.ID != c1.ID || !errors.Is(err, postpurchase.ErrCaseExists) {
 		t.Fatalf("a second, different damaged claim = %v, want *CaseExistsError", err)
 	}
 	// Returns close 30 days after delivery.
 	late := w.now.AddDate(0, 0, 40)
 	var we *postpurchase.WindowError
-	if _, err := eng.StartReturn(ctx, late, postpurchase.ReturnRequest{OrderID: good.ID, ShipmentID: good.Shipments[0].ID, Items: []string{good.Items[0].SKU}}); !errors.As(err, &we) || we.Closes.IsZero() {
+	if _, err := eng.StartReturn(ctx, late, postpurchase.ReturnRequest{OrderID: good.ID, ShipmentID: good.Shipments[0].ID, Items: []string{good.Items[0].SKU}}); !errors.As(err, &we) || we.Closes.IsZero() || !errors.Is(err, postpurchase.ErrOutsideWindow) {
 		t.Fatalf("a return 40 days after delivery = %v, want a *WindowError with the closing date", err)
 	}
 }

@@ -63,7 +63,7 @@ func (e *Engine) openCase(ctx context.Context, now time.Time, kind CaseKind, ord
 				out = c
 				return errSkip
 			}
-			return &CaseExistsError{Existing: c}
+			return &CaseExistsError{Existing: c, Err: ErrCaseExists}
 		}
 		opts := t.options(i)
 		var opt *ClaimOption
@@ -227,7 +227,7 @@ func (t *txn) windowError(i int, reason CaseReason) error {
 	w := t.e.windows
 	s := t.ships[i]
 	delivered := s.DeliveredAt()
-	we := &WindowError{Reason: reason}
+	we := &WindowError{Reason: reason, Err: ErrOutsideWindow}
 	switch reason {
 	case ReasonNotReceived:
 		if !delivered.IsZero() {

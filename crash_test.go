@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
 
 	"github.com/postpurchase/postpurchase"
@@ -105,7 +104,7 @@ func (s crashStore) RetryEffect(ctx context.Context, now time.Time, id, token st
 	return s.c.do(func() error { return s.Store.RetryEffect(ctx, now, id, token, at, msg) })
 }
 
-func (s crashStore) CreditTotal(ctx context.Context, cust string, since time.Time) (r decimal.Decimal, err error) {
+func (s crashStore) CreditTotal(ctx context.Context, cust string, since time.Time) (r postpurchase.BudgetRead, err error) {
 	err = s.c.do(func() (e error) { r, e = s.Store.CreditTotal(ctx, cust, since); return })
 	return
 }
@@ -252,11 +251,10 @@ func (o *outside) outcome(t tb) outcome {
 	for _, ord := range o.orders {
 		if !seenCust[ord.CustomerID] {
 			seenCust[ord.CustomerID] = true
-			es, err := o.ledger.Entries(ctx, cashback.Account{CustomerID: ord.CustomerID, Currency: "USD"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, en := range es {
+			for en, err := range o.ledger.Entries(ctx, cashback.Account{CustomerID: ord.CustomerID, Currency: "USD"}) {
+				if err != nil {
+					t.Fatal(err)
+				}
 				out.Credits = append(out.Credits, en.Key+"="+en.Amount.String())
 			}
 		}

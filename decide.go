@@ -432,12 +432,12 @@ func (t *txn) facts(ctx context.Context, i int, inc *Incident) (accommodation.Fa
 	e := t.e
 	s := t.ships[i]
 	o := &t.rec.Order
-	cust, err := e.store.CreditTotal(ctx, o.CustomerID, t.now.Add(-90*24*time.Hour))
+	cust, err := t.creditTotal(ctx, o.CustomerID, t.now.Add(-90*24*time.Hour))
 	if err != nil {
 		return accommodation.Facts{}, err
 	}
 	y, mo, dd := t.now.In(e.loc).Date()
-	brand, err := e.store.CreditTotal(ctx, "", time.Date(y, mo, dd, 0, 0, 0, 0, e.loc))
+	brand, err := t.creditTotal(ctx, "", time.Date(y, mo, dd, 0, 0, 0, 0, e.loc))
 	if err != nil {
 		return accommodation.Facts{}, err
 	}
@@ -464,6 +464,39 @@ func (t *txn) facts(ctx context.Context, i int, inc *Incident) (accommodation.Fa
 		BrandCashbackToday:     brand,
 	}
 	return f, nil
+}
+
+// creditTotal reads a budget's total for a decision: the store's, plus
+// the credit this change decided already (not committed yet). The read is
+// kept for the commit (see Store.Commit): the first of each key, so that
+// the commit fails if credit was added since any decision of this change.
+func (t *txn) creditTotal(ctx context.Context, customerID string, since time.Time) (decimal.Decimal, error) {
+	r, err := t.e.store.CreditTotal(ctx, customerID, since)
+	if err != nil {
+		return decimal.Decimal{}, err
+	}
+	if !slices.ContainsFunc(t.reads, func(b BudgetRead) bool { return b.CustomerID == customerID }) {
+		t.reads = append(t.reads, r)
+	}
+	total := r.Total
+	for _, ef := range t.c.Effects {
+		if c := ef.Credit; ef.Kind == EffectCredit && c != nil && (customerID == "" || c.CustomerID == customerID) && !ef.At.Before(since) {
+			total = total.Add(c.Amount)
+		}
+	}
+	return total, nil
+}
+
+// budgets puts the budget reads in the commit when it adds credit: only
+// then can it take a budget over (Store.Commit).
+func (t *txn) budgets() {
+	t.c.Budgets = nil
+	for _, ef := range t.c.Effects {
+		if ef.Kind == EffectCredit {
+			t.c.Budgets = t.reads
+			return
+		}
+	}
 }
 
 // businessDaysStalled counts business days since the last scan (or the

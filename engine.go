@@ -308,8 +308,9 @@ type txn struct {
 	now   time.Time
 	rec   *OrderRecord
 	ships []*tracking.Shipment
-	vers  []int64   // the shipments' versions as loaded
-	cust  *Customer // the order's customer, once asked
+	vers  []int64      // the shipments' versions as loaded
+	cust  *Customer    // the order's customer, once asked
+	reads []BudgetRead // the budget reads decisions used, first of each key
 	c     Commit
 }
 
@@ -356,6 +357,7 @@ func (e *Engine) update(ctx context.Context, now time.Time, orderID string, fn f
 		}
 		rec.Version++
 		t.c.Order = rec
+		t.budgets()
 		err = e.store.Commit(ctx, &t.c)
 		if err == nil {
 			e.keep(t)
@@ -702,35 +704,66 @@ orders:
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		tx := byOrder[id].tx
-		for _, i := range byOrder[id].idx {
+		l := byOrder[id]
+		tx := l.tx
+		chs := make([]tracking.Changes, len(l.idx))
+		for k, i := range l.idx {
 			s := tx.ships[i]
 			ch := results[s].Changes
 			more := s.Check(now)
 			ch.Delays = append(ch.Delays, more.Delays...)
 			ch.Cleared = append(ch.Cleared, more.Cleared...)
+			chs[k] = ch
 			st.Checked++
 			if err := tx.changed(ctx, i, ch); err != nil {
 				fail(id, err)
 				continue orders
 			}
 		}
-		if err := tx.encode(); err != nil {
-			fail(id, err)
-			continue
+		loaded := tx.rec.Version
+		for attempt := 1; ; attempt++ {
+			if err := tx.encode(); err != nil {
+				fail(id, err)
+				continue orders
+			}
+			tx.rec.Version++
+			tx.c.Order = tx.rec
+			tx.budgets()
+			err := e.store.Commit(ctx, &tx.c)
+			if err == nil {
+				e.keep(tx)
+				continue orders
+			}
+			if !errors.Is(err, ErrConflict) {
+				fail(id, err)
+				continue orders
+			}
+			// Another writer changed the order first (the next Tick
+			// picks it up again), or only a budget moved on (credit
+			// was added elsewhere since the decision read it): then
+			// the order is as loaded, and its decisions are made
+			// again now, on fresh budgets and the same carrier news.
+			if attempt >= maxCommitAttempts {
+				st.Conflicts++
+				continue orders
+			}
+			rec, err := e.store.LoadOrder(ctx, id)
+			if err != nil {
+				fail(id, err)
+				continue orders
+			}
+			if rec.Version != loaded {
+				st.Conflicts++
+				continue orders
+			}
+			tx = &txn{e: e, now: now, rec: rec, ships: tx.ships, vers: tx.vers, cust: tx.cust}
+			for k, i := range l.idx {
+				if err := tx.changed(ctx, i, chs[k]); err != nil {
+					fail(id, err)
+					continue orders
+				}
+			}
 		}
-		tx.rec.Version++
-		tx.c.Order = tx.rec
-		err := e.store.Commit(ctx, &tx.c)
-		if errors.Is(err, ErrConflict) {
-			st.Conflicts++
-			continue
-		}
-		if err != nil {
-			fail(id, err)
-			continue
-		}
-		e.keep(tx)
 	}
 	return errors.Join(errs...)
 }

@@ -64,7 +64,8 @@ func notFound(op, field, value string) error {
 	return &InputError{Op: op, Field: field, Reason: "unknown " + clip(value), Err: ErrNotFound}
 }
 
-// WindowError is a claim or return filed outside its window.
+// WindowError is a claim or return filed outside its window. It matches
+// ErrOutsideWindow whatever Err holds.
 type WindowError struct {
 	Reason CaseReason
 	// Opens and Closes bound the window; a zero Opens means it has not
@@ -72,27 +73,37 @@ type WindowError struct {
 	Opens, Closes time.Time
 	// Why says in words why it is not open now.
 	Why string
+	// Err is the cause: ErrOutsideWindow as the Engine returns it.
+	Err error
 }
 
 func (e *WindowError) Error() string {
 	return "postpurchase: " + string(e.Reason) + ": " + e.Why
 }
 
-// Unwrap returns ErrOutsideWindow.
-func (e *WindowError) Unwrap() error { return ErrOutsideWindow }
+// Is reports whether target is ErrOutsideWindow: every WindowError is one.
+func (e *WindowError) Is(target error) bool { return target == ErrOutsideWindow }
+
+// Unwrap returns the cause, Err.
+func (e *WindowError) Unwrap() error { return e.Err }
 
 // CaseExistsError is a second, different case of the same reason for one
-// shipment.
+// shipment. It matches ErrCaseExists whatever Err holds.
 type CaseExistsError struct {
 	Existing Case
+	// Err is the cause: ErrCaseExists as the Engine returns it.
+	Err error
 }
 
 func (e *CaseExistsError) Error() string {
 	return "postpurchase: a " + string(e.Existing.Reason) + " case already exists for shipment " + clip(e.Existing.ShipmentID)
 }
 
-// Unwrap returns ErrCaseExists.
-func (e *CaseExistsError) Unwrap() error { return ErrCaseExists }
+// Is reports whether target is ErrCaseExists: every CaseExistsError is one.
+func (e *CaseExistsError) Is(target error) bool { return target == ErrCaseExists }
+
+// Unwrap returns the cause, Err.
+func (e *CaseExistsError) Unwrap() error { return e.Err }
 
 // EffectError is a side effect that failed; it is retried at RetryAt.
 type EffectError struct {

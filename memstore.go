@@ -32,6 +32,7 @@ type MemoryStore struct {
 	credits map[string][]memCredit // customer ID → credits
 	all     []memCredit            // every credit, sorted by time
 	cum     []decimal.Decimal      // cum[i] = sum of all[:i+1]
+	budgets map[string]int64       // budget versions: customer ID ("" the brand) → version
 }
 
 type memEffect struct {
@@ -57,6 +58,7 @@ func NewMemoryStore() *MemoryStore {
 		journal: make(map[string][]JournalEntry),
 		effects: make(map[string]*memEffect),
 		byOrder: make(map[string][]string),
+		budgets: make(map[string]int64),
 	}
 }
 
@@ -133,6 +135,10 @@ func (m *MemoryStore) Commit(ctx context.Context, c *Commit) error {
 			return fmt.Errorf("%w: shipment %s without its tracking state", ErrInvalid, clip(s.ID))
 		}
 	}
+	budgets, err := c.BudgetChecks()
+	if err != nil {
+		return err
+	}
 	stored := rec // the caller gives it up (Store.Commit)
 
 	m.mu.Lock()
@@ -144,6 +150,14 @@ func (m *MemoryStore) Commit(ctx context.Context, c *Commit) error {
 			cur = prev.Version
 		}
 		return fmt.Errorf("%w: order %s: stored version %d, commit of version %d", ErrConflict, clip(id), cur, rec.Version)
+	}
+	for _, b := range budgets {
+		if v := m.budgets[b.CustomerID]; b.Check && v != b.Seen {
+			return fmt.Errorf("%w: order %s: budget of %s moved on (version %d, read at %d)", ErrConflict, clip(id), budgetName(b.CustomerID), v, b.Seen)
+		}
+	}
+	for _, b := range budgets {
+		m.budgets[b.CustomerID]++
 	}
 	m.orders[id] = stored
 	for i, s := range rec.Shipments {
@@ -310,32 +324,41 @@ func (m *MemoryStore) Journal(ctx context.Context, orderID string) ([]JournalEnt
 	return out, nil
 }
 
-// CreditTotal implements Store.
-func (m *MemoryStore) CreditTotal(ctx context.Context, customerID string, since time.Time) (decimal.Decimal, error) {
+// CreditTotal implements Store: the total and the version under one
+// lock.
+func (m *MemoryStore) CreditTotal(ctx context.Context, customerID string, since time.Time) (BudgetRead, error) {
 	if err := ctx.Err(); err != nil {
-		return decimal.Decimal{}, err
+		return BudgetRead{}, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	r := BudgetRead{CustomerID: customerID, Total: decimal.Zero, Version: m.budgets[customerID]}
 	if customerID == "" {
 		// Everyone's: the running sums give it without a scan.
 		i, _ := slices.BinarySearchFunc(m.all, since, func(c memCredit, t time.Time) int { return c.at.Compare(t) })
-		if i == len(m.all) {
-			return decimal.Zero, nil
+		switch {
+		case i == len(m.all):
+		case i == 0:
+			r.Total = m.cum[len(m.cum)-1]
+		default:
+			r.Total = m.cum[len(m.cum)-1].Sub(m.cum[i-1])
 		}
-		total := m.cum[len(m.cum)-1]
-		if i == 0 {
-			return total, nil
-		}
-		return total.Sub(m.cum[i-1]), nil
+		return r, nil
 	}
-	sum := decimal.Zero
 	for _, c := range m.credits[customerID] {
 		if !c.at.Before(since) {
-			sum = sum.Add(c.amount)
+			r.Total = r.Total.Add(c.amount)
 		}
 	}
-	return sum, nil
+	return r, nil
+}
+
+// budgetName names a budget key in errors.
+func budgetName(customerID string) string {
+	if customerID == "" {
+		return "the brand"
+	}
+	return "customer " + clip(customerID)
 }
 
 // addCredit inserts a credit in time order and keeps the running sums

@@ -3,6 +3,9 @@ package postpurchase
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/postpurchase/postpurchase/carriers"
@@ -54,6 +57,37 @@ type Store interface {
 	// If Commit returns any other error the write may or may not have
 	// happened (a lost acknowledgement): the Engine reloads and decides
 	// again from what is stored, so nothing is duplicated.
+	//
+	// Budgets. Credit is decided within budgets read with CreditTotal,
+	// which the order's version does not cover: two commits for two
+	// orders of one customer (or any two orders, for the brand-wide
+	// budget) could each add credit on the strength of the same total and
+	// together overshoot it. So the store keeps a budget version per
+	// customer and one for the brand (key "", all customers), and:
+	//
+	//   - a commit that carries a credit effect adds one to the version of
+	//     each credited customer and to the brand's;
+	//   - each BudgetRead in c.Budgets is checked against its key's
+	//     version: if the version is no longer BudgetRead.Version (credit
+	//     was added since the read), Commit writes nothing and returns an
+	//     error matching ErrConflict; else the version grows by one (a
+	//     key is bumped once per commit, read or credited or both);
+	//   - a commit with neither credit effects nor budget reads leaves
+	//     every version as it is, so commits that decide no credit never
+	//     contend on the brand's version.
+	//
+	// The check and the bumps are part of the commit's transaction. A
+	// version counts credit added at any instant, so it covers any window
+	// ("since" moves with the decision's clock: a total read at the
+	// decision's instant is still that instant's total when the version
+	// has not moved). Credit counts when decided, held or not; releases
+	// and payments change no total. Nothing lowers a total, and a
+	// decision made on a total that had since gone down would only have
+	// been stricter, so nothing else needs a bump. A commit that adds no
+	// credit cannot take a budget over and needs no check (the per-order
+	// budget lives in the order record, under its version). The Engine
+	// carries, in every commit that adds credit, the reads the decision
+	// used, and decides again when the commit is refused.
 	Commit(ctx context.Context, c *Commit) error
 
 	// ClaimEffects leases up to limit pending effects whose next attempt
@@ -89,8 +123,11 @@ type Store interface {
 
 	// CreditTotal sums the amounts of credit effects decided at or after
 	// since, paid or not, for one customer, or for all when customerID is
-	// empty. Budgets count credit decided but not yet paid.
-	CreditTotal(ctx context.Context, customerID string, since time.Time) (decimal.Decimal, error)
+	// empty. Budgets count credit decided but not yet paid. The read
+	// carries the key's budget version (see Commit), read at the same
+	// instant as the total or before it, never after: a commit that
+	// carries the read back fails if credit was added since.
+	CreditTotal(ctx context.Context, customerID string, since time.Time) (BudgetRead, error)
 }
 
 // ShipmentRef names a stored shipment.
@@ -201,6 +238,23 @@ type Commit struct {
 	Order   *OrderRecord
 	Journal []JournalEntry
 	Effects []Effect
+	// Budgets are the budget reads the commit's credit was decided on:
+	// the commit is refused (ErrConflict) if any key's version moved
+	// since. See Store.Commit.
+	Budgets []BudgetRead
+}
+
+// BudgetRead is a credit total as Store.CreditTotal read it, with the
+// budget version of its key at the time of the read.
+type BudgetRead struct {
+	// CustomerID is whose credit was summed; empty for every customer's
+	// (the brand's budget).
+	CustomerID string
+	// Total is the credit decided at or after the read's since.
+	Total decimal.Decimal
+	// Version counts the commits that added credit for CustomerID (for
+	// the brand: any credit) before the read; 0 when none did.
+	Version int64
 }
 
 // EffectKind says what an effect does.
@@ -344,4 +398,48 @@ type JournalEntry struct {
 	Score *ScoreSnapshot `json:"score,omitempty"`
 	// Rule is the policy rule that decided, on decision entries.
 	Rule string `json:"rule,omitempty"`
+}
+
+// BudgetCheck is one budget version a Commit checks and bumps: what
+// Store implementations do with Commit.Budgets and the credit effects
+// (see Store.Commit).
+type BudgetCheck struct {
+	// CustomerID is the key; empty for the brand.
+	CustomerID string
+	// Check says the version must still be Seen (a budget read);
+	// otherwise it is bumped whatever it is (credit added, not read).
+	Check bool
+	Seen  int64
+}
+
+// BudgetChecks returns the budget versions a store checks and bumps when
+// committing c, one per key, sorted by key (the brand's first): taking
+// their locks in this order keeps concurrent commits from deadlocking. A
+// key read twice in c.Budgets is an error matching ErrInvalid.
+func (c *Commit) BudgetChecks() ([]BudgetCheck, error) {
+	var out []BudgetCheck
+	for _, b := range c.Budgets {
+		for _, o := range out {
+			if o.CustomerID == b.CustomerID {
+				return nil, fmt.Errorf("%w: budget of %s read twice in one commit", ErrInvalid, budgetName(b.CustomerID))
+			}
+		}
+		out = append(out, BudgetCheck{CustomerID: b.CustomerID, Check: true, Seen: b.Version})
+	}
+	bump := func(key string) {
+		for _, o := range out {
+			if o.CustomerID == key {
+				return
+			}
+		}
+		out = append(out, BudgetCheck{CustomerID: key})
+	}
+	for i := range c.Effects {
+		if e := &c.Effects[i]; e.Kind == EffectCredit && e.Credit != nil {
+			bump(e.Credit.CustomerID)
+			bump("")
+		}
+	}
+	slices.SortFunc(out, func(a, b BudgetCheck) int { return strings.Compare(a.CustomerID, b.CustomerID) })
+	return out, nil
 }

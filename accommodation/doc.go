@@ -131,7 +131,7 @@
 // with its JSON path (such as $.rules[2].when[0].fact) and a kind for
 // errors.Is: ErrUnknownField, ErrUnknownFact, ErrBadComparison (an
 // operator or value of the wrong type for the fact), ErrNegativeAmount,
-// ErrPercentRange, ErrPrecision, ErrCurrency, ErrUnreachable and others.
+// ErrPercentRange, ErrTooPrecise, ErrCurrency, ErrUnreachable and others.
 // A rule is unreachable when its own conditions contradict each other, or
 // when an earlier rule that always decides (no continue, no chance of
 // giving way to a budget) matches every case it would: the analysis is

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/postpurchase/postpurchase/internal/iso4217"
 )
 
 // Sentinel errors. Every problem found while loading a policy wraps exactly
@@ -11,7 +13,7 @@ import (
 // itself matches ErrInvalidPolicy. Use errors.Is to test for a kind and
 // errors.As with *Problem or *PolicyError to get the JSON path. A
 // *FactsError from Evaluate matches ErrInvalidFacts and one of the same
-// kinds (an amount too precise is ErrPrecision in a policy and in facts).
+// kinds (an amount too precise is ErrTooPrecise in a policy and in facts).
 var (
 	// ErrInvalidPolicy matches every *PolicyError.
 	ErrInvalidPolicy = errors.New("accommodation: invalid policy")
@@ -40,9 +42,11 @@ var (
 	ErrNegativeAmount = errors.New("accommodation: negative amount")
 	// ErrPercentRange: a cashback percent not in (0, 100].
 	ErrPercentRange = errors.New("accommodation: percent out of range")
-	// ErrPrecision: an amount with more decimals than the currency has
+	// ErrTooPrecise: an amount with more decimals than the currency has
 	// minor units (USD 2, JPY 0, KWD 3), or a percent with more than four.
-	ErrPrecision = errors.New("accommodation: too many decimal places")
+	// It is the module's one sentinel for the condition, the same value as
+	// cashback.ErrTooPrecise and scoring.ErrTooPrecise.
+	ErrTooPrecise = iso4217.ErrTooPrecise
 	// ErrCurrency: the currency is missing, not an ISO 4217 code with minor
 	// units, or withdrawn (HRK, BGN, ...: a policy creates new money, so its
 	// currency must be active); in facts, not the policy's currency.
@@ -89,7 +93,10 @@ const maxProblems = 100
 // PolicyError is returned by Parse and Load. It lists every problem found
 // (up to 100), in document order. errors.Is(err, ErrUnknownFact) reports
 // whether any problem is of that kind; errors.As(err, &p) with p a
-// *Problem yields the first problem.
+// *Problem yields the first problem. It is an aggregate, as errors.Join
+// makes: each *Problem is the typed error (Path, Reason, Err, Unwrap), and
+// PolicyError unwraps to all of them rather than to a single Err, which
+// would hide every problem but one from errors.Is.
 type PolicyError struct {
 	Problems  []*Problem
 	Truncated bool // more problems were found than are listed
@@ -132,7 +139,7 @@ func (e *PolicyError) Unwrap() []error {
 // FactsError reports facts that Evaluate cannot use: which fact (Path,
 // named as in policy conditions, e.g. "order_total"), why in words
 // (Reason), and the kind (Err: ErrCurrency, ErrNegativeAmount,
-// ErrPrecision, ErrLimit or ErrInvalidValue). It matches ErrInvalidFacts
+// ErrTooPrecise, ErrLimit or ErrInvalidValue). It matches ErrInvalidFacts
 // as well as its Err. Echoed input is clipped to 64 bytes.
 type FactsError struct {
 	Path   string

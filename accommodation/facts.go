@@ -289,8 +289,8 @@ func moneyError(field string, d decimal.Decimal, minor int32, currency string) e
 		return &FactsError{Path: field, Reason: "negative amount", Err: ErrNegativeAmount}
 	}
 	_, err := iso4217.ToUnits(d, minor)
-	if errors.Is(err, iso4217.ErrInexact) {
-		return &FactsError{Path: field, Reason: "more decimal places than " + currency + " has minor units", Err: ErrPrecision}
+	if errors.Is(err, iso4217.ErrTooPrecise) {
+		return &FactsError{Path: field, Reason: "more decimal places than " + currency + " has minor units", Err: ErrTooPrecise}
 	}
 	return &FactsError{Path: field, Reason: "amount too large (over 10^15 minor units)", Err: ErrLimit}
 }

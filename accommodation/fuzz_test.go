@@ -27,7 +27,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(budgetPolicy))
 	f.Add([]byte(`{"version":"1","currency":"USD","rules":[{"id":"a","when":[{"fact":"order_total","between":["1e2",1e3]}],"then":[{"action":"nothing"}]}]}`))
 	kinds := []error{ErrSyntax, ErrUnknownField, ErrMissingField, ErrWrongType, ErrDuplicate, ErrUnknownFact,
-		ErrBadComparison, ErrInvalidValue, ErrNegativeAmount, ErrPercentRange, ErrPrecision, ErrCurrency,
+		ErrBadComparison, ErrInvalidValue, ErrNegativeAmount, ErrPercentRange, ErrTooPrecise, ErrCurrency,
 		ErrUnreachable, ErrLimit}
 	probe := []Facts{
 		{},

@@ -360,8 +360,8 @@ func (c *compiler) moneyKind(n *node, typeKind error) (int64, bool) {
 	}
 	v, err := iso4217.ToUnits(d, c.minor)
 	switch {
-	case errors.Is(err, iso4217.ErrInexact):
-		c.ps.add(n.path(), ErrPrecision, "amount %s has more decimal places than %s allows (%d)", iso4217.ClipDecimal(d), c.currency, c.minor)
+	case errors.Is(err, iso4217.ErrTooPrecise):
+		c.ps.add(n.path(), ErrTooPrecise, "amount %s has more decimal places than %s allows (%d)", iso4217.ClipDecimal(d), c.currency, c.minor)
 	case err != nil:
 		c.ps.add(n.path(), ErrLimit, "amount %s is too large (over 10^15 minor units)", iso4217.ClipDecimal(d))
 	}
@@ -616,8 +616,8 @@ func (c *compiler) percent(n *node) (int64, bool) {
 	}
 	// Convert first: comparing a decimal with a huge exponent would expand it.
 	v, err := iso4217.ToUnits(d, 4)
-	if errors.Is(err, iso4217.ErrInexact) && d.IsPositive() {
-		c.ps.add(n.path(), ErrPrecision, "percent %s has more than four decimal places", iso4217.ClipDecimal(d))
+	if errors.Is(err, iso4217.ErrTooPrecise) && d.IsPositive() {
+		c.ps.add(n.path(), ErrTooPrecise, "percent %s has more than four decimal places", iso4217.ClipDecimal(d))
 		return 0, false
 	}
 	if err != nil || v <= 0 || v > 100*percentScale {

@@ -314,26 +314,28 @@ func (s *state) balance(t time.Time, window time.Duration) Balance {
 	return b
 }
 
-// BalanceOf computes the balance of acct at t from its entries, as
-// Ledger.Balance does after loading them: entries must be the account's
-// entries in Seq order (from Store.Load); those with At after t are not
-// counted. window is the ExpiringSoon window (negative is treated as zero).
-// It returns a *CorruptError if the entries break the ledger's rules.
+// BalanceOf computes the balance of acct at the instant at from its
+// entries, as Ledger.Balance does after loading them: entries must be the
+// account's entries in Seq order (from Store.Entries); those with At after
+// at are not counted. window is the ExpiringSoon window (negative is
+// treated as zero). It returns a *CorruptError if the entries break the
+// ledger's rules.
 //
-// BalanceOf is pure; hosts can use it on entries they already hold.
-func BalanceOf(acct Account, entries []Entry, t time.Time, window time.Duration) (Balance, error) {
+// BalanceOf is pure; hosts can use it on entries they already hold. Like
+// every function of the module that takes an instant, it takes it first.
+func BalanceOf(at time.Time, acct Account, entries []Entry, window time.Duration) (Balance, error) {
 	if err := acct.Validate(); err != nil {
 		return Balance{}, err
 	}
-	if t.IsZero() {
+	if at.IsZero() {
 		return Balance{}, &FieldError{Path: "at", Reason: "missing"}
 	}
-	t = t.UTC()
-	s, err := fold(acct, entries, t)
+	at = at.UTC()
+	s, err := fold(acct, entries, at)
 	if err != nil {
 		return Balance{}, err
 	}
-	return s.balance(t, max(window, 0)), nil
+	return s.balance(at, max(window, 0)), nil
 }
 
 // SummaryOf computes the Summary the Ledger keeps for acct from the

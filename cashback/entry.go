@@ -177,7 +177,7 @@ func (e Entry) Validate() error {
 	if err := e.Account.Validate(); err != nil {
 		var fe *FieldError
 		if asFieldError(err, &fe) {
-			return bad(fe.Path, fe.Reason)
+			return &CorruptError{Seq: e.Seq, Path: fe.Path, Reason: fe.Reason, Err: fe.Err}
 		}
 		return bad("account", "invalid")
 	}
@@ -188,7 +188,7 @@ func (e Entry) Validate() error {
 		return bad("kind", fmt.Sprintf("invalid kind %d", uint8(e.Kind)))
 	}
 	if _, err := checkAmount("amount", e.Amount, e.Account.Currency, true); err != nil {
-		return bad("amount", amountReason(err))
+		return &CorruptError{Seq: e.Seq, Path: "amount", Reason: amountReason(err), Err: amountCause(err)}
 	}
 	if e.At.IsZero() {
 		return bad("at", "missing")
@@ -263,7 +263,7 @@ func (e Entry) Validate() error {
 				return bad(fmt.Sprintf("allocations[%d].lot", i), "must name an earlier entry")
 			}
 			if _, err := checkAmount("amount", a.Amount, e.Account.Currency, true); err != nil {
-				return bad(fmt.Sprintf("allocations[%d].amount", i), amountReason(err))
+				return &CorruptError{Seq: e.Seq, Path: fmt.Sprintf("allocations[%d].amount", i), Reason: amountReason(err), Err: amountCause(err)}
 			}
 			sum = sum.Add(a.Amount)
 		}
@@ -287,6 +287,16 @@ func amountReason(err error) string {
 		return trimPrefix(ae.Err)
 	}
 	return "invalid"
+}
+
+// amountCause returns the sentinel of an *AmountError (ErrTooPrecise, ...),
+// the cause a CorruptError keeps: not the *AmountError itself, which would
+// make a corrupt store match ErrInvalidRequest.
+func amountCause(err error) error {
+	if ae, ok := err.(*AmountError); ok {
+		return ae.Err
+	}
+	return err
 }
 
 func asFieldError(err error, fe **FieldError) bool {
@@ -348,9 +358,9 @@ func (e *Entry) UnmarshalJSON(b []byte) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&w); err != nil {
 		if fe, ok := err.(*FieldError); ok { // from Kind.UnmarshalText
-			return &CorruptError{Path: fe.Path, Reason: fe.Reason}
+			return &CorruptError{Path: fe.Path, Reason: fe.Reason, Err: fe.Err}
 		}
-		return &CorruptError{Path: "entry", Reason: jsonReason(err)}
+		return &CorruptError{Path: "entry", Reason: jsonReason(err), Err: err}
 	}
 	if dec.More() {
 		return &CorruptError{Path: "entry", Reason: "trailing data after the object"}
@@ -363,13 +373,13 @@ func (e *Entry) UnmarshalJSON(b []byte) error {
 	}
 	var err error
 	if v.Amount, err = parseAmount("amount", w.Amount, w.Currency); err != nil {
-		return &CorruptError{Seq: w.Seq, Path: "amount", Reason: amountReason(err)}
+		return &CorruptError{Seq: w.Seq, Path: "amount", Reason: amountReason(err), Err: amountCause(err)}
 	}
 	for i, a := range w.Allocations {
 		field := fmt.Sprintf("allocations[%d].amount", i)
 		d, err := parseAmount(field, a.Amount, w.Currency)
 		if err != nil {
-			return &CorruptError{Seq: w.Seq, Path: field, Reason: amountReason(err)}
+			return &CorruptError{Seq: w.Seq, Path: field, Reason: amountReason(err), Err: amountCause(err)}
 		}
 		v.Allocations = append(v.Allocations, Allocation{Lot: a.Lot, Amount: d})
 	}

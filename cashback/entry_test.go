@@ -53,7 +53,7 @@ func scenario(t *testing.T) (cashback.Account, []cashback.Entry) {
 	must(l.Release(ctx, t0.Add(14*day), cashback.ReleaseRequest{
 		Account: acct, IssueKey: "delay:dl_3:cashback", Key: "delivered:ord_1003", ExpiresAt: t0.Add(104 * day),
 	}))
-	entries, err := l.Entries(ctx, acct)
+	entries, err := ledgerAll(ctx, l, acct)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,8 +103,8 @@ func TestEntryJSONGolden(t *testing.T) {
 		}
 	}
 	for _, at := range []time.Time{t0, t0.Add(3 * day), t0.Add(7 * day), t0.Add(100 * day)} {
-		b1, err1 := cashback.BalanceOf(acct, entries, at, 7*day)
-		b2, err2 := cashback.BalanceOf(acct, back, at, 7*day)
+		b1, err1 := cashback.BalanceOf(at, acct, entries, 7*day)
+		b2, err2 := cashback.BalanceOf(at, acct, back, 7*day)
 		if err1 != nil || err2 != nil || !sameBalance(b1, b2) {
 			t.Errorf("balance at %v differs after a round trip: %+v / %+v (%v, %v)", at, b1, b2, err1, err2)
 		}

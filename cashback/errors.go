@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/postpurchase/postpurchase/internal/iso4217"
 )
 
 // Sentinel errors, for errors.Is. Each error the package returns wraps at
@@ -22,26 +24,33 @@ var (
 	ErrInvalidAmount = errors.New("cashback: invalid amount")
 
 	// ErrTooPrecise reports an amount with more decimal places than its
-	// currency allows (1.005 USD, 1.5 JPY). Amounts are never rounded.
-	ErrTooPrecise = errors.New("cashback: amount more precise than its currency allows")
+	// currency allows (1.005 USD, 1.5 JPY). Amounts are never rounded. It is
+	// the module's one sentinel for the condition: accommodation.ErrTooPrecise
+	// and scoring.ErrTooPrecise are the same value, so errors.Is matches it
+	// whichever package's name the caller uses.
+	ErrTooPrecise = iso4217.ErrTooPrecise
 
 	// ErrNotPositive reports a zero or negative amount.
 	ErrNotPositive = errors.New("cashback: amount not positive")
 
 	// ErrTooLarge reports an amount of more than MaxMinorUnits minor units in
-	// magnitude.
-	ErrTooLarge = errors.New("cashback: amount too large")
+	// magnitude. It is the same value as scoring.ErrTooLarge (the module's
+	// one bound on amounts, internal/iso4217).
+	ErrTooLarge = iso4217.ErrTooLarge
 
 	// ErrMalformedAmount reports text that is not a plain decimal number.
 	ErrMalformedAmount = errors.New("cashback: malformed amount")
 
-	// ErrUnknownCurrency reports a currency code that MinorUnits rejects.
-	ErrUnknownCurrency = errors.New("cashback: unknown currency")
+	// ErrUnknownCurrency reports a currency code that MinorUnits rejects. It
+	// is the same value as scoring.ErrUnknownCurrency (the module's one
+	// currency table, internal/iso4217).
+	ErrUnknownCurrency = iso4217.ErrUnknownCurrency
 
 	// ErrWithdrawnCurrency reports new credit in a currency ISO 4217 has
 	// withdrawn (HRK, BGN, ...): accounts in it can still be read, spent,
-	// reversed and expired, but not credited.
-	ErrWithdrawnCurrency = errors.New("cashback: withdrawn currency")
+	// reversed and expired, but not credited. It is the module's one
+	// sentinel for the condition (internal/iso4217).
+	ErrWithdrawnCurrency = iso4217.ErrWithdrawnCurrency
 
 	// ErrCurrencyMismatch reports money in one currency used with an account
 	// or money in another.
@@ -151,10 +160,13 @@ func (e *AmountError) Is(target error) bool {
 func (e *AmountError) Unwrap() error { return e.Err }
 
 // InsufficientFundsError reports a redemption above the available balance.
+// It matches ErrInsufficientFunds whatever Err holds.
 type InsufficientFundsError struct {
+	Path      string // JSON path of the request field at fault: "amount"
 	Requested decimal.Decimal
 	Available decimal.Decimal
 	Currency  string
+	Err       error // the cause: ErrInsufficientFunds as the Ledger returns it
 }
 
 // Error formats the error for logs: the fields concerned, never personal data.
@@ -163,14 +175,20 @@ func (e *InsufficientFundsError) Error() string {
 		formatAmount(e.Requested, e.Currency), e.Currency, formatAmount(e.Available, e.Currency), e.Currency)
 }
 
-// Unwrap returns ErrInsufficientFunds.
-func (e *InsufficientFundsError) Unwrap() error { return ErrInsufficientFunds }
+// Is reports whether target is ErrInsufficientFunds: every
+// InsufficientFundsError is one.
+func (e *InsufficientFundsError) Is(target error) bool { return target == ErrInsufficientFunds }
+
+// Unwrap returns the cause, Err.
+func (e *InsufficientFundsError) Unwrap() error { return e.Err }
 
 // IdempotencyConflictError reports a key already used for a different
 // request. Existing is the entry recorded under the key. The key itself is
-// not in the message.
+// not in the message. It matches ErrIdempotencyConflict whatever Err holds.
 type IdempotencyConflictError struct {
+	Path     string // JSON path of the request field at fault: "key"
 	Existing Entry
+	Err      error // the cause: ErrIdempotencyConflict as the Ledger returns it
 }
 
 // Error formats the error for logs: the fields concerned, never personal data.
@@ -179,16 +197,23 @@ func (e *IdempotencyConflictError) Error() string {
 		e.Existing.Seq, e.Existing.Kind)
 }
 
-// Unwrap returns ErrIdempotencyConflict.
-func (e *IdempotencyConflictError) Unwrap() error { return ErrIdempotencyConflict }
+// Is reports whether target is ErrIdempotencyConflict: every
+// IdempotencyConflictError is one.
+func (e *IdempotencyConflictError) Is(target error) bool { return target == ErrIdempotencyConflict }
+
+// Unwrap returns the cause, Err.
+func (e *IdempotencyConflictError) Unwrap() error { return e.Err }
 
 // PartiallySpentError reports a strict reversal of an issue of which only
-// Remaining out of Issued is left.
+// Remaining out of Issued is left. It matches ErrPartiallySpent whatever Err
+// holds.
 type PartiallySpentError struct {
-	Seq       int64 // the issue entry
+	Path      string // JSON path of the request field naming the issue: "seq" or "target_key"
+	Seq       int64  // the issue entry
 	Issued    decimal.Decimal
 	Remaining decimal.Decimal
 	Currency  string
+	Err       error // the cause: ErrPartiallySpent as the Ledger returns it
 }
 
 // Error formats the error for logs: the fields concerned, never personal data.
@@ -197,16 +222,27 @@ func (e *PartiallySpentError) Error() string {
 		e.Seq, formatAmount(e.Remaining, e.Currency), formatAmount(e.Issued, e.Currency), e.Currency)
 }
 
-// Unwrap returns ErrPartiallySpent.
-func (e *PartiallySpentError) Unwrap() error { return ErrPartiallySpent }
+// Is reports whether target is ErrPartiallySpent: every PartiallySpentError
+// is one.
+func (e *PartiallySpentError) Is(target error) bool { return target == ErrPartiallySpent }
 
-// CorruptError reports an entry read from the Store that breaks the ledger's
-// rules. Seq is its sequence number (or its position, if the sequence number
-// itself is wrong) and Path the JSON path of the field at fault.
+// Unwrap returns the cause, Err.
+func (e *PartiallySpentError) Unwrap() error { return e.Err }
+
+// CorruptError reports an entry or a summary read from the Store that breaks
+// the ledger's rules. Seq is the entry's sequence number (or its position, if
+// the sequence number itself is wrong; 0 for a summary), Path the JSON path of
+// the field at fault and Reason what is wrong, in words. Err is the cause when
+// there is a more specific one: the decoding error (a *json.SyntaxError, a
+// decimal parse error) or the sentinel of a malformed amount (ErrTooPrecise,
+// ErrMalformedAmount, ...); nil otherwise. A CorruptError matches ErrCorrupt
+// whatever Err holds. Stores that find rows they cannot decode return one
+// too, with Err set to the decoding error.
 type CorruptError struct {
 	Seq    int64
 	Path   string
 	Reason string
+	Err    error
 }
 
 // Error formats the error for logs: the fields concerned, never personal data.
@@ -214,8 +250,11 @@ func (e *CorruptError) Error() string {
 	return fmt.Sprintf("cashback: corrupt ledger: entry %d: %s: %s", e.Seq, e.Path, e.Reason)
 }
 
-// Unwrap returns ErrCorrupt.
-func (e *CorruptError) Unwrap() error { return ErrCorrupt }
+// Is reports whether target is ErrCorrupt: every CorruptError is one.
+func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }
+
+// Unwrap returns the cause, Err, or nil.
+func (e *CorruptError) Unwrap() error { return e.Err }
 
 // trimPrefix renders a sentinel's message without the "cashback: " prefix,
 // for use inside another cashback message.

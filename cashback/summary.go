@@ -298,7 +298,7 @@ func (sum *Summary) UnmarshalJSON(b []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&w); err != nil {
-		return &CorruptError{Path: "summary", Reason: jsonReason(err)}
+		return &CorruptError{Path: "summary", Reason: jsonReason(err), Err: err}
 	}
 	if dec.More() {
 		return &CorruptError{Path: "summary", Reason: "trailing data after the object"}
@@ -309,7 +309,7 @@ func (sum *Summary) UnmarshalJSON(b []byte) error {
 	amt := func(field, text string) (decimal.Decimal, error) {
 		d, err := parseAmount(field, text, c)
 		if err != nil {
-			return d, &CorruptError{Path: "summary." + field, Reason: amountReason(err)}
+			return d, &CorruptError{Path: "summary." + field, Reason: amountReason(err), Err: amountCause(err)}
 		}
 		if minor, ok := MinorUnits(c); ok {
 			d = d.Round(minor)

@@ -407,15 +407,15 @@ func nan() float64 { z := 0.0; return z / z }
 func TestDerivedUniqueIDDeterministic(t *testing.T) {
 	e := klaviyo.Event{Metric: "Viewed", Profile: klaviyo.Identifiers{Email: "a@b.co"}, Time: t0,
 		Properties: map[string]any{"b": 1, "a": []any{"x", decimal.RequireFromString("1.50")}}}
-	id1, err := klaviyo.DeriveUniqueID(e, t0)
+	id1, err := klaviyo.DeriveUniqueID(t0, e)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e2 := e
 	e2.Properties = map[string]any{"a": []any{"x", decimal.RequireFromString("1.50")}, "b": 1}
-	id2, _ := klaviyo.DeriveUniqueID(e2, t0.Add(time.Hour)) // now is unused: Time is set
+	id2, _ := klaviyo.DeriveUniqueID(t0.Add(time.Hour), e2) // now is unused: Time is set
 	e2.Properties["b"] = 2
-	id3, _ := klaviyo.DeriveUniqueID(e2, t0)
+	id3, _ := klaviyo.DeriveUniqueID(t0, e2)
 	if id1 != id2 || id1 == id3 || !strings.HasPrefix(id1, "pp1-") {
 		t.Fatalf("ids %q %q %q", id1, id2, id3)
 	}

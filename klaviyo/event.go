@@ -313,8 +313,9 @@ func appendEventAttributesUID(b []byte, st *encodeState, e *Event, cfg encodeCon
 // DeriveUniqueID returns the unique_id the client sends for e when
 // e.UniqueID is empty: a hash of the metric, identifiers, time (to the
 // second), value, currency and the encoded properties. now stands in for a
-// zero e.Time, as the client's clock does.
-func DeriveUniqueID(e Event, now time.Time) (string, error) {
+// zero e.Time, as the client's clock does; like every instant in the
+// module's signatures, it comes first.
+func DeriveUniqueID(now time.Time, e Event) (string, error) {
 	if e.UniqueID != "" {
 		return e.UniqueID, nil
 	}

@@ -3,7 +3,9 @@
 // implementation's test calls RunConformanceTests with a HarnessMaker, and
 // the suite checks atomic commits with optimistic versions, the due list,
 // lookups by tracking number, the outbox of pending effects drained once
-// under concurrency, the journal and the credit totals budgets rely on.
+// under concurrency, the journal, and the credit totals budgets rely on
+// with their versions (two commits decided on one budget read cannot
+// both succeed).
 //
 //	func TestConformance(t *testing.T) {
 //		postpurchasetest.RunConformanceTests(t, func(ctx context.Context, t *testing.T) (postpurchasetest.Harness, error) {
@@ -72,6 +74,9 @@ func RunConformanceTests(t *testing.T, newHarness HarnessMaker) {
 		{"ClaimEffectByID", testClaimByID},
 		{"Journal", testJournal},
 		{"CreditTotal", testCreditTotal},
+		{"BudgetReadUsedOnce", testBudgetReadUsedOnce},
+		{"BudgetReadRace", testBudgetReadRace},
+		{"BudgetVersions", testBudgetVersions},
 		{"HostileStrings", testHostileStrings},
 	}
 	for i, tc := range tests {
@@ -515,8 +520,8 @@ func testCreditTotal(t *testing.T, e *env) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !got.Equal(decimal.RequireFromString(want)) {
-			t.Fatalf("CreditTotal(%q, %v) = %s, want %s", cust, since, got, want)
+		if !got.Total.Equal(decimal.RequireFromString(want)) || got.CustomerID != cust {
+			t.Fatalf("CreditTotal(%q, %v) = %s of %q, want %s", cust, since, got.Total, got.CustomerID, want)
 		}
 	}
 	check(a.Order.CustomerID, e.at(0), "5.00")
@@ -534,7 +539,7 @@ func testCreditTotal(t *testing.T, e *env) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := all.Sub(later); !got.Equal(decimal.RequireFromString("7.25")) {
+	if got := all.Total.Sub(later.Total); !got.Equal(decimal.RequireFromString("7.25")) {
 		t.Fatalf("CreditTotal of all customers this year = %s, want 7.25", got)
 	}
 	// Paying a credit does not change what was decided.
@@ -641,5 +646,150 @@ func testClaimByID(t *testing.T, e *env) {
 	}
 	if _, _, err := e.store.ClaimEffect(e.ctx, e.at(10), e.id+"-nope", time.Hour); !errors.Is(err, postpurchase.ErrNotFound) {
 		t.Fatalf("ClaimEffect(unknown) = %v, want ErrNotFound", err)
+	}
+}
+
+// read reads a budget for the budget tests.
+func (e *env) read(t *testing.T, customerID string) postpurchase.BudgetRead {
+	t.Helper()
+	r, err := e.store.CreditTotal(e.ctx, customerID, e.at(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.CustomerID != customerID {
+		t.Fatalf("CreditTotal(%q) read the budget of %q", customerID, r.CustomerID)
+	}
+	return r
+}
+
+// creditCommit creates order name of customer cust with one credit of
+// amount, decided on reads.
+func (e *env) creditCommit(name, cust, amount string, reads ...postpurchase.BudgetRead) *postpurchase.Commit {
+	rec := e.record(name, 1)
+	rec.Order.CustomerID = cust
+	ef := e.effect(rec.Order.ID, "credit", postpurchase.EffectCredit, e.at(1))
+	ef.CustomerID, ef.Credit.CustomerID = cust, cust
+	ef.Credit.Amount = decimal.RequireFromString(amount)
+	return &postpurchase.Commit{Order: rec, Effects: []postpurchase.Effect{ef}, Budgets: reads,
+		Journal: []postpurchase.JournalEntry{{OrderID: rec.Order.ID, Seq: 1, At: e.at(1), Kind: postpurchase.JournalDecision, Text: "credit " + amount}}}
+}
+
+// refused checks that c was refused with ErrConflict and left nothing.
+func (e *env) refused(t *testing.T, what string, c *postpurchase.Commit) {
+	t.Helper()
+	if err := e.store.Commit(e.ctx, c); !errors.Is(err, postpurchase.ErrConflict) {
+		t.Fatalf("%s: Commit = %v, want ErrConflict", what, err)
+	}
+	id := c.Order.Order.ID
+	if _, err := e.store.LoadOrder(e.ctx, id); !errors.Is(err, postpurchase.ErrNotFound) {
+		t.Fatalf("%s: the refused commit stored its order (LoadOrder = %v)", what, err)
+	}
+	effs, err := e.store.Effects(e.ctx, id)
+	if err != nil || len(effs) != 0 {
+		t.Fatalf("%s: the refused commit stored %d effect(s) (%v)", what, len(effs), err)
+	}
+	js, err := e.store.Journal(e.ctx, id)
+	if err != nil || len(js) != 0 {
+		t.Fatalf("%s: the refused commit stored %d journal entries (%v)", what, len(js), err)
+	}
+}
+
+func (e *env) total(t *testing.T, customerID, want string) {
+	t.Helper()
+	if got := e.read(t, customerID).Total; !got.Equal(decimal.RequireFromString(want)) {
+		t.Fatalf("CreditTotal(%q) = %s, want %s", customerID, got, want)
+	}
+}
+
+// testBudgetReadUsedOnce: two orders' credit decided on the same budget
+// read (two orders of one customer; two customers against the brand):
+// the second commit is refused, and succeeds once decided on a new read.
+func testBudgetReadUsedOnce(t *testing.T, e *env) {
+	cust := e.id + "-budget"
+	r, brand := e.read(t, cust), e.read(t, "")
+	e.commit(t, e.creditCommit("b1", cust, "40.00", r, brand))
+	e.refused(t, "second order of the customer on the same reads", e.creditCommit("b2", cust, "40.00", r, brand))
+	e.refused(t, "second order of the customer on the same customer read", e.creditCommit("b2", cust, "40.00", r))
+	e.total(t, cust, "40.00")
+	r2 := e.read(t, cust)
+	if r2.Version == r.Version {
+		t.Fatalf("the customer's budget version stayed %d after a credit", r.Version)
+	}
+	e.commit(t, e.creditCommit("b2", cust, "35.00", r2, e.read(t, "")))
+	e.total(t, cust, "75.00")
+
+	// Two customers against the brand's budget.
+	x, y := e.id+"-bx", e.id+"-by"
+	rx, ry, brand := e.read(t, x), e.read(t, y), e.read(t, "")
+	e.commit(t, e.creditCommit("bx", x, "10.00", rx, brand))
+	e.refused(t, "another customer on the same brand read", e.creditCommit("by", y, "10.00", ry, brand))
+	e.commit(t, e.creditCommit("by", y, "10.00", ry, e.read(t, "")))
+	e.total(t, y, "10.00")
+
+	// A read of the budget that did not move still holds after
+	// commits that add no credit.
+	rx = e.read(t, x)
+	e.commit(t, &postpurchase.Commit{Order: e.record("quiet", 1)})
+	e.commit(t, e.creditCommit("bx2", x, "1.00", rx))
+}
+
+// testBudgetReadRace: commits of several orders of one customer, each
+// decided on the same read, race: exactly one succeeds, first with no
+// credit for the customer yet, then with some.
+func testBudgetReadRace(t *testing.T, e *env) {
+	cust := e.id + "-race"
+	for round := range 2 {
+		r, brand := e.read(t, cust), e.read(t, "")
+		const n = 6
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			c := e.creditCommit(fmt.Sprintf("r%d-%d", round, i), cust, "30.00", r, brand)
+			if i%2 == 1 {
+				c.Budgets = []postpurchase.BudgetRead{r} // the customer's read only
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = e.store.Commit(e.ctx, c)
+			}()
+		}
+		wg.Wait()
+		won := 0
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case !errors.Is(err, postpurchase.ErrConflict):
+				t.Fatalf("round %d, commit %d: %v, want nil or ErrConflict", round, i, err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("round %d: %d of %d commits decided on one budget read succeeded, want 1", round, won, n)
+		}
+		e.total(t, cust, fmt.Sprintf("%d.00", 30*(round+1)))
+	}
+}
+
+// testBudgetVersions: credit moves its customer's and the brand's
+// versions even when the commit carries no read; a commit without credit
+// or reads moves none; a key read twice in one commit is invalid.
+func testBudgetVersions(t *testing.T, e *env) {
+	cust := e.id + "-v"
+	r, brand := e.read(t, cust), e.read(t, "")
+	e.commit(t, e.creditCommit("v1", cust, "1.00"))
+	if r2, b2 := e.read(t, cust), e.read(t, ""); r2.Version == r.Version || b2.Version == brand.Version {
+		t.Fatalf("a credit without reads left the versions as they were: customer %d → %d, brand %d → %d", r.Version, r2.Version, brand.Version, b2.Version)
+	}
+	r, brand = e.read(t, cust), e.read(t, "")
+	rec := e.record("v2", 1)
+	rec.Order.CustomerID = cust
+	e.commit(t, &postpurchase.Commit{Order: rec, Effects: []postpurchase.Effect{e.effect(rec.Order.ID, "m", postpurchase.EffectMessage, e.at(1))}})
+	if r2, b2 := e.read(t, cust), e.read(t, ""); r2.Version != r.Version || b2.Version != brand.Version {
+		t.Fatalf("a commit without credit moved the versions: customer %d → %d, brand %d → %d", r.Version, r2.Version, brand.Version, b2.Version)
+	}
+	c := e.creditCommit("v3", cust, "1.00", r, r)
+	if err := e.store.Commit(e.ctx, c); !errors.Is(err, postpurchase.ErrInvalid) {
+		t.Fatalf("Commit with one budget read twice = %v, want ErrInvalid", err)
 	}
 }

@@ -2,6 +2,7 @@ package riverwork
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,7 +11,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
@@ -68,7 +71,8 @@ func (SweepArgs) Kind() string { return KindSweep }
 // documented defaults; New validates it.
 type Options struct {
 	// Schema is the PostgreSQL schema of River's tables. Empty means the
-	// connection's search_path.
+	// connection's search_path. On SQLite it must be empty (River's tables
+	// are in the main database, the store's file).
 	Schema string
 	// Queue is the River queue the jobs go to. Empty means
 	// river.QueueDefault.
@@ -139,28 +143,55 @@ func (o *Options) defaults() error {
 	return nil
 }
 
-// Runner runs an Engine's periodic work and side effects as River jobs on
-// PostgreSQL: any number of Runners (in any number of processes) on one
-// database share the work, with River's locking, retries and leader
-// election, and no coordinator of ours.
-type Runner struct {
+// Runner runs an Engine's periodic work and side effects as River jobs:
+// any number of Runners (in any number of processes) on one database share
+// the work, with River's locking, retries and leader election, and no
+// coordinator of ours. TTx is the driver's transaction type: pgx.Tx on
+// PostgreSQL (New), *sql.Tx on SQLite (NewSQLite); the workers and jobs
+// are the same on both.
+type Runner[TTx any] struct {
 	engine  *postpurchase.Engine
-	pool    *pgxpool.Pool
 	opts    Options
 	workers *river.Workers
-	client  *river.Client[pgx.Tx]
+	client  *river.Client[TTx]
+	migrate func(context.Context) error
 }
 
-// New returns a Runner for engine over pool, with a River client that
-// works the package's jobs in Options.Queue. The Engine's store should
-// insert ExecuteEffect jobs in its commits (see Outbox); without it the
-// sweep job alone carries out the effects.
-func New(engine *postpurchase.Engine, pool *pgxpool.Pool, opts Options) (*Runner, error) {
-	if engine == nil {
-		return nil, errors.New("riverwork: New: nil engine")
-	}
+// New returns a Runner for engine over a PostgreSQL pool, with a River
+// client (driver riverpgxv5) that works the package's jobs in
+// Options.Queue. The Engine's store should insert ExecuteEffect jobs in
+// its commits (see Outbox); without it the sweep job alone carries out
+// the effects.
+func New(engine *postpurchase.Engine, pool *pgxpool.Pool, opts Options) (*Runner[pgx.Tx], error) {
 	if pool == nil {
 		return nil, errors.New("riverwork: New: nil pool")
+	}
+	return newRunner(engine, riverpgxv5.New(pool), func(ctx context.Context) error { return Migrate(ctx, pool, opts.Schema) }, opts)
+}
+
+// NewSQLite returns a Runner for engine over a SQLite database (driver
+// riversqlite), with River's tables in the same file as the store's: give
+// it the store's own handle, sqlitestore.Store.DB, whose connections are
+// set up for several writers (WAL, a busy timeout, BEGIN IMMEDIATE for
+// every transaction), so River's producer and the Engine's commits queue
+// for the write lock instead of failing with SQLITE_BUSY; open that store
+// with one connection (sqlitestore.Options.MaxOpenConns 1: see the
+// package documentation). Options.Schema must be empty (River's tables
+// are in the main database). The store should insert ExecuteEffect jobs
+// in its commits (NewSQLiteOutbox and sqlitestore.Options.AfterCommitTx).
+func NewSQLite(engine *postpurchase.Engine, db *sql.DB, opts Options) (*Runner[*sql.Tx], error) {
+	if db == nil {
+		return nil, errors.New("riverwork: NewSQLite: nil db")
+	}
+	if opts.Schema != "" {
+		return nil, errors.New("riverwork: NewSQLite: Options.Schema: not supported on SQLite (River's tables are in the main database)")
+	}
+	return newRunner(engine, riversqlite.New(db), func(ctx context.Context) error { return MigrateSQLite(ctx, db) }, opts)
+}
+
+func newRunner[TTx any](engine *postpurchase.Engine, driver riverdriver.Driver[TTx], migrate func(context.Context) error, opts Options) (*Runner[TTx], error) {
+	if engine == nil {
+		return nil, errors.New("riverwork: New: nil engine")
 	}
 	if err := opts.defaults(); err != nil {
 		return nil, err
@@ -172,7 +203,7 @@ func New(engine *postpurchase.Engine, pool *pgxpool.Pool, opts Options) (*Runner
 	if cfg.Workers == nil {
 		cfg.Workers = river.NewWorkers()
 	}
-	r := &Runner{engine: engine, pool: pool, opts: opts, workers: cfg.Workers}
+	r := &Runner[TTx]{engine: engine, opts: opts, workers: cfg.Workers, migrate: migrate}
 	if err := r.AddWorkers(r.workers); err != nil {
 		return nil, err
 	}
@@ -182,7 +213,7 @@ func New(engine *postpurchase.Engine, pool *pgxpool.Pool, opts Options) (*Runner
 	if cfg.Logger == nil {
 		cfg.Logger = opts.Logger
 	}
-	c, err := river.NewClient(riverpgxv5.New(pool), &cfg)
+	c, err := river.NewClient(driver, &cfg)
 	if err != nil {
 		return nil, fmt.Errorf("riverwork: river client: %w", err)
 	}
@@ -192,19 +223,18 @@ func New(engine *postpurchase.Engine, pool *pgxpool.Pool, opts Options) (*Runner
 
 // Client returns the Runner's River client (to insert other jobs,
 // subscribe to events, or list jobs).
-func (r *Runner) Client() *river.Client[pgx.Tx] { return r.client }
+func (r *Runner[TTx]) Client() *river.Client[TTx] { return r.client }
 
 // Migrate applies River's own migrations (rivermigrate, up to the
-// version this River release knows) in Options.Schema. It is idempotent.
-// The Engine's tables are the store's: run its Migrate too.
-func (r *Runner) Migrate(ctx context.Context) error {
-	return Migrate(ctx, r.pool, r.opts.Schema)
-}
+// version this River release knows): Migrate or MigrateSQLite on the
+// Runner's database. It is idempotent. The Engine's tables are the
+// store's: run its Migrate too.
+func (r *Runner[TTx]) Migrate(ctx context.Context) error { return r.migrate(ctx) }
 
-// Migrate applies River's migrations to the database behind pool, in
-// schema (empty: the search_path), each in its own transaction (some
-// cannot share one). Two processes migrating at once are serialized by a
-// session advisory lock keyed on the schema.
+// Migrate applies River's migrations to the PostgreSQL database behind
+// pool, in schema (empty: the search_path), each in its own transaction
+// (some cannot share one). Two processes migrating at once are serialized
+// by a session advisory lock keyed on the schema.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 	m, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Schema: schema, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -232,9 +262,33 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 	return nil
 }
 
+// MigrateSQLite applies River's migrations (riversqlite's) to the SQLite
+// database db, in its main database, each migration and its record in
+// one transaction. Two processes migrating one file at once do not
+// corrupt it: SQLite serializes the transactions, and the one whose step
+// was applied meanwhile by the other fails that step whole (the table
+// exists, or the version's record does), then reads the applied versions
+// again and goes on; it tries up to five times.
+func MigrateSQLite(ctx context.Context, db *sql.DB) error {
+	m, err := rivermigrate.New(riversqlite.New(db), &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return fmt.Errorf("riverwork: migrate: %w", err)
+	}
+	for attempt := 1; ; attempt++ {
+		_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+		if err == nil || ctx.Err() != nil || attempt == 5 {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("riverwork: migrate: %w", err)
+	}
+	return nil
+}
+
 // Start starts working jobs; it returns once the client runs. Stop (or
 // the end of ctx) stops it.
-func (r *Runner) Start(ctx context.Context) error {
+func (r *Runner[TTx]) Start(ctx context.Context) error {
 	if err := r.client.Start(ctx); err != nil {
 		return fmt.Errorf("riverwork: start: %w", err)
 	}
@@ -243,7 +297,7 @@ func (r *Runner) Start(ctx context.Context) error {
 
 // Stop stops fetching jobs and waits for the running ones to finish (or
 // for ctx to end).
-func (r *Runner) Stop(ctx context.Context) error {
+func (r *Runner[TTx]) Stop(ctx context.Context) error {
 	if err := r.client.Stop(ctx); err != nil {
 		return fmt.Errorf("riverwork: stop: %w", err)
 	}
@@ -254,12 +308,13 @@ func (r *Runner) Stop(ctx context.Context) error {
 // workers bundle, working with the Runner's Engine and Options (its Queue
 // and clock). A host with its own client registers them, adds
 // PeriodicJobs to its client's config, and leaves Start and Stop alone.
-func (r *Runner) AddWorkers(workers *river.Workers) error {
+func (r *Runner[TTx]) AddWorkers(workers *river.Workers) error {
+	w := &work{engine: r.engine, opts: r.opts}
 	errs := []error{
-		river.AddWorkerSafely(workers, &scheduleWorker{r: r}),
-		river.AddWorkerSafely(workers, &refreshWorker{r: r}),
-		river.AddWorkerSafely(workers, &executeWorker{r: r}),
-		river.AddWorkerSafely(workers, &sweepWorker{r: r}),
+		river.AddWorkerSafely(workers, &scheduleWorker[TTx]{w: w}),
+		river.AddWorkerSafely(workers, &refreshWorker{w: w}),
+		river.AddWorkerSafely(workers, &executeWorker{w: w}),
+		river.AddWorkerSafely(workers, &sweepWorker{w: w}),
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("riverwork: add workers: %w", err)
@@ -271,7 +326,7 @@ func (r *Runner) AddWorkers(workers *river.Workers) error {
 // not turn off), each run at start and then at its interval by the
 // leader among the clients, and skipped while one of its kind is still
 // queued or running.
-func (r *Runner) PeriodicJobs() []*river.PeriodicJob {
+func (r *Runner[TTx]) PeriodicJobs() []*river.PeriodicJob {
 	var out []*river.PeriodicJob
 	// At most one of each waits or runs: when the workers are behind,
 	// periodic jobs do not pile up.
@@ -296,25 +351,33 @@ var uniqueWhileQueued = river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobS
 	rivertype.JobStateRunning, rivertype.JobStateScheduled,
 }}
 
-type scheduleWorker struct {
-	river.WorkerDefaults[ScheduleArgs]
-	r *Runner
+// work is what the workers share: the Engine and the Runner's options.
+type work struct {
+	engine *postpurchase.Engine
+	opts   Options
 }
 
-func (w *scheduleWorker) Work(ctx context.Context, job *river.Job[ScheduleArgs]) error {
-	refs, err := w.r.engine.Store().Due(ctx, w.r.opts.Now(), w.r.opts.ScheduleLimit)
+// scheduleWorker is generic over the transaction type only to find its
+// client (of the same driver) in the job's context.
+type scheduleWorker[TTx any] struct {
+	river.WorkerDefaults[ScheduleArgs]
+	w *work
+}
+
+func (w *scheduleWorker[TTx]) Work(ctx context.Context, job *river.Job[ScheduleArgs]) error {
+	refs, err := w.w.engine.Store().Due(ctx, w.w.opts.Now(), w.w.opts.ScheduleLimit)
 	if err != nil {
 		return err
 	}
 	if len(refs) == 0 {
 		return nil
 	}
-	client, err := river.ClientFromContextSafely[pgx.Tx](ctx)
+	client, err := river.ClientFromContextSafely[TTx](ctx)
 	if err != nil {
 		return err
 	}
 	params := make([]river.InsertManyParams, len(refs))
-	opts := &river.InsertOpts{Queue: w.r.opts.Queue, UniqueOpts: uniqueWhileQueued}
+	opts := &river.InsertOpts{Queue: w.w.opts.Queue, UniqueOpts: uniqueWhileQueued}
 	for i, ref := range refs {
 		params[i] = river.InsertManyParams{Args: RefreshShipmentArgs{OrderID: ref.OrderID, ShipmentID: ref.ShipmentID}, InsertOpts: opts}
 	}
@@ -328,18 +391,18 @@ func (w *scheduleWorker) Work(ctx context.Context, job *river.Job[ScheduleArgs])
 			skipped++
 		}
 	}
-	w.r.opts.Logger.Debug("riverwork: schedule", "due", len(refs), "queued", len(refs)-skipped, "already_queued", skipped)
+	w.w.opts.Logger.Debug("riverwork: schedule", "due", len(refs), "queued", len(refs)-skipped, "already_queued", skipped)
 	return nil
 }
 
 type refreshWorker struct {
 	river.WorkerDefaults[RefreshShipmentArgs]
-	r *Runner
+	w *work
 }
 
 func (w *refreshWorker) Work(ctx context.Context, job *river.Job[RefreshShipmentArgs]) error {
 	ref := postpurchase.ShipmentRef{OrderID: job.Args.OrderID, ShipmentID: job.Args.ShipmentID}
-	st, err := w.r.engine.Refresh(ctx, w.r.opts.Now(), []postpurchase.ShipmentRef{ref})
+	st, err := w.w.engine.Refresh(ctx, w.w.opts.Now(), []postpurchase.ShipmentRef{ref})
 	if errors.Is(err, postpurchase.ErrNotFound) {
 		return river.JobCancel(err) // the order is gone: retrying cannot help
 	}
@@ -349,18 +412,18 @@ func (w *refreshWorker) Work(ctx context.Context, job *river.Job[RefreshShipment
 	if st.Conflicts > 0 {
 		// Another writer changed the order first; the next schedule job
 		// lists the shipment again if it is still due.
-		w.r.opts.Logger.Debug("riverwork: refresh lost a race", "order", job.Args.OrderID)
+		w.w.opts.Logger.Debug("riverwork: refresh lost a race", "order", job.Args.OrderID)
 	}
 	return nil
 }
 
 type executeWorker struct {
 	river.WorkerDefaults[ExecuteEffectArgs]
-	r *Runner
+	w *work
 }
 
 func (w *executeWorker) Work(ctx context.Context, job *river.Job[ExecuteEffectArgs]) error {
-	done, err := w.r.engine.Execute(ctx, w.r.opts.Now(), job.Args.EffectID)
+	done, err := w.w.engine.Execute(ctx, w.w.opts.Now(), job.Args.EffectID)
 	if errors.Is(err, postpurchase.ErrNotFound) {
 		return river.JobCancel(err)
 	}
@@ -375,7 +438,7 @@ func (w *executeWorker) Work(ctx context.Context, job *river.Job[ExecuteEffectAr
 	if err != nil || !pending {
 		return err
 	}
-	return river.JobSnooze(w.r.opts.Snooze)
+	return river.JobSnooze(w.w.opts.Snooze)
 }
 
 // pending reports whether the effect is still pending.
@@ -383,7 +446,7 @@ func (w *executeWorker) pending(ctx context.Context, a ExecuteEffectArgs) (bool,
 	if a.OrderID == "" {
 		return false, nil // the sweep job takes it
 	}
-	recs, err := w.r.engine.Store().Effects(ctx, a.OrderID)
+	recs, err := w.w.engine.Store().Effects(ctx, a.OrderID)
 	if err != nil {
 		return false, err
 	}
@@ -397,13 +460,13 @@ func (w *executeWorker) pending(ctx context.Context, a ExecuteEffectArgs) (bool,
 
 type sweepWorker struct {
 	river.WorkerDefaults[SweepArgs]
-	r *Runner
+	w *work
 }
 
 func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
-	n, err := w.r.engine.Drain(ctx, w.r.opts.Now())
+	n, err := w.w.engine.Drain(ctx, w.w.opts.Now())
 	if n > 0 {
-		w.r.opts.Logger.Info("riverwork: sweep carried out effects left pending", "effects", n)
+		w.w.opts.Logger.Info("riverwork: sweep carried out effects left pending", "effects", n)
 	}
 	return err
 }
@@ -411,30 +474,46 @@ func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 // Outbox inserts one ExecuteEffect job per effect of a commit, in the
 // commit's own transaction: the jobs exist if and only if the commit
 // does (the transactional outbox, done by the queue). It is an insert-only
-// River client; it needs no pool.
-type Outbox struct {
-	client *river.Client[pgx.Tx]
+// River client; it needs no pool. TTx is the store's transaction type:
+// pgx.Tx for pgstore (NewOutbox), *sql.Tx for sqlitestore
+// (NewSQLiteOutbox).
+type Outbox[TTx any] struct {
+	client *river.Client[TTx]
 	queue  string
 }
 
-// NewOutbox returns an Outbox inserting into Options.Queue in
-// Options.Schema (the other options do not matter to it). Give its
-// AfterCommitTx to pgstore.Options.AfterCommitTx.
-func NewOutbox(opts Options) (*Outbox, error) {
+// NewOutbox returns an Outbox for PostgreSQL inserting into
+// Options.Queue in Options.Schema (the other options do not matter to
+// it). Give its AfterCommitTx to pgstore.Options.AfterCommitTx.
+func NewOutbox(opts Options) (*Outbox[pgx.Tx], error) {
+	return newOutbox(riverpgxv5.New(nil), opts)
+}
+
+// NewSQLiteOutbox returns an Outbox for SQLite inserting into
+// Options.Queue (the other options do not matter to it; Schema must be
+// empty). Give its AfterCommitTx to sqlitestore.Options.AfterCommitTx.
+func NewSQLiteOutbox(opts Options) (*Outbox[*sql.Tx], error) {
+	if opts.Schema != "" {
+		return nil, errors.New("riverwork: NewSQLiteOutbox: Options.Schema: not supported on SQLite (River's tables are in the main database)")
+	}
+	return newOutbox(riversqlite.New(nil), opts)
+}
+
+func newOutbox[TTx any](driver riverdriver.Driver[TTx], opts Options) (*Outbox[TTx], error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
-	c, err := river.NewClient(riverpgxv5.New(nil), &river.Config{Schema: opts.Schema, Logger: opts.Logger})
+	c, err := river.NewClient(driver, &river.Config{Schema: opts.Schema, Logger: opts.Logger})
 	if err != nil {
 		return nil, fmt.Errorf("riverwork: outbox client: %w", err)
 	}
-	return &Outbox{client: c, queue: opts.Queue}, nil
+	return &Outbox[TTx]{client: c, queue: opts.Queue}, nil
 }
 
 // AfterCommitTx inserts the ExecuteEffect jobs of c's effects in tx. A
 // job for an effect that was already stored (a replayed commit) is
 // harmless: it finds the effect done, or runs it once.
-func (o *Outbox) AfterCommitTx(ctx context.Context, tx pgx.Tx, c *postpurchase.Commit) error {
+func (o *Outbox[TTx]) AfterCommitTx(ctx context.Context, tx TTx, c *postpurchase.Commit) error {
 	if len(c.Effects) == 0 {
 		return nil
 	}

@@ -4,19 +4,17 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 	"github.com/shopspring/decimal"
 
 	"github.com/postpurchase/postpurchase"
 	"github.com/postpurchase/postpurchase/carriers"
 	"github.com/postpurchase/postpurchase/carriers/simulator"
-	"github.com/postpurchase/postpurchase/pgstore"
 	"github.com/postpurchase/postpurchase/riverwork"
 )
 
@@ -29,38 +27,26 @@ type clock struct {
 func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
 
-// fixture is an Engine on a test schema whose store inserts the
-// ExecuteEffect jobs through hook (an Outbox's by default).
+// fixture is an Engine on a backend whose store inserts the
+// ExecuteEffect jobs through an Outbox.
 type fixture struct {
-	db    *testDB
+	db    backend
 	sim   *simulator.Carrier
 	eng   *postpurchase.Engine
-	store *pgstore.Store
+	store postpurchase.Store
 	note  *postpurchase.MemoryNotifier
 	clock *clock
-	fail  bool // make the hook fail
+	fail  atomic.Bool // make the outbox hook fail
 }
 
-func newFixture(t *testing.T) *fixture {
+// errHook is the outbox hook's failure while fixture.fail is set.
+var errHook = errors.New("hook failed")
+
+func newFixture(t *testing.T, db backend) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	f := &fixture{db: newTestDB(t), note: new(postpurchase.MemoryNotifier), clock: &clock{now: placed}}
-	if err := migrate(ctx, f.db.pool, f.db.schema); err != nil {
-		t.Fatal(err)
-	}
-	ob, err := riverwork.NewOutbox(riverwork.Options{Schema: f.db.schema})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hook := func(ctx context.Context, tx pgx.Tx, c *postpurchase.Commit) error {
-		if f.fail {
-			return errors.New("hook failed")
-		}
-		return ob.AfterCommitTx(ctx, tx, c)
-	}
-	if f.store, err = pgstore.New(f.db.pool, pgstore.Options{AfterCommitTx: hook}); err != nil {
-		t.Fatal(err)
-	}
+	f := &fixture{db: db, note: new(postpurchase.MemoryNotifier), clock: &clock{now: placed}}
+	f.store = db.store(t, &f.fail)
+	var err error
 	if f.sim, err = simulator.New(simulator.Options{Seed: 5, Now: f.clock.Now}); err != nil {
 		t.Fatal(err)
 	}
@@ -110,20 +96,12 @@ func (f *fixture) lastScan(t *testing.T, number string) time.Time {
 // the IDs of the stored effects.
 func (f *fixture) effectJobs(t *testing.T) (jobs, effects map[string]int) {
 	t.Helper()
-	ctx := context.Background()
 	jobs, effects = map[string]int{}, map[string]int{}
-	for q, m := range map[string]map[string]int{
-		`SELECT args->>'effect_id' FROM river_job WHERE kind = '` + riverwork.KindExecuteEffect + `'`: jobs,
-		`SELECT effect_id FROM effects`: effects,
-	} {
-		rows, err := f.db.pool.Query(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var id string
-		if _, err := pgx.ForEachRow(rows, []any{&id}, func() error { m[id]++; return nil }); err != nil {
-			t.Fatal(err)
-		}
+	for _, id := range f.db.strings(t, `SELECT args->>'effect_id' FROM river_job WHERE kind = '`+riverwork.KindExecuteEffect+`'`) {
+		jobs[id]++
+	}
+	for _, id := range f.db.strings(t, `SELECT effect_id FROM effects`) {
+		effects[id]++
 	}
 	return jobs, effects
 }
@@ -131,8 +109,11 @@ func (f *fixture) effectJobs(t *testing.T) (jobs, effects map[string]int) {
 // The ExecuteEffect jobs are written by the commit that creates the
 // effects, one per effect, and not at all when the commit is not.
 func TestOutbox(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
+	backends(t, testOutbox)
+}
+
+func testOutbox(t *testing.T, db backend) {
+	f := newFixture(t, db)
 	ctx := context.Background()
 	n1 := f.register(t, "o1")
 	if err := f.ingestAll(t, n1, f.lastScan(t, n1)); err != nil {
@@ -153,11 +134,11 @@ func TestOutbox(t *testing.T) {
 
 	// A failing hook rolls the commit back: no order, no effect, no job.
 	n2 := f.register(t, "o2")
-	f.fail = true
-	if err := f.ingestAll(t, n2, f.lastScan(t, n2)); err == nil {
-		t.Fatal("ingest with a failing outbox succeeded")
+	f.fail.Store(true)
+	if err := f.ingestAll(t, n2, f.lastScan(t, n2)); !errors.Is(err, errHook) {
+		t.Fatalf("ingest with a failing outbox: %v, want the hook's error", err)
 	}
-	f.fail = false
+	f.fail.Store(false)
 	rec, err := f.store.LoadOrder(ctx, "o2")
 	if err != nil {
 		t.Fatal(err)
@@ -184,42 +165,24 @@ func TestOutbox(t *testing.T) {
 
 // Two RefreshShipment jobs for one shipment are never queued at once.
 func TestRefreshUnique(t *testing.T) {
-	t.Parallel()
-	db := newTestDB(t)
-	ctx := context.Background()
-	if err := migrate(ctx, db.pool, db.schema); err != nil {
-		t.Fatal(err)
-	}
-	c, err := river.NewClient(riverpgxv5.New(db.pool), &river.Config{Schema: db.schema})
-	if err != nil {
-		t.Fatal(err)
-	}
+	backends(t, testRefreshUnique)
+}
+
+func testRefreshUnique(t *testing.T, db backend) {
 	opts := &river.InsertOpts{UniqueOpts: riverwork.UniqueWhileQueued}
 	a := riverwork.RefreshShipmentArgs{OrderID: "o1", ShipmentID: "s1"}
 	b := riverwork.RefreshShipmentArgs{OrderID: "o1", ShipmentID: "s2"}
-	res, err := c.InsertMany(ctx, []river.InsertManyParams{{Args: a, InsertOpts: opts}, {Args: b, InsertOpts: opts}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res[0].UniqueSkippedAsDuplicate || res[1].UniqueSkippedAsDuplicate {
+	first, other := db.insert(t, a, opts), db.insert(t, b, opts)
+	if first.UniqueSkippedAsDuplicate || other.UniqueSkippedAsDuplicate {
 		t.Fatal("first inserts skipped")
 	}
-	again, err := c.Insert(ctx, a, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !again.UniqueSkippedAsDuplicate || again.Job.ID != res[0].Job.ID {
-		t.Errorf("second job for one queued shipment: skipped=%v id=%d, want the first (%d)", again.UniqueSkippedAsDuplicate, again.Job.ID, res[0].Job.ID)
+	again := db.insert(t, a, opts)
+	if !again.UniqueSkippedAsDuplicate || again.Job.ID != first.Job.ID {
+		t.Errorf("second job for one queued shipment: skipped=%v id=%d, want the first (%d)", again.UniqueSkippedAsDuplicate, again.Job.ID, first.Job.ID)
 	}
 	// Once the first is done, the shipment may be queued again.
-	if _, err := db.pool.Exec(ctx, `UPDATE river_job SET state = 'completed', finalized_at = now() WHERE id = $1`, res[0].Job.ID); err != nil {
-		t.Fatal(err)
-	}
-	next, err := c.Insert(ctx, a, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if next.UniqueSkippedAsDuplicate {
+	db.complete(t, first.Job.ID)
+	if next := db.insert(t, a, opts); next.UniqueSkippedAsDuplicate {
 		t.Error("a shipment whose refresh completed cannot be queued again")
 	}
 }
@@ -227,8 +190,11 @@ func TestRefreshUnique(t *testing.T) {
 // One Runner carries out the effects through their jobs, and the schedule
 // refreshes the shipments that come due.
 func TestRunner(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
+	backends(t, testRunner)
+}
+
+func testRunner(t *testing.T, db backend) {
+	f := newFixture(t, db)
 	ctx := context.Background()
 	var numbers []string
 	for _, id := range []string{"o1", "o2", "o3"} {
@@ -249,7 +215,7 @@ func TestRunner(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	run, err := riverwork.New(f.eng, f.db.pool, riverwork.Options{Schema: f.db.schema, ScheduleEvery: 100 * time.Millisecond,
+	run, err := db.runner(f.eng, riverwork.Options{ScheduleEvery: 100 * time.Millisecond,
 		SweepEvery: -1, Snooze: 100 * time.Millisecond, Now: f.clock.Now,
 		Client: &river.Config{TestOnly: true, FetchCooldown: 10 * time.Millisecond, FetchPollInterval: 50 * time.Millisecond}})
 	if err != nil {
@@ -279,22 +245,13 @@ func TestRunner(t *testing.T) {
 	})
 	// River marks jobs completed in batches, a moment after they return.
 	waitFor(t, "refresh jobs completed", func() bool {
-		var refreshed int
-		if err := f.db.pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = $1 AND state = 'completed'`,
-			riverwork.KindRefreshShipment).Scan(&refreshed); err != nil {
-			t.Fatal(err)
-		}
-		return refreshed >= 3
+		return db.count(t, `SELECT count(*) FROM river_job WHERE kind = '`+riverwork.KindRefreshShipment+`' AND state = 'completed'`) >= 3
 	})
 	waitFor(t, "effects of the refreshes done", func() bool { return pendingEffects(t, f) == 0 })
 }
 
 func pendingEffects(t *testing.T, f *fixture) int {
-	var n int
-	if err := f.db.pool.QueryRow(context.Background(), `SELECT count(*) FROM effects WHERE state = 'pending'`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return f.db.count(t, `SELECT count(*) FROM effects WHERE state = 'pending'`)
 }
 
 // waitFor polls cond until it holds, failing the test after a minute.
@@ -330,8 +287,11 @@ func (f *flaky) Send(ctx context.Context, m postpurchase.Message) error {
 // An effect whose attempt fails is retried by its job once the Engine's
 // back-off has passed, and carried out once.
 func TestRunnerRetriesFailedEffect(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
+	backends(t, testRunnerRetriesFailedEffect)
+}
+
+func testRunnerRetriesFailedEffect(t *testing.T, db backend) {
+	f := newFixture(t, db)
 	ctx := context.Background()
 	esp := &flaky{fails: map[string]int{}, left: 2, next: f.note}
 	var err error
@@ -350,7 +310,7 @@ func TestRunnerRetriesFailedEffect(t *testing.T) {
 	if want == 0 {
 		t.Fatal("no effect to carry out")
 	}
-	run, err := riverwork.New(f.eng, f.db.pool, riverwork.Options{Schema: f.db.schema, ScheduleEvery: -1, SweepEvery: -1,
+	run, err := db.runner(f.eng, riverwork.Options{ScheduleEvery: -1, SweepEvery: -1,
 		Snooze: 50 * time.Millisecond, Now: f.clock.Now,
 		Client: &river.Config{TestOnly: true, FetchCooldown: 10 * time.Millisecond, FetchPollInterval: 50 * time.Millisecond,
 			RetryPolicy: immediateRetry{}}})

@@ -4,15 +4,18 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -29,7 +32,7 @@ import (
 	"github.com/postpurchase/postpurchase/carriers/simulator"
 	"github.com/postpurchase/postpurchase/cashback"
 	"github.com/postpurchase/postpurchase/cashback/memstore"
-	"github.com/postpurchase/postpurchase/internal/pgtest"
+	"github.com/postpurchase/postpurchase/internal/benchcpu"
 	"github.com/postpurchase/postpurchase/klaviyo"
 	"github.com/postpurchase/postpurchase/klaviyo/klaviyotest"
 	"github.com/postpurchase/postpurchase/pgstore"
@@ -50,7 +53,16 @@ const (
 	// profileEnv names a directory where each worker process writes its
 	// CPU profile when it stops normally (not when killed).
 	profileEnv = "RIVERWORK_SCALE_CPUPROFILE"
+	// sqlEnv names a directory where each worker process writes how many
+	// times it sent each statement when it stops normally (see
+	// sqlCounter). RIVERWORK_SCALE_SQL=1 in the test's environment makes
+	// a PostgreSQL run set it and log the counts per scan.
+	sqlEnv = "RIVERWORK_SCALE_SQLDIR"
 )
+
+// appName is the application_name of the worker processes' connections,
+// by which a run finds the PostgreSQL backends serving them.
+func appName(schema string) string { return "scale-" + schema }
 
 func TestMain(m *testing.M) {
 	if os.Getenv(workerEnv) != "" {
@@ -240,29 +252,20 @@ func runWorker() error {
 	}
 	start := time.Unix(0, t0)
 	clock := func() time.Time { return simEnd.Add(time.Since(start) * speed) }
-	schema := os.Getenv(schemaEnv)
-	pool, err := pgtest.OpenPool(ctx, os.Getenv(urlEnv), schema, 16)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
 	opts := riverwork.Options{
-		Schema: schema, MaxWorkers: 12, ScheduleEvery: 2 * time.Second, SweepEvery: 10 * time.Second,
+		MaxWorkers: 12, ScheduleEvery: 2 * time.Second, SweepEvery: 10 * time.Second,
 		Snooze: time.Second, Now: clock,
 	}
-	ob, err := riverwork.NewOutbox(opts)
+	wdb, err := openWorkerDB(ctx, opts)
 	if err != nil {
 		return err
 	}
-	st, err := pgstore.New(pool, pgstore.Options{AfterCommitTx: ob.AfterCommitTx})
-	if err != nil {
-		return err
-	}
+	defer wdb.close()
 	sc, err := newScenario(n)
 	if err != nil {
 		return err
 	}
-	eng, err := newScaleEngine(sc, st, st.Cashback(), os.Getenv(klaviyoEnv), clock)
+	eng, err := newScaleEngine(sc, wdb.store, wdb.ledger, os.Getenv(klaviyoEnv), clock)
 	if err != nil {
 		return err
 	}
@@ -273,7 +276,7 @@ func runWorker() error {
 		FetchCooldown: 5 * time.Millisecond, FetchPollInterval: 200 * time.Millisecond,
 		JobTimeout: 5 * time.Second, RescueStuckJobsAfter: 6 * time.Second,
 	}
-	r, err := riverwork.New(eng, pool, opts)
+	r, err := wdb.runner(eng, opts)
 	if err != nil {
 		return err
 	}
@@ -285,6 +288,62 @@ func runWorker() error {
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return r.Stop(sctx)
+}
+
+// workerDB is a worker process's database: the Engine's store and the
+// ledger's, the store's commits inserting the effect jobs, and a Runner
+// on it.
+type workerDB struct {
+	store  postpurchase.Store
+	ledger cashback.Store
+	runner func(*postpurchase.Engine, riverwork.Options) (runner, error)
+	close  func()
+}
+
+// openWorkerDB opens the run's database named by the environment: the
+// SQLite file (sqliteEnv) or the PostgreSQL schema.
+func openWorkerDB(ctx context.Context, opts riverwork.Options) (*workerDB, error) {
+	if path := os.Getenv(sqliteEnv); path != "" {
+		return openSQLiteWorkerDB(path, opts)
+	}
+	schema := os.Getenv(schemaEnv)
+	cfg, err := pgxpool.ParseConfig(os.Getenv(urlEnv))
+	if err != nil {
+		return nil, err
+	}
+	cfg.MaxConns = 16
+	cfg.ConnConfig.RuntimeParams["application_name"] = appName(schema)
+	cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{schema}.Sanitize()
+	flush := func() {}
+	if dir := os.Getenv(sqlEnv); dir != "" {
+		counter := newSQLCounter()
+		cfg.ConnConfig.Tracer = counter
+		flush = func() {
+			if err := counter.write(dir, os.Getenv(clientIDEnv)); err != nil {
+				fmt.Fprintln(os.Stderr, "worker: sql counts:", err)
+			}
+		}
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	opts.Schema = schema
+	ob, err := riverwork.NewOutbox(opts)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	st, err := pgstore.New(pool, pgstore.Options{AfterCommitTx: ob.AfterCommitTx})
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &workerDB{store: st, ledger: st.Cashback(), close: func() { pool.Close(); flush() },
+		runner: func(eng *postpurchase.Engine, opts riverwork.Options) (runner, error) {
+			opts.Schema = schema
+			return riverwork.New(eng, pool, opts)
+		}}, nil
 }
 
 // proc is a running worker process.
@@ -359,6 +418,19 @@ func (c *cluster) kill(idx int) {
 	c.start(idx)
 }
 
+// pids returns the running workers' process IDs.
+func (c *cluster) pids() []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []int
+	for _, p := range c.procs {
+		if p != nil {
+			out = append(out, p.cmd.Process.Pid)
+		}
+	}
+	return out
+}
+
 // stop ends every worker with SIGTERM and waits for it.
 func (c *cluster) stop() {
 	for _, p := range c.procs {
@@ -384,25 +456,128 @@ type runResult struct {
 	killed           int
 	rescued          int // jobs River rescued from killed processes
 	duplicates       int // Klaviyo events re-sent and dropped by unique_id
+	cpu              cpuSplit
+	sql              map[string]int // statements sent by the workers (RIVERWORK_SCALE_SQL=1)
 }
 
-// scaleRun runs n shipments on procs worker processes, SIGKILLing a random
-// one kills times during the run, and checks the outcome.
-func scaleRun(t testing.TB, n, procs, kills int) runResult {
-	ctx := context.Background()
+// scaleDB is the database of a scale run as the test process sees it:
+// PostgreSQL (a schema) or SQLite (a file). The run and its checks are
+// the same on both; the SQL differs.
+type scaleDB interface {
+	// env is what the worker processes need to open it.
+	env() []string
+	// insertReplays queues the n replay jobs.
+	insertReplays(ctx context.Context, n int) error
+	// progress counts the replays completed, the jobs still open (other
+	// than the periodic ones) and the effects pending.
+	progress(ctx context.Context) (replays, open, pending int, err error)
+	// jobStates sums up the jobs by kind and state, for a failure message.
+	jobStates(ctx context.Context) string
+	// outcome reads what the run left.
+	outcome(ctx context.Context) (*outcome, error)
+}
+
+// serverDB is a scaleDB with server processes serving the workers
+// (PostgreSQL): backends returns their process IDs now, as the server
+// knows them.
+type serverDB interface {
+	backends(ctx context.Context) []int
+}
+
+// outcome is what a scale run left in the database.
+type outcome struct {
+	replaysBy, effectsBy map[string]int    // worker index → jobs completed
+	rescued              int               // jobs rescued from killed processes
+	statuses             map[string]string // shipment ID → status
+	notDone              int               // effects not done
+	// credits is the credit effects, matched those with an issue entry of
+	// the same key, customer and amount, issues the issue entries.
+	credits, matched, issues int
+	off                      int // accounts whose earned total differs from their issue entries
+	messages                 int // effects that send to Klaviyo
+}
+
+// pgScaleDB is a schema of its own on the test server.
+type pgScaleDB struct{ db *testDB }
+
+func newPGScaleDB(t testing.TB) *pgScaleDB {
 	db := newTestDB(t)
-	if err := migrate(ctx, db.pool, db.schema); err != nil {
+	if err := migrate(context.Background(), db.pool, db.schema); err != nil {
 		t.Fatal(err)
 	}
+	return &pgScaleDB{db: db}
+}
+
+func (p *pgScaleDB) env() []string {
+	return []string{urlEnv + "=" + p.db.url, schemaEnv + "=" + p.db.schema}
+}
+
+// backends lists the backends whose application_name is the workers'.
+func (p *pgScaleDB) backends(ctx context.Context) []int {
+	rows, err := p.db.pool.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = $1`, appName(p.db.schema))
+	if err != nil {
+		return nil
+	}
+	pids, _ := pgx.CollectRows(rows, pgx.RowTo[int])
+	return pids
+}
+
+func (p *pgScaleDB) insertReplays(ctx context.Context, n int) error {
+	inserter, err := river.NewClient(riverpgxv5.New(p.db.pool), &river.Config{Schema: p.db.schema})
+	if err != nil {
+		return err
+	}
+	_, err = inserter.InsertManyFast(ctx, replayParams(n))
+	return err
+}
+
+// replayParams are the replay jobs of n shipments.
+func replayParams(n int) []river.InsertManyParams {
+	params := make([]river.InsertManyParams, n)
+	for i := range n {
+		params[i] = river.InsertManyParams{Args: replayArgs{I: i}}
+	}
+	return params
+}
+
+func (p *pgScaleDB) progress(ctx context.Context) (replays, open, pending int, err error) {
+	err = p.db.pool.QueryRow(ctx, `SELECT
+		count(*) FILTER (WHERE kind = 'riverwork_test.replay' AND state = 'completed'),
+		count(*) FILTER (WHERE kind NOT IN ($1, $2) AND state IN ('available', 'running', 'retryable', 'scheduled', 'pending')),
+		(SELECT count(*) FROM effects WHERE state = 'pending')
+		FROM river_job`, riverwork.KindSchedule, riverwork.KindSweep).Scan(&replays, &open, &pending)
+	return replays, open, pending, err
+}
+
+func (p *pgScaleDB) jobStates(ctx context.Context) string {
+	var states string
+	p.db.pool.QueryRow(ctx, `SELECT string_agg(kind || ' ' || state || ' ' || n || ' ' || coalesce(err, ''), '; ') FROM (
+		SELECT kind, state::text, count(*) AS n, left(max(errors[array_length(errors, 1)]->>'error'), 300) AS err
+		FROM river_job GROUP BY 1, 2) x`).Scan(&states) //nolint:errcheck // for the message only
+	return states
+}
+
+// scaleRun runs n shipments on procs worker processes over db, SIGKILLing
+// a random one kills times during the run, and checks the outcome.
+func scaleRun(t testing.TB, db scaleDB, n, procs, kills int) runResult {
+	ctx := context.Background()
 	kl, err := klaviyotest.NewServer(klaviyotest.Options{APIKey: "pk_test_scale", NoRateLimits: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer kl.Close()
-	c := &cluster{t: t, procs: make([]*proc, procs), gens: make([]int, procs), env: []string{
-		urlEnv + "=" + db.url, schemaEnv + "=" + db.schema, klaviyoEnv + "=" + kl.URL,
-		shipEnv + "=" + strconv.Itoa(n), startEnv + "=" + strconv.FormatInt(time.Now().UnixNano(), 10),
-	}}
+	c := &cluster{t: t, procs: make([]*proc, procs), gens: make([]int, procs), env: append(db.env(),
+		klaviyoEnv+"="+kl.URL, shipEnv+"="+strconv.Itoa(n), startEnv+"="+strconv.FormatInt(time.Now().UnixNano(), 10),
+	)}
+	sqlDir := ""
+	if _, ok := db.(*pgScaleDB); ok && os.Getenv("RIVERWORK_SCALE_SQL") != "" {
+		sqlDir = t.TempDir()
+		c.env = append(c.env, sqlEnv+"="+sqlDir)
+	}
+	meter := newCPUMeter(c.pids, nil)
+	if sdb, ok := db.(serverDB); ok {
+		meter.backends = sdb.backends
+	}
 	defer c.stop()
 	for i := range procs {
 		c.start(i)
@@ -411,31 +586,20 @@ func scaleRun(t testing.TB, n, procs, kills int) runResult {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inserter, err := river.NewClient(riverpgxv5.New(db.pool), &river.Config{Schema: db.schema})
-	if err != nil {
-		t.Fatal(err)
-	}
-	params := make([]river.InsertManyParams, n)
-	for i := range n {
-		params[i] = river.InsertManyParams{Args: replayArgs{I: i}}
-	}
+	meter.begin(ctx)
 	begin := time.Now()
-	if _, err := inserter.InsertManyFast(ctx, params); err != nil {
+	if err := db.insertReplays(ctx, n); err != nil {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(uint64(n), uint64(procs)))
 	nextKill := 1
 	deadline := time.Now().Add(time.Duration(n)*50*time.Millisecond + time.Duration(envInt(t, "RIVERWORK_SCALE_WAIT", 180))*time.Second)
 	for {
-		var replays, open, pending int
-		err := db.pool.QueryRow(ctx, `SELECT
-			count(*) FILTER (WHERE kind = 'riverwork_test.replay' AND state = 'completed'),
-			count(*) FILTER (WHERE kind NOT IN ($1, $2) AND state IN ('available', 'running', 'retryable', 'scheduled', 'pending')),
-			(SELECT count(*) FROM effects WHERE state = 'pending')
-			FROM river_job`, riverwork.KindSchedule, riverwork.KindSweep).Scan(&replays, &open, &pending)
+		replays, open, pending, err := db.progress(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
+		meter.sample(ctx)
 		if replays == n && open == 0 && pending == 0 {
 			break
 		}
@@ -444,60 +608,92 @@ func scaleRun(t testing.TB, n, procs, kills int) runResult {
 			nextKill++
 		}
 		if time.Now().After(deadline) {
-			var states string
-			db.pool.QueryRow(ctx, `SELECT string_agg(kind || ' ' || state || ' ' || n || ' ' || coalesce(err, ''), '; ') FROM (
-				SELECT kind, state::text, count(*) AS n, left(max(errors[array_length(errors, 1)]->>'error'), 300) AS err
-				FROM river_job GROUP BY 1, 2) x`).Scan(&states) //nolint:errcheck // for the message only
-			t.Logf("jobs: %s", states)
+			t.Logf("jobs: %s", db.jobStates(ctx))
 			t.Fatalf("not done by the deadline: %d/%d replays, %d jobs open, %d effects pending", replays, n, open, pending)
 		}
 		time.Sleep(min(time.Second, 100*time.Millisecond+time.Duration(n)*time.Millisecond/20))
 	}
-	res := runResult{shipments: n, scans: sc.scans(), elapsed: time.Since(begin), killed: c.killed,
-		replaysBy: map[string]int{}, effectsBy: map[string]int{}}
+	res := runResult{shipments: n, scans: sc.scans(), elapsed: time.Since(begin), killed: c.killed, cpu: meter.split()}
 	c.stop()
-	check(t, ctx, db.pool, sc, kl, &res)
+	if sqlDir != "" {
+		if res.sql, err = readSQLCounts(sqlDir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check(t, ctx, db, sc, kl, &res)
 	return res
 }
 
-// check verifies the outcome of a run from the tables and the fake
-// Klaviyo, and counts the jobs each process completed.
-func check(t testing.TB, ctx context.Context, pool *pgxpool.Pool, sc *scenario, kl *klaviyotest.Server, res *runResult) {
-	t.Helper()
+func (p *pgScaleDB) outcome(ctx context.Context) (*outcome, error) {
+	pool := p.db.pool
+	out := &outcome{replaysBy: map[string]int{}, effectsBy: map[string]int{}, statuses: map[string]string{}}
 	// Jobs per process: the client that completed each job (the last in
 	// attempted_by), by worker index.
 	rows, err := pool.Query(ctx, `SELECT kind, split_part(attempted_by[array_length(attempted_by, 1)], '-', 1), count(*)
 		FROM river_job WHERE state = 'completed' AND kind IN ('riverwork_test.replay', $1) GROUP BY 1, 2`, riverwork.KindExecuteEffect)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	var kind, worker string
 	var count int
 	if _, err := pgx.ForEachRow(rows, []any{&kind, &worker, &count}, func() error {
 		if kind == riverwork.KindExecuteEffect {
-			res.effectsBy[worker] += count
+			out.effectsBy[worker] += count
 		} else {
-			res.replaysBy[worker] += count
+			out.replaysBy[worker] += count
 		}
 		return nil
 	}); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE errors::text LIKE '%rescued%'`).Scan(&res.rescued); err != nil {
-		t.Fatal(err)
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE errors::text LIKE '%rescued%'`).Scan(&out.rescued); err != nil {
+		return nil, err
 	}
-
-	// No shipment left behind: each in the state its whole script gives.
-	got := map[string]string{}
 	rows, err = pool.Query(ctx, `SELECT shipment_id, status FROM shipments`)
+	if err != nil {
+		return nil, err
+	}
+	var id, status string
+	if _, err := pgx.ForEachRow(rows, []any{&id, &status}, func() error { out.statuses[id] = status; return nil }); err != nil {
+		return nil, err
+	}
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM effects WHERE state <> 'done'`).Scan(&out.notDone); err != nil {
+		return nil, err
+	}
+	err = pool.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM effects WHERE effect->>'kind' = 'credit'),
+		(SELECT count(*) FROM effects e JOIN cashback_entries c
+			ON c.kind = 'issue' AND c.key = e.effect->'credit'->>'key'
+			AND c.customer_id = e.effect->'credit'->>'customer_id'
+			AND c.amount = (e.effect->'credit'->>'amount')::numeric
+			WHERE e.effect->>'kind' = 'credit'),
+		(SELECT count(*) FROM cashback_entries WHERE kind = 'issue')`).Scan(&out.credits, &out.matched, &out.issues)
+	if err != nil {
+		return nil, err
+	}
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM cashback_accounts a WHERE a.lifetime_earned <>
+		(SELECT coalesce(sum(amount), 0) FROM cashback_entries e WHERE e.customer_id = a.customer_id AND e.currency = a.currency AND e.kind = 'issue')`).Scan(&out.off); err != nil {
+		return nil, err
+	}
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM effects WHERE effect->>'kind' = 'message'
+		OR (effect->>'kind' = 'credit' AND effect->'credit' ? 'notify')
+		OR (effect->>'kind' = 'release' AND effect->'release' ? 'notify')`).Scan(&out.messages); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// check verifies the outcome of a run from the database and the fake
+// Klaviyo, and counts the jobs each process completed.
+func check(t testing.TB, ctx context.Context, db scaleDB, sc *scenario, kl *klaviyotest.Server, res *runResult) {
+	t.Helper()
+	out, err := db.outcome(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var id, status string
-	if _, err := pgx.ForEachRow(rows, []any{&id, &status}, func() error { got[id] = status; return nil }); err != nil {
-		t.Fatal(err)
-	}
+	res.replaysBy, res.effectsBy, res.rescued = out.replaysBy, out.effectsBy, out.rescued
+
+	// No shipment left behind: each in the state its whole script gives.
 	rules, err := tracking.NewRules(tracking.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -512,7 +708,7 @@ func check(t testing.TB, ctx context.Context, pool *pgxpool.Pool, sc *scenario, 
 			t.Fatal(err)
 		}
 		want, _ := s.Status()
-		if g, ok := got[o.Shipments[0].ID]; !ok || g != want.String() {
+		if g, ok := out.statuses[o.Shipments[0].ID]; !ok || g != want.String() {
 			if behind < 5 {
 				t.Errorf("shipment %s: status %q, want %q", o.Shipments[0].ID, g, want)
 			}
@@ -524,53 +720,26 @@ func check(t testing.TB, ctx context.Context, pool *pgxpool.Pool, sc *scenario, 
 	}
 
 	// Every effect done.
-	var pending int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM effects WHERE state <> 'done'`).Scan(&pending); err != nil {
-		t.Fatal(err)
-	}
-	if pending > 0 {
-		t.Errorf("%d effects not done", pending)
+	if out.notDone > 0 {
+		t.Errorf("%d effects not done", out.notDone)
 	}
 
 	// Every credit exactly once: one issue entry per credit effect, same
 	// key, customer and amount, and no other issue entry.
-	var credits, matched, issues int
-	err = pool.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM effects WHERE effect->>'kind' = 'credit'),
-		(SELECT count(*) FROM effects e JOIN cashback_entries c
-			ON c.kind = 'issue' AND c.key = e.effect->'credit'->>'key'
-			AND c.customer_id = e.effect->'credit'->>'customer_id'
-			AND c.amount = (e.effect->'credit'->>'amount')::numeric
-			WHERE e.effect->>'kind' = 'credit'),
-		(SELECT count(*) FROM cashback_entries WHERE kind = 'issue')`).Scan(&credits, &matched, &issues)
-	if err != nil {
-		t.Fatal(err)
+	if out.credits != out.matched || out.issues != out.credits {
+		t.Errorf("credits: %d decided, %d issued with the same key and amount, %d issue entries in the ledger", out.credits, out.matched, out.issues)
 	}
-	if credits != matched || issues != credits {
-		t.Errorf("credits: %d decided, %d issued with the same key and amount, %d issue entries in the ledger", credits, matched, issues)
-	}
-	if credits == 0 && sc.n >= 50 {
+	if out.credits == 0 && sc.n >= 50 {
 		t.Errorf("no credit decided: the run does not exercise the ledger")
 	}
 	// Balances agree with the entries.
-	var off int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM cashback_accounts a WHERE a.lifetime_earned <>
-		(SELECT coalesce(sum(amount), 0) FROM cashback_entries e WHERE e.customer_id = a.customer_id AND e.currency = a.currency AND e.kind = 'issue')`).Scan(&off); err != nil {
-		t.Fatal(err)
-	}
-	if off > 0 {
-		t.Errorf("%d accounts whose earned total differs from their issue entries", off)
+	if out.off > 0 {
+		t.Errorf("%d accounts whose earned total differs from their issue entries", out.off)
 	}
 
 	// Every Klaviyo unique_id accepted once: one event per message
 	// effect, and one per credit or release that tells the customer the
 	// new balance.
-	var messages int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM effects WHERE effect->>'kind' = 'message'
-		OR (effect->>'kind' = 'credit' AND effect->'credit' ? 'notify')
-		OR (effect->>'kind' = 'release' AND effect->'release' ? 'notify')`).Scan(&messages); err != nil {
-		t.Fatal(err)
-	}
 	seen := map[string]int{}
 	for _, ev := range kl.Events() {
 		seen[ev.Metric+"\x00"+ev.UniqueID]++
@@ -581,13 +750,13 @@ func check(t testing.TB, ctx context.Context, pool *pgxpool.Pool, sc *scenario, 
 			twice++
 		}
 	}
-	if twice > 0 || len(seen) != messages || len(kl.Events()) != messages {
+	if twice > 0 || len(seen) != out.messages || len(kl.Events()) != out.messages {
 		t.Errorf("klaviyo: %d effects that send, %d events accepted, %d distinct unique_ids, %d accepted more than once",
-			messages, len(kl.Events()), len(seen), twice)
+			out.messages, len(kl.Events()), len(seen), twice)
 	}
 	res.duplicates = kl.Stats().Duplicates
 	t.Logf("%d shipments, %d scans, %d credits, %d messages; %d kills, %d jobs rescued from killed processes; %d Klaviyo re-sends dropped as duplicates",
-		sc.n, res.scans, credits, messages, res.killed, res.rescued, res.duplicates)
+		sc.n, res.scans, out.credits, out.messages, res.killed, res.rescued, res.duplicates)
 }
 
 // envInt reads a positive integer from the environment, or def.
@@ -617,7 +786,7 @@ func TestScaleKill(t *testing.T) {
 	if os.Getenv(killsEnv) != "" {
 		kills = envInt(t, killsEnv, 2)
 	}
-	res := scaleRun(t, n, 3, kills)
+	res := scaleRun(t, newPGScaleDB(t), n, 3, kills)
 	if res.killed != kills {
 		t.Errorf("killed %d times, want %d", res.killed, kills)
 	}
@@ -629,6 +798,65 @@ func TestScaleKill(t *testing.T) {
 	}
 	t.Logf("%.0f scans/s over %v (kills and rescues included); replay jobs by worker %v, effect jobs by worker %v",
 		float64(res.scans)/res.elapsed.Seconds(), res.elapsed.Round(time.Second), res.replaysBy, res.effectsBy)
+	logRun(t, &res)
+}
+
+// reportRun adds a run's figures to b's metrics: scans per second, the
+// busiest process's share of the replays, and where the CPU went (cores
+// busy on average over the run, and CPU time per scan).
+func reportRun(b *testing.B, res *runResult) {
+	most := 0
+	for _, v := range res.replaysBy {
+		most = max(most, v)
+	}
+	secs := res.elapsed.Seconds()
+	b.ReportMetric(float64(res.scans)/secs, "scans/s")
+	b.ReportMetric(float64(most)/float64(res.shipments), "busiest-share")
+	cpu := res.cpu
+	b.ReportMetric(cpu.workers.Seconds()/secs, "worker-cores")
+	b.ReportMetric(float64(cpu.workers.Microseconds())/float64(res.scans), "worker-cpu-µs/scan")
+	if cpu.pgKnown {
+		b.ReportMetric(cpu.pg.Seconds()/secs, "pg-cores")
+		b.ReportMetric(float64(cpu.pg.Microseconds())/float64(res.scans), "pg-cpu-µs/scan")
+	}
+	if cpu.machineKnown {
+		b.ReportMetric(cpu.machine.Seconds()/secs, "machine-cores")
+	}
+	b.Logf("replays by worker %v, effect jobs by worker %v", res.replaysBy, res.effectsBy)
+	logRun(b, res)
+}
+
+// logRun logs where a run's CPU went and, if counted, the statements the
+// workers sent per scan.
+func logRun(t testing.TB, res *runResult) {
+	t.Helper()
+	cpu, secs := res.cpu, res.elapsed.Seconds()
+	msg := fmt.Sprintf("CPU over %.1f s: worker processes %.1f s (%.2f cores)", secs, cpu.workers.Seconds(), cpu.workers.Seconds()/secs)
+	if cpu.pgKnown {
+		msg += fmt.Sprintf(", their PostgreSQL backends %.1f s (%.2f cores)", cpu.pg.Seconds(), cpu.pg.Seconds()/secs)
+	}
+	msg += fmt.Sprintf(", harness and fake Klaviyo %.1f s (%.2f cores)", cpu.harness.Seconds(), cpu.harness.Seconds()/secs)
+	if cpu.machineKnown {
+		msg += fmt.Sprintf("; the whole machine %.1f s (%.2f of %d cores busy, other work included)", cpu.machine.Seconds(), cpu.machine.Seconds()/secs, runtime.NumCPU())
+	}
+	t.Log(msg)
+	if res.sql == nil {
+		return
+	}
+	replays, effects := 0, 0
+	for _, v := range res.replaysBy {
+		replays += v
+	}
+	for _, v := range res.effectsBy {
+		effects += v
+	}
+	keys := slices.SortedFunc(maps.Keys(res.sql), func(a, b string) int { return res.sql[b] - res.sql[a] })
+	var b strings.Builder
+	fmt.Fprintf(&b, "statements sent by the workers for %d replay jobs, %d effect jobs and %d scans (count, per scan):", replays, effects, res.scans)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "\n%9d %6.2f  %s", res.sql[k], float64(res.sql[k])/float64(res.scans), k)
+	}
+	t.Log(b.String())
 }
 
 // BenchmarkScale runs b.N shipments (use -benchtime=2000x) through 1, 2
@@ -639,72 +867,77 @@ func TestScaleKill(t *testing.T) {
 // replays and effects in this process, twelve at a time (as many as one
 // worker process works), on MemoryStore, without River or PostgreSQL.
 func BenchmarkScale(b *testing.B) {
-	b.Run("memstore", func(b *testing.B) {
-		b.ReportAllocs()
-		ctx := context.Background()
-		kl, err := klaviyotest.NewServer(klaviyotest.Options{APIKey: "pk_test_scale", NoRateLimits: true})
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer kl.Close()
-		sc, err := newScenario(b.N)
-		if err != nil {
-			b.Fatal(err)
-		}
-		ms, err := memstore.New(memstore.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		clock := func() time.Time { return simEnd }
-		eng, err := newScaleEngine(sc, postpurchase.NewMemoryStore(), ms, kl.URL, clock)
-		if err != nil {
-			b.Fatal(err)
-		}
-		w := &replayWorker{sc: sc, eng: eng}
-		jobs := make(chan int)
-		errs := make(chan error, 12)
-		begin := time.Now()
-		var wg sync.WaitGroup
-		for range 12 {
-			wg.Go(func() {
-				var first error
-				for i := range jobs { // drained to the end even after an error
-					if first != nil {
-						continue
-					}
-					if first = w.Work(ctx, &river.Job[replayArgs]{Args: replayArgs{I: i}}); first == nil {
-						_, first = eng.Drain(ctx, clock())
-					}
-				}
-				errs <- first
-			})
-		}
-		for i := range b.N {
-			jobs <- i
-		}
-		close(jobs)
-		wg.Wait()
-		elapsed := time.Since(begin)
-		close(errs)
-		for err := range errs {
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(float64(sc.scans())/elapsed.Seconds(), "scans/s")
-		b.Logf("%d shipments, %d Klaviyo events", b.N, len(kl.Events()))
-	})
+	b.Run("memstore", benchMemstore)
 	for _, procs := range []int{1, 2, 3} {
 		b.Run(fmt.Sprintf("procs=%d", procs), func(b *testing.B) {
 			b.ReportAllocs()
-			res := scaleRun(b, b.N, procs, 0)
-			most := 0
-			for _, v := range res.replaysBy {
-				most = max(most, v)
-			}
-			b.ReportMetric(float64(res.scans)/res.elapsed.Seconds(), "scans/s")
-			b.ReportMetric(float64(most)/float64(res.shipments), "busiest-share")
-			b.Logf("replays by worker %v, effect jobs by worker %v", res.replaysBy, res.effectsBy)
+			res := scaleRun(b, newPGScaleDB(b), b.N, procs, 0)
+			reportRun(b, &res)
 		})
 	}
+}
+
+// benchMemstore is BenchmarkScale's same-run baseline: b.N replays and
+// their effects in this process, twelve at a time (as many as one worker
+// process works), on MemoryStore, without River or a database.
+func benchMemstore(b *testing.B) {
+	b.ReportAllocs()
+	ctx := context.Background()
+	kl, err := klaviyotest.NewServer(klaviyotest.Options{APIKey: "pk_test_scale", NoRateLimits: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer kl.Close()
+	sc, err := newScenario(b.N)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ms, err := memstore.New(memstore.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	clock := func() time.Time { return simEnd }
+	eng, err := newScaleEngine(sc, postpurchase.NewMemoryStore(), ms, kl.URL, clock)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := &replayWorker{sc: sc, eng: eng}
+	jobs := make(chan int)
+	errs := make(chan error, 12)
+	cpu0 := benchcpu.Now()
+	begin := time.Now()
+	var wg sync.WaitGroup
+	for range 12 {
+		wg.Go(func() {
+			var first error
+			for i := range jobs { // drained to the end even after an error
+				if first != nil {
+					continue
+				}
+				if first = w.Work(ctx, &river.Job[replayArgs]{Args: replayArgs{I: i}}); first == nil {
+					_, first = eng.Drain(ctx, clock())
+				}
+			}
+			errs <- first
+		})
+	}
+	for i := range b.N {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	elapsed := time.Since(begin)
+	cpu := benchcpu.Now() - cpu0
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(sc.scans())/elapsed.Seconds(), "scans/s")
+	// The process's CPU: the Engine and the fake Klaviyo, as worker-cpu
+	// and harness together are in the other runs.
+	b.ReportMetric(cpu.Seconds()/elapsed.Seconds(), "cores")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(sc.scans()), "cpu-µs/scan")
+	b.Logf("%d shipments, %d Klaviyo events", b.N, len(kl.Events()))
 }

@@ -27,7 +27,7 @@ var (
 	ErrUnknownCurrency = iso4217.ErrUnknownCurrency
 	// ErrTooPrecise is the Err of a *HistoryError whose amount has more
 	// decimal places than its currency's minor units (12.505 USD).
-	ErrTooPrecise = iso4217.ErrInexact
+	ErrTooPrecise = iso4217.ErrTooPrecise
 	// ErrTooLarge is the Err of a *HistoryError whose amount exceeds 10^15
 	// minor units of its currency.
 	ErrTooLarge = iso4217.ErrTooLarge

@@ -10,7 +10,11 @@
 // number and the due list (a partial index on next_check); the journal and
 // the outbox of effects are tables of their own. Commit and ClaimEffects
 // are each one BEGIN IMMEDIATE transaction, so a commit is all or nothing
-// and concurrent drainers never take one effect twice.
+// and concurrent drainers never take one effect twice. A commit that adds
+// credit or carries budget reads also checks and bumps the budget versions
+// (table budget_versions, one row per customer credited and one for the
+// brand) in that transaction: a key read whose version moved on is
+// postpurchase.ErrConflict. Commits without credit never touch them.
 //
 // # Schema and migrations
 //
@@ -33,6 +37,26 @@
 // full disk and a file that is not a database are *Error values matching
 // ErrReadOnly, ErrLocked, ErrDiskFull and ErrCannotOpen; a failed write is
 // rolled back whole.
+//
+// # Background work on River, in the same file
+//
+// Package riverwork runs the Engine's periodic work and side effects as
+// River jobs (driver riversqlite) with River's tables in the store's file
+// and River working through the store's connections (Store.DB): give
+// riverwork.NewSQLiteOutbox's AfterCommitTx to Options.AfterCommitTx, and
+// Commit inserts one job per effect in its own transaction, so the jobs
+// exist if and only if the commit does. Several processes may share the
+// file; their writes queue for SQLite's one write lock (see the busy
+// timeout above). Open such a store with MaxOpenConns 1 (riverwork's
+// documentation says why). Example (and riverwork's ExampleNewSQLite):
+//
+//	ob, _ := riverwork.NewSQLiteOutbox(riverwork.Options{})
+//	store, _ := sqlitestore.Open(path, sqlitestore.Options{MaxOpenConns: 1, AfterCommitTx: ob.AfterCommitTx})
+//	store.Migrate(ctx)                          // the store's tables
+//	riverwork.MigrateSQLite(ctx, store.DB())    // River's
+//	eng, _ := postpurchase.New(postpurchase.Config{Store: store, ...})
+//	run, _ := riverwork.NewSQLite(eng, store.DB(), riverwork.Options{})
+//	run.Start(ctx)
 //
 // # The ledger
 //

@@ -110,10 +110,14 @@ func exactUnits(d decimal.Decimal) (units int64, places int32, err error) {
 
 // Commit implements postpurchase.Store: one BEGIN IMMEDIATE transaction,
 // the order row guarded by its version, then the shipments' index rows, the
-// journal and the new effects.
+// journal and the new effects, then Options.AfterCommitTx if set.
 func (s *Store) Commit(ctx context.Context, c *postpurchase.Commit) error {
 	if err := checkCommit(c); err != nil {
 		return err
+	}
+	checks, err := c.BudgetChecks()
+	if err != nil {
+		return fmt.Errorf("sqlitestore: commit: %w", err)
 	}
 	rec := c.Order
 	id := rec.Order.ID
@@ -185,6 +189,34 @@ func (s *Store) Commit(ctx context.Context, c *postpurchase.Commit) error {
 			ON CONFLICT (effect_id) DO NOTHING`,
 			e.ID, e.OrderID, e.At.UnixMicro(), string(ed), e.At.UnixMicro(), custom, units, places); err != nil {
 			return wrap("commit: effect", err)
+		}
+	}
+	for _, bc := range checks {
+		var res sql.Result
+		switch {
+		case !bc.Check:
+			res, err = tx.ExecContext(ctx, `INSERT INTO budget_versions AS v (customer_id, version) VALUES (?, 1)
+				ON CONFLICT (customer_id) DO UPDATE SET version = v.version + 1`, bc.CustomerID)
+		case bc.Seen == 0: // no credit when read: no row yet
+			res, err = tx.ExecContext(ctx, `INSERT INTO budget_versions (customer_id, version) VALUES (?, 1)
+				ON CONFLICT (customer_id) DO NOTHING`, bc.CustomerID)
+		default:
+			res, err = tx.ExecContext(ctx, `UPDATE budget_versions SET version = version + 1 WHERE customer_id = ? AND version = ?`, bc.CustomerID, bc.Seen)
+		}
+		if err != nil {
+			return wrap("commit: budget", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err != nil {
+				return wrap("commit: budget", err)
+			}
+			return fmt.Errorf("sqlitestore: order %s: commit of version %d: a budget it read moved on: %w", iso4217.Clip(id), rec.Version, postpurchase.ErrConflict)
+		}
+	}
+	if s.afterCommitTx != nil {
+		// The outbox hook (see Options): its writes share the commit's fate.
+		if err := s.afterCommitTx(ctx, tx, c); err != nil {
+			return fmt.Errorf("sqlitestore: commit: after-commit hook: %w", err)
 		}
 	}
 	return wrap("commit", tx.Commit())
@@ -342,8 +374,15 @@ func (s *Store) Journal(ctx context.Context, orderID string) ([]postpurchase.Jou
 }
 
 // CreditTotal implements postpurchase.Store: integer sums per number of
-// decimal places, added exactly.
-func (s *Store) CreditTotal(ctx context.Context, customerID string, since time.Time) (decimal.Decimal, error) {
+// decimal places, added exactly. The budget version is read first, so it
+// is never newer than the total (a credit committed between the two reads
+// only makes the commit that carries the read fail).
+func (s *Store) CreditTotal(ctx context.Context, customerID string, since time.Time) (postpurchase.BudgetRead, error) {
+	r := postpurchase.BudgetRead{CustomerID: customerID, Total: decimal.Zero}
+	err := s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT version FROM budget_versions WHERE customer_id = ?), 0)`, customerID).Scan(&r.Version)
+	if err != nil {
+		return postpurchase.BudgetRead{}, wrap("credit total", err)
+	}
 	q := `SELECT credit_places, sum(credit_minor) FROM effects WHERE credit_minor IS NOT NULL AND decided_at >= ?`
 	args := []any{since.UnixMicro()}
 	if customerID != "" {
@@ -352,19 +391,21 @@ func (s *Store) CreditTotal(ctx context.Context, customerID string, since time.T
 	}
 	rows, err := s.db.QueryContext(ctx, q+` GROUP BY credit_places`, args...)
 	if err != nil {
-		return decimal.Decimal{}, wrap("credit total", err)
+		return postpurchase.BudgetRead{}, wrap("credit total", err)
 	}
 	defer rows.Close()
-	total := decimal.Zero
 	for rows.Next() {
 		var places int32
 		var sum int64
 		if err := rows.Scan(&places, &sum); err != nil {
-			return decimal.Decimal{}, wrap("credit total", err)
+			return postpurchase.BudgetRead{}, wrap("credit total", err)
 		}
-		total = total.Add(decimal.New(sum, -places))
+		r.Total = r.Total.Add(decimal.New(sum, -places))
 	}
-	return total, wrap("credit total", rows.Err())
+	if err := rows.Err(); err != nil {
+		return postpurchase.BudgetRead{}, wrap("credit total", err)
+	}
+	return r, nil
 }
 
 // ClaimEffect implements postpurchase.Store: one guarded UPDATE, so of

@@ -1,14 +1,12 @@
 package sqlitestore
 
-import "database/sql"
-
 // OpenWithPragmas opens with extra pragmas, for tests.
 func OpenWithPragmas(path string, opts Options, pragmas ...string) (*Store, error) {
 	return open(path, opts, pragmas)
 }
 
-// DB returns the store's database handle, for tests.
-func (s *Store) DB() *sql.DB { return s.db }
-
 // Migrations returns how many migrations the code has.
 func Migrations() int { return len(migrations) }
+
+// SelectEntriesPage is the keyset read of CashbackStore.Entries.
+const SelectEntriesPage = selectEntriesPage

@@ -12,6 +12,7 @@ import (
 
 	"modernc.org/sqlite"
 
+	"github.com/postpurchase/postpurchase"
 	"github.com/postpurchase/postpurchase/internal/iso4217"
 	"github.com/postpurchase/postpurchase/internal/sqlmigrate"
 )
@@ -140,6 +141,14 @@ type Options struct {
 	ReadOnly bool
 	// MaxOpenConns bounds the pool of connections. Zero means 8.
 	MaxOpenConns int
+	// AfterCommitTx, if set, is called by Commit inside the commit's
+	// transaction, after its writes and only when the order's version
+	// matched; an error from it rolls the whole commit back and is
+	// returned. It is the hook of a transactional outbox: package
+	// riverwork (NewSQLiteOutbox) inserts there the River jobs that carry
+	// out c.Effects, in River's tables in the same file, so they exist if
+	// and only if the commit does. Nil means none.
+	AfterCommitTx func(ctx context.Context, tx *sql.Tx, c *postpurchase.Commit) error
 }
 
 // Store keeps the module's state in one SQLite file (pure Go, no cgo). It
@@ -148,7 +157,8 @@ type Options struct {
 // BusyTimeout) instead of failing halfway; the file is in WAL mode, so
 // readers do not wait for them. Cashback returns its cashback.Store.
 type Store struct {
-	db *sql.DB
+	db            *sql.DB
+	afterCommitTx func(context.Context, *sql.Tx, *postpurchase.Commit) error
 }
 
 // Open opens (creating it if needed) the database file at path. Call
@@ -205,11 +215,17 @@ func open(path string, opts Options, pragmas []string) (*Store, error) {
 		}
 		return nil, wrap("open", err)
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, afterCommitTx: opts.AfterCommitTx}, nil
 }
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
+
+// DB returns the store's connection pool, set up for several writers (WAL,
+// the busy timeout, BEGIN IMMEDIATE for every transaction), for other
+// tables in the same file: riverwork.NewSQLite keeps River's jobs there.
+// Close closes it.
+func (s *Store) DB() *sql.DB { return s.db }
 
 // Migrate brings the schema up to the code's version, applying the missing
 // embedded migrations in order, with their records in schema_migrations,

@@ -29,7 +29,7 @@ func ExampleCheckAmount() {
 		{"12.50", "XAU"},
 	} {
 		err := iso4217.CheckAmount(decimal.RequireFromString(a.amount), a.currency)
-		fmt.Println(a.amount, a.currency, err == nil, errors.Is(err, iso4217.ErrInexact), errors.Is(err, iso4217.ErrTooLarge))
+		fmt.Println(a.amount, a.currency, err == nil, errors.Is(err, iso4217.ErrTooPrecise), errors.Is(err, iso4217.ErrTooLarge))
 	}
 	// Output:
 	// 12.50 USD true false false

@@ -17,10 +17,12 @@
 //     a package that wants only positive amounts checks that itself.
 //
 // Failures are *Error values carrying one of the sentinels ErrUnknownCurrency,
-// ErrWithdrawnCurrency, ErrInexact or ErrTooLarge. This package is internal,
-// so a package that returns these errors to its users re-exports the
-// sentinels it may return (var ErrTooPrecise = iso4217.ErrInexact) or wraps
-// them in its own kinds; either way errors.Is keeps working.
+// ErrWithdrawnCurrency, ErrTooPrecise or ErrTooLarge. This package is
+// internal, so a package that returns these errors to its users re-exports
+// the sentinels it may return under the same name (var ErrTooPrecise =
+// iso4217.ErrTooPrecise: cashback, accommodation and scoring all do for
+// ErrTooPrecise) or wraps them in its own kinds; either way errors.Is keeps
+// working, across packages too.
 //
 // The table follows ISO 4217 List One as published by the ISO 4217
 // maintenance agency (SIX Group) for 2026-01-01.
@@ -50,9 +52,10 @@ var (
 	// ErrWithdrawnCurrency: the code is in the table but withdrawn, so it
 	// may be read but no new money may be created in it.
 	ErrWithdrawnCurrency = errors.New("withdrawn currency")
-	// ErrInexact: the amount has more decimal places than the currency has
-	// minor units (12.505 USD).
-	ErrInexact = errors.New("not exact in the currency's minor units")
+	// ErrTooPrecise: the amount has more decimal places than the currency
+	// has minor units (12.505 USD, 1200.5 JPY), or than the scale ToUnits
+	// was given. Amounts are never rounded.
+	ErrTooPrecise = errors.New("more decimal places than allowed")
 	// ErrTooLarge: the amount is more than MaxMinorUnits minor units in
 	// magnitude.
 	ErrTooLarge = errors.New("over 10^15 minor units")
@@ -67,13 +70,13 @@ type Error struct {
 	// Amount is the amount as given, clipped to at most 64 bytes; empty
 	// when only the currency was checked.
 	Amount string
-	// Err is ErrUnknownCurrency, ErrWithdrawnCurrency, ErrInexact or
+	// Err is ErrUnknownCurrency, ErrWithdrawnCurrency, ErrTooPrecise or
 	// ErrTooLarge.
 	Err error
 }
 
-// Error implements error, e.g. "iso4217: 12.505 USD: not exact in the
-// currency's minor units (2 decimal places)".
+// Error implements error, e.g. "iso4217: 12.505 USD: more decimal places
+// than allowed (2 decimal places)".
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("iso4217: ")
@@ -90,7 +93,7 @@ func (e *Error) Error() string {
 	if e.Err != nil {
 		b.WriteString(e.Err.Error())
 	}
-	if e.Err == ErrInexact {
+	if e.Err == ErrTooPrecise {
 		if n, ok := MinorUnits(e.Currency); ok {
 			b.WriteString(" (")
 			b.WriteString(strconv.Itoa(int(n)))
@@ -199,7 +202,7 @@ func CheckCurrency(currency string) error {
 // currency is Valid (withdrawn codes included: see Active for new money),
 // amount is exact in its minor units and at most MaxMinorUnits minor units
 // in magnitude. Otherwise it returns an *Error whose Err is
-// ErrUnknownCurrency, ErrInexact or ErrTooLarge. It does not allocate when
+// ErrUnknownCurrency, ErrTooPrecise or ErrTooLarge. It does not allocate when
 // the amount is acceptable.
 func CheckAmount(amount decimal.Decimal, currency string) error {
 	_, err := ToMinor(amount, currency)
@@ -223,7 +226,7 @@ func ToMinor(amount decimal.Decimal, currency string) (int64, error) {
 
 // ToUnits returns amount × 10^places as an exact int64 under the same
 // rule: ErrTooLarge when its magnitude exceeds MaxMinorUnits, else
-// ErrInexact when it is not whole. Errors are the bare sentinels. ToMinor
+// ErrTooPrecise when it is not whole. Errors are the bare sentinels. ToMinor
 // is ToUnits with the currency's minor units; call ToUnits directly when
 // they are already known (a hot path) or for another fixed-point quantity
 // (a percent with four decimals). It never expands a huge exponent and
@@ -239,7 +242,7 @@ var pow10 = [...]int64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
 
 // toMinor converts d to a signed count of minor units (d × 10^minor),
 // returning ErrTooLarge when its magnitude exceeds MaxMinorUnits (whatever
-// its precision) and otherwise ErrInexact when it is not a whole number of
+// its precision) and otherwise ErrTooPrecise when it is not a whole number of
 // minor units. Coefficients of up to 18 digits (all amounts in practice)
 // take an exact int64 path without allocating.
 func toMinor(d decimal.Decimal, minor int32) (int64, error) {
@@ -260,7 +263,7 @@ func toMinor(d decimal.Decimal, minor int32) (int64, error) {
 	}
 	if -shift >= nd {
 		// |d| × 10^minor < 1: not a whole number of minor units.
-		return 0, ErrInexact
+		return 0, ErrTooPrecise
 	}
 	if nd > 18 {
 		// A long coefficient (many trailing zeros, or an over-precise
@@ -273,7 +276,7 @@ func toMinor(d decimal.Decimal, minor int32) (int64, error) {
 			return 0, ErrTooLarge
 		}
 		if r.Sign() != 0 {
-			return 0, ErrInexact
+			return 0, ErrTooPrecise
 		}
 		if d.IsNegative() {
 			return -q.Int64(), nil
@@ -302,7 +305,7 @@ func toMinor(d decimal.Decimal, minor int32) (int64, error) {
 			return 0, ErrTooLarge
 		}
 		if rem != 0 {
-			return 0, ErrInexact
+			return 0, ErrTooPrecise
 		}
 	}
 	if neg {

@@ -121,11 +121,11 @@ func TestCheckAmountExamples(t *testing.T) {
 		{"1000000000000000", "JPY", nil, MaxMinorUnits},
 		{"10000000000000.00000000000000000000", "USD", nil, MaxMinorUnits},
 		{"1e13", "USD", nil, MaxMinorUnits},
-		{"12.505", "USD", ErrInexact, 0},
-		{"1200.5", "JPY", ErrInexact, 0},
-		{"1e-9999", "USD", ErrInexact, 0},
-		{"-0.001", "USD", ErrInexact, 0},
-		{"0.123456789012345678901234567890", "USD", ErrInexact, 0},
+		{"12.505", "USD", ErrTooPrecise, 0},
+		{"1200.5", "JPY", ErrTooPrecise, 0},
+		{"1e-9999", "USD", ErrTooPrecise, 0},
+		{"-0.001", "USD", ErrTooPrecise, 0},
+		{"0.123456789012345678901234567890", "USD", ErrTooPrecise, 0},
 		{"10000000000000.01", "USD", ErrTooLarge, 0},
 		{"10000000000000.001", "USD", ErrTooLarge, 0}, // too large whatever its precision
 		{"-10000000000000.01", "USD", ErrTooLarge, 0},
@@ -161,11 +161,11 @@ func TestCheckAmountExamples(t *testing.T) {
 
 func TestErrorText(t *testing.T) {
 	err := CheckAmount(decimal.RequireFromString("12.505"), "USD")
-	if got, want := err.Error(), "iso4217: 12.505 USD: not exact in the currency's minor units (2 decimal places)"; got != want {
+	if got, want := err.Error(), "iso4217: 12.505 USD: more decimal places than allowed (2 decimal places)"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 	err = CheckAmount(decimal.New(1, -2_000_000_000), "USD")
-	if got, want := err.Error(), "iso4217: 1e-2000000000 USD: not exact in the currency's minor units (2 decimal places)"; got != want {
+	if got, want := err.Error(), "iso4217: 1e-2000000000 USD: more decimal places than allowed (2 decimal places)"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 	err = CheckCurrency(strings.Repeat("x", 10000))
@@ -206,7 +206,7 @@ func TestClip(t *testing.T) {
 }
 
 // reference computes the rule with big.Rat: ErrTooLarge when |d| × 10^minor
-// exceeds MaxMinorUnits, else ErrInexact when it is not whole.
+// exceeds MaxMinorUnits, else ErrTooPrecise when it is not whole.
 func reference(d decimal.Decimal, minor int32) (int64, error) {
 	r := new(big.Rat).SetFrac(d.Coefficient(), big.NewInt(1))
 	exp := int64(d.Exponent()) + int64(minor)
@@ -220,7 +220,7 @@ func reference(d decimal.Decimal, minor int32) (int64, error) {
 		return 0, ErrTooLarge
 	}
 	if !r.IsInt() {
-		return 0, ErrInexact
+		return 0, ErrTooPrecise
 	}
 	return r.Num().Int64(), nil
 }
