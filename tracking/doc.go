@@ -162,19 +162,25 @@
 //
 // At risk (shipments without injected trouble): 100 % of the 699 late
 // ones warned before the promise passed on both carriers (seeds 2 and 3:
-// the same), 30.6 % two days or more ahead (median lead 0.6 days: most
+// 718 and 756, the same), 30.6 % two days or more ahead (median lead 0.6 days: most
 // are caught on the promised day, when the hour makes delivery
 // unlikely), 2.8 % of the on-time ones warned (2.0 % full scans, 3.7 %
-// pickup and delivery only). AtRiskProbability trades lead for false
-// alarms; on the pickup-and-delivery-only carrier (recall 100 % at
-// each):
+// pickup and delivery only; seeds 2 and 3: 2.1 % and 3.6 %, 1.9 % and
+// 4.1 %). AtRiskProbability trades lead for false alarms (seed 1,
+// recall 100 % at each):
 //
-//	AtRiskProbability    0.2      0.3      0.4      0.5      0.7
-//	warned ≥ 2 days     15.3 %   22.2 %   30.8 %   43.3 %   68.6 %
-//	false alarms         1.2 %    2.2 %    3.7 %    6.7 %   13.3 %
+//	AtRiskProbability                 0.2      0.3      0.4      0.5      0.7
+//	full scans       warned ≥ 2 days  25.4 %   28.9 %   30.4 %   35.7 %   56.0 %
+//	                 false alarms      0.9 %    1.5 %    2.0 %    3.1 %    8.6 %
+//	pickup+delivery  warned ≥ 2 days  15.3 %   22.2 %   30.8 %   43.3 %   68.6 %
+//	                 false alarms      1.2 %    2.2 %    3.7 %    6.7 %   13.3 %
 //
-// and 25–50 % ahead for 0.6–4.7 % false alarms on the full-scan carrier:
-// 0.4 is the highest threshold within 5 % false alarms on both.
+// 0.4 is the highest of these within 5 % false alarms on both carriers
+// (seeds 2 and 3 at 0.4: 30.4 % and 26.6 % two days ahead). On a carrier
+// without scans in between, the probability is the pickup slot's transit
+// distribution conditioned on the business days elapsed and the hour;
+// nothing else is known until the delivery, so earlier warnings can only
+// be bought with false alarms.
 //
 // Estimates at pickup (11,780 test deliveries, seed 1): MAE 1.362 days
 // against 1.613 for the origin→destination-region median (-15.6 %) and
