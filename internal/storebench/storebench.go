@@ -14,13 +14,23 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/postpurchase/postpurchase"
+	"github.com/postpurchase/postpurchase/internal/benchcpu"
 )
 
 // Commit measures the Engine's commit: each op commits the next version of
 // one of 64 orders (two shipments, tracking state of about 1 KB) with one
 // journal entry and one effect, as one tracking update does. It reports
-// ops/s and the p50 and p99 latency in µs.
-func Commit(b *testing.B, s postpurchase.Store) {
+// ops/s and the p50 and p99 latency in µs of the commits, and the
+// process CPU time per op.
+func Commit(b *testing.B, s postpurchase.Store) { commit(b, s, false) }
+
+// CommitCredit measures the Engine's commit of a credit decision: as
+// Commit, but the effect is a credit for the order's customer, decided on
+// the customer's and the brand's budget read just before (the reads are
+// not timed; the commit checks and bumps both budget versions).
+func CommitCredit(b *testing.B, s postpurchase.Store) { commit(b, s, true) }
+
+func commit(b *testing.B, s postpurchase.Store, credit bool) {
 	ctx := context.Background()
 	run := fmt.Sprintf("bench-%d-", time.Now().UnixNano())
 	base := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -45,6 +55,7 @@ func Commit(b *testing.B, s postpurchase.Store) {
 	}
 	var ls []time.Duration
 	b.ReportAllocs()
+	defer benchcpu.Start(b)()
 	i := 0
 	for b.Loop() {
 		// The next version is a new record: a store may keep what Commit
@@ -61,6 +72,19 @@ func Commit(b *testing.B, s postpurchase.Store) {
 			Journal: []postpurchase.JournalEntry{{OrderID: id, Seq: rec.JournalSeq, At: base, Kind: postpurchase.JournalMilestone, Text: "in transit"}},
 			Effects: []postpurchase.Effect{{ID: fmt.Sprintf("%s/m%d", id, i), OrderID: id, CustomerID: rec.Order.CustomerID,
 				Kind: postpurchase.EffectMessage, At: base, Message: &postpurchase.Message{ID: fmt.Sprintf("%s/m%d", id, i), Kind: postpurchase.MessageMilestone, At: base, OrderID: id}}},
+		}
+		if credit {
+			cust := rec.Order.CustomerID
+			key := fmt.Sprintf("%s/c%d", id, i)
+			c.Effects[0] = postpurchase.Effect{ID: key, OrderID: id, CustomerID: cust, Kind: postpurchase.EffectCredit, At: base,
+				Credit: &postpurchase.Credit{Key: key, CustomerID: cust, Amount: decimal.RequireFromString("1.50"), Currency: "USD", OrderID: id, At: base}}
+			for _, who := range []string{cust, ""} {
+				r, err := s.CreditTotal(ctx, who, base.AddDate(0, 0, -90))
+				if err != nil {
+					b.Fatal(err)
+				}
+				c.Budgets = append(c.Budgets, r)
+			}
 		}
 		start := time.Now()
 		err := s.Commit(ctx, c)
