@@ -251,11 +251,10 @@ func (o *outside) outcome(t tb) outcome {
 	for _, ord := range o.orders {
 		if !seenCust[ord.CustomerID] {
 			seenCust[ord.CustomerID] = true
-			es, err := o.ledger.Entries(ctx, cashback.Account{CustomerID: ord.CustomerID, Currency: "USD"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, en := range es {
+			for en, err := range o.ledger.Entries(ctx, cashback.Account{CustomerID: ord.CustomerID, Currency: "USD"}) {
+				if err != nil {
+					t.Fatal(err)
+				}
 				out.Credits = append(out.Credits, en.Key+"="+en.Amount.String())
 			}
 		}

@@ -110,9 +110,13 @@
 // A Store keeps each account's entries and its Summary, the balance row:
 // the running totals and the live lots, replaced in the same atomic Append
 // as the entries. A write reads one key, one summary and appends, whatever
-// the account's length; entries are read only for the history (Entries),
+// the account's length; entries are read only for the history (Entries,
+// an iterator, and EntriesPage, a page with a cursor to hand to a client),
 // for balances at instants before the last entry, and by Check, which
-// recomputes the summary from the entries and compares. Package memstore
+// recomputes the summary from the entries and compares. Entries are read a
+// page at a time (Store.Entries with an EntryPage: keyset pagination on the
+// sequence number), so no read holds a long account's history in memory
+// and a page costs the same anywhere in it. Package memstore
 // is an in-memory Store; packages pgstore and sqlitestore keep it in
 // PostgreSQL and SQLite. Package cashbacktest is the conformance suite a
 // host runs against its own Store with one call, including concurrency,

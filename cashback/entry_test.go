@@ -53,7 +53,7 @@ func scenario(t *testing.T) (cashback.Account, []cashback.Entry) {
 	must(l.Release(ctx, t0.Add(14*day), cashback.ReleaseRequest{
 		Account: acct, IssueKey: "delay:dl_3:cashback", Key: "delivered:ord_1003", ExpiresAt: t0.Add(104 * day),
 	}))
-	entries, err := l.Entries(ctx, acct)
+	entries, err := ledgerAll(ctx, l, acct)
 	if err != nil {
 		t.Fatal(err)
 	}

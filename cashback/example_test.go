@@ -222,6 +222,57 @@ func ExampleLedger_Expire() {
 	// available: 3.000 KWD
 }
 
+// A statement shown a page at a time: the cursor (next) goes to the client
+// and comes back with the request for the following page.
+func ExampleLedger_EntriesPage() {
+	ctx := context.Background()
+	store, err := memstore.New(memstore.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ledger, err := cashback.New(store, cashback.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	acct := cashback.Account{CustomerID: "cus_7", Currency: "EUR"}
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for i := range 5 {
+		amount, _ := cashback.ParseMoney(fmt.Sprintf("%d.00", i+1), "EUR")
+		if _, err := ledger.Issue(ctx, now, cashback.IssueRequest{Account: acct, Amount: amount, Key: fmt.Sprintf("delay:dl_%d", i)}); err != nil {
+			log.Fatal(err)
+		}
+	}
+	for after := int64(0); ; {
+		page, next, err := ledger.EntriesPage(ctx, acct, cashback.EntryPage{After: after, Limit: 2})
+		if err != nil {
+			log.Fatal(err)
+		}
+		for _, e := range page {
+			fmt.Print(e.Seq, " ", e.Kind, " ", e.Amount.StringFixed(2), "; ")
+		}
+		fmt.Println("next", next)
+		if next == 0 {
+			break
+		}
+		after = next
+	}
+
+	// Server-side, the iterator walks the whole history a page at a time.
+	total := 0
+	for _, err := range ledger.Entries(ctx, acct) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		total++
+	}
+	fmt.Println(total, "entries")
+	// Output:
+	// 1 issue 1.00; 2 issue 2.00; next 2
+	// 3 issue 3.00; 4 issue 4.00; next 4
+	// 5 issue 5.00; next 0
+	// 5 entries
+}
+
 func ExampleParseMoney() {
 	for _, in := range [][2]string{{"12.50", "USD"}, {"12.505", "USD"}, {"1500", "JPY"}, {"1.5", "JPY"}, {"0.125", "KWD"}, {"1e3", "USD"}} {
 		m, err := cashback.ParseMoney(in[0], in[1])

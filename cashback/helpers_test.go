@@ -1,6 +1,7 @@
 package cashback_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -40,6 +41,33 @@ func newLedger(t testing.TB, opts cashback.Options) (*cashback.Ledger, *memstore
 		t.Fatalf("New: %v", err)
 	}
 	return l, s
+}
+
+// storeAll reads the account's whole history from s, two entries a page.
+func storeAll(ctx context.Context, s cashback.Store, acct cashback.Account) ([]cashback.Entry, error) {
+	var out []cashback.Entry
+	for {
+		page, err := s.Entries(ctx, acct, cashback.EntryPage{After: int64(len(out)), Limit: 2})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < 2 {
+			return out, nil
+		}
+	}
+}
+
+// ledgerAll collects l.Entries.
+func ledgerAll(ctx context.Context, l *cashback.Ledger, acct cashback.Account) ([]cashback.Entry, error) {
+	var out []cashback.Entry
+	for e, err := range l.Entries(ctx, acct) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }
 
 // sameEntry reports how two entries differ ("" if they do not), comparing

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"log/slog"
 	"runtime"
 	"slices"
@@ -61,6 +62,7 @@ type Ledger struct {
 	expiringSoon time.Duration
 	maxAttempts  int
 	log          *slog.Logger
+	pageSize     int // entries per Store.Entries call in walk: MaxPageLimit (tests lower it)
 }
 
 // New returns a Ledger over store. The zero Options gives the defaults.
@@ -84,7 +86,7 @@ func New(store Store, opts Options) (*Ledger, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Ledger{store: store, expiringSoon: o.ExpiringSoon, maxAttempts: o.MaxAttempts, log: o.Logger}, nil
+	return &Ledger{store: store, expiringSoon: o.ExpiringSoon, maxAttempts: o.MaxAttempts, log: o.Logger, pageSize: MaxPageLimit}, nil
 }
 
 // IssueRequest asks for credit to be added to an account.
@@ -179,7 +181,7 @@ type ReleaseRequest struct {
 // (the store may have committed before failing); retrying with the same Key
 // is always safe.
 func (l *Ledger) Issue(ctx context.Context, now time.Time, req IssueRequest) (Entry, error) {
-	if err := checkCommon(req.Account, req.Key, now); err != nil {
+	if err := checkCommon(now, req.Account, req.Key); err != nil {
 		return Entry{}, err
 	}
 	amount, err := requestAmount(req.Account, req.Amount)
@@ -211,7 +213,7 @@ func (l *Ledger) Issue(ctx context.Context, now time.Time, req IssueRequest) (En
 		fp = fingerprint("issue", req.Account.CustomerID, req.Account.Currency, amountText,
 			req.Reason, req.OrderID, req.DelayID, availText, expText)
 	}
-	out, err := l.write(ctx, req.Account, req.Key, fp, now, func(s *state, at time.Time, _ fetchFunc) ([]Entry, error) {
+	out, err := l.write(ctx, now, req.Account, req.Key, fp, func(s *state, at time.Time, _ fetchFunc) ([]Entry, error) {
 		e := Entry{
 			Account: req.Account, Seq: s.version + 1, Kind: KindIssue, Amount: amount, At: at,
 			Key: req.Key, Fingerprint: fp, Reason: req.Reason, OrderID: req.OrderID, DelayID: req.DelayID,
@@ -246,7 +248,7 @@ func (l *Ledger) Issue(ctx context.Context, now time.Time, req IssueRequest) (En
 // Idempotency and retry-safety are as for Issue: a replay returns the first
 // result even if the balance has changed since.
 func (l *Ledger) Redeem(ctx context.Context, now time.Time, req RedeemRequest) (Entry, error) {
-	if err := checkCommon(req.Account, req.Key, now); err != nil {
+	if err := checkCommon(now, req.Account, req.Key); err != nil {
 		return Entry{}, err
 	}
 	amount, err := requestAmount(req.Account, req.Amount)
@@ -257,7 +259,7 @@ func (l *Ledger) Redeem(ctx context.Context, now time.Time, req RedeemRequest) (
 		return Entry{}, err
 	}
 	fp := fingerprint("redeem", req.Account.CustomerID, req.Account.Currency, formatAmount(amount, req.Account.Currency), req.OrderID)
-	out, err := l.write(ctx, req.Account, req.Key, fp, now, func(s *state, at time.Time, _ fetchFunc) ([]Entry, error) {
+	out, err := l.write(ctx, now, req.Account, req.Key, fp, func(s *state, at time.Time, _ fetchFunc) ([]Entry, error) {
 		var avail []*lot
 		total := decimal.Zero
 		for i := range s.lots {
@@ -327,7 +329,7 @@ func fifo(a, b *lot) int {
 // (ErrAlreadyReversed). Expiries and reversals cannot be reversed
 // (ErrNotReversible). Idempotency and retry-safety are as for Issue.
 func (l *Ledger) Reverse(ctx context.Context, now time.Time, req ReverseRequest) (Entry, error) {
-	if err := checkCommon(req.Account, req.Key, now); err != nil {
+	if err := checkCommon(now, req.Account, req.Key); err != nil {
 		return Entry{}, err
 	}
 	if err := checkText("reason", req.Reason); err != nil {
@@ -350,7 +352,7 @@ func (l *Ledger) Reverse(ctx context.Context, now time.Time, req ReverseRequest)
 	if err != nil {
 		return Entry{}, err
 	}
-	out, err := l.write(ctx, req.Account, req.Key, fp, now, func(s *state, at time.Time, fetch fetchFunc) ([]Entry, error) {
+	out, err := l.write(ctx, now, req.Account, req.Key, fp, func(s *state, at time.Time, fetch fetchFunc) ([]Entry, error) {
 		if seq > s.version {
 			return nil, fmt.Errorf("cashback: seq: entry %d: %w", seq, ErrNotFound)
 		}
@@ -412,7 +414,7 @@ func (l *Ledger) Reverse(ctx context.Context, now time.Time, req ReverseRequest)
 // are as for Issue: a replay with the same Key and request returns the
 // first release.
 func (l *Ledger) Release(ctx context.Context, now time.Time, req ReleaseRequest) (Entry, error) {
-	if err := checkCommon(req.Account, req.Key, now); err != nil {
+	if err := checkCommon(now, req.Account, req.Key); err != nil {
 		return Entry{}, err
 	}
 	availableAt, expiresAt := normTime(req.AvailableAt), normTime(req.ExpiresAt)
@@ -429,7 +431,7 @@ func (l *Ledger) Release(ctx context.Context, now time.Time, req ReleaseRequest)
 	if err != nil {
 		return Entry{}, err
 	}
-	out, err := l.write(ctx, req.Account, req.Key, fp, now, func(s *state, at time.Time, fetch fetchFunc) ([]Entry, error) {
+	out, err := l.write(ctx, now, req.Account, req.Key, fp, func(s *state, at time.Time, fetch fetchFunc) ([]Entry, error) {
 		if seq > s.version {
 			return nil, fmt.Errorf("cashback: seq: entry %d: %w", seq, ErrNotFound)
 		}
@@ -517,7 +519,7 @@ func (l *Ledger) Expire(ctx context.Context, now time.Time, acct Account) ([]Ent
 	if now.IsZero() {
 		return nil, &FieldError{Path: "now", Reason: "missing"}
 	}
-	return l.write(ctx, acct, "", "", now, func(s *state, at time.Time, _ fetchFunc) ([]Entry, error) {
+	return l.write(ctx, now, acct, "", "", func(s *state, at time.Time, _ fetchFunc) ([]Entry, error) {
 		var out []Entry
 		for i := range s.lots {
 			lt := &s.lots[i]
@@ -554,38 +556,126 @@ func (l *Ledger) Balance(ctx context.Context, at time.Time, acct Account) (Balan
 	if !at.Before(sum.LastAt) {
 		return stateOf(&sum).balance(at, l.expiringSoon), nil
 	}
-	entries, err := l.loadEntries(ctx, acct)
-	if err != nil {
-		return Balance{}, err
-	}
-	s, err := fold(acct, entries, at)
+	s, err := l.walk(ctx, acct, at, 0, nil)
 	if err != nil {
 		return Balance{}, err
 	}
 	return s.balance(at, l.expiringSoon), nil
 }
 
-// Entries returns the account's entries in order after checking them
-// against the ledger's rules (a *CorruptError if they break them): the
-// account's statement.
-func (l *Ledger) Entries(ctx context.Context, acct Account) ([]Entry, error) {
+// Entries iterates over the account's entries in Seq order, the account's
+// statement, each checked against the ledger's rules before it is yielded:
+//
+//	for e, err := range ledger.Entries(ctx, acct) {
+//		if err != nil {
+//			return err
+//		}
+//		...
+//	}
+//
+// It reads the store a page of MaxPageLimit entries at a time (keyset
+// pagination, Store.Entries), so memory does not grow with the account's
+// length and breaking out of the loop stops the reads. An error (an invalid
+// account, a store failure, a *CorruptError for an entry that breaks the
+// rules) is yielded once, with a zero Entry, and ends the iteration; the
+// entries yielded before it were checked. Each call reads afresh; entries
+// appended during the iteration may or may not be included.
+//
+// To hand a cursor to a client (a page of a statement in a browser), use
+// EntriesPage.
+func (l *Ledger) Entries(ctx context.Context, acct Account) iter.Seq2[Entry, error] {
+	return func(yield func(Entry, error) bool) {
+		if err := acct.Validate(); err != nil {
+			yield(Entry{}, err)
+			return
+		}
+		stopped := false
+		_, err := l.walk(ctx, acct, time.Time{}, 0, func(e *Entry) bool {
+			stopped = !yield(*e, nil)
+			return !stopped
+		})
+		if err != nil && !stopped {
+			yield(Entry{}, err)
+		}
+	}
+}
+
+// EntriesPage returns one page of the account's entries in Seq order: those
+// after page.After, at most page.Limit (DefaultPageLimit when 0). next is
+// the After of the following page, or 0 when this page ends the history:
+//
+//	for after := int64(0); ; {
+//		page, next, err := ledger.EntriesPage(ctx, acct, cashback.EntryPage{After: after, Limit: 50})
+//		if err != nil {
+//			return err
+//		}
+//		... // show page
+//		if next == 0 {
+//			break
+//		}
+//		after = next
+//	}
+//
+// The cursor is the sequence number of the page's last entry (keyset
+// pagination), so a page costs one indexed store read wherever it is in the
+// history, and entries appended between two calls neither shift nor repeat
+// entries. Each entry is checked on its own (Entry.Validate, the account,
+// the sequence running on from After: a *CorruptError otherwise) but not
+// against the entries of other pages; Check and Entries check the whole
+// history. An invalid page is a *FieldError ("page.after", "page.limit").
+func (l *Ledger) EntriesPage(ctx context.Context, acct Account, page EntryPage) (entries []Entry, next int64, err error) {
 	if err := acct.Validate(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	entries, err := l.loadEntries(ctx, acct)
+	if page.After < 0 {
+		return nil, 0, &FieldError{Path: "page.after", Reason: "negative"}
+	}
+	limit := page.Limit
+	switch {
+	case limit == 0:
+		limit = DefaultPageLimit
+	case limit < 0 || limit > MaxPageLimit:
+		return nil, 0, &FieldError{Path: "page.limit", Reason: fmt.Sprintf("not between 1 and %d", MaxPageLimit)}
+	}
+	// One more than asked for says whether another page follows.
+	entries, err = l.store.Entries(ctx, acct, EntryPage{After: page.After, Limit: limit + 1})
 	if err != nil {
-		return nil, err
+		return nil, 0, fmt.Errorf("cashback: load entries: %w", err)
 	}
-	if _, err := fold(acct, entries, time.Time{}); err != nil {
-		return nil, err
+	if len(entries) > limit+1 {
+		entries = entries[:limit+1] // a store that ignored Limit
 	}
-	return entries, nil
+	for i := range entries {
+		e := &entries[i]
+		normEntry(e)
+		if err := checkStored(e, acct, page.After+1+int64(i)); err != nil {
+			return nil, 0, err
+		}
+	}
+	if len(entries) > limit {
+		entries = entries[:limit]
+		next = entries[limit-1].Seq
+	}
+	return entries, next, nil
+}
+
+// checkStored checks an entry read from the store on its own: its place in
+// the sequence (pos), its account and its fields.
+func checkStored(e *Entry, acct Account, pos int64) error {
+	if e.Seq != pos {
+		return &CorruptError{Seq: pos, Path: "seq", Reason: fmt.Sprintf("is %d, want %d", e.Seq, pos)}
+	}
+	if e.Account != acct {
+		return &CorruptError{Seq: pos, Path: "account", Reason: "differs from the account read"}
+	}
+	return e.Validate()
 }
 
 // Check recomputes the account's summary from its entries and compares it
 // with the one the store keeps: a *CorruptError (ErrCorrupt) if the entries
 // break the ledger's rules or the summary disagrees with them. It reads the
-// whole account; hosts run it in audits and tests, not on every write.
+// whole account, a page at a time; hosts run it in audits and tests, not on
+// every write.
 func (l *Ledger) Check(ctx context.Context, acct Account) error {
 	if err := acct.Validate(); err != nil {
 		return err
@@ -594,22 +684,8 @@ func (l *Ledger) Check(ctx context.Context, acct Account) error {
 	if err != nil {
 		return err
 	}
-	entries, err := l.loadEntries(ctx, acct)
-	if err != nil {
-		return err
-	}
-	// Entries appended after the summary was read are not its business.
-	if int64(len(entries)) < sum.Version {
-		return &CorruptError{Seq: sum.Version, Path: "summary.version", Reason: fmt.Sprintf("the account has only %d entries", len(entries))}
-	}
-	s, err := fold(acct, entries[:sum.Version], time.Time{})
-	if err != nil {
-		return err
-	}
-	if want := s.summary(); !want.Equal(&sum) {
-		return &CorruptError{Seq: sum.Version, Path: "summary", Reason: "differs from the one computed from the entries"}
-	}
-	return nil
+	_, err = l.foldTo(ctx, &sum)
+	return err
 }
 
 // loadSummary reads an account's summary, normalizes its times to UTC and
@@ -636,16 +712,99 @@ func (l *Ledger) loadSummary(ctx context.Context, acct Account) (Summary, error)
 	return sum, nil
 }
 
-// loadEntries reads an account's entries and normalizes their times to UTC.
-func (l *Ledger) loadEntries(ctx context.Context, acct Account) ([]Entry, error) {
-	entries, err := l.store.Entries(ctx, acct)
+// walk reads the account's entries from the store a page at a time, in Seq
+// order, checks each against the ledger's rules and folds it into a full
+// state, calling yield (when not nil) with each entry checked. It stops
+// after the entry whose Seq is stop (0: no such bound), before the first
+// entry with At after upTo (zero: no such bound), when yield returns false,
+// or at the end of the history. Memory holds one page and the state, not
+// the history.
+func (l *Ledger) walk(ctx context.Context, acct Account, upTo time.Time, stop int64, yield func(*Entry) bool) (*state, error) {
+	s := newState(acct)
+	s.full = true
+	var page []Entry
+	var earlier Entry // a reverse_redeem's target, read from the store when on an earlier page
+	target := func(seq int64) *Entry {
+		// Validate checked Target < Seq, and the entries before the current
+		// one on the page run on from page[0].Seq with no gaps.
+		if len(page) > 0 && seq >= page[0].Seq && seq-page[0].Seq < int64(len(page)) {
+			return &page[seq-page[0].Seq]
+		}
+		if earlier.Seq == seq && seq != 0 {
+			return &earlier
+		}
+		return nil
+	}
+	after := int64(0)
+	for {
+		limit := l.pageSize
+		if stop > 0 {
+			limit = int(min(int64(limit), stop-after))
+		}
+		if limit <= 0 {
+			return s, nil
+		}
+		var err error
+		if page, err = l.store.Entries(ctx, acct, EntryPage{After: after, Limit: limit}); err != nil {
+			return nil, fmt.Errorf("cashback: load entries: %w", err)
+		}
+		if len(page) > limit {
+			page = page[:limit] // a store that ignored Limit
+		}
+		for i := range page {
+			e := &page[i]
+			normEntry(e)
+			if !upTo.IsZero() && e.At.After(upTo) {
+				return s, nil
+			}
+			if e.Kind == KindReverseRedeem && e.Target >= 1 && e.Target < page[0].Seq && e.Target != earlier.Seq {
+				t, err := l.store.Entry(ctx, acct, e.Target)
+				switch {
+				case err == nil:
+					normEntry(&t)
+					earlier = t
+				case !errors.Is(err, ErrNotFound): // not found: apply reports the broken target
+					return nil, fmt.Errorf("cashback: read entry: %w", err)
+				}
+			}
+			if err := s.apply(e, after+1, target); err != nil {
+				return nil, err
+			}
+			after = e.Seq
+			if yield != nil && !yield(e) {
+				return s, nil
+			}
+			if after == stop {
+				return s, nil
+			}
+		}
+		if len(page) < limit {
+			return s, nil
+		}
+	}
+}
+
+// foldTo folds the account's entries up to the summary's version and checks
+// the result against the summary: a *CorruptError if the entries break the
+// rules, are fewer than the version says, or disagree with the summary.
+// Entries appended after the summary was read are not its business.
+func (l *Ledger) foldTo(ctx context.Context, sum *Summary) (*state, error) {
+	if sum.Version == 0 {
+		s := newState(sum.Account)
+		s.full = true
+		return s, nil
+	}
+	s, err := l.walk(ctx, sum.Account, time.Time{}, sum.Version, nil)
 	if err != nil {
-		return nil, fmt.Errorf("cashback: load entries: %w", err)
+		return nil, err
 	}
-	for i := range entries {
-		normEntry(&entries[i])
+	if s.version < sum.Version {
+		return nil, &CorruptError{Seq: sum.Version, Path: "summary.version", Reason: fmt.Sprintf("the account has only %d entries", s.version)}
 	}
-	return entries, nil
+	if got := s.summary(); !got.Equal(sum) {
+		return nil, &CorruptError{Seq: sum.Version, Path: "summary", Reason: "differs from the one computed from the entries"}
+	}
+	return s, nil
 }
 
 func normEntry(e *Entry) {
@@ -655,34 +814,6 @@ func normEntry(e *Entry) {
 // errNeedFull is returned by a write's build when the state read from the
 // summary lacks a lot the write needs.
 var errNeedFull = errors.New("cashback: needs the full state")
-
-// fullState folds the account's entries up to the summary's version and
-// checks the result against the summary. The entries read are added to
-// *fetched.
-func (l *Ledger) fullState(ctx context.Context, sum *Summary, fetched *map[int64]*Entry) (*state, error) {
-	entries, err := l.loadEntries(ctx, sum.Account)
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(entries)) < sum.Version {
-		return nil, &CorruptError{Seq: sum.Version, Path: "summary.version", Reason: fmt.Sprintf("the account has only %d entries", len(entries))}
-	}
-	entries = entries[:sum.Version]
-	s, err := fold(sum.Account, entries, time.Time{})
-	if err != nil {
-		return nil, err
-	}
-	if got := s.summary(); !got.Equal(sum) {
-		return nil, &CorruptError{Seq: sum.Version, Path: "summary", Reason: "differs from the one computed from the entries"}
-	}
-	if *fetched == nil {
-		*fetched = make(map[int64]*Entry, len(entries))
-	}
-	for i := range entries {
-		(*fetched)[entries[i].Seq] = &entries[i]
-	}
-	return s, nil
-}
 
 // fetchFunc returns an earlier entry of the account by seq, read from the
 // store and checked.
@@ -716,9 +847,10 @@ func (l *Ledger) replay(ctx context.Context, acct Account, key, fp string, out *
 // write runs one idempotent, optimistic write: look the key up, read the
 // account's summary, build the new entries at the effective time, advance
 // the summary by them and append both at the version read; on a lost race,
-// start over. It never reads the account's entries, only those build
-// fetches by seq.
-func (l *Ledger) write(ctx context.Context, acct Account, key, fp string, now time.Time,
+// start over. It reads only the entries build fetches by seq, except for
+// the rare write whose build needs the full state (errNeedFull): that one
+// walks the entries up to the summary's version, a page at a time.
+func (l *Ledger) write(ctx context.Context, now time.Time, acct Account, key, fp string,
 	build func(s *state, at time.Time, fetch fetchFunc) ([]Entry, error)) ([]Entry, error) {
 	now = normTime(now)
 	if err := ctx.Err(); err != nil {
@@ -782,7 +914,7 @@ func (l *Ledger) write(ctx context.Context, acct Account, key, fp string, now ti
 		if err == errNeedFull {
 			// The rare write that needs lots the summary no longer keeps:
 			// fold the entries up to the summary's version.
-			if s, err = l.fullState(ctx, &sum, &fetched); err != nil {
+			if s, err = l.foldTo(ctx, &sum); err != nil {
 				return nil, err
 			}
 			out, err = build(s, at, fetch)
@@ -813,7 +945,7 @@ func (l *Ledger) write(ctx context.Context, acct Account, key, fp string, now ti
 }
 
 // checkCommon validates the fields every keyed write has.
-func checkCommon(acct Account, key string, now time.Time) error {
+func checkCommon(now time.Time, acct Account, key string) error {
 	if err := acct.Validate(); err != nil {
 		return err
 	}

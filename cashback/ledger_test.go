@@ -122,7 +122,7 @@ func TestRequestValidation(t *testing.T) {
 	if _, err := l.Balance(ctx, t0, cashback.Account{Currency: "USD"}); !errors.Is(err, cashback.ErrInvalidRequest) {
 		t.Errorf("Balance without a customer: %v", err)
 	}
-	if got, _ := s.Entries(ctx, acct); len(got) != 0 {
+	if got, _ := storeAll(ctx, s, acct); len(got) != 0 {
 		t.Errorf("invalid requests wrote %d entries", len(got))
 	}
 }
@@ -204,8 +204,10 @@ type corruptStore struct {
 func (c *corruptStore) Load(context.Context, cashback.Account) (cashback.Summary, error) {
 	return c.sum.Clone(), nil
 }
-func (c *corruptStore) Entries(context.Context, cashback.Account) ([]cashback.Entry, error) {
-	return append([]cashback.Entry(nil), c.entries...), nil
+func (c *corruptStore) Entries(_ context.Context, _ cashback.Account, p cashback.EntryPage) ([]cashback.Entry, error) {
+	from := min(p.After, int64(len(c.entries)))
+	to := min(from+int64(p.Limit), int64(len(c.entries)))
+	return append([]cashback.Entry(nil), c.entries[from:to]...), nil
 }
 func (c *corruptStore) Entry(_ context.Context, _ cashback.Account, seq int64) (cashback.Entry, error) {
 	if seq >= 1 && seq <= int64(len(c.entries)) {
@@ -262,7 +264,7 @@ func TestCorruptEntries(t *testing.T) {
 		if !errors.As(err, &ce) || ce.Path != tt.field {
 			t.Errorf("%s: Balance: %v; want *CorruptError on %q", tt.name, err, tt.field)
 		}
-		if _, err := l.Entries(ctx, acct); !errors.As(err, &ce) || ce.Path != tt.field {
+		if _, err := ledgerAll(ctx, l, acct); !errors.As(err, &ce) || ce.Path != tt.field {
 			t.Errorf("%s: Entries: %v; want *CorruptError on %q", tt.name, err, tt.field)
 		}
 		if err := l.Check(ctx, acct); !errors.As(err, &ce) || ce.Path != tt.field {

@@ -127,6 +127,13 @@ func TestLedgerProperties(t *testing.T) {
 		if err != nil {
 			rt.Fatal(err)
 		}
+		// paged reads the same store two entries a page: its walks cross
+		// page boundaries, reversals of redemptions on earlier pages too.
+		paged, err := cashback.New(store, cashback.Options{ExpiringSoon: 3 * day})
+		if err != nil {
+			rt.Fatal(err)
+		}
+		cashback.SetPageSize(paged, 2)
 		acct := cashback.Account{CustomerID: "prop", Currency: currency}
 		now := t0
 		m := &model{}
@@ -138,7 +145,7 @@ func TestLedgerProperties(t *testing.T) {
 			return cashback.Money{Amount: decimal.New(n, -minor), Currency: currency}
 		}
 		count := func() int {
-			es, err := store.Entries(ctx, acct)
+			es, err := storeAll(ctx, store, acct)
 			if err != nil {
 				rt.Fatal(err)
 			}
@@ -342,7 +349,7 @@ func TestLedgerProperties(t *testing.T) {
 				}
 			},
 			"": func(rt *rapid.T) {
-				es, err := store.Entries(ctx, acct)
+				es, err := storeAll(ctx, store, acct)
 				if err != nil {
 					rt.Fatal(err)
 				}
@@ -385,6 +392,23 @@ func TestLedgerProperties(t *testing.T) {
 				}
 				if err := l.Check(ctx, acct); err != nil {
 					rt.Fatalf("Check: %v", err)
+				}
+				if err := paged.Check(ctx, acct); err != nil {
+					rt.Fatalf("Check, two entries a page: %v", err)
+				}
+				if all, err := ledgerAll(ctx, paged, acct); err != nil || len(all) != len(es) {
+					rt.Fatalf("Entries, two entries a page: %d entries, %v; want %d", len(all), err, len(es))
+				}
+				if len(es) > 0 { // a past balance folds the entries up to it
+					mid := es[len(es)/2].At
+					pb, err := paged.Balance(ctx, mid, acct)
+					if err != nil {
+						rt.Fatalf("Balance at %s, two entries a page: %v", mid, err)
+					}
+					wb, err := cashback.BalanceOf(mid, acct, es, 3*day)
+					if err != nil || !sameBalance(pb, wb) {
+						rt.Fatalf("Balance at %s, two entries a page: %+v, BalanceOf the entries %+v (%v)", mid, pb, wb, err)
+					}
 				}
 				mheld := decimal.Zero
 				for _, lt := range m.lots {

@@ -59,9 +59,40 @@ type Store interface {
 	// error matching ErrNotFound.
 	Entry(ctx context.Context, acct Account, seq int64) (Entry, error)
 
-	// Entries returns all entries of the account in Seq order, 1 to n with
-	// no gaps, as they were appended: the account's history. An account
-	// never written has none, which is not an error. The returned slice
-	// belongs to the caller.
-	Entries(ctx context.Context, acct Account) ([]Entry, error)
+	// Entries returns a page of the account's history: its entries with
+	// Seq greater than page.After, in Seq order, at most page.Limit of them
+	// (the Ledger passes 1 <= Limit <= MaxPageLimit+1 and After >= 0). Fewer
+	// than Limit means the history ends there; an account never written, or
+	// After at or past its last entry, gives none, which is not an error.
+	// Entries run on from After+1 with no gaps, as they were appended. The
+	// returned slice belongs to the caller.
+	//
+	// This is keyset pagination on (account, seq): in SQL, WHERE account =
+	// ... AND seq > After ORDER BY seq LIMIT Limit, served by the primary
+	// key (account, seq) without an extra index; the cost of a page does
+	// not grow with After.
+	Entries(ctx context.Context, acct Account, page EntryPage) ([]Entry, error)
+}
+
+// Page sizes for Ledger.EntriesPage and the Ledger's own reads.
+const (
+	// DefaultPageLimit is the page size of an EntryPage whose Limit is 0.
+	DefaultPageLimit = 100
+	// MaxPageLimit is the largest EntryPage.Limit Ledger.EntriesPage
+	// accepts. The Ledger's own walks through an account (Entries, Check,
+	// a past Balance) read pages of this size.
+	MaxPageLimit = 1000
+)
+
+// EntryPage asks for a page of an account's entries: keyset pagination on
+// the entry's sequence number, so a page costs the same at the start of a
+// long history and at its end, and entries appended meanwhile neither
+// shift nor repeat the pages.
+type EntryPage struct {
+	// After is the Seq of the last entry already read (the next cursor
+	// the previous page returned); 0 for the first page.
+	After int64
+	// Limit is the most entries the page holds: 1 to MaxPageLimit, or 0
+	// for DefaultPageLimit.
+	Limit int
 }

@@ -91,8 +91,13 @@ func (a *agg) values(h *History, out *[nBuiltin]float64) {
 	out[sigProbabilityAlive] = ifOK(a.hasPred, a.pred.ProbabilityAlive)
 	out[sigExpectedPurchases90Days] = ifOK(a.hasPred, a.pred.Purchases90Days)
 	out[sigExpectedPurchases12Months] = ifOK(a.hasPred, a.pred.Purchases12Month)
-	out[sigExpectedAverageOrderValue] = ifOK(a.hasPred && !math.IsNaN(a.pred.AverageValue), a.pred.AverageValue)
-	out[sigPredictedValue12Months] = ifOK(a.hasPred && !math.IsNaN(a.pred.Value12Month), a.pred.Value12Month)
+	// The spend predictions need a repeat purchase: for a one-time buyer
+	// Gamma-Gamma returns the population mean, the same for everyone, and
+	// the value forecast would rank one-time buyers by their age alone
+	// (see TestHoldout).
+	repeat := a.distinctDays > 1
+	out[sigExpectedAverageOrderValue] = ifOK(a.hasPred && repeat && !math.IsNaN(a.pred.AverageValue), a.pred.AverageValue)
+	out[sigPredictedValue12Months] = ifOK(a.hasPred && repeat && !math.IsNaN(a.pred.Value12Month), a.pred.Value12Month)
 
 	// ── engagement ──
 	out[sigEmailOpenRate], out[sigEmailClickRate], out[sigSiteSessions90Days], out[sigReferrals] = nan, nan, nan, nan

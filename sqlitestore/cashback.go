@@ -152,6 +152,9 @@ func (c *CashbackStore) Append(ctx context.Context, acct cashback.Account, expec
 const selectEntry = `SELECT seq, kind, amount, at, key, fingerprint, reason, order_id, delay_id, held,
 	available_at, expires_at, target, allocations FROM cashback_entries`
 
+// selectEntriesPage is Entries' keyset read.
+const selectEntriesPage = selectEntry + ` WHERE customer_id = ? AND currency = ? AND seq > ? ORDER BY seq LIMIT ?`
+
 type scanner interface{ Scan(dest ...any) error }
 
 // scanEntry reads one row of selectEntry.
@@ -219,14 +222,20 @@ func (c *CashbackStore) Entry(ctx context.Context, acct cashback.Account, seq in
 	return e, nil
 }
 
-// Entries returns the account's entries in Seq order.
-func (c *CashbackStore) Entries(ctx context.Context, acct cashback.Account) ([]cashback.Entry, error) {
-	rows, err := c.s.db.QueryContext(ctx, selectEntry+` WHERE customer_id = ? AND currency = ? ORDER BY seq`, acct.CustomerID, acct.Currency)
+// Entries returns a page of the account's entries in Seq order: those after
+// page.After, at most page.Limit. The primary key (customer_id, currency,
+// seq) serves the keyset read (a SEARCH of its index from After, see
+// TestEntriesPageUsesPrimaryKey), whatever the account's length.
+func (c *CashbackStore) Entries(ctx context.Context, acct cashback.Account, page cashback.EntryPage) ([]cashback.Entry, error) {
+	if page.Limit <= 0 {
+		return nil, nil
+	}
+	rows, err := c.s.db.QueryContext(ctx, selectEntriesPage, acct.CustomerID, acct.Currency, page.After, page.Limit)
 	if err != nil {
 		return nil, wrap("read entries", err)
 	}
 	defer rows.Close()
-	var out []cashback.Entry
+	out := make([]cashback.Entry, 0, min(page.Limit, 64))
 	for rows.Next() {
 		e, err := scanEntry(rows, acct)
 		if err != nil {

@@ -7,3 +7,6 @@ func OpenWithPragmas(path string, opts Options, pragmas ...string) (*Store, erro
 
 // Migrations returns how many migrations the code has.
 func Migrations() int { return len(migrations) }
+
+// SelectEntriesPage is the keyset read of CashbackStore.Entries.
+const SelectEntriesPage = selectEntriesPage

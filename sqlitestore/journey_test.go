@@ -51,7 +51,7 @@ func TestJourney(t *testing.T) {
 		if err != nil || rec.Version < 2 {
 			t.Fatalf("after reopening: order version %v, %v", rec, err)
 		}
-		es, err := ledger(t, s).Entries(context.Background(), cashback.Account{CustomerID: "cust-42", Currency: "USD"})
+		es, err := entries(context.Background(), ledger(t, s), cashback.Account{CustomerID: "cust-42", Currency: "USD"})
 		if err != nil || len(es) == 0 {
 			t.Fatalf("after reopening: %d ledger entries, %v", len(es), err)
 		}

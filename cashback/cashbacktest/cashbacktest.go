@@ -64,6 +64,7 @@ func RunConformanceTests(t *testing.T, newHarness HarnessMaker) {
 		{"StoreSummaryRoundTrip", testSummaryRoundTrip},
 		{"StoreFailedAppendKeepsSummary", testFailedAppendKeepsSummary},
 		{"StoreHostileText", testHostileText},
+		{"StoreEntriesPaged", testEntriesPaged},
 		{"LedgerIssueRedeemBalance", testIssueRedeemBalance},
 		{"LedgerIdempotency", testIdempotency},
 		{"LedgerInsufficientFunds", testInsufficientFunds},
@@ -74,6 +75,7 @@ func RunConformanceTests(t *testing.T, newHarness HarnessMaker) {
 		{"LedgerConcurrentSameKey", testConcurrentSameKey},
 		{"LedgerHeldRelease", testHeldRelease},
 		{"LedgerConcurrentSummary", testConcurrentSummary},
+		{"LedgerEntriesPage", testLedgerEntriesPage},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -196,12 +198,48 @@ func diffEntry(got, want cashback.Entry) string {
 	return strings.Join(d, "; ")
 }
 
+// storePage is the page size storeEntries reads with: small, so that the
+// suite's histories span several pages.
+const storePage = 3
+
+// storeEntries reads the account's whole history from the store a page of
+// storePage entries at a time, as the Ledger does.
+func storeEntries(ctx context.Context, s cashback.Store, acct cashback.Account) ([]cashback.Entry, error) {
+	var out []cashback.Entry
+	for {
+		after := int64(len(out))
+		page, err := s.Entries(ctx, acct, cashback.EntryPage{After: after, Limit: storePage})
+		if err != nil {
+			return nil, err
+		}
+		if len(page) > storePage {
+			return nil, fmt.Errorf("Entries(after %d, limit %d) returned %d entries", after, storePage, len(page))
+		}
+		out = append(out, page...)
+		if len(page) < storePage {
+			return out, nil
+		}
+	}
+}
+
+// ledgerEntries collects Ledger.Entries.
+func ledgerEntries(ctx context.Context, l *cashback.Ledger, acct cashback.Account) ([]cashback.Entry, error) {
+	var out []cashback.Entry
+	for e, err := range l.Entries(ctx, acct) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
 // append appends entries at version expected with the summary they lead
 // to from what the account holds (as the Ledger would compute it). For
 // appends at a wrong version, or of entries that do not follow, the summary
 // only names the version.
 func (e *env) append(acct cashback.Account, expected int64, entries []cashback.Entry) error {
-	prior, err := e.store.Entries(e.ctx, acct)
+	prior, err := storeEntries(e.ctx, e.store, acct)
 	if err != nil {
 		return fmt.Errorf("reading the entries to build a summary: %w", err)
 	}
@@ -225,7 +263,7 @@ func checkSummary(t *testing.T, e *env, acct cashback.Account) {
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
-	entries, err := e.store.Entries(e.ctx, acct)
+	entries, err := storeEntries(e.ctx, e.store, acct)
 	if err != nil {
 		t.Fatalf("Entries: %v", err)
 	}
@@ -242,7 +280,7 @@ func checkSummary(t *testing.T, e *env, acct cashback.Account) {
 // checkEntries fails the test if the account does not hold exactly want.
 func checkEntries(t *testing.T, e *env, acct cashback.Account, want []cashback.Entry) {
 	t.Helper()
-	got, err := e.store.Entries(e.ctx, acct)
+	got, err := storeEntries(e.ctx, e.store, acct)
 	if err != nil {
 		t.Fatalf("Entries: %v", err)
 	}
@@ -258,7 +296,7 @@ func checkEntries(t *testing.T, e *env, acct cashback.Account, want []cashback.E
 
 func testLoadEmpty(t *testing.T, e *env) {
 	acct := e.account("nobody", "USD")
-	got, err := e.store.Entries(e.ctx, acct)
+	got, err := storeEntries(e.ctx, e.store, acct)
 	if err != nil {
 		t.Fatalf("Entries of an account never written: %v, want no error", err)
 	}
@@ -323,7 +361,7 @@ func testAppendAndLoad(t *testing.T, e *env) {
 			t.Errorf("Entry(%d) of an account of 4 entries: %v, want ErrNotFound", seq, err)
 		}
 	}
-	got, err := e.store.Entries(e.ctx, acct)
+	got, err := storeEntries(e.ctx, e.store, acct)
 	if err != nil {
 		t.Fatalf("Entries: %v", err)
 	}
@@ -444,7 +482,7 @@ func testNoAliasing(t *testing.T, e *env) {
 	}
 	in[0].Amount = dec("99.00")
 	in[1].Allocations[0].Lot = 7
-	got, err := e.store.Entries(e.ctx, acct)
+	got, err := storeEntries(e.ctx, e.store, acct)
 	if err != nil {
 		t.Fatalf("Entries: %v", err)
 	}
@@ -482,7 +520,7 @@ func testConcurrentAppend(t *testing.T, e *env) {
 	if won != 1 {
 		t.Fatalf("%d concurrent appends at the same version succeeded, want exactly 1", won)
 	}
-	got, err := e.store.Entries(e.ctx, acct)
+	got, err := storeEntries(e.ctx, e.store, acct)
 	if err != nil {
 		t.Fatalf("Entries: %v", err)
 	}
@@ -600,7 +638,7 @@ func testIdempotency(t *testing.T, e *env) {
 	if err != nil || o.Seq != 1 {
 		t.Errorf("Issue with the same key in another account: seq %d, %v; want a new entry", o.Seq, err)
 	}
-	entries, err := l.Entries(e.ctx, acct)
+	entries, err := ledgerEntries(e.ctx, l, acct)
 	if err != nil {
 		t.Fatalf("Entries: %v", err)
 	}
@@ -624,7 +662,7 @@ func testInsufficientFunds(t *testing.T, e *env) {
 	if !errors.Is(err, cashback.ErrInsufficientFunds) || !errors.As(err, &ie) || !ie.Available.Equal(dec("1000")) || !ie.Requested.Equal(dec("1001")) || ie.Path != "amount" {
 		t.Fatalf("Redeem above the available balance: %v, want *InsufficientFundsError at amount with 1000 available", err)
 	}
-	entries, err := l.Entries(e.ctx, acct)
+	entries, err := ledgerEntries(e.ctx, l, acct)
 	if err != nil {
 		t.Fatalf("Entries: %v", err)
 	}
@@ -855,7 +893,7 @@ func testConcurrentIssueRedeem(t *testing.T, e *env) {
 	}
 	wg.Wait()
 
-	entries, err := l.Entries(e.ctx, acct)
+	entries, err := ledgerEntries(e.ctx, l, acct)
 	if err != nil {
 		t.Fatalf("Entries after the race (the ledger must still be valid): %v", err)
 	}
@@ -934,7 +972,7 @@ func testConcurrentSameKey(t *testing.T, e *env) {
 			t.Errorf("writer %d got seq %d, want 1 (the one entry)", w, s)
 		}
 	}
-	entries, err := l.Entries(e.ctx, acct)
+	entries, err := ledgerEntries(e.ctx, l, acct)
 	if err != nil {
 		t.Fatalf("Entries: %v", err)
 	}
@@ -1211,7 +1249,7 @@ func testConcurrentSummary(t *testing.T, e *env) {
 		t.Fatalf("Check after the race: %v", err)
 	}
 	checkSummary(t, e, acct)
-	entries, err := e.store.Entries(e.ctx, acct)
+	entries, err := storeEntries(e.ctx, e.store, acct)
 	if err != nil {
 		t.Fatalf("Entries: %v", err)
 	}
@@ -1236,5 +1274,158 @@ func testConcurrentSummary(t *testing.T, e *env) {
 	}
 	if got.Version != int64(len(entries)) {
 		t.Errorf("Version = %d, the account has %d entries", got.Version, len(entries))
+	}
+}
+
+// testEntriesPaged checks Store.Entries' keyset pages: entries after After,
+// at most Limit, in Seq order with no gaps, nothing past the end, and
+// nothing of another account.
+func testEntriesPaged(t *testing.T, e *env) {
+	acct := e.account("paged", "USD")
+	other := e.account("paged-2", "USD")
+	const n = 25
+	var all []cashback.Entry
+	for i := int64(1); i <= n; i++ {
+		en := issueEntry(acct, i, fmt.Sprintf("k%d", i), fmt.Sprintf("%d.00", i), base.Add(time.Duration(i)*time.Minute))
+		if err := e.append(acct, i-1, []cashback.Entry{en}); err != nil {
+			t.Fatalf("Append entry %d: %v", i, err)
+		}
+		all = append(all, en)
+	}
+	if err := e.append(other, 0, []cashback.Entry{issueEntry(other, 1, "k1", "1.00", base)}); err != nil {
+		t.Fatalf("Append to another account: %v", err)
+	}
+	for _, p := range []struct {
+		after      int64
+		limit, len int
+	}{
+		{0, 1, 1}, {0, 10, 10}, {10, 10, 10}, {20, 10, 5}, {24, 10, 1}, {25, 10, 0}, {100, 10, 0},
+		{3, cashback.MaxPageLimit + 1, n - 3}, {0, n, n},
+	} {
+		got, err := e.store.Entries(e.ctx, acct, cashback.EntryPage{After: p.after, Limit: p.limit})
+		if err != nil {
+			t.Fatalf("Entries(after %d, limit %d): %v", p.after, p.limit, err)
+		}
+		if len(got) != p.len {
+			t.Errorf("Entries(after %d, limit %d) returned %d entries, want %d", p.after, p.limit, len(got), p.len)
+			continue
+		}
+		for i := range got {
+			if d := diffEntry(got[i], all[p.after+int64(i)]); d != "" {
+				t.Errorf("Entries(after %d, limit %d): entry %d: %s", p.after, p.limit, i, d)
+				break
+			}
+		}
+	}
+	if got, err := e.store.Entries(e.ctx, e.account("paged-none", "USD"), cashback.EntryPage{Limit: 10}); err != nil || len(got) != 0 {
+		t.Errorf("Entries of an account never written: %d entries, %v; want none, no error", len(got), err)
+	}
+	// Pages read while the account grows neither repeat nor skip entries.
+	first, err := e.store.Entries(e.ctx, acct, cashback.EntryPage{After: 0, Limit: 20})
+	if err != nil || len(first) != 20 {
+		t.Fatalf("first page: %d entries, %v", len(first), err)
+	}
+	more := issueEntry(acct, n+1, "k-more", "1.00", base.Add(time.Hour))
+	if err := e.append(acct, n, []cashback.Entry{more}); err != nil {
+		t.Fatalf("Append: %v", err)
+	}
+	rest, err := e.store.Entries(e.ctx, acct, cashback.EntryPage{After: first[len(first)-1].Seq, Limit: 20})
+	if err != nil || len(rest) != n+1-20 || rest[0].Seq != 21 || rest[len(rest)-1].Seq != n+1 {
+		t.Errorf("second page after an append: %d entries, %v; want 21 to %d", len(rest), err, n+1)
+	}
+}
+
+// testLedgerEntriesPage checks Ledger.EntriesPage's cursors and
+// Ledger.Entries' iteration over a history of several pages.
+func testLedgerEntriesPage(t *testing.T, e *env) {
+	acct := e.account("statement", "EUR")
+	l := e.ledger
+	const n = 23
+	var want []cashback.Entry
+	for i := range n {
+		var en cashback.Entry
+		var err error
+		at := base.Add(time.Duration(i) * time.Minute)
+		if i%3 == 2 {
+			en, err = l.Redeem(e.ctx, at, cashback.RedeemRequest{Account: acct, Amount: money(t, "1.00", "EUR"), Key: fmt.Sprintf("r%d", i), OrderID: "o"})
+		} else {
+			en, err = l.Issue(e.ctx, at, cashback.IssueRequest{Account: acct, Amount: money(t, "2.00", "EUR"), Key: fmt.Sprintf("i%d", i)})
+		}
+		if err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+		want = append(want, en)
+	}
+	// A reversal of an early redemption, checked against an earlier page.
+	rev, err := l.Reverse(e.ctx, base.Add(time.Hour), cashback.ReverseRequest{Account: acct, Seq: want[2].Seq, Key: "rev"})
+	if err != nil {
+		t.Fatalf("Reverse: %v", err)
+	}
+	want = append(want, rev)
+	var got []cashback.Entry
+	var next int64
+	pages := 0
+	for {
+		page, nx, err := l.EntriesPage(e.ctx, acct, cashback.EntryPage{After: next, Limit: 5})
+		if err != nil {
+			t.Fatalf("EntriesPage(after %d): %v", next, err)
+		}
+		pages++
+		if len(page) > 5 || (nx != 0 && (len(page) != 5 || nx != page[len(page)-1].Seq)) {
+			t.Fatalf("EntriesPage(after %d, limit 5): %d entries, next %d", next, len(page), nx)
+		}
+		got = append(got, page...)
+		if next = nx; next == 0 {
+			break
+		}
+		if pages > len(want) {
+			t.Fatalf("EntriesPage does not end")
+		}
+	}
+	if pages != 5 || len(got) != len(want) {
+		t.Fatalf("EntriesPage: %d entries in %d pages, want %d in 5", len(got), pages, len(want))
+	}
+	for i := range want {
+		if d := diffEntry(got[i], want[i]); d != "" {
+			t.Fatalf("EntriesPage: entry %d: %s", i+1, d)
+		}
+	}
+	// The default page, and a page past the end.
+	if page, nx, err := l.EntriesPage(e.ctx, acct, cashback.EntryPage{}); err != nil || len(page) != len(want) || nx != 0 {
+		t.Errorf("EntriesPage with the zero EntryPage: %d entries, next %d, %v; want all %d, next 0", len(page), nx, err, len(want))
+	}
+	if page, nx, err := l.EntriesPage(e.ctx, acct, cashback.EntryPage{After: int64(len(want)), Limit: 5}); err != nil || len(page) != 0 || nx != 0 {
+		t.Errorf("EntriesPage past the end: %d entries, next %d, %v; want none", len(page), nx, err)
+	}
+	for _, p := range []cashback.EntryPage{{After: -1}, {Limit: -1}, {Limit: cashback.MaxPageLimit + 1}} {
+		var fe *cashback.FieldError
+		if _, _, err := l.EntriesPage(e.ctx, acct, p); !errors.Is(err, cashback.ErrInvalidRequest) || !errors.As(err, &fe) || !strings.HasPrefix(fe.Path, "page.") {
+			t.Errorf("EntriesPage(%+v) = %v, want a *FieldError at page.*", p, err)
+		}
+	}
+	all, err := ledgerEntries(e.ctx, l, acct)
+	if err != nil || len(all) != len(want) {
+		t.Fatalf("Entries: %d entries, %v; want %d", len(all), err, len(want))
+	}
+	for i := range want {
+		if d := diffEntry(all[i], want[i]); d != "" {
+			t.Fatalf("Entries: entry %d: %s", i+1, d)
+		}
+	}
+	// Breaking out of the loop stops the iteration.
+	seen := 0
+	for _, err := range l.Entries(e.ctx, acct) {
+		if err != nil {
+			t.Fatalf("Entries: %v", err)
+		}
+		if seen++; seen == 3 {
+			break
+		}
+	}
+	if seen != 3 {
+		t.Errorf("Entries went on after break: %d", seen)
+	}
+	if err := l.Check(e.ctx, acct); err != nil {
+		t.Errorf("Check: %v", err)
 	}
 }

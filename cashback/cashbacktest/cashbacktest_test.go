@@ -43,10 +43,13 @@ func (s *lax) Load(_ context.Context, a cashback.Account) (cashback.Summary, err
 	return cashback.Summary{Account: a}, nil
 }
 
-func (s *lax) Entries(_ context.Context, a cashback.Account) ([]cashback.Entry, error) {
+func (s *lax) Entries(_ context.Context, a cashback.Account, p cashback.EntryPage) ([]cashback.Entry, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]cashback.Entry(nil), s.m[a]...), nil
+	es := s.m[a]
+	from := min(max(p.After, 0), int64(len(es)))
+	to := min(from+int64(max(p.Limit, 0)), int64(len(es)))
+	return append([]cashback.Entry(nil), es[from:to]...), nil
 }
 
 func (s *lax) Entry(_ context.Context, a cashback.Account, seq int64) (cashback.Entry, error) {

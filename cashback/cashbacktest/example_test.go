@@ -42,7 +42,7 @@ func ExampleHarnessMaker() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	entries, err := store.Entries(context.Background(), cashback.Account{CustomerID: "c", Currency: "USD"})
+	entries, err := store.Entries(context.Background(), cashback.Account{CustomerID: "c", Currency: "USD"}, cashback.EntryPage{Limit: 10})
 	fmt.Println(len(entries), err)
 	// Output:
 	// 0 <nil>

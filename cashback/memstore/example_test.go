@@ -26,11 +26,11 @@ func ExampleNew() {
 	if _, err := ledger.Issue(ctx, now, cashback.IssueRequest{Account: acct, Amount: amount, Key: "delay:dl_1"}); err != nil {
 		log.Fatal(err)
 	}
-	entries, err := store.Entries(ctx, acct)
-	if err != nil {
-		log.Fatal(err)
-	}
-	for _, e := range entries {
+	// The Ledger reads the store a page at a time.
+	for e, err := range ledger.Entries(ctx, acct) {
+		if err != nil {
+			log.Fatal(err)
+		}
 		fmt.Println(e.Seq, e.Kind, e.Amount.StringFixed(2), e.At.Format(time.RFC3339))
 	}
 	// Output:

@@ -68,20 +68,27 @@ func (s *Store) Load(ctx context.Context, acct cashback.Account) (cashback.Summa
 	return a.summary.Clone(), nil
 }
 
-// Entries returns a copy of the account's entries.
-func (s *Store) Entries(ctx context.Context, acct cashback.Account) ([]cashback.Entry, error) {
+// Entries returns a copy of a page of the account's entries: those after
+// page.After, at most page.Limit.
+func (s *Store) Entries(ctx context.Context, acct cashback.Account, page cashback.EntryPage) ([]cashback.Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	a := s.get(acct, false)
-	if a == nil {
+	if a == nil || page.Limit <= 0 {
 		return nil, nil
 	}
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	out := make([]cashback.Entry, len(a.entries))
-	for i := range a.entries {
-		out[i] = clone(a.entries[i])
+	// Entry seq is at index seq-1.
+	from := int64(len(a.entries))
+	if page.After < from {
+		from = max(page.After, 0)
+	}
+	to := from + min(int64(page.Limit), int64(len(a.entries))-from)
+	out := make([]cashback.Entry, 0, to-from)
+	for i := from; i < to; i++ {
+		out = append(out, clone(a.entries[i]))
 	}
 	return out, nil
 }

@@ -1,0 +1,4 @@
+package pgstore
+
+// SelectEntriesPage is the keyset read of CashbackStore.Entries.
+const SelectEntriesPage = selectEntriesPage
