@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/shopspring/decimal"
 
 	"github.com/postpurchase/postpurchase"
@@ -98,7 +99,11 @@ func nullTime(t time.Time) *time.Time {
 
 // Commit implements postpurchase.Store: one transaction, the order row
 // guarded by its version, then the shipments' index rows, the journal and
-// the new effects, sent as one batch.
+// the new effects, sent as one batch. A commit that runs no hook
+// (Options.AfterCommitTx is nil, or the commit has no effects) is that
+// batch alone, one round trip: PostgreSQL runs a pipeline up to its Sync
+// as one implicit transaction, and the version guard fails the whole of
+// it. Otherwise BEGIN, the batch, the hook and COMMIT.
 func (s *Store) Commit(ctx context.Context, c *postpurchase.Commit) error {
 	if err := checkCommit(c); err != nil {
 		return err
@@ -114,12 +119,15 @@ func (s *Store) Commit(ctx context.Context, c *postpurchase.Commit) error {
 		return fmt.Errorf("pgstore: commit: %w", err)
 	}
 	b := &pgx.Batch{}
+	// The guarded write selects 1/count(*) of the rows it wrote: none (the
+	// version moved, or the order exists) divides by zero, an error that
+	// ends the transaction before the other statements run.
 	if rec.Version == 1 {
-		b.Queue(`INSERT INTO orders (order_id, customer_id, version, record) VALUES ($1, $2, 1, $3::jsonb)
-			ON CONFLICT (order_id) DO NOTHING`, id, rec.Order.CustomerID, string(doc))
+		b.Queue(`WITH w AS (INSERT INTO orders (order_id, customer_id, version, record) VALUES ($1, $2, 1, $3::jsonb)
+			ON CONFLICT (order_id) DO NOTHING RETURNING 1) SELECT 1 / count(*)::int FROM w`, id, rec.Order.CustomerID, string(doc))
 	} else {
-		b.Queue(`UPDATE orders SET version = $3, customer_id = $2, record = $4::jsonb WHERE order_id = $1 AND version = $5`,
-			id, rec.Order.CustomerID, rec.Version, string(doc), rec.Version-1)
+		b.Queue(`WITH w AS (UPDATE orders SET version = $3, customer_id = $2, record = $4::jsonb WHERE order_id = $1 AND version = $5
+			RETURNING 1) SELECT 1 / count(*)::int FROM w`, id, rec.Order.CustomerID, rec.Version, string(doc), rec.Version-1)
 	}
 	for _, sh := range rec.Shipments {
 		b.Queue(`INSERT INTO shipments (order_id, shipment_id, carrier, tracking_number, status, next_check)
@@ -129,26 +137,44 @@ func (s *Store) Commit(ctx context.Context, c *postpurchase.Commit) error {
 				next_check = EXCLUDED.next_check, touched = nextval('shipments_touch')`,
 			id, sh.ID, sh.Carrier, sh.TrackingNumber, sh.Status.String(), nullTime(sh.NextCheck))
 	}
-	for _, j := range c.Journal {
-		jd, err := json.Marshal(j)
-		if err != nil {
-			return fmt.Errorf("pgstore: commit: journal: %w", err)
+	// The journal and the effects: one statement each, in their order
+	// (the serial n keeps it).
+	if len(c.Journal) > 0 {
+		seqs, docs := make([]int64, len(c.Journal)), make([]string, len(c.Journal))
+		for i := range c.Journal {
+			jd, err := json.Marshal(&c.Journal[i])
+			if err != nil {
+				return fmt.Errorf("pgstore: commit: journal: %w", err)
+			}
+			seqs[i], docs[i] = c.Journal[i].Seq, string(jd)
 		}
-		b.Queue(`INSERT INTO journal (order_id, seq, entry) VALUES ($1, $2, $3::jsonb)`, id, j.Seq, string(jd))
+		b.Queue(`INSERT INTO journal (order_id, seq, entry)
+			SELECT $1, j.seq, j.entry::jsonb FROM unnest($2::bigint[], $3::text[]) WITH ORDINALITY AS j(seq, entry, i) ORDER BY j.i`,
+			id, seqs, docs)
 	}
-	for i := range c.Effects {
-		e := &c.Effects[i]
-		ed, err := json.Marshal(e)
-		if err != nil {
-			return fmt.Errorf("pgstore: commit: effect: %w", err)
-		}
-		var custom, amount any
-		if e.Kind == postpurchase.EffectCredit && e.Credit != nil {
-			custom, amount = e.Credit.CustomerID, e.Credit.Amount.String()
+	if len(c.Effects) > 0 {
+		n := len(c.Effects)
+		ids, orders, docs := make([]string, n), make([]string, n), make([]string, n)
+		ats := make([]time.Time, n)
+		customers, amounts := make([]*string, n), make([]*string, n)
+		for i := range c.Effects {
+			e := &c.Effects[i]
+			ed, err := json.Marshal(e)
+			if err != nil {
+				return fmt.Errorf("pgstore: commit: effect: %w", err)
+			}
+			ids[i], orders[i], ats[i], docs[i] = e.ID, e.OrderID, e.At, string(ed)
+			if e.Kind == postpurchase.EffectCredit && e.Credit != nil {
+				customer, amount := e.Credit.CustomerID, e.Credit.Amount.String()
+				customers[i], amounts[i] = &customer, &amount
+			}
 		}
 		b.Queue(`INSERT INTO effects (effect_id, order_id, decided_at, effect, state, due_at, credit_customer, credit_amount)
-			VALUES ($1, $2, $3, $4::jsonb, 'pending', $3, $5, $6::numeric) ON CONFLICT (effect_id) DO NOTHING`,
-			e.ID, e.OrderID, e.At, string(ed), custom, amount)
+			SELECT e.id, e.order_id, e.at, e.doc::jsonb, 'pending', e.at, e.customer, e.amount::numeric
+			FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[])
+				WITH ORDINALITY AS e(id, order_id, at, doc, customer, amount, i)
+			ORDER BY e.i
+			ON CONFLICT (effect_id) DO NOTHING`, ids, orders, ats, docs, customers, amounts)
 	}
 	// The budget versions go last, in key order: their rows (the brand's
 	// above all) stay locked for as short a time as the transaction
@@ -166,36 +192,21 @@ func (s *Store) Commit(ctx context.Context, c *postpurchase.Commit) error {
 			b.Queue(`UPDATE budget_versions SET version = version + 1 WHERE customer_id = $1 AND version = $2`, bc.CustomerID, bc.Seen)
 		}
 	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		br := tx.SendBatch(ctx, b)
-		tag, err := br.Exec()
-		if err != nil {
-			br.Close()
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			br.Close()
-			return errVersion
-		}
-		for i := 1; i < b.Len(); i++ {
-			tag, err := br.Exec()
-			if err != nil {
-				br.Close()
+	// The budget checks count rows in Go, so a commit with any runs in an
+	// explicit transaction, as one with a hook to run does.
+	if len(checks) == 0 && (s.afterCommitTx == nil || len(c.Effects) == 0) {
+		err = runBatch(s.pool.SendBatch(ctx, b), b.Len(), budgets)
+	} else {
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			if err := runBatch(tx.SendBatch(ctx, b), b.Len(), budgets); err != nil {
 				return err
 			}
-			if i >= budgets && tag.RowsAffected() == 0 {
-				br.Close()
-				return errBudget
+			if s.afterCommitTx != nil && len(c.Effects) > 0 {
+				return s.afterCommitTx(ctx, tx, c) // the outbox hook: see Options
 			}
-		}
-		if err := br.Close(); err != nil {
-			return err
-		}
-		if s.afterCommitTx != nil {
-			return s.afterCommitTx(ctx, tx, c) // the outbox hook: see Options
-		}
-		return nil
-	})
+			return nil
+		})
+	}
 	if errors.Is(err, errVersion) {
 		return fmt.Errorf("pgstore: order %s: commit of version %d: %w", iso4217.Clip(id), rec.Version, postpurchase.ErrConflict)
 	}
@@ -206,6 +217,28 @@ func (s *Store) Commit(ctx context.Context, c *postpurchase.Commit) error {
 		return fmt.Errorf("pgstore: commit: %w", postpurchase.ErrConflict)
 	}
 	return wrap("commit", err)
+}
+
+// runBatch reads the n results of a commit's batch and closes it. The
+// first statement is the guarded write: its division by zero is
+// errVersion. From index budgets on, the budget versions: one that wrote
+// no row is errBudget (the caller's transaction then rolls back).
+func runBatch(br pgx.BatchResults, n, budgets int) error {
+	for i := range n {
+		tag, err := br.Exec()
+		if err != nil {
+			br.Close()
+			if code, _ := sqlState(err); i == 0 && code == "22012" { // division_by_zero
+				return errVersion
+			}
+			return err
+		}
+		if i >= budgets && tag.RowsAffected() == 0 {
+			br.Close()
+			return errBudget
+		}
+	}
+	return br.Close()
 }
 
 var (
@@ -219,7 +252,7 @@ func (s *Store) ClaimEffects(ctx context.Context, now time.Time, limit int, leas
 	if limit < 0 {
 		limit = 1 << 30
 	}
-	rows, err := s.pool.Query(ctx, `
+	br, err := s.leaseBatch(ctx, `
 		UPDATE effects SET token = gen_random_uuid()::text, lease_until = $3
 		WHERE effect_id IN (
 			SELECT effect_id FROM effects
@@ -227,6 +260,11 @@ func (s *Store) ClaimEffects(ctx context.Context, now time.Time, limit int, leas
 			ORDER BY n LIMIT $2
 			FOR UPDATE SKIP LOCKED)
 		RETURNING n, effect::text, attempts, token`, now, limit, now.Add(lease))
+	if err != nil {
+		return nil, wrap("claim effects", err)
+	}
+	defer br.Close()
+	rows, err := br.Query()
 	if err != nil {
 		return nil, wrap("claim effects", err)
 	}
@@ -247,6 +285,9 @@ func (s *Store) ClaimEffects(ctx context.Context, now time.Time, limit int, leas
 		out = append(out, c)
 		return nil
 	})
+	if err == nil {
+		err = br.Close()
+	}
 	if err != nil {
 		return nil, wrap("claim effects", err)
 	}
@@ -256,6 +297,46 @@ func (s *Store) ClaimEffects(ctx context.Context, now time.Time, limit int, leas
 		res[i] = out[i].p
 	}
 	return res, nil
+}
+
+// The effects' lease and outcome writes (ClaimEffects, ClaimEffect,
+// CompleteEffect, RetryEffect) commit without waiting for their WAL to
+// reach the disk: synchronous_commit is off for their transaction alone,
+// set in the same round trip. A server crash may then forget the last of
+// them, and an effect is leased again and carried out again: what the
+// Store contract already allows (at least once, de-duplicated by the
+// effect's ID), and what a worker dying between an effect and its
+// completion already causes. A later synchronous commit (the next Commit,
+// River's completion of the job) makes them durable with it. Commit and the
+// ledger's writes stay synchronous.
+const asyncCommit = `SELECT set_config('synchronous_commit', 'off', true)`
+
+// leaseBatch sends sql after asyncCommit in one pipeline (one implicit
+// transaction) and reads asyncCommit's result: sql's are next. The caller
+// closes the results.
+func (s *Store) leaseBatch(ctx context.Context, sql string, args ...any) (pgx.BatchResults, error) {
+	b := &pgx.Batch{}
+	b.Queue(asyncCommit)
+	b.Queue(sql, args...)
+	br := s.pool.SendBatch(ctx, b)
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		return nil, err
+	}
+	return br, nil
+}
+
+// leaseExec runs sql as leaseBatch does and returns its command tag.
+func (s *Store) leaseExec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	br, err := s.leaseBatch(ctx, sql, args...)
+	if err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return tag, err
 }
 
 // leaseLost tells a lost lease (ErrConflict) from an unknown effect.
@@ -273,7 +354,7 @@ func (s *Store) leaseLost(ctx context.Context, id string) error {
 
 // CompleteEffect implements postpurchase.Store.
 func (s *Store) CompleteEffect(ctx context.Context, now time.Time, id, token string) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE effects SET state = 'done', attempts = attempts + 1, done_at = $3, token = NULL
+	tag, err := s.leaseExec(ctx, `UPDATE effects SET state = 'done', attempts = attempts + 1, done_at = $3, token = NULL
 		WHERE effect_id = $1 AND state = 'pending' AND token = $2`, id, token, now)
 	if err != nil {
 		return wrap("complete effect", err)
@@ -286,7 +367,7 @@ func (s *Store) CompleteEffect(ctx context.Context, now time.Time, id, token str
 
 // RetryEffect implements postpurchase.Store.
 func (s *Store) RetryEffect(ctx context.Context, now time.Time, id, token string, retryAt time.Time, errText string) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE effects SET attempts = attempts + 1, last_error = $3, due_at = $4, token = NULL, lease_until = NULL
+	tag, err := s.leaseExec(ctx, `UPDATE effects SET attempts = attempts + 1, last_error = $3, due_at = $4, token = NULL, lease_until = NULL
 		WHERE effect_id = $1 AND state = 'pending' AND token = $2`, id, token, errText, retryAt)
 	if err != nil {
 		return wrap("retry effect", err)
@@ -377,9 +458,15 @@ func (s *Store) CreditTotal(ctx context.Context, customerID string, since time.T
 func (s *Store) ClaimEffect(ctx context.Context, now time.Time, id string, lease time.Duration) (postpurchase.PendingEffect, bool, error) {
 	var p postpurchase.PendingEffect
 	var doc []byte
-	err := s.pool.QueryRow(ctx, `UPDATE effects SET token = gen_random_uuid()::text, lease_until = $3
+	br, err := s.leaseBatch(ctx, `UPDATE effects SET token = gen_random_uuid()::text, lease_until = $3
 		WHERE effect_id = $1 AND state = 'pending' AND due_at <= $2 AND (lease_until IS NULL OR lease_until <= $2)
-		RETURNING effect::text, attempts, token`, id, now, now.Add(lease)).Scan(&doc, &p.Attempts, &p.Token)
+		RETURNING effect::text, attempts, token`, id, now, now.Add(lease))
+	if err == nil {
+		err = br.QueryRow().Scan(&doc, &p.Attempts, &p.Token)
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		if err := s.leaseLost(ctx, id); errors.Is(err, postpurchase.ErrNotFound) || !errors.Is(err, postpurchase.ErrConflict) {
 			return p, false, err

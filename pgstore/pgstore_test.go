@@ -401,3 +401,109 @@ func TestMigrateProcesses(t *testing.T) {
 		t.Errorf("CheckSchema after three processes migrated: %v", err)
 	}
 }
+
+// TestCommitAllOrNothing: a statement failing after the order's write
+// (here a trigger refusing a journal entry) leaves nothing of the commit,
+// on the one-round-trip path (no hook) and on the transaction with the
+// outbox hook; a failing hook does too; a stale version is ErrConflict on
+// both.
+func TestCommitAllOrNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	hookErr := errors.New("hook refused")
+	for _, tc := range []struct {
+		name string
+		hook func(context.Context, pgx.Tx, *postpurchase.Commit) error
+	}{
+		{"no hook", nil},
+		{"hook", func(ctx context.Context, tx pgx.Tx, c *postpurchase.Commit) error {
+			_, err := tx.Exec(ctx, `SELECT 1`)
+			return err
+		}},
+		{"failing hook", func(context.Context, pgx.Tx, *postpurchase.Commit) error { return hookErr }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			db := newTestDB(t)
+			newStore(t, db) // migrates
+			s, err := pgstore.New(db.pool, pgstore.Options{AfterCommitTx: tc.hook})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.admin.Exec(ctx, `SET search_path TO `+pgx.Identifier{db.schema}.Sanitize()); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.admin.Exec(ctx, `CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN IF NEW.entry->>'text' = 'poison' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$;
+				CREATE TRIGGER refuse BEFORE INSERT ON journal FOR EACH ROW EXECUTE FUNCTION refuse()`); err != nil {
+				t.Fatal(err)
+			}
+			at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+			id := "o1"
+			rec := &postpurchase.OrderRecord{Version: 1, Order: postpurchase.Order{ID: id, CustomerID: "c", PlacedAt: at, Currency: "USD",
+				Shipments: []postpurchase.Shipment{{ID: "s1", Carrier: "ups", TrackingNumber: "1Z1"}}},
+				Shipments: []postpurchase.ShipmentState{{ID: "s1", Carrier: "ups", TrackingNumber: "1Z1", Tracking: []byte(`{}`), NextCheck: at}}}
+			if err := s.Commit(ctx, &postpurchase.Commit{Order: rec}); err != nil {
+				t.Fatal(err)
+			}
+			commit := func(text string) *postpurchase.Commit {
+				next := *rec
+				next.Version, next.JournalSeq = 2, 2
+				next.Shipments = []postpurchase.ShipmentState{{ID: "s1", Carrier: "ups", TrackingNumber: "1Z1", Tracking: []byte(`{"v":2}`), NextCheck: at.Add(time.Hour)}}
+				return &postpurchase.Commit{Order: &next,
+					Journal: []postpurchase.JournalEntry{{OrderID: id, Seq: 1, At: at, Kind: postpurchase.JournalEvents, Text: "scan"},
+						{OrderID: id, Seq: 2, At: at, Kind: postpurchase.JournalEvents, Text: text}},
+					Effects: []postpurchase.Effect{{ID: id + "/m1", OrderID: id, CustomerID: "c", Kind: postpurchase.EffectMessage, At: at,
+						Message: &postpurchase.Message{ID: id + "/m1", Kind: postpurchase.MessageMilestone, At: at, OrderID: id}}}}
+			}
+			nothing := func() {
+				t.Helper()
+				got, err := s.LoadOrder(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				js, err := s.Journal(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				effs, err := s.Effects(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				due, err := s.Due(ctx, at, 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Version != 1 || len(js) != 0 || len(effs) != 0 || len(due) != 1 {
+					t.Fatalf("after a failed commit: version %d, %d journal entries, %d effects, %d due; want 1, 0, 0, 1", got.Version, len(js), len(effs), len(due))
+				}
+			}
+			err = s.Commit(ctx, commit("poison"))
+			if err == nil || errors.Is(err, postpurchase.ErrConflict) {
+				t.Fatalf("commit refused by the trigger: %v; want the trigger's error", err)
+			}
+			nothing()
+			err = s.Commit(ctx, commit("fine"))
+			if tc.name == "failing hook" {
+				if !errors.Is(err, hookErr) {
+					t.Fatalf("commit with a failing hook: %v; want its error", err)
+				}
+				nothing()
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Commit(ctx, commit("again")); !errors.Is(err, postpurchase.ErrConflict) {
+				t.Fatalf("commit of a stale version: %v; want ErrConflict", err)
+			}
+			js, err := s.Journal(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(js) != 2 || js[0].Text != "scan" || js[1].Text != "fine" {
+				t.Fatalf("journal %+v; want scan, fine in that order", js)
+			}
+		})
+	}
+}

@@ -41,12 +41,14 @@ var (
 
 // Options configures a Store. The zero value gives the defaults.
 type Options struct {
-	// AfterCommitTx, if set, is called by Commit inside the commit's
-	// transaction, after its writes and only when the order's version
-	// matched; an error from it rolls the whole commit back and is
-	// returned. It is the hook of a transactional outbox: package
-	// riverwork inserts there the River jobs that carry out c.Effects, so
-	// they exist if and only if the commit does. Nil means none.
+	// AfterCommitTx, if set, is called by Commit inside the transaction
+	// of each commit that has effects, after its writes and only when the
+	// order's version matched; an error from it rolls the whole commit
+	// back and is returned. It is the hook of a transactional outbox:
+	// package riverwork inserts there the River jobs that carry out
+	// c.Effects, so they exist if and only if the commit does. Commits
+	// without effects do not call it (they take one round trip instead
+	// of four). Nil means none.
 	AfterCommitTx func(ctx context.Context, tx pgx.Tx, c *postpurchase.Commit) error
 }
 

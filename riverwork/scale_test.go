@@ -4,21 +4,25 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/shopspring/decimal"
@@ -28,7 +32,7 @@ import (
 	"github.com/postpurchase/postpurchase/carriers/simulator"
 	"github.com/postpurchase/postpurchase/cashback"
 	"github.com/postpurchase/postpurchase/cashback/memstore"
-	"github.com/postpurchase/postpurchase/internal/pgtest"
+	"github.com/postpurchase/postpurchase/internal/benchcpu"
 	"github.com/postpurchase/postpurchase/klaviyo"
 	"github.com/postpurchase/postpurchase/klaviyo/klaviyotest"
 	"github.com/postpurchase/postpurchase/pgstore"
@@ -49,7 +53,16 @@ const (
 	// profileEnv names a directory where each worker process writes its
 	// CPU profile when it stops normally (not when killed).
 	profileEnv = "RIVERWORK_SCALE_CPUPROFILE"
+	// sqlEnv names a directory where each worker process writes how many
+	// times it sent each statement when it stops normally (see
+	// sqlCounter). RIVERWORK_SCALE_SQL=1 in the test's environment makes
+	// a PostgreSQL run set it and log the counts per scan.
+	sqlEnv = "RIVERWORK_SCALE_SQLDIR"
 )
+
+// appName is the application_name of the worker processes' connections,
+// by which a run finds the PostgreSQL backends serving them.
+func appName(schema string) string { return "scale-" + schema }
 
 func TestMain(m *testing.M) {
 	if os.Getenv(workerEnv) != "" {
@@ -294,7 +307,24 @@ func openWorkerDB(ctx context.Context, opts riverwork.Options) (*workerDB, error
 		return openSQLiteWorkerDB(path, opts)
 	}
 	schema := os.Getenv(schemaEnv)
-	pool, err := pgtest.OpenPool(ctx, os.Getenv(urlEnv), schema, 16)
+	cfg, err := pgxpool.ParseConfig(os.Getenv(urlEnv))
+	if err != nil {
+		return nil, err
+	}
+	cfg.MaxConns = 16
+	cfg.ConnConfig.RuntimeParams["application_name"] = appName(schema)
+	cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{schema}.Sanitize()
+	flush := func() {}
+	if dir := os.Getenv(sqlEnv); dir != "" {
+		counter := newSQLCounter()
+		cfg.ConnConfig.Tracer = counter
+		flush = func() {
+			if err := counter.write(dir, os.Getenv(clientIDEnv)); err != nil {
+				fmt.Fprintln(os.Stderr, "worker: sql counts:", err)
+			}
+		}
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -309,7 +339,7 @@ func openWorkerDB(ctx context.Context, opts riverwork.Options) (*workerDB, error
 		pool.Close()
 		return nil, err
 	}
-	return &workerDB{store: st, ledger: st.Cashback(), close: pool.Close,
+	return &workerDB{store: st, ledger: st.Cashback(), close: func() { pool.Close(); flush() },
 		runner: func(eng *postpurchase.Engine, opts riverwork.Options) (runner, error) {
 			opts.Schema = schema
 			return riverwork.New(eng, pool, opts)
@@ -388,6 +418,19 @@ func (c *cluster) kill(idx int) {
 	c.start(idx)
 }
 
+// pids returns the running workers' process IDs.
+func (c *cluster) pids() []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []int
+	for _, p := range c.procs {
+		if p != nil {
+			out = append(out, p.cmd.Process.Pid)
+		}
+	}
+	return out
+}
+
 // stop ends every worker with SIGTERM and waits for it.
 func (c *cluster) stop() {
 	for _, p := range c.procs {
@@ -413,6 +456,8 @@ type runResult struct {
 	killed           int
 	rescued          int // jobs River rescued from killed processes
 	duplicates       int // Klaviyo events re-sent and dropped by unique_id
+	cpu              cpuSplit
+	sql              map[string]int // statements sent by the workers (RIVERWORK_SCALE_SQL=1)
 }
 
 // scaleDB is the database of a scale run as the test process sees it:
@@ -430,6 +475,13 @@ type scaleDB interface {
 	jobStates(ctx context.Context) string
 	// outcome reads what the run left.
 	outcome(ctx context.Context) (*outcome, error)
+}
+
+// serverDB is a scaleDB with server processes serving the workers
+// (PostgreSQL): backends returns their process IDs now, as the server
+// knows them.
+type serverDB interface {
+	backends(ctx context.Context) []int
 }
 
 // outcome is what a scale run left in the database.
@@ -458,6 +510,16 @@ func newPGScaleDB(t testing.TB) *pgScaleDB {
 
 func (p *pgScaleDB) env() []string {
 	return []string{urlEnv + "=" + p.db.url, schemaEnv + "=" + p.db.schema}
+}
+
+// backends lists the backends whose application_name is the workers'.
+func (p *pgScaleDB) backends(ctx context.Context) []int {
+	rows, err := p.db.pool.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = $1`, appName(p.db.schema))
+	if err != nil {
+		return nil
+	}
+	pids, _ := pgx.CollectRows(rows, pgx.RowTo[int])
+	return pids
 }
 
 func (p *pgScaleDB) insertReplays(ctx context.Context, n int) error {
@@ -507,6 +569,15 @@ func scaleRun(t testing.TB, db scaleDB, n, procs, kills int) runResult {
 	c := &cluster{t: t, procs: make([]*proc, procs), gens: make([]int, procs), env: append(db.env(),
 		klaviyoEnv+"="+kl.URL, shipEnv+"="+strconv.Itoa(n), startEnv+"="+strconv.FormatInt(time.Now().UnixNano(), 10),
 	)}
+	sqlDir := ""
+	if _, ok := db.(*pgScaleDB); ok && os.Getenv("RIVERWORK_SCALE_SQL") != "" {
+		sqlDir = t.TempDir()
+		c.env = append(c.env, sqlEnv+"="+sqlDir)
+	}
+	meter := newCPUMeter(c.pids, nil)
+	if sdb, ok := db.(serverDB); ok {
+		meter.backends = sdb.backends
+	}
 	defer c.stop()
 	for i := range procs {
 		c.start(i)
@@ -515,6 +586,7 @@ func scaleRun(t testing.TB, db scaleDB, n, procs, kills int) runResult {
 	if err != nil {
 		t.Fatal(err)
 	}
+	meter.begin(ctx)
 	begin := time.Now()
 	if err := db.insertReplays(ctx, n); err != nil {
 		t.Fatal(err)
@@ -527,6 +599,7 @@ func scaleRun(t testing.TB, db scaleDB, n, procs, kills int) runResult {
 		if err != nil {
 			t.Fatal(err)
 		}
+		meter.sample(ctx)
 		if replays == n && open == 0 && pending == 0 {
 			break
 		}
@@ -540,8 +613,13 @@ func scaleRun(t testing.TB, db scaleDB, n, procs, kills int) runResult {
 		}
 		time.Sleep(min(time.Second, 100*time.Millisecond+time.Duration(n)*time.Millisecond/20))
 	}
-	res := runResult{shipments: n, scans: sc.scans(), elapsed: time.Since(begin), killed: c.killed}
+	res := runResult{shipments: n, scans: sc.scans(), elapsed: time.Since(begin), killed: c.killed, cpu: meter.split()}
 	c.stop()
+	if sqlDir != "" {
+		if res.sql, err = readSQLCounts(sqlDir); err != nil {
+			t.Fatal(err)
+		}
+	}
 	check(t, ctx, db, sc, kl, &res)
 	return res
 }
@@ -720,6 +798,65 @@ func TestScaleKill(t *testing.T) {
 	}
 	t.Logf("%.0f scans/s over %v (kills and rescues included); replay jobs by worker %v, effect jobs by worker %v",
 		float64(res.scans)/res.elapsed.Seconds(), res.elapsed.Round(time.Second), res.replaysBy, res.effectsBy)
+	logRun(t, &res)
+}
+
+// reportRun adds a run's figures to b's metrics: scans per second, the
+// busiest process's share of the replays, and where the CPU went (cores
+// busy on average over the run, and CPU time per scan).
+func reportRun(b *testing.B, res *runResult) {
+	most := 0
+	for _, v := range res.replaysBy {
+		most = max(most, v)
+	}
+	secs := res.elapsed.Seconds()
+	b.ReportMetric(float64(res.scans)/secs, "scans/s")
+	b.ReportMetric(float64(most)/float64(res.shipments), "busiest-share")
+	cpu := res.cpu
+	b.ReportMetric(cpu.workers.Seconds()/secs, "worker-cores")
+	b.ReportMetric(float64(cpu.workers.Microseconds())/float64(res.scans), "worker-cpu-µs/scan")
+	if cpu.pgKnown {
+		b.ReportMetric(cpu.pg.Seconds()/secs, "pg-cores")
+		b.ReportMetric(float64(cpu.pg.Microseconds())/float64(res.scans), "pg-cpu-µs/scan")
+	}
+	if cpu.machineKnown {
+		b.ReportMetric(cpu.machine.Seconds()/secs, "machine-cores")
+	}
+	b.Logf("replays by worker %v, effect jobs by worker %v", res.replaysBy, res.effectsBy)
+	logRun(b, res)
+}
+
+// logRun logs where a run's CPU went and, if counted, the statements the
+// workers sent per scan.
+func logRun(t testing.TB, res *runResult) {
+	t.Helper()
+	cpu, secs := res.cpu, res.elapsed.Seconds()
+	msg := fmt.Sprintf("CPU over %.1f s: worker processes %.1f s (%.2f cores)", secs, cpu.workers.Seconds(), cpu.workers.Seconds()/secs)
+	if cpu.pgKnown {
+		msg += fmt.Sprintf(", their PostgreSQL backends %.1f s (%.2f cores)", cpu.pg.Seconds(), cpu.pg.Seconds()/secs)
+	}
+	msg += fmt.Sprintf(", harness and fake Klaviyo %.1f s (%.2f cores)", cpu.harness.Seconds(), cpu.harness.Seconds()/secs)
+	if cpu.machineKnown {
+		msg += fmt.Sprintf("; the whole machine %.1f s (%.2f of %d cores busy, other work included)", cpu.machine.Seconds(), cpu.machine.Seconds()/secs, runtime.NumCPU())
+	}
+	t.Log(msg)
+	if res.sql == nil {
+		return
+	}
+	replays, effects := 0, 0
+	for _, v := range res.replaysBy {
+		replays += v
+	}
+	for _, v := range res.effectsBy {
+		effects += v
+	}
+	keys := slices.SortedFunc(maps.Keys(res.sql), func(a, b string) int { return res.sql[b] - res.sql[a] })
+	var b strings.Builder
+	fmt.Fprintf(&b, "statements sent by the workers for %d replay jobs, %d effect jobs and %d scans (count, per scan):", replays, effects, res.scans)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "\n%9d %6.2f  %s", res.sql[k], float64(res.sql[k])/float64(res.scans), k)
+	}
+	t.Log(b.String())
 }
 
 // BenchmarkScale runs b.N shipments (use -benchtime=2000x) through 1, 2
@@ -735,13 +872,7 @@ func BenchmarkScale(b *testing.B) {
 		b.Run(fmt.Sprintf("procs=%d", procs), func(b *testing.B) {
 			b.ReportAllocs()
 			res := scaleRun(b, newPGScaleDB(b), b.N, procs, 0)
-			most := 0
-			for _, v := range res.replaysBy {
-				most = max(most, v)
-			}
-			b.ReportMetric(float64(res.scans)/res.elapsed.Seconds(), "scans/s")
-			b.ReportMetric(float64(most)/float64(res.shipments), "busiest-share")
-			b.Logf("replays by worker %v, effect jobs by worker %v", res.replaysBy, res.effectsBy)
+			reportRun(b, &res)
 		})
 	}
 }
@@ -773,6 +904,7 @@ func benchMemstore(b *testing.B) {
 	w := &replayWorker{sc: sc, eng: eng}
 	jobs := make(chan int)
 	errs := make(chan error, 12)
+	cpu0 := benchcpu.Now()
 	begin := time.Now()
 	var wg sync.WaitGroup
 	for range 12 {
@@ -795,6 +927,7 @@ func benchMemstore(b *testing.B) {
 	close(jobs)
 	wg.Wait()
 	elapsed := time.Since(begin)
+	cpu := benchcpu.Now() - cpu0
 	close(errs)
 	for err := range errs {
 		if err != nil {
@@ -802,5 +935,9 @@ func benchMemstore(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(sc.scans())/elapsed.Seconds(), "scans/s")
+	// The process's CPU: the Engine and the fake Klaviyo, as worker-cpu
+	// and harness together are in the other runs.
+	b.ReportMetric(cpu.Seconds()/elapsed.Seconds(), "cores")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(sc.scans()), "cpu-µs/scan")
 	b.Logf("%d shipments, %d Klaviyo events", b.N, len(kl.Events()))
 }
