@@ -37,7 +37,13 @@
 // rest in one Options struct, passed by value, whose zero value means the
 // documented defaults and which New validates once; Options.Now is the
 // injected clock (nil means time.Now) used wherever the adapter reads the
-// time.
+// time. The HTTP adapters (ups, fedex, usps, dhl) declare the same transport
+// fields, with the same meaning and defaults: HTTPClient, Logger, RetryMax,
+// RetryWaitMin, RetryWaitMax, MaxRetryAfter, MaxBodyBytes and Now. They are
+// repeated in each Options rather than embedded from a shared struct, so a
+// literal stays flat (ups.Options{HTTPClient: c, Now: now}) and each
+// adapter's documentation lists all its options; one implementation serves
+// them all, and a test keeps the declarations in step.
 //
 // # Detection
 //

@@ -128,12 +128,13 @@ func (b *pgBackend) count(t *testing.T, q string) int {
 }
 
 // sqliteBackend is a SQLite file in t.TempDir(): the store's tables and
-// River's, through the store's connections.
+// River's. The Engine's store and its Runner share one pool of one
+// connection, as the package's documentation advises; the checks read
+// through a pool of their own.
 type sqliteBackend struct {
-	st *sqlitestore.Store // without the hook: for River's migrations and the checks
-	db *sql.DB
-	// path is the file; stores opens more stores on it.
 	path string
+	db   *sql.DB            // the checks' connections
+	work *sqlitestore.Store // the Engine's store, once store is called
 }
 
 func newSQLiteBackend(t *testing.T) *sqliteBackend {
@@ -142,7 +143,7 @@ func newSQLiteBackend(t *testing.T) *sqliteBackend {
 	if err := migrateSQLite(context.Background(), st); err != nil {
 		t.Fatal(err)
 	}
-	return &sqliteBackend{st: st, db: st.DB(), path: path}
+	return &sqliteBackend{path: path, db: st.DB()}
 }
 
 // openSQLite opens a store on path, closed at the end of the test.
@@ -169,11 +170,12 @@ func (b *sqliteBackend) store(t *testing.T, fail *atomic.Bool) postpurchase.Stor
 	if err != nil {
 		t.Fatal(err)
 	}
-	return openSQLite(t, b.path, sqlitestore.Options{AfterCommitTx: failing(fail, ob.AfterCommitTx)})
+	b.work = openSQLite(t, b.path, sqlitestore.Options{MaxOpenConns: 1, AfterCommitTx: failing(fail, ob.AfterCommitTx)})
+	return b.work
 }
 
 func (b *sqliteBackend) runner(eng *postpurchase.Engine, opts riverwork.Options) (runner, error) {
-	return riverwork.NewSQLite(eng, b.db, opts)
+	return riverwork.NewSQLite(eng, b.work.DB(), opts)
 }
 
 func (b *sqliteBackend) insert(t *testing.T, args river.JobArgs, opts *river.InsertOpts) *rivertype.JobInsertResult {

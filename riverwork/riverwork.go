@@ -71,7 +71,8 @@ func (SweepArgs) Kind() string { return KindSweep }
 // documented defaults; New validates it.
 type Options struct {
 	// Schema is the PostgreSQL schema of River's tables. Empty means the
-	// connection's search_path.
+	// connection's search_path. On SQLite it must be empty (River's tables
+	// are in the main database, the store's file).
 	Schema string
 	// Queue is the River queue the jobs go to. Empty means
 	// river.QueueDefault.
@@ -173,10 +174,11 @@ func New(engine *postpurchase.Engine, pool *pgxpool.Pool, opts Options) (*Runner
 // it the store's own handle, sqlitestore.Store.DB, whose connections are
 // set up for several writers (WAL, a busy timeout, BEGIN IMMEDIATE for
 // every transaction), so River's producer and the Engine's commits queue
-// for the write lock instead of failing with SQLITE_BUSY. Options.Schema
-// must be empty (River's tables are in the main database). The store
-// should insert ExecuteEffect jobs in its commits (NewSQLiteOutbox and
-// sqlitestore.Options.AfterCommitTx).
+// for the write lock instead of failing with SQLITE_BUSY; open that store
+// with one connection (sqlitestore.Options.MaxOpenConns 1: see the
+// package documentation). Options.Schema must be empty (River's tables
+// are in the main database). The store should insert ExecuteEffect jobs
+// in its commits (NewSQLiteOutbox and sqlitestore.Options.AfterCommitTx).
 func NewSQLite(engine *postpurchase.Engine, db *sql.DB, opts Options) (*Runner[*sql.Tx], error) {
 	if db == nil {
 		return nil, errors.New("riverwork: NewSQLite: nil db")

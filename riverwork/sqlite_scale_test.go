@@ -3,6 +3,7 @@ package riverwork_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -31,7 +32,7 @@ func openSQLiteWorkerDB(path string, opts riverwork.Options) (*workerDB, error) 
 	if err != nil {
 		return nil, err
 	}
-	st, err := sqlitestore.Open(path, sqlitestore.Options{AfterCommitTx: ob.AfterCommitTx})
+	st, err := sqlitestore.Open(path, sqlitestore.Options{AfterCommitTx: ob.AfterCommitTx, MaxOpenConns: envConns()})
 	if err != nil {
 		return nil, err
 	}
@@ -229,4 +230,15 @@ func BenchmarkScaleSQLite(b *testing.B) {
 			b.Logf("replays by worker %v, effect jobs by worker %v", res.replaysBy, res.effectsBy)
 		})
 	}
+}
+
+// connsEnv sets the worker processes' SQLite pool size (MaxOpenConns);
+// unset, one connection, as riverwork's documentation advises.
+const connsEnv = "RIVERWORK_SCALE_CONNS"
+
+func envConns() int {
+	if n, err := strconv.Atoi(os.Getenv(connsEnv)); err == nil && n > 0 {
+		return n
+	}
+	return 1
 }

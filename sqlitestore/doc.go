@@ -38,6 +38,26 @@
 // ErrReadOnly, ErrLocked, ErrDiskFull and ErrCannotOpen; a failed write is
 // rolled back whole.
 //
+// # Background work on River, in the same file
+//
+// Package riverwork runs the Engine's periodic work and side effects as
+// River jobs (driver riversqlite) with River's tables in the store's file
+// and River working through the store's connections (Store.DB): give
+// riverwork.NewSQLiteOutbox's AfterCommitTx to Options.AfterCommitTx, and
+// Commit inserts one job per effect in its own transaction, so the jobs
+// exist if and only if the commit does. Several processes may share the
+// file; their writes queue for SQLite's one write lock (see the busy
+// timeout above). Open such a store with MaxOpenConns 1 (riverwork's
+// documentation says why). Example (and riverwork's ExampleNewSQLite):
+//
+//	ob, _ := riverwork.NewSQLiteOutbox(riverwork.Options{})
+//	store, _ := sqlitestore.Open(path, sqlitestore.Options{MaxOpenConns: 1, AfterCommitTx: ob.AfterCommitTx})
+//	store.Migrate(ctx)                          // the store's tables
+//	riverwork.MigrateSQLite(ctx, store.DB())    // River's
+//	eng, _ := postpurchase.New(postpurchase.Config{Store: store, ...})
+//	run, _ := riverwork.NewSQLite(eng, store.DB(), riverwork.Options{})
+//	run.Start(ctx)
+//
 // # The ledger
 //
 // Each account has one balance row (cashback_accounts: the

@@ -53,13 +53,13 @@ type Options struct {
 	// HTTPClient sends the requests. Nil means a new client with a 30 s
 	// timeout per attempt.
 	HTTPClient *http.Client
-	// Logger receives debug records (request outcomes, retries). Nil means
-	// no logging. The API key is never logged.
+	// Logger receives debug records of requests and retries. Nil means no
+	// logging. The API key is never logged.
 	Logger *slog.Logger
-	// RetryMax is the number of retries after the first attempt on 429,
-	// 5xx (except 501) and connection errors. Zero means 3; negative means
-	// no retries. DHL's initial quota is 1 call per 5 s and 250 a day, so
-	// a 429 with a long Retry-After fails fast (see MaxRetryAfter).
+	// RetryMax is the number of retries after the first attempt on 429, 5xx
+	// (except 501) and connection errors. Zero means 3; negative means no
+	// retries. DHL's initial quota is 1 call per 5 s and 250 a day, so a 429
+	// with a long Retry-After fails fast (see MaxRetryAfter).
 	RetryMax int
 	// RetryWaitMin and RetryWaitMax bound the jittered exponential backoff
 	// (a Retry-After header takes precedence). Zero means 500 ms and 30 s.
@@ -72,7 +72,7 @@ type Options struct {
 	// MaxBodyBytes caps the size of a response body. Zero means 16 MiB;
 	// negative is refused.
 	MaxBodyBytes int64
-	// Now returns the current time (Retry-After dates); nil means
+	// Now returns the current time, read for Retry-After dates. Nil means
 	// time.Now.
 	Now func() time.Time
 }

@@ -53,30 +53,29 @@ type Options struct {
 	// Locale is sent as the x-locale header and selects the language of
 	// descriptions. Empty means "en_US".
 	Locale string
-	// HTTPClient sends the requests (tracking and token). Nil means a new
-	// client with a 30 s timeout per attempt.
+	// HTTPClient sends the requests, token requests included. Nil means a
+	// new client with a 30 s timeout per attempt.
 	HTTPClient *http.Client
-	// Logger receives debug records (request outcomes, retries). Nil
-	// means no logging. Credentials, tokens and recipient names are never
-	// logged.
+	// Logger receives debug records of requests and retries. Nil means no
+	// logging. Credentials, tokens and recipient names are never logged.
 	Logger *slog.Logger
-	// RetryMax is the number of retries after the first attempt on 429,
-	// 5xx (except 501) and connection errors. Zero means 3; negative means
-	// no retries.
+	// RetryMax is the number of retries after the first attempt on 429, 5xx
+	// (except 501) and connection errors. Zero means 3; negative means no
+	// retries.
 	RetryMax int
 	// RetryWaitMin and RetryWaitMax bound the jittered exponential backoff
 	// (a Retry-After header takes precedence). Zero means 500 ms and 30 s.
 	RetryWaitMin time.Duration
 	RetryWaitMax time.Duration
-	// MaxRetryAfter is the longest Retry-After the adapter waits for;
-	// a longer one fails at once with carriers.ErrRateLimited or
+	// MaxRetryAfter is the longest Retry-After the adapter waits for; a
+	// longer one fails at once with carriers.ErrRateLimited or
 	// ErrUnavailable. Zero means 60 s.
 	MaxRetryAfter time.Duration
 	// MaxBodyBytes caps the size of a response body. Zero means 16 MiB;
 	// negative is refused.
 	MaxBodyBytes int64
-	// Now returns the current time (token expiry, Retry-After dates); nil
-	// means time.Now.
+	// Now returns the current time, read for Retry-After dates and token
+	// expiry. Nil means time.Now.
 	Now func() time.Time
 }
 

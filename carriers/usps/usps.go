@@ -36,15 +36,15 @@ type Options struct {
 	// TokenURL overrides the OAuth token endpoint; empty means BaseURL's
 	// host + "/oauth2/v3/token".
 	TokenURL string
-	// HTTPClient sends the requests; nil means a client with a 30 s
-	// timeout per attempt.
+	// HTTPClient sends the requests, token requests included. Nil means a
+	// new client with a 30 s timeout per attempt.
 	HTTPClient *http.Client
-	// Logger receives debug records of requests and retries (no
-	// credentials, tokens or query strings). Nil means no logging.
+	// Logger receives debug records of requests and retries. Nil means no
+	// logging. Credentials, tokens and query strings are never logged.
 	Logger *slog.Logger
-	// RetryMax is the number of retries after the first attempt on 429,
-	// 5xx (except 501) and connection errors. Zero means 3; negative
-	// means no retries.
+	// RetryMax is the number of retries after the first attempt on 429, 5xx
+	// (except 501) and connection errors. Zero means 3; negative means no
+	// retries.
 	RetryMax int
 	// RetryWaitMin and RetryWaitMax bound the jittered exponential backoff
 	// (a Retry-After header takes precedence). Zero means 500 ms and 30 s.
@@ -57,8 +57,8 @@ type Options struct {
 	// MaxBodyBytes caps the size of a response body. Zero means 16 MiB;
 	// negative is refused.
 	MaxBodyBytes int64
-	// Now returns the current time (token expiry, Retry-After dates); nil
-	// means time.Now.
+	// Now returns the current time, read for Retry-After dates and token
+	// expiry. Nil means time.Now.
 	Now func() time.Time
 }
 

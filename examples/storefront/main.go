@@ -1,9 +1,9 @@
 // Command storefront serves the hub, the brand's own tracking, returns
 // and claims page, the way a small shop would mount it: under /orders/ on
 // its own mux, over the Engine. Five demo orders in different states are
-// registered on a simulated carrier, and the Engine runs in the
-// background on a fast simulated clock, so the orders move while you
-// watch. Each order's signed link is printed at start.
+// registered on a simulated carrier, and the Engine's background work
+// runs on a fast simulated clock, so the orders move while you watch.
+// Each order's signed link is printed at start.
 //
 //	go run ./examples/storefront                 # http://127.0.0.1:8080/orders/
 //	go run ./examples/storefront -speed 3600     # one simulated hour per second
@@ -14,6 +14,11 @@
 // default folder is printed): stop it, start it again, and everything is
 // where it was, old links included.
 //
+// The background work is River jobs (package riverwork) in the same SQLite
+// file: the due shipments are refreshed every (real) second, each effect a
+// commit decides is a job inserted in that commit's transaction, and the
+// demo's clock is saved by a periodic job of its own. No ticker of ours.
+//
 // The demo's customers verify with postcode 43215 (or their email, as
 // printed), which reveals the delivery address and tracking number.
 package main
@@ -21,6 +26,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -40,6 +46,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/shopspring/decimal"
 
 	"github.com/postpurchase/postpurchase"
@@ -47,6 +54,7 @@ import (
 	"github.com/postpurchase/postpurchase/carriers/simulator"
 	"github.com/postpurchase/postpurchase/cashback"
 	"github.com/postpurchase/postpurchase/hub"
+	"github.com/postpurchase/postpurchase/riverwork"
 	"github.com/postpurchase/postpurchase/scoring"
 	"github.com/postpurchase/postpurchase/sqlitestore"
 )
@@ -125,13 +133,22 @@ func run(ctx context.Context, args []string, out io.Writer, ready chan<- string)
 	fmt.Fprintln(out, "Links are signed with the key in the data directory: they keep working across restarts. Ctrl-C to stop.")
 
 	d.clock.start(*speed)
+	work, err := d.runner()
+	if err != nil {
+		return err
+	}
+	if err := work.Start(ctx); err != nil {
+		return err
+	}
 	var wg sync.WaitGroup
-	wg.Go(func() { d.loop(ctx) })
 	wg.Go(func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		srv.Shutdown(sctx)
+		if err := work.Stop(sctx); err != nil {
+			fmt.Fprintln(os.Stderr, "storefront: stopping the jobs:", err)
+		}
 	})
 	if ready != nil {
 		ready <- base
@@ -235,7 +252,13 @@ func newDemo(ctx context.Context, dir string) (d *demo, err error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	d.store, err = sqlitestore.Open(filepath.Join(dir, "storefront.db"), sqlitestore.Options{})
+	// Every commit inserts the River jobs that carry out its effects, in
+	// its own transaction (the outbox).
+	outbox, err := riverwork.NewSQLiteOutbox(riverwork.Options{})
+	if err != nil {
+		return nil, err
+	}
+	d.store, err = sqlitestore.Open(filepath.Join(dir, "storefront.db"), sqlitestore.Options{MaxOpenConns: 1, AfterCommitTx: outbox.AfterCommitTx})
 	if err != nil {
 		return nil, err
 	}
@@ -245,6 +268,9 @@ func newDemo(ctx context.Context, dir string) (d *demo, err error) {
 		}
 	}()
 	if err := d.store.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	if err := riverwork.MigrateSQLite(ctx, d.store.DB()); err != nil {
 		return nil, err
 	}
 	ledger, err := cashback.New(d.store.Cashback(), cashback.Options{})
@@ -404,25 +430,35 @@ func defaultDataDir() string {
 	return filepath.Join(dir, "postpurchase", "storefront")
 }
 
-// loop runs the Engine on the simulated clock until ctx ends.
-func (d *demo) loop(ctx context.Context) {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			now := d.clock.now()
-			if _, err := d.eng.Tick(ctx, now); err != nil && ctx.Err() == nil {
-				fmt.Fprintln(os.Stderr, "storefront: tick:", err)
-				continue
-			}
-			if err := d.save(demoState{Start: d.start, Now: now, Ready: true}); err != nil {
-				fmt.Fprintln(os.Stderr, "storefront: saving the clock:", err)
-			}
-		}
+// runner returns the demo's background work as River jobs on its SQLite
+// file: the Engine's (refresh the due shipments every second, carry out
+// the effects) and the demo's own, saving the simulated clock every
+// second.
+func (d *demo) runner() (*riverwork.Runner[*sql.Tx], error) {
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &saveClockWorker{d: d}); err != nil {
+		return nil, err
 	}
+	saveClock := river.NewPeriodicJob(river.PeriodicInterval(time.Second),
+		func() (river.JobArgs, *river.InsertOpts) { return saveClockArgs{}, nil }, &river.PeriodicJobOpts{ID: "storefront.save_clock", RunOnStart: true})
+	return riverwork.NewSQLite(d.eng, d.store.DB(), riverwork.Options{
+		ScheduleEvery: time.Second, SweepEvery: 30 * time.Second, Snooze: time.Second, Now: d.clock.now,
+		Client: &river.Config{Workers: workers, PeriodicJobs: []*river.PeriodicJob{saveClock}},
+	})
+}
+
+// saveClockArgs is the demo's periodic job that saves the simulated clock.
+type saveClockArgs struct{}
+
+func (saveClockArgs) Kind() string { return "storefront.save_clock" }
+
+type saveClockWorker struct {
+	river.WorkerDefaults[saveClockArgs]
+	d *demo
+}
+
+func (w *saveClockWorker) Work(ctx context.Context, job *river.Job[saveClockArgs]) error {
+	return w.d.save(demoState{Start: w.d.start, Now: w.d.clock.now(), Ready: true})
 }
 
 func order(id, customer, carrier, number string, label time.Time, i int) postpurchase.Order {

@@ -6,12 +6,17 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/postpurchase/postpurchase/riverwork"
+	"github.com/postpurchase/postpurchase/sqlitestore"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
@@ -123,6 +128,25 @@ func TestStorefront(t *testing.T) {
 	if img := get(t, strings.TrimSuffix(base, "orders/")+"img/mug.svg"); !strings.HasPrefix(img, "<svg") {
 		t.Errorf("image: %.40q", img)
 	}
+	// The background work runs as River jobs in the same file: the
+	// schedule lists the due shipments, and the demo's clock is saved.
+	st, err := sqlitestore.Open(filepath.Join(dir, "storefront.db"), sqlitestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	for _, kind := range []string{riverwork.KindSchedule, "storefront.save_clock"} {
+		for n := 0; n == 0; time.Sleep(50 * time.Millisecond) {
+			if err := st.DB().QueryRow(`SELECT count(*) FROM river_job WHERE kind = ? AND state = 'completed'`, kind).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if time.Since(began) > time.Minute {
+				t.Fatalf("no %s job completed in a minute", kind)
+			}
+		}
+	}
+	t.Logf("River's periodic jobs completed %v after the start", time.Since(began).Round(time.Millisecond))
+	st.Close()
 	stop()
 
 	// Started again on the same directory: the same orders, cases and
