@@ -34,6 +34,28 @@ func TestOneTooPrecise(t *testing.T) {
 	}
 }
 
+// TestOneMoneyRule: the other conditions of the module's one money rule
+// (internal/iso4217) have one sentinel each too, whichever package
+// re-exports it.
+func TestOneMoneyRule(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		cashback error
+		scoring  error
+	}{
+		{"ErrTooLarge", cashback.ErrTooLarge, scoring.ErrTooLarge},
+		{"ErrUnknownCurrency", cashback.ErrUnknownCurrency, scoring.ErrUnknownCurrency},
+	} {
+		if c.cashback != c.scoring {
+			t.Errorf("cashback.%s and scoring.%s are different values", c.name, c.name)
+		}
+	}
+	_, err := cashback.NewMoney(decimal.New(1, 20), "USD")
+	if !errors.Is(err, scoring.ErrTooLarge) {
+		t.Errorf("cashback: 10^20 USD = %v, does not match scoring.ErrTooLarge", err)
+	}
+}
+
 // TestCaseErrorsMatchTheirSentinel: WindowError and CaseExistsError match
 // their sentinel whether or not Err is set (hosts' fakes build them bare),
 // and unwrap to Err.

@@ -34,19 +34,23 @@ var (
 	ErrNotPositive = errors.New("cashback: amount not positive")
 
 	// ErrTooLarge reports an amount of more than MaxMinorUnits minor units in
-	// magnitude.
-	ErrTooLarge = errors.New("cashback: amount too large")
+	// magnitude. It is the same value as scoring.ErrTooLarge (the module's
+	// one bound on amounts, internal/iso4217).
+	ErrTooLarge = iso4217.ErrTooLarge
 
 	// ErrMalformedAmount reports text that is not a plain decimal number.
 	ErrMalformedAmount = errors.New("cashback: malformed amount")
 
-	// ErrUnknownCurrency reports a currency code that MinorUnits rejects.
-	ErrUnknownCurrency = errors.New("cashback: unknown currency")
+	// ErrUnknownCurrency reports a currency code that MinorUnits rejects. It
+	// is the same value as scoring.ErrUnknownCurrency (the module's one
+	// currency table, internal/iso4217).
+	ErrUnknownCurrency = iso4217.ErrUnknownCurrency
 
 	// ErrWithdrawnCurrency reports new credit in a currency ISO 4217 has
 	// withdrawn (HRK, BGN, ...): accounts in it can still be read, spent,
-	// reversed and expired, but not credited.
-	ErrWithdrawnCurrency = errors.New("cashback: withdrawn currency")
+	// reversed and expired, but not credited. It is the module's one
+	// sentinel for the condition (internal/iso4217).
+	ErrWithdrawnCurrency = iso4217.ErrWithdrawnCurrency
 
 	// ErrCurrencyMismatch reports money in one currency used with an account
 	// or money in another.

@@ -181,7 +181,7 @@ type ReleaseRequest struct {
 // (the store may have committed before failing); retrying with the same Key
 // is always safe.
 func (l *Ledger) Issue(ctx context.Context, now time.Time, req IssueRequest) (Entry, error) {
-	if err := checkCommon(req.Account, req.Key, now); err != nil {
+	if err := checkCommon(now, req.Account, req.Key); err != nil {
 		return Entry{}, err
 	}
 	amount, err := requestAmount(req.Account, req.Amount)
@@ -213,7 +213,7 @@ func (l *Ledger) Issue(ctx context.Context, now time.Time, req IssueRequest) (En
 		fp = fingerprint("issue", req.Account.CustomerID, req.Account.Currency, amountText,
 			req.Reason, req.OrderID, req.DelayID, availText, expText)
 	}
-	out, err := l.write(ctx, req.Account, req.Key, fp, now, func(s *state, at time.Time, _ fetchFunc) ([]Entry, error) {
+	out, err := l.write(ctx, now, req.Account, req.Key, fp, func(s *state, at time.Time, _ fetchFunc) ([]Entry, error) {
 		e := Entry{
 			Account: req.Account, Seq: s.version + 1, Kind: KindIssue, Amount: amount, At: at,
 			Key: req.Key, Fingerprint: fp, Reason: req.Reason, OrderID: req.OrderID, DelayID: req.DelayID,
@@ -248,7 +248,7 @@ func (l *Ledger) Issue(ctx context.Context, now time.Time, req IssueRequest) (En
 // Idempotency and retry-safety are as for Issue: a replay returns the first
 // result even if the balance has changed since.
 func (l *Ledger) Redeem(ctx context.Context, now time.Time, req RedeemRequest) (Entry, error) {
-	if err := checkCommon(req.Account, req.Key, now); err != nil {
+	if err := checkCommon(now, req.Account, req.Key); err != nil {
 		return Entry{}, err
 	}
 	amount, err := requestAmount(req.Account, req.Amount)
@@ -259,7 +259,7 @@ func (l *Ledger) Redeem(ctx context.Context, now time.Time, req RedeemRequest) (
 		return Entry{}, err
 	}
 	fp := fingerprint("redeem", req.Account.CustomerID, req.Account.Currency, formatAmount(amount, req.Account.Currency), req.OrderID)
-	out, err := l.write(ctx, req.Account, req.Key, fp, now, func(s *state, at time.Time, _ fetchFunc) ([]Entry, error) {
+	out, err := l.write(ctx, now, req.Account, req.Key, fp, func(s *state, at time.Time, _ fetchFunc) ([]Entry, error) {
 		var avail []*lot
 		total := decimal.Zero
 		for i := range s.lots {
@@ -329,7 +329,7 @@ func fifo(a, b *lot) int {
 // (ErrAlreadyReversed). Expiries and reversals cannot be reversed
 // (ErrNotReversible). Idempotency and retry-safety are as for Issue.
 func (l *Ledger) Reverse(ctx context.Context, now time.Time, req ReverseRequest) (Entry, error) {
-	if err := checkCommon(req.Account, req.Key, now); err != nil {
+	if err := checkCommon(now, req.Account, req.Key); err != nil {
 		return Entry{}, err
 	}
 	if err := checkText("reason", req.Reason); err != nil {
@@ -352,7 +352,7 @@ func (l *Ledger) Reverse(ctx context.Context, now time.Time, req ReverseRequest)
 	if err != nil {
 		return Entry{}, err
 	}
-	out, err := l.write(ctx, req.Account, req.Key, fp, now, func(s *state, at time.Time, fetch fetchFunc) ([]Entry, error) {
+	out, err := l.write(ctx, now, req.Account, req.Key, fp, func(s *state, at time.Time, fetch fetchFunc) ([]Entry, error) {
 		if seq > s.version {
 			return nil, fmt.Errorf("cashback: seq: entry %d: %w", seq, ErrNotFound)
 		}
@@ -414,7 +414,7 @@ func (l *Ledger) Reverse(ctx context.Context, now time.Time, req ReverseRequest)
 // are as for Issue: a replay with the same Key and request returns the
 // first release.
 func (l *Ledger) Release(ctx context.Context, now time.Time, req ReleaseRequest) (Entry, error) {
-	if err := checkCommon(req.Account, req.Key, now); err != nil {
+	if err := checkCommon(now, req.Account, req.Key); err != nil {
 		return Entry{}, err
 	}
 	availableAt, expiresAt := normTime(req.AvailableAt), normTime(req.ExpiresAt)
@@ -431,7 +431,7 @@ func (l *Ledger) Release(ctx context.Context, now time.Time, req ReleaseRequest)
 	if err != nil {
 		return Entry{}, err
 	}
-	out, err := l.write(ctx, req.Account, req.Key, fp, now, func(s *state, at time.Time, fetch fetchFunc) ([]Entry, error) {
+	out, err := l.write(ctx, now, req.Account, req.Key, fp, func(s *state, at time.Time, fetch fetchFunc) ([]Entry, error) {
 		if seq > s.version {
 			return nil, fmt.Errorf("cashback: seq: entry %d: %w", seq, ErrNotFound)
 		}
@@ -519,7 +519,7 @@ func (l *Ledger) Expire(ctx context.Context, now time.Time, acct Account) ([]Ent
 	if now.IsZero() {
 		return nil, &FieldError{Path: "now", Reason: "missing"}
 	}
-	return l.write(ctx, acct, "", "", now, func(s *state, at time.Time, _ fetchFunc) ([]Entry, error) {
+	return l.write(ctx, now, acct, "", "", func(s *state, at time.Time, _ fetchFunc) ([]Entry, error) {
 		var out []Entry
 		for i := range s.lots {
 			lt := &s.lots[i]
@@ -847,9 +847,10 @@ func (l *Ledger) replay(ctx context.Context, acct Account, key, fp string, out *
 // write runs one idempotent, optimistic write: look the key up, read the
 // account's summary, build the new entries at the effective time, advance
 // the summary by them and append both at the version read; on a lost race,
-// start over. It never reads the account's entries, only those build
-// fetches by seq.
-func (l *Ledger) write(ctx context.Context, acct Account, key, fp string, now time.Time,
+// start over. It reads only the entries build fetches by seq, except for
+// the rare write whose build needs the full state (errNeedFull): that one
+// walks the entries up to the summary's version, a page at a time.
+func (l *Ledger) write(ctx context.Context, now time.Time, acct Account, key, fp string,
 	build func(s *state, at time.Time, fetch fetchFunc) ([]Entry, error)) ([]Entry, error) {
 	now = normTime(now)
 	if err := ctx.Err(); err != nil {
@@ -944,7 +945,7 @@ func (l *Ledger) write(ctx context.Context, acct Account, key, fp string, now ti
 }
 
 // checkCommon validates the fields every keyed write has.
-func checkCommon(acct Account, key string, now time.Time) error {
+func checkCommon(now time.Time, acct Account, key string) error {
 	if err := acct.Validate(); err != nil {
 		return err
 	}
