@@ -28,10 +28,14 @@
 // used, and every side effect it implies (a ledger request with its
 // idempotency key and fixed times, messages with their unique IDs, tasks)
 // — is one atomic Store.Commit with optimistic concurrency on the order's
-// version. Draining then executes the pending effects; a retry re-sends
-// the stored request and never decides again. Keys derive from stable IDs
-// (milestone, delay episode, case), never from the time. Every dependency
-// has an in-memory default (MemoryStore, MemoryNotifier, MemoryTasks, a
+// version; a commit that adds credit also carries the budget totals its
+// decision read (a version per customer and one for the brand), and the
+// store refuses it if credit was added since, so Engines deciding at the
+// same instant for two orders cannot together overshoot a budget: the
+// Engine reloads and decides again. Draining then executes the pending
+// effects; a retry re-sends the stored request and never decides again.
+// Keys derive from stable IDs (milestone, delay episode, case), never from
+// the time. Every dependency has an in-memory default (MemoryStore, MemoryNotifier, MemoryTasks, a
 // ledger over cashback/memstore), so New with only a carrier runs the
 // whole journey in one process; package postpurchasetest checks other
 // Store implementations, and the reference stores for PostgreSQL and

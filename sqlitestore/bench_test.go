@@ -26,11 +26,16 @@ func BenchmarkLedger(b *testing.B) {
 }
 
 // BenchmarkCommit: the Engine's Commit on an SQLite file, with MemoryStore
-// in the same run as the baseline.
+// in the same run as the baseline; "credit" commits a credit decided on
+// budget reads (checking and bumping the budget versions), "parallel"
+// by racing writers that contend on the brand's budget version.
 //
 //	go test -run='^$' -bench=Commit -benchtime=2s ./sqlitestore
 func BenchmarkCommit(b *testing.B) {
 	b.Run("memory", func(b *testing.B) { storebench.Commit(b, postpurchase.NewMemoryStore()) })
+	b.Run("memory-credit", func(b *testing.B) { storebench.CommitCredit(b, postpurchase.NewMemoryStore()) })
 	s := migrated(b, filepath.Join(b.TempDir(), "commit.db"), sqlitestore.Options{})
 	b.Run("sqlitestore", func(b *testing.B) { storebench.Commit(b, s) })
+	b.Run("sqlitestore-credit", func(b *testing.B) { storebench.CommitCredit(b, s) })
+	b.Run("sqlitestore-credit-parallel", func(b *testing.B) { storebench.CommitCreditParallel(b, s) })
 }
