@@ -5,8 +5,9 @@
 //
 // # The Engine's store
 //
-// One row per order holds the OrderRecord as jsonb (the shipments' tracking
-// state inside it); an index row per shipment serves lookups by tracking
+// One row per order holds the OrderRecord as json (the shipments' tracking
+// state inside it; json, not jsonb, as it is only ever written and read
+// whole: migration 0004 says why); an index row per shipment serves lookups by tracking
 // number and the due list (a partial index on next_check, so the due query
 // is an index scan); the journal and the outbox of effects are tables of
 // their own. Commit is one transaction, the order row's update guarded by

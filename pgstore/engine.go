@@ -123,10 +123,10 @@ func (s *Store) Commit(ctx context.Context, c *postpurchase.Commit) error {
 	// version moved, or the order exists) divides by zero, an error that
 	// ends the transaction before the other statements run.
 	if rec.Version == 1 {
-		b.Queue(`WITH w AS (INSERT INTO orders (order_id, customer_id, version, record) VALUES ($1, $2, 1, $3::jsonb)
+		b.Queue(`WITH w AS (INSERT INTO orders (order_id, customer_id, version, record) VALUES ($1, $2, 1, $3::json)
 			ON CONFLICT (order_id) DO NOTHING RETURNING 1) SELECT 1 / count(*)::int FROM w`, id, rec.Order.CustomerID, string(doc))
 	} else {
-		b.Queue(`WITH w AS (UPDATE orders SET version = $3, customer_id = $2, record = $4::jsonb WHERE order_id = $1 AND version = $5
+		b.Queue(`WITH w AS (UPDATE orders SET version = $3, customer_id = $2, record = $4::json WHERE order_id = $1 AND version = $5
 			RETURNING 1) SELECT 1 / count(*)::int FROM w`, id, rec.Order.CustomerID, rec.Version, string(doc), rec.Version-1)
 	}
 	for _, sh := range rec.Shipments {

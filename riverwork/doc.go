@@ -123,7 +123,7 @@
 //	RIVERWORK_SCALE_SHIPMENTS=20000 RIVERWORK_SCALE_KILLS=5 go test ./riverwork -run TestScaleKill -v -timeout 30m
 //	go test ./riverwork -run '^$' -bench 'Scale$' -benchtime 2000x   # scans/s: in-process memstore baseline, then 1, 2 and 3 processes
 //	go test ./riverwork -run TestScaleKillSQLite -v                    # SQLite: 100 shipments, 2 processes, 2 kills
-//	go test ./riverwork -run '^$' -bench ScaleSQLite -benchtime 1000x  # SQLite: memstore baseline, then 1 and 2 processes
+//	go test ./riverwork -run '^$' -bench ScaleSQLite -benchtime 1000x  # SQLite: memstore baseline, then 1 and 2 processes, 1 and 8 connections
 //
 // Figures are in BENCHMARKS.md at the module root.
 package riverwork

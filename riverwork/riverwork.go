@@ -268,17 +268,26 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 // corrupt it: SQLite serializes the transactions, and the one whose step
 // was applied meanwhile by the other fails that step whole (the table
 // exists, or the version's record does), then reads the applied versions
-// again and goes on; it tries up to five times.
+// again and goes on, as long as they grow between its failures.
 func MigrateSQLite(ctx context.Context, db *sql.DB) error {
 	m, err := rivermigrate.New(riversqlite.New(db), &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return fmt.Errorf("riverwork: migrate: %w", err)
 	}
-	for attempt := 1; ; attempt++ {
+	// A step fails when another process applied it meanwhile: try again
+	// as long as the applied versions grow between failures (another
+	// process is migrating); a failure without progress is an error.
+	applied := -1
+	for {
 		_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
-		if err == nil || ctx.Err() != nil || attempt == 5 {
+		if err == nil || ctx.Err() != nil {
 			break
 		}
+		now, verr := m.ExistingVersions(ctx)
+		if verr != nil || len(now) <= applied {
+			break
+		}
+		applied = len(now)
 	}
 	if err != nil {
 		return fmt.Errorf("riverwork: migrate: %w", err)

@@ -252,8 +252,12 @@ func runWorker() error {
 	}
 	start := time.Unix(0, t0)
 	clock := func() time.Time { return simEnd.Add(time.Since(start) * speed) }
+	maxWorkers := 12 // RIVERWORK_SCALE_MAXWORKERS: jobs one process works at once
+	if v, err := strconv.Atoi(os.Getenv("RIVERWORK_SCALE_MAXWORKERS")); err == nil && v > 0 {
+		maxWorkers = v
+	}
 	opts := riverwork.Options{
-		MaxWorkers: 12, ScheduleEvery: 2 * time.Second, SweepEvery: 10 * time.Second,
+		MaxWorkers: maxWorkers, ScheduleEvery: 2 * time.Second, SweepEvery: 10 * time.Second,
 		Snooze: time.Second, Now: clock,
 	}
 	wdb, err := openWorkerDB(ctx, opts)
@@ -860,8 +864,14 @@ func logRun(t testing.TB, res *runResult) {
 }
 
 // BenchmarkScale runs b.N shipments (use -benchtime=2000x) through 1, 2
-// and 3 worker processes, no kills, and reports scans per second and the
-// share of replay jobs the busiest process completed.
+// and 3 worker processes, no kills, and reports scans per second, the
+// share of replay jobs the busiest process completed, and where the CPU
+// went: the worker processes' and their PostgreSQL backends' (cores busy
+// on average over the run, CPU µs per scan) and the whole machine's busy
+// cores, other work included (see cpuMeter). RIVERWORK_SCALE_SQL=1 logs
+// the statements the workers sent, per scan (with -v: the log is long);
+// RIVERWORK_SCALE_MAXWORKERS sets the jobs each process works at once
+// (12).
 //
 // Its first sub-benchmark, memstore, is the same-run baseline: the same
 // replays and effects in this process, twelve at a time (as many as one

@@ -43,6 +43,7 @@ func BenchmarkScore(b *testing.B) {
 // configuration's weights.
 func BenchmarkScoreAllWeighted(b *testing.B) {
 	cfg := DefaultConfig()
+	cfg.ModelValueWeights = nil // ValueWeights apply with the model too
 	for _, sig := range Signals() {
 		cfg.ValueWeights[sig.Name] = 1
 		cfg.RiskWeights[sig.Name] = 0.1

@@ -11,8 +11,9 @@ type builtin struct {
 	Signal
 	idx      int // sig constant: where values writes the signal
 	describe func(v float64, vs Values) string
-	valueW   float64 // default weight in Config.ValueWeights (0 = off)
-	riskW    float64 // default weight in Config.RiskWeights (0 = off)
+	valueW   float64  // default weight in Config.ValueWeights (0 = off)
+	riskW    float64  // default weight in Config.RiskWeights (0 = off)
+	modelW   *float64 // default weight in Config.ModelValueWeights (nil = valueW)
 }
 
 // Indices of the built-in signals in the registry, in documentation order
@@ -96,27 +97,37 @@ const (
 // builtins returns the built-in signals in documentation order. It builds
 // a fresh slice each time (no package-level mutable state).
 //
-// The default value weights were chosen on the CDNOW sample (TestHoldout)
-// on the customers with odd sample ids, by Spearman's correlation with
-// holdout spend (average ranks), and checked on the even ids and on all:
+// The default value weights are checked on the CDNOW sample
+// (TestHoldout). With a fitted model (Config.ModelValueWeights) they were
+// chosen on the customers with odd sample ids, by Spearman's correlation
+// with holdout spend (average ranks), and checked on the even ids and on
+// all:
 //
 //   - predicted_value_12_months 6: the BG/NBD × Gamma-Gamma forecast
 //     orders repeat buyers best; it and expected_average_order_value are
 //     missing for one-time buyers, for whom Gamma-Gamma knows only the
 //     population mean and the forecast would order them by age alone;
-//   - repeat_purchase_days 1: any second purchase day is the strongest
-//     single fact (a repeat buyer buys again in the holdout 26–81 % of the
-//     time, a one-time buyer 11–21 %), and it keeps every repeat buyer
+//   - repeat_purchase_days 1: a second purchase day is the strongest
+//     single fact (repeat buyers buy again in the holdout 26–81 % of the
+//     time, one-time buyers 11–21 %), and it keeps every repeat buyer
 //     above every one-time buyer, which BG/NBD alone does not (it gives a
 //     one-time buyer P(alive) = 1);
-//   - 0 for the signals that only order one-time buyers among themselves
-//     or repeat what the forecast summarises (order_count,
-//     orders_last_365_days, days_since_last_order, total_spent,
-//     net_spent, average_order_value, expected_purchases_90_days,
-//     probability_alive, tenure_days, average_days_between_orders): on
-//     CDNOW, recency (weight 0.5) cost 0.035 of Spearman, spread over the
-//     60 % of customers who bought once, 86 % of whom spend nothing in the
-//     holdout.
+//   - 0 for the raw frequency, recency and spend signals the forecast is
+//     computed from (order_count, orders_last_365_days,
+//     days_since_last_order, total_spent, net_spent, average_order_value):
+//     for repeat buyers they repeat the forecast, and for the 60 % of
+//     customers who bought once (86 % of whom spend nothing in the
+//     holdout) they only order one-time buyers among themselves, which
+//     cost up to 0.07 of Spearman (the ablation rows "Value + …").
+//
+// Without a model the raw signals carry Value: repeat_purchase_days 3,
+// days_since_last_order 3, total_spent 3, order_count 1,
+// orders_last_365_days 1, average_order_value 1 (net_spent 1 when
+// returns are known). probability_alive, tenure_days and
+// average_days_between_orders stay at 0 in both: BG/NBD gives every
+// one-time buyer P(alive) = 1 (Spearman −0.33 as a value signal), tenure
+// without a repeat is bad news, not value, and the average gap is missing
+// for one-time buyers, so it docked only repeat buyers.
 func builtins() []builtin {
 	return []builtin{
 		// ── value and relationship ──
@@ -129,7 +140,7 @@ func builtins() []builtin {
 					s += " in " + span(t)
 				}
 				return s
-			}},
+			}, valueW: 1, modelW: ptr(0)},
 		{Signal: Signal{Name: "repeat_purchase_days", Neutral: 1, Group: GroupValue, Unit: UnitCount, Direction: MoreValue, Scale: 3,
 			Definition: "Distinct UTC days with an order, minus the first (BG/NBD frequency x)."},
 			idx: sigRepeatPurchaseDays,
@@ -138,7 +149,7 @@ func builtins() []builtin {
 					return "has not come back to buy again"
 				}
 				return "came back to buy on " + plural(v, "more day", "more days")
-			}, valueW: 1},
+			}, valueW: 3, modelW: ptr(1)},
 		{Signal: Signal{Name: "tenure_days", Neutral: 180, Group: GroupValue, Unit: UnitDays, Direction: MoreValue, Scale: 365,
 			Definition: "Days from the first order to now (BG/NBD age T)."},
 			idx:      sigTenureDays,
@@ -146,23 +157,23 @@ func builtins() []builtin {
 		{Signal: Signal{Name: "days_since_last_order", Neutral: 90, Group: GroupValue, Unit: UnitDays, Direction: LessValue, Scale: 120,
 			Definition: "Days from the most recent order to now."},
 			idx:      sigDaysSinceLastOrder,
-			describe: func(v float64, vs Values) string { return "last order " + ago(v) }},
+			describe: func(v float64, vs Values) string { return "last order " + ago(v) }, valueW: 3, modelW: ptr(0)},
 		{Signal: Signal{Name: "orders_last_365_days", Neutral: 1, Group: GroupValue, Unit: UnitCount, Direction: MoreValue, Scale: 3,
 			Definition: "Orders placed in the last 365 days, not counting canceled ones."},
 			idx:      sigOrdersLast365Days,
-			describe: func(v float64, vs Values) string { return plural(v, "order", "orders") + " in the last 12 months" }},
+			describe: func(v float64, vs Values) string { return plural(v, "order", "orders") + " in the last 12 months" }, valueW: 1, modelW: ptr(0)},
 		{Signal: Signal{Name: "total_spent", Neutral: 150, Group: GroupValue, Unit: UnitMoney, Direction: MoreValue, Scale: 300,
 			Definition: "Sum of order totals, canceled orders excluded (historic value)."},
 			idx:      sigTotalSpent,
-			describe: func(v float64, vs Values) string { return fmtMoney(v, vs.currency) + " spent in total" }},
+			describe: func(v float64, vs Values) string { return fmtMoney(v, vs.currency) + " spent in total" }, valueW: 3, modelW: ptr(0)},
 		{Signal: Signal{Name: "net_spent", Neutral: 150, Group: GroupValue, Unit: UnitMoney, Direction: MoreValue, Scale: 300,
 			Definition: "total_spent minus the value of returns; missing unless returns are known."},
 			idx:      sigNetSpent,
-			describe: func(v float64, vs Values) string { return fmtMoney(v, vs.currency) + " kept after returns" }},
+			describe: func(v float64, vs Values) string { return fmtMoney(v, vs.currency) + " kept after returns" }, valueW: 1, modelW: ptr(0)},
 		{Signal: Signal{Name: "average_order_value", Neutral: 60, Group: GroupValue, Unit: UnitMoney, Direction: MoreValue, Scale: 80,
 			Definition: "total_spent divided by order_count."},
 			idx:      sigAverageOrderValue,
-			describe: func(v float64, vs Values) string { return "average order " + fmtMoney(v, vs.currency) }},
+			describe: func(v float64, vs Values) string { return "average order " + fmtMoney(v, vs.currency) }, valueW: 1, modelW: ptr(0)},
 		{Signal: Signal{Name: "largest_order_value", Neutral: 100, Group: GroupValue, Unit: UnitMoney, Direction: MoreValue, Scale: 150,
 			Definition: "Largest single order total."},
 			idx:      sigLargestOrderValue,

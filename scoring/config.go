@@ -36,7 +36,9 @@ const (
 // ones, so d lies in [−1, 1] and is 0 at the neutral point. Then
 //
 //   - Value = 50 + 50 · Σ w·d / Σ w over the present signals with a value
-//     weight w, clamped to [0, 100]; 50 when none is present. Missing
+//     weight w (ModelValueWeights' entry when the Scorer has a model and
+//     the entry exists, else ValueWeights'), clamped to [0, 100]; 50 when
+//     none is present. Missing
 //     signals leave both sums, so they neither help nor hurt; a signal's
 //     Reason contribution is 50 · w·d / Σ w points;
 //   - Risk = 100 · (1 − Π(1 − e)) · Π(1 − e′), where each signal with a
@@ -47,6 +49,13 @@ const (
 type Config struct {
 	// ValueWeights maps signal names to weights in [0, MaxValueWeight].
 	ValueWeights map[string]float64 `json:"value_weights"`
+	// ModelValueWeights are the value weights that change when the Scorer
+	// has a model (Options.Model): an entry replaces the ValueWeights entry
+	// of the same signal; signals without an entry keep their ValueWeights
+	// weight. The defaults hand the raw frequency, recency and spend
+	// signals over to the model's forecast, which is computed from the same
+	// purchases (SIGNALS.md lists both columns).
+	ModelValueWeights map[string]float64 `json:"model_value_weights,omitempty"`
 	// RiskWeights maps signal names to weights in [0, MaxRiskWeight]; a
 	// weight is the risk a signal at full strength contributes alone.
 	RiskWeights map[string]float64 `json:"risk_weights"`
@@ -119,6 +128,12 @@ func DefaultConfig() Config {
 		if b.valueW > 0 {
 			c.ValueWeights[b.Name] = b.valueW
 		}
+		if b.modelW != nil {
+			if c.ModelValueWeights == nil {
+				c.ModelValueWeights = map[string]float64{}
+			}
+			c.ModelValueWeights[b.Name] = *b.modelW
+		}
 		if b.riskW > 0 {
 			c.RiskWeights[b.Name] = b.riskW
 		}
@@ -143,6 +158,7 @@ func DefaultConfig() Config {
 func (c Config) clone() Config {
 	out := c
 	out.ValueWeights = cloneMap(c.ValueWeights)
+	out.ModelValueWeights = cloneMap(c.ModelValueWeights)
 	out.RiskWeights = cloneMap(c.RiskWeights)
 	out.Scales = cloneMap(c.Scales)
 	out.Tiers.Rules = make([]TierRule, len(c.Tiers.Rules))
@@ -174,7 +190,8 @@ func cloneMap(m map[string]float64) map[string]float64 {
 }
 
 // ParseConfig reads a JSON configuration and lays it over DefaultConfig:
-// entries of "value_weights", "risk_weights" and "scales" replace the
+// entries of "value_weights", "model_value_weights", "risk_weights" and
+// "scales" replace the
 // default for that signal only (set a weight to 0 to switch a default
 // off); "tiers", "reasons" and "min_contribution", when present, replace
 // the default as a whole. Unknown keys, wrong types, out-of-range numbers,
@@ -195,6 +212,11 @@ func ParseConfig(data []byte) (Config, error) {
 		switch k {
 		case "value_weights":
 			err = numberMap(raw, k, c.ValueWeights)
+		case "model_value_weights":
+			if c.ModelValueWeights == nil {
+				c.ModelValueWeights = map[string]float64{}
+			}
+			err = numberMap(raw, k, c.ModelValueWeights)
 		case "risk_weights":
 			err = numberMap(raw, k, c.RiskWeights)
 		case "scales":
@@ -331,7 +353,8 @@ func (c *Config) check(known func(string) bool) error {
 		path string
 		m    map[string]float64
 		max  float64
-	}{{"value_weights", c.ValueWeights, MaxValueWeight}, {"risk_weights", c.RiskWeights, MaxRiskWeight}} {
+	}{{"value_weights", c.ValueWeights, MaxValueWeight}, {"model_value_weights", c.ModelValueWeights, MaxValueWeight},
+		{"risk_weights", c.RiskWeights, MaxRiskWeight}} {
 		for _, k := range sortedKeys(s.m) {
 			p := quoteKey(s.path, k)
 			if known != nil && !known(k) {

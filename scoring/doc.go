@@ -35,20 +35,24 @@
 // The default value weights are set from evidence, on the CDNOW sample
 // (fit and score on the first 39 weeks, rank customers by their spend in
 // the next 39), chosen on half of its customers and checked on the other
-// half: Value rests on the fitted BG/NBD × Gamma-Gamma forecast
-// (predicted_value_12_months) and on whether the customer came back at
-// all (repeat_purchase_days). The spend forecasts are missing for a
-// one-time buyer, for whom Gamma-Gamma knows only the population mean, so
-// one-time buyers are not ordered by the age of their single purchase,
-// and every repeat buyer ranks above them. With the fitted model, Value
-// ranks holdout spend better than the BG/NBD expectation, the purchase
-// count, the purchase days and past spend by Spearman's correlation
-// (average ranks for ties) and top-decile lift, and better than BG/NBD ×
-// Gamma-Gamma by Spearman; its top-decile lift stays within noise of
-// BG/NBD × Gamma-Gamma's, just below it. Without a model Value orders
-// CDNOW customers as the count of purchase days does. TestHoldout prints
-// the tables, their caveats and an ablation by signal group, and asserts
-// them (go test ./scoring -run TestHoldout -v).
+// half. With a fitted model (Config.ModelValueWeights) Value rests on the
+// BG/NBD × Gamma-Gamma forecast (predicted_value_12_months) and on
+// whether the customer came back at all (repeat_purchase_days); the spend
+// forecasts are missing for a one-time buyer, for whom Gamma-Gamma knows
+// only the population mean, so one-time buyers are not ordered by the
+// age of their single purchase, and every repeat buyer ranks above them.
+// Value then ranks holdout spend better than the BG/NBD expectation, the
+// purchase count, the purchase days and past spend by Spearman's
+// correlation (average ranks for ties) and top-decile lift, and better
+// than BG/NBD × Gamma-Gamma by Spearman; its lift stays within noise of
+// BG/NBD × Gamma-Gamma's (just below it on the whole sample and on the
+// held-out half). Without a model, frequency,
+// recency and spend carry Value: it beats the purchase count, the
+// purchase days and past spend by lift and by Spearman with ties broken
+// at random, not with average ranks (it orders one-time buyers by recency
+// and spend). TestHoldout prints the tables, their caveats and an
+// ablation by signal group, and asserts them (go test ./scoring -run
+// TestHoldout -v).
 //
 // # Purchases and predicted value
 //

@@ -39,12 +39,12 @@ func Example() {
 		fmt.Printf("%+.1f %s: %s\n", r.Contribution, r.Effect, r)
 	}
 	// Output:
-	// tier risky, value 38, risk 75
+	// tier risky, value 56, risk 75
 	// +24.8 risk: payment risk score 71/100
 	// +17.2 risk: 2 claims per order
-	// -12.5 value: has not come back to buy again
 	// +12.0 risk: 2 item-not-received claims in 60 days
 	// +9.8 risk: 2 item-not-received claims in 12 months
+	// +5.7 risk: 2 claims in 60 days
 }
 
 // A host adds its own signal and weight without forking: months on a
@@ -85,8 +85,9 @@ func Example_customSignal() {
 		fmt.Println(r)
 	}
 	// Output:
-	// vip
+	// loyal
 	// 9 months on the subscription
+	// last order 31 days ago
 }
 
 // Configuration errors name the JSON path.

@@ -222,7 +222,8 @@ type holdoutRow struct {
 	score         []float64
 	rho, tb, lift float64 // Spearman (average ranks), Spearman (score ties broken at random), top-decile lift
 	value, dif    bool    // a Value row; an ablation row
-	mustBeat      bool    // a baseline Value must beat (the list)
+	mustBeat      bool    // a baseline Value must beat on lift too
+	naive         bool    // a naive baseline (count, days, spend)
 }
 
 // values scores every customer's calibration History with cfg and opts
@@ -268,6 +269,7 @@ func without(cfg Config, names ...string) Config {
 	c := cfg.clone()
 	for _, n := range names {
 		delete(c.ValueWeights, n)
+		delete(c.ModelValueWeights, n)
 	}
 	return c
 }
@@ -295,7 +297,8 @@ func holdoutTable(tb testing.TB, keep func(id string) bool, ablation bool) ([]ho
 	var rows []holdoutRow
 	add := func(name string, score []float64, value, dif bool) {
 		rows = append(rows, holdoutRow{name: name, score: score, rho: spearman(score, target), tb: spearmanTieBroken(score, target),
-			lift: topDecileLift(score, target), value: value, dif: dif, mustBeat: !value && !strings.Contains(name, "Gamma")})
+			lift: topDecileLift(score, target), value: value, dif: dif, mustBeat: !value && !strings.Contains(name, "Gamma"),
+			naive: strings.HasPrefix(name, "calibration")})
 	}
 	model := Options{Model: fit.Model}
 	add("Score.Value (default config, fitted model)", cdnowValues(tb, cs, DefaultConfig(), model), true, false)
@@ -353,12 +356,24 @@ func holdoutTable(tb testing.TB, keep func(id string) bool, ablation bool) ([]ho
 	for _, p := range rfmParts {
 		ablate("Value without "+p.name, without(DefaultConfig(), p.signals...))
 	}
+	// The other way round: give back to the model's Value the weight a
+	// part has without a model (what ModelValueWeights takes away).
+	for _, p := range rfmParts {
+		c := DefaultConfig()
+		for _, n := range p.signals {
+			delete(c.ModelValueWeights, n)
+		}
+		ablate("Value + "+p.name+" (no-model weights)", c)
+	}
+	c := DefaultConfig()
+	c.ModelValueWeights = nil
+	ablate("Value, no-model weights + forecast", c)
 	return rows, target
 }
 
 // bootstrapWins resamples the customers with replacement n times and
-// returns the share of resamples in which a beats b on the tie-broken
-// Spearman and on top-decile lift: how much of a difference on one
+// returns the share of resamples in which a beats b on Spearman (average
+// ranks) and on top-decile lift: how much of a difference on one
 // sample of 2,357 customers is more than noise.
 func bootstrapWins(a, b, target []float64, n int) (rho, lift float64) {
 	r := rand.New(rand.NewPCG(1997, 1998))
@@ -369,7 +384,7 @@ func bootstrapWins(a, b, target []float64, n int) (rho, lift float64) {
 			j := r.IntN(m)
 			ra[i], rb[i], rt[i] = a[j], b[j], target[j]
 		}
-		if spearmanTieBroken(ra, rt) > spearmanTieBroken(rb, rt) {
+		if spearman(ra, rt) > spearman(rb, rt) {
 			rho++
 		}
 		if topDecileLift(ra, rt) > topDecileLift(rb, rt) {
@@ -397,18 +412,20 @@ func cdnowHalf(odd bool) func(string) bool {
 // runs on all customers and on each half of them (odd sample ids chose the
 // default weights, even ids were held out): Value with the fitted model
 // must beat every baseline on Spearman and all but BG/NBD × Gamma-Gamma
-// on lift, on the whole sample and on both halves.
+// on lift, and Value without a model the naive baselines on lift and on
+// Spearman with ties broken at random, on the whole sample and on both
+// halves.
 //
 // Spearman is the standard definition: Pearson's correlation of the
 // ranks, tied values taking their average rank. 71 % of the customers
 // spend nothing in the holdout, so this measure credits a score for
 // leaving tied the customers it cannot tell apart: the 60 % of one-time
-// buyers buy again at 10–21 % whatever their recency or spend, and
-// ordering them by either costs 0.03–0.04 (the column "ρ ties random" is
+// buyers buy again at 11–21 % whatever their recency or spend, and
+// ordering them by either costs 0.04–0.07 (the column "ρ ties random" is
 // the expected Spearman when a score's ties are broken at random, which
 // turns the credit around). The last columns (with -v only) are the share
 // of 300 bootstrap resamples of the customers in which default Value
-// beats the row (tie-broken Spearman / lift).
+// beats the row (Spearman with average ranks / lift).
 //
 //	go test ./scoring -run TestHoldout -v
 func TestHoldout(t *testing.T) {
@@ -427,7 +444,7 @@ func TestHoldout(t *testing.T) {
 		value := rows[0]
 		for i, r := range rows {
 			if r.dif && !rows[i-1].dif {
-				t.Logf("ablation (fitted model, default weights minus one group or part; \"absent\": CDNOW has no such data, or the weights are 0):")
+				t.Logf("ablation (fitted model; default weights minus one group or part, or plus a part's weights without a model; \"absent\": no change, CDNOW has no such data or the weights are 0):")
 			}
 			wins := ""
 			if i > 0 && !r.dif && testing.Verbose() {
@@ -436,9 +453,17 @@ func TestHoldout(t *testing.T) {
 			}
 			t.Logf("%-54s %8.4f %8.4f %8.3f %10s", r.name, r.rho, r.tb, r.lift, wins)
 		}
+		noModel := rows[1]
 		for _, r := range rows {
 			if r.value {
 				continue
+			}
+			// Without a model Value cannot leave one-time buyers tied (their
+			// recency and spend order them): it must beat the naive
+			// baselines by the tie-broken Spearman and by lift.
+			if r.naive && (!(noModel.tb > r.tb) || !(noModel.lift > r.lift)) {
+				t.Errorf("%s: Value without a model (ρ ties random %.4f, lift %.3f) does not beat %s (%.4f, %.3f)",
+					part.name, noModel.tb, noModel.lift, r.name, r.tb, r.lift)
 			}
 			if !(value.rho > r.rho) {
 				t.Errorf("%s: Value (Spearman %.4f) does not beat %s (%.4f)", part.name, value.rho, r.name, r.rho)

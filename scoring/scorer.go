@@ -180,6 +180,9 @@ func New(cfg Config, opts Options) (*Scorer, error) {
 	}
 	for i, sig := range reg.sigs {
 		u := weighted{idx: i, vw: cfg.ValueWeights[sig.Name], rw: cfg.RiskWeights[sig.Name], scale: sig.Scale, good: sig.Direction.good()}
+		if w, ok := cfg.ModelValueWeights[sig.Name]; ok && model != nil {
+			u.vw = w
+		}
 		if v, ok := cfg.Scales[sig.Name]; ok {
 			u.scale = v
 		}

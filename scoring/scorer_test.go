@@ -149,7 +149,7 @@ func TestScoreLoyalAndRisky(t *testing.T) {
 		t.Errorf("loyal %.1f/%.1f vs risky %.1f/%.1f", loyal.Value, loyal.Risk, risky.Value, risky.Risk)
 	}
 	lt := strings.Join(reasonTexts(loyal), "; ")
-	if !strings.Contains(lt, "came back to buy on 9 more days") {
+	if !strings.Contains(lt, "came back to buy on 9 more days") || !strings.Contains(lt, "$845.00 spent in total") {
 		t.Errorf("loyal reasons: %s", lt)
 	}
 	rt := strings.Join(reasonTexts(risky), "; ")
@@ -305,7 +305,7 @@ func TestFirstOrderIsNew(t *testing.T) {
 	if sc.Tier != TierNew {
 		t.Errorf("first order tier = %s", sc.Tier)
 	}
-	if got := strings.Join(reasonTexts(sc), "; "); !strings.Contains(got, "has not come back to buy again") {
+	if got := strings.Join(reasonTexts(sc), "; "); !strings.Contains(got, "€35.00 spent in total") {
 		t.Errorf("reasons: %s", got)
 	}
 }
@@ -586,11 +586,66 @@ func TestConfigOverlayAndRoundTrip(t *testing.T) {
 	}
 }
 
+// ModelValueWeights replace ValueWeights entry by entry, and only when the
+// Scorer has a model.
+func TestModelValueWeights(t *testing.T) {
+	cfg, err := ParseConfig([]byte(`{"value_weights": {"total_spent": 2}, "model_value_weights": {"total_spent": 5, "referrals": 0}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := DefaultConfig()
+	if cfg.ValueWeights["total_spent"] != 2 || cfg.ModelValueWeights["total_spent"] != 5 || cfg.ModelValueWeights["referrals"] != 0 ||
+		cfg.ModelValueWeights["predicted_value_12_months"] != def.ModelValueWeights["predicted_value_12_months"] {
+		t.Errorf("overlay: %v / %v", cfg.ValueWeights, cfg.ModelValueWeights)
+	}
+	weightOf := func(s *Scorer, name string) float64 {
+		for _, u := range s.used {
+			if s.reg.sigs[u.idx].Name == name {
+				return u.vw
+			}
+		}
+		return 0
+	}
+	plain, err := New(cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	withModel, err := New(cfg, Options{Model: benchModel()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		s          *Scorer
+		name       string
+		want       float64
+		withOrNone string
+	}{
+		{plain, "total_spent", 2, "without"}, {withModel, "total_spent", 5, "with"},
+		{plain, "referrals", def.ValueWeights["referrals"], "without"}, {withModel, "referrals", 0, "with"},
+		{plain, "repeat_purchase_days", def.ValueWeights["repeat_purchase_days"], "without"},
+		{withModel, "repeat_purchase_days", def.ModelValueWeights["repeat_purchase_days"], "with"},
+		{withModel, "email_open_rate", def.ValueWeights["email_open_rate"], "with"}, // no entry: ValueWeights
+	} {
+		if got := weightOf(c.s, c.name); got != c.want {
+			t.Errorf("%s a model: %s weight %v, want %v", c.withOrNone, c.name, got, c.want)
+		}
+	}
+	// Same history, different weights: the model's Value differs.
+	a, _ := plain.Score(testNow, loyalHistory())
+	b, _ := withModel.Score(testNow, loyalHistory())
+	if a.Value == b.Value {
+		t.Errorf("Value %v with and without a model", a.Value)
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	cases := []struct{ json, path string }{
 		{`{"value_weights": {"order_count": 11}}`, "value_weights.order_count"},
 		{`{"value_weights": {"order_count": -1}}`, "value_weights.order_count"},
 		{`{"risk_weights": {"chargebacks": 1.5}}`, "risk_weights.chargebacks"},
+		{`{"model_value_weights": {"total_spent": 11}}`, "model_value_weights.total_spent"},
+		{`{"model_value_weights": {"totl_spent": 1}}`, "model_value_weights.totl_spent"},
+		{`{"model_value_weights": []}`, "model_value_weights"},
 		{`{"value_weights": {"ordr_count": 1}}`, "value_weights.ordr_count"},
 		{`{"risk_weights": {"chargebacks": "high"}}`, "risk_weights.chargebacks"},
 		{`{"risk_weights": {"chargebacks": null}}`, "risk_weights.chargebacks"},

@@ -22,7 +22,8 @@ func signalsMarkdown() string {
 	fmt.Fprintf(&b, "%d signals. A signal whose inputs are absent from the `History` is *missing*: it is left out of\n", len(bs))
 	b.WriteString("the score entirely (not counted as zero). Strength: `v/(v+scale)` when a scale is set, else the raw\n")
 	b.WriteString("0–1 value (stars: `(v−1)/4`, 0–100 scores: `v/100`). *Neutral* is the value at which a signal neither\n")
-	b.WriteString("raises nor lowers the score. Weights are the defaults of `DefaultConfig` (`—` = not weighted).\n")
+	b.WriteString("raises nor lowers the score. Weights are the defaults of `DefaultConfig` (`—` = not weighted); the\n")
+	b.WriteString("value weight *with a model* applies when the `Scorer` has a fitted model (`ModelValueWeights`).\n")
 	b.WriteString("Time windows count whole UTC days back from `now`.\n")
 	groups := []struct {
 		g     Group
@@ -34,19 +35,24 @@ func signalsMarkdown() string {
 	}
 	for _, g := range groups {
 		fmt.Fprintf(&b, "\n## %s (`%s`)\n\n", g.title, g.g)
-		b.WriteString("| signal | unit | direction | scale | neutral | value weight | risk weight | definition |\n")
-		b.WriteString("|---|---|---|---|---|---|---|---|\n")
+		b.WriteString("| signal | unit | direction | scale | neutral | value weight | with a model | risk weight | definition |\n")
+		b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 		for _, s := range bs {
 			if s.Group != g.g {
 				continue
 			}
-			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s | %s | %s |\n", s.Name, s.Unit, s.Direction,
-				dash(s.Scale), strconv.FormatFloat(s.Neutral, 'g', -1, 64), dash(cfg.ValueWeights[s.Name]),
+			mw, ok := cfg.ModelValueWeights[s.Name]
+			if !ok {
+				mw = cfg.ValueWeights[s.Name]
+			}
+			fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s | %s | %s | %s | %s |\n", s.Name, s.Unit, s.Direction,
+				dash(s.Scale), strconv.FormatFloat(s.Neutral, 'g', -1, 64), dash(cfg.ValueWeights[s.Name]), dash(mw),
 				dash(cfg.RiskWeights[s.Name]), strings.ReplaceAll(s.Definition, "|", "\\|"))
 		}
 	}
 	b.WriteString("\n## Default configuration\n\n")
-	b.WriteString("`ParseConfig` lays a JSON document over these defaults: weight and scale entries replace single\n")
+	b.WriteString("`ParseConfig` lays a JSON document over these defaults: weight and scale entries (`value_weights`,\n")
+	b.WriteString("`model_value_weights`, `risk_weights`, `scales`) replace single\n")
 	b.WriteString("signals' defaults; `tiers`, `reasons` and `min_contribution` replace the defaults as a whole. Tier\n")
 	b.WriteString("ranges are `[at_least, below)`; rules for different tiers must not overlap.\n\n```json\n")
 	js, _ := json.MarshalIndent(cfg, "", "  ")
