@@ -315,7 +315,7 @@ func openWorkerDB(ctx context.Context, opts riverwork.Options) (*workerDB, error
 	if err != nil {
 		return nil, err
 	}
-	cfg.MaxConns = 16
+	cfg.MaxConns = int32(opts.MaxWorkers) + 4 // the jobs, River's listener, fetches and completions
 	cfg.ConnConfig.RuntimeParams["application_name"] = appName(schema)
 	cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{schema}.Sanitize()
 	flush := func() {}
