@@ -268,17 +268,26 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 // corrupt it: SQLite serializes the transactions, and the one whose step
 // was applied meanwhile by the other fails that step whole (the table
 // exists, or the version's record does), then reads the applied versions
-// again and goes on; it tries up to five times.
+// again and goes on, as long as they grow between its failures.
 func MigrateSQLite(ctx context.Context, db *sql.DB) error {
 	m, err := rivermigrate.New(riversqlite.New(db), &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return fmt.Errorf("riverwork: migrate: %w", err)
 	}
-	for attempt := 1; ; attempt++ {
+	// A step fails when another process applied it meanwhile: try again
+	// as long as the applied versions grow between failures (another
+	// process is migrating); a failure without progress is an error.
+	applied := -1
+	for {
 		_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
-		if err == nil || ctx.Err() != nil || attempt == 5 {
+		if err == nil || ctx.Err() != nil {
 			break
 		}
+		now, verr := m.ExistingVersions(ctx)
+		if verr != nil || len(now) <= applied {
+			break
+		}
+		applied = len(now)
 	}
 	if err != nil {
 		return fmt.Errorf("riverwork: migrate: %w", err)
@@ -308,6 +317,8 @@ func (r *Runner[TTx]) Stop(ctx context.Context) error {
 // workers bundle, working with the Runner's Engine and Options (its Queue
 // and clock). A host with its own client registers them, adds
 // PeriodicJobs to its client's config, and leaves Start and Stop alone.
+// That client must be of the Runner's driver (a river.Client[TTx]): the
+// schedule job inserts its refresh jobs through it.
 func (r *Runner[TTx]) AddWorkers(workers *river.Workers) error {
 	w := &work{engine: r.engine, opts: r.opts}
 	errs := []error{

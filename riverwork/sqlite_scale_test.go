@@ -46,8 +46,9 @@ func openSQLiteWorkerDB(path string, opts riverwork.Options) (*workerDB, error) 
 // by the test process (to queue the replays and read the outcome) and by
 // every worker process.
 type sqliteScaleDB struct {
-	path string
-	st   *sqlitestore.Store
+	path  string
+	st    *sqlitestore.Store
+	conns int // the worker processes' pool size; 0 means connsEnv's
 }
 
 func newSQLiteScaleDB(t testing.TB) *sqliteScaleDB {
@@ -59,7 +60,13 @@ func newSQLiteScaleDB(t testing.TB) *sqliteScaleDB {
 	return &sqliteScaleDB{path: path, st: st}
 }
 
-func (s *sqliteScaleDB) env() []string { return []string{sqliteEnv + "=" + s.path} }
+func (s *sqliteScaleDB) env() []string {
+	env := []string{sqliteEnv + "=" + s.path}
+	if s.conns > 0 {
+		env = append(env, connsEnv+"="+strconv.Itoa(s.conns))
+	}
+	return env
+}
 
 func (s *sqliteScaleDB) insertReplays(ctx context.Context, n int) error {
 	inserter, err := river.NewClient(riversqlite.New(s.st.DB()), &river.Config{})
@@ -210,25 +217,26 @@ func TestScaleKillSQLite(t *testing.T) {
 	}
 	t.Logf("%.0f scans/s over %v (kills and rescues included); replay jobs by worker %v, effect jobs by worker %v",
 		float64(res.scans)/res.elapsed.Seconds(), res.elapsed.Round(time.Second), res.replaysBy, res.effectsBy)
+	logRun(t, &res)
 }
 
 // BenchmarkScaleSQLite is BenchmarkScale on one SQLite file: b.N
 // shipments (use -benchtime=1000x) through 1 and 2 worker processes, no
-// kills, after the same in-process MemoryStore baseline.
+// kills, after the same in-process MemoryStore baseline; each with the
+// store River runs on opened with one connection (as advised) and with
+// the store's default of eight.
 func BenchmarkScaleSQLite(b *testing.B) {
 	b.Run("memstore", benchMemstore)
-	for _, procs := range []int{1, 2} {
-		b.Run(fmt.Sprintf("procs=%d", procs), func(b *testing.B) {
-			b.ReportAllocs()
-			res := scaleRun(b, newSQLiteScaleDB(b), b.N, procs, 0)
-			most := 0
-			for _, v := range res.replaysBy {
-				most = max(most, v)
-			}
-			b.ReportMetric(float64(res.scans)/res.elapsed.Seconds(), "scans/s")
-			b.ReportMetric(float64(most)/float64(res.shipments), "busiest-share")
-			b.Logf("replays by worker %v, effect jobs by worker %v", res.replaysBy, res.effectsBy)
-		})
+	for _, conns := range []int{1, 8} {
+		for _, procs := range []int{1, 2} {
+			b.Run(fmt.Sprintf("conns=%d/procs=%d", conns, procs), func(b *testing.B) {
+				b.ReportAllocs()
+				db := newSQLiteScaleDB(b)
+				db.conns = conns
+				res := scaleRun(b, db, b.N, procs, 0)
+				reportRun(b, &res)
+			})
+		}
 	}
 }
 

@@ -224,6 +224,30 @@ func weekdaysUpTo(z int64) int64 {
 	return n
 }
 
+// runAfter returns how many consecutive business days follow day z before
+// the next non-business day, at most 4 (0 for a Friday, 4 for a Sunday or
+// a Monday of a week without holidays).
+func (c *Calendar) runAfter(z int64) int {
+	// Day 4 (1970-01-05) is a Monday: r = 0 Monday ... 6 Sunday.
+	r := (z - 4) % 7
+	if r < 0 {
+		r += 7
+	}
+	n := int64(0)
+	switch {
+	case r <= 4:
+		n = 4 - r
+	case r == 6:
+		n = 4
+	}
+	if c != nil && len(c.holidays) > 0 && n > 0 {
+		if i, _ := slices.BinarySearch(c.holidays, z+1); i < len(c.holidays) && c.holidays[i] <= z+n {
+			n = c.holidays[i] - z - 1
+		}
+	}
+	return int(n)
+}
+
 // AddBusinessDays returns the n-th business day after d; n <= 0 returns d.
 // It runs in constant time plus a binary search per holiday crossed.
 func (c *Calendar) AddBusinessDays(d Date, n int) Date {

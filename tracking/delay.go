@@ -30,9 +30,10 @@ const (
 	// gap (or the domestic/international default).
 	DelayShipmentStalled
 	// DelayAtRisk: the promise has not passed yet, but the carrier's
-	// fresh estimate is after the promised date or, without one, the
-	// model's probability of delivery by the promised date (given the
-	// time already spent) is below Detectors.AtRiskProbability: the delay
+	// fresh estimate is after the promised date or, without one or on the
+	// day the carrier's estimate names, the model's probability of
+	// delivery by the promised date (given the pickup, the time already
+	// spent and the hour) is below Detectors.AtRiskProbability: the delay
 	// caught before the customer can notice.
 	DelayAtRisk
 	// DelayLate: the promised time has passed without delivery.
@@ -414,22 +415,27 @@ func (s *Shipment) evaluate(r *Rules, asOf time.Time, out *[maxCandidates]candid
 			// The current estimate, as Estimate combines them: the
 			// carrier's while its day has not passed, else the model's.
 			c := candidate{kind: DelayAtRisk, anchor: deadline, ev: none, promised: promised}
-			fresh := false
+			fresh, dueToday := false, false
 			if s.estimate != nil {
 				_, end := carrierDates(s.estimate)
-				if fresh = !end.Before(s.estimateToday(asOf)); fresh && end.After(promised) {
+				today := s.estimateToday(asOf)
+				if fresh = !end.Before(today); fresh && end.After(promised) {
 					c.est, c.estSrc = end, EstimateFromCarrier
 				}
+				dueToday = end == today
 			}
-			// Without a fresh carrier estimate, the model: at risk when
-			// the probability of delivery by the promised day, given the
-			// business days already spent in transit, is below
-			// AtRiskProbability — from the pickup scan on, so a promise
-			// that is already unlikely at pickup is warned at once. Out
-			// for delivery on or before the promised day is on time.
+			// Without a fresh carrier estimate, or on the day the
+			// carrier's estimate says (whether it still comes today
+			// depends on the hour, which the estimate does not know),
+			// the model: at risk when the probability of delivery by
+			// the promised day, given the business days already spent
+			// in transit and the hour, is below AtRiskProbability —
+			// from the pickup scan on, so a promise that is already
+			// unlikely at pickup is warned at once. Out for delivery on
+			// or before the promised day is on time.
 			onTruck := status == carriers.StatusOutForDelivery && f.newest >= 0 &&
 				!DateOf(asOf.In(s.events[f.newest].Time.Location())).After(promised)
-			if !fresh && f.shipped >= 0 && !onTruck {
+			if (!fresh || dueToday) && c.estSrc == "" && f.shipped >= 0 && !onTruck {
 				if p, ok := s.onTimeProbability(r, asOf, promised); ok && p < d.AtRiskProbability {
 					c.prob, c.estSrc = p, EstimateFromModel
 					c.est, _, _, _ = s.modelDate(r, asOf, 0.5)

@@ -139,7 +139,7 @@ func (s *Shipment) modelDate(r *Rules, now time.Time, q float64) (Date, Lane, in
 	}
 	cal := r.cfg.Calendar
 	base, today, elapsed := s.modelClock(cal, now)
-	k, before, at := st.conditionalMass(elapsed, q)
+	k, before, at := st.at(s.pickupSlot(cal, st)).conditionalMass(elapsed, q)
 	day := max(cal.addDaysFrom(base, k), today)
 	if st.wknd > 0 && k >= 1 {
 		first := day
@@ -206,5 +206,15 @@ func (s *Shipment) onTimeProbability(r *Rules, now time.Time, promised Date) (p 
 		h := lt.Hour()
 		done = st.hour[h] + (st.hour[h+1]-st.hour[h])*float64(lt.Minute())/60
 	}
-	return st.onTimeProb(elapsed, cal.between(base, pd), !cal.IsBusinessDay(promised), done), true
+	return st.at(s.pickupSlot(cal, st)).onTimeProb(elapsed, cal.between(base, pd), !cal.IsBusinessDay(promised), done, st.wknd), true
+}
+
+// pickupSlot returns the pickup slot of the shipment on the lane st (its
+// first carrier scan's weekday and hour), or -1 before the carrier has
+// scanned it.
+func (s *Shipment) pickupSlot(cal *Calendar, st *laneStats) int {
+	if s.f.shipped < 0 || s.f.shipped >= len(s.events) {
+		return -1
+	}
+	return slotOf(cal, s.events[s.f.shipped].Time, st.cutoff)
 }

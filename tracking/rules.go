@@ -59,11 +59,12 @@ type Detectors struct {
 	// silent for longer than the stall threshold and in transit for more
 	// than the lane's P99 plus this many business days [3].
 	LostMargin int
-	// AtRiskProbability: with a model and no fresh carrier estimate, a
-	// parcel is at risk when the probability that it is delivered by the
-	// promised day, given the time it has already spent in transit, is
-	// below this [DefaultAtRiskProbability, 0.4]. Higher warns earlier
-	// and more often.
+	// AtRiskProbability: with a model and no fresh carrier estimate (or
+	// on the day the carrier's estimate names), a parcel is at risk when
+	// the probability that it is delivered by the promised day, given its
+	// pickup and the time it has already spent in transit, is below this
+	// [DefaultAtRiskProbability, 0.4]. Higher warns earlier and more
+	// often (the trade-off measured is in the package doc).
 	AtRiskProbability float64
 	// Disabled lists detectors to switch off.
 	Disabled []DelayKind

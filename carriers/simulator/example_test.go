@@ -84,3 +84,39 @@ func ExampleOptions() {
 	// Mon Nov 2 17:46 PST  PU  in_transit
 	// Fri Nov 13 17:36 CST  DL  delivered
 }
+
+// A parcel network: the same coast-to-coast lane from a Monday and from a
+// Friday pickup. The Friday parcel rides through the weekend and takes
+// fewer business days (4 from Monday to Friday, 3 from Friday to
+// Wednesday).
+func ExampleNetwork() {
+	monday := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC) // 07:00 in Los Angeles
+	sim, err := simulator.New(simulator.Options{Seed: 4, Network: &simulator.Network{}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, label := range []time.Time{monday, monday.AddDate(0, 0, 4)} {
+		number, err := sim.Ship(simulator.Plan{LabelCreatedAt: label, Origin: simulator.LosAngeles, Destination: simulator.NewYork})
+		if err != nil {
+			log.Fatal(err)
+		}
+		events, _ := sim.Script(number)
+		for _, e := range events {
+			if e.Code == "PU" || e.Code == "DP" || e.Code == "DL" {
+				fmt.Printf("%s  %-3s %s\n", e.Time.Format("Mon Jan 2 15:04 MST"), e.Code, e.Location.City)
+			}
+		}
+		fmt.Println()
+	}
+	// Output:
+	// Mon Nov 2 17:15 PST  PU  Los Angeles
+	// Mon Nov 2 21:16 PST  DP  Los Angeles
+	// Tue Nov 3 21:30 MST  DP  Salt Lake City
+	// Wed Nov 4 20:20 MST  DP  Denver
+	// Fri Nov 6 16:29 EST  DL  New York
+	//
+	// Fri Nov 6 18:05 PST  PU  Los Angeles
+	// Fri Nov 6 21:21 PST  DP  Los Angeles
+	// Sun Nov 8 21:32 CST  DP  Chicago
+	// Wed Nov 11 09:53 EST  DL  New York
+}

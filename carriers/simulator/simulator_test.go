@@ -186,6 +186,9 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		"surge region":   {Surges: []simulator.Surge{{Start: monday, End: monday.Add(time.Hour), ExtraDays: 1}}},
 		"surge interval": {Surges: []simulator.Surge{{Region: "US-OH", Start: monday, End: monday, ExtraDays: 1}}},
 		"surge days":     {Surges: []simulator.Surge{{Region: "US-OH", Start: monday, End: monday.Add(time.Hour)}}},
+		"cutoff":         {Network: &simulator.Network{Cutoff: 9}},
+		"missed sort":    {Network: &simulator.Network{MissedSort: 1.5}},
+		"rural":          {Network: &simulator.Network{Rural: 2}},
 	} {
 		if _, err := simulator.New(o); !errors.Is(err, simulator.ErrInvalidOptions) {
 			t.Errorf("%s: err = %v, want ErrInvalidOptions", name, err)
@@ -371,4 +374,69 @@ func BenchmarkShipTrack(b *testing.B) {
 		i++
 	}
 	b.ReportMetric(float64(events)/float64(b.N), "events/op")
+}
+
+// businessDays counts the weekdays after the pickup's day up to the
+// delivery's, each in its own zone.
+func businessDays(ev []carriers.Event) (n int, pickup time.Time) {
+	var pu, dl time.Time
+	for _, e := range ev {
+		switch e.Code {
+		case "PU":
+			pu = e.Time
+		case "DL":
+			dl = e.Time
+		}
+	}
+	a := time.Date(pu.Year(), pu.Month(), pu.Day(), 0, 0, 0, 0, time.UTC)
+	b := time.Date(dl.Year(), dl.Month(), dl.Day(), 0, 0, 0, 0, time.UTC)
+	for d := a.AddDate(0, 0, 1); !d.After(b); d = d.AddDate(0, 0, 1) {
+		if d.Weekday() != time.Saturday && d.Weekday() != time.Sunday {
+			n++
+		}
+	}
+	return n, pu
+}
+
+// On a network, the business days a lane takes depend on the pickup:
+// on a coast-to-coast lane a Thursday or Friday pickup travels over the
+// weekend, and a pickup after the origin's last trailer waits a day.
+func TestNetworkPickupMatters(t *testing.T) {
+	scripts := deliveries(t, simulator.Options{Seed: 5, Network: &simulator.Network{Cutoff: 19}}, 1500, simulator.LosAngeles, simulator.NewYork)
+	var sum, cnt [7]float64 // pickups before 15:00, which make the day's trailer
+	var early, late, ne, nl float64
+	for _, ev := range scripts {
+		n, pu := businessDays(ev)
+		if pu.Hour() < 15 {
+			sum[pu.Weekday()] += float64(n)
+			cnt[pu.Weekday()]++
+		}
+		if pu.Weekday() >= time.Monday && pu.Weekday() <= time.Wednesday {
+			if pu.Hour() < 15 {
+				early += float64(n)
+				ne++
+			} else if pu.Hour() >= 19 {
+				late += float64(n)
+				nl++
+			}
+		}
+	}
+	mon, fri := sum[time.Monday]/cnt[time.Monday], sum[time.Friday]/cnt[time.Friday]
+	if !(fri < mon-1) {
+		t.Errorf("LA→NY: %.2f business days from a Monday pickup before 15:00, %.2f from a Friday one: want the weekend to shorten Friday's", mon, fri)
+	}
+	if ne == 0 || nl == 0 || !(late/nl > early/ne+0.5) {
+		t.Errorf("LA→NY, Monday–Wednesday: %.2f business days picked up before 15:00, %.2f from 19:00: want the late pickups slower", early/ne, late/nl)
+	}
+	// The uniform schedule has neither effect (its draw ignores the pickup).
+	uni := deliveries(t, simulator.Options{Seed: 5}, 1500, simulator.LosAngeles, simulator.NewYork)
+	sum, cnt = [7]float64{}, [7]float64{}
+	for _, ev := range uni {
+		n, pu := businessDays(ev)
+		sum[pu.Weekday()] += float64(n)
+		cnt[pu.Weekday()]++
+	}
+	if d := sum[time.Monday]/cnt[time.Monday] - sum[time.Friday]/cnt[time.Friday]; d > 0.5 || d < -0.5 {
+		t.Errorf("uniform schedule: Monday and Friday pickups differ by %.2f business days", d)
+	}
 }
