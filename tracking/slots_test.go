@@ -110,3 +110,26 @@ func TestRunAfter(t *testing.T) {
 		t.Errorf("nil calendar, Wednesday: %d, want 2", got)
 	}
 }
+
+// Observations with an empty lane, or a carrier only, are counted like
+// any other (the carrier's cutoff is learned on its lane, everything's
+// on the lane of everything).
+func TestPickupSlotsCoarseLanes(t *testing.T) {
+	ship := time.Date(2026, 3, 2, 10, 0, 0, 0, pst)
+	var obs []Observation
+	for i := range 40 {
+		s := ship.AddDate(0, 0, i)
+		obs = append(obs, Observation{ShippedAt: s, DeliveredAt: s.AddDate(0, 0, 3)},
+			Observation{Lane: Lane{Carrier: "ups"}, ShippedAt: s, DeliveredAt: s.AddDate(0, 0, 2)})
+	}
+	m, err := FitTransitModel(obs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := m.Quantiles(Lane{}); !ok {
+		t.Error("no distribution for the lane of everything")
+	}
+	if q, ok := m.Quantiles(Lane{Carrier: "ups"}); !ok || q.Samples != 40 {
+		t.Errorf("carrier lane: %+v, %v", q, ok)
+	}
+}
