@@ -604,7 +604,9 @@ type TickStats struct {
 	// carrier request failed (they are retried later).
 	Refreshed, Checked, Failed int
 	// Conflicts counts orders another writer changed first (they are
-	// picked up again by the next Tick).
+	// picked up again by the next Tick). An order whose credit was
+	// refused only because a budget moved on (Store.Commit) is decided
+	// again at once, and counts only if that keeps failing.
 	Conflicts int
 	// OrderErrors counts orders that could not be processed (their
 	// errors are joined in Tick's error; they stay due and are retried).
