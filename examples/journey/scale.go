@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -157,6 +158,10 @@ func scale(ctx context.Context, w io.Writer, seed uint64, n int, progress bool) 
 		runtime.ReadMemStats(&ms)
 		peak = max(peak, ms.Sys)
 	}
+	stop, err := profile()
+	if err != nil {
+		return err
+	}
 	run := time.Now()
 	for step := 0; step <= steps; step++ {
 		clockMu.Lock()
@@ -199,6 +204,9 @@ func scale(ctx context.Context, w io.Writer, seed uint64, n int, progress bool) 
 		}
 	}
 	elapsed := time.Since(run)
+	if err := stop(); err != nil {
+		return err
+	}
 	sample()
 	if progress {
 		fmt.Fprintln(w)
@@ -270,6 +278,46 @@ func scale(ctx context.Context, w io.Writer, seed uint64, n int, progress bool) 
 			k[postpurchase.TaskReplacement], k[postpurchase.TaskShippingUpgrade], k[postpurchase.TaskPrioritySupport])
 	}
 	return nil
+}
+
+// cpuProfile and memProfile name the files the scale run writes its
+// profiles to (flags -cpuprofile and -memprofile); empty means none.
+var cpuProfile, memProfile string
+
+// profile starts the profiles asked for and returns the function that
+// stops them and writes them out. The allocation profile covers the
+// whole process, setup included (Register and the simulator's scripts).
+func profile() (stop func() error, err error) {
+	var cpu *os.File
+	if cpuProfile != "" {
+		if cpu, err = os.Create(cpuProfile); err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(cpu); err != nil {
+			cpu.Close()
+			return nil, err
+		}
+	}
+	return func() error {
+		if cpu != nil {
+			pprof.StopCPUProfile()
+			if err := cpu.Close(); err != nil {
+				return err
+			}
+		}
+		if memProfile == "" {
+			return nil
+		}
+		f, err := os.Create(memProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}, nil
 }
 
 // promiseFor is what checkout promised: the lane's slowest schedule plus a
