@@ -53,11 +53,16 @@ func (a archetypes) Customer(_ context.Context, id string) (postpurchase.Custome
 	return c, nil
 }
 
-// delivery is one shipment's scans, bucketed by the tick they arrive in.
+// delivery is one shipment's tracking number and promise.
 type delivery struct {
 	number  string
 	promise time.Time
-	buckets map[int][]carriers.Event
+}
+
+// arrival is one shipment's scans that arrive in one tick.
+type arrival struct {
+	shipment int // index in deliveries
+	events   []carriers.Event
 }
 
 // scale runs n shipments through one Engine: their scans are pushed as
@@ -106,6 +111,10 @@ func scale(ctx context.Context, w io.Writer, seed uint64, n int, progress bool) 
 	fmt.Fprintf(w, "Scale run — %d shipments, seed %d (transit model fitted on %d past deliveries)\n", n, seed, hist)
 	start := time.Now()
 	troubles := simulator.Troubles()
+	// Which shipments have scans arriving at each tick, and which scans.
+	const days = 24
+	steps := days * 24 / int(tick/time.Hour)
+	arrivals := make([][]arrival, steps+1)
 	deliveries := make([]delivery, n)
 	scans := 0
 	for i := range n {
@@ -129,27 +138,20 @@ func scale(ctx context.Context, w io.Writer, seed uint64, n int, progress bool) 
 			return err
 		}
 		evs, _ := sim.Script(number)
-		d := delivery{number: number, promise: promise, buckets: map[int][]carriers.Event{}}
-		for _, e := range evs {
-			b := int((e.Time.Sub(placed) + tick - 1) / tick)
-			d.buckets[b] = append(d.buckets[b], e)
-			scans++
-		}
-		deliveries[i] = d
-	}
-	// Which shipments have scans arriving at each tick.
-	const days = 24
-	steps := days * 24 / int(tick/time.Hour)
-	arrivals := make([][]int, steps+1)
-	for i, d := range deliveries {
-		for b := range d.buckets {
-			if b >= 0 && b <= steps {
-				arrivals[b] = append(arrivals[b], i)
+		deliveries[i] = delivery{number: number, promise: promise}
+		scans += len(evs)
+		// The script is oldest first: one arrival per tick with scans.
+		for len(evs) > 0 {
+			b := bucket(evs[0].Time, tick)
+			k := 1
+			for k < len(evs) && bucket(evs[k].Time, tick) == b {
+				k++
 			}
+			if b >= 0 && b <= steps {
+				arrivals[b] = append(arrivals[b], arrival{shipment: i, events: evs[:k:k]})
+			}
+			evs = evs[k:]
 		}
-	}
-	for _, a := range arrivals {
-		slices.Sort(a)
 	}
 	setup := time.Since(start)
 	var peak uint64
@@ -175,10 +177,9 @@ func scale(ctx context.Context, w io.Writer, seed uint64, n int, progress bool) 
 			go func() {
 				defer wg.Done()
 				for k := worker; k < len(arrivals[step]); k += 2 {
-					i := arrivals[step][k]
-					evs := deliveries[i].buckets[step]
-					slices.Reverse(evs) // newest first, as carriers send them
-					t := &carriers.Tracking{Carrier: simulator.Code, TrackingNumber: deliveries[i].number, Events: evs}
+					a := arrivals[step][k]
+					slices.Reverse(a.events) // newest first, as carriers send them
+					t := &carriers.Tracking{Carrier: simulator.Code, TrackingNumber: deliveries[a.shipment].number, Events: a.events}
 					if err := eng.Ingest(ctx, now, t); err != nil {
 						errMu.Lock()
 						werr = err
@@ -189,6 +190,7 @@ func scale(ctx context.Context, w io.Writer, seed uint64, n int, progress bool) 
 			}()
 		}
 		wg.Wait()
+		arrivals[step] = nil // sent: let the collector have them
 		if werr != nil {
 			return werr
 		}
@@ -318,6 +320,11 @@ func profile() (stop func() error, err error) {
 		}
 		return f.Close()
 	}, nil
+}
+
+// bucket is the tick a scan at t arrives in: the first at or after it.
+func bucket(t time.Time, tick time.Duration) int {
+	return int((t.Sub(placed) + tick - 1) / tick)
 }
 
 // promiseFor is what checkout promised: the lane's slowest schedule plus a
