@@ -1,9 +1,7 @@
 package postpurchase_test
 
 import (
-	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,80 +13,15 @@ import (
 	"github.com/postpurchase/postpurchase/carriers/simulator"
 	"github.com/postpurchase/postpurchase/cashback"
 	"github.com/postpurchase/postpurchase/cashback/memstore"
+	"github.com/postpurchase/postpurchase/internal/budgetrace"
 )
 
-// budgetPolicy credits $50 for any delay, within $75 per customer in 90
-// days and perDay for the brand.
-func budgetPolicy(t testing.TB, perDay string) *accommodation.Policy {
+// raceOnMemory runs one budget race on a new MemoryStore and ledger and
+// checks it (budgetrace.Check): never over the budget, and the second
+// order got what fit (decided again, at once, not left for the next
+// Tick).
+func raceOnMemory(t *testing.T, c budgetrace.Case, o budgetrace.Options) {
 	t.Helper()
-	p, err := accommodation.Parse(fmt.Appendf(nil, `{"version": "budget-test", "currency": "USD",
-		"budgets": {"per_order": "50.00", "per_customer_90_days": "75.00", "per_day": %q, "over_budget": "reduce"},
-		"rules": [{"id": "any-delay", "then": [{"action": "cashback", "amount": "50.00", "message": "delay.cashback"}]}]}`, perDay))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// gateStore holds the first two brand budget reads (the last read of a
-// decision) until both have happened, so that two Engines' decisions
-// both read the budgets before either commits: the race, every time.
-type gateStore struct {
-	postpurchase.Store
-	mu   sync.Mutex
-	n    int
-	open chan struct{}
-	t    testing.TB
-}
-
-func (g *gateStore) CreditTotal(ctx context.Context, customerID string, since time.Time) (postpurchase.BudgetRead, error) {
-	r, err := g.Store.CreditTotal(ctx, customerID, since)
-	if customerID != "" {
-		return r, err
-	}
-	g.mu.Lock()
-	g.n++
-	n := g.n
-	g.mu.Unlock()
-	switch {
-	case n == 2:
-		close(g.open)
-	case n > 2:
-		return r, err
-	}
-	select {
-	case <-g.open:
-	case <-time.After(10 * time.Second):
-		g.t.Error("gate: the other decision never read the budgets")
-	}
-	return r, err
-}
-
-// budgetCase is two orders decided at one instant by two Engines.
-type budgetCase struct {
-	perDay    string
-	customers [2]string
-	// limit is what the two orders' customers may get together; want
-	// what they get (the first order's $50, the second's what fits).
-	limit, want string
-}
-
-var budgetCases = map[string]budgetCase{
-	"one customer, two orders": {perDay: "2500.00", customers: [2]string{"c-1", "c-1"}, limit: "75.00", want: "75.00"},
-	"two customers, the brand": {perDay: "80.00", customers: [2]string{"c-1", "c-2"}, limit: "80.00", want: "80.00"},
-}
-
-// raceBudget registers two orders, has two Engines on one store decide
-// their delays at the same instant (by Ingest, or by Refresh as a Tick
-// does), and returns the ledger's total credit for the two customers.
-func raceBudget(t testing.TB, bc budgetCase, byTick, gated bool) (decimal.Decimal, postpurchase.TickStats) {
-	t.Helper()
-	ctx := context.Background()
-	now := time.Date(2026, 11, 2, 15, 0, 0, 0, time.UTC)
-	sim, err := simulator.New(simulator.Options{Seed: 1, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ms, err := memstore.New(memstore.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -97,91 +30,26 @@ func raceBudget(t testing.TB, bc budgetCase, byTick, gated bool) (decimal.Decima
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem := postpurchase.NewMemoryStore()
-	var store postpurchase.Store = mem
-	if gated {
-		store = &gateStore{Store: mem, open: make(chan struct{}), t: t}
-	}
-	policy := budgetPolicy(t, bc.perDay)
-	engine := func() *postpurchase.Engine {
-		e, err := postpurchase.New(postpurchase.Config{Carriers: []carriers.Carrier{sim}, Pushed: []string{"sim"},
-			Store: store, Ledger: ledger, Policy: policy, Now: func() time.Time { return now }})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return e
-	}
-	engines := [2]*postpurchase.Engine{engine(), engine()}
-	label := now.AddDate(0, 0, -6)
-	for i, cust := range bc.customers {
-		err := engines[0].Register(ctx, label, postpurchase.Order{ID: fmt.Sprint("#", i), CustomerID: cust, PlacedAt: label,
-			Currency: "USD", Total: decimal.RequireFromString("200.00"),
-			Shipments: []postpurchase.Shipment{{ID: fmt.Sprint("s", i), Carrier: "sim", TrackingNumber: fmt.Sprint("SIM", i),
-				LabelCreatedAt: label, PromisedBy: label.AddDate(0, 0, 3)}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	var st [2]postpurchase.TickStats
-	var wg sync.WaitGroup
-	for i, e := range engines {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var err error
-			if byTick {
-				// Three days late: each Engine checks its order, as
-				// two Tick workers given one job each do.
-				st[i], err = e.Refresh(ctx, now, []postpurchase.ShipmentRef{{OrderID: fmt.Sprint("#", i), ShipmentID: fmt.Sprint("s", i)}})
-			} else {
-				err = e.Ingest(ctx, now, &carriers.Tracking{Carrier: "sim", TrackingNumber: fmt.Sprint("SIM", i), Status: carriers.StatusException,
-					Events: []carriers.Event{{Time: now, Status: carriers.StatusException, Reason: carriers.ReasonLost, Code: "LOST", Description: "lost"}}})
-			}
-			if err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
-	if _, err := engines[0].Drain(ctx, now); err != nil {
+	res, err := budgetrace.Run(postpurchase.NewMemoryStore(), ledger, c, o)
+	if err != nil {
 		t.Fatal(err)
 	}
-	total := decimal.Zero
-	seen := map[string]bool{}
-	for _, cust := range bc.customers {
-		if seen[cust] {
-			continue
-		}
-		seen[cust] = true
-		for en, err := range ledger.Entries(ctx, cashback.Account{CustomerID: cust, Currency: "USD"}) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			if en.Kind == cashback.KindIssue {
-				total = total.Add(en.Amount)
-			}
-		}
+	if err := budgetrace.Check(c, o, res); err != nil {
+		t.Fatal(err)
 	}
-	st[0].Conflicts += st[1].Conflicts
-	return total, st[0]
 }
 
 // TestBudgetRaceTwoEngines: two Engines on one store decide two orders'
-// delays at the same instant, both reading the budgets before either
-// commits. The commit decided on a budget that moved on is refused and
-// decided again, so the ledger never holds more than the budget allows,
-// and the second order gets what fits.
+// delays at the same instant (by Ingest, and by Refresh as Tick does),
+// both reading the budgets before either commits. The commit decided on
+// a budget that moved on is refused and decided again, so the ledger
+// never holds more than the budget allows, and the second order gets what
+// fits.
 func TestBudgetRaceTwoEngines(t *testing.T) {
-	for name, bc := range budgetCases {
+	for _, c := range budgetrace.Cases() {
 		for _, byTick := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s/tick=%v", name, byTick), func(t *testing.T) {
-				got, st := raceBudget(t, bc, byTick, true)
-				if got.GreaterThan(decimal.RequireFromString(bc.limit)) {
-					t.Fatalf("the ledger holds %s of credit, over the budget of %s", got, bc.limit)
-				}
-				if !got.Equal(decimal.RequireFromString(bc.want)) || st.Conflicts != 0 {
-					t.Fatalf("the ledger holds %s of credit (%d orders left for the next Tick), want %s", got, st.Conflicts, bc.want)
-				}
+			t.Run(fmt.Sprintf("%s/tick=%v", c.Name, byTick), func(t *testing.T) {
+				raceOnMemory(t, c, budgetrace.Options{ByTick: byTick, Gated: true})
 			})
 		}
 	}
@@ -194,19 +62,78 @@ func TestBudgetRaceFree(t *testing.T) {
 	if testing.Short() {
 		runs = 40
 	}
-	for name, bc := range budgetCases {
+	for _, c := range budgetrace.Cases() {
 		for _, byTick := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s/tick=%v", name, byTick), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s/tick=%v", c.Name, byTick), func(t *testing.T) {
 				for run := range runs {
-					got, st := raceBudget(t, bc, byTick, false)
-					if got.GreaterThan(decimal.RequireFromString(bc.limit)) {
-						t.Fatalf("run %d: the ledger holds %s of credit, over the budget of %s", run, got, bc.limit)
-					}
-					if !got.Equal(decimal.RequireFromString(bc.want)) || st.Conflicts != 0 {
-						t.Fatalf("run %d: the ledger holds %s of credit (%d orders left for the next Tick), want %s", run, got, st.Conflicts, bc.want)
-					}
+					raceOnMemory(t, c, budgetrace.Options{ByTick: byTick, Run: run})
 				}
 			})
 		}
+	}
+}
+
+// TestBudgetCountsCreditOfTheSameChange: one change that decides twice
+// (two shipments of one order checked by one Tick, the second later than
+// the first) counts the credit its first decision granted in the second's
+// customer budget, though it is not committed yet.
+func TestBudgetCountsCreditOfTheSameChange(t *testing.T) {
+	ctx := t.Context()
+	now := time.Date(2026, 11, 12, 15, 0, 0, 0, time.UTC)
+	sim, err := simulator.New(simulator.Options{Seed: 1, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy, err := accommodation.Parse([]byte(`{"version": "same-change", "currency": "USD",
+		"budgets": {"per_order": "50.00", "per_customer_90_days": "75.00", "over_budget": "reduce"},
+		"rules": [
+			{"id": "lost", "when": [{"fact": "delay_kind", "eq": "lost"}], "then": [{"action": "cashback", "amount": "50.00", "message": "m"}]},
+			{"id": "very-late", "when": [{"fact": "days_late", "gte": 3}], "then": [{"action": "cashback", "amount": "50.00", "message": "m"}]},
+			{"id": "late", "then": [{"action": "cashback", "amount": "25.00", "message": "m"}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := postpurchase.New(postpurchase.Config{Carriers: []carriers.Carrier{sim}, Pushed: []string{"sim"},
+		Policy: policy, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	label := now.AddDate(0, 0, -8)
+	order := func(id string, promised ...time.Time) postpurchase.Order {
+		o := postpurchase.Order{ID: id, CustomerID: "c-1", PlacedAt: label, Currency: "USD", Total: decimal.RequireFromString("200.00")}
+		for i, p := range promised {
+			o.Shipments = append(o.Shipments, postpurchase.Shipment{ID: fmt.Sprint(id, "-s", i), Carrier: "sim",
+				TrackingNumber: fmt.Sprint("SIM", id, i), LabelCreatedAt: label, PromisedBy: p})
+		}
+		return o
+	}
+	// An earlier order's lost parcel: $50 of the customer's $75.
+	if err := e.Register(ctx, label, order("prev", now.AddDate(0, 0, 2))); err != nil {
+		t.Fatal(err)
+	}
+	err = e.Ingest(ctx, now, &carriers.Tracking{Carrier: "sim", TrackingNumber: "SIMprev0", Status: carriers.StatusException,
+		Events: []carriers.Event{{Time: now, Status: carriers.StatusException, Reason: carriers.ReasonLost, Code: "LOST", Description: "lost"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// This order's first parcel is a day late ($25, what is left), its
+	// second four days (topped up to $50, but the customer has none left).
+	if err := e.Register(ctx, label, order("this", now.AddDate(0, 0, -1), now.AddDate(0, 0, -4))); err != nil {
+		t.Fatal(err)
+	}
+	st, err := e.Refresh(ctx, now, []postpurchase.ShipmentRef{{OrderID: "this", ShipmentID: "this-s0"}, {OrderID: "this", ShipmentID: "this-s1"}})
+	if err != nil || st.Checked != 2 {
+		t.Fatalf("Refresh: %+v, %v", st, err)
+	}
+	r, err := e.Store().CreditTotal(ctx, "c-1", now.AddDate(0, 0, -90))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Total.Equal(decimal.RequireFromString("75")) {
+		js, _ := e.Journal(ctx, "this")
+		for _, j := range js {
+			t.Log(j.Kind, j.Text)
+		}
+		t.Fatalf("the customer was credited %s, over the budget of 75.00", r.Total)
 	}
 }

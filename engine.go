@@ -318,7 +318,10 @@ type txn struct {
 	vers  []int64      // the shipments' versions as loaded
 	cust  *Customer    // the order's customer, once asked
 	reads []BudgetRead // the budget reads decisions used, first of each key
-	c     Commit
+	// brandInPlay: a credit decision of the change depends on the brand's
+	// total (the per-day budget), so the commit checks its version.
+	brandInPlay bool
+	c           Commit
 }
 
 // journal appends a journal entry to the commit.

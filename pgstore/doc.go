@@ -12,15 +12,15 @@
 // is an index scan); the journal and the outbox of effects are tables of
 // their own. Commit is one transaction, the order row's update guarded by
 // its version (zero rows: postpurchase.ErrConflict), with everything else
-// sent in the same batch; without an outbox hook to run or budget to
-// check, that batch is the whole commit, one round trip (PostgreSQL runs a
-// pipeline up to its Sync as one implicit transaction). A commit that adds
-// credit or carries budget reads ends its batch with the budget versions
-// (table budget_versions, one row per customer credited and one for the
-// brand): a guarded update per key read (zero rows, because credit was
-// added since the read: postpurchase.ErrConflict), a plain bump per key
-// credited, in key order; CreditTotal reads the version with the sum in one
-// statement. Commits without credit never touch those rows. ClaimEffects
+// sent in the same batch; without an outbox hook to run, that batch is
+// the whole commit, one round trip (PostgreSQL runs a pipeline up to its
+// Sync as one implicit transaction). A commit that adds credit or carries
+// budget reads ends its batch with the budget versions (table
+// budget_versions, one row per customer credited and one for the brand):
+// a guarded update per key read (zero rows, because credit was added since
+// the read: postpurchase.ErrConflict, the whole batch undone), a plain bump
+// per key credited, in key order; CreditTotal reads the version with the
+// sum in one statement. Commits without credit never touch those rows. ClaimEffects
 // leases with FOR UPDATE SKIP LOCKED, so concurrent drainers, in any
 // number of processes, never take one effect twice; the effects' lease and
 // outcome writes commit without waiting for the WAL flush (a server crash

@@ -178,23 +178,24 @@ func (s *Store) Commit(ctx context.Context, c *postpurchase.Commit) error {
 	}
 	// The budget versions go last, in key order: their rows (the brand's
 	// above all) stay locked for as short a time as the transaction
-	// allows, and concurrent commits lock them in one order.
+	// allows, and concurrent commits lock them in one order. A checked
+	// version is guarded as the order's is: no row written (credit was
+	// added since the read) divides by zero and ends the transaction.
 	budgets := b.Len()
 	for _, bc := range checks {
 		switch {
 		case !bc.Check:
 			b.Queue(`INSERT INTO budget_versions AS v (customer_id, version) VALUES ($1, 1)
 				ON CONFLICT (customer_id) DO UPDATE SET version = v.version + 1`, bc.CustomerID)
-		case bc.Seen == 0: // no credit when read: no row, or one another commit just added
-			b.Queue(`INSERT INTO budget_versions AS v (customer_id, version) VALUES ($1, 1)
-				ON CONFLICT (customer_id) DO UPDATE SET version = v.version + 1 WHERE false`, bc.CustomerID)
+		case bc.Seen == 0: // no credit when read: no row, unless another commit just added it
+			b.Queue(`WITH w AS (INSERT INTO budget_versions (customer_id, version) VALUES ($1, 1)
+				ON CONFLICT (customer_id) DO NOTHING RETURNING 1) SELECT 1 / count(*)::int FROM w`, bc.CustomerID)
 		default:
-			b.Queue(`UPDATE budget_versions SET version = version + 1 WHERE customer_id = $1 AND version = $2`, bc.CustomerID, bc.Seen)
+			b.Queue(`WITH w AS (UPDATE budget_versions SET version = version + 1 WHERE customer_id = $1 AND version = $2
+				RETURNING 1) SELECT 1 / count(*)::int FROM w`, bc.CustomerID, bc.Seen)
 		}
 	}
-	// The budget checks count rows in Go, so a commit with any runs in an
-	// explicit transaction, as one with a hook to run does.
-	if len(checks) == 0 && (s.afterCommitTx == nil || len(c.Effects) == 0) {
+	if s.afterCommitTx == nil || len(c.Effects) == 0 {
 		err = runBatch(s.pool.SendBatch(ctx, b), b.Len(), budgets)
 	} else {
 		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -221,21 +222,21 @@ func (s *Store) Commit(ctx context.Context, c *postpurchase.Commit) error {
 
 // runBatch reads the n results of a commit's batch and closes it. The
 // first statement is the guarded write: its division by zero is
-// errVersion. From index budgets on, the budget versions: one that wrote
-// no row is errBudget (the caller's transaction then rolls back).
+// errVersion. From index budgets on, the budget versions: a division by
+// zero there is errBudget.
 func runBatch(br pgx.BatchResults, n, budgets int) error {
 	for i := range n {
-		tag, err := br.Exec()
-		if err != nil {
+		if _, err := br.Exec(); err != nil {
 			br.Close()
-			if code, _ := sqlState(err); i == 0 && code == "22012" { // division_by_zero
-				return errVersion
+			if code, _ := sqlState(err); code == "22012" { // division_by_zero
+				switch {
+				case i == 0:
+					return errVersion
+				case i >= budgets:
+					return errBudget
+				}
 			}
 			return err
-		}
-		if i >= budgets && tag.RowsAffected() == 0 {
-			br.Close()
-			return errBudget
 		}
 	}
 	return br.Close()

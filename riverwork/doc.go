@@ -70,19 +70,22 @@
 // transaction, a busy timeout of sqlitestore.Options.BusyTimeout) make
 // River's producer, completer and maintenance queries and the Engine's
 // commits queue for the lock instead of failing halfway with
-// SQLITE_BUSY; readers never wait for the writer. Open the store River
-// runs on with sqlitestore.Options.MaxOpenConns 1, as riversqlite's
-// documentation advises: writers of one process then queue in
-// database/sql rather than in SQLite's busy handler, which sleeps up to
-// 100 ms a try; BenchmarkScaleSQLite measured about 1,000 scans/s with
-// one connection against 560 with the store's default of eight. With one
-// connection, a host's worker must not hold a transaction of the pool
-// while it calls the Engine (it would wait for itself). Throughput is
-// bound by the one writer (riversqlite also writes River's batches a row
-// at a time): a second process adds availability (it goes on when one is
-// killed) more than speed. A wait longer than the busy timeout is an
-// error (sqlitestore.ErrLocked) that River retries like any failed job.
-// Options.Schema must be empty.
+// SQLITE_BUSY. Open the store River runs on with
+// sqlitestore.Options.MaxOpenConns 1, as riversqlite's documentation
+// advises: the writers of one process then queue in database/sql rather
+// than in SQLite's busy handler, which sleeps up to 100 ms a try, and
+// only processes contend for the lock (BenchmarkScaleSQLite compares one
+// connection with the store's default of eight: more scans per second
+// and less CPU per scan with one; figures in BENCHMARKS.md). The price:
+// within a process, reads wait for the connection too, and a host's
+// worker must not hold a transaction of that pool while it calls the
+// Engine (it would wait for itself). Throughput is bound by the one
+// writer and by SQLite compiling every statement on every call (River's
+// completion query, a row at a time in riversqlite, is the largest part
+// in a profile), so a second process adds availability (the work goes on
+// when one is killed) more than speed. A wait longer than the busy
+// timeout is an error (sqlitestore.ErrLocked) that River retries like any
+// failed job. Options.Schema must be empty.
 //
 // # Exactly once
 //

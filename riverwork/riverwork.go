@@ -317,6 +317,8 @@ func (r *Runner[TTx]) Stop(ctx context.Context) error {
 // workers bundle, working with the Runner's Engine and Options (its Queue
 // and clock). A host with its own client registers them, adds
 // PeriodicJobs to its client's config, and leaves Start and Stop alone.
+// That client must be of the Runner's driver (a river.Client[TTx]): the
+// schedule job inserts its refresh jobs through it.
 func (r *Runner[TTx]) AddWorkers(workers *river.Workers) error {
 	w := &work{engine: r.engine, opts: r.opts}
 	errs := []error{

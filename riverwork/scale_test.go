@@ -315,7 +315,7 @@ func openWorkerDB(ctx context.Context, opts riverwork.Options) (*workerDB, error
 	if err != nil {
 		return nil, err
 	}
-	cfg.MaxConns = 16
+	cfg.MaxConns = int32(opts.MaxWorkers) + 4 // the jobs, River's listener, fetches and completions
 	cfg.ConnConfig.RuntimeParams["application_name"] = appName(schema)
 	cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{schema}.Sanitize()
 	flush := func() {}
@@ -535,11 +535,18 @@ func (p *pgScaleDB) insertReplays(ctx context.Context, n int) error {
 	return err
 }
 
-// replayParams are the replay jobs of n shipments.
+// replayParams are the replay jobs of n shipments. They are all queued at
+// the start, where real webhooks would arrive over time: at River's
+// default priority, the effect jobs the replays' commits queue would wait
+// behind every replay (River takes jobs by priority, then in order), and
+// the sweep would carry out the effects meanwhile, one at a time, while
+// their jobs find them leased and snooze. A lower priority (2) lets the
+// effect jobs go first, as they would with webhooks spread over time.
 func replayParams(n int) []river.InsertManyParams {
 	params := make([]river.InsertManyParams, n)
+	opts := &river.InsertOpts{Priority: 2}
 	for i := range n {
-		params[i] = river.InsertManyParams{Args: replayArgs{I: i}}
+		params[i] = river.InsertManyParams{Args: replayArgs{I: i}, InsertOpts: opts}
 	}
 	return params
 }

@@ -142,9 +142,12 @@ func builtins() []builtin {
 				return s
 			}, valueW: 1, modelW: ptr(0)},
 		{Signal: Signal{Name: "repeat_purchase_days", Neutral: 1, Group: GroupValue, Unit: UnitCount, Direction: MoreValue, Scale: 3,
-			Definition: "Distinct UTC days with an order, minus the first (BG/NBD frequency x)."},
+			Definition: "Distinct UTC days with an order, minus the first (BG/NBD frequency x); 0 when the order list is known and empty."},
 			idx: sigRepeatPurchaseDays,
 			describe: func(v float64, vs Values) string {
+				if n, ok := vs.at("order_count"); ok && n == 0 {
+					return "has not bought yet"
+				}
 				if v == 0 {
 					return "has not come back to buy again"
 				}

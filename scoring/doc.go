@@ -36,23 +36,26 @@
 // (fit and score on the first 39 weeks, rank customers by their spend in
 // the next 39), chosen on half of its customers and checked on the other
 // half. With a fitted model (Config.ModelValueWeights) Value rests on the
-// BG/NBD × Gamma-Gamma forecast (predicted_value_12_months) and on
-// whether the customer came back at all (repeat_purchase_days); the spend
+// BG/NBD × Gamma-Gamma forecast (predicted_value_12_months) and on whether
+// the customer came back at all (repeat_purchase_days); the spend
 // forecasts are missing for a one-time buyer, for whom Gamma-Gamma knows
-// only the population mean, so one-time buyers are not ordered by the
-// age of their single purchase, and every repeat buyer ranks above them.
-// Value then ranks holdout spend better than the BG/NBD expectation, the
+// only the population mean, so one-time buyers are not ordered by the age
+// of their single purchase, and every repeat buyer ranks above them. Value
+// then ranks holdout spend better than the BG/NBD expectation, the
 // purchase count, the purchase days and past spend by Spearman's
-// correlation (average ranks for ties) and top-decile lift, and better
+// correlation (average ranks for ties) and by top-decile lift, and better
 // than BG/NBD × Gamma-Gamma by Spearman; its lift stays within noise of
-// BG/NBD × Gamma-Gamma's (just below it on the whole sample and on the
-// held-out half). Without a model, frequency,
-// recency and spend carry Value: it beats the purchase count, the
-// purchase days and past spend by lift and by Spearman with ties broken
-// at random, not with average ranks (it orders one-time buyers by recency
-// and spend). TestHoldout prints the tables, their caveats and an
-// ablation by signal group, and asserts them (go test ./scoring -run
-// TestHoldout -v).
+// BG/NBD × Gamma-Gamma's, just below it on the whole sample and on the
+// held-out half. The average-rank Spearman credits a score for leaving
+// tied the one-time buyers it cannot tell apart (most of whom spend
+// nothing in the holdout): with ties broken at random, Value with a model
+// is level with the BG/NBD expectation and below Value without a model.
+// Without a model, frequency, recency and spend carry Value: it beats the
+// purchase count, the purchase days and past spend by lift and by Spearman
+// with ties broken at random, not with average ranks (it orders one-time
+// buyers by recency and spend). TestHoldout prints the tables, their
+// caveats and an ablation by signal group, and asserts them (go test
+// ./scoring -run TestHoldout -v); BENCHMARKS.md has its output.
 //
 // # Purchases and predicted value
 //
@@ -65,7 +68,8 @@
 // probability_alive, expected_purchases_90_days,
 // expected_purchases_12_months, expected_average_order_value,
 // predicted_value_12_months — are computed from the customer's orders;
-// without a model they are missing.
+// without a model they are missing, and the two spend forecasts are
+// missing before a second purchase day.
 //
 // # Bad input
 //

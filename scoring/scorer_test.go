@@ -638,6 +638,40 @@ func TestModelValueWeights(t *testing.T) {
 	}
 }
 
+// With a model, a customer with no purchase yet does not outrank one who
+// bought once (repeat_purchase_days is 0 for both, not missing for the
+// first), and one-time buyers are not ordered by the age of their order.
+func TestModelNoOrdersAndOneTimeBuyers(t *testing.T) {
+	s := mustScorer(t, Options{Model: benchModel()})
+	score := func(h *History) Score {
+		t.Helper()
+		sc, err := s.Score(testNow, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sc
+	}
+	none := score(&History{Orders: []Order{}})
+	recent := score(&History{Orders: []Order{{ID: "1", PlacedAt: testNow.AddDate(0, 0, -3), Total: usd("35"), Currency: "USD"}}})
+	old := score(&History{Orders: []Order{{ID: "1", PlacedAt: testNow.AddDate(0, -8, 0), Total: usd("35"), Currency: "USD"}}})
+	repeat := score(&History{Orders: []Order{
+		{ID: "1", PlacedAt: testNow.AddDate(0, -8, 0), Total: usd("35"), Currency: "USD"},
+		{ID: "2", PlacedAt: testNow.AddDate(0, -7, 0), Total: usd("35"), Currency: "USD"},
+	}})
+	if !(none.Value <= recent.Value) || recent.Value != old.Value || !(repeat.Value > recent.Value) {
+		t.Errorf("Value: no orders %.2f, one recent order %.2f, one old order %.2f, two purchase days %.2f", none.Value, recent.Value, old.Value, repeat.Value)
+	}
+	if _, ok := recent.Signals.Get("predicted_value_12_months"); ok {
+		t.Error("predicted_value_12_months present for a one-time buyer")
+	}
+	if v, ok := repeat.Signals.Get("predicted_value_12_months"); !ok || !(v > 0) {
+		t.Errorf("predicted_value_12_months %v %v for a repeat buyer", v, ok)
+	}
+	if got := strings.Join(reasonTexts(none), "; "); !strings.Contains(got, "has not bought yet") {
+		t.Errorf("no-order reasons: %s", got)
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	cases := []struct{ json, path string }{
 		{`{"value_weights": {"order_count": 11}}`, "value_weights.order_count"},

@@ -47,7 +47,7 @@ func hasOrders(a *agg) bool { return a.hasOrders && a.nOrders > 0 }
 func (a *agg) values(h *History, out *[nBuiltin]float64) {
 	// ── value and relationship ──
 	out[sigOrderCount] = ifOK(a.hasOrders, float64(a.nOrders))
-	out[sigRepeatPurchaseDays] = ifOK(hasOrders(a), float64(a.distinctDays-1))
+	out[sigRepeatPurchaseDays] = ifOK(a.hasOrders, float64(max(0, a.distinctDays-1)))
 	out[sigTenureDays] = ifOK(hasOrders(a), float64(a.nowDay-a.firstDay))
 	out[sigDaysSinceLastOrder] = ifOK(hasOrders(a), float64(a.nowDay-a.lastDay))
 	out[sigOrdersLast365Days] = ifOK(a.hasOrders, float64(a.orders365))

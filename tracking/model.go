@@ -190,6 +190,7 @@ type fitObs struct {
 	days         int
 	hour, run, n int8
 	sts          [7]*laneStats
+	carrier, all *laneStats // the lanes of its carrier and of everything
 }
 
 // dist is a distribution of transit business days with its quantiles.
@@ -372,6 +373,7 @@ func FitTransitModel(obs []Observation, opts *ModelOptions) (*TransitModel, erro
 				st.gapN++
 			}
 		}
+		fo.carrier, fo.all = m.lanes[Lane{Carrier: ob.Lane.Carrier}], m.lanes[Lane{}]
 		fitted = append(fitted, fo)
 	}
 	for l := range m.lanes {
@@ -445,7 +447,10 @@ func (m *TransitModel) fitSlots(fitted []fitObs) {
 	for i := range fitted {
 		fo := &fitted[i]
 		r := float64(fo.days - fo.sts[0].p50)
-		for _, c := range [2]*laneStats{fo.sts[fo.n-2], fo.sts[fo.n-1]} {
+		for i, c := range [2]*laneStats{fo.carrier, fo.all} {
+			if i == 1 && c == fo.carrier {
+				break // no carrier: its lane is everything's
+			}
 			h := byCarrier[c]
 			if h == nil {
 				h = &hours{}
