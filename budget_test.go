@@ -17,8 +17,9 @@ import (
 )
 
 // raceOnMemory runs one budget race on a new MemoryStore and ledger and
-// checks the ledger: never over the budget, and the second order got what
-// fit (decided again, at once, not left for the next Tick).
+// checks it (budgetrace.Check): never over the budget, and the second
+// order got what fit (decided again, at once, not left for the next
+// Tick).
 func raceOnMemory(t *testing.T, c budgetrace.Case, o budgetrace.Options) {
 	t.Helper()
 	ms, err := memstore.New(memstore.Options{})
@@ -33,11 +34,8 @@ func raceOnMemory(t *testing.T, c budgetrace.Case, o budgetrace.Options) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Credit.GreaterThan(c.Limit) {
-		t.Fatalf("run %d: the ledger holds %s of credit, over the budget of %s", o.Run, res.Credit, c.Limit)
-	}
-	if !res.Credit.Equal(c.Want) || res.LeftForTick != 0 {
-		t.Fatalf("run %d: the ledger holds %s of credit (%d orders left for the next Tick), want %s", o.Run, res.Credit, res.LeftForTick, c.Want)
+	if err := budgetrace.Check(c, o, res); err != nil {
+		t.Fatal(err)
 	}
 }
 

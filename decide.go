@@ -232,17 +232,11 @@ func (t *txn) incident(ctx context.Context, i int) error {
 
 	// Credit: the rule's level for the incident as it is now, less what
 	// was already credited, within what the budgets allow now.
-	topUp, want := decimal.Zero, decimal.Zero
-	if a, ok := dec.Action(accommodation.ActionCashback); ok {
-		want = a.Requested().Sub(inc.Credited)
-		topUp = decimal.Min(want, a.Amount())
-		if topUp.IsNegative() {
-			topUp = decimal.Zero
-		}
-	}
+	topUp, want := topUpOf(&dec, inc.Credited)
 	var actions []string
 	var did []string
 	if topUp.IsPositive() {
+		t.brandInPlay = t.brandInPlay || e.brandBinds(facts, inc.Credited, topUp)
 		inc.Credits++
 		key := "credit:" + inc.ID + ":" + strconv.Itoa(inc.Credits)
 		c := &Credit{
@@ -488,15 +482,60 @@ func (t *txn) creditTotal(ctx context.Context, customerID string, since time.Tim
 }
 
 // budgets puts the budget reads in the commit when it adds credit: only
-// then can it take a budget over (Store.Commit).
+// then can it take a budget over (Store.Commit). The brand's read goes in
+// only if a decision of the change could have come out otherwise on a
+// higher brand total: the brand's version is then the one every credit
+// commit would contend on, so a policy without a per-day budget does not
+// pay for it.
 func (t *txn) budgets() {
-	t.c.Budgets = nil
+	t.c.Budgets = t.c.Budgets[:0]
 	for _, ef := range t.c.Effects {
-		if ef.Kind == EffectCredit {
-			t.c.Budgets = t.reads
-			return
+		if ef.Kind != EffectCredit {
+			continue
+		}
+		for _, r := range t.reads {
+			if r.CustomerID != "" || t.brandInPlay {
+				t.c.Budgets = append(t.c.Budgets, r)
+			}
+		}
+		return
+	}
+}
+
+// brandTotalProbe is a brand total no day reaches: a decision that grants
+// the same on it does not depend on the brand's total.
+var brandTotalProbe = decimal.New(1, 11)
+
+// brandBinds reports whether the credit decided on f (topUp, on top of
+// credited) could have come out otherwise on a higher brand total, the
+// per-day budget's fact. That fact is no condition (package
+// accommodation), so the decision can only give less as it grows: if it
+// gives the same at a total no day reaches, the brand's budget is not in
+// play (the policy sets none, or one no day comes near).
+func (e *Engine) brandBinds(f accommodation.Facts, credited, topUp decimal.Decimal) bool {
+	f.BrandCashbackToday = brandTotalProbe
+	d, err := e.policy.Evaluate(f)
+	if err != nil {
+		return true
+	}
+	probe, _ := topUpOf(&d, credited)
+	return !probe.Equal(topUp)
+}
+
+// topUpOf is the credit a decision adds to an incident already credited
+// with credited: the rule's level for the incident as it is now, less
+// what was credited, within what the budgets allow now; want is what the
+// rule asked for on top of credited, before the budgets.
+func topUpOf(dec *accommodation.Decision, credited decimal.Decimal) (topUp, want decimal.Decimal) {
+	topUp, want = decimal.Zero, decimal.Zero
+	if a, ok := dec.Action(accommodation.ActionCashback); ok {
+		want = a.Requested().Sub(credited)
+		topUp = decimal.Min(want, a.Amount())
+		if topUp.IsNegative() {
+			topUp = decimal.Zero
 		}
 	}
+	return topUp, want
 }
 
 // businessDaysStalled counts business days since the last scan (or the

@@ -22,18 +22,31 @@ import (
 // lost with the process.
 type MemoryStore struct {
 	mu      sync.Mutex
-	orders  map[string]*OrderRecord
-	numbers map[string]ShipmentRef // carrier + "\x00" + number → ref
-	due     map[string]ShipmentRef // order ID + "\x00" + shipment ID → ref with NextCheck set
-	journal map[string][]JournalEntry
+	orders  map[string]*memOrder
+	numbers map[numberKey]ShipmentRef
+	due     map[shipmentKey]ShipmentRef // shipments with NextCheck set
 	effects map[string]*memEffect
-	byOrder map[string][]string    // order ID → effect IDs in commit order
 	pending []string               // effect IDs that may be pending, in commit order
 	credits map[string][]memCredit // customer ID → credits
 	all     []memCredit            // every credit, sorted by time
 	cum     []decimal.Decimal      // cum[i] = sum of all[:i+1]
 	budgets map[string]int64       // budget versions: customer ID ("" the brand) → version
 }
+
+// memOrder is one order: its record as committed last, its journal and
+// its effects' IDs in commit order (one map lookup per commit finds them
+// all).
+type memOrder struct {
+	rec     *OrderRecord
+	journal []JournalEntry
+	effects []string
+}
+
+// numberKey is a tracking number with its carrier.
+type numberKey struct{ carrier, number string }
+
+// shipmentKey is a shipment of an order.
+type shipmentKey struct{ order, shipment string }
 
 type memEffect struct {
 	rec        EffectRecord
@@ -51,13 +64,11 @@ type memCredit struct {
 // NewMemoryStore returns an empty in-memory store.
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
-		orders:  make(map[string]*OrderRecord),
+		orders:  make(map[string]*memOrder),
 		credits: make(map[string][]memCredit),
-		numbers: make(map[string]ShipmentRef),
-		due:     make(map[string]ShipmentRef),
-		journal: make(map[string][]JournalEntry),
+		numbers: make(map[numberKey]ShipmentRef),
+		due:     make(map[shipmentKey]ShipmentRef),
 		effects: make(map[string]*memEffect),
-		byOrder: make(map[string][]string),
 		budgets: make(map[string]int64),
 	}
 }
@@ -68,9 +79,12 @@ func (m *MemoryStore) LoadOrder(ctx context.Context, orderID string) (*OrderReco
 		return nil, err
 	}
 	m.mu.Lock()
-	rec, ok := m.orders[orderID]
+	var rec *OrderRecord
+	if o := m.orders[orderID]; o != nil {
+		rec = o.rec // replaced, never changed, by a commit
+	}
 	m.mu.Unlock()
-	if !ok {
+	if rec == nil {
 		return nil, fmt.Errorf("%w: order %s", ErrNotFound, clip(orderID))
 	}
 	return rec.clone(), nil
@@ -83,7 +97,7 @@ func (m *MemoryStore) FindShipment(ctx context.Context, carrier, trackingNumber 
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	ref, ok := m.numbers[carrier+"\x00"+trackingNumber]
+	ref, ok := m.numbers[numberKey{carrier, trackingNumber}]
 	if !ok {
 		return ShipmentRef{}, fmt.Errorf("%w: %s tracking number %s", ErrNotFound, clip(carrier), clip(trackingNumber))
 	}
@@ -143,7 +157,12 @@ func (m *MemoryStore) Commit(ctx context.Context, c *Commit) error {
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	prev, ok := m.orders[id]
+	o := m.orders[id]
+	var prev *OrderRecord
+	if o != nil {
+		prev = o.rec // nil for an order only effects were filed under
+	}
+	ok := prev != nil
 	if ok != (rec.Version > 1) || (ok && prev.Version != rec.Version-1) {
 		cur := int64(0)
 		if ok {
@@ -159,15 +178,19 @@ func (m *MemoryStore) Commit(ctx context.Context, c *Commit) error {
 	for _, b := range budgets {
 		m.budgets[b.CustomerID]++
 	}
-	m.orders[id] = stored
+	if o == nil {
+		o = &memOrder{}
+		m.orders[id] = o
+	}
+	o.rec = stored
 	for i, s := range rec.Shipments {
 		if rec.Version == 1 { // shipments and their numbers are fixed at creation
-			m.numbers[s.Carrier+"\x00"+s.TrackingNumber] = ShipmentRef{OrderID: id, ShipmentID: s.ID}
+			m.numbers[numberKey{s.Carrier, s.TrackingNumber}] = ShipmentRef{OrderID: id, ShipmentID: s.ID}
 		}
 		if prev != nil && i < len(prev.Shipments) && prev.Shipments[i].NextCheck.Equal(s.NextCheck) {
 			continue // the due list has it as it is
 		}
-		key := id + "\x00" + s.ID
+		key := shipmentKey{id, s.ID}
 		if s.NextCheck.IsZero() {
 			delete(m.due, key)
 		} else {
@@ -176,15 +199,24 @@ func (m *MemoryStore) Commit(ctx context.Context, c *Commit) error {
 	}
 	for _, j := range c.Journal {
 		j.Score = j.Score.clone()
-		m.journal[id] = append(m.journal[id], j)
+		o.journal = append(o.journal, j)
 	}
 	for i := range c.Effects {
 		e := &c.Effects[i]
 		if _, ok := m.effects[e.ID]; ok {
 			continue
 		}
-		m.effects[e.ID] = &memEffect{rec: EffectRecord{Effect: e.clone(), State: EffectPending}, due: e.At}
-		m.byOrder[e.OrderID] = append(m.byOrder[e.OrderID], e.ID)
+		// Kept as given (Store.Commit: the caller must not change it);
+		// handed out as copies.
+		m.effects[e.ID] = &memEffect{rec: EffectRecord{Effect: *e, State: EffectPending}, due: e.At}
+		eo := o
+		if e.OrderID != id { // filed under the order it names
+			if eo = m.orders[e.OrderID]; eo == nil {
+				eo = &memOrder{}
+				m.orders[e.OrderID] = eo
+			}
+		}
+		eo.effects = append(eo.effects, e.ID)
 		m.pending = append(m.pending, e.ID)
 		if e.Kind == EffectCredit && e.Credit != nil {
 			mc := memCredit{customer: e.Credit.CustomerID, at: e.At, amount: e.Credit.Amount}
@@ -300,7 +332,10 @@ func (m *MemoryStore) Effects(ctx context.Context, orderID string) ([]EffectReco
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	ids := m.byOrder[orderID]
+	var ids []string
+	if o := m.orders[orderID]; o != nil {
+		ids = o.effects
+	}
 	out := make([]EffectRecord, 0, len(ids))
 	for _, id := range ids {
 		r := m.effects[id].rec
@@ -317,7 +352,10 @@ func (m *MemoryStore) Journal(ctx context.Context, orderID string) ([]JournalEnt
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := slices.Clone(m.journal[orderID])
+	var out []JournalEntry
+	if o := m.orders[orderID]; o != nil {
+		out = slices.Clone(o.journal)
+	}
 	for i := range out {
 		out[i].Score = out[i].Score.clone()
 	}

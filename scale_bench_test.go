@@ -13,11 +13,13 @@ import (
 	"github.com/postpurchase/postpurchase"
 	"github.com/postpurchase/postpurchase/carriers"
 	"github.com/postpurchase/postpurchase/carriers/simulator"
+	"github.com/postpurchase/postpurchase/internal/benchcpu"
 )
 
 // BenchmarkJourneyPush runs b.N shipments through the whole journey with
 // their scans pushed as they happen (the webhook path), a Tick every two
-// simulated hours, and reports scans/s and µs per shipment.
+// simulated hours, and reports scans/s, µs per shipment and the CPU time
+// per shipment (cpu-ns/op: the machine is shared).
 func BenchmarkJourneyPush(b *testing.B) {
 	ctx := context.Background()
 	now := placed
@@ -62,7 +64,9 @@ func BenchmarkJourneyPush(b *testing.B) {
 		}
 	}
 	slices.SortFunc(scans, func(a, b scan) int { return cmp.Compare(a.at.UnixNano(), b.at.UnixNano()) })
+	b.ReportAllocs()
 	b.ResetTimer()
+	defer benchcpu.Start(b)()
 	k := 0
 	for now = placed; now.Before(placed.AddDate(0, 0, 20)); now = now.Add(2 * time.Hour) {
 		for ; k < len(scans) && !scans[k].at.After(now); k++ {

@@ -86,8 +86,10 @@ type Store interface {
 	// been stricter, so nothing else needs a bump. A commit that adds no
 	// credit cannot take a budget over and needs no check (the per-order
 	// budget lives in the order record, under its version). The Engine
-	// carries, in every commit that adds credit, the reads the decision
-	// used, and decides again when the commit is refused.
+	// carries, in every commit that adds credit, the reads its decisions
+	// used (the brand's only when a higher brand total could have changed
+	// them: with no per-day budget, credit commits do not race on the
+	// brand), and decides again when the commit is refused.
 	Commit(ctx context.Context, c *Commit) error
 
 	// ClaimEffects leases up to limit pending effects whose next attempt

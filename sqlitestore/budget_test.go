@@ -1,7 +1,6 @@
 package sqlitestore_test
 
 import (
-	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -37,12 +36,8 @@ func TestBudgetRace(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				what := fmt.Sprintf("%s, tick=%v, gated=%v, run %d", c.Name, byTick, o.Gated, o.Run)
-				if res.Credit.GreaterThan(c.Limit) {
-					t.Fatalf("%s: the ledger holds %s of credit, over the budget of %s", what, res.Credit, c.Limit)
-				}
-				if !res.Credit.Equal(c.Want) || res.LeftForTick != 0 {
-					t.Fatalf("%s: the ledger holds %s of credit (%d orders left for the next Tick), want %s", what, res.Credit, res.LeftForTick, c.Want)
+				if err := budgetrace.Check(c, o, res); err != nil {
+					t.Fatal(err)
 				}
 			}
 		}

@@ -295,7 +295,8 @@ func (s *Shipment) jsonSizeHint() int {
 		n += eventSizeHint(&s.events[i])
 	}
 	for i := range s.milestones {
-		n += 90 + len(s.milestones[i].ID) + eventSizeHint(&s.milestones[i].Event)
+		n += len(`{"id":"","kind":"out_for_delivery","at":"2006-01-02T15:04:05-07:00","event":}`) + len(s.milestones[i].ID) +
+			eventSizeHint(&s.milestones[i].Event)
 	}
 	for i := range s.delays {
 		d := &s.delays[i]
@@ -307,9 +308,29 @@ func (s *Shipment) jsonSizeHint() int {
 	return n
 }
 
+// eventSizeHint is an event's encoded size: exact for the keys written
+// and a time with a UTC offset, short only when strings need escapes. (A
+// fixed guess ran short on events with a location, and the output grew:
+// twice the bytes allocated per encoding, on every commit of a host.)
 func eventSizeHint(e *carriers.Event) int {
-	return 130 + len(e.Code) + len(e.Description) + len(e.Location.City) + len(e.Location.State) +
-		len(e.Location.PostalCode) + len(e.Location.Country)
+	n := len(`{"time":"2006-01-02T15:04:05-07:00","status":""}`) + len(e.Status.String())
+	if e.ZoneUnknown {
+		n += len(`,"zone_unknown":true`)
+	}
+	if e.Reason != 0 {
+		n += len(`,"reason":""`) + len(e.Reason.String())
+	}
+	if e.Code != "" {
+		n += len(`,"code":""`) + len(e.Code)
+	}
+	if e.Description != "" {
+		n += len(`,"description":""`) + len(e.Description)
+	}
+	if l := &e.Location; !l.IsZero() {
+		n += len(`,"location":{"city":"","state":"","postal_code":"","country":""}`) +
+			len(l.City) + len(l.State) + len(l.PostalCode) + len(l.Country)
+	}
+	return n
 }
 
 // appendJSON appends the stored layout of s to b. The keys and their

@@ -48,6 +48,8 @@ import (
 func main() {
 	seed := flag.Uint64("seed", 1, "simulation seed: the same seed tells the same journey")
 	shipments := flag.Int("shipments", 0, "run this many shipments through the Engine at scale instead of the story")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "with -shipments: write a CPU profile of the Engine's run (after the setup) to this file")
+	flag.StringVar(&memProfile, "memprofile", "", "with -shipments: write an allocation profile of the Engine's run to this file")
 	flag.Parse()
 	ctx := context.Background()
 	var err error

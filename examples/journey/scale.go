@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -52,11 +53,16 @@ func (a archetypes) Customer(_ context.Context, id string) (postpurchase.Custome
 	return c, nil
 }
 
-// delivery is one shipment's scans, bucketed by the tick they arrive in.
+// delivery is one shipment's tracking number and promise.
 type delivery struct {
 	number  string
 	promise time.Time
-	buckets map[int][]carriers.Event
+}
+
+// arrival is one shipment's scans that arrive in one tick.
+type arrival struct {
+	shipment int // index in deliveries
+	events   []carriers.Event
 }
 
 // scale runs n shipments through one Engine: their scans are pushed as
@@ -105,6 +111,10 @@ func scale(ctx context.Context, w io.Writer, seed uint64, n int, progress bool) 
 	fmt.Fprintf(w, "Scale run — %d shipments, seed %d (transit model fitted on %d past deliveries)\n", n, seed, hist)
 	start := time.Now()
 	troubles := simulator.Troubles()
+	// Which shipments have scans arriving at each tick, and which scans.
+	const days = 24
+	steps := days * 24 / int(tick/time.Hour)
+	arrivals := make([][]arrival, steps+1)
 	deliveries := make([]delivery, n)
 	scans := 0
 	for i := range n {
@@ -128,27 +138,20 @@ func scale(ctx context.Context, w io.Writer, seed uint64, n int, progress bool) 
 			return err
 		}
 		evs, _ := sim.Script(number)
-		d := delivery{number: number, promise: promise, buckets: map[int][]carriers.Event{}}
-		for _, e := range evs {
-			b := int((e.Time.Sub(placed) + tick - 1) / tick)
-			d.buckets[b] = append(d.buckets[b], e)
-			scans++
-		}
-		deliveries[i] = d
-	}
-	// Which shipments have scans arriving at each tick.
-	const days = 24
-	steps := days * 24 / int(tick/time.Hour)
-	arrivals := make([][]int, steps+1)
-	for i, d := range deliveries {
-		for b := range d.buckets {
-			if b >= 0 && b <= steps {
-				arrivals[b] = append(arrivals[b], i)
+		deliveries[i] = delivery{number: number, promise: promise}
+		scans += len(evs)
+		// The script is oldest first: one arrival per tick with scans.
+		for len(evs) > 0 {
+			b := bucket(evs[0].Time, tick)
+			k := 1
+			for k < len(evs) && bucket(evs[k].Time, tick) == b {
+				k++
 			}
+			if b >= 0 && b <= steps {
+				arrivals[b] = append(arrivals[b], arrival{shipment: i, events: evs[:k:k]})
+			}
+			evs = evs[k:]
 		}
-	}
-	for _, a := range arrivals {
-		slices.Sort(a)
 	}
 	setup := time.Since(start)
 	var peak uint64
@@ -156,6 +159,10 @@ func scale(ctx context.Context, w io.Writer, seed uint64, n int, progress bool) 
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		peak = max(peak, ms.Sys)
+	}
+	stop, err := profile()
+	if err != nil {
+		return err
 	}
 	run := time.Now()
 	for step := 0; step <= steps; step++ {
@@ -170,10 +177,9 @@ func scale(ctx context.Context, w io.Writer, seed uint64, n int, progress bool) 
 			go func() {
 				defer wg.Done()
 				for k := worker; k < len(arrivals[step]); k += 2 {
-					i := arrivals[step][k]
-					evs := deliveries[i].buckets[step]
-					slices.Reverse(evs) // newest first, as carriers send them
-					t := &carriers.Tracking{Carrier: simulator.Code, TrackingNumber: deliveries[i].number, Events: evs}
+					a := arrivals[step][k]
+					slices.Reverse(a.events) // newest first, as carriers send them
+					t := &carriers.Tracking{Carrier: simulator.Code, TrackingNumber: deliveries[a.shipment].number, Events: a.events}
 					if err := eng.Ingest(ctx, now, t); err != nil {
 						errMu.Lock()
 						werr = err
@@ -184,6 +190,7 @@ func scale(ctx context.Context, w io.Writer, seed uint64, n int, progress bool) 
 			}()
 		}
 		wg.Wait()
+		arrivals[step] = nil // sent: let the collector have them
 		if werr != nil {
 			return werr
 		}
@@ -199,6 +206,9 @@ func scale(ctx context.Context, w io.Writer, seed uint64, n int, progress bool) 
 		}
 	}
 	elapsed := time.Since(run)
+	if err := stop(); err != nil {
+		return err
+	}
 	sample()
 	if progress {
 		fmt.Fprintln(w)
@@ -270,6 +280,51 @@ func scale(ctx context.Context, w io.Writer, seed uint64, n int, progress bool) 
 			k[postpurchase.TaskReplacement], k[postpurchase.TaskShippingUpgrade], k[postpurchase.TaskPrioritySupport])
 	}
 	return nil
+}
+
+// cpuProfile and memProfile name the files the scale run writes its
+// profiles to (flags -cpuprofile and -memprofile); empty means none.
+var cpuProfile, memProfile string
+
+// profile starts the profiles asked for and returns the function that
+// stops them and writes them out. The allocation profile covers the
+// whole process, setup included (Register and the simulator's scripts).
+func profile() (stop func() error, err error) {
+	var cpu *os.File
+	if cpuProfile != "" {
+		if cpu, err = os.Create(cpuProfile); err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(cpu); err != nil {
+			cpu.Close()
+			return nil, err
+		}
+	}
+	return func() error {
+		if cpu != nil {
+			pprof.StopCPUProfile()
+			if err := cpu.Close(); err != nil {
+				return err
+			}
+		}
+		if memProfile == "" {
+			return nil
+		}
+		f, err := os.Create(memProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}, nil
+}
+
+// bucket is the tick a scan at t arrives in: the first at or after it.
+func bucket(t time.Time, tick time.Duration) int {
+	return int((t.Sub(placed) + tick - 1) / tick)
 }
 
 // promiseFor is what checkout promised: the lane's slowest schedule plus a

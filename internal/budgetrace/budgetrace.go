@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -25,13 +26,16 @@ import (
 // per customer in 90 days and PerDay for the brand.
 type Case struct {
 	Name string
-	// PerDay is the brand's budget per day.
+	// PerDay is the brand's budget per day; empty for none.
 	PerDay string
 	// SameCustomer gives both orders one customer; else each its own.
 	SameCustomer bool
 	// Limit is the most the two orders' customers may get together; Want
 	// what they get (the first order's $50, the second's what fits).
 	Limit, Want decimal.Decimal
+	// NoConflict says no commit is refused: the two decisions do not
+	// share a budget.
+	NoConflict bool
 }
 
 // Cases are the two races: one customer's two orders against the
@@ -42,6 +46,8 @@ func Cases() []Case {
 			Limit: decimal.RequireFromString("75.00"), Want: decimal.RequireFromString("75.00")},
 		{Name: "two customers, the brand", PerDay: "80.00",
 			Limit: decimal.RequireFromString("80.00"), Want: decimal.RequireFromString("80.00")},
+		{Name: "two customers, no brand budget",
+			Limit: decimal.RequireFromString("100.00"), Want: decimal.RequireFromString("100.00"), NoConflict: true},
 	}
 }
 
@@ -66,6 +72,8 @@ type Result struct {
 	// LeftForTick counts orders an Engine left for its next Tick
 	// (TickStats.Conflicts).
 	LeftForTick int
+	// Refused counts commits the store refused with ErrConflict.
+	Refused int
 }
 
 // Run races two Engines on store, paying into ledger.
@@ -76,12 +84,18 @@ func Run(store postpurchase.Store, ledger *cashback.Ledger, c Case, o Options) (
 	if err != nil {
 		return Result{}, err
 	}
+	perDay := ""
+	if c.PerDay != "" {
+		perDay = fmt.Sprintf(`, "per_day": %q`, c.PerDay)
+	}
 	policy, err := accommodation.Parse(fmt.Appendf(nil, `{"version": "budget-race", "currency": "USD",
-		"budgets": {"per_order": "50.00", "per_customer_90_days": "75.00", "per_day": %q, "over_budget": "reduce"},
-		"rules": [{"id": "any-delay", "then": [{"action": "cashback", "amount": "50.00", "message": "delay.cashback"}]}]}`, c.PerDay))
+		"budgets": {"per_order": "50.00", "per_customer_90_days": "75.00"%s, "over_budget": "reduce"},
+		"rules": [{"id": "any-delay", "then": [{"action": "cashback", "amount": "50.00", "message": "delay.cashback"}]}]}`, perDay))
 	if err != nil {
 		return Result{}, err
 	}
+	cs := &counting{Store: store}
+	store = cs
 	var g *gate
 	if o.Gated {
 		g = &gate{Store: store, open: make(chan struct{})}
@@ -136,7 +150,7 @@ func Run(store postpurchase.Store, ledger *cashback.Ledger, c Case, o Options) (
 	if _, err := engines[0].Drain(ctx, now); err != nil {
 		return Result{}, err
 	}
-	res := Result{Credit: decimal.Zero, LeftForTick: st[0].Conflicts + st[1].Conflicts}
+	res := Result{Credit: decimal.Zero, LeftForTick: st[0].Conflicts + st[1].Conflicts, Refused: int(cs.refused.Load())}
 	for i, cust := range customers {
 		if i == 1 && c.SameCustomer {
 			break
@@ -187,4 +201,39 @@ func (g *gate) CreditTotal(ctx context.Context, customerID string, since time.Ti
 		g.mu.Unlock()
 	}
 	return r, err
+}
+
+// counting counts the commits refused with ErrConflict.
+type counting struct {
+	postpurchase.Store
+	refused atomic.Int64
+}
+
+// Commit implements postpurchase.Store.
+func (c *counting) Commit(ctx context.Context, cm *postpurchase.Commit) error {
+	err := c.Store.Commit(ctx, cm)
+	if errors.Is(err, postpurchase.ErrConflict) {
+		c.refused.Add(1)
+	}
+	return err
+}
+
+// Check says what is wrong with a race's result, or nil: more credit
+// than the budget allows; not what fits (the refused decision not made
+// again at once); a gated race on one budget that no commit lost (the
+// race did not happen); a commit refused when the two decisions share no
+// budget.
+func Check(c Case, o Options, res Result) error {
+	what := fmt.Sprintf("%s (tick %v, gated %v, run %d)", c.Name, o.ByTick, o.Gated, o.Run)
+	switch {
+	case res.Credit.GreaterThan(c.Limit):
+		return fmt.Errorf("%s: the ledger holds %s of credit, over the budget of %s", what, res.Credit, c.Limit)
+	case !res.Credit.Equal(c.Want) || res.LeftForTick != 0:
+		return fmt.Errorf("%s: the ledger holds %s of credit (%d orders left for the next Tick), want %s", what, res.Credit, res.LeftForTick, c.Want)
+	case o.Gated && !c.NoConflict && res.Refused == 0:
+		return fmt.Errorf("%s: no commit was refused: the two decisions did not race", what)
+	case c.NoConflict && res.Refused != 0:
+		return fmt.Errorf("%s: %d commit(s) refused, though the decisions share no budget", what, res.Refused)
+	}
+	return nil
 }
