@@ -248,8 +248,14 @@ func (st *laneStats) at(k int) *dist {
 // slotOf returns the pickup slot of a parcel picked up at t (local time of
 // the pickup scan) on a lane whose carrier's cutoff hour is cutoff.
 func slotOf(cal *Calendar, t time.Time, cutoff int) int {
-	k := 2 * cal.runAfter(dayOf(t))
-	if t.Hour() >= cutoff {
+	_, off := t.Zone() // one zone lookup for the day and the hour
+	s := t.Unix() + int64(off)
+	d, sec := s/86400, s%86400
+	if sec < 0 {
+		d, sec = d-1, sec+86400
+	}
+	k := 2 * cal.runAfter(d)
+	if int(sec/3600) >= cutoff {
 		k++
 	}
 	return k

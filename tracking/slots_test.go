@@ -133,3 +133,22 @@ func TestPickupSlotsCoarseLanes(t *testing.T) {
 		t.Errorf("carrier lane: %+v, %v", q, ok)
 	}
 }
+
+// slotOf's own arithmetic agrees with the calendar's day and the clock's
+// hour, before 1970 and in any offset.
+func TestSlotOfDayAndHour(t *testing.T) {
+	cal := NewCalendar()
+	zones := []*time.Location{time.UTC, pst, est, time.FixedZone("+0545", 5*3600+45*60)}
+	for i := range 2000 {
+		tt := time.Unix(int64(i)*7919*61-40*86400*365, 0).In(zones[i%len(zones)])
+		for _, cutoff := range []int{0, 17, 24} {
+			want := 2 * cal.runAfter(dayOf(tt))
+			if tt.Hour() >= cutoff {
+				want++
+			}
+			if got := slotOf(cal, tt, cutoff); got != want {
+				t.Fatalf("slotOf(%v, %d) = %d, want %d", tt, cutoff, got, want)
+			}
+		}
+	}
+}
