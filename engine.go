@@ -135,7 +135,7 @@ type Engine struct {
 	// that hands back the very same bytes (MemoryStore) then needs no
 	// decoding. Anything else decodes.
 	cacheMu sync.Mutex
-	cache   map[string]cached
+	cache   map[string]*cached
 }
 
 type cached struct {
@@ -155,12 +155,13 @@ func (e *Engine) take(st *ShipmentState) *tracking.Shipment {
 	}
 	e.cacheMu.Lock()
 	defer e.cacheMu.Unlock()
-	c, ok := e.cache[st.ID]
-	if !ok || len(c.raw) != len(st.Tracking) || &c.raw[0] != &st.Tracking[0] {
+	c := e.cache[st.ID]
+	if c == nil || c.ship == nil || len(c.raw) != len(st.Tracking) || &c.raw[0] != &st.Tracking[0] {
 		return nil
 	}
-	delete(e.cache, st.ID)
-	return c.ship
+	s := c.ship
+	c.ship = nil // taken: one change at a time owns it (the entry stays, for keep)
+	return s
 }
 
 func (e *Engine) keep(t *txn) {
@@ -168,16 +169,24 @@ func (e *Engine) keep(t *txn) {
 	defer e.cacheMu.Unlock()
 	for i, s := range t.ships {
 		st := &t.rec.Shipments[i]
-		if st.NextCheck.IsZero() {
-			continue // settled: rarely changed again, decoded then
-		}
-		if len(e.cache) >= maxCache {
-			for k := range e.cache { // evict an arbitrary entry
-				delete(e.cache, k)
-				break
+		c := e.cache[st.ID]
+		switch {
+		case st.NextCheck.IsZero():
+			if c != nil { // settled: rarely changed again, decoded then
+				delete(e.cache, st.ID)
 			}
+			continue
+		case c == nil:
+			if len(e.cache) >= maxCache {
+				for k := range e.cache { // evict an arbitrary entry
+					delete(e.cache, k)
+					break
+				}
+			}
+			c = new(cached)
+			e.cache[st.ID] = c
 		}
-		e.cache[st.ID] = cached{raw: st.Tracking, ship: s}
+		c.raw, c.ship = st.Tracking, s
 	}
 }
 
@@ -191,7 +200,7 @@ func New(cfg Config) (*Engine, error) {
 		onDeliver: cfg.CreditOnDelivery, release: cfg.ReleaseDelay, expiry: cfg.CreditExpiry, batch: cfg.BatchSize,
 		tick: cfg.TickEvery, now: cfg.Now, log: cfg.Logger,
 	}
-	e.cache = map[string]cached{}
+	e.cache = map[string]*cached{}
 	e.pushed = map[string]bool{}
 	e.known = map[string]bool{}
 	for _, c := range cfg.Pushed {

@@ -38,7 +38,7 @@ type MemoryStore struct {
 // all).
 type memOrder struct {
 	rec     *OrderRecord
-	journal []JournalEntry
+	journal [][]JournalEntry // one chunk per commit, exactly its size
 	effects []string
 }
 
@@ -197,9 +197,12 @@ func (m *MemoryStore) Commit(ctx context.Context, c *Commit) error {
 			m.due[key] = ShipmentRef{OrderID: id, ShipmentID: s.ID, NextCheck: s.NextCheck}
 		}
 	}
-	for _, j := range c.Journal {
-		j.Score = j.Score.clone()
-		o.journal = append(o.journal, j)
+	if len(c.Journal) > 0 {
+		chunk := slices.Clone(c.Journal)
+		for i := range chunk {
+			chunk[i].Score = chunk[i].Score.clone()
+		}
+		o.journal = append(o.journal, chunk)
 	}
 	for i := range c.Effects {
 		e := &c.Effects[i]
@@ -354,7 +357,7 @@ func (m *MemoryStore) Journal(ctx context.Context, orderID string) ([]JournalEnt
 	defer m.mu.Unlock()
 	var out []JournalEntry
 	if o := m.orders[orderID]; o != nil {
-		out = slices.Clone(o.journal)
+		out = slices.Concat(o.journal...)
 	}
 	for i := range out {
 		out[i].Score = out[i].Score.clone()
