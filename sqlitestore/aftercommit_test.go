@@ -70,4 +70,12 @@ func TestAfterCommitTx(t *testing.T) {
 	if calls != before {
 		t.Error("the hook ran for a conflicting commit")
 	}
+	// A commit without effects has nothing for the outbox: no call.
+	rec := &postpurchase.OrderRecord{Order: postpurchase.Order{ID: "o1", CustomerID: "c1", PlacedAt: at, Currency: "USD"}, Version: 2}
+	if err := s.Commit(ctx, &postpurchase.Commit{Order: rec}); err != nil {
+		t.Fatal(err)
+	}
+	if calls != before {
+		t.Error("the hook ran for a commit without effects")
+	}
 }

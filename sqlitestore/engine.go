@@ -110,7 +110,8 @@ func exactUnits(d decimal.Decimal) (units int64, places int32, err error) {
 
 // Commit implements postpurchase.Store: one BEGIN IMMEDIATE transaction,
 // the order row guarded by its version, then the shipments' index rows, the
-// journal and the new effects, then Options.AfterCommitTx if set.
+// journal and the new effects, then Options.AfterCommitTx if set and the
+// commit has effects.
 func (s *Store) Commit(ctx context.Context, c *postpurchase.Commit) error {
 	if err := checkCommit(c); err != nil {
 		return err
@@ -213,7 +214,7 @@ func (s *Store) Commit(ctx context.Context, c *postpurchase.Commit) error {
 			return fmt.Errorf("sqlitestore: order %s: commit of version %d: a budget it read moved on: %w", iso4217.Clip(id), rec.Version, postpurchase.ErrConflict)
 		}
 	}
-	if s.afterCommitTx != nil {
+	if s.afterCommitTx != nil && len(c.Effects) > 0 {
 		// The outbox hook (see Options): its writes share the commit's fate.
 		if err := s.afterCommitTx(ctx, tx, c); err != nil {
 			return fmt.Errorf("sqlitestore: commit: after-commit hook: %w", err)

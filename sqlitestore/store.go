@@ -141,13 +141,14 @@ type Options struct {
 	ReadOnly bool
 	// MaxOpenConns bounds the pool of connections. Zero means 8.
 	MaxOpenConns int
-	// AfterCommitTx, if set, is called by Commit inside the commit's
-	// transaction, after its writes and only when the order's version
-	// matched; an error from it rolls the whole commit back and is
-	// returned. It is the hook of a transactional outbox: package
-	// riverwork (NewSQLiteOutbox) inserts there the River jobs that carry
-	// out c.Effects, in River's tables in the same file, so they exist if
-	// and only if the commit does. Nil means none.
+	// AfterCommitTx, if set, is called by Commit inside the transaction
+	// of each commit that has effects, after its writes and only when the
+	// order's version matched; an error from it rolls the whole commit
+	// back and is returned. It is the hook of a transactional outbox:
+	// package riverwork (NewSQLiteOutbox) inserts there the River jobs
+	// that carry out c.Effects, in River's tables in the same file, so
+	// they exist if and only if the commit does. Commits without effects
+	// do not call it (as in pgstore). Nil means none.
 	AfterCommitTx func(ctx context.Context, tx *sql.Tx, c *postpurchase.Commit) error
 }
 
