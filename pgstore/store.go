@@ -49,6 +49,14 @@ type Options struct {
 	// c.Effects, so they exist if and only if the commit does. Commits
 	// without effects do not call it (they take one round trip instead
 	// of four). Nil means none.
+	//
+	// The hook must do all its work through tx, never through the
+	// store's pool nor another transaction on it: Commit holds one of the
+	// pool's connections and the order's row lock until the hook returns,
+	// so a query on the pool may wait for a connection (a pool of one, or
+	// one exhausted by concurrent commits) or for that lock, until ctx's
+	// deadline. (As in sqlitestore, where with MaxOpenConns 1 it always
+	// waits for itself.)
 	AfterCommitTx func(ctx context.Context, tx pgx.Tx, c *postpurchase.Commit) error
 }
 

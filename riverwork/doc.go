@@ -79,7 +79,12 @@
 // and less CPU per scan with one; figures in BENCHMARKS.md). The price:
 // within a process, reads wait for the connection too, and a host's
 // worker must not hold a transaction of that pool while it calls the
-// Engine (it would wait for itself). Throughput is bound by the one
+// Engine (it would wait for itself). For the same reason a store's
+// AfterCommitTx hook (Outbox.AfterCommitTx, or a host's own that wraps it)
+// must do its work through the tx it is given only, never through
+// store.DB(): the commit holds the one connection until the hook returns,
+// so a query on the pool waits for itself until ctx's deadline and the
+// commit fails. Throughput is bound by the one
 // writer and by SQLite compiling every statement on every call (River's
 // completion query, a row at a time in riversqlite, is the largest part
 // in a profile), so a second process adds availability (the work goes on

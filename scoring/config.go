@@ -48,6 +48,14 @@ const (
 //     second over MoreValue/LessRisk ones, which damp it.
 type Config struct {
 	// ValueWeights maps signal names to weights in [0, MaxValueWeight].
+	// With a model (Options.Model) an entry of ModelValueWeights replaces
+	// the entry of the same signal here, and the defaults have one for
+	// each raw frequency, recency and spend signal (SIGNALS.md): New
+	// rejects a ValueWeights entry changed from its default that such a
+	// default ModelValueWeights entry would silently replace (a
+	// *ConfigError at "value_weights.<name>"); set the ModelValueWeights
+	// entry too, or delete it to keep the ValueWeights weight with the
+	// model.
 	ValueWeights map[string]float64 `json:"value_weights"`
 	// ModelValueWeights are the value weights that change when the Scorer
 	// has a model (Options.Model): an entry replaces the ValueWeights entry
@@ -348,6 +356,32 @@ func parseRule(raw json.RawMessage, path string) (TierRule, error) {
 
 // check validates c. known reports whether a signal name exists; nil
 // skips name checks (ParseConfig).
+// checkShadowed is New's check, with a model, that no ValueWeights entry
+// changed from its default is replaced by a ModelValueWeights entry left
+// at its default: the change would have no effect, and no error say so.
+// A ModelValueWeights entry the host set itself (any value but the
+// default, or any entry of a custom signal) is taken as meant, and so is a
+// ValueWeights change to the weight the model entry gives anyway.
+func (c *Config) checkShadowed() error {
+	def := DefaultConfig()
+	for _, k := range sortedKeys(c.ModelValueWeights) {
+		mw := c.ModelValueWeights[k]
+		dmw, ok := def.ModelValueWeights[k]
+		if !ok || mw != dmw {
+			continue
+		}
+		vw := c.ValueWeights[k]
+		if vw == def.ValueWeights[k] || vw == mw {
+			continue
+		}
+		mp := quoteKey("model_value_weights", k)
+		return &ConfigError{Path: quoteKey("value_weights", k), Reason: fmt.Sprintf(
+			"weight %s would have no effect: with a model, %s (default %s) replaces it; set %s too, or delete it to keep this weight",
+			fmtNum(vw), mp, fmtNum(mw), mp)}
+	}
+	return nil
+}
+
 func (c *Config) check(known func(string) bool) error {
 	for _, s := range []struct {
 		path string

@@ -154,7 +154,9 @@ const (
 )
 
 // New validates cfg and opts once and returns a Scorer. Errors:
-// *ConfigError (ErrInvalidConfig) with the JSON path of the problem,
+// *ConfigError (ErrInvalidConfig) with the JSON path of the problem
+// (also, with a model, a changed ValueWeights entry that a default
+// ModelValueWeights entry would replace: see Config.ValueWeights),
 // *SignalError (ErrInvalidSignal) for a bad custom signal, or the model's
 // validation error.
 func New(cfg Config, opts Options) (*Scorer, error) {
@@ -173,6 +175,11 @@ func New(cfg Config, opts Options) (*Scorer, error) {
 	cfg = cfg.clone()
 	if err := cfg.check(func(n string) bool { _, ok := reg.index[n]; return ok }); err != nil {
 		return nil, err
+	}
+	if model != nil {
+		if err := cfg.checkShadowed(); err != nil {
+			return nil, err
+		}
 	}
 	s := &Scorer{
 		reg: reg, cfg: cfg,

@@ -896,3 +896,55 @@ func TestAmountFastPath(t *testing.T) {
 		}
 	}
 }
+
+// With a model, a ValueWeights change that a default ModelValueWeights
+// entry would replace is an error at its path (it would have no effect);
+// setting the model entry too, deleting it, changing it to the weight the
+// model gives anyway, or having no model is fine.
+func TestModelValueWeightsShadowed(t *testing.T) {
+	model := Options{Model: benchModel()}
+	for _, c := range []struct {
+		json     string
+		opts     Options
+		wantPath string // "" = no error
+	}{
+		{`{"value_weights": {"total_spent": 5}}`, model, "value_weights.total_spent"},
+		{`{"value_weights": {"repeat_purchase_days": 4}}`, model, "value_weights.repeat_purchase_days"},
+		{`{"value_weights": {"total_spent": 5}, "model_value_weights": {"total_spent": 5}}`, model, ""},
+		{`{"value_weights": {"total_spent": 5}, "model_value_weights": {"total_spent": 2}}`, model, ""},
+		{`{"value_weights": {"total_spent": 0}}`, model, ""}, // the model entry's 0 anyway
+		{`{"value_weights": {"total_spent": 5}}`, Options{}, ""},
+		{`{"value_weights": {"email_open_rate": 5}}`, model, ""}, // no model entry
+	} {
+		cfg, err := ParseConfig([]byte(c.json))
+		if err != nil {
+			t.Fatalf("%s: %v", c.json, err)
+		}
+		_, err = New(cfg, c.opts)
+		var ce *ConfigError
+		switch {
+		case c.wantPath == "" && err != nil:
+			t.Errorf("%s (model %v): %v", c.json, c.opts.Model != nil, err)
+		case c.wantPath != "" && !errors.As(err, &ce):
+			t.Errorf("%s: err %v, want a *ConfigError", c.json, err)
+		case c.wantPath != "" && (ce.Path != c.wantPath || !errors.Is(err, ErrInvalidConfig)):
+			t.Errorf("%s: %v (path %q), want path %q and ErrInvalidConfig", c.json, err, ce.Path, c.wantPath)
+		}
+	}
+	// Built in code: deleting the model entry keeps the ValueWeights weight.
+	cfg := DefaultConfig()
+	cfg.ValueWeights["total_spent"] = 5
+	if _, err := New(cfg, model); err == nil {
+		t.Error("code-built config: no error for a shadowed ValueWeights change")
+	}
+	delete(cfg.ModelValueWeights, "total_spent")
+	s, err := New(cfg, model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range s.used {
+		if s.reg.sigs[u.idx].Name == "total_spent" && u.vw != 5 {
+			t.Errorf("total_spent weight %v with the model entry deleted, want 5", u.vw)
+		}
+	}
+}

@@ -149,6 +149,14 @@ type Options struct {
 	// that carry out c.Effects, in River's tables in the same file, so
 	// they exist if and only if the commit does. Commits without effects
 	// do not call it (as in pgstore). Nil means none.
+	//
+	// The hook must do all its work through tx, never through the
+	// store's pool (DB) nor another transaction on it: Commit holds one of
+	// the pool's connections and SQLite's write lock until the hook
+	// returns, so with MaxOpenConns 1 (the setup advised for River) a
+	// query on DB waits for the connection Commit holds, and with more
+	// connections a write waits for the lock; either way until ctx's
+	// deadline or the busy timeout, and the commit fails.
 	AfterCommitTx func(ctx context.Context, tx *sql.Tx, c *postpurchase.Commit) error
 }
 
@@ -225,7 +233,9 @@ func (s *Store) Close() error { return s.db.Close() }
 // DB returns the store's connection pool, set up for several writers (WAL,
 // the busy timeout, BEGIN IMMEDIATE for every transaction), for other
 // tables in the same file: riverwork.NewSQLite keeps River's jobs there.
-// Close closes it.
+// Close closes it. Options.AfterCommitTx must not use it (it runs while
+// Commit holds a connection of this pool and the write lock: use the tx
+// it is given).
 func (s *Store) DB() *sql.DB { return s.db }
 
 // Migrate brings the schema up to the code's version, applying the missing
