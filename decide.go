@@ -502,18 +502,22 @@ func (t *txn) budgets() {
 	}
 }
 
-// brandTotalProbe is a brand total no day reaches: a decision that grants
-// the same on it does not depend on the brand's total.
-var brandTotalProbe = decimal.New(1, 11)
-
 // brandBinds reports whether the credit decided on f (topUp, on top of
 // credited) could have come out otherwise on a higher brand total, the
 // per-day budget's fact. That fact is no condition (package
-// accommodation), so the decision can only give less as it grows: if it
-// gives the same at a total no day reaches, the brand's budget is not in
-// play (the policy sets none, or one no day comes near).
+// accommodation) and only the per-day budget reads it, so the decision
+// can only give less as it grows, and gives the least at a total at the
+// budget (no room left under it): if it gives the same there, the brand's
+// budget is not in play. A policy without a per-day budget never puts it
+// in play. The probe is the budget itself, in the policy's currency, not
+// a fixed "large" total: a budget of 10^12 VND is a few tens of millions
+// of dollars, and a probe below it would miss the race on it.
 func (e *Engine) brandBinds(f accommodation.Facts, credited, topUp decimal.Decimal) bool {
-	f.BrandCashbackToday = brandTotalProbe
+	limit, ok := e.policy.BudgetPerDay()
+	if !ok {
+		return false
+	}
+	f.BrandCashbackToday = limit
 	d, err := e.policy.Evaluate(f)
 	if err != nil {
 		return true

@@ -123,6 +123,17 @@ func (p *Policy) Version() string { return p.version }
 // Currency returns the policy's ISO 4217 currency code.
 func (p *Policy) Currency() string { return p.currency }
 
+// BudgetPerDay returns the brand's per-day budget (budgets.per_day) and
+// true, or false when the policy sets none. Only that budget reads
+// Facts.BrandCashbackToday: a decision on a brand total at or over the
+// budget gives the least the brand's total can make it give.
+func (p *Policy) BudgetPerDay() (decimal.Decimal, bool) {
+	if p.perDay < 0 {
+		return decimal.Decimal{}, false
+	}
+	return fromMinor(p.perDay, p.minor), true
+}
+
 // RuleIDs returns the rule IDs in evaluation order.
 func (p *Policy) RuleIDs() []string {
 	ids := make([]string, len(p.rules))

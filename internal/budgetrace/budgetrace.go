@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -22,11 +23,17 @@ import (
 )
 
 // Case is two orders whose delays two Engines decide at one instant,
-// under a policy that credits $50 for any delay within $50 per order, $75
-// per customer in 90 days and PerDay for the brand.
+// under a policy that credits 50 units for any delay within 50 units per
+// order, 75 per customer in 90 days and PerDay for the brand (a unit is
+// one dollar, or Unit of Currency).
 type Case struct {
 	Name string
-	// PerDay is the brand's budget per day; empty for none.
+	// Currency is the orders' and the policy's; empty for USD.
+	Currency string
+	// Unit is what the policy's and the orders' amounts count in, in
+	// Currency; zero for 1.
+	Unit decimal.Decimal
+	// PerDay is the brand's budget per day, in Currency; empty for none.
 	PerDay string
 	// SameCustomer gives both orders one customer; else each its own.
 	SameCustomer bool
@@ -38,14 +45,19 @@ type Case struct {
 	NoConflict bool
 }
 
-// Cases are the two races: one customer's two orders against the
-// per-customer budget, and two customers against the brand's.
+// Cases are the races: one customer's two orders against the
+// per-customer budget, and two customers against the brand's (in dollars,
+// and in dong with amounts of tens of millions of dollars: a brand budget
+// large in number is still a budget), and two customers under no brand
+// budget.
 func Cases() []Case {
 	return []Case{
 		{Name: "one customer, two orders", PerDay: "2500.00", SameCustomer: true,
 			Limit: decimal.RequireFromString("75.00"), Want: decimal.RequireFromString("75.00")},
 		{Name: "two customers, the brand", PerDay: "80.00",
 			Limit: decimal.RequireFromString("80.00"), Want: decimal.RequireFromString("80.00")},
+		{Name: "two customers, the brand, in VND", Currency: "VND", Unit: decimal.New(1, 10), PerDay: "800000000000",
+			Limit: decimal.New(80, 10), Want: decimal.New(80, 10)},
 		{Name: "two customers, no brand budget",
 			Limit: decimal.RequireFromString("100.00"), Want: decimal.RequireFromString("100.00"), NoConflict: true},
 	}
@@ -84,13 +96,22 @@ func Run(store postpurchase.Store, ledger *cashback.Ledger, c Case, o Options) (
 	if err != nil {
 		return Result{}, err
 	}
+	cur, unit := c.Currency, c.Unit
+	if cur == "" {
+		cur = "USD"
+	}
+	if unit.IsZero() {
+		unit = decimal.NewFromInt(1)
+	}
+	units := func(n int64) string { return decimal.NewFromInt(n).Mul(unit).String() }
 	perDay := ""
 	if c.PerDay != "" {
 		perDay = fmt.Sprintf(`, "per_day": %q`, c.PerDay)
 	}
-	policy, err := accommodation.Parse(fmt.Appendf(nil, `{"version": "budget-race", "currency": "USD",
-		"budgets": {"per_order": "50.00", "per_customer_90_days": "75.00"%s, "over_budget": "reduce"},
-		"rules": [{"id": "any-delay", "then": [{"action": "cashback", "amount": "50.00", "message": "delay.cashback"}]}]}`, perDay))
+	policy, err := accommodation.Parse(fmt.Appendf(nil, `{"version": "budget-race", "currency": %q,
+		"budgets": {"per_order": %q, "per_customer_90_days": %q%s, "over_budget": "reduce"},
+		"rules": [{"id": "any-delay", "then": [{"action": "cashback", "amount": %q, "message": "delay.cashback"}]}]}`,
+		cur, units(50), units(75), perDay, units(50)))
 	if err != nil {
 		return Result{}, err
 	}
@@ -116,7 +137,7 @@ func Run(store postpurchase.Store, ledger *cashback.Ledger, c Case, o Options) (
 	label := now.AddDate(0, 0, -6)
 	for i, cust := range customers {
 		err := engines[0].Register(ctx, label, postpurchase.Order{ID: fmt.Sprint(prefix, "#", i), CustomerID: cust, PlacedAt: label,
-			Currency: "USD", Total: decimal.RequireFromString("200.00"),
+			Currency: cur, Total: decimal.NewFromInt(200).Mul(unit),
 			Shipments: []postpurchase.Shipment{{ID: fmt.Sprint(prefix, "s", i), Carrier: sim.Code(), TrackingNumber: fmt.Sprint(prefix, "SIM", i),
 				LabelCreatedAt: label, PromisedBy: label.AddDate(0, 0, 3)}}})
 		if err != nil {
@@ -130,6 +151,9 @@ func Run(store postpurchase.Store, ledger *cashback.Ledger, c Case, o Options) (
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if g != nil {
+				defer g.returned()
+			}
 			if o.ByTick {
 				// Three days late: each Engine checks its order, as
 				// two Tick workers given one job each do.
@@ -144,8 +168,8 @@ func Run(store postpurchase.Store, ledger *cashback.Ledger, c Case, o Options) (
 	if err := errors.Join(errs[0], errs[1]); err != nil {
 		return Result{}, err
 	}
-	if g != nil && g.timedOut {
-		return Result{}, errors.New("budgetrace: the other decision never read the budgets")
+	if g != nil && g.unraced {
+		return Result{}, errors.New("budgetrace: a decision returned before both had read the budgets: the race did not happen")
 	}
 	if _, err := engines[0].Drain(ctx, now); err != nil {
 		return Result{}, err
@@ -155,7 +179,7 @@ func Run(store postpurchase.Store, ledger *cashback.Ledger, c Case, o Options) (
 		if i == 1 && c.SameCustomer {
 			break
 		}
-		for en, err := range ledger.Entries(ctx, cashback.Account{CustomerID: cust, Currency: "USD"}) {
+		for en, err := range ledger.Entries(ctx, cashback.Account{CustomerID: cust, Currency: cur}) {
 			if err != nil {
 				return Result{}, err
 			}
@@ -168,13 +192,16 @@ func Run(store postpurchase.Store, ledger *cashback.Ledger, c Case, o Options) (
 }
 
 // gate holds the first two brand budget reads (the last read of a
-// decision) until both have happened.
+// decision) until both have happened, or until a decision returns
+// without its read (then the race cannot happen: unraced). No clock: the
+// gate opens on what the other decision does, however slow the machine.
 type gate struct {
 	postpurchase.Store
-	mu       sync.Mutex
-	n        int
-	open     chan struct{}
-	timedOut bool
+	mu      sync.Mutex
+	n       int  // brand reads so far
+	opened  bool // open was closed: the gate is open
+	unraced bool // open was closed by a decision returning
+	open    chan struct{}
 }
 
 // CreditTotal implements postpurchase.Store.
@@ -186,21 +213,34 @@ func (g *gate) CreditTotal(ctx context.Context, customerID string, since time.Ti
 	g.mu.Lock()
 	g.n++
 	n := g.n
-	g.mu.Unlock()
-	switch {
-	case n == 2:
-		close(g.open)
-	case n > 2:
-		return r, err
+	if n == 2 {
+		g.openLocked()
 	}
-	select {
-	case <-g.open:
-	case <-time.After(10 * time.Second):
-		g.mu.Lock()
-		g.timedOut = true
-		g.mu.Unlock()
+	g.mu.Unlock()
+	if n <= 2 {
+		<-g.open
 	}
 	return r, err
+}
+
+// returned is called as each decision returns: one that returns while
+// the gate is still closed never read the brand's budget (or it would be
+// waiting), so the other must not wait for it.
+func (g *gate) returned() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.opened {
+		g.unraced = true
+		g.openLocked()
+	}
+}
+
+// openLocked opens the gate; g.mu is held.
+func (g *gate) openLocked() {
+	if !g.opened {
+		g.opened = true
+		close(g.open)
+	}
 }
 
 // counting counts the commits refused with ErrConflict.
@@ -236,4 +276,32 @@ func Check(c Case, o Options, res Result) error {
 		return fmt.Errorf("%s: %d commit(s) refused, though the decisions share no budget", what, res.Refused)
 	}
 	return nil
+}
+
+// Test runs the races on store, paying into ledger, for a store's tests:
+// every case, by Ingest and by Refresh, gated once (both decisions read
+// the budgets before either commits) and then free, several times
+// (fewer with -short), failing t on the first result Check finds wrong.
+func Test(t *testing.T, store postpurchase.Store, ledger *cashback.Ledger) {
+	t.Helper()
+	runs := 10
+	if testing.Short() {
+		runs = 3
+	}
+	run := 0
+	for _, c := range Cases() {
+		for _, byTick := range []bool{false, true} {
+			for k := range runs {
+				o := Options{ByTick: byTick, Gated: k == 0, Run: run}
+				run++
+				res, err := Run(store, ledger, c, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := Check(c, o, res); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
 }
