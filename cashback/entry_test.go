@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/postpurchase/postpurchase/cashback"
+	"github.com/postpurchase/postpurchase/cashback/cashbacktest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/ledger.jsonl and testdata/summaries.jsonl from the scenario")
@@ -53,7 +54,7 @@ func scenario(t *testing.T) (cashback.Account, []cashback.Entry) {
 	must(l.Release(ctx, t0.Add(14*day), cashback.ReleaseRequest{
 		Account: acct, IssueKey: "delay:dl_3:cashback", Key: "delivered:ord_1003", ExpiresAt: t0.Add(104 * day),
 	}))
-	entries, err := ledgerAll(ctx, l, acct)
+	entries, err := cashbacktest.Entries(ctx, l, acct)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,18 +58,6 @@ func storeAll(ctx context.Context, s cashback.Store, acct cashback.Account) ([]c
 	}
 }
 
-// ledgerAll collects l.Entries.
-func ledgerAll(ctx context.Context, l *cashback.Ledger, acct cashback.Account) ([]cashback.Entry, error) {
-	var out []cashback.Entry
-	for e, err := range l.Entries(ctx, acct) {
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, nil
-}
-
 // sameEntry reports how two entries differ ("" if they do not), comparing
 // decimals and times by value.
 func sameEntry(a, b cashback.Entry) string {

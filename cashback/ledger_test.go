@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/postpurchase/postpurchase/cashback"
+	"github.com/postpurchase/postpurchase/cashback/cashbacktest"
 	"github.com/postpurchase/postpurchase/cashback/memstore"
 )
 
@@ -264,7 +265,7 @@ func TestCorruptEntries(t *testing.T) {
 		if !errors.As(err, &ce) || ce.Path != tt.field {
 			t.Errorf("%s: Balance: %v; want *CorruptError on %q", tt.name, err, tt.field)
 		}
-		if _, err := ledgerAll(ctx, l, acct); !errors.As(err, &ce) || ce.Path != tt.field {
+		if _, err := cashbacktest.Entries(ctx, l, acct); !errors.As(err, &ce) || ce.Path != tt.field {
 			t.Errorf("%s: Entries: %v; want *CorruptError on %q", tt.name, err, tt.field)
 		}
 		if err := l.Check(ctx, acct); !errors.As(err, &ce) || ce.Path != tt.field {

@@ -12,6 +12,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/postpurchase/postpurchase/cashback"
+	"github.com/postpurchase/postpurchase/cashback/cashbacktest"
 )
 
 // model is an independent account model the ledger is checked against.
@@ -396,7 +397,7 @@ func TestLedgerProperties(t *testing.T) {
 				if err := paged.Check(ctx, acct); err != nil {
 					rt.Fatalf("Check, two entries a page: %v", err)
 				}
-				if all, err := ledgerAll(ctx, paged, acct); err != nil || len(all) != len(es) {
+				if all, err := cashbacktest.Entries(ctx, paged, acct); err != nil || len(all) != len(es) {
 					rt.Fatalf("Entries, two entries a page: %d entries, %v; want %d", len(all), err, len(es))
 				}
 				if len(es) > 0 { // a past balance folds the entries up to it

@@ -207,7 +207,7 @@ func TestTerminatedMidAppend(t *testing.T) {
 	if err := tx.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}
-	es, err := entries(ctx, l, acct)
+	es, err := cashbacktest.Entries(ctx, l, acct)
 	if err != nil || len(es) != 1 {
 		t.Fatalf("after the failed write: %d entries, %v; want the first only", len(es), err)
 	}

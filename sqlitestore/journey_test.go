@@ -9,6 +9,7 @@ import (
 
 	"github.com/postpurchase/postpurchase"
 	"github.com/postpurchase/postpurchase/cashback"
+	"github.com/postpurchase/postpurchase/cashback/cashbacktest"
 	"github.com/postpurchase/postpurchase/cashback/memstore"
 	"github.com/postpurchase/postpurchase/internal/journeytest"
 	"github.com/postpurchase/postpurchase/sqlitestore"
@@ -51,7 +52,7 @@ func TestJourney(t *testing.T) {
 		if err != nil || rec.Version < 2 {
 			t.Fatalf("after reopening: order version %v, %v", rec, err)
 		}
-		es, err := entries(context.Background(), ledger(t, s), cashback.Account{CustomerID: "cust-42", Currency: "USD"})
+		es, err := cashbacktest.Entries(context.Background(), ledger(t, s), cashback.Account{CustomerID: "cust-42", Currency: "USD"})
 		if err != nil || len(es) == 0 {
 			t.Fatalf("after reopening: %d ledger entries, %v", len(es), err)
 		}

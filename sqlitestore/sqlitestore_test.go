@@ -157,18 +157,6 @@ func usd(s string) cashback.Money {
 	return cashback.Money{Amount: decimal.RequireFromString(s), Currency: "USD"}
 }
 
-// entries collects l.Entries.
-func entries(ctx context.Context, l *cashback.Ledger, acct cashback.Account) ([]cashback.Entry, error) {
-	var out []cashback.Entry
-	for e, err := range l.Entries(ctx, acct) {
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, nil
-}
-
 func ledger(t testing.TB, s *sqlitestore.Store) *cashback.Ledger {
 	t.Helper()
 	l, err := cashback.New(s.Cashback(), cashback.Options{})
@@ -203,7 +191,7 @@ func TestReadOnly(t *testing.T) {
 	if err := ro.Migrate(ctx); !errors.Is(err, sqlitestore.ErrReadOnly) && err != nil {
 		t.Errorf("Migrate on a read-only store: %v", err)
 	}
-	if es, err := entries(ctx, l, acct); err != nil || len(es) != 1 {
+	if es, err := cashbacktest.Entries(ctx, l, acct); err != nil || len(es) != 1 {
 		t.Errorf("after the refused write: %d entries, %v", len(es), err)
 	}
 	if os.Geteuid() != 0 {
@@ -252,7 +240,7 @@ func TestLocked(t *testing.T) {
 	if _, err := l.Issue(ctx, t0, req); err != nil {
 		t.Fatalf("Issue after the lock is released: %v", err)
 	}
-	if es, err := entries(ctx, l, acct); err != nil || len(es) != 1 {
+	if es, err := cashbacktest.Entries(ctx, l, acct); err != nil || len(es) != 1 {
 		t.Errorf("%d entries, %v; want 1", len(es), err)
 	}
 }
@@ -290,7 +278,7 @@ func TestDiskFull(t *testing.T) {
 	if !errors.Is(werr, sqlitestore.ErrDiskFull) || !errors.As(werr, &se) {
 		t.Fatalf("writing until full: %v; want ErrDiskFull", werr)
 	}
-	es, err := entries(ctx, l, acct)
+	es, err := cashbacktest.Entries(ctx, l, acct)
 	if err != nil || len(es) != written {
 		t.Fatalf("%d entries, %v; want the %d written", len(es), err, written)
 	}

@@ -223,8 +223,12 @@ func storeEntries(ctx context.Context, s cashback.Store, acct cashback.Account) 
 	}
 }
 
-// ledgerEntries collects Ledger.Entries.
-func ledgerEntries(ctx context.Context, l *cashback.Ledger, acct cashback.Account) ([]cashback.Entry, error) {
+// Entries collects the account's whole history from l.Entries into a
+// slice, in Seq order (nil for an account without entries). On the first
+// error l.Entries yields (a *cashback.CorruptError, the store's error) it
+// returns nil and that error. For tests and tools; a host paging through a
+// history uses Ledger.EntriesPage or ranges over Ledger.Entries.
+func Entries(ctx context.Context, l *cashback.Ledger, acct cashback.Account) ([]cashback.Entry, error) {
 	var out []cashback.Entry
 	for e, err := range l.Entries(ctx, acct) {
 		if err != nil {
@@ -639,7 +643,7 @@ func testIdempotency(t *testing.T, e *env) {
 	if err != nil || o.Seq != 1 {
 		t.Errorf("Issue with the same key in another account: seq %d, %v; want a new entry", o.Seq, err)
 	}
-	entries, err := ledgerEntries(e.ctx, l, acct)
+	entries, err := Entries(e.ctx, l, acct)
 	if err != nil {
 		t.Fatalf("Entries: %v", err)
 	}
@@ -663,7 +667,7 @@ func testInsufficientFunds(t *testing.T, e *env) {
 	if !errors.Is(err, cashback.ErrInsufficientFunds) || !errors.As(err, &ie) || !ie.Available.Equal(dec("1000")) || !ie.Requested.Equal(dec("1001")) || ie.Path != "amount" {
 		t.Fatalf("Redeem above the available balance: %v, want *InsufficientFundsError at amount with 1000 available", err)
 	}
-	entries, err := ledgerEntries(e.ctx, l, acct)
+	entries, err := Entries(e.ctx, l, acct)
 	if err != nil {
 		t.Fatalf("Entries: %v", err)
 	}
@@ -894,7 +898,7 @@ func testConcurrentIssueRedeem(t *testing.T, e *env) {
 	}
 	wg.Wait()
 
-	entries, err := ledgerEntries(e.ctx, l, acct)
+	entries, err := Entries(e.ctx, l, acct)
 	if err != nil {
 		t.Fatalf("Entries after the race (the ledger must still be valid): %v", err)
 	}
@@ -973,7 +977,7 @@ func testConcurrentSameKey(t *testing.T, e *env) {
 			t.Errorf("writer %d got seq %d, want 1 (the one entry)", w, s)
 		}
 	}
-	entries, err := ledgerEntries(e.ctx, l, acct)
+	entries, err := Entries(e.ctx, l, acct)
 	if err != nil {
 		t.Fatalf("Entries: %v", err)
 	}
@@ -1440,7 +1444,7 @@ func testLedgerEntriesPage(t *testing.T, e *env) {
 			t.Errorf("EntriesPage(%+v) = %v, want a *FieldError at page.*", p, err)
 		}
 	}
-	all, err := ledgerEntries(e.ctx, l, acct)
+	all, err := Entries(e.ctx, l, acct)
 	if err != nil || len(all) != len(want) {
 		t.Fatalf("Entries: %d entries, %v; want %d", len(all), err, len(want))
 	}
