@@ -26,7 +26,7 @@ type MemoryStore struct {
 	numbers map[numberKey]ShipmentRef
 	due     map[shipmentKey]ShipmentRef // shipments with NextCheck set
 	effects map[string]*memEffect
-	pending []string               // effect IDs that may be pending, in commit order
+	pending []*memEffect           // effects that may be pending, in commit order
 	credits map[string][]memCredit // customer ID → credits
 	all     []memCredit            // every credit, sorted by time
 	cum     []decimal.Decimal      // cum[i] = sum of all[:i+1]
@@ -211,7 +211,8 @@ func (m *MemoryStore) Commit(ctx context.Context, c *Commit) error {
 		}
 		// Kept as given (Store.Commit: the caller must not change it);
 		// handed out as copies.
-		m.effects[e.ID] = &memEffect{rec: EffectRecord{Effect: *e, State: EffectPending}, due: e.At}
+		me := &memEffect{rec: EffectRecord{Effect: *e, State: EffectPending}, due: e.At}
+		m.effects[e.ID] = me
 		eo := o
 		if e.OrderID != id { // filed under the order it names
 			if eo = m.orders[e.OrderID]; eo == nil {
@@ -220,7 +221,7 @@ func (m *MemoryStore) Commit(ctx context.Context, c *Commit) error {
 			}
 		}
 		eo.effects = append(eo.effects, e.ID)
-		m.pending = append(m.pending, e.ID)
+		m.pending = append(m.pending, me)
 		if e.Kind == EffectCredit && e.Credit != nil {
 			mc := memCredit{customer: e.Credit.CustomerID, at: e.At, amount: e.Credit.Amount}
 			m.credits[mc.customer] = append(m.credits[mc.customer], mc)
@@ -239,12 +240,11 @@ func (m *MemoryStore) ClaimEffects(ctx context.Context, now time.Time, limit int
 	defer m.mu.Unlock()
 	var out []PendingEffect
 	keep := m.pending[:0]
-	for k, id := range m.pending {
-		e := m.effects[id]
+	for k, e := range m.pending {
 		if e.rec.State != EffectPending {
 			continue // done: drop it from the queue
 		}
-		keep = append(keep, id)
+		keep = append(keep, e)
 		if limit >= 0 && len(out) >= limit {
 			keep = append(keep, m.pending[k+1:]...)
 			break

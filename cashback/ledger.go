@@ -630,11 +630,8 @@ func (l *Ledger) EntriesPage(ctx context.Context, acct Account, page EntryPage) 
 	if page.After < 0 {
 		return nil, 0, &FieldError{Path: "page.after", Reason: "negative"}
 	}
-	limit := page.Limit
-	switch {
-	case limit == 0:
-		limit = DefaultPageLimit
-	case limit < 0 || limit > MaxPageLimit:
+	limit, err := page.EffectiveLimit()
+	if err != nil || limit > MaxPageLimit {
 		return nil, 0, &FieldError{Path: "page.limit", Reason: fmt.Sprintf("not between 1 and %d", MaxPageLimit)}
 	}
 	// One more than asked for says whether another page follows.

@@ -61,7 +61,10 @@ type Store interface {
 
 	// Entries returns a page of the account's history: its entries with
 	// Seq greater than page.After, in Seq order, at most page.Limit of them
-	// (the Ledger passes 1 <= Limit <= MaxPageLimit+1 and After >= 0). Fewer
+	// (the Ledger passes 1 <= Limit <= MaxPageLimit+1 and After >= 0; a
+	// Limit of 0 means DefaultPageLimit and a negative one is a *FieldError,
+	// as EntryPage.EffectiveLimit says, for hosts that call the store
+	// directly; no upper bound is enforced). Fewer
 	// than Limit means the history ends there; an account never written, or
 	// After at or past its last entry, gives none, which is not an error.
 	// Entries run on from After+1 with no gaps, as they were appended. The
@@ -93,6 +96,22 @@ type EntryPage struct {
 	// the previous page returned); 0 for the first page.
 	After int64
 	// Limit is the most entries the page holds: 1 to MaxPageLimit, or 0
-	// for DefaultPageLimit.
+	// for DefaultPageLimit. Negative is an error (a *FieldError at
+	// "page.limit"), for Ledger.EntriesPage and every Store.
 	Limit int
+}
+
+// EffectiveLimit returns the number of entries the page asks for: Limit,
+// or DefaultPageLimit when Limit is 0. A negative Limit is a *FieldError
+// at "page.limit" (ErrInvalidRequest). It puts no upper bound on Limit
+// (Ledger.EntriesPage rejects more than MaxPageLimit; the Ledger asks a
+// Store for one more). Store implementations call it in Entries.
+func (p EntryPage) EffectiveLimit() (int, error) {
+	switch {
+	case p.Limit == 0:
+		return DefaultPageLimit, nil
+	case p.Limit < 0:
+		return 0, &FieldError{Path: "page.limit", Reason: "negative"}
+	}
+	return p.Limit, nil
 }

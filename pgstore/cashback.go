@@ -248,19 +248,21 @@ func (c *CashbackStore) Entry(ctx context.Context, acct cashback.Account, seq in
 const selectEntriesPage = selectEntry + ` WHERE customer_id = $1 AND currency = $2 AND seq > $3 ORDER BY seq LIMIT $4`
 
 // Entries returns a page of the account's entries in Seq order: those after
-// page.After, at most page.Limit. The primary key (customer_id, currency,
+// page.After, at most page.Limit (DefaultPageLimit when 0; negative is a
+// *cashback.FieldError). The primary key (customer_id, currency,
 // seq) serves the keyset read: an index range scan from After with no sort,
 // whatever the account's length (see TestEntriesPageUsesPrimaryKey).
 func (c *CashbackStore) Entries(ctx context.Context, acct cashback.Account, page cashback.EntryPage) ([]cashback.Entry, error) {
-	if page.Limit <= 0 {
-		return nil, nil
+	limit, err := page.EffectiveLimit()
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: entries: %w", err)
 	}
-	rows, err := c.s.pool.Query(ctx, selectEntriesPage, acct.CustomerID, acct.Currency, page.After, page.Limit)
+	rows, err := c.s.pool.Query(ctx, selectEntriesPage, acct.CustomerID, acct.Currency, page.After, limit)
 	if err != nil {
 		return nil, wrap("read entries", err)
 	}
 	defer rows.Close()
-	out := make([]cashback.Entry, 0, min(page.Limit, 64))
+	out := make([]cashback.Entry, 0, min(limit, 64))
 	for rows.Next() {
 		e, err := scanEntry(rows, acct)
 		if err != nil {

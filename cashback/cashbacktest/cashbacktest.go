@@ -65,6 +65,7 @@ func RunConformanceTests(t *testing.T, newHarness HarnessMaker) {
 		{"StoreFailedAppendKeepsSummary", testFailedAppendKeepsSummary},
 		{"StoreHostileText", testHostileText},
 		{"StoreEntriesPaged", testEntriesPaged},
+		{"StoreEntriesPageLimit", testEntriesPageLimit},
 		{"LedgerIssueRedeemBalance", testIssueRedeemBalance},
 		{"LedgerIdempotency", testIdempotency},
 		{"LedgerInsufficientFunds", testInsufficientFunds},
@@ -1332,6 +1333,42 @@ func testEntriesPaged(t *testing.T, e *env) {
 	rest, err := e.store.Entries(e.ctx, acct, cashback.EntryPage{After: first[len(first)-1].Seq, Limit: 20})
 	if err != nil || len(rest) != n+1-20 || rest[0].Seq != 21 || rest[len(rest)-1].Seq != n+1 {
 		t.Errorf("second page after an append: %d entries, %v; want 21 to %d", len(rest), err, n+1)
+	}
+}
+
+// testEntriesPageLimit checks Store.Entries' reading of EntryPage.Limit
+// (EntryPage.EffectiveLimit): 0 is a page of DefaultPageLimit entries, and
+// a negative Limit is a *cashback.FieldError at "page.limit", also for an
+// account never written.
+func testEntriesPageLimit(t *testing.T, e *env) {
+	acct := e.account("page-limit", "USD")
+	const n = cashback.DefaultPageLimit + 5
+	batch := make([]cashback.Entry, 0, n)
+	for i := int64(1); i <= n; i++ {
+		batch = append(batch, issueEntry(acct, i, fmt.Sprintf("k%d", i), "1.00", base.Add(time.Duration(i)*time.Minute)))
+	}
+	if err := e.append(acct, 0, batch); err != nil {
+		t.Fatalf("Append %d entries: %v", n, err)
+	}
+	for _, p := range []struct {
+		after      int64
+		len        int
+		first, end int64
+	}{{0, cashback.DefaultPageLimit, 1, cashback.DefaultPageLimit}, {cashback.DefaultPageLimit, 5, cashback.DefaultPageLimit + 1, n}} {
+		got, err := e.store.Entries(e.ctx, acct, cashback.EntryPage{After: p.after})
+		if err != nil {
+			t.Fatalf("Entries(after %d, limit 0): %v", p.after, err)
+		}
+		if len(got) != p.len || got[0].Seq != p.first || got[len(got)-1].Seq != p.end {
+			t.Errorf("Entries(after %d, limit 0) returned %d entries, want %d (the default page, seq %d to %d)", p.after, len(got), p.len, p.first, p.end)
+		}
+	}
+	for _, a := range []cashback.Account{acct, e.account("page-limit-none", "USD")} {
+		got, err := e.store.Entries(e.ctx, a, cashback.EntryPage{Limit: -1})
+		var fe *cashback.FieldError
+		if !errors.Is(err, cashback.ErrInvalidRequest) || !errors.As(err, &fe) || fe.Path != "page.limit" {
+			t.Errorf("Entries(limit -1) = %d entries, %v; want a *FieldError at page.limit", len(got), err)
+		}
 	}
 }
 

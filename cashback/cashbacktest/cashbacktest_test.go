@@ -27,7 +27,8 @@ func (h harness) MakeStore(context.Context) (cashback.Store, error) { return h.m
 func (harness) Close()                                              {}
 
 // lax is a broken store: it appends whatever it is given, ignoring the
-// expected version and duplicate keys, and shares its slices with callers.
+// expected version and duplicate keys, shares its slices with callers, and
+// reads a Limit of 0 or less as an empty page.
 type lax struct {
 	mu  sync.Mutex
 	m   map[cashback.Account][]cashback.Entry
@@ -103,7 +104,7 @@ func TestSuiteCatchesBrokenStore(t *testing.T) {
 	if err == nil {
 		t.Fatalf("the suite passed a store that ignores versions and keys:\n%s", out)
 	}
-	for _, name := range []string{"StoreWrongVersion", "StoreDuplicateKey", "StoreNoAliasing", "StoreConcurrentAppend"} {
+	for _, name := range []string{"StoreWrongVersion", "StoreDuplicateKey", "StoreNoAliasing", "StoreConcurrentAppend", "StoreEntriesPageLimit"} {
 		if !strings.Contains(string(out), "--- FAIL: TestSuiteCatchesBrokenStore/"+name) {
 			t.Errorf("the suite did not fail %s on the broken store", name)
 		}

@@ -69,13 +69,18 @@ func (s *Store) Load(ctx context.Context, acct cashback.Account) (cashback.Summa
 }
 
 // Entries returns a copy of a page of the account's entries: those after
-// page.After, at most page.Limit.
+// page.After, at most page.Limit (DefaultPageLimit when 0; negative is a
+// *cashback.FieldError).
 func (s *Store) Entries(ctx context.Context, acct cashback.Account, page cashback.EntryPage) ([]cashback.Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	limit, err := page.EffectiveLimit()
+	if err != nil {
+		return nil, fmt.Errorf("memstore: entries: %w", err)
+	}
 	a := s.get(acct, false)
-	if a == nil || page.Limit <= 0 {
+	if a == nil {
 		return nil, nil
 	}
 	a.mu.RLock()
@@ -85,7 +90,7 @@ func (s *Store) Entries(ctx context.Context, acct cashback.Account, page cashbac
 	if page.After < from {
 		from = max(page.After, 0)
 	}
-	to := from + min(int64(page.Limit), int64(len(a.entries))-from)
+	to := from + min(int64(limit), int64(len(a.entries))-from)
 	out := make([]cashback.Entry, 0, to-from)
 	for i := from; i < to; i++ {
 		out = append(out, clone(a.entries[i]))
