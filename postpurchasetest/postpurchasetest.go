@@ -674,12 +674,48 @@ func (e *env) creditCommit(name, cust, amount string, reads ...postpurchase.Budg
 		Journal: []postpurchase.JournalEntry{{OrderID: rec.Order.ID, Seq: 1, At: e.at(1), Kind: postpurchase.JournalDecision, Text: "credit " + amount}}}
 }
 
-// refused checks that c was refused with ErrConflict and left nothing.
+// versions reads the budget version of every key c reads or bumps (as
+// Commit.BudgetChecks, but also when c reads a key twice).
+func (e *env) versions(t *testing.T, c *postpurchase.Commit) map[string]int64 {
+	t.Helper()
+	keys := []string{}
+	for _, b := range c.Budgets {
+		keys = append(keys, b.CustomerID)
+	}
+	for _, ef := range c.Effects {
+		if ef.Kind == postpurchase.EffectCredit && ef.Credit != nil {
+			keys = append(keys, ef.Credit.CustomerID, "")
+		}
+	}
+	vs := make(map[string]int64)
+	for _, k := range keys {
+		vs[k] = e.read(t, k).Version
+	}
+	return vs
+}
+
+// refusedAs checks that Commit(c) fails matching want and leaves the
+// budget versions of every key c reads or bumps as they were: a store
+// that bumps a version before every guard of the commit has passed
+// makes every later decision on that budget conflict for nothing.
+func (e *env) refusedAs(t *testing.T, what string, c *postpurchase.Commit, want error) {
+	t.Helper()
+	before := e.versions(t, c)
+	if err := e.store.Commit(e.ctx, c); !errors.Is(err, want) {
+		t.Fatalf("%s: Commit = %v, want %v", what, err, want)
+	}
+	for k, v := range e.versions(t, c) {
+		if v != before[k] {
+			t.Fatalf("%s: the refused commit moved the budget version of %q from %d to %d", what, k, before[k], v)
+		}
+	}
+}
+
+// refused checks that c was refused with ErrConflict and left nothing:
+// no order, effects or journal, and no budget version moved.
 func (e *env) refused(t *testing.T, what string, c *postpurchase.Commit) {
 	t.Helper()
-	if err := e.store.Commit(e.ctx, c); !errors.Is(err, postpurchase.ErrConflict) {
-		t.Fatalf("%s: Commit = %v, want ErrConflict", what, err)
-	}
+	e.refusedAs(t, what, c, postpurchase.ErrConflict)
 	id := c.Order.Order.ID
 	if _, err := e.store.LoadOrder(e.ctx, id); !errors.Is(err, postpurchase.ErrNotFound) {
 		t.Fatalf("%s: the refused commit stored its order (LoadOrder = %v)", what, err)
@@ -708,6 +744,8 @@ func testBudgetReadUsedOnce(t *testing.T, e *env) {
 	cust := e.id + "-budget"
 	r, brand := e.read(t, cust), e.read(t, "")
 	e.commit(t, e.creditCommit("b1", cust, "40.00", r, brand))
+	// The order's guard fails, the budgets' hold: nothing moves.
+	e.refusedAs(t, "an order created twice, on fresh reads", e.creditCommit("b1", cust, "1.00", e.read(t, cust), e.read(t, "")), postpurchase.ErrConflict)
 	e.refused(t, "second order of the customer on the same reads", e.creditCommit("b2", cust, "40.00", r, brand))
 	e.refused(t, "second order of the customer on the same customer read", e.creditCommit("b2", cust, "40.00", r))
 	e.total(t, cust, "40.00")
@@ -788,8 +826,5 @@ func testBudgetVersions(t *testing.T, e *env) {
 	if r2, b2 := e.read(t, cust), e.read(t, ""); r2.Version != r.Version || b2.Version != brand.Version {
 		t.Fatalf("a commit without credit moved the versions: customer %d → %d, brand %d → %d", r.Version, r2.Version, brand.Version, b2.Version)
 	}
-	c := e.creditCommit("v3", cust, "1.00", r, r)
-	if err := e.store.Commit(e.ctx, c); !errors.Is(err, postpurchase.ErrInvalid) {
-		t.Fatalf("Commit with one budget read twice = %v, want ErrInvalid", err)
-	}
+	e.refusedAs(t, "Commit with one budget read twice", e.creditCommit("v3", cust, "1.00", r, r), postpurchase.ErrInvalid)
 }
