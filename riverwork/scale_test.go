@@ -797,11 +797,20 @@ func TestScaleKill(t *testing.T) {
 	if os.Getenv(killsEnv) != "" {
 		kills = envInt(t, killsEnv, 2)
 	}
-	res := scaleRun(t, newPGScaleDB(t), n, 3, kills)
+	checkScaleRun(t, newPGScaleDB(t), n, 3, kills)
+}
+
+// checkScaleRun is the kill test on db: scaleRun with n shipments, procs
+// worker processes and kills SIGKILLs, then the checks both databases'
+// tests make of the run beyond scaleRun's own (every kill happened, every
+// worker completed a job) and its figures logged.
+func checkScaleRun(t *testing.T, db scaleDB, n, procs, kills int) {
+	t.Helper()
+	res := scaleRun(t, db, n, procs, kills)
 	if res.killed != kills {
 		t.Errorf("killed %d times, want %d", res.killed, kills)
 	}
-	for i := range 3 {
+	for i := range procs {
 		w := "w" + strconv.Itoa(i)
 		if res.replaysBy[w] == 0 && res.effectsBy[w] == 0 {
 			t.Errorf("worker %s completed no job: %v replays, %v effects", w, res.replaysBy, res.effectsBy)

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
@@ -206,19 +205,7 @@ func TestScaleKillSQLite(t *testing.T) {
 	n := envInt(t, shipEnv, 100)
 	kills := envInt(t, killsEnv, 2)
 	db := newSQLiteScaleDB(t)
-	res := scaleRun(t, db, n, 2, kills)
-	if res.killed != kills {
-		t.Errorf("killed %d times, want %d", res.killed, kills)
-	}
-	for i := range 2 {
-		w := "w" + strconv.Itoa(i)
-		if res.replaysBy[w] == 0 && res.effectsBy[w] == 0 {
-			t.Errorf("worker %s completed no job: %v replays, %v effects", w, res.replaysBy, res.effectsBy)
-		}
-	}
-	t.Logf("%.0f scans/s over %v (kills and rescues included); replay jobs by worker %v, effect jobs by worker %v",
-		float64(res.scans)/res.elapsed.Seconds(), res.elapsed.Round(time.Second), res.replaysBy, res.effectsBy)
-	logRun(t, &res)
+	checkScaleRun(t, db, n, 2, kills)
 	// SQLite's one write lock: attempts that failed on it (a wait past the
 	// busy timeout) were retried by River; the outcome above is whole.
 	var failed, locked int
