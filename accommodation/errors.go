@@ -14,6 +14,13 @@ import (
 // errors.As with *Problem or *PolicyError to get the JSON path. A
 // *FactsError from Evaluate matches ErrInvalidFacts and one of the same
 // kinds (an amount too precise is ErrTooPrecise in a policy and in facts).
+// Money problems also match the module's one sentinel for their condition
+// (internal/iso4217, re-exported by cashback and scoring), so one
+// errors.Is works whichever package reported it: an amount over 10^15
+// minor units matches cashback.ErrTooLarge as well as ErrLimit, a currency
+// that is not an ISO 4217 code with minor units cashback.ErrUnknownCurrency
+// as well as ErrCurrency, and a policy's withdrawn currency
+// cashback.ErrWithdrawnCurrency as well as ErrCurrency.
 var (
 	// ErrInvalidPolicy matches every *PolicyError.
 	ErrInvalidPolicy = errors.New("accommodation: invalid policy")
@@ -49,14 +56,19 @@ var (
 	ErrTooPrecise = iso4217.ErrTooPrecise
 	// ErrCurrency: the currency is missing, not an ISO 4217 code with minor
 	// units, or withdrawn (HRK, BGN, ...: a policy creates new money, so its
-	// currency must be active); in facts, not the policy's currency.
+	// currency must be active); in facts, not the policy's currency. A code
+	// not in the table (also in facts, the empty one included) matches
+	// cashback.ErrUnknownCurrency too, a withdrawn one
+	// cashback.ErrWithdrawnCurrency.
 	ErrCurrency = errors.New("accommodation: invalid currency")
 	// ErrUnreachable: a rule can never decide anything, because its own
 	// conditions contradict each other or because an earlier rule that
 	// always decides matches every case it would.
 	ErrUnreachable = errors.New("accommodation: unreachable rule")
 	// ErrLimit: the document exceeds a size limit (bytes, nesting, rules,
-	// conditions, list length), or an amount exceeds 10^15 minor units.
+	// conditions, list length), or an amount exceeds 10^15 minor units (in
+	// a policy or in facts; that one matches cashback.ErrTooLarge and
+	// scoring.ErrTooLarge too).
 	ErrLimit = errors.New("accommodation: limit exceeded")
 
 	// ErrInvalidFacts matches every *FactsError returned by Evaluate.
@@ -77,6 +89,8 @@ type Problem struct {
 	Path   string // JSON path, "$" for the whole document
 	Reason string // what is wrong, in words
 	Err    error  // one of the Err* sentinels
+
+	money error // the iso4217 sentinel a money problem also matches, or nil
 }
 
 // Error implements error.
@@ -86,6 +100,11 @@ func (p *Problem) Error() string {
 
 // Unwrap returns the problem's kind, Err.
 func (p *Problem) Unwrap() error { return p.Err }
+
+// Is reports whether target is the module's sentinel for a money problem
+// (iso4217's ErrTooLarge, ErrUnknownCurrency or ErrWithdrawnCurrency, as
+// cashback and scoring export them) that p is, besides its Err.
+func (p *Problem) Is(target error) bool { return p.money != nil && target == p.money }
 
 // maxProblems bounds how many problems a PolicyError collects.
 const maxProblems = 100
@@ -140,11 +159,16 @@ func (e *PolicyError) Unwrap() []error {
 // named as in policy conditions, e.g. "order_total"), why in words
 // (Reason), and the kind (Err: ErrCurrency, ErrNegativeAmount,
 // ErrTooPrecise, ErrLimit or ErrInvalidValue). It matches ErrInvalidFacts
-// as well as its Err. Echoed input is clipped to 64 bytes.
+// as well as its Err, and, for an amount too large or a currency not in
+// ISO 4217, the module's sentinel for it (cashback.ErrTooLarge,
+// cashback.ErrUnknownCurrency; the same values in scoring). Echoed input
+// is clipped to 64 bytes.
 type FactsError struct {
 	Path   string
 	Reason string
 	Err    error
+
+	money error // the iso4217 sentinel a money problem also matches, or nil
 }
 
 // Error implements error.
@@ -152,8 +176,11 @@ func (e *FactsError) Error() string {
 	return "accommodation: invalid facts: " + e.Path + ": " + e.Reason
 }
 
-// Is reports whether target is ErrInvalidFacts.
-func (e *FactsError) Is(target error) bool { return target == ErrInvalidFacts }
+// Is reports whether target is ErrInvalidFacts, or the module's sentinel
+// for a money problem that e is (see FactsError).
+func (e *FactsError) Is(target error) bool {
+	return target == ErrInvalidFacts || e.money != nil && target == e.money
+}
 
 // Unwrap returns the kind, Err.
 func (e *FactsError) Unwrap() error { return e.Err }
@@ -165,11 +192,17 @@ type problems struct {
 }
 
 func (ps *problems) add(path string, kind error, format string, args ...any) {
+	ps.addMoney(path, kind, nil, format, args...)
+}
+
+// addMoney adds a money problem of kind that also matches money, an
+// iso4217 sentinel.
+func (ps *problems) addMoney(path string, kind, money error, format string, args ...any) {
 	if len(ps.list) >= maxProblems {
 		ps.truncated = true
 		return
 	}
-	ps.list = append(ps.list, &Problem{Path: path, Reason: fmt.Sprintf(format, args...), Err: kind})
+	ps.list = append(ps.list, &Problem{Path: path, Reason: fmt.Sprintf(format, args...), Err: kind, money: money})
 }
 
 func (ps *problems) err() error {

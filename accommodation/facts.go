@@ -218,10 +218,16 @@ func slot(f factID) uint8 {
 func convert(f *Facts, currency string, minor int32) (vals, error) {
 	var v vals
 	if f.Currency != currency {
-		if f.Currency == "" {
-			return v, &FactsError{Path: "currency", Reason: "missing; the policy is in " + currency, Err: ErrCurrency}
+		// A code not in the table is also the module's unknown currency;
+		// a known one is only not the policy's.
+		var money error
+		if _, ok := iso4217.MinorUnits(f.Currency); !ok {
+			money = iso4217.ErrUnknownCurrency
 		}
-		return v, &FactsError{Path: "currency", Reason: strconv.Quote(iso4217.Clip(f.Currency)) + " does not match the policy currency " + currency, Err: ErrCurrency}
+		if f.Currency == "" {
+			return v, &FactsError{Path: "currency", Reason: "missing; the policy is in " + currency, Err: ErrCurrency, money: money}
+		}
+		return v, &FactsError{Path: "currency", Reason: strconv.Quote(iso4217.Clip(f.Currency)) + " does not match the policy currency " + currency, Err: ErrCurrency, money: money}
 	}
 	t := enumIndex(tierNames, string(f.Tier))
 	if t < 0 {
@@ -292,7 +298,7 @@ func moneyError(field string, d decimal.Decimal, minor int32, currency string) e
 	if errors.Is(err, iso4217.ErrTooPrecise) {
 		return &FactsError{Path: field, Reason: "more decimal places than " + currency + " has minor units", Err: ErrTooPrecise}
 	}
-	return &FactsError{Path: field, Reason: "amount too large (over 10^15 minor units)", Err: ErrLimit}
+	return &FactsError{Path: field, Reason: "amount too large (over 10^15 minor units)", Err: ErrLimit, money: iso4217.ErrTooLarge}
 }
 
 func validScore(x float64) bool {

@@ -212,9 +212,9 @@ func compile(root *node, ps *problems) *Policy {
 		if iso4217.Valid(strings.ToUpper(n.str)) {
 			hint = " (codes are upper case)"
 		}
-		ps.add(n.path(), ErrCurrency, "%s is not an ISO 4217 currency with minor units%s", strconv.Quote(iso4217.Clip(n.str)), hint)
+		ps.addMoney(n.path(), ErrCurrency, iso4217.ErrUnknownCurrency, "%s is not an ISO 4217 currency with minor units%s", strconv.Quote(iso4217.Clip(n.str)), hint)
 	} else if !iso4217.Active(n.str) {
-		ps.add(n.path(), ErrCurrency, "%s is withdrawn from ISO 4217: a policy needs an active currency", n.str)
+		ps.addMoney(n.path(), ErrCurrency, iso4217.ErrWithdrawnCurrency, "%s is withdrawn from ISO 4217: a policy needs an active currency", n.str)
 	} else {
 		p.currency, p.minor, currencyOK = strings.Clone(n.str), m, true
 	}
@@ -374,7 +374,7 @@ func (c *compiler) moneyKind(n *node, typeKind error) (int64, bool) {
 	case errors.Is(err, iso4217.ErrTooPrecise):
 		c.ps.add(n.path(), ErrTooPrecise, "amount %s has more decimal places than %s allows (%d)", iso4217.ClipDecimal(d), c.currency, c.minor)
 	case err != nil:
-		c.ps.add(n.path(), ErrLimit, "amount %s is too large (over 10^15 minor units)", iso4217.ClipDecimal(d))
+		c.ps.addMoney(n.path(), ErrLimit, iso4217.ErrTooLarge, "amount %s is too large (over 10^15 minor units)", iso4217.ClipDecimal(d))
 	}
 	return v, err == nil
 }
