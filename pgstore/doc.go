@@ -32,8 +32,20 @@
 // binary and applied by Store.Migrate: in order, each in its own
 // transaction with its record in schema_migrations, under an advisory lock
 // keyed on the current schema, so two processes starting at once migrate
-// once. Store.CheckSchema and every store operation on a database older or
-// newer than the code give a *SchemaError naming the migration concerned.
+// once. Store.CheckSchema on a database older or newer than the code gives
+// a *SchemaError naming the migration concerned, and so does a store
+// operation on one that lacks a table it uses (ErrSchemaTooOld). Store
+// operations do not check for a newer schema: a process of an older
+// release keeps running on a database a newer one migrated.
+//
+// Upgrading: each migration file says what applying it means for the
+// processes running. Two need care. 0003 (budget versions): stop every
+// process of a release without it before migrating; one left running
+// commits credit without bumping budget_versions, so the budgets no
+// longer hold between it and the new code. 0004 (the order record as
+// json) rewrites the orders table under an ACCESS EXCLUSIVE lock: every
+// LoadOrder and Commit waits until it is done, for a time that grows with
+// the table.
 // The tables live in the pool's search_path: set it (the pool's
 // AfterConnect, or search_path in the connection string) to keep them in a
 // schema of their own.

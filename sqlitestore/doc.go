@@ -22,9 +22,17 @@
 // binary and applied by Store.Migrate in one BEGIN IMMEDIATE transaction
 // with the records in schema_migrations: idempotent, and safe when two
 // processes start at once (one migrates, the other waits for the lock, then
-// finds nothing to do). Store.CheckSchema and every store operation on a
-// file older or newer than the code give a *SchemaError naming the
-// migration concerned.
+// finds nothing to do). Store.CheckSchema on a file older or newer than
+// the code gives a *SchemaError naming the migration concerned, and so does
+// a store operation on one that lacks a table it uses (ErrSchemaTooOld).
+// Store operations do not check for a newer schema: a process of an older
+// release keeps running on a file a newer one migrated.
+//
+// Upgrading: each migration file says what applying it means for the
+// processes running. 0003 (budget versions): stop every process of a
+// release without it before migrating; one left running commits credit
+// without bumping budget_versions, so the budgets no longer hold between
+// it and the new code.
 //
 // # The file
 //

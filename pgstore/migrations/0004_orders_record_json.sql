@@ -4,5 +4,11 @@
 -- each read; json only checks the text and keeps it as given. For a record
 -- of a few kilobytes that was the larger part of PostgreSQL's CPU per
 -- commit (BENCHMARKS.md, River). The operators ->, ->> and #> still work
--- on it for ad hoc queries. Rewrites the table once.
+-- on it for ad hoc queries.
+--
+-- Upgrading: this rewrites the whole orders table under an ACCESS
+-- EXCLUSIVE lock, held until the migration's transaction commits: every
+-- LoadOrder and Commit waits for it (and so every Engine decision), for a
+-- time that grows with the table. Run it when the Engines can wait (or are
+-- stopped). Code from before it keeps working on the json column.
 ALTER TABLE orders ALTER COLUMN record TYPE json USING record::json;

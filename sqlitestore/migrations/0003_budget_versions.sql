@@ -5,6 +5,12 @@
 -- its decision read and bumps them in its transaction, so two commits
 -- decided on the same total cannot both add credit. Rows are never
 -- deleted: a missing row is version 0.
+--
+-- Upgrading: stop every process running a release without budget versions
+-- before applying this. Store operations do not refuse a newer schema, so
+-- such a process keeps running on the migrated file and commits credit
+-- without bumping these rows: a commit of the new code decided on the same
+-- budget still passes its check, and the two together can go over it.
 CREATE TABLE budget_versions (
     customer_id TEXT    NOT NULL PRIMARY KEY,
     version     INTEGER NOT NULL CHECK (version > 0)
