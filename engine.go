@@ -133,7 +133,9 @@ type Engine struct {
 	// cache keeps the decoded shipments of the Engine's own last commits,
 	// keyed by shipment ID with the JSON they were committed as: a store
 	// that hands back the very same bytes (MemoryStore) then needs no
-	// decoding. Anything else decodes.
+	// decoding. It is nil (off) for any other store: a store that decodes
+	// what it loads hands back new bytes every time, and the cache would
+	// only hold memory.
 	cacheMu sync.Mutex
 	cache   map[string]*cached
 }
@@ -149,14 +151,25 @@ type cached struct {
 // kept.
 const maxCache = 1 << 17
 
+// sharesCommitted is implemented by stores whose loads hand back the very
+// bytes the Engine committed (MemoryStore): only for them is the decoded
+// shipment cache on.
+type sharesCommitted interface{ sharesCommitted() }
+
 func (e *Engine) take(st *ShipmentState) *tracking.Shipment {
-	if len(st.Tracking) == 0 {
+	if e.cache == nil || len(st.Tracking) == 0 {
 		return nil
 	}
 	e.cacheMu.Lock()
 	defer e.cacheMu.Unlock()
 	c := e.cache[st.ID]
-	if c == nil || c.ship == nil || len(c.raw) != len(st.Tracking) || &c.raw[0] != &st.Tracking[0] {
+	if c == nil || c.ship == nil {
+		return nil
+	}
+	if len(c.raw) != len(st.Tracking) || &c.raw[0] != &st.Tracking[0] {
+		// Someone else committed since (another Engine): what we kept is
+		// stale; drop it rather than hold it.
+		c.raw, c.ship = nil, nil
 		return nil
 	}
 	s := c.ship
@@ -165,6 +178,9 @@ func (e *Engine) take(st *ShipmentState) *tracking.Shipment {
 }
 
 func (e *Engine) keep(t *txn) {
+	if e.cache == nil {
+		return
+	}
 	e.cacheMu.Lock()
 	defer e.cacheMu.Unlock()
 	for i, s := range t.ships {
@@ -200,7 +216,6 @@ func New(cfg Config) (*Engine, error) {
 		onDeliver: cfg.CreditOnDelivery, release: cfg.ReleaseDelay, expiry: cfg.CreditExpiry, batch: cfg.BatchSize,
 		tick: cfg.TickEvery, now: cfg.Now, log: cfg.Logger,
 	}
-	e.cache = map[string]*cached{}
 	e.pushed = map[string]bool{}
 	e.known = map[string]bool{}
 	for _, c := range cfg.Pushed {
@@ -239,6 +254,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if e.store == nil {
 		e.store = NewMemoryStore()
+	}
+	if _, ok := e.store.(sharesCommitted); ok {
+		e.cache = map[string]*cached{}
 	}
 	if e.scorer == nil {
 		if e.scorer, err = scoring.New(scoring.DefaultConfig(), scoring.Options{}); err != nil {

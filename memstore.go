@@ -73,6 +73,10 @@ func NewMemoryStore() *MemoryStore {
 	}
 }
 
+// sharesCommitted: LoadOrder hands back the committed shipments' bytes,
+// so the Engine keeps their decoded form (see Engine.take).
+func (m *MemoryStore) sharesCommitted() {}
+
 // LoadOrder implements Store.
 func (m *MemoryStore) LoadOrder(ctx context.Context, orderID string) (*OrderRecord, error) {
 	if err := ctx.Err(); err != nil {
@@ -172,7 +176,7 @@ func (m *MemoryStore) Commit(ctx context.Context, c *Commit) error {
 	}
 	for _, b := range budgets {
 		if v := m.budgets[b.CustomerID]; b.Check && v != b.Seen {
-			return fmt.Errorf("%w: order %s: budget of %s moved on (version %d, read at %d)", ErrConflict, clip(id), budgetName(b.CustomerID), v, b.Seen)
+			return fmt.Errorf("%w: order %s: %s moved on (version %d, read at %d)", ErrConflict, clip(id), budgetName(b.CustomerID), v, b.Seen)
 		}
 	}
 	for _, b := range budgets {
@@ -394,12 +398,13 @@ func (m *MemoryStore) CreditTotal(ctx context.Context, customerID string, since 
 	return r, nil
 }
 
-// budgetName names a budget key in errors.
+// budgetName names a budget key in errors, without the customer's ID
+// (some hosts use an email address as the ID).
 func budgetName(customerID string) string {
 	if customerID == "" {
-		return "the brand"
+		return "the brand's budget"
 	}
-	return "customer " + clip(customerID)
+	return "the customer's budget"
 }
 
 // addCredit inserts a credit in time order and keeps the running sums

@@ -423,7 +423,7 @@ func (c *Commit) BudgetChecks() ([]BudgetCheck, error) {
 	for _, b := range c.Budgets {
 		for _, o := range out {
 			if o.CustomerID == b.CustomerID {
-				return nil, fmt.Errorf("%w: budget of %s read twice in one commit", ErrInvalid, budgetName(b.CustomerID))
+				return nil, fmt.Errorf("%w: %s read twice in one commit", ErrInvalid, budgetName(b.CustomerID))
 			}
 		}
 		out = append(out, BudgetCheck{CustomerID: b.CustomerID, Check: true, Seen: b.Version})
