@@ -54,9 +54,10 @@ type Options struct {
 	// store's pool nor another transaction on it: Commit holds one of the
 	// pool's connections and the order's row lock until the hook returns,
 	// so a query on the pool may wait for a connection (a pool of one, or
-	// one exhausted by concurrent commits) or for that lock, until ctx's
-	// deadline. (As in sqlitestore, where with MaxOpenConns 1 it always
-	// waits for itself.)
+	// one exhausted by concurrent commits), a write of that order's row
+	// waits for the lock, until ctx's deadline, and neither sees the
+	// commit's writes. (As in sqlitestore, where with MaxOpenConns 1 it
+	// always waits for itself.)
 	AfterCommitTx func(ctx context.Context, tx pgx.Tx, c *postpurchase.Commit) error
 }
 
