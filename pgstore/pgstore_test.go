@@ -41,6 +41,33 @@ func newTestDB(t testing.TB) *testDB {
 	return db
 }
 
+// terminateBlocked finds the backend that the admin connection's held lock
+// blocks (only that one: other tests run in parallel), terminates it
+// (pg_terminate_backend, a connection dropped mid-statement) and requires
+// the blocked call, whose result done carries, to fail.
+func (db *testDB) terminateBlocked(t *testing.T, call string, done <-chan error) {
+	t.Helper()
+	ctx := context.Background()
+	var killed bool
+	for i := 0; i < 500 && !killed; i++ {
+		err := db.admin.QueryRow(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid)) LIMIT 1`).Scan(&killed)
+		if errors.Is(err, pgx.ErrNoRows) {
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !killed {
+		t.Fatalf("%s never blocked on the held row", call)
+	}
+	if err := <-done; err == nil {
+		t.Fatalf("%s on a terminated connection succeeded", call)
+	}
+}
+
 // newPool returns another pool on the test schema, closed at the end of
 // the test.
 func (db *testDB) newPool(t testing.TB) *pgxpool.Pool {
@@ -184,26 +211,7 @@ func TestTerminatedMidAppend(t *testing.T) {
 		_, err := l.Issue(ictx, at.Add(time.Minute), req)
 		done <- err
 	}()
-	// Find the blocked backend and terminate it.
-	var killed bool
-	for i := 0; i < 500 && !killed; i++ {
-		// Only the backend our lock blocks: other tests run in parallel.
-		err := db.admin.QueryRow(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-			WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid)) LIMIT 1`).Scan(&killed)
-		if errors.Is(err, pgx.ErrNoRows) {
-			time.Sleep(10 * time.Millisecond)
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if !killed {
-		t.Fatal("the write never blocked on the held row")
-	}
-	if err := <-done; err == nil {
-		t.Fatal("Issue on a terminated connection succeeded")
-	}
+	db.terminateBlocked(t, "Issue", done)
 	if err := tx.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -280,24 +288,7 @@ func TestTerminatedMidCommit(t *testing.T) {
 		defer cancel()
 		done <- s.Commit(cctx, c)
 	}()
-	var killed bool
-	for i := 0; i < 500 && !killed; i++ {
-		err := db.admin.QueryRow(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-			WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid)) LIMIT 1`).Scan(&killed)
-		if errors.Is(err, pgx.ErrNoRows) {
-			time.Sleep(10 * time.Millisecond)
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if !killed {
-		t.Fatal("the commit never blocked on the held row")
-	}
-	if err := <-done; err == nil {
-		t.Fatal("Commit on a terminated connection succeeded")
-	}
+	db.terminateBlocked(t, "Commit", done)
 	if err := tx.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}

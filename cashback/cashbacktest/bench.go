@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/postpurchase/postpurchase/cashback"
+	"github.com/postpurchase/postpurchase/internal/benchcpu"
 )
 
 // RunBenchmarks measures a cashback.Ledger over store, as gocloud.dev's
@@ -41,30 +41,10 @@ func benchAccount(prefix string, i int) cashback.Account {
 	return cashback.Account{CustomerID: prefix + strconv.Itoa(i/benchOpsPerAccount), Currency: "USD"}
 }
 
-// latencies collects one duration per op and reports the metrics.
-type latencies []time.Duration
-
-func (ls latencies) report(b *testing.B) {
-	if len(ls) == 0 {
-		return
-	}
-	var total time.Duration
-	for _, d := range ls {
-		total += d
-	}
-	slices.Sort(ls)
-	at := func(q float64) float64 {
-		return float64(ls[min(len(ls)-1, int(q*float64(len(ls))))].Nanoseconds()) / 1e3
-	}
-	b.ReportMetric(float64(len(ls))/total.Seconds(), "ops/s")
-	b.ReportMetric(at(0.50), "p50-µs")
-	b.ReportMetric(at(0.99), "p99-µs")
-}
-
 func benchIssue(b *testing.B, l *cashback.Ledger, prefix string) {
 	ctx := context.Background()
 	amount := cashback.Money{Amount: decimal.RequireFromString("2.50"), Currency: "USD"}
-	var ls latencies
+	var ls []time.Duration
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -78,14 +58,14 @@ func benchIssue(b *testing.B, l *cashback.Ledger, prefix string) {
 		}
 		i++
 	}
-	ls.report(b)
+	benchcpu.Latencies(b, ls)
 }
 
 func benchRedeem(b *testing.B, l *cashback.Ledger, prefix string) {
 	ctx := context.Background()
 	five := cashback.Money{Amount: decimal.RequireFromString("5.00"), Currency: "USD"}
 	one := cashback.Money{Amount: decimal.RequireFromString("1.00"), Currency: "USD"}
-	var ls latencies
+	var ls []time.Duration
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -111,5 +91,5 @@ func benchRedeem(b *testing.B, l *cashback.Ledger, prefix string) {
 		}
 		i++
 	}
-	ls.report(b)
+	benchcpu.Latencies(b, ls)
 }

@@ -97,25 +97,7 @@ func commit(b *testing.B, s postpurchase.Store, credit bool) {
 		}
 		i++
 	}
-	Report(b, ls)
-}
-
-// Report adds ops/s and the p50 and p99 of ls (in µs) to b's metrics.
-func Report(b *testing.B, ls []time.Duration) {
-	if len(ls) == 0 {
-		return
-	}
-	var total time.Duration
-	for _, d := range ls {
-		total += d
-	}
-	slices.Sort(ls)
-	at := func(q float64) float64 {
-		return float64(ls[min(len(ls)-1, int(q*float64(len(ls))))].Nanoseconds()) / 1e3
-	}
-	b.ReportMetric(float64(len(ls))/total.Seconds(), "ops/s")
-	b.ReportMetric(at(0.50), "p50-µs")
-	b.ReportMetric(at(0.99), "p99-µs")
+	benchcpu.Latencies(b, ls)
 }
 
 // CommitCreditParallel measures credit commits racing: GOMAXPROCS×4
@@ -180,6 +162,6 @@ func CommitCreditParallel(b *testing.B, s postpurchase.Store) {
 	})
 	wall := time.Since(began)
 	b.ReportMetric(float64(conflicts.Load())/float64(max(1, len(ls))), "conflicts/op")
-	Report(b, ls)
+	benchcpu.Latencies(b, ls)
 	b.ReportMetric(float64(len(ls))/wall.Seconds(), "ops/s") // all writers together
 }
