@@ -7,9 +7,10 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/postpurchase/postpurchase/internal/jsonstr"
 )
 
 // Klaviyo's ingestion limits (spec 2026-07-15 and the "Ingestion limits"
@@ -68,57 +69,6 @@ func (st *encodeState) fail(reason string) error {
 	return &ValidationError{Path: st.field(), Reason: reason}
 }
 
-// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD;
-// U+2028 and U+2029 are escaped, as encoding/json does.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
-
 // appendTime appends t as an RFC 3339 UTC timestamp to the second, the
 // precision Klaviyo keeps.
 func appendTime(b []byte, t time.Time) []byte {
@@ -164,7 +114,7 @@ func appendObject(b []byte, st *encodeState, m map[string]any, depth int) ([]byt
 		if len(k) > MaxStringBytes {
 			return b, st.fail("property name longer than 100 KB")
 		}
-		b = appendJSONString(b, k)
+		b = jsonstr.Append(b, k)
 		b = append(b, ':')
 		b, err = appendValue(b, st, m[k], depth)
 		if err != nil {
@@ -191,9 +141,9 @@ func appendStringObject(b []byte, st *encodeState, m map[string]string) ([]byte,
 		if len(k) > MaxStringBytes || len(v) > MaxStringBytes {
 			return b, st.fail("string longer than 100 KB")
 		}
-		b = appendJSONString(b, k)
+		b = jsonstr.Append(b, k)
 		b = append(b, ':')
-		b = appendJSONString(b, v)
+		b = jsonstr.Append(b, v)
 		st.pop()
 	}
 	return append(b, '}'), nil
@@ -258,7 +208,7 @@ func appendValue(b []byte, st *encodeState, v any, depth int) ([]byte, error) {
 		if len(x) > MaxStringBytes {
 			return b, st.fail("string longer than 100 KB")
 		}
-		return appendJSONString(b, x), nil
+		return jsonstr.Append(b, x), nil
 	case bool:
 		return strconv.AppendBool(b, x), nil
 	case int:
@@ -330,7 +280,7 @@ func appendValue(b []byte, st *encodeState, v any, depth int) ([]byte, error) {
 				st.push(index(i))
 				return b, st.fail("string longer than 100 KB")
 			}
-			b = appendJSONString(b, s)
+			b = jsonstr.Append(b, s)
 		}
 		return append(b, ']'), nil
 	case []any:

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/postpurchase/postpurchase/internal/jsonstr"
 )
 
 // Identifiers name the Klaviyo profile an event or update belongs to. At
@@ -217,28 +219,28 @@ func appendProfileObject(b []byte, st *encodeState, id Identifiers, props map[st
 	b = append(b, `{"type":"profile",`...)
 	if id.ProfileID != "" {
 		b = append(b, `"id":`...)
-		b = appendJSONString(b, id.ProfileID)
+		b = jsonstr.Append(b, id.ProfileID)
 		b = append(b, ',')
 	}
 	b = append(b, `"attributes":{`...)
 	n := len(b)
 	if id.Email != "" {
 		b = append(b, `"email":`...)
-		b = appendJSONString(b, id.Email)
+		b = jsonstr.Append(b, id.Email)
 	}
 	if id.PhoneNumber != "" {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, `"phone_number":`...)
-		b = appendJSONString(b, id.PhoneNumber)
+		b = jsonstr.Append(b, id.PhoneNumber)
 	}
 	if id.CustomerID != "" {
 		if len(b) > n {
 			b = append(b, ',')
 		}
 		b = append(b, `"external_id":`...)
-		b = appendJSONString(b, id.CustomerID)
+		b = jsonstr.Append(b, id.CustomerID)
 	}
 	if len(props) > 0 {
 		if len(b) > n {
@@ -292,12 +294,12 @@ func appendEventAttributesUID(b []byte, st *encodeState, e *Event, cfg encodeCon
 		b = append(b, `,"value":`...)
 		b = append(b, e.Value.String()...)
 		b = append(b, `,"value_currency":`...)
-		b = appendJSONString(b, e.ValueCurrency)
+		b = jsonstr.Append(b, e.ValueCurrency)
 	}
 	b = append(b, `,"unique_id":`...)
 	uid[0] = len(b)
 	if e.UniqueID != "" {
-		b = appendJSONString(b, e.UniqueID)
+		b = jsonstr.Append(b, e.UniqueID)
 	} else {
 		b = appendDerivedUniqueID(b, e, b[timeStart:timeEnd], b[propStart:propEnd])
 	}
@@ -306,7 +308,7 @@ func appendEventAttributesUID(b []byte, st *encodeState, e *Event, cfg encodeCon
 		b = append(b, `,"backfill":true`...)
 	}
 	b = append(b, `,"metric":{"data":{"type":"metric","attributes":{"name":`...)
-	b = appendJSONString(b, e.Metric)
+	b = jsonstr.Append(b, e.Metric)
 	return append(b, "}}}"...), uid, nil
 }
 

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+
+	"github.com/postpurchase/postpurchase/internal/jsonstr"
 )
 
 // Profile is a Create or Update Profile request (POST /api/profile-import).
@@ -74,9 +76,9 @@ func appendAttr(b []byte, n0 int, key, val string) []byte {
 	if len(b) > n0 {
 		b = append(b, ',')
 	}
-	b = appendJSONString(b, key)
+	b = jsonstr.Append(b, key)
 	b = append(b, ':')
-	return appendJSONString(b, val)
+	return jsonstr.Append(b, val)
 }
 
 // appendProfileImportBody appends a ProfileUpsertQuery body, validating p.
@@ -110,7 +112,7 @@ func appendProfileImportBody(b []byte, p *Profile) ([]byte, error) {
 	b = append(b, `{"data":{"type":"profile",`...)
 	if p.ProfileID != "" {
 		b = append(b, `"id":`...)
-		b = appendJSONString(b, p.ProfileID)
+		b = jsonstr.Append(b, p.ProfileID)
 		b = append(b, ',')
 	}
 	b = append(b, `"attributes":{`...)
@@ -145,7 +147,7 @@ func appendProfileImportBody(b []byte, p *Profile) ([]byte, error) {
 		if len(b) > n0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, name)
+		b = jsonstr.Append(b, name)
 		if name == "location" {
 			// The spec's "nullable" sits beside a $ref, which OpenAPI 3.0
 			// ignores: clear every location field instead of the object.
@@ -180,7 +182,7 @@ func appendProfileImportBody(b []byte, p *Profile) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, k)
+			b = jsonstr.Append(b, k)
 		}
 		b = append(b, "]}}"...)
 	}

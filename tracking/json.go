@@ -16,6 +16,7 @@ import (
 
 	"github.com/postpurchase/postpurchase/carriers"
 	"github.com/postpurchase/postpurchase/internal/iso4217"
+	"github.com/postpurchase/postpurchase/internal/jsonstr"
 )
 
 // FormatVersion is the version of the stored JSON layout that MarshalJSON
@@ -367,9 +368,9 @@ func (s *Shipment) appendJSON(b []byte) ([]byte, error) {
 	// Status and Reason are pointers in the layout, never nil: always
 	// written, Reason "none" included.
 	st, _ := s.f.status.MarshalText()
-	b = appendString(append(b, `,"status":`...), st)
+	b = jsonstr.Append(append(b, `,"status":`...), st)
 	rs, _ := s.f.reason.MarshalText()
-	b = appendString(append(b, `,"reason":`...), rs)
+	b = jsonstr.Append(append(b, `,"reason":`...), rs)
 	if d := s.DeliveredAt(); !d.IsZero() {
 		if b, err = appendTime(append(b, `,"delivered_at":`...), d, timePtrType); err != nil {
 			return nil, err
@@ -439,7 +440,7 @@ func appendStringField(b []byte, key, s string) []byte {
 	if s == "" {
 		return b
 	}
-	return appendString(append(b, key...), s)
+	return jsonstr.Append(append(b, key...), s)
 }
 
 // appendEvents appends a JSON array of events.
@@ -467,10 +468,10 @@ func appendEvent(b []byte, e *carriers.Event) ([]byte, error) {
 		b = append(b, `,"zone_unknown":true`...)
 	}
 	st, _ := e.Status.MarshalText()
-	b = appendString(append(b, `,"status":`...), st)
+	b = jsonstr.Append(append(b, `,"status":`...), st)
 	if e.Reason != 0 {
 		rs, _ := e.Reason.MarshalText()
-		b = appendString(append(b, `,"reason":`...), rs)
+		b = jsonstr.Append(append(b, `,"reason":`...), rs)
 	}
 	b = appendStringField(b, `,"code":`, e.Code)
 	b = appendStringField(b, `,"description":`, e.Description)
@@ -478,16 +479,16 @@ func appendEvent(b []byte, e *carriers.Event) ([]byte, error) {
 		b = append(b, `,"location":{`...)
 		n := len(b)
 		if l.City != "" {
-			b = appendString(append(b, `"city":`...), l.City)
+			b = jsonstr.Append(append(b, `"city":`...), l.City)
 		}
 		if l.State != "" {
-			b = appendString(append(commaAfter(b, n), `"state":`...), l.State)
+			b = jsonstr.Append(append(commaAfter(b, n), `"state":`...), l.State)
 		}
 		if l.PostalCode != "" {
-			b = appendString(append(commaAfter(b, n), `"postal_code":`...), l.PostalCode)
+			b = jsonstr.Append(append(commaAfter(b, n), `"postal_code":`...), l.PostalCode)
 		}
 		if l.Country != "" {
-			b = appendString(append(commaAfter(b, n), `"country":`...), l.Country)
+			b = jsonstr.Append(append(commaAfter(b, n), `"country":`...), l.Country)
 		}
 		b = append(b, '}')
 	}
@@ -518,15 +519,15 @@ func appendCarrierEstimate(b []byte, e *carriers.Estimate) ([]byte, error) {
 	if e.ZoneUnknown {
 		b = append(b, `,"zone_unknown":true`...)
 	}
-	b = appendString(append(b, `,"source":`...), e.Source)
+	b = jsonstr.Append(append(b, `,"source":`...), e.Source)
 	return append(b, '}'), nil
 }
 
 // appendMilestone appends a Milestone.
 func appendMilestone(b []byte, m *Milestone) ([]byte, error) {
-	b = appendString(append(b, `{"id":`...), m.ID)
+	b = jsonstr.Append(append(b, `{"id":`...), m.ID)
 	k, _ := m.Kind.MarshalText()
-	b = appendString(append(b, `,"kind":`...), k)
+	b = jsonstr.Append(append(b, `,"kind":`...), k)
 	b, err := appendTime(append(b, `,"at":`...), m.At, timeType)
 	if err != nil {
 		return nil, err
@@ -539,12 +540,12 @@ func appendMilestone(b []byte, m *Milestone) ([]byte, error) {
 
 // appendDelay appends a Delay with its Evidence.
 func appendDelay(b []byte, d *Delay) ([]byte, error) {
-	b = appendString(append(b, `{"id":`...), d.ID)
+	b = jsonstr.Append(append(b, `{"id":`...), d.ID)
 	k, _ := d.Kind.MarshalText()
-	b = appendString(append(b, `,"kind":`...), k)
+	b = jsonstr.Append(append(b, `,"kind":`...), k)
 	if d.Reason != 0 {
 		rs, _ := d.Reason.MarshalText()
-		b = appendString(append(b, `,"reason":`...), rs)
+		b = jsonstr.Append(append(b, `,"reason":`...), rs)
 	}
 	b, err := appendTime(append(b, `,"since":`...), d.Since, timeType)
 	if err != nil {
@@ -576,7 +577,7 @@ func appendDelay(b []byte, d *Delay) ([]byte, error) {
 		b = strconv.AppendInt(append(commaAfter(b, n), `"threshold_business_days":`...), int64(ev.ThresholdBusinessDays), 10)
 	}
 	if ev.Threshold != "" {
-		b = appendString(append(commaAfter(b, n), `"threshold":`...), ev.Threshold)
+		b = jsonstr.Append(append(commaAfter(b, n), `"threshold":`...), ev.Threshold)
 	}
 	if !ev.PromisedDate.IsZero() {
 		b = appendDate(append(commaAfter(b, n), `"promised_date":`...), ev.PromisedDate)
@@ -585,7 +586,7 @@ func appendDelay(b []byte, d *Delay) ([]byte, error) {
 		b = appendDate(append(commaAfter(b, n), `"estimated_date":`...), ev.EstimatedDate)
 	}
 	if ev.EstimateBasis != "" {
-		b = appendString(append(commaAfter(b, n), `"estimate_basis":`...), ev.EstimateBasis)
+		b = jsonstr.Append(append(commaAfter(b, n), `"estimate_basis":`...), ev.EstimateBasis)
 	}
 	if !ev.PreviousEstimate.IsZero() {
 		b = appendDate(append(commaAfter(b, n), `"previous_estimate":`...), ev.PreviousEstimate)
@@ -639,82 +640,12 @@ func appendTime(b []byte, t time.Time, typ reflect.Type) ([]byte, error) {
 // string encoding/json makes of it).
 func appendDate(b []byte, d Date) []byte {
 	if d.Year < 0 || d.Year > 9999 || d.Month < 0 || d.Month > 99 || d.Day < 0 || d.Day > 99 {
-		return appendString(b, d.String()) // what %04d and %02d make of it
+		return jsonstr.Append(b, d.String()) // what %04d and %02d make of it
 	}
 	y, m, dd := d.Year, int(d.Month), d.Day
 	return append(b, '"', byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10),
 		'-', byte('0'+m/10), byte('0'+m%10), '-', byte('0'+dd/10), byte('0'+dd%10), '"')
 }
-
-// appendString appends src as a JSON string exactly as encoding/json
-// writes it: '"' and '\\' escaped, control characters as \b \f \n \r \t
-// or \u00XX, '<', '>' and '&' as \u003c \u003e \u0026 (HTML-safe),
-// U+2028 and U+2029 as \u2028 and \u2029, and each byte of invalid UTF-8
-// as \ufffd.
-func appendString[S ~string | ~[]byte](b []byte, src S) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(src); {
-		if c := src[i]; c < utf8.RuneSelf {
-			if jsonSafe[c] {
-				i++
-				continue
-			}
-			b = append(b, src[start:i]...)
-			switch c {
-			case '\\', '"':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		n := min(len(src)-i, utf8.UTFMax)
-		r, size := utf8.DecodeRuneInString(string(src[i : i+n]))
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, src[start:i]...)
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, src[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	b = append(b, src[start:]...)
-	return append(b, '"')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// jsonSafe holds the ASCII bytes that appendString copies as they are:
-// printable, other than '"', '\\', '<', '>' and '&' (DEL included, as
-// encoding/json does).
-var jsonSafe = func() (t [utf8.RuneSelf]bool) {
-	for c := ' '; c < utf8.RuneSelf; c++ {
-		t[c] = true
-	}
-	for _, c := range `"\<>&` {
-		t[c] = false
-	}
-	return t
-}()
 
 // The fast path of UnmarshalJSON. fastDecoder parses the stored layout in
 // the plain form MarshalJSON writes it (any whitespace allowed), straight
