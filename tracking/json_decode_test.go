@@ -90,8 +90,20 @@ func TestPropertyUnmarshalFastPathArbitrary(t *testing.T) {
 // reachableJSON is the stored form of a shipment in a state Apply, Update
 // and Check reach from generated events, with hostile identity strings.
 func reachableJSON(t *rapid.T) []byte {
+	b, err := reachableShipment(t).MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// reachableShipment is a shipment in a state Apply, Update and Check reach
+// from generated events, in batches, with hostile strings in its identity,
+// lane and events.
+func reachableShipment(t *rapid.T) *Shipment {
 	s := propShipment()
 	s.ID, s.OrderID, s.CustomerID = genHostile(t, "id"), genHostile(t, "order"), genHostile(t, "customer")
+	s.Service, s.Origin, s.Destination = genHostile(t, "service"), genHostile(t, "origin"), genHostile(t, "destination")
 	if rapid.Bool().Draw(t, "promisedOn") {
 		s.PromisedBy, s.PromisedOn = time.Time{}, MakeDate(2026, 3, rapid.IntRange(3, 20).Draw(t, "promisedDay"))
 	}
@@ -107,7 +119,8 @@ func reachableJSON(t *rapid.T) []byte {
 		tr := &carriers.Tracking{Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, Events: evs[:k]}
 		if rapid.Bool().Draw(t, "estimate") {
 			d := base.Add(time.Duration(rapid.IntRange(0, 600).Draw(t, "est")) * time.Hour)
-			tr.Estimate = &carriers.Estimate{Start: d, End: d.Add(4 * time.Hour), Source: carriers.EstimateCarrier}
+			tr.Estimate = &carriers.Estimate{Start: d, End: d.Add(4 * time.Hour), Source: carriers.EstimateCarrier,
+				DateOnly: rapid.Bool().Draw(t, "dateOnly")}
 		}
 		s.Update(base.Add(700*time.Hour), tr)
 		if rapid.Bool().Draw(t, "check") {
@@ -115,11 +128,7 @@ func reachableJSON(t *rapid.T) []byte {
 		}
 		evs = evs[k:]
 	}
-	b, err := s.MarshalJSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return s
 }
 
 // mutateJSON applies one to three random edits to b.

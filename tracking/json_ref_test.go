@@ -260,33 +260,7 @@ func TestPropertyMarshalJSONMatchesReference(t *testing.T) {
 // when a string held invalid UTF-8, which encoding/json replaces).
 func TestPropertyMarshalJSONReachable(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		s := propShipment()
-		s.ID, s.OrderID, s.CustomerID = genHostile(t, "id"), genHostile(t, "order"), genHostile(t, "customer")
-		s.Service, s.Origin, s.Destination = genHostile(t, "service"), genHostile(t, "origin"), genHostile(t, "destination")
-		if rapid.Bool().Draw(t, "promisedOn") {
-			s.PromisedBy, s.PromisedOn = time.Time{}, MakeDate(2026, 3, rapid.IntRange(3, 20).Draw(t, "promisedDay"))
-		}
-		evs := genEvents(t)
-		for i := range evs {
-			if rapid.IntRange(0, 3).Draw(t, "hostile") == 0 {
-				evs[i].Description, evs[i].Location.City = genHostile(t, "desc"), genHostile(t, "city")
-			}
-		}
-		base := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
-		for len(evs) > 0 {
-			k := rapid.IntRange(1, len(evs)).Draw(t, "batch")
-			tr := &carriers.Tracking{Carrier: s.Carrier, TrackingNumber: s.TrackingNumber, Events: evs[:k]}
-			if rapid.Bool().Draw(t, "estimate") {
-				d := base.Add(time.Duration(rapid.IntRange(0, 600).Draw(t, "est")) * time.Hour)
-				tr.Estimate = &carriers.Estimate{Start: d, End: d.Add(4 * time.Hour), Source: carriers.EstimateCarrier,
-					DateOnly: rapid.Bool().Draw(t, "dateOnly")}
-			}
-			s.Update(base.Add(700*time.Hour), tr)
-			if rapid.Bool().Draw(t, "check") {
-				s.Check(base.Add(time.Duration(rapid.IntRange(0, 900).Draw(t, "checkAt")) * time.Hour))
-			}
-			evs = evs[k:]
-		}
+		s := reachableShipment(t)
 		b := assertSameJSON(t, s)
 		back := propShipment()
 		if err := back.UnmarshalJSON(b); err != nil {
