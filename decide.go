@@ -236,7 +236,6 @@ func (t *txn) incident(ctx context.Context, i int) error {
 	var actions []string
 	var did []string
 	if topUp.IsPositive() {
-		t.brandInPlay = t.brandInPlay || e.brandBinds(facts, inc.Credited, topUp)
 		inc.Credits++
 		key := "credit:" + inc.ID + ":" + strconv.Itoa(inc.Credits)
 		c := &Credit{
@@ -483,10 +482,11 @@ func (t *txn) creditTotal(ctx context.Context, customerID string, since time.Tim
 
 // budgets puts the budget reads in the commit when it adds credit: only
 // then can it take a budget over (Store.Commit). The brand's read goes in
-// only if a decision of the change could have come out otherwise on a
-// higher brand total: the brand's version is then the one every credit
-// commit would contend on, so a policy without a per-day budget does not
-// pay for it.
+// only when the policy sets a per-day budget, the one budget that reads
+// the brand's total (accommodation.Policy.BudgetPerDay): the brand's
+// version is the one every credit commit contends on, so a policy without
+// a per-day budget does not pay for it. With one, any credit depends on
+// the brand's total (at a total at the budget there is no room left).
 func (t *txn) budgets() {
 	t.c.Budgets = t.c.Budgets[:0]
 	for _, ef := range t.c.Effects {
@@ -494,36 +494,12 @@ func (t *txn) budgets() {
 			continue
 		}
 		for _, r := range t.reads {
-			if r.CustomerID != "" || t.brandInPlay {
+			if r.CustomerID != "" || t.e.perDay {
 				t.c.Budgets = append(t.c.Budgets, r)
 			}
 		}
 		return
 	}
-}
-
-// brandBinds reports whether the credit decided on f (topUp, on top of
-// credited) could have come out otherwise on a higher brand total, the
-// per-day budget's fact. That fact is no condition (package
-// accommodation) and only the per-day budget reads it, so the decision
-// can only give less as it grows, and gives the least at a total at the
-// budget (no room left under it): if it gives the same there, the brand's
-// budget is not in play. A policy without a per-day budget never puts it
-// in play. The probe is the budget itself, in the policy's currency, not
-// a fixed "large" total: a budget of 10^12 VND is a few tens of millions
-// of dollars, and a probe below it would miss the race on it.
-func (e *Engine) brandBinds(f accommodation.Facts, credited, topUp decimal.Decimal) bool {
-	limit, ok := e.policy.BudgetPerDay()
-	if !ok {
-		return false
-	}
-	f.BrandCashbackToday = limit
-	d, err := e.policy.Evaluate(f)
-	if err != nil {
-		return true
-	}
-	probe, _ := topUpOf(&d, credited)
-	return !probe.Equal(topUp)
 }
 
 // topUpOf is the credit a decision adds to an incident already credited

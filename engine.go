@@ -110,6 +110,7 @@ type Engine struct {
 	customers Customers
 	scorer    *scoring.Scorer
 	policy    *accommodation.Policy
+	perDay    bool // the policy sets a per-day budget: credit commits check the brand's total
 	ledger    *cashback.Ledger
 	notifier  Notifier
 	tasks     TaskHandler
@@ -266,6 +267,7 @@ func New(cfg Config) (*Engine, error) {
 	if e.policy == nil {
 		e.policy = accommodation.Default()
 	}
+	_, e.perDay = e.policy.BudgetPerDay()
 	if e.ledger == nil {
 		ms, err := memstore.New(memstore.Options{})
 		if err != nil {
@@ -345,10 +347,7 @@ type txn struct {
 	vers  []int64      // the shipments' versions as loaded
 	cust  *Customer    // the order's customer, once asked
 	reads []BudgetRead // the budget reads decisions used, first of each key
-	// brandInPlay: a credit decision of the change depends on the brand's
-	// total (the per-day budget), so the commit checks its version.
-	brandInPlay bool
-	c           Commit
+	c     Commit
 }
 
 // journal appends a journal entry to the commit.

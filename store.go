@@ -87,9 +87,9 @@ type Store interface {
 	// credit cannot take a budget over and needs no check (the per-order
 	// budget lives in the order record, under its version). The Engine
 	// carries, in every commit that adds credit, the reads its decisions
-	// used (the brand's only when a higher brand total could have changed
-	// them: with no per-day budget, credit commits do not race on the
-	// brand), and decides again when the commit is refused.
+	// used (the brand's only when the policy sets a per-day budget: without
+	// one, credit commits do not race on the brand), and decides again when
+	// the commit is refused.
 	Commit(ctx context.Context, c *Commit) error
 
 	// ClaimEffects leases up to limit pending effects whose next attempt
