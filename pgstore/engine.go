@@ -202,10 +202,7 @@ func (s *Store) Commit(ctx context.Context, c *postpurchase.Commit) error {
 			if err := runBatch(tx.SendBatch(ctx, b), b.Len(), budgets); err != nil {
 				return err
 			}
-			if s.afterCommitTx != nil && len(c.Effects) > 0 {
-				return s.afterCommitTx(ctx, tx, c) // the outbox hook: see Options
-			}
-			return nil
+			return s.afterCommitTx(ctx, tx, c) // the outbox hook: see Options
 		})
 	}
 	if errors.Is(err, errVersion) {
